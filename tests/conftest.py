@@ -1,0 +1,34 @@
+"""Shared fixtures: where ../shared is, and whether a real part must be present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def need_shared(*parts: str) -> Path:
+    """The path under ../shared, or skip (fail under CI) with a clear reason when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared test material is not next to the project")
+    return path
+
+
+def need_real_part(available: bool, what: str) -> None:
+    """Skip a test whose real part is missing; under CI, fail instead (CI must run every test)."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is missing under CI")
+    pytest.skip(f"{what} is missing")
+
+
+@pytest.fixture
+def shared() -> Path:
+    return need_shared()

@@ -1,0 +1,178 @@
+"""The SQLite schema, as SQL text, one migration per ``PRAGMA user_version``.
+
+Never edit a released migration: append a new one. ``store.connect`` applies the missing ones in a
+single transaction each. Times are ISO-8601 UTC strings (``2026-11-28T06:00:00+00:00``) so they sort.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # ---------------------------------------------------------------------------------------- v1
+    """
+    -- One row per feed of feeds.yaml (config_url), with its fetch state and health.
+    CREATE TABLE feeds (
+        id                   INTEGER PRIMARY KEY,
+        config_url           TEXT NOT NULL UNIQUE,   -- as written in feeds.yaml (the key)
+        url                  TEXT NOT NULL,          -- current URL: a 301/308 updates it
+        name                 TEXT,                   -- from feeds.yaml, else the feed's own title
+        title                TEXT,                   -- the feed's own title
+        site_url             TEXT,
+        lang                 TEXT,
+        tags                 TEXT NOT NULL DEFAULT '[]',   -- JSON list
+        status               TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'gone', 'removed')),
+        etag                 TEXT,
+        last_modified        TEXT,
+        added_at             TEXT NOT NULL,
+        last_fetch_at        TEXT,
+        last_success_at      TEXT,
+        last_new_item_at     TEXT,
+        last_error           TEXT,
+        last_error_at        TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        next_fetch_at        TEXT,                   -- backoff or Retry-After; NULL: due now
+        moved_from           TEXT,
+        moved_at             TEXT,
+        parse_warning        TEXT                    -- feedparser bozo kept as a warning
+    );
+
+    -- Health history: one row per fetch outcome worth remembering (site and digest source health).
+    CREATE TABLE feed_events (
+        id        INTEGER PRIMARY KEY,
+        feed_id   INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        at        TEXT NOT NULL,
+        kind      TEXT NOT NULL CHECK (kind IN ('ok', 'not_modified', 'error', 'moved', 'gone', 'stale')),
+        status    INTEGER,                           -- HTTP status when there was one
+        detail    TEXT,                              -- reason, new URL…
+        new_items INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX feed_events_feed_at ON feed_events(feed_id, at);
+
+    -- One row per distinct piece of content. Copies with the same canonical URL or the same content
+    -- hash are stored once; every copy is a sighting.
+    CREATE TABLE items (
+        id             INTEGER PRIMARY KEY,
+        canonical_url  TEXT UNIQUE,                  -- NULL when the entry had no usable link
+        content_hash   TEXT NOT NULL UNIQUE,
+        url            TEXT,                         -- the link as given (http/https only)
+        title          TEXT NOT NULL,
+        summary        TEXT NOT NULL,                -- clean text
+        html           TEXT NOT NULL,                -- sanitised HTML
+        author         TEXT,
+        categories     TEXT NOT NULL DEFAULT '[]',   -- JSON list
+        published_at   TEXT NOT NULL,                -- UTC; first-seen when the feed gave none
+        first_seen_at  TEXT NOT NULL,
+        lang           TEXT,
+        feed_id        INTEGER NOT NULL REFERENCES feeds(id)  -- first source
+    );
+    CREATE INDEX items_published ON items(published_at);
+
+    -- Every (feed, entry) that pointed at an item: "covered by N sources".
+    CREATE TABLE sightings (
+        feed_id      INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        entry_key    TEXT NOT NULL,                  -- guid, else link, else hash(title+date)
+        item_id      INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        seen_at      TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        PRIMARY KEY (feed_id, entry_key)
+    );
+    CREATE INDEX sightings_item ON sightings(item_id);
+
+    -- Embedding cache: valid while (model, content_hash) match the item.
+    CREATE TABLE embeddings (
+        item_id      INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        model        TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        dim          INTEGER NOT NULL,
+        vector       BLOB NOT NULL                   -- float32, little-endian, L2-normalised
+    );
+
+    -- Learning formats of an item (zero or more; 'other' when nothing is confident).
+    CREATE TABLE item_formats (
+        item_id  INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        format   TEXT NOT NULL,
+        score    REAL NOT NULL,
+        evidence TEXT NOT NULL DEFAULT '{}',         -- JSON: closest description, matched terms
+        PRIMARY KEY (item_id, format)
+    );
+    -- Which (model, taxonomy) an item was classified with, so a change reclassifies.
+    CREATE TABLE classified (
+        item_id      INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        signature    TEXT NOT NULL
+    );
+
+    -- Stories: near-duplicate items from several sources grouped as one piece of news.
+    CREATE TABLE stories (
+        id            INTEGER PRIMARY KEY,
+        first_at      TEXT NOT NULL,                 -- earliest published_at of its items
+        last_at       TEXT NOT NULL,
+        lead_item_id  INTEGER REFERENCES items(id),  -- the item shown for the story
+        centroid      BLOB                           -- float32 mean embedding
+    );
+    CREATE TABLE story_items (
+        item_id  INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE
+    );
+    CREATE INDEX story_items_story ON story_items(story_id);
+
+    -- Persistent themes followed week over week.
+    CREATE TABLE themes (
+        id          INTEGER PRIMARY KEY,
+        first_week  TEXT NOT NULL,                   -- ISO week '2026-W48'
+        last_week   TEXT NOT NULL,
+        label       TEXT NOT NULL,                   -- readable keywords, latest
+        centroid    BLOB                             -- float32, latest linked centroid
+    );
+    -- A theme's state in one week: its cluster, trend status and reason in numbers.
+    CREATE TABLE theme_weeks (
+        theme_id  INTEGER NOT NULL REFERENCES themes(id) ON DELETE CASCADE,
+        week      TEXT NOT NULL,
+        stories   INTEGER NOT NULL,
+        items     INTEGER NOT NULL,
+        sources   INTEGER NOT NULL,
+        keywords  TEXT NOT NULL DEFAULT '[]',        -- JSON list
+        status    TEXT NOT NULL CHECK (status IN ('new', 'rising', 'steady', 'fading')),
+        weak_signal INTEGER NOT NULL DEFAULT 0,
+        reason    TEXT NOT NULL DEFAULT '{}',        -- JSON: the numbers behind the status
+        centroid  BLOB,
+        PRIMARY KEY (theme_id, week)
+    );
+    CREATE INDEX theme_weeks_week ON theme_weeks(week);
+    CREATE TABLE story_themes (
+        story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        week     TEXT NOT NULL,
+        theme_id INTEGER NOT NULL REFERENCES themes(id) ON DELETE CASCADE,
+        PRIMARY KEY (story_id, week)
+    );
+    CREATE INDEX story_themes_theme ON story_themes(theme_id, week);
+    -- Weeks already clustered, with the signature of what they were clustered from.
+    CREATE TABLE processed_weeks (
+        week      TEXT PRIMARY KEY,
+        signature TEXT NOT NULL,
+        at        TEXT NOT NULL
+    );
+
+    -- Weekly digests: built once, archived, sent once per recipient.
+    CREATE TABLE digests (
+        week        TEXT PRIMARY KEY,
+        built_at    TEXT NOT NULL,
+        language    TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        html_path   TEXT NOT NULL,
+        text_path   TEXT NOT NULL,
+        eml_path    TEXT NOT NULL
+    );
+    CREATE TABLE digest_stories (
+        story_id INTEGER PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,  -- one digest per story
+        week     TEXT NOT NULL REFERENCES digests(week) ON DELETE CASCADE
+    );
+    CREATE TABLE digest_sends (
+        week      TEXT NOT NULL REFERENCES digests(week) ON DELETE CASCADE,
+        recipient TEXT NOT NULL,
+        sent_at   TEXT,                              -- NULL: queued, not yet accepted by the server
+        attempts  INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        PRIMARY KEY (week, recipient)
+    );
+    """,
+]

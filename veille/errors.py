@@ -1,0 +1,92 @@
+"""The one exception tree of veille.
+
+Library errors are translated into these at the adapters (``raise FetchError(...) from exc``), so the
+pipeline and the CLI only ever see ``VeilleError`` subclasses. The CLI prints ``str(error)`` — one
+clear line naming the thing — and never a traceback.
+
+    VeilleError
+    ├── ConfigError            feeds.yaml or a taxonomy file is invalid (names file, line and field)
+    ├── StorageError           the SQLite database cannot be opened, migrated or written
+    ├── FeedError              one feed could not be fetched or parsed (stored as that feed's result)
+    │   ├── FetchError         network, HTTP status, redirect loop, size cap, timeout
+    │   │   └── FeedGoneError  HTTP 410: the feed is retired
+    │   └── ParseError         the bytes are not a feed we can read
+    ├── ModelError             the embedding model cannot be loaded or run
+    ├── RenderError            a template is missing or fails to render
+    ├── MailError              the SMTP server refused, timed out or is unreachable
+    ├── SiteError              the static site cannot be written
+    └── LockError              another ``veille run`` holds the lock
+"""
+
+from __future__ import annotations
+
+
+class VeilleError(Exception):
+    """Base of every error veille raises on purpose."""
+
+
+class ConfigError(VeilleError):
+    """The configuration is invalid. The message names the file, line and field."""
+
+    def __init__(
+        self, message: str, *, path: str | None = None, line: int | None = None, field: str | None = None
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.field = field
+        where = ""
+        if path:
+            where = path + (f":{line}" if line else "")
+        if field:
+            where = f"{where}: {field}" if where else field
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class StorageError(VeilleError):
+    """The database cannot be opened, migrated or written."""
+
+
+class FeedError(VeilleError):
+    """One feed failed; stored as that feed's result, the run goes on."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
+
+
+class FetchError(FeedError):
+    """The feed could not be fetched (network, HTTP status, redirects, size, timeout)."""
+
+    def __init__(self, url: str, reason: str, *, status: int | None = None, retry_after: float | None = None):
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(url, reason)
+
+
+class FeedGoneError(FetchError):
+    """HTTP 410 Gone: the feed is retired and not fetched again."""
+
+
+class ParseError(FeedError):
+    """The fetched bytes are not a feed veille can read."""
+
+
+class ModelError(VeilleError):
+    """The embedding model cannot be loaded or run."""
+
+
+class RenderError(VeilleError):
+    """A template is missing or fails to render."""
+
+
+class MailError(VeilleError):
+    """The SMTP server refused the message, timed out or could not be reached."""
+
+
+class SiteError(VeilleError):
+    """The static site cannot be written."""
+
+
+class LockError(VeilleError):
+    """Another ``veille run`` is running."""

@@ -1,0 +1,186 @@
+"""Frozen value types shared by the core and the adapters.
+
+Fetched data (``FetchResult``, ``ParsedFeed``, ``ParsedItem``) and stored data (``Item`` …) are different
+types: the parser produces the first, ``core.normalize`` turns them into the second.
+All datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+# --------------------------------------------------------------------------------------------------
+# Settings (built by ``veille.config.load``; every field has a default but ``feeds``)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    concurrency: int = 16  # global cap on simultaneous requests
+    per_host: int = 2  # cap per host
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_bytes: int = 10 * 1024 * 1024  # response-size cap
+    max_redirects: int = 5
+    min_interval_minutes: int = 60  # a feed fetched successfully is not due again before this
+    backoff_base_minutes: int = 30  # first retry delay after a failure; doubles per failure
+    backoff_max_hours: int = 24  # cap of the exponential backoff
+    stale_days: int = 30  # never older than this; otherwise stale after 4x its usual cadence
+    user_agent: str = ""  # default: "veille/<version> (+https://github.com/veille-watch/veille)"
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    url: str
+    name: str | None = None
+    tags: tuple[str, ...] = ()
+    lang: str | None = None  # declared language (fr, en…), else detected per item
+    # per-feed overrides of FetchSettings (None: use the global value)
+    min_interval_minutes: int | None = None
+    read_timeout: float | None = None
+    max_bytes: int | None = None
+    line: int | None = None  # line in feeds.yaml, for error messages
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    name: str = "all-MiniLM-L6-v2"  # a sentence-transformers name or a local path
+    batch_size: int = 64
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    language: str = "fr"  # fr | en
+    weekday: str = "monday"  # day the digest is built and sent
+    hour: int = 7
+    title: str = ""  # default: "Veille digital learning" / "Digital learning watch"
+    max_per_format: int = 5
+    max_trends: int = 5
+    archive_dir: Path | None = None  # default: <data_dir>/digests
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str | None = None  # None: mail disabled
+    port: int = 587
+    security: str = "starttls"  # starttls | tls | none
+    username: str | None = None
+    password_env: str | None = None  # name of the environment variable holding the password
+    sender: str | None = None
+    recipients: tuple[str, ...] = ()
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    out_dir: Path | None = None  # default: <data_dir>/site
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    run_time: str = "06:00"  # daily run, HH:MM
+    timezone: str = "Europe/Paris"
+    misfire_grace_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path
+    feeds: tuple[FeedConfig, ...]
+    data_dir: Path  # default: <config dir>/.veille
+    database: Path  # default: <data_dir>/veille.db
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    formats_file: Path | None = None  # a user taxonomy overriding the shipped one
+    templates_dir: Path | None = None  # user templates overriding single files (default: <config dir>/templates)
+
+
+# --------------------------------------------------------------------------------------------------
+# Fetching and parsing
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the store knows about a feed, as the fetch decider needs it."""
+
+    id: int
+    url: str  # current URL (a 301/308 updates it)
+    config_url: str  # URL as written in feeds.yaml
+    status: str = "active"  # active | gone
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetch_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_new_item_at: datetime | None = None
+    next_fetch_at: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """Bytes and headers of one fetch, or why there are none. Never raises for a feed's own failure."""
+
+    feed_id: int
+    requested_url: str
+    final_url: str
+    status: int | None = None  # HTTP status of the last response; None when no response
+    body: bytes | None = None  # None for 304 and errors
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None  # new URL after 301/308 only
+    not_modified: bool = False
+    error: str | None = None  # one clear reason
+    gone: bool = False  # 410
+    retry_after: float | None = None  # seconds, from Retry-After on 429/503
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One entry as the feed gave it (HTML not yet sanitised, dates not yet clamped)."""
+
+    entry_id: str | None  # guid / id
+    link: str | None
+    title: str | None
+    summary_html: str | None
+    content_html: str | None
+    author: str | None
+    categories: tuple[str, ...] = ()
+    published: datetime | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str | None
+    link: str | None
+    lang: str | None
+    items: tuple[ParsedItem, ...]
+    warning: str | None = None  # feedparser bozo exception kept as a warning
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A normalised item, ready to store."""
+
+    entry_key: str  # stable id within its feed: guid, else link, else hash of title+date
+    canonical_url: str | None
+    url: str | None
+    title: str
+    summary: str  # clean text
+    html: str  # sanitised HTML (content or summary)
+    author: str | None
+    categories: tuple[str, ...]
+    published_at: datetime
+    lang: str | None
+    content_hash: str  # over stable fields (title, summary, canonical url)
