@@ -32,7 +32,8 @@ MIGRATIONS: list[str] = [
         next_fetch_at        TEXT,                   -- backoff or Retry-After; NULL: due now
         moved_from           TEXT,
         moved_at             TEXT,
-        parse_warning        TEXT                    -- feedparser bozo kept as a warning
+        parse_warning        TEXT,                   -- feedparser bozo kept as a warning
+        stale                INTEGER NOT NULL DEFAULT 0  -- answers, but nothing new for too long
     );
 
     -- Health history: one row per fetch outcome worth remembering (site and digest source health).

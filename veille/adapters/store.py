@@ -7,14 +7,17 @@ a consistent database and the next run redoes only what is missing.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from veille.adapters.schema import MIGRATIONS
 from veille.errors import StorageError
+from veille.models import FeedConfig, FeedState, FetchResult, NewItem, ParsedFeed
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -108,7 +111,274 @@ def _statements(sql: str) -> Iterator[str]:
             if statement:
                 yield statement
             buffer = ""
-    if buffer.strip() and not all(
-        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
-    ):
+    if buffer.strip() and not all(part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()):
         raise StorageError("incomplete statement in migration")
+
+
+# --------------------------------------------------------------------------------------------------
+# Ingestion queries (one transaction per feed's batch: see ``record_fetch``)
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    """What one feed's batch changed in the database."""
+
+    new_items: int  # items never seen before
+    new_sightings: int  # copies of items already stored (another source, or a new guid)
+    updated_items: int  # items whose content changed at the source
+
+
+def _feed_state(row: sqlite3.Row) -> FeedState:
+    return FeedState(
+        id=row["id"],
+        url=row["url"],
+        config_url=row["config_url"],
+        status=row["status"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_fetch_at=from_iso(row["last_fetch_at"]),
+        last_success_at=from_iso(row["last_success_at"]),
+        last_new_item_at=from_iso(row["last_new_item_at"]),
+        next_fetch_at=from_iso(row["next_fetch_at"]),
+        consecutive_failures=row["consecutive_failures"],
+        last_error=row["last_error"],
+    )
+
+
+class FeedStore:
+    """Feeds, fetch results and items. Wraps a ``Store``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.conn = store.conn
+
+    def sync_feeds(self, feeds: Sequence[FeedConfig], now: datetime) -> None:
+        """Make the feeds table match feeds.yaml: add new feeds, update names and tags, and mark the
+        feeds no longer configured as removed (their items stay)."""
+        configured = {feed.url for feed in feeds}
+        with self.store.transaction() as conn:
+            for feed in feeds:
+                conn.execute(
+                    """INSERT INTO feeds (config_url, url, name, lang, tags, added_at)
+                       VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (config_url) DO UPDATE SET
+                           name = excluded.name, lang = excluded.lang, tags = excluded.tags,
+                           status = CASE WHEN feeds.status = 'removed' THEN 'active' ELSE feeds.status END""",
+                    (feed.url, feed.url, feed.name, feed.lang, json.dumps(list(feed.tags)), iso(now)),
+                )
+            for row in conn.execute("SELECT id, config_url FROM feeds WHERE status != 'removed'").fetchall():
+                if row["config_url"] not in configured:
+                    conn.execute("UPDATE feeds SET status = 'removed' WHERE id = ?", (row["id"],))
+
+    def feed_states(self, *, include_gone: bool = False) -> list[FeedState]:
+        statuses = ("active", "gone") if include_gone else ("active",)
+        rows = self.conn.execute(
+            f"SELECT * FROM feeds WHERE status IN ({','.join('?' * len(statuses))}) ORDER BY id", statuses
+        ).fetchall()
+        return [_feed_state(row) for row in rows]
+
+    def recent_item_dates(self, feed_id: int, limit: int = 20) -> list[datetime]:
+        rows = self.conn.execute(
+            "SELECT published_at FROM sightings WHERE feed_id = ? ORDER BY published_at DESC LIMIT ?",
+            (feed_id, limit),
+        ).fetchall()
+        return [d for d in (from_iso(row[0]) for row in rows) if d is not None]
+
+    def record_fetch(
+        self,
+        state: FeedState,
+        result: FetchResult,
+        *,
+        now: datetime,
+        next_fetch_at: datetime | None,
+        parsed: ParsedFeed | None = None,
+        items: list[NewItem] | None = None,
+        error: str | None = None,
+        stale: bool = False,
+    ) -> StoredBatch:
+        """Store one feed's fetch outcome and its items, in one transaction.
+
+        ``error`` is the reason when fetching or parsing failed (``result.error`` or a parse error)."""
+        items = items or []
+        batch = StoredBatch(0, 0, 0)
+        with self.store.transaction() as conn:
+            fid = state.id
+            if result.permanent_redirect and result.permanent_redirect != state.url:
+                conn.execute(
+                    "UPDATE feeds SET url = ?, moved_from = ?, moved_at = ? WHERE id = ?",
+                    (result.permanent_redirect, state.url, iso(now), fid),
+                )
+                self._event(fid, now, "moved", result.status, f"{state.url} -> {result.permanent_redirect}")
+            if result.gone:
+                conn.execute(
+                    """UPDATE feeds SET status = 'gone', last_fetch_at = ?, last_error = ?, last_error_at = ?,
+                       consecutive_failures = consecutive_failures + 1, next_fetch_at = NULL WHERE id = ?""",
+                    (iso(now), error or "gone (HTTP 410)", iso(now), fid),
+                )
+                self._event(fid, now, "gone", result.status, error or "gone (HTTP 410)")
+                return batch
+            if error:
+                conn.execute(
+                    """UPDATE feeds SET last_fetch_at = ?, last_error = ?, last_error_at = ?,
+                       consecutive_failures = consecutive_failures + 1, next_fetch_at = ? WHERE id = ?""",
+                    (iso(now), error, iso(now), iso(next_fetch_at), fid),
+                )
+                self._event(fid, now, "error", result.status, error)
+                return batch
+            if result.not_modified:
+                conn.execute(
+                    """UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, consecutive_failures = 0,
+                       next_fetch_at = ?, stale = ? WHERE id = ?""",
+                    (iso(now), iso(now), iso(next_fetch_at), int(stale), fid),
+                )
+                self._event(fid, now, "stale" if stale else "not_modified", result.status, None)
+                return batch
+            batch = self._store_items(fid, items, now)
+            conn.execute(
+                """UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, consecutive_failures = 0,
+                   next_fetch_at = ?, etag = ?, last_modified = ?,
+                   title = COALESCE(?, title), site_url = COALESCE(?, site_url), parse_warning = ?, stale = ?,
+                   last_new_item_at = CASE WHEN ? > 0 THEN ? ELSE last_new_item_at END
+                   WHERE id = ?""",
+                (
+                    iso(now),
+                    iso(now),
+                    iso(next_fetch_at),
+                    result.etag,
+                    result.last_modified,
+                    parsed.title if parsed else None,
+                    parsed.link if parsed else None,
+                    parsed.warning if parsed else None,
+                    int(stale),
+                    batch.new_items,
+                    iso(now),
+                    fid,
+                ),
+            )
+            self._event(fid, now, "stale" if stale else "ok", result.status, None, batch.new_items)
+        return batch
+
+    def _event(
+        self,
+        feed_id: int,
+        now: datetime,
+        kind: str,
+        status: int | None,
+        detail: str | None,
+        new_items: int = 0,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO feed_events (feed_id, at, kind, status, detail, new_items) VALUES (?, ?, ?, ?, ?, ?)",
+            (feed_id, iso(now), kind, status, detail, new_items),
+        )
+
+    def _store_items(self, feed_id: int, items: list[NewItem], now: datetime) -> StoredBatch:
+        """Insert new items, add sightings for copies, update items changed at the source.
+
+        The same story from two feeds (same canonical URL or same content hash) is stored once,
+        with one sighting per (feed, entry)."""
+        new = sightings = updated = 0
+        conn = self.conn
+        for item in items:
+            seen = conn.execute(
+                "SELECT item_id FROM sightings WHERE feed_id = ? AND entry_key = ?", (feed_id, item.entry_key)
+            ).fetchone()
+            if seen is not None:
+                updated += self._update_if_changed(seen[0], item)
+                continue
+            existing = conn.execute(
+                "SELECT id FROM items WHERE content_hash = ? OR (canonical_url IS NOT NULL AND canonical_url = ?)",
+                (item.content_hash, item.canonical_url),
+            ).fetchone()
+            if existing is None:
+                cursor = conn.execute(
+                    """INSERT INTO items (canonical_url, content_hash, url, title, summary, html, author,
+                       categories, published_at, first_seen_at, lang, feed_id)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        item.canonical_url,
+                        item.content_hash,
+                        item.url,
+                        item.title,
+                        item.summary,
+                        item.html,
+                        item.author,
+                        json.dumps(list(item.categories), ensure_ascii=False),
+                        iso(item.published_at),
+                        iso(now),
+                        item.lang,
+                        feed_id,
+                    ),
+                )
+                item_id = cursor.lastrowid
+                new += 1
+            else:
+                item_id = existing[0]
+                sightings += 1
+            conn.execute(
+                """INSERT INTO sightings (feed_id, entry_key, item_id, seen_at, published_at)
+                   VALUES (?, ?, ?, ?, ?)""",
+                (feed_id, item.entry_key, item_id, iso(now), iso(item.published_at)),
+            )
+        return StoredBatch(new, sightings, updated)
+
+    def _update_if_changed(self, item_id: int, item: NewItem) -> int:
+        row = self.conn.execute("SELECT content_hash FROM items WHERE id = ?", (item_id,)).fetchone()
+        if row is None or row[0] == item.content_hash:
+            return 0
+        clash = self.conn.execute(
+            "SELECT id FROM items WHERE id != ?"
+            " AND (content_hash = ? OR (canonical_url IS NOT NULL AND canonical_url = ?))",
+            (item_id, item.content_hash, item.canonical_url),
+        ).fetchone()
+        if clash is not None:
+            return 0
+        self.conn.execute(
+            """UPDATE items SET content_hash = ?, canonical_url = ?, url = ?, title = ?, summary = ?, html = ?,
+               author = ?, categories = ? WHERE id = ?""",
+            (
+                item.content_hash,
+                item.canonical_url,
+                item.url,
+                item.title,
+                item.summary,
+                item.html,
+                item.author,
+                json.dumps(list(item.categories), ensure_ascii=False),
+                item_id,
+            ),
+        )
+        return 1
+
+    def health(self) -> list[dict[str, object]]:
+        """Every configured feed with its health, for ``feeds list|check``, the digest and the site."""
+        rows = self.conn.execute(
+            """SELECT f.id, f.config_url, f.url, f.name, f.title, f.site_url, f.lang, f.tags, f.status,
+                      f.last_fetch_at, f.last_success_at, f.last_new_item_at, f.last_error, f.last_error_at,
+                      f.consecutive_failures, f.next_fetch_at, f.moved_from, f.moved_at, f.parse_warning,
+                      f.stale, (SELECT COUNT(*) FROM sightings s WHERE s.feed_id = f.id) AS items
+               FROM feeds f WHERE f.status != 'removed' ORDER BY f.id"""
+        ).fetchall()
+        health = []
+        for row in rows:
+            entry = dict(row)
+            entry["tags"] = json.loads(entry["tags"])
+            entry["stale"] = bool(entry["stale"])
+            health.append(entry)
+        return health
+
+    def counts(self) -> dict[str, int]:
+        one = self.conn.execute
+        return {
+            "feeds": one("SELECT COUNT(*) FROM feeds WHERE status != 'removed'").fetchone()[0],
+            "feeds_failing": one(
+                "SELECT COUNT(*) FROM feeds WHERE status = 'gone' OR (status = 'active' AND consecutive_failures > 0)"
+            ).fetchone()[0],
+            "items": one("SELECT COUNT(*) FROM items").fetchone()[0],
+            "sightings": one("SELECT COUNT(*) FROM sightings").fetchone()[0],
+            # an item not yet grouped by `veille process` counts as a story of its own
+            "stories": one(
+                "SELECT (SELECT COUNT(*) FROM stories)"
+                " + (SELECT COUNT(*) FROM items WHERE id NOT IN (SELECT item_id FROM story_items))"
+            ).fetchone()[0],
+        }

@@ -1,0 +1,354 @@
+"""The command line: a thin layer over ``veille.app`` and ``veille.pipeline``.
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 partial (some feeds failed, or a digest stayed queued).
+Every ``VeilleError`` is printed as one line on stderr; a traceback only with ``-v``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from veille import __version__
+from veille.errors import ConfigError, VeilleError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("veille")
+
+
+class Context:
+    """What the group options set up for every command."""
+
+    def __init__(self, config: Path, now: datetime | None, verbosity: int) -> None:
+        self.config_path = config
+        self.now = now
+        self.verbosity = verbosity
+
+    def settings(self) -> Any:
+        from veille.config import load
+
+        return load(self.config_path)
+
+    def app(self) -> Any:
+        from veille.app import make_app
+
+        return make_app(self.settings(), now=self.now)
+
+
+def parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time such as 2026-11-30T06:00:00Z") from exc
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def setup_logging(verbosity: int) -> None:
+    level = {-1: logging.WARNING, 0: logging.INFO, 1: logging.DEBUG}[max(-1, min(1, verbosity))]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("veille")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def handle_errors(func: F) -> F:
+    """Turn a VeilleError into one line on stderr and exit code 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VeilleError as exc:
+            click.echo(f"veille: error: {exc}", err=True)
+            if logging.getLogger("veille").isEnabledFor(logging.DEBUG):
+                raise
+            sys.exit(EXIT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="veille")
+@click.option(
+    "--config",
+    "-c",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=lambda: os.environ.get("VEILLE_CONFIG", "feeds.yaml"),
+    show_default="$VEILLE_CONFIG or ./feeds.yaml",
+    help="The configuration file (feeds and settings).",
+)
+@click.option(
+    "--now",
+    callback=parse_now,
+    metavar="ISO-DATETIME",
+    help="Fix the clock (e.g. 2026-11-30T06:00:00Z) for reproducible runs and backfills.",
+)
+@click.option("-v", "--verbose", "verbose", count=True, help="More output (debug logging).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.pass_context
+def cli(ctx: click.Context, config: Path, now: datetime | None, verbose: int, quiet: bool) -> None:
+    """veille — an innovation watch for digital-learning managers.
+
+    Fetches the edtech feeds of feeds.yaml, groups stories, tags learning formats, follows themes and
+    trends, emails a weekly digest and writes a static site.
+    """
+    verbosity = -1 if quiet else verbose
+    setup_logging(verbosity)
+    ctx.obj = Context(config, now, verbosity)
+
+
+# ------------------------------------------------------------------------------------------ set-up
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=".")
+@handle_errors
+def init(directory: Path) -> None:
+    """Write a starter feeds.yaml in DIRECTORY (default: here)."""
+    from veille.config import starter_config
+
+    target = directory / "feeds.yaml"
+    if target.exists():
+        raise ConfigError("already exists; edit it, or choose another directory", path=str(target))
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(starter_config(), encoding="utf-8")
+    click.echo(f"wrote {target}")
+    click.echo(f"next: veille --config {target} fetch")
+
+
+# ---------------------------------------------------------------------------------------- fetching
+
+
+def _fetch_with_progress(app: Any, *, only_due: bool) -> Any:
+    from veille import pipeline
+
+    if not sys.stderr.isatty():
+        return pipeline.fetch(app, only_due=only_due)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("fetching", total=len(app.settings.feeds))
+        return pipeline.fetch(app, only_due=only_due, on_outcome=lambda _o: progress.advance(task))
+
+
+@cli.command()
+@click.option("--all", "fetch_all", is_flag=True, help="Fetch every feed, due or not.")
+@pass_context
+@handle_errors
+def fetch(context: Context, fetch_all: bool) -> None:
+    """Fetch all due feeds and store new items. Exit 3 when some feeds failed."""
+    app = context.app()
+    try:
+        report = _fetch_with_progress(app, only_due=not fetch_all)
+    finally:
+        app.close()
+    failed = report.failed
+    click.echo(
+        f"{len(report.outcomes)} feed(s) fetched, {report.new_items} new item(s), {len(failed)} failed",
+        err=context.verbosity < 0,
+    )
+    sys.exit(report.exit_code)
+
+
+@cli.group()
+def feeds() -> None:
+    """List, add, remove and check the feeds of feeds.yaml."""
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per feed.")
+@pass_context
+@handle_errors
+def feeds_list(context: Context, as_json: bool) -> None:
+    """The configured feeds with their health."""
+    app = context.app()
+    try:
+        app.feeds.sync_feeds(app.settings.feeds, app.now)
+        rows = app.feeds.health()
+    finally:
+        app.close()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(_health_line(row))
+
+
+def _health_line(row: dict[str, Any]) -> str:
+    name = row["name"] or row["title"] or ""
+    if row["status"] == "gone":
+        state = "GONE (410), retired"
+    elif row["consecutive_failures"]:
+        state = f"FAILING x{row['consecutive_failures']}: {row['last_error']}"
+    elif row["last_success_at"]:
+        state = f"ok, last success {row['last_success_at']}"
+    else:
+        state = "never fetched"
+    if row.get("stale"):
+        state += ", STALE (nothing new for a long time)"
+    moved = f" (moved from {row['moved_from']})" if row["moved_from"] else ""
+    return f"{row['url']}{moved}  {name}  — {state}"
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--name", help="A display name.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable), e.g. corporate, higher-ed, school.")
+@click.option("--lang", help="The feed's language (fr, en…), when known.")
+@pass_context
+@handle_errors
+def feeds_add(context: Context, url: str, name: str | None, tags: tuple[str, ...], lang: str | None) -> None:
+    """Add URL to feeds.yaml (comments kept)."""
+    from veille.config import add_feeds_to_yaml, load
+    from veille.models import FeedConfig
+
+    text = _read_config_text(context.config_path)
+    new_text = add_feeds_to_yaml(text, [FeedConfig(url=url, name=name, tags=tags, lang=lang)])
+    _write_validated(context.config_path, new_text, load)
+    click.echo(f"added {url} to {context.config_path}")
+
+
+@feeds.command("remove")
+@click.argument("url")
+@pass_context
+@handle_errors
+def feeds_remove(context: Context, url: str) -> None:
+    """Remove URL from feeds.yaml (its stored items are kept)."""
+    from veille.config import load, remove_feed_from_yaml
+
+    text = _read_config_text(context.config_path)
+    _write_validated(context.config_path, remove_feed_from_yaml(text, url), load)
+    click.echo(f"removed {url} from {context.config_path}")
+
+
+@feeds.command("check")
+@pass_context
+@handle_errors
+def feeds_check(context: Context) -> None:
+    """Fetch each feed once, now, and report its health. Exit 3 when some failed."""
+    app = context.app()
+    try:
+        report = _fetch_with_progress(app, only_due=False)
+        rows = app.feeds.health()
+    finally:
+        app.close()
+    for row in rows:
+        click.echo(_health_line(row))
+    click.echo(f"{len(report.outcomes)} checked, {len(report.failed)} failing")
+    sys.exit(report.exit_code)
+
+
+def _read_config_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+
+
+def _write_validated(path: Path, text: str, load: Callable[[Path], Any]) -> None:
+    """Write feeds.yaml through a temporary file that must load first: a bad edit never lands."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        load(tmp)
+    except ConfigError:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+
+
+@cli.group()
+def opml() -> None:
+    """Import feeds from an OPML subscription list, or export them."""
+
+
+@opml.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_context
+@handle_errors
+def opml_import(context: Context, file: Path) -> None:
+    """Add the feeds of an OPML FILE to feeds.yaml (already listed feeds are skipped)."""
+    from veille.adapters.opml import read_opml
+    from veille.config import add_feeds_to_yaml, load
+
+    settings = context.settings()
+    known = {feed.url for feed in settings.feeds}
+    found = read_opml(file)
+    new = [feed for feed in found if feed.url not in known]
+    if new:
+        text = _read_config_text(context.config_path)
+        _write_validated(context.config_path, add_feeds_to_yaml(text, new), load)
+    click.echo(f"{len(found)} feed(s) in {file}, {len(new)} added to {context.config_path}")
+
+
+@opml.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+@handle_errors
+def opml_export(context: Context, file: Path | None) -> None:
+    """Write the feeds as OPML to FILE (default: standard output)."""
+    from veille.adapters.opml import write_opml
+
+    settings = context.settings()
+    body = write_opml(settings.feeds, "veille subscriptions")
+    if file is None:
+        sys.stdout.buffer.write(body)
+    else:
+        file.write_bytes(body)
+        click.echo(f"wrote {len(settings.feeds)} feed(s) to {file}")
+
+
+# ------------------------------------------------------------------------------------------- stats
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@pass_context
+@handle_errors
+def stats(context: Context, as_json: bool) -> None:
+    """Counts: feeds, failing feeds, items, stories, and what later stages added."""
+    from veille.stats import collect
+
+    app = context.app()
+    try:
+        numbers = collect(app)
+    finally:
+        app.close()
+    if as_json:
+        click.echo(json.dumps(numbers, ensure_ascii=False, sort_keys=True))
+        return
+    for key, value in numbers.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
+        click.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("veille: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

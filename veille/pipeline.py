@@ -1,0 +1,163 @@
+"""The order of calls, and nothing else: deciders live in ``veille.core``, I/O in ``veille.adapters``.
+
+A failing feed is a result, not an exception: every feed ends as one ``FeedOutcome``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from veille.adapters.http import fetch_feeds_sync
+from veille.adapters.parse import parse_feed
+from veille.app import App
+from veille.core import schedule
+from veille.core.normalize import normalize_item
+from veille.errors import ParseError
+from veille.models import FeedConfig, FeedState, FetchResult, FetchSettings, NewItem, ParsedFeed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """What happened to one feed in one run."""
+
+    url: str
+    name: str | None
+    status: str  # ok | not_modified | error | gone
+    new_items: int = 0
+    error: str | None = None
+    moved_to: str | None = None
+    warning: str | None = None
+    stale: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("error", "gone")
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    outcomes: tuple[FeedOutcome, ...]
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+    @property
+    def new_items(self) -> int:
+        return sum(o.new_items for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every feed succeeded, 3 when some failed (the documented partial code)."""
+        return 3 if self.failed else 0
+
+
+def feed_settings(base: FetchSettings, feed: FeedConfig | None) -> FetchSettings:
+    """The fetch settings of one feed: the global ones with the feed's overrides applied."""
+    if feed is None:
+        return base
+    overrides = {
+        name: getattr(feed, name)
+        for name in ("min_interval_minutes", "read_timeout", "max_bytes")
+        if getattr(feed, name) is not None
+    }
+    return dataclasses.replace(base, **overrides) if overrides else base
+
+
+def fetch(
+    app: App,
+    *,
+    only_due: bool = True,
+    on_outcome: Callable[[FeedOutcome], None] | None = None,
+) -> FetchReport:
+    """Fetch the feeds of feeds.yaml and store what is new.
+
+    1. make the feeds table match feeds.yaml (new feeds added, dropped ones marked removed);
+    2. keep the feeds that are due (``core.schedule.is_due``: interval, backoff, Retry-After, gone);
+    3. fetch them concurrently with conditional GET (``adapters.http``); as each result arrives:
+       parse it (``adapters.parse``), normalise each item (``core.normalize``), decide when to fetch
+       it next (``core.schedule``), and store the feed's batch in one transaction (``adapters.store``).
+    """
+    settings, now, feeds = app.settings, app.now, app.feeds
+    feeds.sync_feeds(settings.feeds, now)
+    configs = {feed.url: feed for feed in settings.feeds}
+    states = feeds.feed_states()
+    work: list[tuple[FeedState, FetchSettings]] = []
+    for state in states:
+        fetch_settings = feed_settings(settings.fetch, configs.get(state.config_url))
+        if not only_due or schedule.is_due(state, fetch_settings, now):
+            work.append((state, fetch_settings))
+    by_id = {state.id: (state, fetch_settings) for state, fetch_settings in work}
+    outcomes: list[FeedOutcome] = []
+
+    def store_result(result: FetchResult) -> None:
+        state, fetch_settings = by_id[result.feed_id]
+        config = configs.get(state.config_url)
+        outcome = _store_result(app, state, fetch_settings, config, result)
+        log_outcome(outcome)
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    fetch_feeds_sync(work, user_agent=settings.fetch.user_agent or None, on_result=store_result)
+    return FetchReport(tuple(outcomes))
+
+
+def _store_result(
+    app: App, state: FeedState, fetch_settings: FetchSettings, config: FeedConfig | None, result: FetchResult
+) -> FeedOutcome:
+    now, feeds = app.now, app.feeds
+    name = (config.name if config else None) or state.url
+    error = result.error
+    parsed: ParsedFeed | None = None
+    items: list[NewItem] = []
+    if error is None and not result.not_modified and result.body is not None:
+        try:
+            parsed = parse_feed(result.body, result.final_url, result.headers)
+        except ParseError as exc:
+            error = exc.reason
+        else:
+            feed_lang = (config.lang if config else None) or parsed.lang
+            for parsed_item in parsed.items:
+                item = normalize_item(parsed_item, feed_url=result.final_url, feed_lang=feed_lang, now=now)
+                if item is not None:
+                    items.append(item)
+    failed_result = dataclasses.replace(result, error=error) if error and not result.error else result
+    next_at = schedule.next_fetch_after(state, failed_result, fetch_settings, now)
+    stale = False
+    if error is None:
+        dates = [item.published_at for item in items] + feeds.recent_item_dates(state.id)
+        stale = schedule.is_stale(state, dates, fetch_settings, now)
+    batch = feeds.record_fetch(
+        state, result, now=now, next_fetch_at=next_at, parsed=parsed, items=items, error=error, stale=stale
+    )
+    status = "gone" if result.gone else "error" if error else "not_modified" if result.not_modified else "ok"
+    return FeedOutcome(
+        url=state.url,
+        name=name,
+        status=status,
+        new_items=batch.new_items,
+        error=error,
+        moved_to=result.permanent_redirect,
+        warning=parsed.warning if parsed else None,
+        stale=stale,
+    )
+
+
+def log_outcome(outcome: FeedOutcome) -> None:
+    """One line per feed."""
+    if outcome.moved_to:
+        log.warning("%s: moved permanently to %s (feed URL updated)", outcome.url, outcome.moved_to)
+    if outcome.status == "gone":
+        log.warning("%s: gone (HTTP 410), retired: it will not be fetched again", outcome.url)
+    elif outcome.status == "error":
+        log.warning("%s: %s", outcome.url, outcome.error)
+    elif outcome.status == "not_modified":
+        log.debug("%s: not modified", outcome.url)
+    else:
+        log.info("%s: %d new item(s)%s", outcome.url, outcome.new_items, " (stale)" if outcome.stale else "")
