@@ -71,6 +71,8 @@ class MailSettings:
     sender: str | None = None
     recipients: tuple[str, ...] = ()
     timeout: float = 30.0
+    # read by config.load from the variable named by password_env; never written in feeds.yaml
+    password: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

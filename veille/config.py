@@ -1,0 +1,911 @@
+"""Load ``feeds.yaml`` into frozen ``Settings``; write and edit it for ``veille init``, ``feeds add|remove``.
+
+One file holds the sources and the settings. Why the loader walks PyYAML *nodes* (``yaml.compose``) instead
+of loaded Python objects: nodes keep their line numbers, so every mistake is reported as
+``feeds.yaml:12: feeds[3].url: 'htp://x' is not an http(s) URL`` — file, line and field — and because
+the raw text of a scalar is kept, YAML 1.1 surprises cannot happen (``lang: no`` stays the string "no",
+``run_time: 06:00`` is not the sexagesimal number 360).
+
+Rules the loader enforces:
+
+- unknown keys are errors, with the closest known key suggested (a typo must not silently fall back to
+  a default);
+- paths resolve relative to the directory of the configuration file, so the file can be moved with its
+  data; the data directory defaults to ``.veille/`` beside it;
+- secrets never live in the file: ``mail.password_env`` names an environment variable, and a literal
+  ``password:`` key is refused with a message saying so;
+- an empty section (``digest:`` whose settings are all commented out) means "all defaults".
+
+Feed entries in the ``feeds`` list are numbered from 1 in messages (``feeds[1]`` is the first feed), as a
+reader counts them.
+
+The editing helpers (``add_feeds_to_yaml``, ``remove_feed_from_yaml``) change the text in place, line by
+line, so the user's comments and layout survive; the result is validated again before it is returned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from veille.errors import ConfigError
+from veille.models import (
+    DigestSettings,
+    FeedConfig,
+    FetchSettings,
+    MailSettings,
+    ModelSettings,
+    ScheduleSettings,
+    Settings,
+    SiteSettings,
+)
+
+CONFIG_NAME = "feeds.yaml"
+DATA_DIR_NAME = ".veille"
+DATABASE_NAME = "veille.db"
+
+TOP_LEVEL_KEYS = (
+    "feeds",
+    "storage",
+    "fetch",
+    "model",
+    "digest",
+    "mail",
+    "site",
+    "schedule",
+    "formats",
+    "templates",
+)
+FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes")
+DIGEST_LANGUAGES = ("fr", "en")
+MAIL_SECURITY = ("starttls", "tls", "none")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# French names are accepted too: the digest is written for French-speaking teams as often as not.
+_WEEKDAY_ALIASES = dict(
+    zip(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"), WEEKDAYS, strict=True)
+)
+DEFAULT_TITLES = {"fr": "Veille digital learning", "en": "Digital learning watch"}
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+_EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+# --------------------------------------------------------------------------------------------------
+# Feed URLs
+
+
+def is_feed_url(url: str) -> bool:
+    """True when ``url`` is an absolute http(s) URL with a host: the only kind veille fetches."""
+    if not url or any(ch.isspace() for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(host)
+
+
+def feed_url_key(url: str) -> str:
+    """The identity of a feed URL for duplicate checks.
+
+    Scheme, host case and a trailing slash do not make a different feed: ``http://X.org/feed/`` and
+    ``https://x.org/feed`` are the same source listed twice.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    path = parts.path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{port}{path}{query}"
+
+
+def normalize_lang(value: str) -> str | None:
+    """``en-GB`` → ``en``; ``None`` when ``value`` is not a language tag (e.g. OPML's "unknown")."""
+    value = value.strip()
+    if not _LANG_RE.match(value) or value.lower() in ("unknown", "none", "und"):
+        return None
+    return re.split(r"[-_]", value)[0].lower()
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading nodes with their line numbers
+
+
+class _Reader:
+    """Turns YAML nodes into values, raising ``ConfigError`` that names file, line and field."""
+
+    def __init__(self, label: str, base_dir: Path) -> None:
+        self.label = label
+        self.base_dir = base_dir
+        self._constructor = yaml.SafeLoader("")
+
+    def error(self, node: yaml.Node | None, field: str | None, message: str) -> ConfigError:
+        line = node.start_mark.line + 1 if node is not None else None
+        return ConfigError(message, path=self.label, line=line, field=field)
+
+    # -- structure ---------------------------------------------------------------------------------
+
+    def mapping(self, node: yaml.Node, field: str, known: Iterable[str]) -> dict[str, yaml.Node]:
+        """A mapping's value nodes by key; unknown and repeated keys are errors."""
+        if _is_null(node):
+            return {}
+        if not isinstance(node, yaml.MappingNode):
+            raise self.error(node, field, f"expected a mapping of settings, got {_describe(node)}")
+        known = tuple(known)
+        out: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.error(key_node, field, "a setting name must be plain text")
+            key = key_node.value
+            where = f"{field}.{key}" if field else key
+            if key in out:
+                raise self.error(key_node, where, "is set twice")
+            if key not in known:
+                raise self.error(key_node, where, _unknown_key_message(key, known))
+            out[key] = value_node
+        return out
+
+    def sequence(self, node: yaml.Node, field: str) -> list[yaml.Node]:
+        if _is_null(node):
+            return []
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        raise self.error(node, field, f"expected a list, got {_describe(node)}")
+
+    # -- scalars -----------------------------------------------------------------------------------
+
+    def text(self, node: yaml.Node, field: str) -> str:
+        """The scalar's own text: numbers are accepted as text, lists and mappings are not."""
+        if not isinstance(node, yaml.ScalarNode) or _is_null(node):
+            raise self.error(node, field, f"expected text, got {_describe(node)}")
+        return str(node.value).strip()
+
+    def optional_text(self, node: yaml.Node, field: str) -> str | None:
+        if _is_null(node):
+            return None
+        return self.text(node, field) or None
+
+    def integer(self, node: yaml.Node, field: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+        value = self._construct(node)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(node, field, f"expected a whole number, got {_describe(node)}")
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+            raise self.error(node, field, f"{value} is out of range: it must be {bounds}")
+        return value
+
+    def number(self, node: yaml.Node, field: str) -> float:
+        value = self._construct(node)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(node, field, f"expected a number, got {_describe(node)}")
+        if value <= 0:
+            raise self.error(node, field, f"{value} must be greater than 0")
+        return float(value)
+
+    def choice(self, node: yaml.Node, field: str, choices: Iterable[str]) -> str:
+        choices = tuple(choices)
+        value = self.text(node, field).lower()
+        if value not in choices:
+            raise self.error(node, field, f"{value!r} is not one of: {', '.join(choices)}")
+        return value
+
+    def text_list(self, node: yaml.Node, field: str) -> tuple[str, ...]:
+        """A list of texts; a single text is a one-element list (``tags: corporate``)."""
+        if isinstance(node, yaml.ScalarNode) and not _is_null(node):
+            values = [self.text(node, field)]
+        else:
+            values = [
+                self.text(item, f"{field}[{i}]") for i, item in enumerate(self.sequence(node, field), 1)
+            ]
+        seen: dict[str, None] = {}
+        for value in values:
+            if value:
+                seen.setdefault(value, None)
+        return tuple(seen)
+
+    def path(self, node: yaml.Node, field: str) -> Path:
+        """A path, relative to the configuration file's directory unless absolute (``~`` expands)."""
+        raw = Path(self.text(node, field)).expanduser()
+        return raw if raw.is_absolute() else (self.base_dir / raw).resolve()
+
+    def url(self, node: yaml.Node, field: str) -> str:
+        value = self.text(node, field)
+        if not is_feed_url(value):
+            raise self.error(node, field, f"{value!r} is not an http(s) URL")
+        return value
+
+    def lang(self, node: yaml.Node, field: str) -> str:
+        value = self.text(node, field)
+        code = normalize_lang(value)
+        if code is None:
+            raise self.error(node, field, f"{value!r} is not a language code such as fr or en")
+        return code
+
+    def email(self, node: yaml.Node, field: str) -> str:
+        value = self.text(node, field)
+        if not _EMAIL_RE.match(value):
+            raise self.error(node, field, f"{value!r} is not an email address")
+        return value
+
+    def _construct(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            return None
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            return node.value
+
+
+def _is_null(node: yaml.Node | None) -> bool:
+    return node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG)
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if _is_null(node):
+        return "nothing"
+    return repr(node.value)
+
+
+def _unknown_key_message(key: str, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown setting; did you mean {close[0]!r}?"
+    return f"unknown setting; known settings here: {', '.join(known)}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Building the settings
+
+Converter = Callable[[_Reader, yaml.Node, str], Any]
+
+
+def _section(
+    reader: _Reader, node: yaml.Node | None, field: str, cls: type[Any], converters: dict[str, Converter]
+) -> tuple[Any, dict[str, yaml.Node]]:
+    """Build the dataclass ``cls`` from a mapping node; an absent or null value keeps the default."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name in converters]
+    values = reader.mapping(node, field, names) if node is not None else {}
+    kwargs = {
+        name: converters[name](reader, value, f"{field}.{name}")
+        for name, value in values.items()
+        if not _is_null(value)
+    }
+    return cls(**kwargs), values
+
+
+def _int(minimum: int = 0, maximum: int | None = None) -> Converter:
+    return lambda r, n, f: r.integer(n, f, minimum=minimum, maximum=maximum)
+
+
+def _num() -> Converter:
+    return lambda r, n, f: r.number(n, f)
+
+
+def _txt() -> Converter:
+    return lambda r, n, f: r.text(n, f)
+
+
+def _opt_txt() -> Converter:
+    return lambda r, n, f: r.optional_text(n, f)
+
+
+def _path() -> Converter:
+    return lambda r, n, f: r.path(n, f)
+
+
+def _choice(choices: Iterable[str]) -> Converter:
+    frozen = tuple(choices)
+    return lambda r, n, f: r.choice(n, f, frozen)
+
+
+def _weekday(reader: _Reader, node: yaml.Node, field: str) -> str:
+    value = reader.text(node, field).lower()
+    value = _WEEKDAY_ALIASES.get(value, value)
+    if value not in WEEKDAYS:
+        raise reader.error(node, field, f"{value!r} is not a day of the week (monday … sunday)")
+    return value
+
+
+def _clock(reader: _Reader, node: yaml.Node, field: str) -> str:
+    value = reader.text(node, field)
+    match = _TIME_RE.match(value)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise reader.error(node, field, f"{value!r} is not a time of day written HH:MM, e.g. 06:30")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def _timezone(reader: _Reader, node: yaml.Node, field: str) -> str:
+    value = reader.text(node, field)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise reader.error(node, field, f"{value!r} is not a time zone such as Europe/Paris") from None
+    return value
+
+
+def _model_name(reader: _Reader, node: yaml.Node, field: str) -> str:
+    """A sentence-transformers name, or a local model folder (resolved like every other path)."""
+    value = reader.text(node, field)
+    if value.startswith((".", "/", "~")):
+        return str(reader.path(node, field))
+    return value
+
+
+def _env_name(reader: _Reader, node: yaml.Node, field: str) -> str:
+    value = reader.text(node, field)
+    if not _ENV_NAME_RE.match(value):
+        raise reader.error(
+            node, field, f"{value!r} is not an environment variable name (e.g. VEILLE_SMTP_PASSWORD)"
+        )
+    return value
+
+
+def _recipients(reader: _Reader, node: yaml.Node, field: str) -> tuple[str, ...]:
+    items = [node] if isinstance(node, yaml.ScalarNode) else reader.sequence(node, field)
+    out: list[str] = []
+    for i, item in enumerate(items, 1):
+        address = reader.email(item, field if item is node else f"{field}[{i}]")
+        if address not in out:
+            out.append(address)
+    return tuple(out)
+
+
+_FETCH: dict[str, Converter] = {
+    "concurrency": _int(1),
+    "per_host": _int(1),
+    "connect_timeout": _num(),
+    "read_timeout": _num(),
+    "max_bytes": _int(1),
+    "max_redirects": _int(0),
+    "min_interval_minutes": _int(1),
+    "backoff_base_minutes": _int(1),
+    "backoff_max_hours": _int(1),
+    "stale_days": _int(1),
+    "user_agent": _txt(),
+}
+_MODEL: dict[str, Converter] = {"name": _model_name, "batch_size": _int(1), "device": _txt()}
+_DIGEST: dict[str, Converter] = {
+    "language": _choice(DIGEST_LANGUAGES),
+    "weekday": _weekday,
+    "hour": _int(0, 23),
+    "title": _txt(),
+    "max_per_format": _int(1),
+    "max_trends": _int(0),
+    "archive_dir": _path(),
+}
+_MAIL: dict[str, Converter] = {
+    "host": _opt_txt(),
+    "port": _int(1, 65535),
+    "security": _choice(MAIL_SECURITY),
+    "username": _opt_txt(),
+    "password_env": _env_name,
+    "sender": lambda r, n, f: r.email(n, f),
+    "recipients": _recipients,
+    "timeout": _num(),
+}
+_SITE: dict[str, Converter] = {"out_dir": _path(), "title": _txt()}
+_SCHEDULE: dict[str, Converter] = {
+    "run_time": _clock,
+    "timezone": _timezone,
+    "misfire_grace_minutes": _int(1),
+}
+
+
+def _feeds(reader: _Reader, node: yaml.Node | None) -> tuple[FeedConfig, ...]:
+    if node is None:
+        raise reader.error(None, "feeds", "missing: list at least one feed, e.g. `feeds: [{url: https://…}]`")
+    feeds: list[FeedConfig] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(reader.sequence(node, "feeds"), 1):
+        field = f"feeds[{i}]"
+        line = item.start_mark.line + 1
+        if isinstance(item, yaml.ScalarNode) and not _is_null(item):
+            # shorthand: a bare URL
+            url_node: yaml.Node = item
+            values: dict[str, yaml.Node] = {}
+        else:
+            if not isinstance(item, yaml.MappingNode):
+                raise reader.error(item, field, f"expected a feed with a url, got {_describe(item)}")
+            values = reader.mapping(item, field, FEED_KEYS)
+            if "url" not in values:
+                raise reader.error(item, f"{field}.url", "missing: every feed needs a url")
+            url_node = values["url"]
+        url = reader.url(url_node, f"{field}.url")
+        key = feed_url_key(url)
+        if key in seen:
+            raise reader.error(url_node, f"{field}.url", f"{url!r} is already listed at line {seen[key]}")
+        seen[key] = url_node.start_mark.line + 1
+
+        def get(
+            name: str, convert: Converter, values: dict[str, yaml.Node] = values, field: str = field
+        ) -> Any:
+            value = values.get(name)
+            return None if _is_null(value) else convert(reader, value, f"{field}.{name}")  # type: ignore[arg-type]
+
+        tags = get("tags", lambda r, n, f: r.text_list(n, f))
+        feeds.append(
+            FeedConfig(
+                url=url,
+                name=get("name", _opt_txt()),
+                tags=tags or (),
+                lang=get("lang", lambda r, n, f: r.lang(n, f)),
+                min_interval_minutes=get("min_interval_minutes", _int(1)),
+                read_timeout=get("read_timeout", _num()),
+                max_bytes=get("max_bytes", _int(1)),
+                line=line,
+            )
+        )
+    return tuple(feeds)
+
+
+def _mail(reader: _Reader, node: yaml.Node | None, environ: Mapping[str, str]) -> MailSettings:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "password":
+                raise reader.error(
+                    key_node,
+                    "mail.password",
+                    "never write the password in this file: put it in an environment variable "
+                    "and name that variable with password_env (e.g. password_env: VEILLE_SMTP_PASSWORD)",
+                )
+    mail, values = _section(reader, node, "mail", MailSettings, _MAIL)
+    if mail.host is None:
+        return mail  # mail disabled: the rest is kept as written but not required
+    changes: dict[str, Any] = {}
+    if "port" not in values and mail.security == "tls":
+        changes["port"] = 465  # implicit TLS has its own well-known port
+    if mail.sender is None:
+        raise reader.error(
+            values.get("host"), "mail.sender", "missing: set the From address when mail.host is set"
+        )
+    if not mail.recipients:
+        raise reader.error(
+            values.get("host"),
+            "mail.recipients",
+            "missing: list at least one recipient when mail.host is set",
+        )
+    if mail.password_env is not None:
+        changes["password"] = environ.get(mail.password_env) or None
+    return dataclasses.replace(mail, **changes) if changes else mail
+
+
+def _compose(text: str, label: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(f"YAML syntax error: {problem}", path=label, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML syntax error: {exc}", path=label) from None
+
+
+def _parse(
+    text: str, path: Path, *, environ: Mapping[str, str] | None, check_files: bool, label: str | None = None
+) -> Settings:
+    label = label if label is not None else str(path)
+    config_path = path if path.is_absolute() else Path.cwd() / path
+    base_dir = config_path.parent.resolve()
+    reader = _Reader(label, base_dir)
+    root = _compose(text, label)
+    if _is_null(root):
+        raise ConfigError("the file is empty: list at least one feed under `feeds:`", path=label)
+    assert root is not None
+    if not isinstance(root, yaml.MappingNode):
+        raise reader.error(
+            root, None, f"expected settings such as `feeds:` at the top, got {_describe(root)}"
+        )
+    top = reader.mapping(root, "", TOP_LEVEL_KEYS)
+
+    feeds = _feeds(reader, top.get("feeds"))
+
+    storage = reader.mapping(top["storage"], "storage", ("path",)) if "storage" in top else {}
+    data_dir = base_dir / DATA_DIR_NAME
+    if not _is_null(storage.get("path")):
+        data_dir = reader.path(storage["path"], "storage.path")
+
+    fetch, _ = _section(reader, top.get("fetch"), "fetch", FetchSettings, _FETCH)
+    model, _ = _section(reader, top.get("model"), "model", ModelSettings, _MODEL)
+    digest, _ = _section(reader, top.get("digest"), "digest", DigestSettings, _DIGEST)
+    site, _ = _section(reader, top.get("site"), "site", SiteSettings, _SITE)
+    schedule, _ = _section(reader, top.get("schedule"), "schedule", ScheduleSettings, _SCHEDULE)
+    mail = _mail(reader, top.get("mail"), os.environ if environ is None else environ)
+
+    # Defaults that depend on other settings are filled here, so no stage has to know them.
+    digest = dataclasses.replace(
+        digest,
+        title=digest.title or DEFAULT_TITLES[digest.language],
+        archive_dir=digest.archive_dir or data_dir / "digests",
+    )
+    site = dataclasses.replace(
+        site, title=site.title or digest.title, out_dir=site.out_dir or data_dir / "site"
+    )
+
+    formats_file = None
+    if not _is_null(top.get("formats")):
+        formats_file = reader.path(top["formats"], "formats")
+        if check_files and not formats_file.is_file():
+            raise reader.error(top["formats"], "formats", f"no such file: {formats_file}")
+    templates_dir = None
+    if not _is_null(top.get("templates")):
+        templates_dir = reader.path(top["templates"], "templates")
+        if check_files and not templates_dir.is_dir():
+            raise reader.error(top["templates"], "templates", f"no such folder: {templates_dir}")
+    elif (base_dir / "templates").is_dir():
+        templates_dir = base_dir / "templates"
+
+    return Settings(
+        config_path=config_path,
+        feeds=feeds,
+        data_dir=data_dir,
+        database=data_dir / DATABASE_NAME,
+        fetch=fetch,
+        model=model,
+        digest=digest,
+        mail=mail,
+        site=site,
+        schedule=schedule,
+        formats_file=formats_file,
+        templates_dir=templates_dir,
+    )
+
+
+def loads(text: str, path: Path, *, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from configuration ``text`` as if read from ``path`` (for messages and relative paths)."""
+    return _parse(text, path, environ=environ, check_files=True)
+
+
+def resolve_config_path(path: Path) -> Path:
+    """``path`` itself, or ``path/feeds.yaml`` when ``path`` is a folder."""
+    return path / CONFIG_NAME if path.is_dir() else path
+
+
+def read_text(path: Path) -> str:
+    """The configuration file's text, or a ``ConfigError`` saying clearly why it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            "no such file: create one with `veille init`, or pass --config PATH", path=str(path)
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file: {exc.strerror or exc}", path=str(path)) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError("the file is not UTF-8 text; save it as UTF-8", path=str(path), line=line) from None
+
+
+def load(path: Path, *, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate ``feeds.yaml`` (or the ``feeds.yaml`` inside a folder).
+
+    ``environ`` (default ``os.environ``) is where secrets are looked up: ``mail.password_env`` names the
+    variable and its value lands in ``settings.mail.password`` (``None`` when unset: loading does not fail
+    on a missing secret, so ``veille feeds add`` works on a machine that never sends mail; sending does).
+    Raises ``ConfigError`` naming file, line and field.
+    """
+    path = resolve_config_path(path)
+    return _parse(read_text(path), path, environ=environ, check_files=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing feeds.yaml: the starter, and feed entries
+
+
+def _flow(value: Any) -> str:
+    """``value`` as a one-line YAML flow scalar or list, quoted only when YAML needs it."""
+    if isinstance(value, str):
+        # block context: a URL needs no quotes there (in a flow list its ":" would)
+        dumped = yaml.safe_dump(value, default_flow_style=False, allow_unicode=True, width=1_000_000)
+        return dumped.split("\n", 1)[0]
+    dumped = yaml.safe_dump(
+        [value], default_flow_style=True, allow_unicode=True, width=1_000_000, sort_keys=False
+    )
+    return dumped.strip()[1:-1]
+
+
+def feed_entry_yaml(feed: FeedConfig, indent: int = 2) -> str:
+    """One ``- url: …`` block of the ``feeds:`` list, indented by ``indent`` spaces, ending in a newline."""
+    lines = [f"url: {_flow(feed.url)}"]
+    if feed.name:
+        lines.append(f"name: {_flow(' '.join(feed.name.split()))}")
+    if feed.tags:
+        lines.append(f"tags: {_flow(list(feed.tags))}")
+    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes"):
+        value = getattr(feed, name)
+        if value is not None:
+            lines.append(f"{name}: {_flow(value)}")
+    pad = " " * indent
+    return "".join(f"{pad}{'- ' if i == 0 else '  '}{line}\n" for i, line in enumerate(lines))
+
+
+def dump_feeds(feeds: Iterable[FeedConfig]) -> str:
+    """A complete ``feeds:`` section listing ``feeds`` (e.g. to start a configuration from an OPML file)."""
+    entries = "".join(feed_entry_yaml(feed) for feed in feeds)
+    return f"feeds:\n{entries}" if entries else "feeds: []\n"
+
+
+STARTER_CONFIG = """\
+# veille configuration — sources and settings in one file.
+# Every setting but `feeds` has a default; uncomment a line to change it.
+# Paths are relative to this file. Full reference: the repository's feeds.yaml.
+
+feeds:
+  # Each feed: url (required), optional name, tags (your audiences), lang (fr, en…).
+  - url: https://www.edsurge.com/articles_rss
+    name: EdSurge
+    tags: [school, higher-ed]
+    lang: en
+  - url: https://elearningindustry.com/feed
+    name: eLearning Industry
+    tags: [corporate]
+    lang: en
+  - url: https://www.insidehighered.com/rss.xml
+    name: Inside Higher Ed
+    tags: [higher-ed]
+    lang: en
+  - url: https://www.cafepedagogique.net/feed/
+    name: Le Café pédagogique
+    tags: [school]
+    lang: fr
+  - url: https://www.ludomag.com/feed/
+    name: Ludomag
+    tags: [school, higher-ed]
+    lang: fr
+  - url: https://theconversation.com/fr/education/articles.atom
+    name: The Conversation France — Éducation
+    tags: [higher-ed, school]
+    lang: fr
+
+# storage:
+#   path: .veille            # database, digest archive and site live here
+
+digest:
+  language: fr               # fr | en
+  weekday: monday            # day the weekly digest is built and sent
+  # hour: 7
+  # title: Veille digital learning
+
+# mail:                      # leave commented out to only archive the digest
+#   host: smtp.example.org
+#   port: 587
+#   security: starttls       # starttls | tls | none
+#   username: veille@example.org
+#   password_env: VEILLE_SMTP_PASSWORD   # the password is read from this environment variable
+#   sender: veille@example.org
+#   recipients: [dlm@example.org]
+
+# site:
+#   out_dir: .veille/site
+#   title: Veille digital learning
+
+# schedule:
+#   run_time: "06:00"        # daily fetch, HH:MM
+#   timezone: Europe/Paris
+"""
+
+
+def starter_config() -> str:
+    """The text ``veille init`` writes: a short commented configuration with a few real feeds."""
+    return STARTER_CONFIG
+
+
+def init_config(directory: Path) -> Path:
+    """Write the starter ``feeds.yaml`` into ``directory`` (created if needed) and return its path.
+
+    Never overwrites: an existing file raises ``ConfigError``, since it holds the user's own sources.
+    """
+    target = directory / CONFIG_NAME
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as handle:
+            handle.write(starter_config())
+    except FileExistsError:
+        raise ConfigError(
+            "already exists; veille init never overwrites a configuration (edit it, or pick another folder)",
+            path=str(target),
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write the file: {exc.strerror or exc}", path=str(target)) from None
+    return target
+
+
+# --------------------------------------------------------------------------------------------------
+# Editing feeds.yaml text in place (feeds add|remove, opml import)
+
+
+def _feeds_node(root: yaml.Node | None) -> tuple[yaml.ScalarNode, yaml.Node] | None:
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "feeds":
+                return key, value
+    return None
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+    return starts
+
+
+def _content_end_line(node: yaml.Node) -> int:
+    """The 0-based line holding the last character of ``node`` (PyYAML's block end marks overshoot)."""
+    while True:
+        if isinstance(node, yaml.MappingNode) and node.value and not node.flow_style:
+            node = node.value[-1][1] if not _is_empty_scalar(node.value[-1][1]) else node.value[-1][0]
+        elif isinstance(node, yaml.SequenceNode) and node.value and not node.flow_style:
+            node = node.value[-1]
+        else:
+            break
+    mark = node.end_mark
+    return mark.line - 1 if mark.column == 0 and mark.line > node.start_mark.line else mark.line
+
+
+def _is_empty_scalar(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.start_mark.index == node.end_mark.index
+
+
+def _item_last_line(lines: list[str], node: yaml.Node, dash_column: int) -> int:
+    """Last line of a block-list item: its content plus comment lines indented under it."""
+    last = _content_end_line(node)
+    while last + 1 < len(lines):
+        stripped = lines[last + 1].lstrip(" ")
+        indent = len(lines[last + 1]) - len(stripped)
+        if stripped.startswith("#") and indent > dash_column:
+            last += 1
+        else:
+            break
+    return last
+
+
+def _dash_line(text: str, item: yaml.Node) -> int:
+    """The 0-based line of the ``-`` that introduces a block-list item."""
+    index = text.rfind("-", 0, item.start_mark.index)
+    return text.count("\n", 0, index)
+
+
+def add_feeds_to_yaml(
+    text: str, feeds: Iterable[FeedConfig], *, path: Path = Path(CONFIG_NAME), skip_existing: bool = True
+) -> str:
+    """``text`` with ``feeds`` appended under ``feeds:``, keeping every comment and line as it was.
+
+    Feeds already listed (same URL up to scheme, case and trailing slash) are skipped, or raise
+    ``ConfigError`` naming the line where they are listed when ``skip_existing`` is false. The result is
+    validated like ``load`` would (``path`` names the file in messages) before it is returned.
+    """
+    label = str(path)
+    root = _compose(text, label)
+    found = _feeds_node(root)
+    listed: dict[str, int] = {}  # key → line
+    if found is not None and isinstance(found[1], yaml.SequenceNode):
+        for item in found[1].value:
+            item_key = _item_url_key(item)
+            if item_key is not None:
+                listed.setdefault(item_key, item.start_mark.line + 1)
+    new: list[FeedConfig] = []
+    for feed in feeds:
+        key = feed_url_key(feed.url)
+        if key in listed and is_feed_url(feed.url):  # an invalid URL goes on, to fail validation below
+            if skip_existing:
+                continue
+            raise ConfigError(
+                f"{feed.url!r} is already listed at line {listed[key]}", path=label, field="feeds"
+            )
+        listed[key] = 0
+        new.append(feed)
+    if not new:
+        return text
+
+    if not text.endswith("\n") and text:
+        text += "\n"
+    if found is None:
+        result = text + dump_feeds(new)
+    else:
+        key_node, value = found
+        lines = text.splitlines(keepends=True)
+        starts = _line_starts(text)
+        if isinstance(value, yaml.SequenceNode) and value.flow_style:
+            close = value.end_mark.index - 1  # the "]"
+            entries = ", ".join(_flow(_feed_mapping(f)) for f in new)
+            separator = ", " if value.value else ""
+            result = text[:close] + separator + entries + text[close:]
+        elif isinstance(value, yaml.SequenceNode) and value.value:
+            column = value.start_mark.column
+            last = _item_last_line(lines, value.value[-1], column)
+            at = starts[last + 1] if last + 1 < len(starts) else len(text)
+            block = "".join(feed_entry_yaml(f, column) for f in new)
+            result = text[:at] + block + text[at:]
+        elif _is_null(value):
+            # `feeds:` with nothing (or `~`/`null`) after it: drop the null, add a block list below.
+            text = text[: value.start_mark.index] + text[value.end_mark.index :]
+            line = key_node.start_mark.line
+            starts = _line_starts(text)
+            at = starts[line + 1] if line + 1 < len(starts) else len(text)
+            if at == len(text) and not text.endswith("\n"):
+                text += "\n"
+                at += 1
+            block = "".join(feed_entry_yaml(f, key_node.start_mark.column + 2) for f in new)
+            result = text[:at] + block + text[at:]
+        else:
+            raise ConfigError(
+                f"expected a list, got {_describe(value)}",
+                path=label,
+                line=value.start_mark.line + 1,
+                field="feeds",
+            )
+    _parse(result, path, environ={}, check_files=False, label=label)
+    return result
+
+
+def _feed_mapping(feed: FeedConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {"url": feed.url}
+    if feed.name:
+        out["name"] = " ".join(feed.name.split())
+    if feed.tags:
+        out["tags"] = list(feed.tags)
+    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes"):
+        if getattr(feed, name) is not None:
+            out[name] = getattr(feed, name)
+    return out
+
+
+def remove_feed_from_yaml(text: str, url: str, *, path: Path = Path(CONFIG_NAME)) -> str:
+    """``text`` without the feed whose URL is ``url`` (same key as duplicate checks); comments stay.
+
+    Raises ``ConfigError`` when no listed feed has that URL. The result is validated before it is returned.
+    """
+    label = str(path)
+    _parse(text, path, environ={}, check_files=False, label=label)
+    found = _feeds_node(_compose(text, label))
+    items = list(found[1].value) if found and isinstance(found[1], yaml.SequenceNode) else []
+    wanted = feed_url_key(url)
+    index = next((i for i, item in enumerate(items) if _item_url_key(item) == wanted), None)
+    if found is None or index is None:
+        raise ConfigError(f"{url!r} is not listed", path=label, field="feeds")
+    seq = found[1]
+    assert isinstance(seq, yaml.SequenceNode)
+    item = items[index]
+    if seq.flow_style:
+        start, end = item.start_mark.index, item.end_mark.index
+        if index + 1 < len(items):
+            end = items[index + 1].start_mark.index
+        elif index > 0:
+            start = items[index - 1].end_mark.index
+        result = text[:start] + text[end:]
+    else:
+        lines = text.splitlines(keepends=True)
+        first = _dash_line(text, item)
+        last = _item_last_line(lines, item, seq.start_mark.column)
+        result = "".join(lines[:first] + lines[last + 1 :])
+    _parse(result, path, environ={}, check_files=False, label=label)
+    return result
+
+
+def _item_url_key(item: yaml.Node) -> str | None:
+    if isinstance(item, yaml.ScalarNode):
+        return feed_url_key(item.value)
+    if isinstance(item, yaml.MappingNode):
+        for key, value in item.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "url" and isinstance(value, yaml.ScalarNode):
+                return feed_url_key(value.value)
+    return None
