@@ -1,0 +1,224 @@
+"""From a parsed entry (as the feed gave it) to a normalised item (as veille stores it).
+
+Pure functions of their inputs, ``now`` passed in. What each step guards against:
+
+- canonical URL: the same article reached through ``?utm_source=…``, ``#comments``, ``:443`` or
+  ``WWW.Example.org`` must be one item, so duplicates across feeds meet on one key;
+- clean text and sanitised HTML: titles and summaries come with tags, entities, HTML escaped twice,
+  scripts and mojibake (see ``core.sanitize``);
+- dates: missing (first-seen time instead), in the future (clamped), absurdly old (1970 epochs);
+- language: declared by the item or the feed, else detected from the text (py3langid);
+- content hash: over stable fields only, so a refetch of an unchanged entry hashes the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from veille.core.sanitize import clean_html, html_to_text, safe_url, truncate_text
+from veille.models import NewItem, ParsedItem
+
+SUMMARY_CHARS = 1000  # enough for the digest blurb and for embedding (title + ~500 chars)
+FALLBACK_TITLE_CHARS = 100
+FUTURE_TOLERANCE = timedelta(days=1)  # time zones and clock skew; beyond this a date is a lie
+OLDEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)  # before the web: an epoch default or a typo
+MIN_DETECT_CHARS = 20  # below this py3langid guesses
+MIN_DETECT_PROBABILITY = 0.5
+
+# Query parameters that identify a campaign or a click, never the page itself.
+TRACKING_PARAMS: frozenset[str] = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+        "ttclid", "li_fat_id", "igshid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "__hssc", "__hstc",
+        "__hsfp", "hsctatracking", "mkt_tok", "ref", "ref_src", "ref_url", "referrer", "_ga", "_gl",
+        "oly_anon_id", "oly_enc_id", "vero_id", "vero_conv", "wickedid", "xtor", "xtref", "ncid",
+        "sr_share", "cmpid", "spm", "s_cid", "ito", "guccounter", "guce_referrer", "guce_referrer_sig",
+        "_branch_match_id",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES: tuple[str, ...] = ("utm_", "pk_", "mtm_", "matomo_", "at_", "hsa_", "piwik_")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+# --------------------------------------------------------------------------------------------------
+# URLs
+
+
+def _is_tracking(name: str) -> bool:
+    key = name.lower()
+    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str | None, base: str | None = None) -> str | None:
+    """The URL two copies of one article share, or None when it is not an http(s) link.
+
+    Scheme and host lower-cased, default port and fragment dropped, tracking parameters
+    (``utm_*``, ``fbclid``, ``xtor``…) removed and the remaining query sorted; an empty path is "/".
+    The path keeps its case and trailing slash: servers may treat them as different pages.
+    """
+    absolute = safe_url(url, base)
+    if absolute is None:
+        return None
+    try:
+        parts = urlsplit(absolute)
+        port = parts.port
+    except ValueError:  # a port that is not a number, an invalid IPv6 literal
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        return None
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port is None or port == DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    query = sorted(
+        (name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(name)
+    )
+    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+
+
+# --------------------------------------------------------------------------------------------------
+# Dates
+
+
+def normalize_date(published: datetime | None, now: datetime) -> datetime:
+    """The date an item is filed under, in UTC.
+
+    The feed's date when plausible; ``now`` (first seen) when missing, more than a day in the future
+    (a feed announcing an event, a wrong time zone) or before 1990 (an epoch default).
+    """
+    now_utc = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+    if published is None:
+        return now_utc
+    when = published.astimezone(UTC) if published.tzinfo else published.replace(tzinfo=UTC)
+    if when > now_utc + FUTURE_TOLERANCE or when < OLDEST_PLAUSIBLE:
+        return now_utc
+    return when
+
+
+# --------------------------------------------------------------------------------------------------
+# Language
+
+_LANG_TAG = re.compile(r"^\s*([A-Za-z]{2})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
+
+
+def language_code(value: Any) -> str | None:
+    """A declared language ("fr-FR", "en_us", "FR") as a 2-letter code, or None when unusable."""
+    if not isinstance(value, str):
+        return None
+    match = _LANG_TAG.match(value)
+    return match.group(1).lower() if match else None
+
+
+@cache
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str) -> str | None:
+    """The language of ``text`` as a 2-letter code; None when the text is too short or ambiguous."""
+    sample = text.strip()
+    if len(sample) < MIN_DETECT_CHARS or sum(ch.isalpha() for ch in sample) < MIN_DETECT_CHARS // 2:
+        return None
+    lang, probability = _identifier().classify(sample[:2000])
+    if float(probability) < MIN_DETECT_PROBABILITY:
+        return None
+    return language_code(str(lang))
+
+
+# --------------------------------------------------------------------------------------------------
+# Keys and hashes
+
+
+def _fold(text: str) -> str:
+    """Case, Unicode form and spacing differences do not make a different story."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def entry_key(item: ParsedItem, *, title: str = "", summary: str = "") -> str:
+    """A stable id of the entry within its feed: its guid, else its link, else a hash of title + date.
+
+    Never depends on the fetch time, so refetching the same entry finds the same sighting.
+    """
+    if item.entry_id and item.entry_id.strip():
+        return item.entry_id.strip()
+    if item.link and item.link.strip():
+        return item.link.strip()
+    date = item.published.astimezone(UTC).isoformat() if item.published else ""
+    text = title or html_to_text(item.title)
+    body = "" if text else (summary or html_to_text(item.summary_html or item.content_html))
+    return "sha1:" + hashlib.sha1(f"{text}\x1f{date}\x1f{body}".encode()).hexdigest()
+
+
+def content_hash(title: str, summary: str, canonical: str | None) -> str:
+    """sha256 over the normalised title, summary and canonical URL: equal for an unchanged item."""
+    payload = "\x1f".join((_fold(title), _fold(summary), canonical or ""))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------
+# The item
+
+
+def normalize_item(item: ParsedItem, *, feed_url: str, feed_lang: str | None, now: datetime) -> NewItem | None:
+    """A parsed entry as a storable item, or None when the entry is empty.
+
+    An entry with no title, no summary/content text and no http(s) link says nothing a reader could
+    follow: it is dropped (None), not stored. A missing title is made from the start of the
+    summary, else the link, so every stored item has a readable title.
+    """
+    url = safe_url(item.link, feed_url)
+    canonical = canonical_url(url)
+    title = html_to_text(item.title)
+    summary_source = item.summary_html or item.content_html
+    summary = truncate_text(html_to_text(summary_source), SUMMARY_CHARS)
+    if not summary and item.content_html and item.content_html != summary_source:
+        summary = truncate_text(html_to_text(item.content_html), SUMMARY_CHARS)
+    if not title and not summary and canonical is None:
+        return None
+    key = entry_key(item, title=title, summary=summary)
+    if not title:
+        title = truncate_text(summary, FALLBACK_TITLE_CHARS) if summary else str(url)
+
+    page_base = url or feed_url
+    markup = clean_html(item.content_html or item.summary_html, page_base)
+    lang = (
+        language_code(item.lang)
+        or language_code(feed_lang)
+        or detect_language(f"{title}. {summary}" if summary else title)
+    )
+    author = (html_to_text(item.author) or None) if item.author else None
+    categories = tuple(dict.fromkeys(text for text in (html_to_text(c) for c in item.categories) if text))
+    return NewItem(
+        entry_key=key,
+        canonical_url=canonical,
+        url=url,
+        title=title,
+        summary=summary,
+        html=markup,
+        author=author,
+        categories=categories,
+        published_at=normalize_date(item.published, now),
+        lang=lang,
+        content_hash=content_hash(title, summary, canonical),
+    )
+
+
+__all__ = [
+    "TRACKING_PARAMS",
+    "canonical_url",
+    "content_hash",
+    "detect_language",
+    "entry_key",
+    "language_code",
+    "normalize_date",
+    "normalize_item",
+]
