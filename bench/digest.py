@@ -1,0 +1,201 @@
+"""Digest speed: build and render the digest of a week of 5,000 stories (budget: under 2 s).
+
+Writes a synthetic but realistically shaped week into a temporary SQLite file (60 feeds, 5,000 stories
+of 1-4 items each, formats, 40 themes with 8 weeks of history, feed events), then times each stage of
+``build_digest`` once, in one run, and prints each stage's share of the budget.
+
+    .venv/bin/python bench/digest.py [--stories 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from veille.adapters import digest_store
+from veille.adapters.render import render_digest
+from veille.adapters.store import Store, iso
+from veille.core.digest import build_view
+from veille.core.weeks import previous_weeks, week_bounds
+from veille.digest_job import build_digest
+from veille.models import DigestSettings, Settings
+
+WEEK = "2026-W48"
+BUDGET = 2.0
+FORMATS = [
+    "microlearning",
+    "mooc",
+    "ai_tutor",
+    "generative_ai",
+    "vr_ar",
+    "podcast",
+    "webinar",
+    "lms",
+    "credentials",
+    "assessment",
+    "serious_game",
+    "blended",
+]
+WORDS = [
+    "learning",
+    "formation",
+    "apprentissage",
+    "skills",
+    "compétences",
+    "platform",
+    "plateforme",
+    "tutor",
+    "tuteur",
+    "course",
+    "cours",
+    "university",
+    "université",
+    "teachers",
+    "enseignants",
+    "badge",
+    "video",
+    "vidéo",
+    "immersive",
+    "data",
+    "AI",
+    "IA",
+    "campus",
+    "onboarding",
+]
+
+
+def populate(store: Store, stories: int, rng: random.Random) -> None:
+    start, _ = week_bounds(WEEK)
+    weeks = [*previous_weeks(WEEK, 7), WEEK]
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO feeds (id, config_url, url, name, added_at) VALUES (?, ?, ?, ?, '2026-01-01T00:00:00+00:00')",
+            [
+                (f, f"https://feed{f}.example.org/rss", f"https://feed{f}.example.org/rss", f"Source {f}")
+                for f in range(1, 61)
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO themes (id, first_week, last_week, label) VALUES (?, ?, ?, ?)",
+            [(t, weeks[0], WEEK, " ".join(rng.sample(WORDS, 3))) for t in range(1, 41)],
+        )
+        rows = []
+        for t in range(1, 41):
+            for w in weeks:
+                n = rng.randint(0, 60)
+                status = "rising" if w == WEEK and t <= 8 else ("new" if w == WEEK and t <= 12 else "steady")
+                rows.append(
+                    (
+                        t,
+                        w,
+                        n,
+                        n * 2,
+                        rng.randint(1, 30),
+                        json.dumps(rng.sample(WORDS, 5)),
+                        status,
+                        int(w == WEEK and 12 < t <= 16),
+                    )
+                )
+        conn.executemany("INSERT INTO theme_weeks VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL)", rows)
+        item_id = 0
+        items, sightings, story_rows, story_items, formats, story_themes = [], [], [], [], [], []
+        for s in range(1, stories + 1):
+            at = start + timedelta(seconds=rng.randrange(7 * 86400))
+            members = []
+            for feed in rng.sample(range(1, 61), rng.choice((1, 1, 1, 2, 2, 3, 4))):
+                item_id += 1
+                members.append(item_id)
+                title = " ".join(rng.choices(WORDS, k=9)).capitalize()
+                summary = " ".join(rng.choices(WORDS, k=80))
+                url = f"https://feed{feed}.example.org/{s}/{item_id}"
+                items.append(
+                    (item_id, url, f"h{item_id}", url, title, summary, f"<p>{summary}</p>", iso(at), iso(at), feed)
+                )
+                sightings.append((feed, f"e{item_id}", item_id, iso(at), iso(at)))
+                formats.append((item_id, rng.choice(FORMATS), rng.random()))
+                story_items.append((item_id, s))
+            story_rows.append((s, iso(at), iso(at), members[0]))
+            if rng.random() < 0.5:
+                story_themes.append((s, WEEK, rng.randint(1, 40)))
+        conn.executemany(
+            "INSERT INTO items (id, canonical_url, content_hash, url, title, summary, html, published_at,"
+            " first_seen_at, feed_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            items,
+        )
+        conn.executemany("INSERT INTO sightings VALUES (?, ?, ?, ?, ?)", sightings)
+        conn.executemany("INSERT INTO stories (id, first_at, last_at, lead_item_id) VALUES (?, ?, ?, ?)", story_rows)
+        conn.executemany("INSERT INTO story_items VALUES (?, ?)", story_items)
+        conn.executemany("INSERT INTO item_formats (item_id, format, score) VALUES (?, ?, ?)", formats)
+        conn.executemany("INSERT INTO story_themes VALUES (?, ?, ?)", story_themes)
+        conn.executemany(
+            "INSERT INTO feed_events (feed_id, at, kind, status, detail) VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    rng.randint(1, 60),
+                    iso(start + timedelta(hours=h)),
+                    rng.choice(("error", "moved", "gone", "stale")),
+                    503,
+                    "HTTP 503",
+                )
+                for h in range(0, 160, 7)
+            ],
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, default=5000)
+    args = parser.parse_args()
+    rng = random.Random(48)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        settings = Settings(
+            config_path=root / "feeds.yaml",
+            feeds=(),
+            data_dir=root,
+            database=root / "veille.db",
+            digest=replace(DigestSettings(), language="fr"),
+        )
+        with Store.open(settings.database) as store:
+            populate(store, args.stories, rng)
+            items = store.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+
+            t0 = time.perf_counter()
+            records = digest_store.load_week(store, WEEK)
+            t1 = time.perf_counter()
+            view = build_view(records, language="fr")
+            t2 = time.perf_counter()
+            rendered = render_digest(view)
+            t3 = time.perf_counter()
+            result = build_digest(store, settings, WEEK, datetime(2026, 11, 30, 7, tzinfo=UTC))
+            t4 = time.perf_counter()
+
+    rows = [
+        ("load week (SQL)", t1 - t0),
+        ("view model (pure core)", t2 - t1),
+        ("render html + text + inline CSS", t3 - t2),
+        ("build_digest end to end (+ .eml, write, record)", t4 - t3),
+    ]
+    print(
+        f"digest of {len(records.story_records)} stories ({items} items), {len(view.story_ids)} shown, "
+        f"{len(rendered.html) // 1024} KiB HTML; budget {BUDGET:.1f} s"
+    )
+    print(f"{'stage':<50} {'seconds':>8} {'share of budget':>16}")
+    for name, seconds in rows:
+        print(f"{name:<50} {seconds:>8.3f} {seconds / BUDGET:>15.1%}")
+    verdict = "OK" if rows[-1][1] < BUDGET else "OVER BUDGET"
+    print(f"{'end to end / budget':<50} {rows[-1][1]:>8.3f} {rows[-1][1] / BUDGET:>15.1%}  {verdict}")
+    assert result.stories == len(view.story_ids)
+
+
+if __name__ == "__main__":
+    main()

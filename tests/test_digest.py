@@ -1,0 +1,313 @@
+"""The weekly digest built from a real SQLite file: what it shows, in which order, once, in two languages."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import sqlite3
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from tests.conftest import need_shared
+from tests.test_digest_support import NOW, WEEK, make_settings, populate, story
+from veille.adapters import digest_store
+from veille.adapters.render import render_digest
+from veille.adapters.store import Store
+from veille.core import i18n
+from veille.core.digest import WeekRecords, build_view, subject_line
+from veille.digest_job import build_digest
+from veille.errors import RenderError
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+
+@pytest.fixture
+def week_store(tmp_path: Path) -> Store:
+    store = Store.open(tmp_path / ".veille" / "veille.db")
+    populate(store)
+    yield store  # type: ignore[misc]
+    store.close()
+
+
+def text_of(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------------ what it shows
+
+
+def test_digest_shows_trends_formats_signals_and_health_in_order(week_store: Store, tmp_path: Path) -> None:
+    result = build_digest(week_store, make_settings(tmp_path), WEEK, NOW)
+    text = text_of(result.text_path)
+
+    assert result.subject == "Veille digital learning — semaine 48 (23–29 nov. 2026)"
+    assert result.built and not result.empty
+    # sections in reading order
+    positions = [
+        text.index(h) for h in ("Tendances", "Par format d'apprentissage", "Signaux faibles", "Santé des sources")
+    ]
+    assert positions == sorted(positions)
+    # the rising theme comes first, with its reason in numbers and its best story first (4 sources)
+    trends = text[positions[0] : positions[1]]
+    assert trends.index("IA générative, tuteurs [en hausse]") < trends.index("Open badges, certification [nouveau]")
+    assert "6 sujets de 5 sources, x4 par rapport à sa moyenne sur 4 semaines" in trends
+    assert trends.index("AI tutors reach 40 community colleges") < trends.index("Tuteurs IA")
+    # a story already sent last week and a story of next week are absent; each shown story appears once
+    assert "Old news already sent" not in text
+    assert "Next week's news" not in text
+    assert text.count("AI tutors reach 40 community colleges") == 1
+    # formats: ranked by number of sources inside a format, untagged stories under "Autres formats" last
+    formats = text[positions[1] : positions[2]]
+    assert formats.index("Microlearning in the flow of work") < formats.index("Le microlearning à l'épreuve")
+    assert formats.rstrip().endswith(
+        "Budgets for learning and development in 2027.\n  Lire : https://learningsolutionsmag.com/budgets"
+    )
+    assert "Autres formats" in formats
+    # weak signal, and health with the gone feed first; last week's error is not reported
+    assert "Casques VR, soudure [nouveau]" in text[positions[2] : positions[3]]
+    health = text[positions[3] :]
+    assert health.index("ActuEL RH Formation — supprimé (410)") < health.index("eLearning Industry — en erreur")
+    assert "(2 fois)" in health and "last week: not reported" not in health
+    # the summary in numbers
+    assert "- 12 articles lus, venant de 7 sources" in text and "- 2 nouveaux thèmes" in text
+
+
+def test_english_digest_uses_english_dates_and_headings(week_store: Store, tmp_path: Path) -> None:
+    result = build_digest(week_store, make_settings(tmp_path, language="en"), WEEK, NOW)
+    text = text_of(result.text_path)
+    assert result.subject == "Digital learning watch — week 48 (23–29 Nov 2026)"
+    assert "6 stories from 5 sources, x4 against its 4-week average" in text
+    assert "Tue 24 Nov" in text and "By learning format" in text and "Read: https://" in text
+    assert 'lang="en"' in text_of(result.html_path)
+
+
+def test_the_digest_records_the_stories_it_showed_and_nothing_else(week_store: Store, tmp_path: Path) -> None:
+    result = build_digest(week_store, make_settings(tmp_path), WEEK, NOW)
+    claimed = digest_store.digest_story_ids(week_store, WEEK)
+    assert len(claimed) == result.stories == 12
+    assert 1 not in claimed and 60 not in claimed  # last week's and next week's
+
+
+def test_building_twice_keeps_the_first_digest(week_store: Store, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    first = build_digest(week_store, settings, WEEK, NOW)
+    html_before = first.html_path.read_bytes()
+    # a late story arrives for the same week: the built week is not rebuilt with other stories
+    with week_store.transaction() as conn:
+        story(
+            conn,
+            70,
+            "Late arrival",
+            "https://www.edsurge.com/news/late",
+            "Late.",
+            [1, 2, 3, 4, 5, 6],
+            "2026-11-29T20:00:00+00:00",
+        )
+    again = build_digest(week_store, settings, WEEK, datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert not again.built
+    assert (again.message_id, again.html_path) == (first.message_id, first.html_path)
+    assert first.html_path.read_bytes() == html_before
+    assert "Late arrival" not in text_of(again.text_path)
+    # the late story is still free: the next week's digest may show it, never the ones already shown
+    next_week = build_digest(week_store, settings, "2026-W49", datetime(2026, 12, 7, 7, 0, tzinfo=UTC))
+    assert "Late arrival" not in text_of(next_week.text_path)  # published in W48, not active in W49
+    assert "Next week's news" in text_of(next_week.text_path)
+    assert "AI tutors reach" not in text_of(next_week.text_path)
+
+
+def test_a_lost_archive_is_rewritten_with_the_same_stories(week_store: Store, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    first = build_digest(week_store, settings, WEEK, NOW)
+    titles = ("AI tutors reach 40 community colleges", "Des casques VR pour apprendre la soudure", "Podcast : la")
+    for path in (first.html_path, first.text_path, first.eml_path):
+        path.unlink()
+    with week_store.transaction() as conn:
+        story(
+            conn,
+            71,
+            "Another late one",
+            "https://www.edsurge.com/news/late2",
+            "Late.",
+            [1, 2, 3],
+            "2026-11-29T21:00:00+00:00",
+        )
+    again = build_digest(week_store, settings, WEEK, datetime(2026, 12, 2, tzinfo=UTC))
+    text = text_of(again.text_path)
+    assert all(title in text for title in titles)
+    assert "Another late one" not in text
+    assert again.message_id == first.message_id and again.stories == first.stories
+    msg = email.message_from_bytes(again.eml_path.read_bytes(), policy=email.policy.default)
+    assert msg["Date"] == "Mon, 30 Nov 2026 07:00:00 +0000"  # built then, not now
+
+
+def test_out_dir_gets_a_copy_of_the_same_digest(week_store: Store, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    first = build_digest(week_store, settings, WEEK, NOW)
+    copy = build_digest(week_store, settings, WEEK, NOW, out_dir=tmp_path / "elsewhere")
+    assert copy.text_path == tmp_path / "elsewhere" / WEEK / f"digest-{WEEK}.txt"
+    assert text_of(copy.text_path) == text_of(first.text_path)
+
+
+def test_an_empty_week_gives_a_short_honest_digest(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        result = build_digest(store, settings, "2026-W10", datetime(2026, 3, 9, 7, tzinfo=UTC))
+    text = text_of(result.text_path)
+    assert result.empty and result.stories == 0
+    assert "Semaine calme" in text and "Aucun nouveau sujet" in text
+    assert "- 0 article lu, venant de 0 source" in text
+    assert "Tendances" not in text
+    assert "Semaine calme" in text_of(result.html_path)
+
+
+def test_the_eml_is_a_complete_multipart_message(week_store: Store, tmp_path: Path) -> None:
+    result = build_digest(week_store, make_settings(tmp_path), WEEK, NOW)
+    msg = email.message_from_bytes(result.eml_path.read_bytes(), policy=email.policy.default)
+    assert msg.get_content_type() == "multipart/alternative"
+    assert msg["Subject"] == result.subject
+    assert msg["Message-ID"] == result.message_id
+    assert msg["Date"] == "Mon, 30 Nov 2026 07:00:00 +0000"
+    plain = msg.get_body(("plain",))
+    rich = msg.get_body(("html",))
+    assert plain is not None and rich is not None
+    assert "AI tutors reach 40 community colleges" in plain.get_content()
+    assert 'href="https://www.edsurge.com/news/ai-tutors-colleges"' in rich.get_content()
+
+
+# ------------------------------------------------------------------------------------------------ golden files
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_renderings_match_the_golden_files(week_store: Store, tmp_path: Path, language: str) -> None:
+    """Fixed clock, fixed data, fixed language: the same bytes on every machine (UPDATE_GOLDEN=1 rewrites)."""
+    result = build_digest(week_store, make_settings(tmp_path, language=language), WEEK, NOW)
+    for suffix, produced in (("html", result.html_path), ("txt", result.text_path)):
+        golden = GOLDEN / f"digest_{language}.{suffix}"
+        if os.environ.get("UPDATE_GOLDEN"):
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_text(text_of(produced), encoding="utf-8")
+        assert text_of(produced) == golden.read_text(encoding="utf-8"), f"{golden.name} differs"
+
+
+# ------------------------------------------------------------------------------------------------ hostile content
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.bad: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.bad.append(f"{tag} {name}")
+            if name in ("href", "src") and not (value or "").startswith(("https://", "http://")):
+                self.bad.append(f"{tag} {name}={value}")
+
+
+def test_hostile_feed_content_never_reaches_the_digest_unsanitised(tmp_path: Path) -> None:
+    feed = need_shared("feeds", "edge", "fp_title_script_injection.xml")
+    parsed = feedparser.parse(feed.read_bytes())
+    hostile_title = parsed.entries[0].title
+    assert "<script>" in hostile_title  # what a careless ingestion would store
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        populate(store, hostile_title=hostile_title)
+        result = build_digest(store, settings, WEEK, NOW)
+    page = text_of(result.html_path)
+    text = text_of(result.text_path)
+
+    parser = _Tags()
+    parser.feed(page)
+    assert parser.bad == []
+    assert parser.tags <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "table",
+        "tr",
+        "td",
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "ul",
+        "li",
+        "a",
+        "div",
+        "span",
+        "strong",
+        "br",
+        "tbody",
+    }
+    for rendering in (page, text):
+        lowered = rendering.lower()
+        assert "<script" not in lowered and "javascript:" not in lowered and "alert(" not in lowered
+    # the story is still there, as plain words, and without its javascript: link
+    assert "Crazy HTML -- Can Your Regex Parse This?" in text
+    assert "Broken HTML click" in text
+
+
+# ------------------------------------------------------------------------------------------------ templates
+
+
+def test_a_user_template_overrides_one_file_only(week_store: Store, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    user = settings.config_path.parent / "templates"
+    user.mkdir(parents=True)
+    (user / "digest.txt").write_text("{{ digest.subject }} & {{ digest.trends | length }} trends\n")
+    result = build_digest(week_store, settings, WEEK, NOW)
+    assert text_of(result.text_path) == "Veille digital learning — semaine 48 (23–29 nov. 2026) & 2 trends\n"
+    assert "Tendances" in text_of(result.html_path)  # the shipped HTML template is still used
+
+
+def test_a_broken_user_template_is_a_render_error_naming_it(tmp_path: Path) -> None:
+    user = tmp_path / "templates"
+    user.mkdir()
+    (user / "digest.html").write_text("<p>{% for x in %}</p>")
+    view = build_view(WeekRecords(week=WEEK, items=0, stories=0, sources=0, new_themes=0))
+    with pytest.raises(RenderError, match=r"digest\.html:1"):
+        render_digest(view, templates_dir=user)
+    (user / "digest.html").write_text("<p>{{ digest.no_such_field }}</p>")
+    with pytest.raises(RenderError, match="no_such_field"):
+        render_digest(view, templates_dir=user)
+
+
+def test_feed_text_is_escaped_in_a_user_html_template(tmp_path: Path) -> None:
+    user = tmp_path / "templates"
+    user.mkdir()
+    (user / "digest.html").write_text("<h1>{{ digest.title }}</h1>")
+    view = build_view(WeekRecords(week=WEEK, items=0, stories=0, sources=0, new_themes=0), title="R&D <b>")
+    assert "<h1>R&amp;D</h1>" in render_digest(view, templates_dir=user).html
+
+
+# ------------------------------------------------------------------------------------------------ dates and words
+
+
+def test_periods_and_subjects_read_naturally_in_both_languages() -> None:
+    assert i18n.period_label(date(2026, 11, 30), date(2026, 12, 6), "fr") == "30 nov. – 6 déc. 2026"
+    assert i18n.period_label(date(2026, 12, 28), date(2027, 1, 3), "en") == "28 Dec 2026 – 3 Jan 2027"
+    assert subject_line("Veille", "2027-W01", "fr") == "Veille — semaine 1 (4–10 janv. 2027)"
+    assert i18n.plural(0, "thème", "thèmes", "fr") == "0 thème"
+    assert i18n.plural(0, "theme", "themes", "en") == "0 themes"
+    assert i18n.number(2.5, "fr") == "2,5" and i18n.number(3.0, "en") == "3"
+
+
+def test_reading_a_broken_database_is_a_storage_error(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        store.conn.execute("DROP TABLE story_themes")
+        with pytest.raises(Exception) as info:
+            digest_store.load_week(store, WEEK)
+    assert type(info.value).__name__ == "StorageError"
+    assert isinstance(info.value.__cause__, sqlite3.Error)

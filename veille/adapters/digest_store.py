@@ -1,0 +1,324 @@
+"""The digest's SQL: what a week holds, which digests exist, and who has been sent what.
+
+Reads go through a handful of set-based queries (no query per story) so a week of thousands of stories
+loads in tens of milliseconds. Writes are small and each runs in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from veille.adapters.store import Store, from_iso, iso
+from veille.core.digest import HISTORY_WEEKS, HealthRecord, StoryRecord, ThemeRecord, WeekRecords
+from veille.core.weeks import previous_weeks, week_bounds
+from veille.errors import StorageError
+
+_HEALTH_KINDS = ("gone", "moved", "error", "stale")
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    week: str
+    built_at: datetime
+    language: str
+    subject: str
+    message_id: str
+    html_path: str
+    text_path: str
+    eml_path: str
+
+
+def load_week(store: Store, week: str, *, only_story_ids: Sequence[int] | None = None) -> WeekRecords:
+    """Everything ``core.digest.build_view`` needs about ``week``.
+
+    Candidate stories are those active during the week (``first_at < end`` and ``last_at >= start``)
+    that no other week's digest has shown. With ``only_story_ids`` (a digest already recorded), exactly
+    those stories are loaded, so a rebuilt archive shows what was decided the first time.
+    """
+    start, end = (iso(moment) for moment in week_bounds(week))
+    try:
+        return _load_week(store.conn, week, start or "", end or "", only_story_ids)
+    except sqlite3.Error as exc:
+        raise StorageError(f"database {store.path}: cannot read week {week}: {exc}") from exc
+
+
+def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: Sequence[int] | None) -> WeekRecords:
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS digest_candidates (story_id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM digest_candidates")
+    if only is not None:
+        conn.executemany("INSERT OR IGNORE INTO digest_candidates VALUES (?)", ((i,) for i in only))
+    else:
+        conn.execute(
+            """
+            INSERT INTO digest_candidates
+            SELECT s.id FROM stories s
+            WHERE s.first_at < :end AND s.last_at >= :start
+              AND NOT EXISTS (SELECT 1 FROM digest_stories d WHERE d.story_id = s.id AND d.week <> :week)
+            """,
+            {"start": start, "end": end, "week": week},
+        )
+
+    feed_names = {
+        row[0]: row[1]
+        for row in conn.execute("SELECT id, COALESCE(NULLIF(name, ''), NULLIF(title, ''), url) FROM feeds")
+    }
+    sources: dict[int, set[int]] = {}
+    for story_id, feed_id in conn.execute(
+        """
+        SELECT si.story_id, sg.feed_id FROM digest_candidates c
+        JOIN story_items si ON si.story_id = c.story_id
+        JOIN sightings sg ON sg.item_id = si.item_id
+        UNION
+        SELECT si.story_id, i.feed_id FROM digest_candidates c
+        JOIN story_items si ON si.story_id = c.story_id
+        JOIN items i ON i.id = si.item_id
+        """
+    ):
+        sources.setdefault(story_id, set()).add(feed_id)
+    formats: dict[int, list[tuple[str, float]]] = {}
+    for story_id, fmt, score in conn.execute(
+        """
+        SELECT si.story_id, f.format, MAX(f.score) FROM digest_candidates c
+        JOIN story_items si ON si.story_id = c.story_id
+        JOIN item_formats f ON f.item_id = si.item_id
+        GROUP BY si.story_id, f.format
+        """
+    ):
+        formats.setdefault(story_id, []).append((fmt, float(score)))
+    story_theme = dict(
+        conn.execute(
+            """
+            SELECT st.story_id, st.theme_id FROM digest_candidates c
+            JOIN story_themes st ON st.story_id = c.story_id AND st.week = ?
+            """,
+            (week,),
+        ).fetchall()
+    )
+    stories = []
+    for row in conn.execute(
+        """
+        SELECT s.id, s.first_at, s.last_at, i.title, i.url, i.summary
+        FROM digest_candidates c
+        JOIN stories s ON s.id = c.story_id
+        JOIN items i ON i.id = COALESCE(
+            s.lead_item_id, (SELECT MIN(si.item_id) FROM story_items si WHERE si.story_id = s.id))
+        """
+    ):
+        names = sorted({feed_names.get(feed_id) or "" for feed_id in sources.get(row[0], ())} - {""}, key=str.lower)
+        stories.append(
+            StoryRecord(
+                id=row[0],
+                title=row[3],
+                url=row[4],
+                summary=row[5],
+                sources=tuple(names),
+                first_at=_when(row[1]),
+                last_at=_when(row[2]),
+                formats=tuple(sorted(formats.get(row[0], ()))),
+                theme_id=story_theme.get(row[0]),
+            )
+        )
+    stories.sort(key=lambda story: story.id)
+
+    weeks = [*previous_weeks(week, HISTORY_WEEKS - 1), week]
+    history: dict[int, dict[str, int]] = {}
+    for theme_id, other_week, count in conn.execute(
+        """
+        SELECT h.theme_id, h.week, h.stories FROM theme_weeks tw
+        JOIN theme_weeks h ON h.theme_id = tw.theme_id AND h.week >= ? AND h.week <= ?
+        WHERE tw.week = ?
+        """,
+        (weeks[0], week, week),
+    ):
+        history.setdefault(theme_id, {})[other_week] = count
+    themes = [
+        ThemeRecord(
+            id=row[0],
+            label=row[1],
+            keywords=tuple(str(k) for k in _json_list(row[2])),
+            status=row[3],
+            stories=row[4],
+            items=row[5],
+            sources=row[6],
+            weak_signal=bool(row[7]),
+            history=tuple(history.get(row[0], {}).get(w, 0) for w in weeks),
+        )
+        for row in conn.execute(
+            """
+            SELECT tw.theme_id, t.label, tw.keywords, tw.status, tw.stories, tw.items, tw.sources, tw.weak_signal
+            FROM theme_weeks tw JOIN themes t ON t.id = tw.theme_id
+            WHERE tw.week = ? ORDER BY tw.theme_id
+            """,
+            (week,),
+        )
+    ]
+
+    health: dict[tuple[int, str], HealthRecord] = {}
+    for feed_id, name, url, kind, at, detail in conn.execute(
+        """
+        SELECT f.id, COALESCE(NULLIF(f.name, ''), NULLIF(f.title, ''), f.url), f.url, e.kind, e.at, e.detail
+        FROM feed_events e JOIN feeds f ON f.id = e.feed_id
+        WHERE e.at >= ? AND e.at < ? AND e.kind IN ('gone', 'moved', 'error', 'stale')
+        ORDER BY e.at, e.id
+        """,
+        (start, end),
+    ):
+        key = (feed_id, kind)
+        count = health[key].count + 1 if key in health else 1
+        health[key] = HealthRecord(feed=name, url=url, kind=kind, at=_when(at), detail=detail, count=count)
+    # one line per feed: its most serious problem of the week
+    worst: dict[int, HealthRecord] = {}
+    for (feed_id, _kind), record in sorted(health.items(), key=lambda kv: _HEALTH_KINDS.index(kv[0][1])):
+        worst.setdefault(feed_id, record)
+
+    items = conn.execute(
+        "SELECT COUNT(*) FROM items WHERE published_at >= ? AND published_at < ?", (start, end)
+    ).fetchone()[0]
+    feeds = conn.execute(
+        "SELECT COUNT(DISTINCT feed_id) FROM sightings WHERE published_at >= ? AND published_at < ?",
+        (start, end),
+    ).fetchone()[0]
+    active = conn.execute("SELECT COUNT(*) FROM stories WHERE first_at < ? AND last_at >= ?", (end, start)).fetchone()[
+        0
+    ]
+    new_themes = conn.execute("SELECT COUNT(*) FROM theme_weeks WHERE week = ? AND status = 'new'", (week,)).fetchone()[
+        0
+    ]
+    conn.execute("DELETE FROM digest_candidates")
+    return WeekRecords(
+        week=week,
+        items=items,
+        stories=active,
+        sources=feeds,
+        new_themes=new_themes,
+        story_records=tuple(stories),
+        themes=tuple(themes),
+        health=tuple(worst.values()),
+    )
+
+
+def get_digest(store: Store, week: str) -> DigestRow | None:
+    row = _fetchone(store, "SELECT * FROM digests WHERE week = ?", (week,))
+    if row is None:
+        return None
+    return DigestRow(
+        week=row["week"],
+        built_at=_when(row["built_at"]),
+        language=row["language"],
+        subject=row["subject"],
+        message_id=row["message_id"],
+        html_path=row["html_path"],
+        text_path=row["text_path"],
+        eml_path=row["eml_path"],
+    )
+
+
+def digest_story_ids(store: Store, week: str) -> list[int]:
+    return [
+        row[0]
+        for row in _fetchall(store, "SELECT story_id FROM digest_stories WHERE week = ? ORDER BY story_id", (week,))
+    ]
+
+
+def record_digest(conn: sqlite3.Connection, row: DigestRow, story_ids: Iterable[int]) -> None:
+    """Record a built digest and claim its stories (inside the caller's transaction).
+
+    ``digest_stories.story_id`` is the primary key, so a story can never be claimed by two weeks.
+    """
+    conn.execute(
+        """
+        INSERT INTO digests (week, built_at, language, subject, message_id, html_path, text_path, eml_path)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(week) DO UPDATE SET html_path = excluded.html_path, text_path = excluded.text_path,
+            eml_path = excluded.eml_path
+        """,
+        (
+            row.week,
+            iso(row.built_at),
+            row.language,
+            row.subject,
+            row.message_id,
+            row.html_path,
+            row.text_path,
+            row.eml_path,
+        ),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO digest_stories (story_id, week) VALUES (?, ?)", ((i, row.week) for i in story_ids)
+    )
+
+
+def queue_recipients(conn: sqlite3.Connection, week: str, recipients: Iterable[str]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO digest_sends (week, recipient) VALUES (?, ?)", ((week, r) for r in recipients)
+    )
+
+
+def pending_recipients(store: Store, week: str, recipients: Sequence[str]) -> list[str]:
+    """The configured recipients who have not yet received ``week`` (in configuration order)."""
+    sent = {
+        row[0]
+        for row in _fetchall(
+            store, "SELECT recipient FROM digest_sends WHERE week = ? AND sent_at IS NOT NULL", (week,)
+        )
+    }
+    return [r for r in recipients if r not in sent]
+
+
+def mark_sent(conn: sqlite3.Connection, week: str, recipient: str, at: datetime) -> None:
+    conn.execute(
+        "UPDATE digest_sends SET sent_at = ?, attempts = attempts + 1, last_error = NULL "
+        "WHERE week = ? AND recipient = ?",
+        (iso(at), week, recipient),
+    )
+
+
+def mark_failed(conn: sqlite3.Connection, week: str, recipients: Iterable[str], error: str) -> None:
+    conn.executemany(
+        "UPDATE digest_sends SET attempts = attempts + 1, last_error = ? WHERE week = ? AND recipient = ?",
+        ((error, week, r) for r in recipients),
+    )
+
+
+def counts(store: Store) -> tuple[int, int]:
+    """``(digests built, digest copies accepted by the mail server)`` for ``veille stats``."""
+    row = _fetchone(
+        store,
+        "SELECT (SELECT COUNT(*) FROM digests), (SELECT COUNT(*) FROM digest_sends WHERE sent_at IS NOT NULL)",
+        (),
+    )
+    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+
+def _fetchone(store: Store, sql: str, params: Sequence[object]) -> sqlite3.Row | None:
+    try:
+        row: sqlite3.Row | None = store.conn.execute(sql, params).fetchone()
+    except sqlite3.Error as exc:
+        raise StorageError(f"database {store.path}: {exc}") from exc
+    return row
+
+
+def _fetchall(store: Store, sql: str, params: Sequence[object]) -> list[sqlite3.Row]:
+    try:
+        return store.conn.execute(sql, params).fetchall()
+    except sqlite3.Error as exc:
+        raise StorageError(f"database {store.path}: {exc}") from exc
+
+
+def _when(text: str) -> datetime:
+    moment = from_iso(text)
+    if moment is None:  # NOT NULL columns: only a hand-edited database gets here
+        raise StorageError(f"missing date in the database: {text!r}")
+    return moment
+
+
+def _json_list(text: str | None) -> list[object]:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []

@@ -1,0 +1,471 @@
+"""Everything the weekly digest shows, as a frozen view model (no Jinja, no I/O).
+
+``build_view`` takes what the database holds about one ISO week (``WeekRecords``, read by
+``adapters.digest_store``) and decides what the reader sees:
+
+- trends: the top rising and new themes, with keywords, a week-by-week bar, the reason in numbers and
+  their best stories;
+- by learning format: the best remaining stories of each format, ranked by number of sources, then trend
+  membership, then recency;
+- weak signals: new, small themes seen in at least two sources;
+- source health: feeds that failed, moved, went gone or stale during the week.
+
+A story is shown once per digest (a trend's stories are not repeated under their format) and the caller
+records the shown ids so that no later digest shows it again. All feed text is reduced to plain text
+here and links kept only when they are http(s): the HTML template then only has to autoescape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from veille.core import i18n
+from veille.core.sanitize import html_to_text, safe_url, truncate_text
+from veille.core.weeks import previous_weeks, week_bounds
+
+BASELINE_WEEKS = 4  # "x3 against its 4-week average"
+HISTORY_WEEKS = 8  # bars drawn per trend, this week included
+STORIES_PER_TREND = 3
+STORIES_PER_SIGNAL = 2
+SUMMARY_CHARS = 280
+TITLE_CHARS = 200
+BAR_MAX_PX = 32
+SPARK = "▁▂▃▄▅▆▇█"
+TREND_STATUSES = ("rising", "new")
+
+# Readable names of the learning formats the classifier is expected to emit; unknown ids are humanised.
+FORMAT_LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "mooc": "MOOC et cours en ligne",
+        "microlearning": "Microlearning",
+        "serious_game": "Serious games et ludification",
+        "gamification": "Ludification",
+        "vr_ar": "Réalité virtuelle et augmentée",
+        "immersive": "Formation immersive",
+        "podcast": "Podcasts",
+        "video": "Vidéo",
+        "webinar": "Webinaires",
+        "blended": "Formation hybride",
+        "social_learning": "Apprentissage social",
+        "ai_tutor": "IA et tuteurs intelligents",
+        "generative_ai": "IA générative",
+        "adaptive": "Apprentissage adaptatif",
+        "simulation": "Simulation",
+        "mobile": "Mobile learning",
+        "lms": "Plateformes (LMS, LXP)",
+        "assessment": "Évaluation",
+        "credentials": "Certifications et open badges",
+        "other": i18n.FR.other_format,
+    },
+    "en": {
+        "mooc": "MOOCs and online courses",
+        "microlearning": "Microlearning",
+        "serious_game": "Serious games and gamification",
+        "gamification": "Gamification",
+        "vr_ar": "Virtual and augmented reality",
+        "immersive": "Immersive learning",
+        "podcast": "Podcasts",
+        "video": "Video",
+        "webinar": "Webinars",
+        "blended": "Blended learning",
+        "social_learning": "Social learning",
+        "ai_tutor": "AI and intelligent tutors",
+        "generative_ai": "Generative AI",
+        "adaptive": "Adaptive learning",
+        "simulation": "Simulation",
+        "mobile": "Mobile learning",
+        "lms": "Platforms (LMS, LXP)",
+        "assessment": "Assessment",
+        "credentials": "Credentials and open badges",
+        "other": i18n.EN.other_format,
+    },
+}
+OTHER_FORMAT = "other"
+
+
+# --------------------------------------------------------------------------------------------------
+# What the database gives
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    """One story active during the week and not yet shown by another digest."""
+
+    id: int
+    title: str  # of its lead item, as stored (may still hold markup from a careless feed)
+    url: str | None
+    summary: str
+    sources: tuple[str, ...]  # names of the distinct feeds that carried it
+    first_at: datetime
+    last_at: datetime
+    formats: tuple[tuple[str, float], ...] = ()  # (format, best score over its items)
+    theme_id: int | None = None  # its theme this week
+
+
+@dataclass(frozen=True)
+class ThemeRecord:
+    """A theme's row of ``theme_weeks`` for the digest's week, with its story counts of earlier weeks."""
+
+    id: int
+    label: str
+    keywords: tuple[str, ...]
+    status: str  # new | rising | steady | fading
+    stories: int
+    items: int
+    sources: int
+    weak_signal: bool
+    history: tuple[int, ...] = ()  # stories per week, oldest first, HISTORY_WEEKS long, this week last
+
+
+@dataclass(frozen=True)
+class HealthRecord:
+    """What went wrong with one feed during the week (its most serious event)."""
+
+    feed: str
+    url: str
+    kind: str  # gone | moved | error | stale
+    at: datetime
+    detail: str | None = None
+    count: int = 1  # events of that kind in the week
+
+
+@dataclass(frozen=True)
+class WeekRecords:
+    week: str
+    items: int  # items published during the week
+    stories: int  # stories active during the week
+    sources: int  # feeds that published during the week
+    new_themes: int
+    story_records: tuple[StoryRecord, ...] = ()
+    themes: tuple[ThemeRecord, ...] = ()
+    health: tuple[HealthRecord, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------------
+# What the templates show
+
+
+@dataclass(frozen=True)
+class StoryView:
+    id: int
+    title: str
+    url: str | None  # http(s) only, else None (the title is then shown without a link)
+    summary: str
+    sources_label: str  # "3 sources : EdSurge, Thot Cursus, eLearning Industry"
+    n_sources: int
+    date_label: str
+
+
+@dataclass(frozen=True)
+class BarView:
+    week_label: str  # "S47"
+    count: int
+    height: int  # pixels, at least 2 so an empty week still draws a baseline
+    current: bool
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    """A trend or a weak signal."""
+
+    id: int
+    label: str
+    keywords: tuple[str, ...]
+    status: str
+    status_label: str
+    reason: str
+    bars: tuple[BarView, ...]
+    bars_alt: str  # the bar chart in words, for screen readers and text mail
+    spark: str  # the bar chart in block characters, for the text part
+    stories: tuple[StoryView, ...]
+
+
+@dataclass(frozen=True)
+class FormatView:
+    format: str
+    label: str
+    stories: tuple[StoryView, ...]
+
+
+@dataclass(frozen=True)
+class HealthView:
+    feed: str
+    url: str | None
+    kind: str
+    kind_label: str
+    detail: str
+    date_label: str
+
+
+@dataclass(frozen=True)
+class DigestView:
+    week: str
+    language: str
+    title: str
+    subject: str
+    week_label: str  # "Semaine 48"
+    period: str  # "23–29 nov. 2026"
+    summary: tuple[str, ...]  # the three lines in numbers
+    trends: tuple[ThemeView, ...]
+    formats: tuple[FormatView, ...]
+    signals: tuple[ThemeView, ...]
+    health: tuple[HealthView, ...]
+    empty: bool
+    t: i18n.Strings
+    story_ids: tuple[int, ...] = field(default=())  # every story shown, to record in digest_stories
+
+
+# --------------------------------------------------------------------------------------------------
+# Text hygiene (the digest never trusts what a feed sent: ``core.sanitize`` is the one sanitiser)
+
+
+def plain_text(text: str | None) -> str:
+    """Feed text as one line of plain text: tags, scripts and entities gone (double-escaped ones too)."""
+    return html_to_text(text)
+
+
+def safe_link(url: str | None) -> str | None:
+    """The URL when it is an absolute http(s) link, else None: no javascript:, data: or junk."""
+    return safe_url(url)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word boundary with an ellipsis."""
+    return truncate_text(text, limit)
+
+
+# --------------------------------------------------------------------------------------------------
+# Building the view
+
+
+def week_dates(week: str) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week."""
+    start, _ = week_bounds(week)
+    return start.date(), start.date() + timedelta(days=6)
+
+
+def subject_line(title: str, week: str, language: str) -> str:
+    """``Veille digital learning — semaine 48 (23–29 nov. 2026)``."""
+    t = i18n.strings(language)
+    first, last = week_dates(week)
+    return f"{title} — {t.week_word} {int(week[-2:])} ({i18n.period_label(first, last, language)})"
+
+
+def format_label(fmt: str, language: str, labels: Mapping[str, str] | None = None) -> str:
+    if labels and fmt in labels:
+        return labels[fmt]
+    known = FORMAT_LABELS["en" if language == "en" else "fr"]
+    if fmt in known:
+        return known[fmt]
+    return fmt.replace("_", " ").replace("-", " ").strip().capitalize() or fmt
+
+
+def rank_key(story: StoryRecord, trend_ids: frozenset[int]) -> tuple[float, ...]:
+    """Most sources first, then stories of a trend, then the most recent; the id keeps ties stable."""
+    in_trend = 1 if story.theme_id is not None and story.theme_id in trend_ids else 0
+    return (-len(story.sources), -in_trend, -story.last_at.timestamp(), story.id)
+
+
+def primary_format(story: StoryRecord) -> str:
+    """The format a story is listed under: its best-scored one, 'other' when it has none."""
+    if not story.formats:
+        return OTHER_FORMAT
+    return min(story.formats, key=lambda pair: (-pair[1], pair[0]))[0]
+
+
+def build_view(
+    records: WeekRecords,
+    *,
+    language: str = "fr",
+    title: str = "",
+    max_per_format: int = 5,
+    max_trends: int = 5,
+    format_labels: Mapping[str, str] | None = None,
+) -> DigestView:
+    """The digest of ``records.week``: pure, so the same records always give the same digest."""
+    lang = "en" if language == "en" else "fr"
+    t = i18n.strings(lang)
+    title = plain_text(title) or t.default_title
+    first, last = week_dates(records.week)
+    period = i18n.period_label(first, last, lang)
+
+    themes_by_id = {theme.id: theme for theme in records.themes}
+    trend_themes = sorted(
+        (th for th in records.themes if th.status in TREND_STATUSES and not th.weak_signal),
+        key=lambda th: (-th.stories, -th.sources, TREND_STATUSES.index(th.status), th.id),
+    )[: max(0, max_trends)]
+    signal_themes = sorted(
+        (
+            th
+            for th in records.themes
+            if th.weak_signal and th.sources >= 2 and th.id not in {tt.id for tt in trend_themes}
+        ),
+        key=lambda th: (-th.sources, -th.stories, th.id),
+    )[: max(0, max_trends)]
+    trend_ids = frozenset(th.id for th in trend_themes)
+
+    ranked = sorted(records.story_records, key=lambda s: rank_key(s, trend_ids))
+    shown: list[int] = []
+    used: set[int] = set()
+
+    def take(candidates: Iterable[StoryRecord], limit: int) -> tuple[StoryView, ...]:
+        views: list[StoryView] = []
+        for story in candidates:
+            if len(views) >= limit:
+                break
+            if story.id in used:
+                continue
+            used.add(story.id)
+            shown.append(story.id)
+            views.append(_story_view(story, lang, t))
+        return tuple(views)
+
+    by_theme: dict[int, list[StoryRecord]] = {}
+    for story in ranked:
+        if story.theme_id is not None and story.theme_id in themes_by_id:
+            by_theme.setdefault(story.theme_id, []).append(story)
+
+    trends = tuple(
+        _theme_view(th, records.week, take(by_theme.get(th.id, ()), STORIES_PER_TREND), lang, t) for th in trend_themes
+    )
+    signals = tuple(
+        _theme_view(th, records.week, take(by_theme.get(th.id, ()), STORIES_PER_SIGNAL), lang, t)
+        for th in signal_themes
+    )
+
+    groups: dict[str, list[StoryRecord]] = {}
+    for story in ranked:
+        if story.id not in used:
+            groups.setdefault(primary_format(story), []).append(story)
+    order = sorted(groups, key=lambda fmt: (fmt == OTHER_FORMAT, -len(groups[fmt]), fmt))
+    formats = tuple(
+        FormatView(fmt, format_label(fmt, lang, format_labels), take(groups[fmt], max(1, max_per_format)))
+        for fmt in order
+    )
+
+    summary = (
+        f"{i18n.plural(records.items, *_ITEM_WORDS[lang], lang)}, "
+        f"{_FROM[lang]} {i18n.plural(records.sources, t.source_one, t.source_many, lang)}",
+        i18n.plural(records.stories, *_STORY_WORDS[lang], lang),
+        i18n.plural(records.new_themes, *_NEW_THEME_WORDS[lang], lang),
+    )
+    return DigestView(
+        week=records.week,
+        language=lang,
+        title=title,
+        subject=subject_line(title, records.week, lang),
+        week_label=f"{t.week_heading} {int(records.week[-2:])}",
+        period=period,
+        summary=summary,
+        trends=trends,
+        formats=formats,
+        signals=signals,
+        health=tuple(_health_view(h, lang, t) for h in _health_order(records.health)),
+        empty=not shown and not trends and not signals,
+        t=t,
+        story_ids=tuple(shown),
+    )
+
+
+_ITEM_WORDS = {"fr": ("article lu", "articles lus"), "en": ("item read", "items read")}
+_FROM = {"fr": "venant de", "en": "from"}
+_STORY_WORDS = {"fr": ("sujet distinct", "sujets distincts"), "en": ("distinct story", "distinct stories")}
+_NEW_THEME_WORDS = {"fr": ("nouveau thème", "nouveaux thèmes"), "en": ("new theme", "new themes")}
+_STORY_NOUN = {"fr": ("sujet", "sujets"), "en": ("story", "stories")}
+_HEALTH_ORDER = ("gone", "moved", "error", "stale")
+
+
+def _story_view(story: StoryRecord, lang: str, t: i18n.Strings) -> StoryView:
+    sources = tuple(dict.fromkeys(name for name in (plain_text(s) for s in story.sources) if name))
+    n = len(sources)
+    label = i18n.plural(n, t.source_one, t.source_many, lang) if n != 1 else ""
+    listed = ", ".join(sources[:4]) + (" …" if n > 4 else "")
+    return StoryView(
+        id=story.id,
+        title=shorten(plain_text(story.title), TITLE_CHARS) or "—",
+        url=safe_link(story.url),
+        summary=shorten(plain_text(story.summary), SUMMARY_CHARS),
+        sources_label=f"{label}{t.colon}{listed}" if label else listed,
+        n_sources=n,
+        date_label=i18n.day_label(story.first_at.date(), lang),
+    )
+
+
+def _theme_view(theme: ThemeRecord, week: str, stories: tuple[StoryView, ...], lang: str, t: i18n.Strings) -> ThemeView:
+    history = list(theme.history[-HISTORY_WEEKS:]) if theme.history else [theme.stories]
+    history[-1] = theme.stories  # the row of this week is the truth for this week
+    peak = max(max(history), 1)
+    weeks = [*previous_weeks(week, len(history) - 1), week]
+    bars = tuple(
+        BarView(
+            week_label=f"{t.week_abbrev}{int(name[-2:])}",
+            count=count,
+            height=max(2, round(BAR_MAX_PX * count / peak)),
+            current=index == len(history) - 1,
+        )
+        for index, (name, count) in enumerate(zip(weeks, history, strict=True))
+    )
+    spark = "".join(SPARK[min(len(SPARK) - 1, round((len(SPARK) - 1) * c / peak))] for c in history)
+    keywords = tuple(k for k in (plain_text(k) for k in theme.keywords) if k)[:6]
+    return ThemeView(
+        id=theme.id,
+        label=_capitalised(plain_text(theme.label) or ", ".join(keywords[:3])),
+        keywords=keywords,
+        status=theme.status,
+        status_label=t.status_new if theme.status == "new" else t.status_rising,
+        reason=_reason(theme, history, lang),
+        bars=bars,
+        bars_alt=", ".join(f"{b.week_label}: {b.count}" for b in bars),
+        spark=spark,
+        stories=stories,
+    )
+
+
+def _capitalised(text: str) -> str:
+    """Theme labels are lower-case keywords; a heading starts with a capital (acronyms left alone)."""
+    return text[:1].upper() + text[1:]
+
+
+def _reason(theme: ThemeRecord, history: Sequence[int], lang: str) -> str:
+    """``12 sujets de 7 sources, x3 par rapport à sa moyenne sur 4 semaines`` — the status in numbers."""
+    stories = i18n.plural(theme.stories, *_STORY_NOUN[lang], lang)
+    sources = i18n.plural(theme.sources, "source", "sources", lang)
+    head = f"{stories} de {sources}" if lang == "fr" else f"{stories} from {sources}"
+    if theme.status == "new":
+        return head + (", nouveau cette semaine" if lang == "fr" else ", new this week")
+    baseline = list(history[:-1])[-BASELINE_WEEKS:]
+    weeks = len(baseline)
+    average = sum(baseline) / weeks if weeks else 0.0
+    if average <= 0:
+        if lang == "fr":
+            return f"{head}, absent des {weeks} semaines précédentes"
+        return f"{head}, absent the previous {weeks} weeks"
+    ratio = i18n.number(theme.stories / average, lang)
+    if lang == "fr":
+        return f"{head}, x{ratio} par rapport à sa moyenne sur {weeks} semaines"
+    return f"{head}, x{ratio} against its {weeks}-week average"
+
+
+def _health_order(records: Sequence[HealthRecord]) -> list[HealthRecord]:
+    return sorted(
+        records,
+        key=lambda h: (_HEALTH_ORDER.index(h.kind) if h.kind in _HEALTH_ORDER else 9, h.feed.lower()),
+    )
+
+
+def _health_view(record: HealthRecord, lang: str, t: i18n.Strings) -> HealthView:
+    kinds = dict(t.health_kinds)
+    detail = shorten(plain_text(record.detail), 160)
+    if record.count > 1:
+        times = f"{record.count} fois" if lang == "fr" else f"{record.count} times"
+        detail = f"{detail} ({times})" if detail else times
+    return HealthView(
+        feed=plain_text(record.feed) or record.url,
+        url=safe_link(record.url),
+        kind=record.kind,
+        kind_label=kinds.get(record.kind, record.kind),
+        detail=detail,
+        date_label=i18n.day_label(record.at.date(), lang),
+    )

@@ -1,0 +1,164 @@
+"""Interface strings and dates of the digest in French and English.
+
+Written out here instead of read from the system locale: a server's locale is rarely the reader's, and
+golden-file tests must give the same bytes on every machine. Only what the digest prints is covered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+LANGUAGES = ("fr", "en")
+
+_MONTHS_SHORT = {
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+_DAYS_SHORT = {
+    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+@dataclass(frozen=True)
+class Strings:
+    """Every fixed sentence of the digest in one language (numbers are filled in by ``core.digest``)."""
+
+    language: str
+    colon: str  # " : " in French typography, ": " in English
+    default_title: str
+    week_word: str  # "semaine" / "week", as in the subject
+    week_heading: str  # "Semaine" / "Week", capitalised for headings
+    week_abbrev: str  # "S" / "W", under the trend bars
+    in_numbers: str
+    trends: str
+    trends_intro: str
+    formats: str
+    formats_intro: str
+    signals: str
+    signals_intro: str
+    health: str
+    health_intro: str
+    read: str
+    source_one: str
+    source_many: str
+    status_new: str
+    status_rising: str
+    keywords: str
+    empty_title: str
+    empty_body: str
+    footer: str
+    other_format: str
+    health_kinds: tuple[tuple[str, str], ...]  # (kind, label)
+
+
+FR = Strings(
+    language="fr",
+    colon=" : ",
+    default_title="Veille digital learning",
+    week_word="semaine",
+    week_heading="Semaine",
+    week_abbrev="S",
+    in_numbers="La semaine en chiffres",
+    trends="Tendances",
+    trends_intro="Les thèmes qui montent ou apparaissent cette semaine.",
+    formats="Par format d'apprentissage",
+    formats_intro="Les sujets les plus repris, classés par format.",
+    signals="Signaux faibles",
+    signals_intro="Des thèmes nouveaux et encore discrets, vus dans au moins deux sources.",
+    health="Santé des sources",
+    health_intro="Ces flux ont posé problème cette semaine : à vérifier dans feeds.yaml.",
+    read="Lire",
+    source_one="source",
+    source_many="sources",
+    status_new="nouveau",
+    status_rising="en hausse",
+    keywords="Mots-clés",
+    empty_title="Semaine calme",
+    empty_body="Aucun nouveau sujet n'a été publié dans vos sources cette semaine.",
+    footer="Digest construit par veille à partir de vos flux. Les liens mènent aux articles d'origine.",
+    other_format="Autres formats",
+    health_kinds=(
+        ("gone", "supprimé (410)"),
+        ("moved", "déplacé"),
+        ("error", "en erreur"),
+        ("stale", "silencieux"),
+    ),
+)
+
+EN = Strings(
+    language="en",
+    colon=": ",
+    default_title="Digital learning watch",
+    week_word="week",
+    week_heading="Week",
+    week_abbrev="W",
+    in_numbers="The week in numbers",
+    trends="Trends",
+    trends_intro="Themes rising or appearing this week.",
+    formats="By learning format",
+    formats_intro="The most widely covered stories, by format.",
+    signals="Weak signals",
+    signals_intro="New themes, still small, seen in at least two sources.",
+    health="Source health",
+    health_intro="These feeds had problems this week: check them in feeds.yaml.",
+    read="Read",
+    source_one="source",
+    source_many="sources",
+    status_new="new",
+    status_rising="rising",
+    keywords="Keywords",
+    empty_title="A quiet week",
+    empty_body="No new story was published in your sources this week.",
+    footer="Digest built by veille from your feeds. Links lead to the original articles.",
+    other_format="Other formats",
+    health_kinds=(
+        ("gone", "gone (410)"),
+        ("moved", "moved"),
+        ("error", "failing"),
+        ("stale", "stale"),
+    ),
+)
+
+
+def strings(language: str) -> Strings:
+    """The strings of ``language``; anything but English falls back to French, the project's first reader."""
+    return EN if language == "en" else FR
+
+
+def month_short(month: int, language: str) -> str:
+    return _MONTHS_SHORT["en" if language == "en" else "fr"][month - 1]
+
+
+def day_label(day: date, language: str) -> str:
+    """``ven. 27 nov.`` / ``Fri 27 Nov``: a date inside the digest's week, where the year goes without saying."""
+    lang = "en" if language == "en" else "fr"
+    return f"{_DAYS_SHORT[lang][day.weekday()]} {day.day} {month_short(day.month, lang)}"
+
+
+def date_label(day: date, language: str) -> str:
+    """``27 nov. 2026`` / ``27 Nov 2026``."""
+    return f"{day.day} {month_short(day.month, language)} {day.year}"
+
+
+def period_label(first: date, last: date, language: str) -> str:
+    """A date range as people write it: ``23–29 nov. 2026``, ``30 nov. – 6 déc. 2026``, across years too."""
+    if first.year != last.year:
+        return f"{date_label(first, language)} – {date_label(last, language)}"
+    if first.month != last.month:
+        return f"{first.day} {month_short(first.month, language)} – {date_label(last, language)}"
+    return f"{first.day}–{date_label(last, language)}"
+
+
+def plural(count: int, one: str, many: str, language: str) -> str:
+    """``count`` with the right noun: French takes the singular for 0 and 1, English only for 1."""
+    singular = count in (0, 1) if language != "en" else count == 1
+    return f"{count} {one if singular else many}"
+
+
+def number(value: float, language: str) -> str:
+    """A ratio with at most one decimal, French decimal comma included: ``2,5`` / ``2.5``; ``3`` stays ``3``."""
+    rounded = round(value, 1)
+    text = f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.1f}"
+    return text.replace(".", ",") if language != "en" else text
