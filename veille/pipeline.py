@@ -127,6 +127,11 @@ def _store_result(
                 item = normalize_item(parsed_item, feed_url=result.final_url, feed_lang=feed_lang, now=now)
                 if item is not None:
                     items.append(item)
+            if not items and parsed.warning:
+                # a broken document from which nothing could be recovered is a failure, not an empty feed
+                error = f"no entries could be read ({parsed.warning})"
+            elif not items:
+                parsed = dataclasses.replace(parsed, warning="the feed has no entries")
     failed_result = dataclasses.replace(result, error=error) if error and not result.error else result
     next_at = schedule.next_fetch_after(state, failed_result, fetch_settings, now)
     stale = False

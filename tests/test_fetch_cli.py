@@ -1,0 +1,219 @@
+"""`veille fetch`, `feeds` and `stats` end to end: a real loopback HTTP server, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import ROOT, need_shared
+from tests.feedserver import FeedServer
+from veille.cli import cli
+
+NOW = "2026-11-28T06:00:00Z"
+LATER = "2026-11-28T09:00:00Z"  # past the default 60-minute interval
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    roots = {"real": need_shared("feeds", "real"), "edge": need_shared("feeds", "edge")}
+    with FeedServer(roots, slow_seconds=3.0) as running:
+        yield running
+
+
+def write_config(tmp_path: Path, urls: list[str], extra: str = "") -> Path:
+    lines = ["feeds:"] + [f"  - url: {url}" for url in urls]
+    config = tmp_path / "feeds.yaml"
+    config.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return config
+
+
+def run(config: Path, *args: str, now: str = NOW) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), "--now", now, *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def stats(config: Path) -> dict[str, object]:
+    code, out, _ = run(config, "stats", "--json")
+    assert code == 0
+    return json.loads(out)
+
+
+def db(config: Path) -> sqlite3.Connection:
+    return sqlite3.connect(config.parent / ".veille" / "veille.db")
+
+
+def test_first_fetch_stores_every_feed_and_second_is_all_304(tmp_path: Path, server: FeedServer) -> None:
+    paths = server.paths("/real/")
+    config = write_config(tmp_path, [server.url(p) for p in paths])
+    code, _out, err = run(config, "fetch")
+    assert code == 0, err
+    assert "Traceback" not in err
+    first = stats(config)
+    assert first["feeds"] == len(paths)
+    assert first["feeds_failing"] == 0
+    assert int(first["items"]) > 500  # type: ignore[call-overload]
+    with db(config) as conn:
+        empty = conn.execute("SELECT config_url FROM feeds WHERE id NOT IN (SELECT feed_id FROM sightings)").fetchall()
+    assert empty == []  # every real feed yielded items
+
+    server.reset_counts()
+    code, _, err = run(config, "fetch", now=LATER)
+    assert code == 0, err
+    assert stats(config)["items"] == first["items"]
+    for path in paths:
+        assert server.statuses(path) == [304], path
+        assert server.body_bytes(path) == 0
+        sent = server.last_headers(path)
+        assert "if-none-match" in {k.lower() for k in sent}
+
+
+def test_not_due_feeds_are_not_fetched_again_within_the_interval(tmp_path: Path, server: FeedServer) -> None:
+    config = write_config(tmp_path, [server.url("/real/techcrunch.xml")])
+    assert run(config, "fetch")[0] == 0
+    server.reset_counts()
+    code, out, _ = run(config, "fetch", now="2026-11-28T06:30:00Z")
+    assert code == 0
+    assert server.hits("/real/techcrunch.xml") == 0
+    assert "0 feed(s) fetched" in out
+
+
+def test_failures_are_results_with_reasons_and_exit_code_3(tmp_path: Path, server: FeedServer) -> None:
+    good = server.url("/real/techcrunch.xml")
+    config = write_config(
+        tmp_path,
+        [
+            good,
+            server.url("/missing"),
+            server.url("/gone"),
+            server.url("/error"),
+            server.url("/moved-permanently/real/aws_blog.xml"),
+            server.url("/edge/nfp_not_a_feed.html"),
+        ],
+    )
+    code, out, err = run(config, "fetch")
+    assert code == 3
+    assert "Traceback" not in err
+    assert "404" in err and "410" in err and "500" in err
+    numbers = stats(config)
+    assert numbers["feeds_failing"] == 4  # 404, 410, 500, not a feed
+    code, out, _ = run(config, "feeds", "list", "--json")
+    health = {row["config_url"]: row for row in map(json.loads, out.splitlines())}
+    assert health[server.url("/gone")]["status"] == "gone"
+    assert "404" in health[server.url("/missing")]["last_error"]
+    assert "not a feed" in health[server.url("/edge/nfp_not_a_feed.html")]["last_error"]
+    moved = health[server.url("/moved-permanently/real/aws_blog.xml")]
+    assert moved["url"] == server.url("/real/aws_blog.xml")
+    assert moved["moved_from"] == server.url("/moved-permanently/real/aws_blog.xml")
+
+    # next day: the gone feed is retired, the moved feed is fetched at its new URL, failures backed off
+    server.reset_counts()
+    code, _, _ = run(config, "fetch", now="2026-11-29T06:00:00Z")
+    assert server.hits("/gone") == 0
+    assert server.hits("/moved-permanently/real/aws_blog.xml") == 0
+    assert server.hits("/real/aws_blog.xml") == 1
+    with db(config) as conn:
+        failures = conn.execute(
+            "SELECT consecutive_failures FROM feeds WHERE config_url = ?", (server.url("/missing"),)
+        ).fetchone()[0]
+    assert failures == 2
+
+
+def test_every_edge_feed_ends_in_items_or_a_stored_error(tmp_path: Path, server: FeedServer) -> None:
+    paths = server.paths("/edge/")
+    config = write_config(tmp_path, [server.url(p) for p in paths])
+    code, _, err = run(config, "fetch")
+    assert code in (0, 3)
+    assert "Traceback" not in err
+    with db(config) as conn:
+        rows = conn.execute(
+            """SELECT config_url, last_error, parse_warning,
+                      (SELECT COUNT(*) FROM sightings s WHERE s.feed_id = f.id)
+               FROM feeds f"""
+        ).fetchall()
+    assert len(rows) == len(paths)
+    for url, error, warning, count in rows:
+        # items; or a stored error; or a valid feed document with no entries, said in its health
+        assert count > 0 or (error and len(error) > 5) or warning == "the feed has no entries", url
+    assert sum(1 for row in rows if row[3] > 0) > 40
+    assert sum(1 for row in rows if row[1]) > 5
+
+
+def test_same_story_from_two_feeds_is_stored_once_with_both_sightings(tmp_path: Path, server: FeedServer) -> None:
+    # daring_fireball.atom and daring_fireball.json carry the same posts
+    config = write_config(
+        tmp_path, [server.url("/real/daring_fireball.atom"), server.url("/real/daring_fireball.json")]
+    )
+    assert run(config, "fetch")[0] == 0
+    with db(config) as conn:
+        shared = conn.execute(
+            "SELECT COUNT(*) FROM (SELECT item_id FROM sightings GROUP BY item_id HAVING COUNT(*) = 2)"
+        ).fetchone()[0]
+    assert shared > 0
+
+
+def test_stats_is_human_readable_without_json(tmp_path: Path, server: FeedServer) -> None:
+    config = write_config(tmp_path, [server.url("/real/techcrunch.xml")])
+    run(config, "fetch")
+    code, out, _ = run(config, "stats")
+    assert code == 0
+    assert "items: 20" in out
+
+
+def test_bad_config_is_one_clear_line_and_exit_1(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds:\n  - url: htp://nope\n", encoding="utf-8")
+    code, _out, err = run(config, "fetch")
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "feeds.yaml:2" in err and "url" in err
+    assert "Traceback" not in err
+
+
+def test_a_fetch_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, server: FeedServer) -> None:
+    paths = server.paths("/real/")
+    # each feed answers after 150 ms: the kill lands while some batches are stored and others are not
+    urls = [server.url(f"/delay/150{p}") for p in paths]
+    config = write_config(tmp_path, urls, "fetch:\n  concurrency: 4\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "veille.cli", "--config", str(config), "--now", NOW, "fetch"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    database = config.parent / ".veille" / "veille.db"
+    deadline = time.monotonic() + 60
+    stored = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        if database.exists():
+            try:
+                with sqlite3.connect(database) as conn:
+                    stored = conn.execute("SELECT COUNT(DISTINCT feed_id) FROM sightings").fetchone()[0]
+            except sqlite3.OperationalError:
+                stored = 0
+            if stored >= 3:
+                break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert 0 < stored < len(paths), "the kill should land mid-run"
+
+    code, _, err = run(config, "fetch")  # same clock: the feeds not stored yet are still due
+    assert code == 0, err
+    reference = write_config(tmp_path / "ref", urls) if (tmp_path / "ref").mkdir() is None else None
+    assert reference is not None
+    assert run(reference, "fetch")[0] == 0
+    with db(config) as conn, db(reference) as ref:
+        query = "SELECT COUNT(*), COUNT(DISTINCT content_hash) FROM items"
+        assert conn.execute(query).fetchone() == ref.execute(query).fetchone()
+        sightings = "SELECT COUNT(*) FROM sightings"
+        assert conn.execute(sightings).fetchone() == ref.execute(sightings).fetchone()
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
