@@ -316,6 +316,80 @@ def opml_export(context: Context, file: Path | None) -> None:
         click.echo(f"wrote {len(settings.feeds)} feed(s) to {file}")
 
 
+# ------------------------------------------------------------------------------------- understanding
+
+
+@cli.command()
+@pass_context
+@handle_errors
+def process(context: Context) -> None:
+    """Embed new items, group stories, tag learning formats, cluster themes and score trends."""
+    from veille.process import process as run_process
+
+    app = context.app()
+    try:
+        report = run_process(app)
+    finally:
+        app.close()
+    click.echo(report.summary(), err=context.verbosity < 0)
+
+
+# -------------------------------------------------------------------------------------------- digest
+
+
+def _week_option(func: F) -> F:
+    return click.option(
+        "--week",
+        metavar="YYYY-Www",
+        help="The ISO week, e.g. 2026-W48 (default: the last complete week before --now).",
+    )(func)
+
+
+def _resolve_week(week: str | None, now: datetime) -> str:
+    from veille.core.weeks import last_complete_week, week_bounds
+
+    if week is None:
+        return last_complete_week(now)
+    try:
+        week_bounds(week)
+    except ValueError as exc:
+        raise click.BadParameter(f"{week!r} is not an ISO week such as 2026-W48", param_hint="--week") from exc
+    return week
+
+
+@cli.command()
+@_week_option
+@click.option("--send", "mode", flag_value="send", help="Build and email it (each recipient gets it once).")
+@click.option("--dry-run", "mode", flag_value="dry-run", help="Build the message but send nothing.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Also write the files here.")
+@pass_context
+@handle_errors
+def digest(context: Context, week: str | None, mode: str | None, out: Path | None) -> None:
+    """Build (and with --send, email) the weekly digest. Exit 3 when it stays queued."""
+    from veille.digest_job import build_digest, send_digest
+    from veille.errors import MailError
+
+    app = context.app()
+    try:
+        target = _resolve_week(week, app.now)
+        if mode is None:
+            result = build_digest(app.store, app.settings, target, app.now, out_dir=out)
+            click.echo(f"{result.subject}: {result.stories} story(ies)")
+            click.echo(f"html: {result.html_path}\ntext: {result.text_path}\neml:  {result.eml_path}")
+            return
+        try:
+            report = send_digest(app.store, app.settings, target, app.now, dry_run=mode == "dry-run", out_dir=out)
+        except MailError as exc:
+            click.echo(f"veille: {exc}", err=True)
+            sys.exit(EXIT_PARTIAL)
+    finally:
+        app.close()
+    if report.dry_run:
+        click.echo(f"dry run: message written to {report.eml_path}; nothing sent")
+    else:
+        click.echo(f"digest {report.week}: sent to {len(report.sent)}, already sent to {len(report.already_sent)}")
+
+
 # ------------------------------------------------------------------------------------------- stats
 
 
