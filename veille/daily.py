@@ -1,0 +1,135 @@
+"""``veille run``: the job cron (or ``veille schedule``) calls every day.
+
+run_daily(app)
+    take the single-instance lock (a second run exits at once; a dead run's lock is taken over)
+    1. fetch     the due feeds                     (failed feeds make the run partial, not failed)
+    2. process   whatever is new                   (a model failure fails the run)
+    3. digest    when the last complete week's digest is due and not sent to everyone yet:
+                 build, archive and send it        (a mail failure leaves it queued: partial)
+    4. site      rebuild what changed
+Each stage's VeilleError is recorded and the next stages still run where they can, so one broken
+part never hides the others. Exit code: 0 ok, 3 partial, 1 failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from veille.adapters import digest_store
+from veille.adapters.lock import run_lock
+from veille.app import App
+from veille.core.weeks import last_complete_week, week_bounds
+from veille.errors import MailError, VeilleError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_PARTIAL = 0, 1, 3
+
+
+@dataclass
+class RunReport:
+    fetched: int = 0
+    feeds_failed: int = 0
+    new_items: int = 0
+    embedded: int = 0
+    digest_week: str | None = None
+    digest_sent: int = 0
+    digest_queued: bool = False
+    site_index: Path | None = None
+    errors: list[str] = field(default_factory=list)  # stages that failed, with their reason
+    partial: list[str] = field(default_factory=list)  # stages that partly failed
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return EXIT_FAILED
+        return EXIT_PARTIAL if self.partial else EXIT_OK
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.fetched} feed(s) fetched ({self.feeds_failed} failed)",
+            f"{self.new_items} new item(s)",
+            f"{self.embedded} embedded",
+        ]
+        if self.digest_week:
+            state = "queued" if self.digest_queued else f"sent to {self.digest_sent}"
+            parts.append(f"digest {self.digest_week} {state}")
+        if self.site_index:
+            parts.append(f"site {self.site_index}")
+        status = {EXIT_OK: "ok", EXIT_PARTIAL: "partial", EXIT_FAILED: "failed"}[self.exit_code]
+        return f"veille run {status}: " + ", ".join(parts)
+
+
+def digest_due(app: App) -> str | None:
+    """The week whose digest should be built and sent now, if any.
+
+    The last complete ISO week's digest is due from its following ``digest.weekday`` at ``digest.hour``
+    (reader's configured day), and stays due until every recipient has it."""
+    week = last_complete_week(app.now)
+    _, end = week_bounds(week)
+    days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    offset = days.index(app.settings.digest.weekday) if app.settings.digest.weekday in days else 0
+    due_at = end + timedelta(days=offset, hours=app.settings.digest.hour)
+    if app.now < due_at:
+        return None
+    recipients = app.settings.mail.recipients if app.settings.mail.host else ()
+    if digest_store.get_digest(app.store, week) is None:
+        return week
+    if recipients and digest_store.pending_recipients(app.store, week, recipients):
+        return week
+    return None
+
+
+def run_daily(app: App, *, send: bool = True) -> RunReport:
+    """Fetch, process, digest when due, site. See the module docstring."""
+    with run_lock(app.settings.data_dir / "run.lock", app.now):
+        return _run_stages(app, send=send)
+
+
+def _run_stages(app: App, *, send: bool) -> RunReport:
+    from veille import pipeline
+    from veille.digest_job import build_digest, send_digest
+    from veille.process import process
+
+    report = RunReport()
+    try:
+        fetched = pipeline.fetch(app)
+        report.fetched = len(fetched.outcomes)
+        report.feeds_failed = len(fetched.failed)
+        report.new_items = fetched.new_items
+        if fetched.failed:
+            report.partial.append(f"fetch: {len(fetched.failed)} feed(s) failed")
+    except VeilleError as exc:
+        report.errors.append(f"fetch: {exc}")
+    try:
+        processed = process(app)
+        report.embedded = processed.embedded
+    except VeilleError as exc:
+        report.errors.append(f"process: {exc}")
+    try:
+        week = digest_due(app)
+        if week is not None:
+            report.digest_week = week
+            if send and app.settings.mail.host:
+                try:
+                    sent = send_digest(app.store, app.settings, week, app.now, dry_run=False)
+                    report.digest_sent = len(sent.sent) + len(sent.already_sent)
+                except MailError as exc:
+                    report.digest_queued = True
+                    report.partial.append(f"digest: {exc}")
+            else:
+                build_digest(app.store, app.settings, week, app.now)
+    except VeilleError as exc:
+        report.errors.append(f"digest: {exc}")
+    try:
+        from veille.site_job import build_site
+
+        report.site_index = build_site(app.store, app.settings, app.now).index_path
+    except VeilleError as exc:
+        report.errors.append(f"site: {exc}")
+    for problem in report.errors + report.partial:
+        log.warning("%s", problem)
+    return report
