@@ -1,0 +1,422 @@
+"""Follow themes week over week and say which ones move: new, rising, steady or fading.
+
+Two pure steps run after the weekly clustering:
+
+1. :func:`link_clusters` gives each cluster of the new week the id of the persistent theme it
+   continues. Centroids are compared by cosine and matched one-to-one with the Hungarian algorithm
+   (``scipy.optimize.linear_sum_assignment``) maximising the summed margin above the link threshold,
+   so two clusters never claim one theme and a weak match never steals a theme from a strong one.
+   Themes seen within the last few weeks take part, so a theme that skipped a week is picked up again.
+2. :func:`score_theme` reads a theme's counts over a bounded trailing window of ISO weeks and returns a
+   :class:`TrendStatus` whose ``reason`` holds the numbers behind it; :func:`explain` turns them into a
+   French or English sentence for the digest and the site.
+
+Why these rules (see ``bench/trends.py`` for the injection benchmark that calibrated them):
+
+* Weekly story counts of a theme behave like Poisson counts, so the spread used for the z-score is never
+  below ``sqrt(mean)``: a theme at 3, 3, 3, 3 stories has a sample deviation of zero, and without the
+  floor a single fifth story would look like an infinite jump.
+* ``rising`` needs the z-score *and* floors on stories and distinct sources *and* a growth ratio *and*
+  the same z-score once the week's most prolific source is left out, so one chatty feed posting ten
+  times cannot make a trend, and a big stable theme with a slightly noisy week is not flagged. On the
+  injection benchmark the source checks cut the one-feed bursts flagged from 90 % to 5 %.
+* The same test also runs on the last two weeks together against the six before them: a slow climb
+  (+1 story a week) is absorbed week after week by a trailing baseline, not by this one. With it,
+  z >= 3.5 gives about as few false alarms as z >= 3 on one week alone and catches slow ramps as often.
+* ``fading`` asks for a baseline at which an empty or near-empty week is unlikely (mean of at least
+  ``presence_mean`` stories: an empty week has probability e^-3 ≈ 5 % at 3 stories a week), so small
+  themes that flicker between 0 and 1 story are not reported as dying every other week.
+* A weak signal is a *new* theme that is still small, already carried by at least two sources, and far
+  from every earlier theme centroid (novelty = 1 - best cosine).
+
+Cosine thresholds depend on the embedding model: recalibrate them when the model changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+
+from veille.core.weeks import weeks_between
+
+Status = Literal["new", "rising", "steady", "fading"]
+STATUSES: tuple[Status, ...] = ("new", "rising", "steady", "fading")
+
+Vector = NDArray[np.floating]
+
+
+@dataclass(frozen=True)
+class ThemeRef:
+    """A persistent theme as linking needs it: its id, latest centroid and the last week it was seen."""
+
+    id: int
+    centroid: Vector = field(compare=False, repr=False)
+    last_week: str
+
+
+@dataclass(frozen=True)
+class WeekCluster:
+    """One cluster of a week's stories, as the clustering step hands it over.
+
+    ``members`` are the indices of the week's stories in the cluster, ``sources`` the distinct feeds
+    that carried them (the floor against a single chatty feed).
+    """
+
+    centroid: Vector = field(compare=False, repr=False)
+    story_count: int
+    item_count: int
+    sources: frozenset[str]
+    members: tuple[int, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    """A theme's volume in one ISO week: stories, items and distinct sources (zeros when absent).
+
+    ``top_source`` is the number of the week's stories carried by its most prolific single source
+    (0 when unknown): ``rising`` also asks the theme to grow without that source, so one feed posting
+    ten times cannot make a trend of a theme that already has several sources.
+    """
+
+    week: str
+    stories: int
+    items: int
+    sources: int
+    top_source: int = 0
+
+
+@dataclass(frozen=True)
+class TrendRules:
+    """Thresholds of :func:`score_theme`, calibrated by ``bench/trends.py``.
+
+    ``baseline_weeks`` trailing weeks make the baseline of ``rising``; ``fading`` compares the last
+    ``fading_weeks`` weeks with the ``baseline_weeks`` before them. A theme is ``new`` while it was first
+    seen less than ``new_weeks`` weeks ago.
+    """
+
+    baseline_weeks: int = 6
+    new_weeks: int = 2
+    rising_z: float = 3.5
+    rising_ratio: float = 1.5
+    min_stories: int = 4
+    min_sources: int = 3
+    without_top_source: bool = True
+    sustained_weeks: int = 2
+    fading_weeks: int = 2
+    fading_ratio: float = 0.5
+    presence_mean: float = 3.0
+    weak_max_stories: int = 5
+    weak_min_sources: int = 2
+    weak_novelty: float = 0.35
+
+    @property
+    def window(self) -> int:
+        """How many weeks, the scored week included, :func:`score_theme` ever reads."""
+        return self.baseline_weeks + max(self.fading_weeks, self.sustained_weeks)
+
+
+DEFAULT_RULES = TrendRules()
+
+
+@dataclass(frozen=True)
+class TrendStatus:
+    """A theme's status in one week and the numbers that made it (JSON-ready, stored as ``reason``)."""
+
+    status: Status
+    weak_signal: bool
+    reason: dict[str, int | float]
+
+
+# ------------------------------------------------------------------------------------------ linking
+
+
+def _unit_rows(vectors: Sequence[Vector]) -> NDArray[np.float64]:
+    """Stack vectors as L2-normalised float64 rows (a zero vector stays zero: it matches nothing)."""
+    matrix = np.asarray(np.vstack([np.asarray(v, dtype=np.float64).ravel() for v in vectors]))
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.asarray(matrix / np.where(norms > 0, norms, 1.0))
+
+
+def link_clusters(
+    previous: Sequence[ThemeRef],
+    clusters: Sequence[WeekCluster],
+    *,
+    threshold: float,
+    week: str | None = None,
+    max_gap_weeks: int | None = None,
+) -> list[int | None]:
+    """For each cluster of the new week, the id of the theme it continues, or None for a new theme.
+
+    The assignment is one-to-one and maximises the sum of ``cosine - threshold`` over matched pairs;
+    pairs below ``threshold`` are never matched. When ``week`` and ``max_gap_weeks`` are given, themes
+    last seen more than ``max_gap_weeks`` weeks before ``week`` are left out (they are over).
+    """
+    if not clusters:
+        return []
+    candidates = list(previous)
+    if week is not None and max_gap_weeks is not None:
+        candidates = [t for t in candidates if weeks_between(t.last_week, week) <= max_gap_weeks]
+    if not candidates:
+        return [None] * len(clusters)
+    new = _unit_rows([c.centroid for c in clusters])
+    old = _unit_rows([t.centroid for t in candidates])
+    if new.shape[1] != old.shape[1]:
+        raise ValueError(f"centroid sizes differ: clusters {new.shape[1]}, themes {old.shape[1]}")
+    similarity = new @ old.T
+    gain = np.where(similarity >= threshold, similarity - threshold + 1e-9, 0.0)
+    rows, cols = linear_sum_assignment(gain, maximize=True)
+    links: list[int | None] = [None] * len(clusters)
+    for row, col in zip(rows, cols, strict=True):
+        if similarity[row, col] >= threshold:
+            links[int(row)] = candidates[int(col)].id
+    return links
+
+
+def novelty(centroid: Vector, earlier: Sequence[Vector] | NDArray[np.floating]) -> float:
+    """Cosine distance from ``centroid`` to the closest earlier theme centroid (1.0 when there is none)."""
+    rows = list(earlier) if not isinstance(earlier, np.ndarray) else list(np.atleast_2d(earlier))
+    if not rows:
+        return 1.0
+    best = float(np.max(_unit_rows(rows) @ _unit_rows([centroid])[0]))
+    return float(min(2.0, max(0.0, 1.0 - best)))
+
+
+# ------------------------------------------------------------------------------------------ scoring
+
+
+def _mean(values: Sequence[int]) -> float:
+    return float(sum(values)) / len(values) if values else 0.0
+
+
+def _z_score(recent: Sequence[int], baseline: Sequence[int]) -> float:
+    """How far the sum of ``recent`` weeks sits above what ``baseline`` predicts, in spreads.
+
+    The spread never falls below Poisson noise: for ``k`` recent weeks and a mean estimated from ``n``
+    weeks it is at least ``sqrt(mean * (k + k²/n))`` (the count's own noise plus the uncertainty of the
+    mean), with the mean floored at one story; otherwise ``sqrt(k)`` times the sample deviation.
+    """
+    mean, k, n = _mean(baseline), len(recent), max(len(baseline), 1)
+    noise = math.sqrt(max(mean, 1.0) * (k + k * k / n))
+    return (sum(recent) - k * mean) / max(math.sqrt(k) * _sample_spread(baseline, mean), noise)
+
+
+def _sample_spread(values: Sequence[int], mean: float) -> float:
+    """Sample standard deviation (n - 1); 0 below two values."""
+    if len(values) < 2:
+        return 0.0
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def score_theme(
+    history: Sequence[WeekPoint],
+    week: str,
+    *,
+    novelty: float,
+    rules: TrendRules = DEFAULT_RULES,
+) -> TrendStatus:
+    """The status of a theme in ``week`` from its weekly counts, with the numbers behind it.
+
+    ``history`` may hold any weeks; only the ``rules.window`` weeks ending at ``week`` are read (missing
+    weeks count as zero), plus whether the theme was ever seen before that window, so the cost of a
+    week does not grow with the theme's age. The baseline only counts weeks since the theme was first
+    seen: the weeks before it existed are not evidence of a quiet theme.
+    """
+    ago = {p.week: weeks_between(p.week, week) for p in history}  # 0: this week, 1: the week before…
+    seen = [ago[p.week] for p in history if p.stories > 0 and ago[p.week] >= 0]
+    if not seen:
+        raise ValueError(f"the theme has no story up to {week}")
+    age = max(seen)  # weeks since first seen; 0: first seen this week
+    counts = {ago[p.week]: p for p in history if 0 <= ago[p.week] < rules.window}
+    empty = WeekPoint(week="", stories=0, items=0, sources=0)
+    current = counts.get(0, empty)
+
+    def stories(first: int, last: int) -> list[int]:
+        """Story counts from ``first`` to ``last`` weeks ago, within the theme's life, oldest first."""
+        return [counts.get(k, empty).stories for k in range(min(last, age), first - 1, -1)]
+
+    def others(first: int, last: int) -> list[int]:
+        """Like ``stories`` without each week's most prolific source."""
+        return [
+            counts.get(k, empty).stories - counts.get(k, empty).top_source for k in range(min(last, age), first - 1, -1)
+        ]
+
+    baseline = stories(1, rules.baseline_weeks)
+    base_mean = _mean(baseline)
+    z = _z_score([current.stories], baseline)
+    ratio = current.stories / max(base_mean, 1.0)
+    z_others = _z_score(others(0, 0), others(1, rules.baseline_weeks))
+    # The same test over the last ``sustained_weeks`` weeks against the weeks before them: a slow,
+    # steady climb is absorbed by a trailing baseline week after week, but not by this one.
+    span = max(rules.sustained_weeks, 1)
+    before = stories(span, span + rules.baseline_weeks - 1)
+    sustained_z = _z_score(stories(0, span - 1), before)
+    sustained_ratio = _mean(stories(0, span - 1)) / max(_mean(before), 1.0)
+    sustained_others = _z_score(others(0, span - 1), others(span, span + rules.baseline_weeks - 1))
+
+    reason: dict[str, int | float] = {
+        "stories": current.stories,
+        "items": current.items,
+        "sources": current.sources,
+        "baseline_mean": round(base_mean, 2),
+        "baseline_weeks": len(baseline),
+        "ratio": round(ratio, 2),
+        "z": round(z, 2),
+        "top_source": current.top_source,
+        "z_without_top_source": round(z_others, 2),
+        "weeks_of_history": min(age + 1, rules.window),
+        "novelty": round(float(novelty), 3),
+    }
+
+    if age < rules.new_weeks and current.stories > 0:
+        weak = (
+            current.stories <= rules.weak_max_stories
+            and current.sources >= rules.weak_min_sources
+            and novelty >= rules.weak_novelty
+        )
+        return TrendStatus("new", weak, reason)
+
+    floors = current.stories >= rules.min_stories and current.sources >= rules.min_sources
+    one_week = (
+        z >= rules.rising_z
+        and ratio >= rules.rising_ratio
+        and (z_others >= rules.rising_z or not rules.without_top_source)
+    )
+    sustained = (
+        rules.sustained_weeks >= 2
+        and len(before) >= 2
+        and sustained_z >= rules.rising_z
+        and sustained_ratio >= rules.rising_ratio
+        and (sustained_others >= rules.rising_z or not rules.without_top_source)
+    )
+    if floors and (one_week or sustained):
+        if not one_week:
+            reason["rising_weeks"] = span
+            reason["sustained_ratio"] = round(sustained_ratio, 2)
+            reason["sustained_z"] = round(sustained_z, 2)
+            reason["before_weeks"] = len(before)
+        return TrendStatus("rising", False, reason)
+
+    recent = stories(0, rules.fading_weeks - 1)
+    earlier = stories(rules.fading_weeks, rules.fading_weeks + rules.baseline_weeks - 1)
+    earlier_mean = _mean(earlier)
+    absent = current.stories == 0 and base_mean >= rules.presence_mean
+    below = (
+        len(earlier) >= 2
+        and earlier_mean >= rules.presence_mean
+        and all(n <= rules.fading_ratio * earlier_mean for n in recent)
+    )
+    if absent or below:
+        reason["recent_mean"] = round(_mean(recent), 2)
+        reason["recent_weeks"] = len(recent)
+        reason["earlier_mean"] = round(earlier_mean, 2)
+        reason["earlier_weeks"] = len(earlier)
+        return TrendStatus("fading", False, reason)
+
+    return TrendStatus("steady", False, reason)
+
+
+# ------------------------------------------------------------------------------------------ sentences
+
+
+def _number(value: float, lang: str, digits: int = 1) -> str:
+    """``3.0`` in English, ``3,0`` in French: the digest reader's own decimal mark."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _stories(n: float, lang: str, text: str | None = None) -> str:
+    """'1 story', '12 stories' / '1 sujet', '12 sujets' (French is singular below 2)."""
+    shown = text if text is not None else str(int(n))
+    if lang == "fr":
+        return f"{shown} sujet" + ("s" if n >= 2 else "")
+    return f"{shown} " + ("story" if n == 1 else "stories")
+
+
+def _sources(n: int, lang: str) -> str:
+    if lang == "fr":
+        return f"{n} source" + ("s" if n >= 2 else "")
+    return f"{n} source" + ("" if n == 1 else "s")
+
+
+def explain(status: TrendStatus, lang: str) -> str:
+    """One sentence saying why a theme has its status, in French (``fr``, ``fr-FR``…) or English.
+
+    Only the numbers of ``status.reason`` are used, so the sentence can be rebuilt from the database.
+    """
+    lang = "fr" if lang.lower().startswith("fr") else "en"
+    r: Mapping[str, int | float] = status.reason
+    stories, sources = int(r.get("stories", 0)), int(r.get("sources", 0))
+    volume = (
+        f"{_stories(stories, lang)} de {_sources(sources, lang)}"
+        if lang == "fr"
+        else f"{_stories(stories, lang)} from {_sources(sources, lang)}"
+    )
+    nbsp = "\u00a0"
+    if status.status == "new":
+        if lang == "fr":
+            text = f"Nouveau{nbsp}: {volume} cette semaine"
+            if status.weak_signal:
+                text += (
+                    f", loin de tous les thèmes précédents (nouveauté {_number(r['novelty'], lang, 2)})"
+                    f"{nbsp}: signal faible"
+                )
+            return text
+        text = f"New: {volume} this week"
+        if status.weak_signal:
+            text += f", far from every earlier theme (novelty {_number(r['novelty'], lang, 2)}): a weak signal"
+        return text
+    weeks = int(r.get("baseline_weeks", 0))
+    mean = float(r.get("baseline_mean", 0.0))
+    if status.status == "rising" and int(r.get("rising_weeks", 1)) > 1:
+        span, ratio = int(r["rising_weeks"]), _number(float(r["sustained_ratio"]), lang)
+        before = int(r.get("before_weeks", weeks))
+        if lang == "fr":
+            return (
+                f"{volume}{nbsp}; x{ratio} sur les {span} dernières semaines "
+                f"par rapport aux {before} semaines précédentes"
+            )
+        return f"{volume}; x{ratio} over the last {span} weeks against the {before} weeks before"
+    if status.status == "rising":
+        ratio = _number(float(r["ratio"]), lang)
+        if lang == "fr":
+            return f"{volume}, x{ratio} par rapport à sa moyenne sur {weeks} semaines"
+        return f"{volume}, x{ratio} against its {weeks}-week average"
+    if status.status == "fading":
+        earlier_mean = float(r.get("earlier_mean", mean))
+        earlier_weeks = int(r.get("earlier_weeks", weeks))
+        if stories == 0:
+            if lang == "fr":
+                return (
+                    f"Aucun sujet cette semaine, contre {_number(earlier_mean, lang)} par semaine "
+                    f"sur les {earlier_weeks} semaines précédentes"
+                )
+            return (
+                f"No story this week, against {_number(earlier_mean, lang)} a week "
+                f"over the {earlier_weeks} weeks before"
+            )
+        recent_mean = float(r.get("recent_mean", stories))
+        recent_weeks = int(r.get("recent_weeks", 1))
+        shown = _number(recent_mean, lang)
+        if lang == "fr":
+            return (
+                f"{_stories(recent_mean, lang, shown)} par semaine sur les {recent_weeks} dernières semaines, "
+                f"contre {_number(earlier_mean, lang)} auparavant"
+            )
+        return (
+            f"{_stories(recent_mean, lang, shown)} a week over the last {recent_weeks} weeks, "
+            f"against {_number(earlier_mean, lang)} before"
+        )
+    if stories == 0:
+        if lang == "fr":
+            return f"Aucun sujet cette semaine, pour une moyenne de {_number(mean, lang)} sur {weeks} semaines"
+        return f"No story this week, against a {weeks}-week average of {_number(mean, lang)}"
+    if lang == "fr":
+        return f"{volume}, conforme à sa moyenne sur {weeks} semaines ({_number(mean, lang)})"
+    return f"{volume}, in line with its {weeks}-week average ({_number(mean, lang)})"
