@@ -159,6 +159,7 @@ class ParsedItem:
     categories: tuple[str, ...] = ()
     published: datetime | None = None
     lang: str | None = None
+    base: str | None = None  # xml:base of the entry's content, for its relative links
 
 
 @dataclass(frozen=True)

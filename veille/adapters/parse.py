@@ -174,7 +174,14 @@ def _parse_xml_feed(body: bytes, url: str, base: str, headers: dict[str, str]) -
     response_headers = dict(headers)
     response_headers["content-location"] = base
     try:
-        result = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+        # feedparser's own sanitiser and URI resolver are its slowest parts; both are done once, later,
+        # by core.sanitize.clean_html (nh3, with the feed URL as base), so they are switched off here
+        result = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
     except Exception as exc:  # feedparser is a large lenient parser: any crash is this feed's failure
         raise ParseError(url, f"unreadable feed ({type(exc).__name__}: {exc})") from exc
 
@@ -258,7 +265,16 @@ def _parsed_item(entry: Mapping[str, Any]) -> ParsedItem:
         categories=categories,
         published=published,
         lang=lang,
+        base=_content_base(content, entry.get("summary_detail")),
     )
+
+
+def _content_base(*details: object) -> str | None:
+    """The xml:base feedparser recorded for the entry's HTML (relative links are resolved against it)."""
+    for detail in details:
+        if isinstance(detail, Mapping) and isinstance(detail.get("base"), str) and detail["base"].strip():
+            return str(detail["base"]).strip()
+    return None
 
 
 # --------------------------------------------------------------------------------------------------

@@ -188,7 +188,7 @@ def normalize_item(item: ParsedItem, *, feed_url: str, feed_lang: str | None, no
     if not title:
         title = truncate_text(summary, FALLBACK_TITLE_CHARS) if summary else str(url)
 
-    page_base = url or feed_url
+    page_base = safe_url(item.base, feed_url) or url or feed_url
     markup = clean_html(item.content_html or item.summary_html, page_base)
     lang = (
         language_code(item.lang)
