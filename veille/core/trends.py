@@ -50,6 +50,13 @@ STATUSES: tuple[Status, ...] = ("new", "rising", "steady", "fading")
 
 Vector = NDArray[np.floating]
 
+# Default cosine for a week's cluster to continue a theme (all-MiniLM-L6-v2). Measured on AG News with
+# centroids of two disjoint samples of one topic ("same theme, next week") against samples of another
+# topic: with 10 stories a side, 0.5 keeps 93 % of true continuations and lets 1.8 % of wrong pairs
+# through before the one-to-one assignment (5 stories: 23 % kept; 20 stories: 100 % kept, 13 % wrong).
+# Small clusters have noisier centroids, so they start new themes more often. Recalibrate per model.
+LINK_THRESHOLD = 0.5
+
 
 @dataclass(frozen=True)
 class ThemeRef:
