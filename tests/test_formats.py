@@ -1,0 +1,278 @@
+"""Learning-format taxonomy and tagger: what a DLM sees on each item, in French and in English."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from veille.adapters.embed import SentenceTransformerEmbedder
+from veille.adapters.taxonomy import SHIPPED, load_taxonomy, read_taxonomy
+from veille.core.formats import FORMAT_KEYS, OTHER, FormatClassifier, Taxonomy, TermMatcher, fold
+from veille.errors import ConfigError
+
+# One clear, new item per format and language (not in the taxonomy examples nor in the labelled set).
+CLEAR: dict[str, tuple[str, str]] = {
+    "mooc": (
+        "L'université de Lille publie un nouveau MOOC gratuit sur l'intelligence émotionnelle, ouvert à tous.",
+        "A new free MOOC on emotional intelligence opens to everyone on FutureLearn next month.",
+    ),
+    "video": (
+        "Nos formateurs tournent désormais des vidéos pédagogiques de quatre minutes pour chaque procédure.",
+        "Our trainers now record four-minute instructional videos for every procedure.",
+    ),
+    "microlearning": (
+        "Trois minutes par jour sur smartphone : le microlearning gagne les équipes en magasin.",
+        "Three minutes a day on a phone: microlearning wins over store teams.",
+    ),
+    "virtual-classroom": (
+        "Webinaire mardi 10 h : réussir ses classes virtuelles avec des participants à distance.",
+        "Webinar on Tuesday at 10 am: running virtual classrooms with remote participants.",
+    ),
+    "blended": (
+        "La classe inversée arrive en BTS : les étudiants préparent chez eux et pratiquent en cours.",
+        "The flipped classroom reaches vocational colleges: students prepare at home and practise in class.",
+    ),
+    "face-to-face": (
+        "Les formations en présentiel reprennent au centre de Lyon avec des groupes de huit personnes.",
+        "In-person training resumes at the Lyon centre with groups of eight people.",
+    ),
+    "reverse-mentoring": (
+        "Mentorat inversé : des apprentis accompagnent les directeurs d'usine sur les outils numériques.",
+        "Reverse mentoring: apprentices coach plant directors on digital tools.",
+    ),
+    "social-learning": (
+        "Une communauté de pratique des formateurs internes partage ses ressources entre pairs.",
+        "A community of practice of in-house trainers shares resources through peer learning.",
+    ),
+    "hackathon": (
+        "Hackathon de la formation professionnelle : vingt équipes codent pendant 48 heures à Nantes.",
+        "Vocational training hackathon: twenty teams code for 48 hours in Nantes.",
+    ),
+    "barcamp": (
+        "Un barcamp de la pédagogie numérique se tient samedi ; chacun peut proposer un atelier sur place.",
+        "A digital pedagogy barcamp takes place on Saturday; anyone can propose a session on the spot.",
+    ),
+    "serious-games": (
+        "Un serious game apprend aux agents d'accueil à gérer les situations de tension.",
+        "A serious game teaches front-desk staff to handle tense situations.",
+    ),
+    "immersive": (
+        "Les caristes s'entraînent avec un casque de réalité virtuelle avant de conduire en entrepôt.",
+        "Forklift drivers train with a virtual reality headset before driving in the warehouse.",
+    ),
+    "ai-learning": (
+        "Un tuteur fondé sur l'IA générative corrige les exercices de programmation des étudiants.",
+        "A generative AI tutor grades students' programming exercises.",
+    ),
+    "podcast": (
+        "Notre podcast formation publie un épisode par semaine sur le management à distance.",
+        "Our training podcast releases one episode a week on managing remote teams.",
+    ),
+    "lms-platforms": (
+        "Le groupe remplace son LMS par une plateforme de formation plus simple pour les managers.",
+        "The group replaces its LMS with a simpler learning platform for managers.",
+    ),
+    "credentials": (
+        "Les salariés reçoivent un badge numérique à la fin de chaque parcours certifiant.",
+        "Employees receive a digital badge at the end of every certification path.",
+    ),
+}
+
+OFF_TOPIC = [
+    ("fr", "La mairie annonce des travaux de voirie sur le boulevard pendant tout le mois d'août."),
+    ("en", "The city council announces road works on the boulevard throughout August."),
+    ("en", "Quarterly results: the carmaker's profit falls as steel prices rise."),
+]
+
+
+# ---------------------------------------------------------------------------------------- no model
+
+
+def test_shipped_taxonomy_has_every_format_in_both_languages() -> None:
+    taxonomy = load_taxonomy()
+    assert set(taxonomy.keys) == {*FORMAT_KEYS, OTHER}
+    assert taxonomy.keys[-1] == OTHER
+    for fmt in taxonomy.formats:
+        for lang in ("fr", "en"):
+            assert fmt.name[lang] and fmt.description[lang]
+            assert 5 <= len(fmt.examples[lang]) <= 15, (fmt.key, lang)
+            if fmt.key != OTHER:
+                assert fmt.terms.get(lang), (fmt.key, lang)
+
+
+def test_terms_match_across_accents_case_elisions_and_plurals() -> None:
+    taxonomy = load_taxonomy()
+    matcher = TermMatcher(taxonomy)
+
+    def found(text: str) -> dict[str, list[str]]:
+        return {k: terms for k, terms in zip(taxonomy.keys, matcher.match(text), strict=True) if terms}
+
+    assert "ai-learning" in found("Ce que l'IA generative change pour les formateurs")
+    assert found("La REALITE VIRTUELLE au lycée")["immersive"] == ["réalité virtuelle"]
+    assert "face-to-face" in found("Des sessions présentielles pour les nouveaux")
+    assert "virtual-classroom" in found("Nos classes virtuelles du jeudi")
+    # Acronyms match in capitals only and on word boundaries: French "j'ai" is not AI, "said" is not AI.
+    assert "ai-learning" not in found("J'ai suivi la formation, said the trainer, sans aide")
+    assert "lms-platforms" not in found("Les almsgivers")
+    assert fold("L’Éducation à l'ère de l'IA") == "education a ere de ia"
+
+
+def test_taxonomy_errors_name_file_line_and_field(tmp_path: Path) -> None:
+    cases = {
+        "formats:\n  mooc:\n    name: {fr: MOOC, en: MOOC}\n    examples: {fr: [a]}\n": (
+            3,
+            "formats.mooc.description",
+            "missing",
+        ),
+        "formats:\n  mooc:\n    name: {fr: MOOC}\n    description: {fr: x}\n    examples:\n"
+        "      fr:\n        - un\n        - deux: trois\n": (8, "formats.mooc.examples.fr[1]", "expected text"),
+        "formats:\n  mooc:\n    name: {francais: MOOC}\n    description: {fr: x}\n": (
+            3,
+            "formats.mooc.name.francais",
+            "language code",
+        ),
+        "formats:\n  Mooc Actu:\n    name: {fr: x}\n    description: {fr: x}\n": (3, "formats.Mooc Actu", "lowercase"),
+        "formats:\n  mooc:\n    name: {fr: x}\n    description: {fr: x}\n    colour: red\n": (
+            5,
+            "formats.mooc.colour",
+            "unknown field",
+        ),
+        "formats:\n  mooc: [\n": (3, None, "invalid YAML"),
+    }
+    for i, (text, (line, field, words)) in enumerate(cases.items()):
+        path = tmp_path / f"bad{i}.yaml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError) as caught:
+            load_taxonomy(path)
+        message = str(caught.value)
+        assert str(path) in message and f":{line}" in message and words in message, message
+        if field:
+            assert field in message, message
+        assert caught.value.line == line
+
+
+def test_missing_user_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read taxonomy file"):
+        load_taxonomy(tmp_path / "nowhere.yaml")
+
+
+def test_shipped_file_must_stay_complete(tmp_path: Path) -> None:
+    text = SHIPPED.read_text(encoding="utf-8").replace("  other:\n", "  autre:\n")
+    path = tmp_path / "formats.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="'other' format is missing"):
+        read_taxonomy(path, require_complete=True)
+
+
+def test_tagging_ten_thousand_items_is_fast() -> None:
+    """The tagger's own cost (vectors given): 10,000 items well under the embedding time they need."""
+    taxonomy = load_taxonomy()
+    rng = np.random.default_rng(0)
+    classifier = FormatClassifier.fit(taxonomy, rng.normal(size=(len(taxonomy.texts()), 384)))
+    texts = [fr for fr, _ in CLEAR.values()] * 625
+    vectors = rng.normal(size=(len(texts), 384)).astype(np.float32)
+    start = time.perf_counter()
+    tags = classifier.classify(texts, vectors, ["fr", "en"] * (len(texts) // 2))
+    elapsed = time.perf_counter() - start
+    assert len(tags) == 10_000 and all(tags)
+    assert elapsed < 20, f"tagging 10,000 items took {elapsed:.1f}s"
+
+
+# ---------------------------------------------------------------------------------------- real model
+
+
+@pytest.fixture(scope="module")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+def fitted(embedder: SentenceTransformerEmbedder, taxonomy: Taxonomy) -> FormatClassifier:
+    return FormatClassifier.fit(taxonomy, embedder.embed([t.text for t in taxonomy.texts()]))
+
+
+@pytest.fixture(scope="module")
+def classifier(embedder: SentenceTransformerEmbedder) -> FormatClassifier:
+    return fitted(embedder, load_taxonomy())
+
+
+def tag(classifier: FormatClassifier, embedder: SentenceTransformerEmbedder, items: list[tuple[str, str]]):
+    texts = [text for _, text in items]
+    return classifier.classify(texts, embedder.embed(texts), [lang for lang, _ in items])
+
+
+@pytest.mark.slow
+def test_clear_items_get_their_format_in_french_and_english(classifier, embedder) -> None:
+    items = [(lang, text) for fr, en in CLEAR.values() for lang, text in (("fr", fr), ("en", en))]
+    expected = [key for key in CLEAR for _ in (0, 1)]
+    misses = [
+        (key, text, [t.format for t in tags])
+        for key, (_, text), tags in zip(expected, items, tag(classifier, embedder, items), strict=True)
+        if tags[0].format != key
+    ]
+    assert not misses, misses
+
+
+@pytest.mark.slow
+def test_a_french_item_and_its_translation_get_the_same_formats(classifier, embedder) -> None:
+    items = [(lang, text) for fr, en in CLEAR.values() for lang, text in (("fr", fr), ("en", en))]
+    tags = tag(classifier, embedder, items)
+    for i in range(0, len(items), 2):
+        assert {t.format for t in tags[i]} == {t.format for t in tags[i + 1]}, (items[i], tags[i], tags[i + 1])
+
+
+@pytest.mark.slow
+def test_tags_carry_score_and_evidence(classifier, embedder) -> None:
+    (tags,) = tag(classifier, embedder, [("fr", CLEAR["immersive"][0])])
+    first = tags[0]
+    assert first.format == "immersive" and 0.25 <= first.score <= 1
+    assert first.evidence["terms"] == ["casque de réalité virtuelle"]
+    assert first.evidence["closest"] in load_taxonomy().get("immersive").examples["fr"] + (  # type: ignore[union-attr]
+        load_taxonomy().get("immersive").description["fr"],  # type: ignore[union-attr]
+    )
+
+
+@pytest.mark.slow
+def test_off_topic_items_are_other(classifier, embedder) -> None:
+    for tags in tag(classifier, embedder, OFF_TOPIC):
+        assert [t.format for t in tags] == [OTHER], tags
+
+
+@pytest.mark.slow
+def test_user_file_overrides_one_format_and_adds_another(embedder, tmp_path: Path) -> None:
+    user = tmp_path / "my-formats.yaml"
+    user.write_text(
+        """
+formats:
+  podcast:
+    name: {fr: Audio et radio, en: Audio and radio}
+    description: {fr: Apprendre en écoutant la radio ou des émissions audio., en: Learning by listening to radio.}
+    examples:
+      fr: [Une émission de radio forme les agriculteurs aux nouvelles pratiques]
+      en: [A radio show trains farmers in new practices]
+    terms: {fr: [radio, émission], en: [radio, show]}
+  bootcamp:
+    name: {fr: Bootcamp, en: Bootcamp}
+    description: {fr: Formations intensives de reconversion en quelques semaines., en: Intensive career-change courses.}
+    examples:
+      fr: [Un bootcamp de douze semaines pour devenir développeur web]
+      en: [A twelve-week coding bootcamp to become a web developer]
+    terms: {fr: [bootcamp], en: [bootcamp, bootcamps]}
+""",
+        encoding="utf-8",
+    )
+    taxonomy = load_taxonomy(user)
+    assert taxonomy.get("podcast").label("fr") == "Audio et radio"  # type: ignore[union-attr]
+    assert taxonomy.keys[-2:] == ("bootcamp", OTHER)
+    assert taxonomy.get("mooc") == load_taxonomy().get("mooc")
+    assert taxonomy.signature() != load_taxonomy().signature()
+    classifier = fitted(embedder, taxonomy)
+    items = [
+        ("fr", "Un bootcamp intensif forme 30 demandeurs d'emploi au métier de data analyst en dix semaines."),
+        ("en", "A community radio station trains farmers in soil conservation every Sunday morning."),
+    ]
+    tags = tag(classifier, embedder, items)
+    assert tags[0][0].format == "bootcamp", tags[0]
+    assert tags[1][0].format == "podcast", tags[1]

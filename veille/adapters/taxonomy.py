@@ -1,0 +1,162 @@
+"""Load and validate a learning-format taxonomy YAML file into a ``core.formats.Taxonomy``.
+
+The shipped taxonomy is ``veille/data/formats.yaml``. A user file (feeds.yaml ``formats:``) has the same
+shape; its formats replace the shipped ones with the same key, whole, and new keys are added. Errors are
+``ConfigError``s naming the file, the line and the field (``formats.mooc.examples.fr[2]``), because the
+person fixing them has the file open in an editor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from veille.core.formats import OTHER, LearningFormat, Taxonomy
+from veille.errors import ConfigError
+
+SHIPPED = Path(__file__).resolve().parent.parent / "data" / "formats.yaml"
+_FIELDS = ("name", "description", "examples", "terms")
+_KEY_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def load_taxonomy(user_file: Path | str | None = None) -> Taxonomy:
+    """The shipped taxonomy, overridden and extended by ``user_file`` when one is given."""
+    shipped = read_taxonomy(SHIPPED, require_complete=True)
+    if user_file is None:
+        return shipped
+    return shipped.merged(read_taxonomy(Path(user_file), require_complete=False))
+
+
+def read_taxonomy(path: Path, *, require_complete: bool = False) -> Taxonomy:
+    """One taxonomy file as written. ``require_complete``: every format has French and English text and
+    examples, and ``other`` is present (the shipped file's promise)."""
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read taxonomy file: {exc.strerror or exc}", path=where) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError("taxonomy file is not UTF-8 text", path=where) from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError(f"invalid YAML: {exc.problem}", path=where, line=line) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", path=where) from exc
+    reader = _Reader(where)
+    if root is None:
+        raise ConfigError("the file is empty; expected a 'formats:' mapping", path=where, line=1)
+    top = reader.mapping(root, "(top level)")
+    if "formats" not in top:
+        raise ConfigError("missing 'formats:' mapping", path=where, line=_line(root), field="formats")
+    unknown = [k for k in top if k != "formats"]
+    if unknown:
+        key_node, _ = top[unknown[0]]
+        raise ConfigError(f"unknown key {unknown[0]!r} (expected only 'formats')", path=where, line=_line(key_node))
+    formats_node = top["formats"][1]
+    entries = reader.mapping(formats_node, "formats")
+    if not entries:
+        raise ConfigError("no format defined", path=where, line=_line(formats_node), field="formats")
+    formats = [reader.learning_format(key, value, require_complete) for key, (_, value) in entries.items()]
+    if require_complete and OTHER not in entries:
+        raise ConfigError(f"the '{OTHER}' format is missing", path=where, line=_line(formats_node), field="formats")
+    return Taxonomy(tuple(formats))
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+class _Reader:
+    """Walks the YAML node tree (which keeps line numbers) and builds the formats."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, node: yaml.Node, field: str, message: str) -> ConfigError:
+        return ConfigError(message, path=self.path, line=_line(node), field=field)
+
+    def mapping(self, node: yaml.Node, field: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, field, "expected a mapping")
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node, field)
+            if key in out:
+                raise self.fail(key_node, f"{field}.{key}", "duplicate key")
+            out[key] = (key_node, value_node)
+        return out
+
+    def scalar(self, node: yaml.Node, field: str) -> str:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, field, "expected text")
+        value = str(node.value).strip()
+        if not value:
+            raise self.fail(node, field, "must not be empty")
+        return value
+
+    def languages(self, node: yaml.Node, field: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        entries = self.mapping(node, field)
+        for lang, (key_node, _) in entries.items():
+            if not (2 <= len(lang) <= 3 and lang.isalpha() and lang.islower()):
+                raise self.fail(key_node, f"{field}.{lang}", "expected a language code such as 'fr' or 'en'")
+        return entries
+
+    def per_language_text(self, node: yaml.Node, field: str) -> dict[str, str]:
+        entries = self.languages(node, field)
+        return {lang: self.scalar(value, f"{field}.{lang}") for lang, (_, value) in entries.items()}
+
+    def per_language_list(self, node: yaml.Node, field: str) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for lang, (_, value) in self.languages(node, field).items():
+            if not isinstance(value, yaml.SequenceNode):
+                raise self.fail(value, f"{field}.{lang}", "expected a list")
+            out[lang] = tuple(self.scalar(item, f"{field}.{lang}[{i}]") for i, item in enumerate(value.value))
+        return out
+
+    def learning_format(self, key: str, node: yaml.Node, complete: bool) -> LearningFormat:
+        field = f"formats.{key}"
+        if not set(key) <= _KEY_CHARS:
+            raise self.fail(node, field, "a format key uses lowercase letters, digits and '-' only")
+        entries = self.mapping(node, field)
+        for name in entries:
+            if name not in _FIELDS:
+                raise self.fail(entries[name][0], f"{field}.{name}", f"unknown field (expected {_FIELDS})")
+        for name in ("name", "description"):
+            if name not in entries:
+                raise self.fail(node, f"{field}.{name}", "missing")
+        names = self.per_language_text(entries["name"][1], f"{field}.name")
+        descriptions = self.per_language_text(entries["description"][1], f"{field}.description")
+        examples = self.per_language_list(entries["examples"][1], f"{field}.examples") if "examples" in entries else {}
+        terms = self.per_language_list(entries["terms"][1], f"{field}.terms") if "terms" in entries else {}
+        if not names:
+            raise self.fail(entries["name"][1], f"{field}.name", "give the name in at least one language")
+        if not descriptions:
+            raise self.fail(
+                entries["description"][1], f"{field}.description", "give a description in at least one language"
+            )
+        if complete:
+            for lang in ("fr", "en"):
+                for label, found in (("name", names), ("description", descriptions), ("examples", examples)):
+                    if lang not in found:
+                        line_node = entries[label][1] if label in entries else node
+                        raise self.fail(line_node, f"{field}.{label}.{lang}", "missing")
+        return LearningFormat(key=key, name=names, description=descriptions, examples=examples, terms=terms)
+
+
+def to_plain(taxonomy: Taxonomy) -> dict[str, Any]:
+    """The taxonomy as plain data (what the file would hold), for ``veille formats --json`` and tests."""
+    return {
+        "formats": {
+            f.key: {
+                "name": dict(f.name),
+                "description": dict(f.description),
+                "examples": {k: list(v) for k, v in f.examples.items()},
+                "terms": {k: list(v) for k, v in f.terms.items()},
+            }
+            for f in taxonomy.formats
+        }
+    }
