@@ -1,0 +1,369 @@
+"""The static site built from a real SQLite file: pages, links, sanitising, Atom, atomic and incremental writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+import pytest
+
+from tests.test_site_support import HOSTILE, NOW, make_settings, populate
+from veille.adapters.site import MANIFEST
+from veille.adapters.store import Store
+from veille.core.site import ChartBar, bar_chart_svg
+from veille.errors import SiteError
+from veille.site_job import SiteResult, build_site
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Iterator[tuple[Store, SiteResult, Path]]:
+    settings = make_settings(tmp_path)
+    store = Store.open(settings.database)
+    populate(store, tmp_path)
+    result = build_site(store, settings, NOW)
+    yield store, result, tmp_path
+    store.close()
+
+
+class _Links(HTMLParser):
+    """Collects every href/src and every id of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        self.tags.append((tag, values))
+        if values.get("id"):
+            self.ids.add(str(values["id"]))
+        for name in ("href", "src"):
+            if values.get(name) is not None:
+                self.refs.append((tag, str(values[name])))
+
+
+def parse(path: Path) -> _Links:
+    links = _Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def snapshot(site: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(site)): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in site.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# What is there
+
+
+def test_every_week_theme_format_and_source_has_its_page(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    site = result.out_dir
+    assert result.index_path == site / "index.html" and result.index_path.is_file()
+    for week in ("2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48"):
+        assert (site / "weeks" / f"{week}.html").is_file()
+    assert not (site / "weeks" / "2026-W49.html").exists()  # nothing published yet this week
+    for name in ("themes/1.html", "themes/2.html", "themes/3.html", "formats/ai-learning.html",
+                 "formats/mooc.html", "formats/podcast.html", "formats/other.html", "sources/1.html",
+                 "sources/6.html", "search.html", "search-index.js", "search.js", "style.css", "atom.xml",
+                 "digests/2026-W47.html"):  # fmt: skip
+        assert (site / name).is_file(), name
+    assert result.pages == len(pages(site))
+    assert result.written == len([p for p in site.rglob("*") if p.is_file() and p.name != MANIFEST])
+
+
+def test_every_internal_link_and_anchor_resolves(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    site = result.out_dir
+    parsed = {path: parse(path) for path in pages(site)}
+    checked = 0
+    for path, links in parsed.items():
+        for tag, ref in links.refs:
+            parts = urlsplit(ref)
+            if parts.scheme in ("http", "https"):
+                continue
+            assert parts.scheme in ("", "data"), f"{path.name}: {tag} {ref!r} is neither relative nor web"
+            if parts.scheme == "data":
+                continue
+            assert not ref.startswith("/"), f"{path.name}: absolute path {ref!r} breaks file:// and prefixes"
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            assert target.is_file(), f"{path.relative_to(site)}: {ref!r} leads nowhere"
+            assert site in target.parents, f"{path.relative_to(site)}: {ref!r} leaves the site"
+            if parts.fragment and target.suffix == ".html":
+                ids = parsed[target].ids if target in parsed else parse(target).ids
+                assert parts.fragment in ids, f"{path.relative_to(site)}: anchor {ref!r} is missing"
+            checked += 1
+    assert checked > 500
+
+
+def test_home_shows_the_latest_digest_trends_and_signals(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    home = result.index_path.read_text(encoding="utf-8")
+    assert "Dernier digest" in home and "Semaine 48 · 2026" in home
+    assert "IA générative, tuteurs" in home and "en hausse" in home
+    assert "Open badges, certification" in home and "nouveau" in home
+    assert "Signaux faibles" not in home  # no weak signal in the latest week
+    assert home.index("IA générative, tuteurs") < home.index("Open badges, certification")  # biggest trend first
+
+
+def test_a_story_anchor_lists_every_source_that_carried_it(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    week = result.out_dir / "weeks" / "2026-W48.html"
+    html = week.read_text(encoding="utf-8")
+    block = html[html.index('id="s108"') : html.index("</article>", html.index('id="s108"'))]
+    for feed_id, name in ((1, "EdSurge"), (3, "eLearning Industry"), (4, "Learning Solutions"), (6, "Docebo Blog")):
+        assert f'href="../sources/{feed_id}.html">{name}</a>' in block
+    assert "4 sources" in block
+    assert 'href="https://www.edsurge.com/news/ai-3?via=6"' in block
+    # the digest's stories come first, under their own heading; the ungrouped item is there too
+    assert html.index("Dans le digest") < html.index('id="s108"') < html.index("Tout le reste de la semaine")
+    assert 'id="i9001"' in html and "Fresh item not yet processed" in html
+
+
+def test_hostile_feed_content_never_reaches_a_page(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    site = result.out_dir
+    for path in pages(site):
+        if path.parent.name == "digests":
+            continue  # the digest archive is its own renderer's output, tested there
+        links = parse(path)
+        scripts = [attrs.get("src") for tag, attrs in links.tags if tag == "script"]
+        assert all(src and src.endswith(("search-index.js", "search.js")) for src in scripts), path
+        for tag, attrs in links.tags:
+            assert not any(name.startswith("on") for name in attrs), f"{path.name}: event handler on <{tag}>"
+            for name in ("href", "src"):
+                value = attrs.get(name) or ""
+                assert not value.lower().startswith(("javascript:", "vbscript:")), path
+    week = (site / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
+    assert "alert" not in week and "Badges &amp; numériques" in week
+    assert "alert" not in (site / "search-index.js").read_text(encoding="utf-8")
+    assert HOSTILE not in week
+
+
+def test_theme_page_has_a_timeline_with_status_changes_keywords_and_all_stories(
+    built: tuple[Store, SiteResult, Path],
+) -> None:
+    _, result, _ = built
+    html = (result.out_dir / "themes" / "1.html").read_text(encoding="utf-8")
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert svg.count('<rect class="bar"') == 4  # W45 … W48
+    assert svg.count('class="mark mark-new"') == 1
+    assert svg.count('class="mark mark-steady"') == 1  # steady from W46, not marked again in W47
+    assert svg.count('class="mark mark-rising"') == 1
+    assert "Semaine 48 · 2026 : 3 sujets, en hausse" in svg
+    assert "ia générative, tuteur, évaluation" in html  # latest keywords
+    assert "chatbot, onboarding" in html  # keywords of an earlier week
+    for title in ("AI tutors reach 40 community colleges", "Chatbots for onboarding: a field report"):
+        assert title in html
+    # newest week first
+    assert html.index("Semaine 48 · 2026</a></h3>") < html.index("Semaine 45 · 2026</a></h3>")
+
+
+def test_fading_theme_and_format_pages(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    theme = (result.out_dir / "themes" / "3.html").read_text(encoding="utf-8")
+    assert 'class="mark mark-fading"' in theme and "en baisse" in theme
+    # the chart runs on to the last week of the site, so the fade to nothing is visible
+    assert theme.count('<rect class="bar"') == 6
+    fmt = (result.out_dir / "formats" / "mooc.html").read_text(encoding="utf-8")
+    assert fmt.count('<rect class="bar"') == 6 and "MOOC completion rates, part 4" in fmt
+    assert "4 sujets" in fmt
+
+
+def test_source_pages_show_health_history(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    moved = (result.out_dir / "sources" / "3.html").read_text(encoding="utf-8")
+    assert "Déplacé" in moved and "https://elearningindustry.com/feed → https://elearningindustry.com/rss" in moved
+    failing = (result.out_dir / "sources" / "4.html").read_text(encoding="utf-8")
+    assert "HTTP 503 — server error (HTTP 503)" in failing and "timeout after 30 s" in failing
+    assert "Lectures réussies : 6" in failing
+    gone = (result.out_dir / "sources" / "6.html").read_text(encoding="utf-8")
+    assert "supprimé (410)" in gone and "Fresh item not yet processed" in gone
+    index = (result.out_dir / "sources" / "index.html").read_text(encoding="utf-8")
+    assert index.index("Docebo Blog") < index.index("EdSurge")  # alphabetical
+
+
+def test_week_page_links_the_archived_digest_when_it_exists(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    w47 = (result.out_dir / "weeks" / "2026-W47.html").read_text(encoding="utf-8")
+    assert 'href="../digests/2026-W47.html"' in w47
+    assert "Le digest S47" in (result.out_dir / "digests" / "2026-W47.html").read_text(encoding="utf-8")
+    w48 = (result.out_dir / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
+    assert "digests/2026-W48.html" not in w48  # its archive is missing: subject only, no dead link
+    assert "Veille DLM — semaine 48" in w48
+
+
+def test_the_atom_feed_parses_and_lists_the_weeks(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    feed = feedparser.parse((result.out_dir / "atom.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    titles = [entry.title for entry in feed.entries]
+    assert titles[:2] == ["Veille DLM — semaine 48", "Veille DLM — semaine 47"]
+    assert len(feed.entries) == 6
+    assert any("Semaine 43 · 2026" in title for title in titles)
+    by_id = {entry.id.rsplit(":", 1)[-1]: entry for entry in feed.entries}
+    assert by_id["2026-W47"].link.endswith("digests/2026-W47.html")
+    assert by_id["2026-W48"].link.endswith("weeks/2026-W48.html")
+    assert "MOOC, complétion (stable)" in by_id["2026-W43"].summary  # no digest: the week's top themes
+    assert by_id["2026-W47"].updated.startswith("2026-11-23")  # built the Monday after
+
+
+def test_search_index_is_a_script_with_every_story(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    script = (result.out_dir / "search-index.js").read_text(encoding="utf-8")
+    prefix = "window.VEILLE_SEARCH = "
+    assert script.startswith(prefix)
+    index = json.loads(script[len(prefix) :].rstrip().rstrip(";"))
+    titles = [row[0] for row in index["stories"]]
+    assert len(titles) == 19  # 18 stories and the ungrouped item
+    row = index["stories"][titles.index("Open Badges 3.0 adopted by a European network")]
+    assert row[1] == "weeks/2026-W48.html#s112"
+    assert [index["sources"][i] for i in row[5]] == ["Le Café pédagogique", "Thot Cursus"]
+    assert "Open badges, certification" in row[6]
+
+
+def test_english_site(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, language="en")
+    with Store.open(settings.database) as store:
+        populate(store, tmp_path)
+        result = build_site(store, settings, NOW)
+    home = result.index_path.read_text(encoding="utf-8")
+    assert '<html lang="en">' in home and ">Weeks</a>" in home and "Latest digest" in home
+    week = (result.out_dir / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
+    assert "23–29 Nov 2026" in week and "Week 48 · 2026" in week and "In the digest" in week
+
+
+def test_an_empty_database_gives_a_small_honest_site(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        result = build_site(store, settings, NOW)
+    assert "La veille est encore vide" in result.index_path.read_text(encoding="utf-8")
+    assert feedparser.parse((result.out_dir / "atom.xml").read_bytes()).bozo == 0
+
+
+# --------------------------------------------------------------------------------------------------
+# Incremental and atomic writes
+
+
+def test_a_rebuild_with_nothing_changed_rewrites_nothing(built: tuple[Store, SiteResult, Path]) -> None:
+    store, result, tmp_path = built
+    before = snapshot(result.out_dir)
+    again = build_site(store, make_settings(tmp_path), NOW)
+    assert again.written == 0 and again.unchanged == len(before) and again.removed == 0
+    assert snapshot(result.out_dir) == before
+
+
+def test_a_changed_story_rewrites_only_the_pages_showing_it(built: tuple[Store, SiteResult, Path]) -> None:
+    store, result, tmp_path = built
+    before = snapshot(result.out_dir)
+    with store.transaction() as conn:  # the source corrected the title of a MOOC story of W45
+        conn.execute("UPDATE items SET title = 'MOOC completion rates: the corrected figures' WHERE id = 1040")
+    again = build_site(store, make_settings(tmp_path), NOW)
+    after = snapshot(result.out_dir)
+    rewritten = {path for path in after if after[path] != before.get(path)}
+    assert rewritten == {
+        "weeks/2026-W45.html",
+        "themes/3.html",
+        "formats/mooc.html",
+        "sources/2.html",
+        "search-index.js",
+    }
+    assert again.written == len(rewritten)
+    assert "the corrected figures" in (result.out_dir / "themes" / "3.html").read_text(encoding="utf-8")
+
+
+def test_pages_of_things_that_disappeared_are_removed(built: tuple[Store, SiteResult, Path]) -> None:
+    store, result, tmp_path = built
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM themes WHERE id = 3")
+    again = build_site(store, make_settings(tmp_path), NOW)
+    assert again.removed == 1
+    assert not (result.out_dir / "themes" / "3.html").exists()
+    assert "themes/3.html" not in (result.out_dir / "themes" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_site_is_swapped_in_whole_and_nothing_is_left_beside_it(built: tuple[Store, SiteResult, Path]) -> None:
+    store, result, tmp_path = built
+    with store.transaction() as conn:
+        conn.execute("UPDATE items SET title = 'Changed' WHERE id = 1010")
+    build_site(store, make_settings(tmp_path), NOW)
+    leftovers = [p.name for p in result.out_dir.parent.iterdir() if p.name.startswith(".site.")]
+    assert leftovers == []
+    manifest = json.loads((result.out_dir / MANIFEST).read_text(encoding="utf-8"))
+    assert set(manifest["files"]) == set(snapshot(result.out_dir))
+
+
+def test_a_build_killed_between_the_two_renames_is_repaired(built: tuple[Store, SiteResult, Path]) -> None:
+    store, result, tmp_path = built
+    site = result.out_dir
+    os.rename(site, site.parent / ".site.old-crashed")  # as if killed right after renaming the old site away
+    (site.parent / ".site.new-crashed").mkdir()  # and a half-built staging folder
+    again = build_site(store, make_settings(tmp_path), NOW)
+    assert again.written == 0  # the old site was restored, and it was up to date
+    assert sorted(p.name for p in site.parent.iterdir() if p.name.startswith(".site")) == []
+    assert (site / "index.html").is_file()
+
+
+def test_a_folder_veille_did_not_write_is_never_replaced(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    precious = tmp_path / "Documents"
+    precious.mkdir()
+    (precious / "thesis.odt").write_bytes(b"years of work")
+    with Store.open(settings.database) as store, pytest.raises(SiteError, match="did not write"):
+        build_site(store, settings, NOW, out_dir=precious)
+    assert (precious / "thesis.odt").read_bytes() == b"years of work"
+
+
+def test_a_user_template_overrides_one_page_and_keeps_autoescape(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    user = tmp_path / "templates" / "site"
+    user.mkdir(parents=True)
+    (user / "source.html").write_text(
+        '{% extends "site/base.html" %}{% block main %}<h1 class="mine">{{ view.name }}</h1>{% endblock %}',
+        encoding="utf-8",
+    )
+    with Store.open(settings.database) as store:
+        populate(store, tmp_path)
+        with store.transaction() as conn:
+            conn.execute("UPDATE feeds SET name = '<b>Bold</b> & co' WHERE id = 1")
+        result = build_site(store, settings, NOW)
+    page = (result.out_dir / "sources" / "1.html").read_text(encoding="utf-8")
+    assert '<h1 class="mine">Bold &amp; co</h1>' in page
+    assert "<b>" not in page
+    assert 'class="story"' in (result.out_dir / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
+# The chart on its own
+
+
+def test_the_chart_is_built_from_numbers_and_escaped_labels_only() -> None:
+    bars = (
+        ChartBar("S1", "<script>alert(1)</script>", 3, "new"),
+        ChartBar("S2", "two", 0),
+        ChartBar("S3", 'q"uote', 6, "fading"),
+    )
+    svg = bar_chart_svg(bars, chart_id="c1", title="T & <b>", desc="d")
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "T &amp; &lt;b&gt;" in svg
+    assert re.findall(r'<rect class="bar" x="\d+" y="(\d+)" width="28" height="(\d+)"', svg) == [
+        ("73", "55"),
+        ("128", "0"),
+        ("18", "110"),
+    ]
+    assert 'aria-labelledby="c1-t c1-d"' in svg and svg.count("<polygon") == 1 and svg.count("<circle") == 1

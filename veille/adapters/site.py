@@ -1,0 +1,235 @@
+"""The one writer of the static site: render every page, then write the folder atomically and incrementally.
+
+Rendering uses the digest's template environment (``adapters.render.make_environment``: the user's
+``templates/`` first, then the shipped ones, autoescape on), so a user overrides ``site/base.html`` or
+``site/style.css`` the way they override ``digest.html``.
+
+Writing (``write_site``):
+
+1. A manifest (``.veille-site.json``) in the site folder records the SHA-256 of every file written.
+2. If no file's content changed and none disappeared, nothing is touched at all.
+3. Otherwise the new site is assembled in a temporary folder beside the target: unchanged files are
+   hard-linked from the current site (same inode, same mtime: not rewritten), changed ones written.
+4. Swap: the current folder is renamed away, the new one renamed in, the old one deleted. A reader
+   never sees a half-written site; a crash between the two renames is repaired by the next build.
+
+A folder that holds files but no manifest is not ours, and is never replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from veille.adapters.render import render_template
+from veille.core.site import SearchEntry, SiteView, StoryView
+from veille.errors import RenderError, SiteError
+
+MANIFEST = ".veille-site.json"
+STATIC_FILES = ("style.css", "search.js")
+SEARCH_GLOBAL = "VEILLE_SEARCH"
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    written: tuple[str, ...]  # files whose content changed (or new)
+    unchanged: tuple[str, ...]  # kept as they were
+    removed: tuple[str, ...]  # files of the previous build the new one no longer has
+
+
+def render_site(view: SiteView, env: jinja2.Environment) -> dict[str, bytes]:
+    """Every file of the site (pages, search index, Atom feed, CSS and JS), keyed by relative path."""
+    files: dict[str, bytes] = {}
+    common: dict[str, object] = {"site": view, "t": view.t, "d": view.d}
+    common["row"] = _RowCache(env, common)
+    for page in view.pages:
+        html = render_template(env, page.template, page=page, view=page.view, root=page.root, **common)
+        files[page.path] = html.encode("utf-8")
+    files["atom.xml"] = render_template(env, "site/atom.xml", feed=view.atom, **common).encode("utf-8")
+    files["search-index.js"] = search_index_js(view.search).encode("utf-8")
+    for name in STATIC_FILES:
+        files[name] = _static(env, f"site/{name}").encode("utf-8")
+    return files
+
+
+class _RowCache:
+    """A story's one-line link (``site/story_row.html``), rendered once per story and folder depth.
+
+    The same story is listed on its theme's, formats' and sources' pages: rendering its row once instead
+    of four times is a third of the site's rendering time at 50,000 items.
+    """
+
+    def __init__(self, env: jinja2.Environment, common: Mapping[str, object]) -> None:
+        self.template = _template(env, "site/story_row.html")
+        self.common = common
+        self.rows: dict[tuple[str, str], Markup] = {}
+
+    def __call__(self, story: StoryView, root: str) -> Markup:
+        key = (story.key, root)
+        row = self.rows.get(key)
+        if row is None:
+            try:
+                html = self.template.render(story=story, root=root, **self.common)
+            except jinja2.TemplateError as exc:
+                raise RenderError(f"template site/story_row.html failed to render: {exc}") from exc
+            row = self.rows[key] = Markup(html.strip())
+        return row
+
+
+def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template {name} not found in the user templates or the shipped ones") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"template {exc.filename or name}:{exc.lineno}: {exc.message}") from exc
+
+
+def _static(env: jinja2.Environment, name: str) -> str:
+    """A file shipped as is (CSS, JS): read through the loader so a user's copy wins, never templated."""
+    try:
+        assert env.loader is not None
+        source, _, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template {name} not found in the user templates or the shipped ones") from exc
+    return source
+
+
+def search_index_js(entries: tuple[SearchEntry, ...]) -> str:
+    """The search index as a script assigning a global, so search works from file:// (no fetch()).
+
+    Formats and sources are written once and referenced by number: the index of 50,000 stories stays
+    a few megabytes. Entry layout: ``[title, href, summary, week, [format…], [source…], keywords]``.
+    """
+    formats: dict[str, int] = {}
+    sources: dict[str, int] = {}
+    rows = []
+    for entry in entries:
+        rows.append(
+            [
+                entry.title,
+                entry.href,
+                entry.summary,
+                entry.week,
+                [formats.setdefault(f, len(formats)) for f in entry.formats],
+                [sources.setdefault(s, len(sources)) for s in entry.sources],
+                " ".join(entry.keywords),
+            ]
+        )
+    payload = {"formats": list(formats), "sources": list(sources), "stories": rows[::-1]}  # newest first
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return f"window.{SEARCH_GLOBAL} = {body};\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing
+
+
+def write_site(files: Mapping[str, bytes], out_dir: Path) -> WriteReport:
+    """Make ``out_dir`` hold exactly ``files``, rewriting only what changed, swapped in atomically."""
+    out_dir = out_dir.resolve()
+    try:
+        _recover(out_dir)
+        old = _read_manifest(out_dir)
+        hashes = {path: hashlib.sha256(content).hexdigest() for path, content in files.items()}
+        changed = [p for p in sorted(files) if not _same(out_dir, p, hashes[p], len(files[p]), old)]
+        removed = sorted(set(old) - set(files))
+        unchanged = tuple(p for p in sorted(files) if p not in set(changed))
+        if not changed and not removed and (out_dir / MANIFEST).is_file():
+            return WriteReport(written=(), unchanged=unchanged, removed=())
+        _swap_in(out_dir, files, hashes, set(changed))
+    except OSError as exc:
+        raise SiteError(f"cannot write the site to {out_dir}: {exc.strerror or exc}") from exc
+    return WriteReport(written=tuple(changed), unchanged=unchanged, removed=tuple(removed))
+
+
+def _same(out_dir: Path, path: str, digest: str, size: int, old: Mapping[str, str]) -> bool:
+    if old.get(path) != digest:
+        return False
+    try:
+        return (out_dir / path).stat().st_size == size
+    except OSError:
+        return False
+
+
+def _read_manifest(out_dir: Path) -> dict[str, str]:
+    manifest = out_dir / MANIFEST
+    if not out_dir.exists():
+        return {}
+    if not out_dir.is_dir():
+        raise SiteError(f"{out_dir} is a file, not a folder: choose another place for the site")
+    if not manifest.is_file():
+        if any(out_dir.iterdir()):
+            raise SiteError(
+                f"{out_dir} holds files that veille did not write (no {MANIFEST}): "
+                "choose an empty or new folder for the site"
+            )
+        return {}
+    try:
+        content = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a damaged manifest only costs a full rewrite
+    files = content.get("files") if isinstance(content, dict) else None
+    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+
+
+def _swap_in(out_dir: Path, files: Mapping[str, bytes], hashes: Mapping[str, str], changed: set[str]) -> None:
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
+    try:
+        folders: set[Path] = set()
+        for path, content in files.items():
+            target = staging / path
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            if path not in changed and _link(out_dir / path, target):
+                continue
+            target.write_bytes(content)
+        manifest = {"version": 1, "files": dict(sorted(hashes.items()))}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=0, sort_keys=True), encoding="utf-8")
+        os.chmod(staging, 0o755)  # mkdtemp makes it private; a site is meant to be read
+        if out_dir.exists():
+            away = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+            away.rmdir()
+            os.rename(out_dir, away)
+            os.rename(staging, out_dir)
+            shutil.rmtree(away, ignore_errors=True)
+        else:
+            os.rename(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Keep an unchanged file as it is (hard link); copy when the file system cannot link."""
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        shutil.copy2(source, target)
+    return True
+
+
+def _recover(out_dir: Path) -> None:
+    """Tidy what a killed build left beside the site: restore a site renamed away, drop staging folders."""
+    parent = out_dir.parent
+    if not parent.is_dir():
+        return
+    olds = sorted(parent.glob(f".{out_dir.name}.old-*"))
+    if olds and not out_dir.exists():
+        os.rename(olds.pop(), out_dir)
+    for leftover in [*olds, *parent.glob(f".{out_dir.name}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)

@@ -1,0 +1,229 @@
+"""The site's SQL: everything the static site shows, read in a handful of set-based queries.
+
+One query per table (no query per story or per feed), so 50,000 items load in about a second. Items
+that ``veille process`` has not grouped yet are shown as stories of their own (key ``i<item id>``),
+so the site is useful right after the first ``veille fetch``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from datetime import datetime
+
+from veille.adapters.store import Store, from_iso
+from veille.core.site import (
+    CopyRecord,
+    DigestRecord,
+    FeedEventRecord,
+    FeedRecord,
+    SiteRecords,
+    StoryRecord,
+    ThemeRecord,
+    ThemeWeekRecord,
+)
+from veille.errors import StorageError
+
+EVENTS_PER_FEED = 50  # problems listed on a source's page, newest first
+_PROBLEMS = ("error", "moved", "gone", "stale")
+
+
+def load_site(store: Store, *, archived: frozenset[str] = frozenset()) -> SiteRecords:
+    """What ``core.site.build_site_view`` needs. ``archived``: weeks whose digest HTML the caller found
+    on disk (the database only knows the path)."""
+    try:
+        return _load(store.conn, archived)
+    except sqlite3.Error as exc:
+        raise StorageError(f"database {store.path}: cannot read the site's content: {exc}") from exc
+
+
+def digest_paths(store: Store) -> dict[str, str]:
+    """``{week: html_path}`` of every recorded digest."""
+    try:
+        return {row[0]: row[1] for row in store.conn.execute("SELECT week, html_path FROM digests")}
+    except sqlite3.Error as exc:
+        raise StorageError(f"database {store.path}: cannot read the digests: {exc}") from exc
+
+
+def _load(conn: sqlite3.Connection, archived: frozenset[str]) -> SiteRecords:
+    return SiteRecords(
+        feeds=_feeds(conn),
+        stories=_stories(conn),
+        themes=_themes(conn),
+        digests=tuple(
+            DigestRecord(week=row[0], subject=row[1], built_at=_when(row[2]), archived=row[0] in archived)
+            for row in conn.execute("SELECT week, subject, built_at FROM digests ORDER BY week")
+        ),
+    )
+
+
+def _feeds(conn: sqlite3.Connection) -> tuple[FeedRecord, ...]:
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for feed_id, kind, count in conn.execute("SELECT feed_id, kind, COUNT(*) FROM feed_events GROUP BY feed_id, kind"):
+        counts[feed_id][kind] = count
+    events: dict[int, list[FeedEventRecord]] = defaultdict(list)
+    marks = ",".join("?" * len(_PROBLEMS))
+    for feed_id, at, kind, status, detail in conn.execute(
+        f"""
+        SELECT feed_id, at, kind, status, detail FROM (
+            SELECT feed_id, at, kind, status, detail,
+                   ROW_NUMBER() OVER (PARTITION BY feed_id ORDER BY at DESC, id DESC) AS n
+            FROM feed_events WHERE kind IN ({marks})
+        ) WHERE n <= ? ORDER BY feed_id, n
+        """,
+        (*_PROBLEMS, EVENTS_PER_FEED),
+    ):
+        events[feed_id].append(FeedEventRecord(at=_when(at), kind=kind, status=status, detail=detail))
+    feeds = []
+    for row in conn.execute(
+        """
+        SELECT id, COALESCE(NULLIF(name, ''), NULLIF(title, ''), url) AS name, url, site_url, lang, status, stale,
+               last_success_at, last_new_item_at, last_error, last_error_at, consecutive_failures, moved_from,
+               moved_at
+        FROM feeds ORDER BY id
+        """
+    ):
+        feeds.append(
+            FeedRecord(
+                id=row["id"],
+                name=row["name"],
+                url=row["url"],
+                site_url=row["site_url"],
+                lang=row["lang"],
+                status=row["status"],
+                stale=bool(row["stale"]),
+                last_success_at=from_iso(row["last_success_at"]),
+                last_new_item_at=from_iso(row["last_new_item_at"]),
+                last_error=row["last_error"],
+                last_error_at=from_iso(row["last_error_at"]),
+                consecutive_failures=row["consecutive_failures"],
+                moved_from=row["moved_from"],
+                moved_at=from_iso(row["moved_at"]),
+                events=tuple(events.get(row["id"], ())),
+                event_counts=dict(counts.get(row["id"], {})),
+            )
+        )
+    return tuple(feeds)
+
+
+def _stories(conn: sqlite3.Connection) -> tuple[StoryRecord, ...]:
+    # The key of a story is "s<id>"; an item outside every story is its own story "i<id>".
+    copies: dict[str, dict[tuple[int, int], CopyRecord]] = defaultdict(dict)
+    for story_id, item_id, feed_id, title, url, published in conn.execute(
+        """
+        SELECT si.story_id, i.id, sg.feed_id, i.title, i.url, sg.published_at
+        FROM sightings sg JOIN items i ON i.id = sg.item_id
+        LEFT JOIN story_items si ON si.item_id = i.id
+        UNION ALL
+        SELECT si.story_id, i.id, i.feed_id, i.title, i.url, i.published_at
+        FROM items i LEFT JOIN story_items si ON si.item_id = i.id
+        WHERE NOT EXISTS (SELECT 1 FROM sightings sg WHERE sg.item_id = i.id AND sg.feed_id = i.feed_id)
+        """
+    ):
+        key = f"s{story_id}" if story_id is not None else f"i{item_id}"
+        copies[key].setdefault((feed_id, item_id), CopyRecord(feed_id, title, url, _when(published)))
+
+    formats: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for story_id, item_id, fmt, score in conn.execute(
+        """
+        SELECT si.story_id, MIN(f.item_id), f.format, MAX(f.score)
+        FROM item_formats f LEFT JOIN story_items si ON si.item_id = f.item_id
+        GROUP BY COALESCE(si.story_id, -f.item_id), f.format
+        """
+    ):
+        key = f"s{story_id}" if story_id is not None else f"i{item_id}"
+        formats[key].append((fmt, float(score)))
+
+    themes: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for story_id, week, theme_id in conn.execute("SELECT story_id, week, theme_id FROM story_themes ORDER BY week"):
+        themes[f"s{story_id}"].append((week, theme_id))
+    digest_week = {f"s{row[0]}": row[1] for row in conn.execute("SELECT story_id, week FROM digest_stories")}
+
+    stories = []
+    for story_id, first_at, last_at, title, url, summary, lang in conn.execute(
+        """
+        SELECT s.id, s.first_at, s.last_at, i.title, i.url, i.summary, i.lang
+        FROM stories s JOIN items i ON i.id = COALESCE(
+            s.lead_item_id, (SELECT MIN(si.item_id) FROM story_items si WHERE si.story_id = s.id))
+        """
+    ):
+        key = f"s{story_id}"
+        stories.append(_story(key, title, url, summary, lang, first_at, last_at, copies, formats, themes, digest_week))
+    for item_id, published, title, url, summary, lang in conn.execute(
+        """
+        SELECT i.id, i.published_at, i.title, i.url, i.summary, i.lang FROM items i
+        WHERE NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = i.id)
+        """
+    ):
+        key = f"i{item_id}"
+        stories.append(_story(key, title, url, summary, lang, published, published, copies, formats, themes, {}))
+    return tuple(stories)
+
+
+def _story(
+    key: str,
+    title: str,
+    url: str | None,
+    summary: str,
+    lang: str | None,
+    first_at: str,
+    last_at: str,
+    copies: dict[str, dict[tuple[int, int], CopyRecord]],
+    formats: dict[str, list[tuple[str, float]]],
+    themes: dict[str, list[tuple[str, int]]],
+    digest_week: dict[str, str],
+) -> StoryRecord:
+    return StoryRecord(
+        key=key,
+        title=title,
+        url=url,
+        summary=summary,
+        lang=lang,
+        first_at=_when(first_at),
+        last_at=_when(last_at),
+        copies=tuple(copies.get(key, {}).values()),
+        formats=tuple(sorted(formats.get(key, ()))),
+        themes=tuple(themes.get(key, ())),
+        digest_week=digest_week.get(key),
+    )
+
+
+def _themes(conn: sqlite3.Connection) -> tuple[ThemeRecord, ...]:
+    rows: dict[int, list[ThemeWeekRecord]] = defaultdict(list)
+    for theme_id, week, stories, items, sources, keywords, status, weak in conn.execute(
+        """
+        SELECT theme_id, week, stories, items, sources, keywords, status, weak_signal
+        FROM theme_weeks ORDER BY theme_id, week
+        """
+    ):
+        rows[theme_id].append(
+            ThemeWeekRecord(
+                week=week,
+                stories=stories,
+                items=items,
+                sources=sources,
+                keywords=tuple(str(k) for k in _json_list(keywords)),
+                status=status,
+                weak_signal=bool(weak),
+            )
+        )
+    return tuple(
+        ThemeRecord(id=row[0], label=row[1], first_week=row[2], last_week=row[3], weeks=tuple(rows.get(row[0], ())))
+        for row in conn.execute("SELECT id, label, first_week, last_week FROM themes ORDER BY id")
+    )
+
+
+def _when(value: str) -> datetime:
+    moment = from_iso(value)
+    if moment is None:  # NOT NULL columns: only a hand-edited database gets here
+        raise StorageError(f"missing date in the database: {value!r}")
+    return moment
+
+
+def _json_list(value: str | None) -> list[object]:
+    try:
+        parsed = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return parsed if isinstance(parsed, list) else []
