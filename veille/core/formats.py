@@ -152,13 +152,13 @@ class Taxonomy:
 
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)'", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w]+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")  # accents
 
 
 def fold(text: str, *, keep_case: bool = False) -> str:
     """``text`` without accents, French elisions and punctuation, words separated by one space, so
     that "L'IA générative" and "IA generative" compare equal; lowercase unless ``keep_case``."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("ʼ", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.replace("’", "'").replace("ʼ", "'")))
     text = _ELISION.sub(" ", text)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     text = " ".join(text.split())
@@ -170,47 +170,65 @@ def _is_acronym(term: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters) and " " not in term.strip()
 
 
+_PLAIN_ENDINGS = ("", "s", "x", "e", "es")  # plural and feminine forms the taxonomy need not spell out
+_ACRONYM_ENDINGS = ("", "s")  # "LLMs"
+
+
+class _TermIndex:
+    """Terms as token tuples, indexed by first token: one dictionary look-up per word of a text."""
+
+    def __init__(self, endings: tuple[str, ...]) -> None:
+        self.endings = endings
+        self.by_first: dict[str, list[tuple[tuple[str, ...], int, str]]] = {}
+
+    def add(self, folded: str, format_index: int, display: str) -> None:
+        tokens = tuple(folded.split())
+        firsts = [tokens[0] + e for e in self.endings] if len(tokens) == 1 else [tokens[0]]
+        for first in firsts:
+            self.by_first.setdefault(first, []).append((tokens, format_index, display))
+
+    def find(self, words: list[str], found: list[list[str]]) -> None:
+        for i, word in enumerate(words):
+            for tokens, k, display in self.by_first.get(word, ()):
+                n = len(tokens)
+                if n > 1 and not (
+                    words[i + 1 : i + n - 1] == list(tokens[1:-1])
+                    and i + n <= len(words)
+                    and words[i + n - 1] in [tokens[-1] + e for e in self.endings]
+                ):
+                    continue
+                if display not in found[k]:
+                    found[k].append(display)
+
+
 class TermMatcher:
-    """Finds the taxonomy's terms in texts: one compiled pattern per format, built once."""
+    """Finds the taxonomy's terms in texts, prepared once: a word-by-word dictionary look-up, so the cost
+    grows with the text, not with the number of terms."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.keys = taxonomy.keys
-        self._patterns: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = []
-        self._display: list[dict[str, str]] = []
-        for fmt in taxonomy.formats:
-            plain: dict[str, str] = {}
-            acronyms: dict[str, str] = {}
+        self._plain = _TermIndex(_PLAIN_ENDINGS)
+        self._acronyms = _TermIndex(_ACRONYM_ENDINGS)
+        for k, fmt in enumerate(taxonomy.formats):
             for terms in fmt.terms.values():
                 for term in terms:
                     if _is_acronym(term):
-                        acronyms.setdefault(fold(term, keep_case=True), term)
+                        self._acronyms.add(fold(term, keep_case=True), k, term)
                     elif fold(term):
-                        plain.setdefault(fold(term), term)
-            self._patterns.append((_alternation(plain, "(?:s|x|e|es)?"), _alternation(acronyms, "s?")))
-            self._display.append({**plain, **acronyms})
+                        self._plain.add(fold(term), k, term)
 
     def match(self, text: str) -> list[list[str]]:
-        """For each format (taxonomy order), the terms found in ``text``, as the taxonomy writes them."""
-        lower = " " + fold(text) + " "
-        cased = " " + fold(text, keep_case=True) + " "
-        found: list[list[str]] = []
-        for (plain, acronyms), display in zip(self._patterns, self._display, strict=True):
-            hits: list[str] = []
-            if plain is not None:
-                hits += [display[m] for m in plain.findall(lower)]
-            if acronyms is not None:
-                hits += [display[m] for m in acronyms.findall(cased)]
-            found.append(list(dict.fromkeys(hits)))
-        return found
-
-
-def _alternation(folded: Mapping[str, str], suffixes: str) -> re.Pattern[str] | None:
-    if not folded:
-        return None
-    # Longest first, so "IA generative" wins over "IA"; spaces around the text make word boundaries;
-    # the optional suffixes accept plural and feminine forms the taxonomy does not spell out.
-    options = sorted(folded, key=len, reverse=True)
-    return re.compile(r"(?<= )(" + "|".join(re.escape(o) for o in options) + r")" + suffixes + r"(?= )")
+        """For each format (taxonomy order), the terms found in ``text``, as the taxonomy writes them,
+        longest first."""
+        cased = fold(text, keep_case=True).split()
+        found: list[list[str]] = [[] for _ in self.keys]
+        self._plain.find([w.lower() for w in cased], found)
+        self._acronyms.find(cased, found)
+        # "MOOCs" and "MOOC", "IA générative" and "IA": show the longer one only.
+        return [
+            [t for t in sorted(terms, key=len, reverse=True) if not any(o != t and o.startswith(t) for o in terms)]
+            for terms in found
+        ]
 
 
 # --------------------------------------------------------------------------------------------------
