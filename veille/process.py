@@ -20,15 +20,18 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from veille.adapters.process_store import ItemText, ProcessStore
+from veille.adapters.process_store import ItemText, ProcessStore, ThemeStore, WindowStory
 from veille.adapters.taxonomy import load_taxonomy
 from veille.app import App
+from veille.core import clustering, labels, trends
 from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
+from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +76,7 @@ def embed_new(app: App) -> int:
         if not batch:
             return done
         vectors = app.embedder.embed([embedding_text(item.title, item.summary) for item in batch])
-        store.save_embeddings(model, batch, vectors)
+        store.save_embeddings(model, batch, vectors, langs=[language_key(item.lang) for item in batch])
         done += len(batch)
         log.debug("embedded %d item(s)", done)
 
@@ -141,11 +144,190 @@ def classify_new(app: App) -> int:
     return done
 
 
+# ------------------------------------------------------------------------------------------- stories
+
+
+def language_key(lang: str | None) -> str:
+    """'fr-FR' → 'fr'; unknown → the pooled key: the language an item is aligned as."""
+    return clustering._lang_key(lang)
+
+
+def language_means(app: App) -> dict[str, NDArray[np.float32]]:
+    """Per-language mean embeddings from the running sums, shrunk toward the pooled mean (as
+    ``core.clustering.language_means`` does) so a language with few items cannot cancel itself out."""
+    sums = ThemeStore(app.store).language_sums(app.settings.model.name)
+    if not sums:
+        return {}
+    items = sum(count for count, _ in sums.values())
+    pooled = np.sum(np.stack([total for _, total in sums.values()]), axis=0) / max(items, 1)
+    prior = clustering.LANGUAGE_PRIOR_ITEMS
+    means = {clustering.POOLED: pooled.astype(np.float32)}
+    for lang, (count, total) in sums.items():
+        if lang != clustering.POOLED:
+            means[lang] = ((total + prior * pooled) / (count + prior)).astype(np.float32)
+    return means
+
+
+def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[int, int]:
+    """Group the items not yet in a story, a week at a time, against the stories still active.
+
+    Returns (items grouped, new stories)."""
+    store, themes = ProcessStore(app.store), ThemeStore(app.store)
+    pending = store.ungrouped_items()
+    grouped = created = 0
+    window = timedelta(days=clustering.STORY_WINDOW_DAYS)
+    by_week: dict[str, list[ItemText]] = {}
+    for item in pending:
+        by_week.setdefault(iso_week(item.published_at), []).append(item)
+    for week in sorted(by_week):
+        items = by_week[week]
+        vectors, _ = clustering.align_languages(
+            store.vectors([item.id for item in items]), [item.lang for item in items], means=means
+        )
+        times = [item.published_at for item in items]
+        active = [
+            clustering.ActiveStory(id=sid, centroid=centroid, size=size, last_at=last)
+            for sid, centroid, size, last in themes.active_stories(min(times) - window)
+        ]
+        grouping = clustering.group_stories(vectors, times, existing=active)
+        with app.store.transaction():
+            for story in grouping.stories:
+                members = [items[int(i)] for i in story.members]
+                members.sort(key=lambda item: (item.published_at, item.id))
+                themes.add_to_story(
+                    story.existing_id,
+                    [item.id for item in members],
+                    story.centroid,
+                    members[0].published_at,
+                    story.last_at,
+                )
+                created += story.existing_id is None
+        grouped += len(items)
+    return grouped, created
+
+
+# -------------------------------------------------------------------------------------------- themes
+
+LINK_WEEKS = 4  # a theme unseen for longer than this is over: a similar cluster starts a new theme
+THEME_WINDOW_WEEKS = 4  # weeks of stories clustered together to find a week's themes
+
+
+def cluster_weeks(app: App) -> list[str]:
+    """Cluster every week whose stories changed since it was last clustered, and every week after it
+    (their trend history changed), in order. Returns the weeks clustered."""
+    themes = ThemeStore(app.store)
+    current = themes.story_weeks()
+    done = themes.processed_weeks()
+    changed = sorted(week for week, signature in current.items() if done.get(week) != signature)
+    if not changed:
+        return []
+    todo = sorted(week for week in current if week >= changed[0])
+    for week in todo:
+        with app.store.transaction():
+            _cluster_week(themes, week, current[week], app.now)
+    return todo
+
+
+def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime) -> None:
+    """Cluster the stories of the window of weeks ending at ``week`` into themes, link them to the themes
+    of the previous weeks, and score each theme's trend in ``week``.
+
+    Clustering a window of ``THEME_WINDOW_WEEKS`` weeks rather than one week gives themes enough stories
+    to exist, and the same clustering gives each theme's story counts for every week of the window, so
+    its trend is read off one consistent grouping; older weeks come from the stored history."""
+    window = [*previous_weeks(week, THEME_WINDOW_WEEKS - 1), week]
+    themes.clear_week(week)
+    stories = themes.window_stories(week_bounds(window[0])[0], week_bounds(week)[1])
+    if not stories:
+        themes.mark_processed(week, signature, now)
+        return
+    clustered = clustering.cluster_themes(np.vstack([s.centroid for s in stories]))
+    words = labels.keywords([story.text for story in stories], clustered.labels)
+    clusters = [
+        trends.WeekCluster(
+            centroid=clustered.centroids[index],
+            story_count=len(members),
+            item_count=sum(stories[int(i)].weeks.get(week, 0) for i in members),
+            sources=frozenset(str(f) for i in members for f in stories[int(i)].feeds.get(week, ())),
+            members=tuple(int(i) for i in members),
+            keywords=tuple(word for word, _ in words.get(index, [])),
+        )
+        for index, members in enumerate(clustered.members)
+    ]
+    previous = [
+        trends.ThemeRef(id=tid, centroid=centroid, last_week=last)
+        for tid, centroid, last in themes.theme_refs(week, LINK_WEEKS)
+    ]
+    links = trends.link_clusters(previous, clusters, threshold=trends.LINK_THRESHOLD)
+    earlier = themes.earlier_centroids(window[0])
+    history_start = shift_week(week, -trends.DEFAULT_RULES.window)
+    linked = [tid for tid in links if tid is not None]
+    stored = themes.theme_history(linked, history_start, window[0])
+    for cluster, theme_id in zip(clusters, links, strict=True):
+        members = [stories[i] for i in cluster.members]
+        older = _points(stored.get(theme_id, [])) if theme_id is not None else []
+        points = [*older, *(_window_point(members, w) for w in window)]
+        current = points[-1]
+        if current.stories == 0 and theme_id is None:
+            continue  # a grouping of earlier weeks only, never seen as a theme: nothing to follow
+        novelty = trends.novelty(cluster.centroid, list(earlier)) if len(earlier) else 1.0
+        status = trends.score_theme(points, week, novelty=novelty)
+        if current.stories == 0 and status.status != "fading":
+            continue  # quiet this week, and nothing to report about it
+        this_week = [s.id for s in members if s.weeks.get(week)]
+        if theme_id is None:
+            theme_id = themes.new_theme(week, ", ".join(cluster.keywords[:4]), cluster.centroid)
+        themes.save_theme_week(
+            theme_id,
+            week,
+            stories=this_week,
+            items=current.items,
+            sources=current.sources,
+            top_source=current.top_source,
+            keywords=cluster.keywords,
+            status=status.status,
+            weak_signal=status.weak_signal,
+            reason=dict(status.reason),
+            centroid=cluster.centroid,
+        )
+    themes.mark_processed(week, signature, now)
+
+
+def _window_point(stories: list[WindowStory], week: str) -> trends.WeekPoint:
+    """A theme's volume in one week of the window: stories and items that week, distinct feeds, and how
+    many of its stories the most prolific single feed carried."""
+    active = [s for s in stories if s.weeks.get(week)]
+    per_feed: dict[int, int] = {}
+    for story in active:
+        for feed in story.feeds.get(week, ()):
+            per_feed[feed] = per_feed.get(feed, 0) + 1
+    return trends.WeekPoint(
+        week,
+        len(active),
+        sum(s.weeks[week] for s in active),
+        len(per_feed),
+        max(per_feed.values(), default=0),
+    )
+
+
+def _points(rows: list[tuple]) -> list[trends.WeekPoint]:
+    return [trends.WeekPoint(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+
 def process(app: App) -> ProcessReport:
     """Run every step on whatever is new. Idempotent."""
     embedded = embed_new(app)
     classified = classify_new(app)
-    return ProcessReport(embedded=embedded, classified=classified)
+    means = language_means(app)
+    grouped, created = group_new_items(app, means)
+    weeks = cluster_weeks(app)
+    return ProcessReport(
+        embedded=embedded,
+        classified=classified,
+        stories_new=created,
+        items_grouped=grouped,
+        weeks_clustered=tuple(weeks),
+    )
 
 
 __all__ = ["ItemText", "ProcessReport", "classify_new", "embed_new", "embedding_text", "process"]

@@ -6,6 +6,7 @@ either the whole batch or none of it, and the next run redoes only what is missi
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from veille.adapters.store import Store, from_iso, iso
+from veille.core.weeks import iso_week, shift_week
 
 
 def to_blob(vector: NDArray[np.floating]) -> bytes:
@@ -64,8 +66,12 @@ class ProcessStore:
             params += (limit,)
         return [_item_text(row) for row in self.conn.execute(sql, params)]
 
-    def save_embeddings(self, model: str, items: Sequence[ItemText], vectors: NDArray[np.float32]) -> None:
+    def save_embeddings(
+        self, model: str, items: Sequence[ItemText], vectors: NDArray[np.float32], *, langs: Sequence[str]
+    ) -> None:
+        """Store a batch of embeddings and add them to the per-language sums, in one transaction."""
         with self.store.transaction() as conn:
+            ThemeStore(self.store).add_language_sums(model, langs, vectors)
             conn.executemany(
                 """INSERT INTO embeddings (item_id, model, content_hash, dim, vector) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (item_id) DO UPDATE SET model = excluded.model,
@@ -192,3 +198,278 @@ def _item_text(row: Sequence[object]) -> ItemText:
 def _chunks(values: list[int], size: int) -> Iterable[list[int]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+@dataclass(frozen=True)
+class WindowStory:
+    """A story as the theme clustering of a window of weeks needs it."""
+
+    id: int
+    centroid: NDArray[np.float32]
+    weeks: dict[str, int]  # ISO week -> its items published that week
+    feeds: dict[str, frozenset[int]]  # ISO week -> the feeds that carried its items that week
+    text: str  # lead item's title and summary, for keywords
+
+
+class ThemeStore:
+    """Stories and weekly themes: the tables ``veille process`` fills after the embeddings."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.conn = store.conn
+
+    # ------------------------------------------------------------------------------ language means
+
+    def add_language_sums(self, model: str, langs: Sequence[str], vectors: NDArray[np.floating]) -> None:
+        """Add embedded vectors to the running per-language sums (inside the caller's transaction)."""
+        for lang in sorted(set(langs)):
+            rows = np.asarray(vectors, dtype=np.float64)[[i for i, x in enumerate(langs) if x == lang]]
+            current = self.conn.execute(
+                "SELECT items, total FROM language_sums WHERE model = ? AND lang = ?", (model, lang)
+            ).fetchone()
+            total = rows.sum(axis=0)
+            items = len(rows)
+            if current is not None:
+                total = total + np.frombuffer(current[1], dtype="<f8")
+                items += int(current[0])
+            self.conn.execute(
+                """INSERT INTO language_sums (model, lang, items, total) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (model, lang) DO UPDATE SET items = excluded.items, total = excluded.total""",
+                (model, lang, items, np.asarray(total, dtype="<f8").tobytes()),
+            )
+
+    def language_sums(self, model: str) -> dict[str, tuple[int, NDArray[np.float64]]]:
+        rows = self.conn.execute("SELECT lang, items, total FROM language_sums WHERE model = ?", (model,))
+        return {row[0]: (int(row[1]), np.frombuffer(row[2], dtype="<f8")) for row in rows}
+
+    # ------------------------------------------------------------------------------------- stories
+
+    def active_stories(self, since: datetime) -> list[tuple[int, NDArray[np.float32], int, datetime]]:
+        """(id, centroid, size, last_at) of the stories whose last item is at or after ``since``."""
+        rows = self.conn.execute(
+            """SELECT s.id, s.centroid, s.last_at, (SELECT COUNT(*) FROM story_items si WHERE si.story_id = s.id)
+               FROM stories s WHERE s.last_at >= ? AND s.centroid IS NOT NULL ORDER BY s.id""",
+            (iso(since),),
+        )
+        return [(int(row[0]), from_blob(row[1]), int(row[3]), _dt(row[2])) for row in rows]
+
+    def add_to_story(
+        self,
+        story_id: int | None,
+        item_ids: Sequence[int],
+        centroid: NDArray[np.floating],
+        first_at: datetime,
+        last_at: datetime,
+    ) -> int:
+        """Create a story (``story_id`` None) or extend one; returns its id. Inside a transaction."""
+        if story_id is None:
+            cursor = self.conn.execute(
+                "INSERT INTO stories (first_at, last_at, lead_item_id, centroid) VALUES (?, ?, ?, ?)",
+                (iso(first_at), iso(last_at), item_ids[0], to_blob(centroid)),
+            )
+            story_id = int(cursor.lastrowid or 0)
+        else:
+            self.conn.execute(
+                """UPDATE stories SET first_at = MIN(first_at, ?), last_at = MAX(last_at, ?), centroid = ?
+                   WHERE id = ?""",
+                (iso(first_at), iso(last_at), to_blob(centroid), story_id),
+            )
+        self.conn.executemany(
+            "INSERT INTO story_items (item_id, story_id) VALUES (?, ?)", [(i, story_id) for i in item_ids]
+        )
+        return story_id
+
+    # -------------------------------------------------------------------------------------- weeks
+
+    def story_weeks(self) -> dict[str, str]:
+        """Every ISO week that has grouped items, with a signature of its stories (ids and item counts)."""
+        rows = self.conn.execute(
+            """SELECT i.published_at, si.story_id FROM story_items si JOIN items i ON i.id = si.item_id
+               ORDER BY si.story_id, i.id"""
+        )
+        per_week: dict[str, list[int]] = {}
+        for published, story_id in rows:
+            per_week.setdefault(iso_week(_dt(published)), []).append(int(story_id))
+        return {
+            week: hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
+            for week, ids in per_week.items()
+        }
+
+    def processed_weeks(self) -> dict[str, str]:
+        return {row[0]: row[1] for row in self.conn.execute("SELECT week, signature FROM processed_weeks")}
+
+    def window_stories(self, start: datetime, end: datetime) -> list[WindowStory]:
+        """The stories with items published in [start, end), with their items and feeds per week."""
+        rows = self.conn.execute(
+            """SELECT s.id, i.published_at, sg.feed_id, i.id
+               FROM stories s
+               JOIN story_items si ON si.story_id = s.id
+               JOIN items i ON i.id = si.item_id AND i.published_at >= ? AND i.published_at < ?
+               JOIN sightings sg ON sg.item_id = i.id
+               ORDER BY s.id""",
+            (iso(start), iso(end)),
+        ).fetchall()
+        weeks: dict[int, dict[str, set[int]]] = {}
+        feeds: dict[int, dict[str, set[int]]] = {}
+        for story_id, published, feed_id, item_id in rows:
+            week = iso_week(_dt(published))
+            weeks.setdefault(story_id, {}).setdefault(week, set()).add(int(item_id))
+            feeds.setdefault(story_id, {}).setdefault(week, set()).add(int(feed_id))
+        if not weeks:
+            return []
+        details: dict[int, tuple[bytes, str]] = {}
+        for chunk in _chunks(sorted(weeks), 900):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"""SELECT s.id, s.centroid, lead.title, lead.summary FROM stories s
+                    JOIN items lead ON lead.id = s.lead_item_id WHERE s.id IN ({marks})""",
+                chunk,
+            ):
+                details[int(row[0])] = (row[1], f"{row[2]}. {str(row[3])[:300]}")
+        return [
+            WindowStory(
+                id=story_id,
+                centroid=from_blob(details[story_id][0]),
+                weeks={week: len(ids) for week, ids in weeks[story_id].items()},
+                feeds={week: frozenset(ids) for week, ids in feeds[story_id].items()},
+                text=details[story_id][1],
+            )
+            for story_id in sorted(weeks)
+            if story_id in details
+        ]
+
+    def theme_refs(self, before_week: str, weeks: int) -> list[tuple[int, NDArray[np.float32], str]]:
+        """(id, centroid, last week seen) of the themes seen in the ``weeks`` weeks before ``before_week``."""
+        rows = self.conn.execute(
+            """SELECT tw.theme_id, tw.centroid, tw.week FROM theme_weeks tw
+               WHERE tw.week < ? AND tw.week >= ? AND tw.stories > 0 AND tw.centroid IS NOT NULL
+               AND tw.week = (SELECT MAX(x.week) FROM theme_weeks x
+                              WHERE x.theme_id = tw.theme_id AND x.week < ? AND x.stories > 0)""",
+            (before_week, shift_week(before_week, -weeks), before_week),
+        )
+        return [(int(row[0]), from_blob(row[1]), str(row[2])) for row in rows]
+
+    def earlier_centroids(self, before_week: str) -> NDArray[np.float32]:
+        """The latest centroid of every theme seen before ``before_week`` (novelty of new themes)."""
+        rows = self.conn.execute(
+            """SELECT tw.centroid FROM theme_weeks tw WHERE tw.week < ? AND tw.centroid IS NOT NULL
+               AND tw.week = (SELECT MAX(x.week) FROM theme_weeks x WHERE x.theme_id = tw.theme_id AND x.week < ?)""",
+            (before_week, before_week),
+        ).fetchall()
+        if not rows:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([from_blob(row[0]) for row in rows])
+
+    def theme_history(self, theme_ids: Sequence[int], first_week: str, before_week: str) -> dict[int, list[tuple]]:
+        """Per theme, its (week, stories, items, sources, top_source) rows in [first_week, before_week)."""
+        history: dict[int, list[tuple]] = {theme_id: [] for theme_id in theme_ids}
+        for chunk in _chunks(list(theme_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"""SELECT theme_id, week, stories, items, sources, top_source FROM theme_weeks
+                    WHERE theme_id IN ({marks}) AND week >= ? AND week < ? ORDER BY week""",
+                (*chunk, first_week, before_week),
+            ):
+                history[int(row[0])].append(tuple(row[1:]))
+        return history
+
+    def first_seen(self, theme_ids: Sequence[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for chunk in _chunks(list(theme_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT id, first_week FROM themes WHERE id IN ({marks})", chunk):
+                out[int(row[0])] = str(row[1])
+        return out
+
+    def clear_week(self, week: str) -> None:
+        """Forget a week's themes before it is clustered again (themes born that week go with it)."""
+        self.conn.execute("DELETE FROM story_themes WHERE week = ?", (week,))
+        self.conn.execute("DELETE FROM theme_weeks WHERE week = ?", (week,))
+        self.conn.execute(
+            "DELETE FROM themes WHERE first_week >= ? AND id NOT IN (SELECT theme_id FROM theme_weeks)", (week,)
+        )
+
+    def new_theme(self, week: str, label: str, centroid: NDArray[np.floating]) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO themes (first_week, last_week, label, centroid) VALUES (?, ?, ?, ?)",
+            (week, week, label, to_blob(centroid)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def save_theme_week(
+        self,
+        theme_id: int,
+        week: str,
+        *,
+        stories: Sequence[int],
+        items: int,
+        sources: int,
+        top_source: int,
+        keywords: Sequence[str],
+        status: str,
+        weak_signal: bool,
+        reason: dict[str, object],
+        centroid: NDArray[np.floating] | None,
+    ) -> None:
+        self.conn.execute(
+            """INSERT INTO theme_weeks (theme_id, week, stories, items, sources, top_source, keywords, status,
+                                        weak_signal, reason, centroid)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                theme_id,
+                week,
+                len(stories),
+                items,
+                sources,
+                top_source,
+                json.dumps(list(keywords), ensure_ascii=False),
+                status,
+                int(weak_signal),
+                json.dumps(reason, ensure_ascii=False),
+                None if centroid is None else to_blob(centroid),
+            ),
+        )
+        self.conn.executemany(
+            "INSERT INTO story_themes (story_id, week, theme_id) VALUES (?, ?, ?)",
+            [(story_id, week, theme_id) for story_id in stories],
+        )
+        if stories and centroid is not None:
+            label = ", ".join(keywords[:4])
+            self.conn.execute(
+                """UPDATE themes SET last_week = MAX(last_week, ?), centroid = ?,
+                   label = CASE WHEN ? >= last_week AND ? != '' THEN ? ELSE label END WHERE id = ?""",
+                (week, to_blob(centroid), week, label, label, theme_id),
+            )
+
+    def mark_processed(self, week: str, signature: str, now: datetime) -> None:
+        self.conn.execute(
+            """INSERT INTO processed_weeks (week, signature, at) VALUES (?, ?, ?)
+               ON CONFLICT (week) DO UPDATE SET signature = excluded.signature, at = excluded.at""",
+            (week, signature, iso(now)),
+        )
+
+    def week_themes(self, week: str) -> list[dict[str, object]]:
+        """The themes of a week for ``veille themes``: status, reason, keywords, counts."""
+        rows = self.conn.execute(
+            """SELECT tw.theme_id, t.label, t.first_week, tw.stories, tw.items, tw.sources, tw.keywords,
+                      tw.status, tw.weak_signal, tw.reason
+               FROM theme_weeks tw JOIN themes t ON t.id = tw.theme_id WHERE tw.week = ?
+               ORDER BY CASE tw.status WHEN 'rising' THEN 0 WHEN 'new' THEN 1 WHEN 'steady' THEN 2 ELSE 3 END,
+                        tw.stories DESC, tw.theme_id""",
+            (week,),
+        )
+        return [
+            {
+                "theme": int(row[0]),
+                "label": row[1],
+                "first_week": row[2],
+                "stories": int(row[3]),
+                "items": int(row[4]),
+                "sources": int(row[5]),
+                "keywords": json.loads(row[6]),
+                "status": row[7],
+                "weak_signal": bool(row[8]),
+                "reason": json.loads(row[9]),
+            }
+            for row in rows
+        ]

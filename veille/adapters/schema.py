@@ -176,4 +176,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (week, recipient)
     );
     """,
+    # ---------------------------------------------------------------------------------------- v2
+    """
+    -- Running sums of the embeddings per (model, language): the per-language means that align French
+    -- and English items (core.clustering.align_languages) without reading the whole history each run.
+    CREATE TABLE language_sums (
+        model  TEXT NOT NULL,
+        lang   TEXT NOT NULL,                      -- 'fr', 'en'…, '*' for an unknown language
+        items  INTEGER NOT NULL,
+        total  BLOB NOT NULL,                      -- float64 sum of the unit vectors
+        PRIMARY KEY (model, lang)
+    );
+    -- Sources of a theme in a week also count the most prolific one (a chatty feed is no trend).
+    ALTER TABLE theme_weeks ADD COLUMN top_source INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
