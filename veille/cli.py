@@ -415,6 +415,138 @@ def stats(context: Context, as_json: bool) -> None:
         click.echo(f"{key.replace('_', ' ')}: {value}")
 
 
+# ------------------------------------------------------------------------------- running every day
+
+LOG_MAX_BYTES, LOG_BACKUPS = 1_000_000, 5
+
+
+def _attach_log_file(data_dir: Path, stream_level: int) -> logging.Handler:
+    """Log every run at INFO into ``<data dir>/logs/veille.log`` (rotating); the terminal keeps ``stream_level``.
+
+    Cron mails whatever a job prints, so the terminal stays quiet while the file keeps the whole story."""
+    from logging.handlers import RotatingFileHandler
+
+    root = logging.getLogger("veille")
+    for handler in root.handlers:
+        handler.setLevel(stream_level)
+    (data_dir / "logs").mkdir(parents=True, exist_ok=True)
+    file_handler = RotatingFileHandler(
+        data_dir / "logs" / "veille.log", maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    file_handler.setLevel(logging.INFO)
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(file_handler)
+    root.setLevel(min(root.level, logging.INFO))
+    return file_handler
+
+
+def _detach_log_file(handler: logging.Handler) -> None:
+    logging.getLogger("veille").removeHandler(handler)
+    handler.close()
+
+
+@cli.command()
+@click.option("--no-send", is_flag=True, help="Build and archive the digest when due, but email nothing.")
+@pass_context
+@handle_errors
+def run(context: Context, no_send: bool) -> None:
+    """The daily job for cron: fetch, process, digest when due, site.
+
+    Quiet on success (the one-line summary with -v, or when something failed); every run is logged to
+    <data dir>/logs/veille.log. Exit 0 ok, 3 partial (some feeds failed, digest queued), 1 failed (or
+    another run holds the lock). Killed at any point, the next run finishes the work.
+    """
+    from veille.app import make_app
+    from veille.daily import run_daily
+
+    settings = context.settings()
+    stream_level = logging.DEBUG if context.verbosity > 0 else logging.WARNING
+    log_file = _attach_log_file(settings.data_dir, stream_level)
+    try:
+        app = make_app(settings, now=context.now)
+        log.info("veille run started (now %s)", app.now.isoformat(timespec="seconds"))
+        try:
+            report = run_daily(app, send=not no_send)
+        except VeilleError as exc:
+            log.error("veille run refused or failed: %s", exc)
+            raise
+        except Exception as exc:
+            # A bug, not a user error: the traceback goes to the log file, one line to the terminal.
+            crash = log.makeRecord(log.name, logging.ERROR, __file__, 0, "veille run crashed", (), sys.exc_info())
+            log_file.handle(crash)
+            click.echo(
+                f"veille: error: unexpected failure ({type(exc).__name__}: {exc}); "
+                f"details in {settings.data_dir / 'logs' / 'veille.log'}",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+        finally:
+            app.close()
+        log.info("%s", report.summary())
+    finally:
+        _detach_log_file(log_file)
+    if report.exit_code != EXIT_OK:
+        click.echo(report.summary(), err=True)
+    elif context.verbosity > 0:
+        click.echo(report.summary())
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.option("--run-now", is_flag=True, help="Also run once at start, then follow the schedule.")
+@pass_context
+@handle_errors
+def schedule(context: Context, run_now: bool) -> None:
+    """Run the daily job on the schedule of feeds.yaml until stopped (the alternative to cron).
+
+    Daily at schedule.run_time in schedule.timezone, and at digest.weekday / digest.hour (UTC) so the
+    digest goes out on time. Missed runs coalesce into one; runs later than schedule.misfire_grace_minutes
+    are skipped (the next one catches up). SIGTERM or Ctrl-C lets the current run finish, then stops; a
+    second one stops at once. Each run is logged to <data dir>/logs/veille.log.
+    """
+    from veille.scheduler import Daemon
+
+    if context.now is not None:
+        raise click.UsageError("schedule follows the real clock: use `veille --now … run` for a backfill")
+    settings = context.settings()
+    stream_level = logging.WARNING if context.verbosity < 0 else logging.DEBUG if context.verbosity else logging.INFO
+    log_file = _attach_log_file(settings.data_dir, stream_level)
+    try:
+        daemon = Daemon(context.config_path, settings, run_at_start=run_now)
+        daemon.install_signal_handlers()
+        daemon.serve()
+    finally:
+        _detach_log_file(log_file)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-out"),
+    show_default=True,
+    help="The folder to write (its feeds.yaml, database, digests, site and outbox).",
+)
+@click.option("--days", type=click.IntRange(min=1), help="Only simulate the last N days (a quicker variant).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help="Digest language.")
+@pass_context
+@handle_errors
+def demo(context: Context, out: Path, days: int | None, lang: str) -> None:
+    """Run the whole product on the built-in sample corpus, on loopback only.
+
+    Serves ten weeks of invented French and English edtech feeds on a local HTTP server and runs the real
+    daily job for each simulated day: fetch (conditional GET), process, weekly digest mailed to a local
+    SMTP server (OUT/outbox), site. Then every other command works with --config OUT/feeds.yaml.
+    """
+    from veille.demo import run_demo
+
+    root = logging.getLogger("veille")
+    for handler in root.handlers:
+        handler.setLevel(logging.DEBUG if context.verbosity > 0 else logging.ERROR)
+    result = run_demo(out, days=days, language=lang, echo=click.echo)
+    sys.exit(result.exit_code)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
