@@ -334,6 +334,103 @@ def process(context: Context) -> None:
     click.echo(report.summary(), err=context.verbosity < 0)
 
 
+@cli.command()
+@click.option(
+    "--week",
+    metavar="YYYY-Www",
+    help="The ISO week, e.g. 2026-W48 (default: the current week).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per theme.")
+@pass_context
+@handle_errors
+def themes(context: Context, week: str | None, as_json: bool) -> None:
+    """The week's themes with their trend status, keywords and story counts (default: this week)."""
+    from veille.adapters.process_store import ThemeStore
+    from veille.core.trends import TrendStatus, explain
+    from veille.core.weeks import iso_week
+
+    app = context.app()
+    try:
+        target = _resolve_week(week, app.now) if week else iso_week(app.now)
+        rows = ThemeStore(app.store).week_themes(target)
+    finally:
+        app.close()
+    if as_json:
+        click.echo(json.dumps({"week": target, "themes": rows}, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"{target}: no themes (run `veille process` after `veille fetch`)")
+        return
+    language = app.settings.digest.language
+    click.echo(f"{target}: {len(rows)} theme(s)")
+    for row in rows:
+        weak = " (weak signal)" if row["weak_signal"] else ""
+        reason = explain(TrendStatus(row["status"], row["weak_signal"], row["reason"]), language)
+        click.echo(f"  [{row['status']}{weak}] {', '.join(row['keywords'][:5]) or row['label']}")
+        click.echo(f"      {row['stories']} story(ies), {row['sources']} source(s) — {reason}")
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--level",
+    type=click.Choice(["story", "theme"]),
+    default="story",
+    show_default=True,
+    help="story: group items telling the same news; theme: cluster them into themes.",
+)
+@click.option(
+    "--assignments",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='Also write one JSON line per input: {"index": i, "cluster": id} (-1: unclustered).',
+)
+@click.option("--formats", "with_formats", is_flag=True, help="Also tag learning formats and score the tagger.")
+@pass_context
+@handle_errors
+def eval_command(context: Context, file: Path, level: str, assignments: Path | None, with_formats: bool) -> None:
+    """Measure veille's grouping (and tagging) against labelled texts: JSON lines {"text", "label"},
+    label<TAB>text, or index_id<TAB>category<TAB>text with a header. Prints one JSON object."""
+    from veille.evaluate import evaluate, write_assignments
+
+    app = _eval_app(context)
+    try:
+        result = evaluate(app, file, level=level, with_formats=with_formats)
+    finally:
+        app.close()
+    if assignments is not None:
+        write_assignments(assignments, result)
+    click.echo(json.dumps(result.scores, ensure_ascii=False))
+
+
+def _eval_app(context: Context) -> Any:
+    """The configured app when there is a feeds.yaml (its model and taxonomy), else the defaults."""
+    from veille.app import make_app
+    from veille.config import loads
+
+    if context.config_path.exists():
+        return context.app()
+    return make_app(loads("feeds: []\n", context.config_path.parent / "feeds.yaml"), now=context.now)
+
+
+# ---------------------------------------------------------------------------------------------- site
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Where to write the site.")
+@pass_context
+@handle_errors
+def site(context: Context, out: Path | None) -> None:
+    """Build or update the static site; prints the path of its index.html."""
+    from veille.site_job import build_site
+
+    app = context.app()
+    try:
+        result = build_site(app.store, app.settings, app.now, out_dir=out)
+    finally:
+        app.close()
+    click.echo(str(result.index_path))
+
+
 # -------------------------------------------------------------------------------------------- digest
 
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from veille.adapters import digest_store
 from veille.adapters.lock import run_lock
+from veille.adapters.process_store import ProcessStore
 from veille.app import App
-from veille.core.weeks import last_complete_week, week_bounds
+from veille.core.weeks import digest_due_at, last_complete_week, week_bounds
 from veille.errors import MailError, VeilleError
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,9 @@ class RunReport:
             f"{self.embedded} embedded",
         ]
         if self.digest_week:
-            state = "queued" if self.digest_queued else f"sent to {self.digest_sent}"
+            state = (
+                "queued" if self.digest_queued else f"sent to {self.digest_sent}" if self.digest_sent else "archived"
+            )
             parts.append(f"digest {self.digest_week} {state}")
         if self.site_index:
             parts.append(f"site {self.site_index}")
@@ -66,18 +68,16 @@ class RunReport:
 def digest_due(app: App) -> str | None:
     """The week whose digest should be built and sent now, if any.
 
-    The last complete ISO week's digest is due from its following ``digest.weekday`` at ``digest.hour``
-    (reader's configured day), and stays due until every recipient has it."""
+    The last complete ISO week's digest is due from the following ``digest.weekday`` at ``digest.hour``
+    in ``schedule.timezone``, and stays due until every recipient has it. A week that ended before the
+    first stored item is skipped: the watch did not exist yet, there is nothing honest to say about it."""
     week = last_complete_week(app.now)
-    _, end = week_bounds(week)
-    days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-    offset = days.index(app.settings.digest.weekday) if app.settings.digest.weekday in days else 0
-    due_at = end + timedelta(days=offset, hours=app.settings.digest.hour)
-    if app.now < due_at:
+    digest = app.settings.digest
+    if app.now < digest_due_at(week, digest.weekday, digest.hour, app.settings.schedule.timezone):
         return None
-    recipients = app.settings.mail.recipients if app.settings.mail.host else ()
     if digest_store.get_digest(app.store, week) is None:
-        return week
+        return week if ProcessStore(app.store).has_items_before(week_bounds(week)[1]) else None
+    recipients = app.settings.mail.recipients if app.settings.mail.host else ()
     if recipients and digest_store.pending_recipients(app.store, week, recipients):
         return week
     return None
@@ -93,6 +93,7 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
     from veille import pipeline
     from veille.digest_job import build_digest, send_digest
     from veille.process import process
+    from veille.site_job import build_site
 
     report = RunReport()
     try:
@@ -125,8 +126,6 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
     except VeilleError as exc:
         report.errors.append(f"digest: {exc}")
     try:
-        from veille.site_job import build_site
-
         report.site_index = build_site(app.store, app.settings, app.now).index_path
     except VeilleError as exc:
         report.errors.append(f"site: {exc}")

@@ -45,7 +45,6 @@ from veille.models import Settings
 log = logging.getLogger(__name__)
 
 EXIT_INTERRUPTED = 130
-DIGEST_TIMEZONE: tzinfo = UTC
 JOB_ID = "veille-run"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -97,7 +96,7 @@ def digest_trigger(settings: Settings) -> BaseTrigger:
     """The weekly digest run: ``digest.weekday`` at ``digest.hour`` (UTC, as ``daily.digest_due`` reads it)."""
     weekday = settings.digest.weekday.lower()
     day = _WEEKDAYS[_WEEKDAY_NAMES.index(weekday)] if weekday in _WEEKDAY_NAMES else "mon"
-    return CronTrigger(day_of_week=day, hour=settings.digest.hour, minute=0, timezone=DIGEST_TIMEZONE)
+    return CronTrigger(day_of_week=day, hour=settings.digest.hour, minute=0, timezone=settings.schedule.timezone)
 
 
 def run_trigger(settings: Settings) -> BaseTrigger:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -150,6 +151,10 @@ class ProcessStore:
     def format_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT format, COUNT(*) FROM item_formats GROUP BY format ORDER BY format")
         return {row[0]: row[1] for row in rows}
+
+    def has_items_before(self, moment: datetime) -> bool:
+        row = self.conn.execute("SELECT 1 FROM items WHERE published_at < ? LIMIT 1", (iso(moment),)).fetchone()
+        return row is not None
 
     def count_themes(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM themes").fetchone()[0])
@@ -448,7 +453,7 @@ class ThemeStore:
             (week, signature, iso(now)),
         )
 
-    def week_themes(self, week: str) -> list[dict[str, object]]:
+    def week_themes(self, week: str) -> list[dict[str, Any]]:
         """The themes of a week for ``veille themes``: status, reason, keywords, counts."""
         rows = self.conn.execute(
             """SELECT tw.theme_id, t.label, t.first_week, tw.stories, tw.items, tw.sources, tw.keywords,

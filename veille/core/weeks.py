@@ -84,3 +84,18 @@ def last_complete_week(now: datetime) -> str:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"naive datetime {now.isoformat()}: give a timezone-aware one")
     return shift_week(iso_week(now), -1)
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def digest_due_at(week: str, weekday: str, hour: int, timezone: str) -> datetime:
+    """When ``week``'s digest is due: the first ``weekday`` after the week, at ``hour`` in ``timezone``
+    (the reader's clock), as UTC. An unknown weekday counts as Monday."""
+    from zoneinfo import ZoneInfo
+
+    _, end = week_bounds(week)
+    offset = WEEKDAYS.index(weekday.lower()) if weekday.lower() in WEEKDAYS else 0
+    day = (end + timedelta(days=offset)).date()
+    local = datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(timezone))
+    return local.astimezone(UTC)
