@@ -8,10 +8,11 @@ that lives at a low level and then grows on a known ramp. For each rule set it r
 * the false-alarm rate: ``rising`` flags on background themes per theme-week, on runs *without*
   injection, and how many false trends a 25-theme digest shows per week;
 * the share of one-feed bursts flagged ``rising`` (should be zero: one chatty feed is not a trend);
+* (rule sets with a ramp test also flag a theme whose whole 8-week window climbs: ``TrendRules.trend_z``)
 * for each ramp, the share of runs where the injected theme is flagged within 8 weeks and the median
   delay (weeks after the ramp starts) to its first ``rising`` flag.
 
-Usage: ``python bench/trends.py [--runs 100] [--seed 1]``. Pure numpy; about 20 s per rule set.
+Usage: ``python bench/trends.py [--runs 100] [--seed 1] [--rules TEXT]``. Pure numpy; about 20 s per rule set.
 """
 
 from __future__ import annotations
@@ -169,19 +170,27 @@ _FLOORS_OFF = {
     "rising_ratio": 0.0,
     "without_top_source": False,
     "sustained_weeks": 0,
+    "trend_z": math.inf,
 }
 VARIANTS: dict[str, TrendRules] = {
     "z>=2 only (no floors)": replace(DEFAULT_RULES, rising_z=2.0, **_FLOORS_OFF),  # type: ignore[arg-type]
-    "z>=2 + stories, sources, ratio": replace(DEFAULT_RULES, rising_z=2.0, without_top_source=False, sustained_weeks=0),
-    "z>=2 + all floors + without top": replace(DEFAULT_RULES, rising_z=2.0, sustained_weeks=0),
-    "z>=2.5 + all floors": replace(DEFAULT_RULES, rising_z=2.5, sustained_weeks=0),
-    "z>=3 + all floors": replace(DEFAULT_RULES, rising_z=3.0, sustained_weeks=0),
-    "z>=3.5 + all floors": replace(DEFAULT_RULES, rising_z=3.5, sustained_weeks=0),
-    "z>=3 + all floors, 4-week baseline": replace(DEFAULT_RULES, rising_z=3.0, baseline_weeks=4, sustained_weeks=0),
-    "z>=3 + all floors + 2-week test": replace(DEFAULT_RULES, rising_z=3.0, sustained_weeks=2),
-    "z>=3.5 + all floors + 2-week test": replace(DEFAULT_RULES, rising_z=3.5, sustained_weeks=2),
-    "z>=3 + all floors + 3-week test": replace(DEFAULT_RULES, rising_z=3.0, sustained_weeks=3),
-    f"default (z>={DEFAULT_RULES.rising_z:g})": DEFAULT_RULES,
+    "z>=2 + stories, sources, ratio": replace(
+        DEFAULT_RULES, rising_z=2.0, without_top_source=False, sustained_weeks=0, trend_z=math.inf
+    ),
+    "z>=2 + all floors + without top": replace(DEFAULT_RULES, rising_z=2.0, sustained_weeks=0, trend_z=math.inf),
+    "z>=2.5 + all floors": replace(DEFAULT_RULES, rising_z=2.5, sustained_weeks=0, trend_z=math.inf),
+    "z>=3 + all floors": replace(DEFAULT_RULES, rising_z=3.0, sustained_weeks=0, trend_z=math.inf),
+    "z>=3.5 + all floors": replace(DEFAULT_RULES, rising_z=3.5, sustained_weeks=0, trend_z=math.inf),
+    "z>=3 + all floors, 4-week baseline": replace(
+        DEFAULT_RULES, rising_z=3.0, baseline_weeks=4, sustained_weeks=0, trend_z=math.inf
+    ),
+    "z>=3 + all floors + 2-week test": replace(DEFAULT_RULES, rising_z=3.0, sustained_weeks=2, trend_z=math.inf),
+    "z>=3.5 + all floors + 2-week test": replace(DEFAULT_RULES, rising_z=3.5, sustained_weeks=2, trend_z=math.inf),
+    "z>=3 + all floors + 3-week test": replace(DEFAULT_RULES, rising_z=3.0, sustained_weeks=3, trend_z=math.inf),
+    "z>=3.5 + 2-week test, no ramp (before)": replace(DEFAULT_RULES, trend_z=math.inf),
+    "z>=3.5 + 2-week test + ramp z>=2.5": replace(DEFAULT_RULES, trend_z=2.5),
+    "z>=3.5 + 2-week test + ramp z>=3.5": replace(DEFAULT_RULES, trend_z=3.5),
+    f"default: z>={DEFAULT_RULES.rising_z:g} + 2-week test + ramp z>={DEFAULT_RULES.trend_z:g}": DEFAULT_RULES,
 }
 
 
@@ -189,6 +198,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100, help="simulated runs per rule set and ramp")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rules", default="", help="only the rule sets whose name contains this text")
     args = parser.parse_args()
     for label, dispersion in (("Poisson background", 0.0), ("overdispersed background (gamma k=8)", 8.0)):
         print(f"\n## {label}: {args.runs} runs x {THEMES} themes x {WEEKS} weeks, ramp starts week {RAMP_START}")
@@ -199,6 +209,8 @@ def main() -> None:
         print("|" + "---|" * len(head))
         scenarios = simulate(runs=args.runs, seed=args.seed, dispersion=dispersion)
         for name, rules in VARIANTS.items():
+            if args.rules not in name:
+                continue
             r = evaluate(rules, scenarios)
             cells = [
                 name,

@@ -15,6 +15,7 @@ from veille.core.trends import (
     WeekCluster,
     WeekPoint,
     explain,
+    link_by_stories,
     link_clusters,
     novelty,
     score_theme,
@@ -137,6 +138,32 @@ def test_slow_climb_is_rising_on_the_two_week_test() -> None:
     )
 
 
+def test_steady_climb_of_a_small_theme_is_rising_on_the_ramp_test() -> None:
+    # The demo's AI-tutor theme: 1-2 stories a week, then a climb. Each week sits within Poisson
+    # noise of the weeks before it (one-week z about 2), but the climb over eight weeks does not.
+    climb = [1, 2, 2, 1, 3, 4, 6, 7]
+    status = score_theme(history(climb, [1, 2, 2, 1, 3, 4, 5, 6]), WEEK, novelty=0.3)
+    r = status.reason
+    assert r["z"] < DEFAULT_RULES.rising_z
+    assert r["trend_z"] >= DEFAULT_RULES.trend_z
+    assert status.status == "rising"
+    assert explain(status, "en") == "7 stories from 6 sources; x3.0 over the last 2 weeks against the 6 weeks before"
+    # The same volumes shuffled are no climb: a ramp needs growth, not a busy week.
+    flat = score_theme(history([3, 4, 2, 3, 5, 3, 2, 4, 6], [3, 4, 2, 3, 5, 3, 2, 4, 6]), WEEK, novelty=0.3)
+    assert flat.status == "steady" and flat.reason["trend_z"] < 1
+
+
+def test_climb_carried_by_one_feed_is_not_a_ramp() -> None:
+    weeks = [*previous_weeks(WEEK, 7), WEEK]
+    counts = [1, 2, 2, 1, 3, 4, 6, 7]
+    points = [
+        WeekPoint(w, n, n, 3 if n >= 3 else n, top_source=max(0, n - 1)) for w, n in zip(weeks, counts, strict=True)
+    ]
+    status = score_theme(points, WEEK, novelty=0.3)
+    assert status.reason["trend_z"] >= DEFAULT_RULES.trend_z
+    assert status.status == "steady"  # without its chatty feed the theme holds one story a week
+
+
 def test_big_stable_theme_with_a_noisy_week_is_steady() -> None:
     status = score_theme(history([20, 22, 19, 21, 20, 18, 22, 26], [8] * 8), WEEK, novelty=0.1)
     assert status.status == "steady"
@@ -185,6 +212,20 @@ def test_theme_absent_this_week_after_a_real_presence_is_fading() -> None:
     status = score_theme(history([5, 6, 4, 5, 6, 5, 4, 0], [3] * 7 + [0]), WEEK, novelty=0.2)
     assert status.status == "fading"
     assert explain(status, "en").startswith("No story this week, against")
+
+
+def test_dwindling_theme_fades_on_its_recent_average() -> None:
+    # The demo's MOOC theme: about 4 stories a week, then 2 and 1.
+    status = score_theme(history([5, 5, 5, 3, 3, 2, 2, 1]), WEEK, novelty=0.2)
+    assert status.status == "fading"
+    assert explain(status, "en") == "1.5 stories a week over the last 2 weeks, against 3.8 before"
+    # One quiet week after a normal one is not the end of a theme.
+    assert score_theme(history([4, 5, 4, 5, 4, 5, 4, 1]), WEEK, novelty=0.2).status == "steady"
+
+
+def test_young_theme_absent_this_week_is_not_fading() -> None:
+    # Two weeks of life are no presence to fade from: clusters come and go.
+    assert score_theme(history([0, 0, 0, 0, 0, 4, 4, 0]), WEEK, novelty=0.2).status == "steady"
 
 
 def test_small_flickering_theme_is_not_fading_when_absent() -> None:
@@ -271,3 +312,22 @@ def test_novelty_is_distance_to_the_closest_earlier_theme() -> None:
     assert novelty(a, [b]) == pytest.approx(1.0)
     assert novelty(unit(a + b), np.vstack([a, b])) == pytest.approx(1 - 2**-0.5)
     assert novelty(a, [a, b]) == pytest.approx(0.0)
+
+
+def test_clusters_continue_the_theme_holding_most_of_their_stories() -> None:
+    # Cluster 0 shares 5 stories with theme 7 and 1 with theme 8; cluster 1 shares 3 with theme 8.
+    held = [{7: 5, 8: 1}, {8: 3}, {}]
+    assert link_by_stories(held, [6, 4, 0]) == [7, 8, None]
+
+
+def test_linking_by_stories_is_one_to_one_then_merges_pieces_of_one_theme() -> None:
+    # Both clusters hold stories of theme 7; the bigger share wins it, and the other, whose older
+    # stories were mostly theme 7 too, is a piece of it: the caller merges the two.
+    assert link_by_stories([{7: 6}, {7: 3, 9: 1}], [6, 4]) == [7, 7]
+    # A cluster whose older stories are split between themes is no piece of either: a new theme.
+    assert link_by_stories([{7: 6}, {7: 2, 9: 2}], [6, 4]) == [7, 9]
+    assert link_by_stories([{7: 6}, {7: 2}], [6, 4]) == [7, None]
+    # One shared story is no evidence.
+    assert link_by_stories([{7: 1}], [1]) == [None]
+    with pytest.raises(ValueError, match="clusters"):
+        link_by_stories([{7: 2}], [])

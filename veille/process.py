@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -234,49 +235,45 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime) 
 
     Clustering a window of ``THEME_WINDOW_WEEKS`` weeks rather than one week gives themes enough stories
     to exist, and the same clustering gives each theme's story counts for every week of the window, so
-    its trend is read off one consistent grouping; older weeks come from the stored history."""
+    its trend is read off one consistent grouping; older weeks come from the stored history.
+
+    Consecutive windows share all but one week, so a cluster continues the theme that already held most
+    of its stories (``trends.link_by_stories``), and clusters continuing one theme are merged: the
+    window's clustering may cut a broad theme in pieces, the theme's trend counts all of them. Clusters
+    sharing no story with any theme are linked by centroid (a theme back after a gap). A theme seen last
+    week that no cluster continues is scored on its stored weeks, and kept when it is fading."""
     window = [*previous_weeks(week, THEME_WINDOW_WEEKS - 1), week]
     themes.clear_week(week)
     stories = themes.window_stories(week_bounds(window[0])[0], week_bounds(week)[1])
-    if not stories:
-        themes.mark_processed(week, signature, now)
-        return
-    clustered = clustering.cluster_themes(np.vstack([s.centroid for s in stories]))
-    words = labels.keywords([story.text for story in stories], clustered.labels)
-    clusters = [
-        trends.WeekCluster(
-            centroid=clustered.centroids[index],
-            story_count=len(members),
-            item_count=sum(stories[int(i)].weeks.get(week, 0) for i in members),
-            sources=frozenset(str(f) for i in members for f in stories[int(i)].feeds.get(week, ())),
-            members=tuple(int(i) for i in members),
-            keywords=tuple(word for word, _ in words.get(index, [])),
-        )
-        for index, members in enumerate(clustered.members)
-    ]
-    previous = [
+    refs = [
         trends.ThemeRef(id=tid, centroid=centroid, last_week=last)
         for tid, centroid, last in themes.theme_refs(week, LINK_WEEKS)
     ]
-    links = trends.link_clusters(previous, clusters, threshold=trends.LINK_THRESHOLD)
-    earlier = themes.earlier_centroids(window[0])
+    groups = _theme_groups(themes, stories, week, window[0], refs) if stories else []
     history_start = shift_week(week, -trends.DEFAULT_RULES.window)
-    linked = [tid for tid in links if tid is not None]
-    stored = themes.theme_history(linked, history_start, window[0])
-    for cluster, theme_id in zip(clusters, links, strict=True):
-        members = [stories[i] for i in cluster.members]
-        older = _points(stored.get(theme_id, [])) if theme_id is not None else []
+    continued = {group.theme_id for group in groups if group.theme_id is not None}
+    last_week = shift_week(week, -1)
+    gone = [ref.id for ref in refs if ref.id not in continued and ref.last_week == last_week]
+    stored = themes.theme_history([*continued, *gone], history_start, window[0])
+    stored_recent = themes.theme_history(gone, window[0], week)
+    earlier = themes.earlier_centroids(window[0])
+    for group in groups:
+        members = [stories[i] for i in group.members]
+        older = _points(stored.get(group.theme_id, [])) if group.theme_id is not None else []
         points = [*older, *(_window_point(members, w) for w in window)]
         current = points[-1]
-        if current.stories == 0 and theme_id is None:
-            continue  # a grouping of earlier weeks only, never seen as a theme: nothing to follow
-        novelty = trends.novelty(cluster.centroid, list(earlier)) if len(earlier) else 1.0
+        if group.theme_id is None:
+            if current.stories == 0:
+                continue  # a grouping of earlier weeks only, never seen as a theme: nothing to follow
+            points = _new_theme_points(points)
+        novelty = trends.novelty(group.centroid, list(earlier)) if len(earlier) else 1.0
         status = trends.score_theme(points, week, novelty=novelty)
         if current.stories == 0 and status.status != "fading":
             continue  # quiet this week, and nothing to report about it
         this_week = [s.id for s in members if s.weeks.get(week)]
+        theme_id = group.theme_id
         if theme_id is None:
-            theme_id = themes.new_theme(week, ", ".join(cluster.keywords[:4]), cluster.centroid)
+            theme_id = themes.new_theme(week, ", ".join(group.keywords[:4]), group.centroid)
         themes.save_theme_week(
             theme_id,
             week,
@@ -284,13 +281,107 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime) 
             items=current.items,
             sources=current.sources,
             top_source=current.top_source,
-            keywords=cluster.keywords,
+            keywords=group.keywords,
             status=status.status,
             weak_signal=status.weak_signal,
             reason=dict(status.reason),
-            centroid=cluster.centroid,
+            centroid=group.centroid,
         )
+    for theme_id in gone:  # seen last week, continued by no cluster: report it only when it fades
+        points = [*_points(stored.get(theme_id, [])), *_points(stored_recent.get(theme_id, []))]
+        points.append(trends.WeekPoint(week, 0, 0, 0, 0))
+        if any(p.stories for p in points):
+            status = trends.score_theme(points, week, novelty=0.0)
+            if status.status == "fading":
+                themes.save_theme_week(
+                    theme_id,
+                    week,
+                    stories=[],
+                    items=0,
+                    sources=0,
+                    top_source=0,
+                    keywords=(),
+                    status=status.status,
+                    weak_signal=False,
+                    reason=dict(status.reason),
+                    centroid=None,
+                )
     themes.mark_processed(week, signature, now)
+
+
+# An unlinked cluster is a new theme, scored from its first week, when at least this share of its window
+# stories came in the last ``new_weeks`` weeks (an even spread over a 4-week window gives 1/2): otherwise
+# it is an old grouping that lost its identity, and its whole window is its history.
+NEW_SHARE = 2 / 3
+
+
+@dataclass(frozen=True)
+class _ThemeGroup:
+    """The window stories (indices) that make one theme this week, and the theme they continue."""
+
+    theme_id: int | None
+    members: tuple[int, ...]
+    centroid: NDArray[np.float32]
+    keywords: tuple[str, ...]
+
+
+def _theme_groups(
+    themes: ThemeStore, stories: list[WindowStory], week: str, first_week: str, refs: list[trends.ThemeRef]
+) -> list[_ThemeGroup]:
+    """Cluster the window's stories, link each cluster to a theme and merge the clusters of one theme."""
+    clustered = clustering.cluster_themes(np.vstack([s.centroid for s in stories]))
+    words = labels.keywords([story.text for story in stories], clustered.labels)
+    held = themes.held_stories([s.id for s in stories], first_week, week)
+    members = [[int(i) for i in m] for m in clustered.members]
+    counts = [_count(held[stories[i].id] for i in m if stories[i].id in held) for m in members]
+    older = [sum(1 for i in m if any(w < week for w in stories[i].weeks)) for m in members]
+    links = trends.link_by_stories(counts, older)
+    # Clusters sharing no story with any theme: centroid linking, one-to-one, to the themes left over.
+    claimed = {t for t in links if t is not None}
+    orphans = [c for c, t in enumerate(links) if t is None and not counts[c]]
+    fallback = trends.link_clusters(
+        [ref for ref in refs if ref.id not in claimed],
+        [
+            trends.WeekCluster(
+                centroid=clustered.centroids[c], story_count=len(members[c]), item_count=0, sources=frozenset()
+            )
+            for c in orphans
+        ],
+        threshold=trends.LINK_THRESHOLD,
+    )
+    for c, theme_id in zip(orphans, fallback, strict=True):
+        links[c] = theme_id
+    by_theme: dict[int, list[int]] = {}
+    for c, theme_id in enumerate(links):
+        if theme_id is not None:
+            by_theme.setdefault(theme_id, []).append(c)
+    groups: list[_ThemeGroup] = []
+    for c, theme_id in enumerate(links):
+        parts = by_theme.get(theme_id, [c]) if theme_id is not None else [c]
+        if parts[0] != c:
+            continue  # merged into the group of its theme's biggest cluster (clusters come biggest first)
+        idx = tuple(i for part in parts for i in members[part])
+        total = np.sum(np.vstack([stories[i].centroid for i in idx]), axis=0)
+        centroid = (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
+        keywords = tuple(word for word, _ in words.get(parts[0], []))
+        groups.append(_ThemeGroup(theme_id, idx, centroid, keywords))
+    return groups
+
+
+def _count(theme_ids: Iterable[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for theme_id in theme_ids:
+        counts[theme_id] = counts.get(theme_id, 0) + 1
+    return counts
+
+
+def _new_theme_points(points: list[trends.WeekPoint]) -> list[trends.WeekPoint]:
+    """The points a theme that continues no earlier theme is scored on: only its last ``new_weeks``
+    weeks when most of its stories are that recent (it is new), else all of them."""
+    recent = points[-trends.DEFAULT_RULES.new_weeks :]
+    if sum(p.stories for p in recent) >= NEW_SHARE * sum(p.stories for p in points):
+        return recent
+    return points
 
 
 def _window_point(stories: list[WindowStory], week: str) -> trends.WeekPoint:

@@ -378,6 +378,20 @@ class ThemeStore:
                 history[int(row[0])].append(tuple(row[1:]))
         return history
 
+    def held_stories(self, story_ids: Sequence[int], first_week: str, before_week: str) -> dict[int, int]:
+        """Story id -> the theme that held it in its latest week in [first_week, before_week)."""
+        held: dict[int, tuple[str, int]] = {}
+        for chunk in _chunks(list(story_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for story_id, week, theme_id in self.conn.execute(
+                f"""SELECT story_id, week, theme_id FROM story_themes
+                    WHERE story_id IN ({marks}) AND week >= ? AND week < ?""",
+                (*chunk, first_week, before_week),
+            ):
+                if story_id not in held or week > held[story_id][0]:
+                    held[int(story_id)] = (str(week), int(theme_id))
+        return {story_id: theme_id for story_id, (_, theme_id) in held.items()}
+
     def first_seen(self, theme_ids: Sequence[int]) -> dict[int, str]:
         out: dict[int, str] = {}
         for chunk in _chunks(list(theme_ids), 900):

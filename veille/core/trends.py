@@ -2,8 +2,11 @@
 
 Two pure steps run after the weekly clustering:
 
-1. :func:`link_clusters` gives each cluster of the new week the id of the persistent theme it
-   continues. Centroids are compared by cosine and matched one-to-one with the Hungarian algorithm
+1. :func:`link_by_stories` gives each cluster of the new week the id of the persistent theme that
+   already held most of its stories (windows of weeks overlap, so most stories were seen the week
+   before), one-to-one; pieces of one theme cut apart by this week's clustering are merged back into it. Clusters
+   sharing no story with any theme fall back to :func:`link_clusters`, where
+   centroids are compared by cosine and matched one-to-one with the Hungarian algorithm
    (``scipy.optimize.linear_sum_assignment``) maximising the summed margin above the link threshold,
    so two clusters never claim one theme and a weak match never steals a theme from a strong one.
    Themes seen within the last few weeks take part, so a theme that skipped a week is picked up again.
@@ -23,6 +26,12 @@ Why these rules (see ``bench/trends.py`` for the injection benchmark that calibr
 * The same test also runs on the last two weeks together against the six before them: a slow climb
   (+1 story a week) is absorbed week after week by a trailing baseline, not by this one. With it,
   z >= 3.5 gives about as few false alarms as z >= 3 on one week alone and catches slow ramps as often.
+* A third test looks at the theme's whole window at once: a Poisson score test of a log-linear climb
+  (``_trend_z``, quasi-Poisson widened), with the last two weeks above every earlier average. Small themes
+  that double over six weeks (1, 2, 2, 1, 3, 4, 6, 7) stay within noise of any trailing baseline week by
+  week. On the benchmark, ramp z >= 3 finds the slow +1/week ramp in 83 % of runs instead of 73 % for
+  0.22 % false flags per theme-week instead of 0.21 % (overdispersed background: 79 % vs 74 %, 0.76 %
+  vs 0.70 %).
 * ``fading`` asks for a baseline at which an empty or near-empty week is unlikely (mean of at least
   ``presence_mean`` stories: an empty week has probability e^-3 ≈ 5 % at 3 stories a week), so small
   themes that flicker between 0 and 1 story are not reported as dying every other week.
@@ -116,9 +125,11 @@ class TrendRules:
     min_sources: int = 3
     without_top_source: bool = True
     sustained_weeks: int = 2
+    min_trend_weeks: int = 5
     fading_weeks: int = 2
     fading_ratio: float = 0.5
     presence_mean: float = 3.0
+    trend_z: float = 3.0
     weak_max_stories: int = 5
     weak_min_sources: int = 2
     weak_novelty: float = 0.35
@@ -186,6 +197,46 @@ def link_clusters(
     return links
 
 
+def link_by_stories(
+    held: Sequence[Mapping[int, int]], older: Sequence[int], *, min_shared: int = 2
+) -> list[int | None]:
+    """For each cluster of the new window, the theme it continues (None: a new theme, or no evidence).
+
+    Windows of consecutive weeks overlap by all but one week, so most stories of a cluster were already
+    given a theme the week before: ``held[c]`` counts, per theme id, the stories of cluster ``c`` that
+    theme held, and ``older[c]`` how many of the cluster's stories were seen in earlier weeks at all.
+    Shared stories say far more than two noisy centroids of small clusters.
+
+    1. Clusters and themes are matched one-to-one maximising the total of shared stories (Hungarian
+       algorithm), pairs sharing fewer than ``min_shared`` stories never matched: a broad theme that
+       the clustering mixed with a piece of another goes to the cluster holding most of it.
+    2. A cluster left over whose older stories were in a strict majority held by one matched theme is
+       a piece of that theme cut off by this window's clustering: it continues that theme too, and the
+       caller merges the pieces. A cluster with its older stories split between themes, or sharing
+       fewer than ``min_shared`` with any, gets None.
+    """
+    if len(held) != len(older):
+        raise ValueError(f"{len(held)} clusters but {len(older)} counts of older stories")
+    theme_ids = sorted({t for counts in held for t, n in counts.items() if n >= min_shared})
+    links: list[int | None] = [None] * len(held)
+    if not theme_ids:
+        return links
+    gain = np.array(
+        [[float(counts.get(t, 0)) if counts.get(t, 0) >= min_shared else 0.0 for t in theme_ids] for counts in held]
+    )
+    rows, cols = linear_sum_assignment(gain, maximize=True)
+    for row, col in zip(rows, cols, strict=True):
+        if gain[row, col] > 0:
+            links[int(row)] = theme_ids[int(col)]
+    matched = {t for t in links if t is not None}
+    for c, counts in enumerate(held):
+        if links[c] is None and counts:
+            theme, shared = min(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+            if theme in matched and shared >= min_shared and 2 * shared > older[c]:
+                links[c] = theme
+    return links
+
+
 def novelty(centroid: Vector, earlier: Sequence[Vector] | NDArray[np.floating]) -> float:
     """Cosine distance from ``centroid`` to the closest earlier theme centroid (1.0 when there is none)."""
     rows = list(earlier) if not isinstance(earlier, np.ndarray) else list(np.atleast_2d(earlier))
@@ -212,6 +263,29 @@ def _z_score(recent: Sequence[int], baseline: Sequence[int]) -> float:
     mean, k, n = _mean(baseline), len(recent), max(len(baseline), 1)
     noise = math.sqrt(max(mean, 1.0) * (k + k * k / n))
     return (sum(recent) - k * mean) / max(math.sqrt(k) * _sample_spread(baseline, mean), noise)
+
+
+def _trend_z(counts: Sequence[int]) -> float:
+    """Score test of a log-linear Poisson trend over consecutive weeks (oldest first), as a z-value.
+
+    Under a constant rate the statistic ``sum((week - mid) * count)`` has mean 0 and variance
+    ``rate * sum((week - mid)²)``: the test needs no model fit, so it stays well-behaved on counts of
+    0 to 5 where a fitted slope diverges. The variance is widened by the quasi-Poisson dispersion of
+    the counts around a straight line (never below 1), so a theme whose volume wobbles more than
+    Poisson noise needs a clearer climb; the rate is floored at one story a week, as in ``_z_score``.
+    """
+    n = len(counts)
+    if n < 3:
+        return 0.0
+    mean = _mean(counts)
+    middle = (n - 1) / 2
+    offsets = [k - middle for k in range(n)]
+    sxx = sum(x * x for x in offsets)
+    score = sum(x * y for x, y in zip(offsets, counts, strict=True))
+    slope = score / sxx
+    fitted = [max(mean + slope * x, 0.5) for x in offsets]
+    dispersion = sum((y - f) ** 2 / f for y, f in zip(counts, fitted, strict=True)) / (n - 2)
+    return score / math.sqrt(max(mean, 1.0) * sxx * max(dispersion, 1.0))
 
 
 def _sample_spread(values: Sequence[int], mean: float) -> float:
@@ -267,6 +341,12 @@ def score_theme(
     sustained_ratio = _mean(stories(0, span - 1)) / max(_mean(before), 1.0)
     sustained_others = _z_score(others(0, span - 1), others(span, span + rules.baseline_weeks - 1))
 
+    # The climb over the theme's whole window (a ramp), tested on every week at once: a steady
+    # doubling over six weeks is absorbed by any trailing baseline but not by a trend test.
+    life = stories(0, rules.window - 1)
+    trend = _trend_z(life) if len(life) >= rules.min_trend_weeks else 0.0
+    trend_others = _trend_z(others(0, rules.window - 1)) if len(life) >= rules.min_trend_weeks else 0.0
+
     reason: dict[str, int | float] = {
         "stories": current.stories,
         "items": current.items,
@@ -279,6 +359,7 @@ def score_theme(
         "z_without_top_source": round(z_others, 2),
         "weeks_of_history": min(age + 1, rules.window),
         "novelty": round(float(novelty), 3),
+        "trend_z": round(trend, 2),
     }
 
     if age < rules.new_weeks and current.stories > 0:
@@ -302,7 +383,18 @@ def score_theme(
         and sustained_ratio >= rules.rising_ratio
         and (sustained_others >= rules.rising_z or not rules.without_top_source)
     )
-    if floors and (one_week or sustained):
+    # A ramp: a significant climb over the window, carried beyond the most prolific source, and the
+    # last ``sustained_weeks`` weeks all above the weeks before them (growth over two weeks or more).
+    recent_span = stories(0, span - 1)
+    ramp = (
+        rules.sustained_weeks >= 2
+        and len(before) >= 2
+        and trend >= rules.trend_z
+        and (trend_others >= rules.trend_z or not rules.without_top_source)
+        and sustained_ratio >= rules.rising_ratio
+        and min(recent_span) > _mean(before)
+    )
+    if floors and (one_week or sustained or ramp):
         if not one_week:
             reason["rising_weeks"] = span
             reason["sustained_ratio"] = round(sustained_ratio, 2)
@@ -313,11 +405,14 @@ def score_theme(
     recent = stories(0, rules.fading_weeks - 1)
     earlier = stories(rules.fading_weeks, rules.fading_weeks + rules.baseline_weeks - 1)
     earlier_mean = _mean(earlier)
-    absent = current.stories == 0 and base_mean >= rules.presence_mean
+    absent = current.stories == 0 and base_mean >= rules.presence_mean and len(baseline) > rules.fading_weeks
+    # The recent weeks on average at most ``fading_ratio`` of before, and none of them back at the
+    # earlier level: 2 then 1 story after about 4 a week fades, one quiet week in a busy theme does not.
     below = (
         len(earlier) >= 2
         and earlier_mean >= rules.presence_mean
-        and all(n <= rules.fading_ratio * earlier_mean for n in recent)
+        and _mean(recent) <= rules.fading_ratio * earlier_mean
+        and max(recent) < earlier_mean
     )
     if absent or below:
         reason["recent_mean"] = round(_mean(recent), 2)
