@@ -135,9 +135,7 @@ def run_fetch_only(urls: list[str], settings: FetchSettings) -> float:
     return time.perf_counter() - started
 
 
-def run_reader(
-    urls: list[str], workers: int, folder: Path, server: ServerProcess
-) -> tuple[float, float, int, int]:
+def run_reader(urls: list[str], workers: int, folder: Path, server: ServerProcess) -> tuple[float, float, int, int]:
     """reader's first update (fetch, parse, store) and its second (conditional) one.
 
     Returns both timings, the entries stored and the body bytes the server sent for the second update.
@@ -186,9 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         v_first, v_second, first, second, v_items, v_second_bytes = run_veille(urls, settings, parse, server)
         v_fetch_only = run_fetch_only(urls, settings)
         with tempfile.TemporaryDirectory() as folder:
-            r_first, r_second, r_entries, r_second_bytes = run_reader(
-                urls, args.concurrency, Path(folder), server
-            )
+            r_first, r_second, r_entries, r_second_bytes = run_reader(urls, args.concurrency, Path(folder), server)
     finally:
         server.stop()
 

@@ -156,9 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
         if path == "/_stats":  # not counted: lets another process read the counters
             stats = {"requests": owner.total_requests, "body_bytes": owner.total_body_bytes}
-            self._send(
-                200, json.dumps(stats).encode(), headers={"Content-Type": "application/json"}, path=path
-            )
+            self._send(200, json.dumps(stats).encode(), headers={"Content-Type": "application/json"}, path=path)
             return
         owner._enter(path, host, dict(self.headers.items()))
         try:
@@ -363,9 +361,7 @@ class FeedServer:
         modified: float | None = None,
     ) -> str:
         """Serve ``body`` at ``path`` (replacing what was there, new validators); returns its URL."""
-        self._resources[path] = Resource.of(
-            body, content_type, modified=modified, headers=headers, status=status
-        )
+        self._resources[path] = Resource.of(body, content_type, modified=modified, headers=headers, status=status)
         return self.url(path) if self._server else path
 
     def resource(self, path: str) -> Resource | None:
@@ -432,9 +428,7 @@ class FeedServer:
             self._in_flight += 1
             self._in_flight_host[host] += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
-            self.max_in_flight_by_host[host] = max(
-                self.max_in_flight_by_host[host], self._in_flight_host[host]
-            )
+            self.max_in_flight_by_host[host] = max(self.max_in_flight_by_host[host], self._in_flight_host[host])
 
     def _leave(self, host: str) -> None:
         with self._lock:

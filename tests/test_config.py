@@ -255,8 +255,7 @@ BAD_CONFIGS = {
         "feeds.yaml:5: mail.recipients[2]: 'not-an-address' is not an email address",
     ),
     "mail without recipients": (
-        "feeds: [{url: https://example.org/feed}]\nmail:\n  host: smtp.example.org\n"
-        "  sender: veille@example.org\n",
+        "feeds: [{url: https://example.org/feed}]\nmail:\n  host: smtp.example.org\n  sender: veille@example.org\n",
         "feeds.yaml:3: mail.recipients: missing",
     ),
     "bad environment variable name": (
@@ -354,9 +353,7 @@ def comment_lines(text: str) -> list[str]:
 
 def test_adding_feeds_keeps_comments_and_layout(tmp_path: Path) -> None:
     new = [
-        FeedConfig(
-            url="https://new.example.net/atom.xml", name="Nouveau: l'été", tags=("higher-ed",), lang="fr"
-        ),
+        FeedConfig(url="https://new.example.net/atom.xml", name="Nouveau: l'été", tags=("higher-ed",), lang="fr"),
         FeedConfig(url="https://example.com/rss/"),  # already listed: skipped
         FeedConfig(url="https://other.example.net/feed", min_interval_minutes=120),
     ]
@@ -383,9 +380,7 @@ def test_adding_a_listed_feed_can_be_refused_with_its_line() -> None:
 
 
 def test_adding_an_invalid_feed_is_refused_before_anything_is_written() -> None:
-    with pytest.raises(
-        ConfigError, match=r"feeds\[3\]\.url: 'ftp://example.org/feed' is not an http\(s\) URL"
-    ):
+    with pytest.raises(ConfigError, match=r"feeds\[3\]\.url: 'ftp://example.org/feed' is not an http\(s\) URL"):
         add_feeds_to_yaml(ANNOTATED, [FeedConfig(url="ftp://example.org/feed")])
 
 

@@ -69,8 +69,7 @@ def test_requests_carry_an_honest_user_agent_and_accept_compression(server: Feed
     sent = {k.lower(): v for k, v in server.last_headers("/echo-headers").items()}
     assert sent["user-agent"] == DEFAULT_USER_AGENT
     assert (
-        DEFAULT_USER_AGENT.startswith("veille/")
-        and "(+https://github.com/veille-watch/veille)" in sent["user-agent"]
+        DEFAULT_USER_AGENT.startswith("veille/") and "(+https://github.com/veille-watch/veille)" in sent["user-agent"]
     )
     assert "gzip" in sent["accept-encoding"] and "deflate" in sent["accept-encoding"]
     assert "application/rss+xml" in sent["accept"]
@@ -110,10 +109,7 @@ def test_every_real_feed_refetched_costs_zero_body_bytes(server: FeedServer) -> 
     assert all(r.status == 200 and r.body for r in firsts)
     before = server.total_body_bytes
     seconds = fetch_feeds_sync(
-        [
-            (state(r.requested_url, r.feed_id, etag=r.etag, last_modified=r.last_modified), FAST)
-            for r in firsts
-        ]
+        [(state(r.requested_url, r.feed_id, etag=r.etag, last_modified=r.last_modified), FAST) for r in firsts]
     )
     assert [r.not_modified for r in seconds] == [True] * len(paths)
     assert server.total_body_bytes == before

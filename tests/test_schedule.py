@@ -127,9 +127,7 @@ def test_a_daily_feed_silent_for_eight_days_is_stale() -> None:
 
 def test_a_daily_feed_silent_for_six_days_is_not_stale_yet() -> None:
     newest = NOW - timedelta(days=6)
-    assert not is_stale(
-        feed(last_success_at=NOW, last_new_item_at=newest), daily_items(newest), SETTINGS, NOW
-    )
+    assert not is_stale(feed(last_success_at=NOW, last_new_item_at=newest), daily_items(newest), SETTINGS, NOW)
 
 
 def test_a_weekly_feed_is_judged_on_its_own_rhythm() -> None:

@@ -208,9 +208,7 @@ class _Reader:
         if isinstance(node, yaml.ScalarNode) and not _is_null(node):
             values = [self.text(node, field)]
         else:
-            values = [
-                self.text(item, f"{field}[{i}]") for i, item in enumerate(self.sequence(node, field), 1)
-            ]
+            values = [self.text(item, f"{field}[{i}]") for i, item in enumerate(self.sequence(node, field), 1)]
         seen: dict[str, None] = {}
         for value in values:
             if value:
@@ -352,9 +350,7 @@ def _model_name(reader: _Reader, node: yaml.Node, field: str) -> str:
 def _env_name(reader: _Reader, node: yaml.Node, field: str) -> str:
     value = reader.text(node, field)
     if not _ENV_NAME_RE.match(value):
-        raise reader.error(
-            node, field, f"{value!r} is not an environment variable name (e.g. VEILLE_SMTP_PASSWORD)"
-        )
+        raise reader.error(node, field, f"{value!r} is not an environment variable name (e.g. VEILLE_SMTP_PASSWORD)")
     return value
 
 
@@ -434,9 +430,7 @@ def _feeds(reader: _Reader, node: yaml.Node | None) -> tuple[FeedConfig, ...]:
             raise reader.error(url_node, f"{field}.url", f"{url!r} is already listed at line {seen[key]}")
         seen[key] = url_node.start_mark.line + 1
 
-        def get(
-            name: str, convert: Converter, values: dict[str, yaml.Node] = values, field: str = field
-        ) -> Any:
+        def get(name: str, convert: Converter, values: dict[str, yaml.Node] = values, field: str = field) -> Any:
             value = values.get(name)
             return None if _is_null(value) else convert(reader, value, f"{field}.{name}")  # type: ignore[arg-type]
 
@@ -473,9 +467,7 @@ def _mail(reader: _Reader, node: yaml.Node | None, environ: Mapping[str, str]) -
     if "port" not in values and mail.security == "tls":
         changes["port"] = 465  # implicit TLS has its own well-known port
     if mail.sender is None:
-        raise reader.error(
-            values.get("host"), "mail.sender", "missing: set the From address when mail.host is set"
-        )
+        raise reader.error(values.get("host"), "mail.sender", "missing: set the From address when mail.host is set")
     if not mail.recipients:
         raise reader.error(
             values.get("host"),
@@ -511,9 +503,7 @@ def _parse(
         raise ConfigError("the file is empty: list at least one feed under `feeds:`", path=label)
     assert root is not None
     if not isinstance(root, yaml.MappingNode):
-        raise reader.error(
-            root, None, f"expected settings such as `feeds:` at the top, got {_describe(root)}"
-        )
+        raise reader.error(root, None, f"expected settings such as `feeds:` at the top, got {_describe(root)}")
     top = reader.mapping(root, "", TOP_LEVEL_KEYS)
 
     feeds = _feeds(reader, top.get("feeds"))
@@ -536,9 +526,7 @@ def _parse(
         title=digest.title or DEFAULT_TITLES[digest.language],
         archive_dir=digest.archive_dir or data_dir / "digests",
     )
-    site = dataclasses.replace(
-        site, title=site.title or digest.title, out_dir=site.out_dir or data_dir / "site"
-    )
+    site = dataclasses.replace(site, title=site.title or digest.title, out_dir=site.out_dir or data_dir / "site")
 
     formats_file = None
     if not _is_null(top.get("formats")):
@@ -618,9 +606,7 @@ def _flow(value: Any) -> str:
         # block context: a URL needs no quotes there (in a flow list its ":" would)
         dumped = yaml.safe_dump(value, default_flow_style=False, allow_unicode=True, width=1_000_000)
         return dumped.split("\n", 1)[0]
-    dumped = yaml.safe_dump(
-        [value], default_flow_style=True, allow_unicode=True, width=1_000_000, sort_keys=False
-    )
+    dumped = yaml.safe_dump([value], default_flow_style=True, allow_unicode=True, width=1_000_000, sort_keys=False)
     return dumped.strip()[1:-1]
 
 
@@ -808,9 +794,7 @@ def add_feeds_to_yaml(
         if key in listed and is_feed_url(feed.url):  # an invalid URL goes on, to fail validation below
             if skip_existing:
                 continue
-            raise ConfigError(
-                f"{feed.url!r} is already listed at line {listed[key]}", path=label, field="feeds"
-            )
+            raise ConfigError(f"{feed.url!r} is already listed at line {listed[key]}", path=label, field="feeds")
         listed[key] = 0
         new.append(feed)
     if not new:

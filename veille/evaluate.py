@@ -1,10 +1,10 @@
 """``veille eval``: measure veille's grouping and tagging on labelled texts, through the production path.
 
-    story level:  embed (the configured model) -> detect languages -> align languages
-                  -> core.clustering.group_stories with the shipped threshold (every text one item)
-    theme level:  the story level, then core.clustering.cluster_themes on the story centroids, as
-                  ``veille process`` does for a window of weeks; an item takes its story's theme
-    --formats:    the format tagger of ``veille process`` (core.formats) on the same vectors
+story level:  embed (the configured model) -> detect languages -> align languages
+              -> core.clustering.group_stories with the shipped threshold (every text one item)
+theme level:  the story level, then core.clustering.cluster_themes on the story centroids, as
+              ``veille process`` does for a window of weeks; an item takes its story's theme
+--formats:    the format tagger of ``veille process`` (core.formats) on the same vectors
 """
 
 from __future__ import annotations

@@ -262,9 +262,7 @@ class _Hop:
     body: bytes | None
 
 
-async def _request(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], settings: FetchSettings
-) -> _Hop:
+async def _request(client: httpx.AsyncClient, url: str, headers: dict[str, str], settings: FetchSettings) -> _Hop:
     """One GET: the body is read (capped) only for a 2xx; redirects, 304 and errors close unread."""
     async with (
         asyncio.timeout(whole_response_timeout(settings)),
@@ -407,9 +405,7 @@ async def fetch_feeds(
     async with httpx.AsyncClient(limits=pool, follow_redirects=False) as client:
 
         async def run(index: int, state: FeedState, settings: FetchSettings) -> None:
-            result = await fetch_one(
-                client, state, settings, limits, user_agent=user_agent_for(settings, user_agent)
-            )
+            result = await fetch_one(client, state, settings, limits, user_agent=user_agent_for(settings, user_agent))
             results[index] = result
             if on_result is not None:
                 on_result(result)

@@ -64,9 +64,7 @@ def read_opml(source: Path | str | bytes) -> list[FeedConfig]:
             # the same feed in two folders: keep it once, with the tags of both
             first = feeds[index[key]]
             merged = tuple(dict.fromkeys(first.tags + tags))
-            feeds[index[key]] = FeedConfig(
-                url=first.url, name=first.name or name, tags=merged, lang=first.lang
-            )
+            feeds[index[key]] = FeedConfig(url=first.url, name=first.name or name, tags=merged, lang=first.lang)
             continue
         index[key] = len(feeds)
         feeds.append(FeedConfig(url=url, name=name, tags=tags, lang=lang))
@@ -128,9 +126,7 @@ def _walk(
             log.warning("OPML outline %r skipped: %r is not an http(s) URL", label, raw_url)
             continue
         categories = tuple(
-            part.strip().strip("/").strip()
-            for part in attrs.get("category", "").split(",")
-            if part.strip("/ ")
+            part.strip().strip("/").strip() for part in attrs.get("category", "").split(",") if part.strip("/ ")
         )
         tags = tuple(dict.fromkeys(folders + categories))
         name = label if label and label != raw_url else None

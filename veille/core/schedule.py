@@ -56,9 +56,7 @@ def is_due(state: FeedState, settings: FetchSettings, now: datetime) -> bool:
     return now - state.last_fetch_at >= min_interval(settings)
 
 
-def next_fetch_after(
-    state: FeedState, result: FetchResult, settings: FetchSettings, now: datetime
-) -> datetime | None:
+def next_fetch_after(state: FeedState, result: FetchResult, settings: FetchSettings, now: datetime) -> datetime | None:
     """When to fetch again after ``result`` (obtained at ``now``); None when the feed is gone for good.
 
     ``state`` is the feed *before* this result, so this failure is number
@@ -98,9 +96,7 @@ def stale_after(item_dates: Sequence[datetime], settings: FetchSettings) -> time
     return min(max(gap * STALE_CADENCE_FACTOR, timedelta(days=STALE_MIN_DAYS)), ceiling)
 
 
-def is_stale(
-    state: FeedState, item_dates: Sequence[datetime], settings: FetchSettings, now: datetime
-) -> bool:
+def is_stale(state: FeedState, item_dates: Sequence[datetime], settings: FetchSettings, now: datetime) -> bool:
     """Whether a feed that answers has had nothing new for much longer than its usual cadence.
 
     Only feeds that have answered successfully at least once can be stale (a failing feed is reported

