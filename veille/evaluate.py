@@ -40,25 +40,36 @@ def evaluate(app: App, path: Path, *, level: str = "story", with_formats: bool =
     texts = [row.text for row in rows]
     vectors = app.embedder.embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
     langs = [row.lang or detect_language(row.text) for row in rows]
-    assignments = group(vectors, langs, level=level)
-    scores: dict[str, Any] = {"level": level}
-    if rows and all(row.label is not None for row in rows):
-        scores.update(grouping_scores([row.label for row in rows], assignments))
-    else:
-        scores.update(items=len(rows), clusters=len({a for a in assignments if a != -1}))
     predicted: list[list[str]] | None = None
-    if with_formats:
+    profiles: np.ndarray | None = None
+    if with_formats or level == "theme":
         from veille.process import classifier
 
         tagger, _ = classifier(app)
         tags = tagger.classify(texts, vectors, langs)
         predicted = [[tag.format for tag in item_tags] for item_tags in tags]
+        keys = [key for key in tagger.taxonomy.keys if key != OTHER]
+        profiles = np.zeros((len(texts), len(keys)), dtype=np.float32)
+        for row, item_tags in enumerate(tags):
+            for tag in item_tags:
+                if tag.format != OTHER:
+                    profiles[row, keys.index(tag.format)] = tag.score
+    assignments = group(vectors, langs, level=level, profiles=profiles)
+    scores: dict[str, Any] = {"level": level}
+    if rows and all(row.label is not None for row in rows):
+        scores.update(grouping_scores([row.label for row in rows], assignments))
+    else:
+        scores.update(items=len(rows), clusters=len({a for a in assignments if a != -1}))
+    if with_formats and predicted is not None:
         scores["formats"] = format_scores(rows, predicted, tagger.taxonomy.keys)
+    else:
+        predicted = None
     return EvalResult(level=level, assignments=assignments, formats=predicted, scores=scores)
 
 
-def group(vectors: np.ndarray, langs: list[str | None], *, level: str) -> list[int]:
-    """Cluster ids per text (-1: unclustered) through the production functions and thresholds."""
+def group(vectors: np.ndarray, langs: list[str | None], *, level: str, profiles: np.ndarray | None = None) -> list[int]:
+    """Cluster ids per text (-1: unclustered) through the production functions and thresholds.
+    ``profiles``: each text's learning-format scores (theme level), averaged per story as in production."""
     if len(vectors) == 0:
         return []
     aligned, _ = clustering.align_languages(vectors, langs)
@@ -67,7 +78,10 @@ def group(vectors: np.ndarray, langs: list[str | None], *, level: str) -> list[i
     if level == "story":
         return story_labels
     centroids = np.vstack([story.centroid for story in stories.stories])
-    themes = clustering.cluster_themes(centroids)
+    story_profiles = None
+    if profiles is not None:
+        story_profiles = np.vstack([profiles[story.members].mean(axis=0) for story in stories.stories])
+    themes = clustering.cluster_themes(clustering.theme_features(centroids, story_profiles))
     return [int(themes.labels[label]) for label in story_labels]
 
 

@@ -329,7 +329,9 @@ def _theme_groups(
     themes: ThemeStore, stories: list[WindowStory], week: str, first_week: str, refs: list[trends.ThemeRef]
 ) -> list[_ThemeGroup]:
     """Cluster the window's stories, link each cluster to a theme and merge the clusters of one theme."""
-    clustered = clustering.cluster_themes(np.vstack([s.centroid for s in stories]))
+    vectors = np.vstack([s.centroid for s in stories])
+    profiles = themes.format_profiles([s.id for s in stories])
+    clustered = clustering.cluster_themes(clustering.theme_features(vectors, profiles))
     words = labels.keywords([story.text for story in stories], clustered.labels)
     held = themes.held_stories([s.id for s in stories], first_week, week)
     members = [[int(i) for i in m] for m in clustered.members]
@@ -343,7 +345,7 @@ def _theme_groups(
         [ref for ref in refs if ref.id not in claimed],
         [
             trends.WeekCluster(
-                centroid=clustered.centroids[c], story_count=len(members[c]), item_count=0, sources=frozenset()
+                centroid=vectors[members[c]].sum(axis=0), story_count=len(members[c]), item_count=0, sources=frozenset()
             )
             for c in orphans
         ],

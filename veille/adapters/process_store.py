@@ -343,6 +343,31 @@ class ThemeStore:
             if story_id in details
         ]
 
+    def format_profiles(self, story_ids: Sequence[int]) -> NDArray[np.float32]:
+        """One row per story: the mean format scores of its items, one column per learning format
+        (``other`` left out, so a story with no format has a zero row)."""
+        scores: dict[int, dict[str, float]] = {}
+        counts: dict[int, int] = {}
+        for chunk in _chunks(list(story_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for story_id, n in self.conn.execute(
+                f"SELECT story_id, COUNT(*) FROM story_items WHERE story_id IN ({marks}) GROUP BY story_id", chunk
+            ):
+                counts[int(story_id)] = int(n)
+            for story_id, fmt, score in self.conn.execute(
+                f"""SELECT si.story_id, f.format, SUM(f.score) FROM story_items si
+                    JOIN item_formats f ON f.item_id = si.item_id
+                    WHERE si.story_id IN ({marks}) AND f.format != 'other' GROUP BY si.story_id, f.format""",
+                chunk,
+            ):
+                scores.setdefault(int(story_id), {})[str(fmt)] = float(score)
+        keys = sorted({fmt for row in scores.values() for fmt in row})
+        profiles = np.zeros((len(story_ids), len(keys)), dtype=np.float32)
+        for row, story_id in enumerate(story_ids):
+            for fmt, total in scores.get(story_id, {}).items():
+                profiles[row, keys.index(fmt)] = total / max(counts.get(story_id, 1), 1)
+        return profiles
+
     def theme_refs(self, before_week: str, weeks: int) -> list[tuple[int, NDArray[np.float32], str]]:
         """(id, centroid, last week seen) of the themes seen in the ``weeks`` weeks before ``before_week``."""
         rows = self.conn.execute(
