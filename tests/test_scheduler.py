@@ -49,7 +49,7 @@ def test_daily_run_keeps_paris_wall_clock_across_the_autumn_change_and_adds_the_
         "Sat 24 Oct 06:00 CEST",
         "Sun 25 Oct 06:00 CET",  # the clocks went back overnight: still 06:00 for the reader
         "Mon 26 Oct 06:00 CET",
-        "Mon 26 Oct 08:00 CET",  # the digest run: Monday 07:00 UTC, when daily.digest_due says it is due
+        "Mon 26 Oct 07:00 CET",  # the digest run: Monday 07:00 Paris time, when daily.digest_due says it is due
         "Tue 27 Oct 06:00 CET",
     ]
     assert [r.hour for r in runs[:2]] == [4, 5]  # in UTC the daily run moved by an hour
@@ -72,8 +72,8 @@ def test_the_digest_run_follows_digest_weekday_and_hour_even_when_the_daily_run_
         digest="  weekday: mercredi\n  hour: 9\n",
     )
     runs = next_runs(settings, datetime(2026, 11, 30, 0, 0, tzinfo=UTC), 8)
-    digest_runs = [r for r in runs if (r.hour, r.minute) == (9, 0)]
-    assert digest_runs == [datetime(2026, 12, 2, 9, 0, tzinfo=UTC)]
+    digest_runs = [r for r in runs if r.astimezone(PARIS).strftime("%H:%M") == "09:00"]
+    assert digest_runs == [datetime(2026, 12, 2, 8, 0, tzinfo=UTC)]  # Wednesday 09:00 in Paris (CET)
     daily = [r for r in runs if r not in digest_runs]
     assert {r.astimezone(PARIS).strftime("%H:%M") for r in daily} == {"05:15"}
     assert len({r.date() for r in daily}) == len(daily)  # one daily run per day
