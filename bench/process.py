@@ -57,7 +57,7 @@ def settings_in(folder: Path):  # type: ignore[no-untyped-def]
     return loads(config.read_text(encoding="utf-8"), config)
 
 
-def fill(store: Store, rows: list[tuple[str, str, str]], start: datetime, weeks: int) -> None:
+def fill(store: Store, rows: list[tuple[str, str, str]], start: datetime, weeks: int, prefix: str = "a") -> None:
     feeds = FeedStore(store)
     feeds.sync_feeds([FeedConfig(url=f"https://bench{i}.example/feed.xml") for i in range(12)], start)
     states = feeds.feed_states()
@@ -65,7 +65,7 @@ def fill(store: Store, rows: list[tuple[str, str, str]], start: datetime, weeks:
     with store.transaction():
         for index, (title, summary, lang) in enumerate(rows):
             published = start + timedelta(seconds=span * index / max(len(rows), 1))
-            url = f"https://bench.example/{index}"
+            url = f"https://bench.example/{prefix}/{index}"
             item = NewItem(
                 entry_key=url,
                 canonical_url=url,
@@ -80,6 +80,24 @@ def fill(store: Store, rows: list[tuple[str, str, str]], start: datetime, weeks:
                 content_hash=content_hash(title, summary, url),
             )
             feeds._store_items(states[index % len(states)].id, [item], published)
+
+
+class CachingEmbedder:
+    """The real model, remembering what it embedded: the week and memory measurements reuse the texts
+    of the throughput measurement, so the model runs on them once."""
+
+    def __init__(self, embedder: SentenceTransformerEmbedder) -> None:
+        self.inner = embedder
+        self.name = embedder.name
+        self.known: dict[str, object] = {}
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self.known]
+        if missing:
+            self.known.update(zip(missing, self.inner.embed(missing), strict=True))
+        return np.vstack([self.known[t] for t in texts])
 
 
 def main() -> None:
@@ -100,7 +118,7 @@ def main() -> None:
 
         prepared = [embedding_text(t, s) for t, s, _ in rows]
         began = time.perf_counter()
-        embedder.embed(prepared)
+        encoded = embedder.embed(prepared)
         encode_seconds = time.perf_counter() - began
 
         timings = {}
@@ -122,6 +140,8 @@ def main() -> None:
         report.append((name, seconds, f"{count} done"))
     ratio = encode_seconds / veille_embed
 
+    cached = CachingEmbedder(embedder)
+    cached.known.update(zip(prepared, encoded, strict=True))
     # a week of 5,000 stories: clustering + trend scoring only
     week_rows = texts(13_000)[-5_000:]
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,9 +149,9 @@ def main() -> None:
         week_start = datetime(2026, 11, 23, tzinfo=UTC)
         history_start = week_start - timedelta(weeks=12)
         history = texts(13_000)[:6_000]
-        app = make_app(settings, now=week_start + timedelta(days=7), embedder_factory=lambda _s: embedder)
-        fill(app.store, history[:500], week_start - timedelta(weeks=1), weeks=1)
-        fill(app.store, week_rows, week_start, weeks=1)
+        app = make_app(settings, now=week_start + timedelta(days=7), embedder_factory=lambda _s: cached)
+        fill(app.store, history[:500], week_start - timedelta(weeks=1), weeks=1, prefix="history")
+        fill(app.store, week_rows, week_start, weeks=1, prefix="week")
         embed_new(app)
         group_new_items(app, language_means(app))
         tracemalloc.start()
@@ -143,9 +163,9 @@ def main() -> None:
         app.close()
     with tempfile.TemporaryDirectory() as tmp:
         settings = settings_in(Path(tmp))
-        app = make_app(settings, now=week_start + timedelta(days=7), embedder_factory=lambda _s: embedder)
-        fill(app.store, history, history_start, weeks=11)
-        fill(app.store, week_rows, week_start, weeks=1)
+        app = make_app(settings, now=week_start + timedelta(days=7), embedder_factory=lambda _s: cached)
+        fill(app.store, history, history_start, weeks=11, prefix="history")
+        fill(app.store, week_rows, week_start, weeks=1, prefix="week")
         embed_new(app)
         group_new_items(app, language_means(app))
         cluster_weeks(app)  # the history's weeks
