@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import yaml
 
+from veille.core import formats
 from veille.errors import ConfigError
 
 # libyaml's loader when PyYAML was built with it: the corpus loads ten times faster.
@@ -34,27 +35,7 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEMO_DIR = Path(__file__).resolve().parent / "data" / "demo"
 
-FORMAT_KEYS: frozenset[str] = frozenset(
-    {
-        "mooc",
-        "video",
-        "microlearning",
-        "virtual-classroom",
-        "blended",
-        "face-to-face",
-        "reverse-mentoring",
-        "social-learning",
-        "hackathon",
-        "barcamp",
-        "serious-games",
-        "immersive",
-        "ai-learning",
-        "podcast",
-        "lms-platforms",
-        "credentials",
-        "other",
-    }
-)
+FORMAT_KEYS: frozenset[str] = frozenset({*formats.FORMAT_KEYS, formats.OTHER})
 FEED_FORMATS: frozenset[str] = frozenset({"rss2", "atom", "jsonfeed"})
 CONTENT_TYPES: dict[str, str] = {
     "rss2": "application/rss+xml; charset=utf-8",

@@ -6,13 +6,12 @@ loads in tens of milliseconds. Writes are small and each runs in the caller's tr
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from veille.adapters.store import Store, from_iso, iso
+from veille.adapters.store import Store, iso, json_list, stored_datetime
 from veille.core.digest import HISTORY_WEEKS, HealthRecord, StoryRecord, ThemeRecord, WeekRecords
 from veille.core.weeks import previous_weeks, week_bounds
 from veille.errors import StorageError
@@ -116,8 +115,8 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
                 url=row[4],
                 summary=row[5],
                 sources=tuple(names),
-                first_at=_when(row[1]),
-                last_at=_when(row[2]),
+                first_at=stored_datetime(row[1]),
+                last_at=stored_datetime(row[2]),
                 formats=tuple(sorted(formats.get(row[0], ()))),
                 theme_id=story_theme.get(row[0]),
             )
@@ -139,7 +138,7 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
         ThemeRecord(
             id=row[0],
             label=row[1],
-            keywords=tuple(str(k) for k in _json_list(row[2])),
+            keywords=tuple(str(k) for k in json_list(row[2])),
             status=row[3],
             stories=row[4],
             items=row[5],
@@ -169,7 +168,7 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
     ):
         key = (feed_id, kind)
         count = health[key].count + 1 if key in health else 1
-        health[key] = HealthRecord(feed=name, url=url, kind=kind, at=_when(at), detail=detail, count=count)
+        health[key] = HealthRecord(feed=name, url=url, kind=kind, at=stored_datetime(at), detail=detail, count=count)
     # one line per feed: its most serious problem of the week
     worst: dict[int, HealthRecord] = {}
     for (feed_id, _kind), record in sorted(health.items(), key=lambda kv: _HEALTH_KINDS.index(kv[0][1])):
@@ -207,7 +206,7 @@ def get_digest(store: Store, week: str) -> DigestRow | None:
         return None
     return DigestRow(
         week=row["week"],
-        built_at=_when(row["built_at"]),
+        built_at=stored_datetime(row["built_at"]),
         language=row["language"],
         subject=row["subject"],
         message_id=row["message_id"],
@@ -307,18 +306,3 @@ def _fetchall(store: Store, sql: str, params: Sequence[object]) -> list[sqlite3.
         return store.conn.execute(sql, params).fetchall()
     except sqlite3.Error as exc:
         raise StorageError(f"database {store.path}: {exc}") from exc
-
-
-def _when(text: str) -> datetime:
-    moment = from_iso(text)
-    if moment is None:  # NOT NULL columns: only a hand-edited database gets here
-        raise StorageError(f"missing date in the database: {text!r}")
-    return moment
-
-
-def _json_list(text: str | None) -> list[object]:
-    try:
-        value = json.loads(text or "[]")
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []

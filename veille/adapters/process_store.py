@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from veille.adapters.store import Store, from_iso, iso
+from veille.adapters.store import Store, iso, stored_datetime
 from veille.core.weeks import iso_week, shift_week
 
 
@@ -178,15 +178,9 @@ class ProcessStore:
             (iso(since),),
         )
         return [
-            StoryRow(row[0], _dt(row[1]), _dt(row[2]), from_blob(row[3]))
+            StoryRow(row[0], stored_datetime(row[1]), stored_datetime(row[2]), from_blob(row[3]))
             for row in rows  # centroid is NOT NULL by the query
         ]
-
-
-def _dt(text: str) -> datetime:
-    value = from_iso(text)
-    assert value is not None
-    return value
 
 
 def _item_text(row: Sequence[object]) -> ItemText:
@@ -196,7 +190,7 @@ def _item_text(row: Sequence[object]) -> ItemText:
         summary=str(row[2]),
         content_hash=str(row[3]),
         lang=None if row[4] is None else str(row[4]),
-        published_at=_dt(str(row[5])),
+        published_at=stored_datetime(str(row[5])),
     )
 
 
@@ -256,7 +250,7 @@ class ThemeStore:
                FROM stories s WHERE s.last_at >= ? AND s.centroid IS NOT NULL ORDER BY s.id""",
             (iso(since),),
         )
-        return [(int(row[0]), from_blob(row[1]), int(row[3]), _dt(row[2])) for row in rows]
+        return [(int(row[0]), from_blob(row[1]), int(row[3]), stored_datetime(row[2])) for row in rows]
 
     def add_to_story(
         self,
@@ -294,7 +288,7 @@ class ThemeStore:
         )
         per_week: dict[str, list[int]] = {}
         for published, story_id in rows:
-            per_week.setdefault(iso_week(_dt(published)), []).append(int(story_id))
+            per_week.setdefault(iso_week(stored_datetime(published)), []).append(int(story_id))
         return {
             week: hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
             for week, ids in per_week.items()
@@ -317,7 +311,7 @@ class ThemeStore:
         weeks: dict[int, dict[str, set[int]]] = {}
         feeds: dict[int, dict[str, set[int]]] = {}
         for story_id, published, feed_id, item_id in rows:
-            week = iso_week(_dt(published))
+            week = iso_week(stored_datetime(published))
             weeks.setdefault(story_id, {}).setdefault(week, set()).add(int(item_id))
             feeds.setdefault(story_id, {}).setdefault(week, set()).add(int(feed_id))
         if not weeks:

@@ -7,12 +7,10 @@ so the site is useful right after the first ``veille fetch``.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import defaultdict
-from datetime import datetime
 
-from veille.adapters.store import Store, from_iso
+from veille.adapters.store import Store, from_iso, json_list, stored_datetime
 from veille.core.site import (
     CopyRecord,
     DigestRecord,
@@ -52,7 +50,7 @@ def _load(conn: sqlite3.Connection, archived: frozenset[str]) -> SiteRecords:
         stories=_stories(conn),
         themes=_themes(conn),
         digests=tuple(
-            DigestRecord(week=row[0], subject=row[1], built_at=_when(row[2]), archived=row[0] in archived)
+            DigestRecord(week=row[0], subject=row[1], built_at=stored_datetime(row[2]), archived=row[0] in archived)
             for row in conn.execute("SELECT week, subject, built_at FROM digests ORDER BY week")
         ),
     )
@@ -74,7 +72,7 @@ def _feeds(conn: sqlite3.Connection) -> tuple[FeedRecord, ...]:
         """,
         (*_PROBLEMS, EVENTS_PER_FEED),
     ):
-        events[feed_id].append(FeedEventRecord(at=_when(at), kind=kind, status=status, detail=detail))
+        events[feed_id].append(FeedEventRecord(at=stored_datetime(at), kind=kind, status=status, detail=detail))
     feeds = []
     for row in conn.execute(
         """
@@ -122,7 +120,7 @@ def _stories(conn: sqlite3.Connection) -> tuple[StoryRecord, ...]:
         """
     ):
         key = f"s{story_id}" if story_id is not None else f"i{item_id}"
-        copies[key].setdefault((feed_id, item_id), CopyRecord(feed_id, title, url, _when(published)))
+        copies[key].setdefault((feed_id, item_id), CopyRecord(feed_id, title, url, stored_datetime(published)))
 
     formats: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for story_id, item_id, fmt, score in conn.execute(
@@ -180,8 +178,8 @@ def _story(
         url=url,
         summary=summary,
         lang=lang,
-        first_at=_when(first_at),
-        last_at=_when(last_at),
+        first_at=stored_datetime(first_at),
+        last_at=stored_datetime(last_at),
         copies=tuple(copies.get(key, {}).values()),
         formats=tuple(sorted(formats.get(key, ()))),
         themes=tuple(themes.get(key, ())),
@@ -203,7 +201,7 @@ def _themes(conn: sqlite3.Connection) -> tuple[ThemeRecord, ...]:
                 stories=stories,
                 items=items,
                 sources=sources,
-                keywords=tuple(str(k) for k in _json_list(keywords)),
+                keywords=tuple(str(k) for k in json_list(keywords)),
                 status=status,
                 weak_signal=bool(weak),
             )
@@ -212,18 +210,3 @@ def _themes(conn: sqlite3.Connection) -> tuple[ThemeRecord, ...]:
         ThemeRecord(id=row[0], label=row[1], first_week=row[2], last_week=row[3], weeks=tuple(rows.get(row[0], ())))
         for row in conn.execute("SELECT id, label, first_week, last_week FROM themes ORDER BY id")
     )
-
-
-def _when(value: str) -> datetime:
-    moment = from_iso(value)
-    if moment is None:  # NOT NULL columns: only a hand-edited database gets here
-        raise StorageError(f"missing date in the database: {value!r}")
-    return moment
-
-
-def _json_list(value: str | None) -> list[object]:
-    try:
-        parsed = json.loads(value or "[]")
-    except ValueError:
-        return []
-    return parsed if isinstance(parsed, list) else []

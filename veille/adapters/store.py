@@ -34,6 +34,23 @@ def from_iso(text: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+def stored_datetime(text: str) -> datetime:
+    """A NOT NULL date column read back; only a hand-edited database lacks one."""
+    moment = from_iso(text)
+    if moment is None:
+        raise StorageError(f"missing date in the database: {text!r}")
+    return moment
+
+
+def json_list(text: str | None) -> list[object]:
+    """A JSON list column read back ([] when empty or not a list)."""
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
 class Store:
     """A connection to the veille database. Use ``Store.open(path)``; close with ``close()``."""
 
