@@ -651,6 +651,15 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("veille: interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug: one line for the user, the traceback only when asked for
+        if log.isEnabledFor(logging.DEBUG):
+            raise
+        click.echo(
+            f"veille: internal error: {type(exc).__name__}: {exc} (run again with -v for the details, "
+            "and please report it)",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":
