@@ -17,7 +17,6 @@ Every step is idempotent: a second run with nothing new changes nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from veille.adapters.process_store import ItemText, ProcessStore, ThemeStore, Wi
 from veille.adapters.taxonomy import load_taxonomy
 from veille.app import App
 from veille.core import clustering, labels, trends
-from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
+from veille.core.formats import ClassifierParams, FormatClassifier
 from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
 
 log = logging.getLogger(__name__)
@@ -85,24 +84,15 @@ def embed_new(app: App) -> int:
 # ------------------------------------------------------------------------------------------- formats
 
 
-def _taxonomy_signature(taxonomy: Taxonomy, model: str, params: ClassifierParams) -> str:
-    text = json.dumps(
-        [repr(taxonomy), model, repr(params)],
-        ensure_ascii=False,
-        sort_keys=True,
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
 def classifier(app: App) -> tuple[FormatClassifier, str]:
-    """The format tagger for the configured taxonomy and model, and its signature.
+    """The format tagger for the configured taxonomy and model, and the signature stored with each tagged
+    item (model + taxonomy + rules: a change of any re-tags the items).
 
     The taxonomy's texts are embedded once per (model, taxonomy) and cached under the data folder."""
     taxonomy = load_taxonomy(app.settings.formats_file)
-    params = ClassifierParams()
     model = app.settings.model.name
-    signature = _taxonomy_signature(taxonomy, model, params)
-    cache = app.settings.data_dir / "cache" / f"taxonomy-{signature}.npy"
+    key = hashlib.sha256(f"{model}\0{taxonomy.signature()}".encode()).hexdigest()[:16]
+    cache = app.settings.data_dir / "cache" / f"taxonomy-{key}.npy"
     texts = [text.text for text in taxonomy.texts()]
     vectors = _load_cached(cache, len(texts))
     if vectors is None:
@@ -111,7 +101,8 @@ def classifier(app: App) -> tuple[FormatClassifier, str]:
         tmp = cache.with_suffix(".tmp.npy")
         np.save(tmp, vectors)
         tmp.replace(cache)
-    return FormatClassifier.fit(taxonomy, vectors, params), signature
+    tagger = FormatClassifier.fit(taxonomy, vectors, ClassifierParams())
+    return tagger, hashlib.sha256(f"{model}\0{tagger.signature}".encode()).hexdigest()[:16]
 
 
 def _load_cached(path: Path, rows: int) -> NDArray[np.float32] | None:
