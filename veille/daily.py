@@ -111,7 +111,8 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
     except VeilleError as exc:
         report.errors.append(f"process: {exc}")
     try:
-        week = digest_due(app)
+        # a digest is built once and never rebuilt with other stories: not from half-processed data
+        week = digest_due(app) if not any(e.startswith("process:") for e in report.errors) else None
         if week is not None:
             report.digest_week = week
             if send and app.settings.mail.host:
