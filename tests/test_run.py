@@ -215,3 +215,57 @@ def test_runs_killed_mid_fetch_and_mid_process_resume_without_loss_or_repeats(
     assert count(config, "SELECT COUNT(*) FROM embeddings") == count(config, "SELECT COUNT(*) FROM items") >= items
     with sqlite3.connect(config.parent / ".veille" / "veille.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.slow
+def test_a_run_whose_model_fails_builds_no_digest_and_the_next_run_does(tmp_path: Path) -> None:
+    """The digest is built once and never rebuilt: it must not be built from half-processed data."""
+    from veille.adapters.store import FeedStore, Store
+    from veille.app import make_app
+    from veille.config import load
+    from veille.core.normalize import content_hash
+    from veille.daily import run_daily
+    from veille.errors import ModelError
+    from veille.models import FeedConfig, NewItem
+
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds:\n  - url: http://127.0.0.1:9/feed.xml\n", encoding="utf-8")
+    settings = load(config)
+    published = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    with Store.open(settings.database) as store:
+        feeds = FeedStore(store)
+        feeds.sync_feeds([FeedConfig(url="http://127.0.0.1:9/feed.xml")], published)
+        url = "https://news.example/mooc"
+        item = NewItem(
+            url,
+            url,
+            url,
+            "A MOOC opens",
+            "A free online course.",
+            "",
+            None,
+            (),
+            published,
+            "en",
+            content_hash("A MOOC opens", "A free online course.", url),
+        )
+        with store.transaction():
+            feeds._store_items(feeds.feed_states()[0].id, [item], published)
+
+    class BrokenModel:
+        name = "broken"
+
+        def embed(self, texts: object) -> object:
+            raise ModelError("cannot load embedding model 'broken'")
+
+    monday = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    report = run_daily(make_app(settings, now=monday, embedder_factory=lambda _s: BrokenModel()))
+    assert report.exit_code == 1
+    assert any("cannot load embedding model" in error for error in report.errors)
+    assert report.digest_week is None
+    assert not (settings.data_dir / "digests" / "2026-W48").exists()
+
+    report = run_daily(make_app(settings, now=monday))  # the real model again: the digest catches up
+    assert report.errors == [], report.errors
+    assert report.digest_week == "2026-W48"
+    assert (settings.data_dir / "digests" / "2026-W48" / "digest-2026-W48.html").is_file()
