@@ -76,7 +76,7 @@ def embed_new(app: App) -> int:
         if not batch:
             return done
         vectors = app.embedder.embed([embedding_text(item.title, item.summary) for item in batch])
-        store.save_embeddings(model, batch, vectors, langs=[language_key(item.lang) for item in batch])
+        store.save_embeddings(model, batch, vectors, langs=[clustering.language_key(item.lang) for item in batch])
         done += len(batch)
         log.debug("embedded %d item(s)", done)
 
@@ -139,25 +139,9 @@ def classify_new(app: App) -> int:
 # ------------------------------------------------------------------------------------------- stories
 
 
-def language_key(lang: str | None) -> str:
-    """'fr-FR' → 'fr'; unknown → the pooled key: the language an item is aligned as."""
-    return clustering._lang_key(lang)
-
-
 def language_means(app: App) -> dict[str, NDArray[np.float32]]:
-    """Per-language mean embeddings from the running sums, shrunk toward the pooled mean (as
-    ``core.clustering.language_means`` does) so a language with few items cannot cancel itself out."""
-    sums = ThemeStore(app.store).language_sums(app.settings.model.name)
-    if not sums:
-        return {}
-    items = sum(count for count, _ in sums.values())
-    pooled = np.sum(np.stack([total for _, total in sums.values()]), axis=0) / max(items, 1)
-    prior = clustering.LANGUAGE_PRIOR_ITEMS
-    means = {clustering.POOLED: pooled.astype(np.float32)}
-    for lang, (count, total) in sums.items():
-        if lang != clustering.POOLED:
-            means[lang] = ((total + prior * pooled) / (count + prior)).astype(np.float32)
-    return means
+    """Per-language mean embeddings from the running sums kept in the database."""
+    return clustering.means_from_sums(ThemeStore(app.store).language_sums(app.settings.model.name))
 
 
 def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[int, int]:

@@ -83,22 +83,36 @@ def language_means(
     subtracting it would erase them. ``prior_items`` pseudo-items at the pooled mean keep small groups
     close to the pooled centre; with hundreds of items the shrinkage is negligible.
     """
-    x = np.asarray(vectors, dtype=np.float32)
+    x = np.asarray(vectors, dtype=np.float64)
     if len(x) == 0:
         return {}
     if len(langs) != len(x):
         raise ValueError(f"{len(langs)} languages for {len(x)} vectors")
-    pooled = x.mean(axis=0)
+    keys = np.array([language_key(lang) for lang in langs])
+    sums = {lang: (int((keys == lang).sum()), x[keys == lang].sum(axis=0)) for lang in sorted(set(keys.tolist()))}
+    return means_from_sums(sums, prior_items=prior_items)
+
+
+def means_from_sums(
+    sums: Mapping[str, tuple[int, NDArray[np.floating]]], *, prior_items: int = LANGUAGE_PRIOR_ITEMS
+) -> dict[str, FloatMatrix]:
+    """The shrunk per-language means (see ``language_means``) from (item count, vector sum) per language,
+    as the pipeline keeps them running in the database so it never rereads the history."""
+    if not sums:
+        return {}
+    items = sum(count for count, _ in sums.values())
+    pooled = np.sum(np.stack([np.asarray(total, dtype=np.float64) for _, total in sums.values()]), axis=0)
+    pooled /= max(items, 1)
     means: dict[str, FloatMatrix] = {POOLED: pooled.astype(np.float32)}
-    keys = np.array([_lang_key(lang) for lang in langs])
-    for lang in sorted(set(keys.tolist()) - {POOLED}):
-        rows = x[keys == lang]
-        mean = (rows.sum(axis=0) + prior_items * pooled) / (len(rows) + prior_items)
-        means[lang] = mean.astype(np.float32)
+    for lang, (count, total) in sums.items():
+        if lang != POOLED:
+            means[lang] = ((np.asarray(total, dtype=np.float64) + prior_items * pooled) / (count + prior_items)).astype(
+                np.float32
+            )
     return means
 
 
-def _lang_key(lang: str | None) -> str:
+def language_key(lang: str | None) -> str:
     """'fr-FR', 'FR' → 'fr'; unknown → the pooled key."""
     if not lang:
         return POOLED
@@ -122,7 +136,7 @@ def align_languages(
     if len(langs) != len(x):
         raise ValueError(f"{len(langs)} languages for {len(x)} vectors")
     used: dict[str, FloatMatrix] = {k: np.asarray(v, dtype=np.float32) for k, v in (means or {}).items()}
-    keys = [_lang_key(lang) for lang in langs]
+    keys = [language_key(lang) for lang in langs]
     missing = {k for k in keys if k not in used}
     if missing and len(x):
         computed = language_means(x, langs)
