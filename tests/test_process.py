@@ -197,3 +197,21 @@ def test_eval_reads_the_tsv_shapes(tmp_path: Path) -> None:
         )
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["items"] == 2
+
+
+def test_an_item_embedded_again_counts_once_in_the_language_means(tmp_path: Path) -> None:
+    import numpy as np
+
+    from veille.adapters.process_store import ItemText, ProcessStore, ThemeStore
+
+    config = make_config(tmp_path)
+    store_items(config, background=False)
+    with Store.open(config.parent / ".veille" / "veille.db") as store:
+        items = ProcessStore(store).items_to_embed("m")[:2]
+        first = np.eye(2, 4, dtype=np.float32)
+        ProcessStore(store).save_embeddings("m", items, first, langs=["fr", "fr"])
+        changed = [ItemText(items[0].id, "new title", "", "new-hash", "fr", items[0].published_at)]
+        ProcessStore(store).save_embeddings("m", changed, np.array([[0, 0, 1, 0]], np.float32), langs=["fr"])
+        count, total = ThemeStore(store).language_sums("m")["fr"]
+    assert count == 2
+    assert total.tolist() == [0.0, 1.0, 1.0, 0.0]  # the old vector of the changed item is gone

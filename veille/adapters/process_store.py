@@ -70,9 +70,22 @@ class ProcessStore:
     def save_embeddings(
         self, model: str, items: Sequence[ItemText], vectors: NDArray[np.float32], *, langs: Sequence[str]
     ) -> None:
-        """Store a batch of embeddings and add them to the per-language sums, in one transaction."""
+        """Store a batch of embeddings and add them to the per-language sums, in one transaction. An item
+        embedded again with the same model (its content changed) first takes its old vector out of the sums,
+        so each item counts once."""
         with self.store.transaction() as conn:
-            ThemeStore(self.store).add_language_sums(model, langs, vectors)
+            sums = ThemeStore(self.store)
+            old_langs, old_vectors = [], []
+            for item, lang in zip(items, langs, strict=True):
+                row = conn.execute(
+                    "SELECT vector FROM embeddings WHERE item_id = ? AND model = ?", (item.id, model)
+                ).fetchone()
+                if row is not None:
+                    old_langs.append(lang)
+                    old_vectors.append(from_blob(row[0]))
+            if old_vectors:
+                sums.add_language_sums(model, old_langs, np.vstack(old_vectors), sign=-1)
+            sums.add_language_sums(model, langs, vectors)
             conn.executemany(
                 """INSERT INTO embeddings (item_id, model, content_hash, dim, vector) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (item_id) DO UPDATE SET model = excluded.model,
@@ -219,15 +232,17 @@ class ThemeStore:
 
     # ------------------------------------------------------------------------------ language means
 
-    def add_language_sums(self, model: str, langs: Sequence[str], vectors: NDArray[np.floating]) -> None:
-        """Add embedded vectors to the running per-language sums (inside the caller's transaction)."""
+    def add_language_sums(
+        self, model: str, langs: Sequence[str], vectors: NDArray[np.floating], *, sign: int = 1
+    ) -> None:
+        """Add (``sign`` -1: remove) vectors to the running per-language sums (inside the caller's transaction)."""
         for lang in sorted(set(langs)):
             rows = np.asarray(vectors, dtype=np.float64)[[i for i, x in enumerate(langs) if x == lang]]
             current = self.conn.execute(
                 "SELECT items, total FROM language_sums WHERE model = ? AND lang = ?", (model, lang)
             ).fetchone()
-            total = rows.sum(axis=0)
-            items = len(rows)
+            total = sign * rows.sum(axis=0)
+            items = sign * len(rows)
             if current is not None:
                 total = total + np.frombuffer(current[1], dtype="<f8")
                 items += int(current[0])
