@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 
-.PHONY: install demo test lint typecheck pytest bench clean
+.PHONY: install demo test lint typecheck pytest bench taxonomy-vectors clean
 
 install: $(STAMP)
 
@@ -25,8 +25,8 @@ demo: $(STAMP)
 	$(BIN)/veille demo --out demo-out
 
 lint: $(STAMP)
-	$(BIN)/ruff check veille tests bench
-	$(BIN)/ruff format --check veille tests bench
+	$(BIN)/ruff check veille tests bench tools
+	$(BIN)/ruff format --check veille tests bench tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -41,6 +41,10 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/process.py
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/site.py
+
+# After editing the shipped taxonomy or its corpus: re-embed its texts with the default model.
+taxonomy-vectors: $(STAMP)
+	$(BIN)/python tools/taxonomy_vectors.py
 
 clean:
 	rm -rf $(VENV) demo-out test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from veille.adapters.embed import SentenceTransformerEmbedder
-from veille.adapters.taxonomy import SHIPPED, load_taxonomy, read_taxonomy
+from veille.adapters.taxonomy import SHIPPED, load_taxonomy, read_corpus, read_taxonomy
 from veille.core.formats import FORMAT_KEYS, OTHER, FormatClassifier, Taxonomy, TermMatcher, fold
 from veille.errors import ConfigError
+from veille.process import shipped_vectors, taxonomy_vectors
 
 # One clear, new item per format and language (not in the taxonomy examples nor in the labelled set).
 CLEAR: dict[str, tuple[str, str]] = {
@@ -167,6 +168,39 @@ def test_shipped_file_must_stay_complete(tmp_path: Path) -> None:
         read_taxonomy(path, require_complete=True)
 
 
+def test_shipped_corpus_teaches_every_format_in_both_languages() -> None:
+    """The labelled items the tagger learns from cover each format, and ``other``, in French and English."""
+    taxonomy = load_taxonomy()
+    for lang in ("fr", "en"):
+        counts = {
+            key: sum(key in item.formats for item in taxonomy.corpus if item.lang == lang) for key in taxonomy.keys
+        }
+        assert min(counts.values()) >= 20, (lang, counts)
+    assert {t.kind for t in taxonomy.texts()} == {"description", "example", "corpus"}
+
+
+def test_a_corpus_line_with_an_unknown_format_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(
+        '{"text": "Un MOOC de plus.", "lang": "fr", "formats": ["mooc"]}\n'
+        '{"text": "A webinar.", "lang": "en", "formats": ["webinar"]}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as error:
+        read_corpus(path, load_taxonomy().keys)
+    assert str(path) in str(error.value) and ":2" in str(error.value) and "'webinar'" in str(error.value)
+    path.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="expected"):
+        read_corpus(path, load_taxonomy().keys)
+
+
+def test_a_change_in_the_corpus_changes_the_signature_so_items_are_tagged_again() -> None:
+    taxonomy = load_taxonomy()
+    fewer = Taxonomy(taxonomy.formats, taxonomy.corpus[1:])
+    assert fewer.signature() != taxonomy.signature()
+    assert Taxonomy(taxonomy.formats, taxonomy.corpus).signature() == taxonomy.signature()
+
+
 def test_tagging_ten_thousand_items_is_fast() -> None:
     """The tagger's own cost (vectors given): 10,000 items well under the embedding time they need."""
     taxonomy = load_taxonomy()
@@ -190,7 +224,22 @@ def embedder() -> SentenceTransformerEmbedder:
 
 
 def fitted(embedder: SentenceTransformerEmbedder, taxonomy: Taxonomy) -> FormatClassifier:
-    return FormatClassifier.fit(taxonomy, embedder.embed([t.text for t in taxonomy.texts()]))
+    """The tagger as ``veille process`` fits it: shipped vectors for the shipped texts, the rest embedded."""
+    return FormatClassifier.fit(taxonomy, taxonomy_vectors(embedder, [t.text for t in taxonomy.texts()]))
+
+
+@pytest.mark.slow
+def test_shipped_vectors_are_the_default_models_vectors_of_every_shipped_text(embedder) -> None:
+    """veille/data/formats_vectors.npz spares a first run embedding the taxonomy: it must hold every text
+    of the shipped taxonomy (rebuild it with `make taxonomy-vectors` after an edit), as the model embeds it."""
+    texts = list(dict.fromkeys(t.text for t in load_taxonomy().texts()))
+    shipped = shipped_vectors()
+    assert len(shipped) == len(texts), "run `make taxonomy-vectors`: the shipped vectors are out of date"
+    stored = taxonomy_vectors(embedder, texts)
+    sample = texts[:: max(1, len(texts) // 40)]
+    fresh = embedder.embed(sample)
+    rows = [texts.index(text) for text in sample]
+    assert np.allclose(stored[rows], fresh, atol=1e-4)
 
 
 @pytest.fixture(scope="module")
@@ -295,24 +344,27 @@ def test_a_term_in_the_title_counts_more_than_a_passing_mention(classifier, embe
     assert [t.format for t in tags[1]] == [OTHER], tags[1]
 
 
-HELDOUT = Path(__file__).parent / "data" / "formats_heldout.jsonl"
+HELDOUT = Path(__file__).parent / "data" / "formats_heldout2.jsonl"
 
 
 @pytest.mark.slow
-def test_tagging_quality_on_the_held_out_set_in_both_languages(classifier, embedder) -> None:
-    """Macro-F1 per language on items written before the tagger was tuned (bench/formats.py prints the
-    full table); floors just under what was measured, so a regression shows."""
+def test_tagging_quality_on_the_held_out_set_meets_the_target_in_both_languages(classifier, embedder) -> None:
+    """Macro-F1 per language on 372 items written before the training corpus and the knobs existed
+    (bench/formats.py --set heldout2 prints the full table): the target is 0.85 in both languages with
+    French within 0.05 of English."""
     import json
 
     from veille.core.formats import macro_f1
 
     rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert sum(r["lang"] == "fr" for r in rows) >= 60 and sum(r["lang"] == "en" for r in rows) >= 60
+    assert sum(r["lang"] == "fr" for r in rows) >= 150 and sum(r["lang"] == "en" for r in rows) >= 150
     texts = [r["text"] for r in rows]
     tags = classifier.classify(texts, embedder.embed(texts), [r["lang"] for r in rows])
-    for lang, floor in (("fr", 0.80), ("en", 0.90)):
+    scores = {}
+    for lang in ("fr", "en"):
         idx = [i for i, r in enumerate(rows) if r["lang"] == lang]
-        macro, _ = macro_f1(
+        scores[lang], _ = macro_f1(
             [rows[i]["formats"] for i in idx], [[t.format for t in tags[i]] for i in idx], load_taxonomy().keys
         )
-        assert macro >= floor, (lang, macro)
+    assert scores["fr"] >= 0.85 and scores["en"] >= 0.85, scores
+    assert abs(scores["fr"] - scores["en"]) <= 0.05, scores

@@ -18,19 +18,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from veille.adapters.embed import Embedder, is_default_model
 from veille.adapters.process_store import ItemText, ProcessStore, ThemeStore, WindowStory
 from veille.adapters.taxonomy import load_taxonomy
 from veille.app import App
 from veille.core import clustering, labels, trends
-from veille.core.formats import ClassifierParams, FormatClassifier
+from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
 from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
 
 log = logging.getLogger(__name__)
@@ -88,21 +91,70 @@ def classifier(app: App) -> tuple[FormatClassifier, str]:
     """The format tagger for the configured taxonomy and model, and the signature stored with each tagged
     item (model + taxonomy + rules: a change of any re-tags the items).
 
-    The taxonomy's texts are embedded once per (model, taxonomy) and cached under the data folder."""
+    The taxonomy's texts (descriptions, examples and the labelled corpus) are embedded once per (model,
+    taxonomy) and cached under the data folder; the fitted tagger (a few seconds of fitting) is kept for
+    the life of the embedder, so that a process that runs many days (``veille schedule``, the demo) fits
+    it once."""
     taxonomy = load_taxonomy(app.settings.formats_file)
     model = app.settings.model.name
     key = hashlib.sha256(f"{model}\0{taxonomy.signature()}".encode()).hexdigest()[:16]
+    fitted = _TAGGERS.setdefault(app.embedder, {})
+    if key not in fitted:
+        fitted.clear()  # one taxonomy at a time per embedder
+        fitted[key] = _fit_tagger(app, taxonomy, key)
+    tagger = fitted[key]
+    return tagger, hashlib.sha256(f"{model}\0{tagger.signature}".encode()).hexdigest()[:16]
+
+
+_TAGGERS: weakref.WeakKeyDictionary[Any, dict[str, FormatClassifier]] = weakref.WeakKeyDictionary()
+
+
+def _fit_tagger(app: App, taxonomy: Taxonomy, key: str) -> FormatClassifier:
     cache = app.settings.data_dir / "cache" / f"taxonomy-{key}.npy"
     texts = [text.text for text in taxonomy.texts()]
     vectors = _load_cached(cache, len(texts))
     if vectors is None:
-        vectors = app.embedder.embed(texts)
+        vectors = taxonomy_vectors(app.embedder, texts)
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp.npy")
         np.save(tmp, vectors)
         tmp.replace(cache)
-    tagger = FormatClassifier.fit(taxonomy, vectors, ClassifierParams())
-    return tagger, hashlib.sha256(f"{model}\0{tagger.signature}".encode()).hexdigest()[:16]
+    return FormatClassifier.fit(taxonomy, vectors, ClassifierParams())
+
+
+# The shipped taxonomy's texts embedded by the default model, shipped with the package so that a first
+# run does not spend half a minute embedding them; rebuilt by ``make taxonomy-vectors``.
+SHIPPED_VECTORS = Path(__file__).resolve().parent / "data" / "formats_vectors.npz"
+
+
+def taxonomy_vectors(embedder: Embedder, texts: list[str]) -> NDArray[np.float32]:
+    """One vector per text: the shipped ones when the embedder is the default model, the rest embedded."""
+    known = shipped_vectors() if is_default_model(embedder) else {}
+    missing = [text for text in dict.fromkeys(texts) if _text_key(text) not in known]
+    if missing:
+        known = {**known, **dict(zip(map(_text_key, missing), embedder.embed(missing), strict=True))}
+    return np.stack([known[_text_key(text)] for text in texts]).astype(np.float32)
+
+
+def shipped_vectors(path: Path = SHIPPED_VECTORS) -> dict[str, NDArray[np.float32]]:
+    """The shipped vectors by text key; empty when the file is missing or damaged (everything is embedded)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def write_shipped_vectors(embedder: Embedder, taxonomy: Taxonomy, path: Path = SHIPPED_VECTORS) -> int:
+    """Embed the shipped taxonomy's texts (once each) with ``embedder`` into ``path``; the row count."""
+    texts = list(dict.fromkeys(text.text for text in taxonomy.texts()))
+    keys = np.array([_text_key(text) for text in texts])
+    np.savez(path, keys=keys, vectors=embedder.embed(texts).astype(np.float32))
+    return len(texts)
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def _load_cached(path: Path, rows: int) -> NDArray[np.float32] | None:

@@ -113,3 +113,8 @@ class SentenceTransformerEmbedder:
     def dimension(self) -> int:
         model = self._load()
         return int(model.get_sentence_embedding_dimension())
+
+
+def is_default_model(embedder: object) -> bool:
+    """Whether ``embedder`` is the default model, whose vectors of the shipped taxonomy ship with veille."""
+    return isinstance(embedder, SentenceTransformerEmbedder) and embedder.name in _DEFAULT_ALIASES

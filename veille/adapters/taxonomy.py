@@ -8,15 +8,17 @@ person fixing them has the file open in an editor.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from veille.core.formats import OTHER, LearningFormat, Taxonomy
+from veille.core.formats import OTHER, CorpusItem, LearningFormat, Taxonomy
 from veille.errors import ConfigError
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "formats.yaml"
+SHIPPED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "formats_corpus.jsonl"
 _FIELDS = ("name", "description", "examples", "terms")
 _KEY_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -24,6 +26,7 @@ _KEY_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 def load_taxonomy(user_file: Path | str | None = None) -> Taxonomy:
     """The shipped taxonomy, overridden and extended by ``user_file`` when one is given."""
     shipped = read_taxonomy(SHIPPED, require_complete=True)
+    shipped = Taxonomy(shipped.formats, read_corpus(SHIPPED_CORPUS, shipped.keys))
     if user_file is None:
         return shipped
     return shipped.merged(read_taxonomy(Path(user_file), require_complete=False))
@@ -64,6 +67,32 @@ def read_taxonomy(path: Path, *, require_complete: bool = False) -> Taxonomy:
     if require_complete and OTHER not in entries:
         raise ConfigError(f"the '{OTHER}' format is missing", path=where, line=_line(formats_node), field="formats")
     return Taxonomy(tuple(formats))
+
+
+def read_corpus(path: Path, keys: tuple[str, ...]) -> tuple[CorpusItem, ...]:
+    """Labelled items, one JSON object per line: ``{"text": ..., "lang": "fr", "formats": ["mooc"]}``."""
+    where = str(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read format corpus: {exc.strerror or exc}", path=where) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError("format corpus is not UTF-8 text", path=where) from exc
+    items = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, lang, formats = row["text"].strip(), row["lang"], tuple(row["formats"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ConfigError(f"expected {{'text', 'lang', 'formats'}} JSON ({exc})", path=where, line=number) from exc
+        unknown = [key for key in formats if key not in keys]
+        if not text or not formats or unknown:
+            problem = f"unknown format {unknown[0]!r}" if unknown else "empty text or formats"
+            raise ConfigError(problem, path=where, line=number)
+        items.append(CorpusItem(text=text, lang=str(lang), formats=formats))
+    return tuple(items)
 
 
 def _line(node: yaml.Node) -> int:
