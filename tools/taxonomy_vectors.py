@@ -12,8 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from veille.adapters.embed import SentenceTransformerEmbedder
-from veille.adapters.taxonomy import load_taxonomy
-from veille.process import SHIPPED_VECTORS, write_shipped_vectors
+from veille.adapters.taxonomy import SHIPPED_VECTORS, load_taxonomy, write_shipped_vectors
 
 if __name__ == "__main__":
     rows = write_shipped_vectors(SentenceTransformerEmbedder(), load_taxonomy())

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from veille.adapters.embed import Embedder, is_default_model
 from veille.adapters.process_store import ItemText, ProcessStore, ThemeStore, WindowStory
-from veille.adapters.taxonomy import load_taxonomy
+from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, text_key
 from veille.app import App
 from veille.core import clustering, labels, trends
 from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
@@ -92,7 +92,7 @@ def classifier(app: App) -> tuple[FormatClassifier, str]:
     item (model + taxonomy + rules: a change of any re-tags the items).
 
     The taxonomy's texts (descriptions, examples and the labelled corpus) are embedded once per (model,
-    taxonomy) and cached under the data folder; the fitted tagger (a few seconds of fitting) is kept for
+    taxonomy) and cached under the data folder; the fitted tagger (about a second of fitting) is kept for
     the life of the embedder, so that a process that runs many days (``veille schedule``, the demo) fits
     it once."""
     taxonomy = load_taxonomy(app.settings.formats_file)
@@ -122,39 +122,13 @@ def _fit_tagger(app: App, taxonomy: Taxonomy, key: str) -> FormatClassifier:
     return FormatClassifier.fit(taxonomy, vectors, ClassifierParams())
 
 
-# The shipped taxonomy's texts embedded by the default model, shipped with the package so that a first
-# run does not spend half a minute embedding them; rebuilt by ``make taxonomy-vectors``.
-SHIPPED_VECTORS = Path(__file__).resolve().parent / "data" / "formats_vectors.npz"
-
-
 def taxonomy_vectors(embedder: Embedder, texts: list[str]) -> NDArray[np.float32]:
     """One vector per text: the shipped ones when the embedder is the default model, the rest embedded."""
     known = shipped_vectors() if is_default_model(embedder) else {}
-    missing = [text for text in dict.fromkeys(texts) if _text_key(text) not in known]
+    missing = [text for text in dict.fromkeys(texts) if text_key(text) not in known]
     if missing:
-        known = {**known, **dict(zip(map(_text_key, missing), embedder.embed(missing), strict=True))}
-    return np.stack([known[_text_key(text)] for text in texts]).astype(np.float32)
-
-
-def shipped_vectors(path: Path = SHIPPED_VECTORS) -> dict[str, NDArray[np.float32]]:
-    """The shipped vectors by text key; empty when the file is missing or damaged (everything is embedded)."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-    except (OSError, ValueError, KeyError):
-        return {}
-
-
-def write_shipped_vectors(embedder: Embedder, taxonomy: Taxonomy, path: Path = SHIPPED_VECTORS) -> int:
-    """Embed the shipped taxonomy's texts (once each) with ``embedder`` into ``path``; the row count."""
-    texts = list(dict.fromkeys(text.text for text in taxonomy.texts()))
-    keys = np.array([_text_key(text) for text in texts])
-    np.savez(path, keys=keys, vectors=embedder.embed(texts).astype(np.float32))
-    return len(texts)
-
-
-def _text_key(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+        known = {**known, **dict(zip(map(text_key, missing), embedder.embed(missing), strict=True))}
+    return np.stack([known[text_key(text)] for text in texts]).astype(np.float32)
 
 
 def _load_cached(path: Path, rows: int) -> NDArray[np.float32] | None:

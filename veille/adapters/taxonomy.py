@@ -8,17 +8,27 @@ person fixing them has the file open in an editor.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import yaml
 
 from veille.core.formats import OTHER, CorpusItem, LearningFormat, Taxonomy
 from veille.errors import ConfigError
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from veille.adapters.embed import Embedder
+
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "formats.yaml"
 SHIPPED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "formats_corpus.jsonl"
+# The shipped taxonomy's texts embedded by the default model, so that a first run does not spend half a
+# minute embedding them; rebuilt by ``make taxonomy-vectors``.
+SHIPPED_VECTORS = Path(__file__).resolve().parent.parent / "data" / "formats_vectors.npz"
 _FIELDS = ("name", "description", "examples", "terms")
 _KEY_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -93,6 +103,27 @@ def read_corpus(path: Path, keys: tuple[str, ...]) -> tuple[CorpusItem, ...]:
             raise ConfigError(problem, path=where, line=number)
         items.append(CorpusItem(text=text, lang=str(lang), formats=formats))
     return tuple(items)
+
+
+def shipped_vectors(path: Path = SHIPPED_VECTORS) -> dict[str, NDArray[np.float32]]:
+    """The shipped vectors by ``text_key``; empty when the file is missing or damaged (all is embedded)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def write_shipped_vectors(embedder: Embedder, taxonomy: Taxonomy, path: Path = SHIPPED_VECTORS) -> int:
+    """Embed the taxonomy's texts (once each) with ``embedder`` into ``path``; the number of texts."""
+    texts = list(dict.fromkeys(text.text for text in taxonomy.texts()))
+    keys = np.array([text_key(text) for text in texts])
+    np.savez(path, keys=keys, vectors=embedder.embed(texts).astype(np.float32))
+    return len(texts)
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def _line(node: yaml.Node) -> int:
