@@ -137,7 +137,7 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
             {WEEK: (2, 2, "new")},
             weak=True,
         )
-        theme(conn, 4, "LMS, migration", ["lms", "migration"], {"2026-W47": (3, 2, "steady"), WEEK: (2, 2, "steady")})
+        theme(conn, 4, "LMS, migration", ["lms-platforms", "migration"], {"2026-W47": (3, 2, "steady"), WEEK: (2, 2, "steady")})
 
         # Last week's digest already showed story 1: it must not come back, even though it is active.
         story(
@@ -164,7 +164,7 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
             "A pilot of generative AI tutors in 40 colleges reports higher completion in maths courses.",
             [1, 3, 4, 6],
             "2026-11-24T14:00:00+00:00",
-            formats=(("ai_tutor", 0.81),),
+            formats=(("ai-learning", 0.81),),
             theme=ai,
         )
         story(
@@ -175,7 +175,7 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
             "Des universités françaises testent des tuteurs conversationnels pour l'évaluation formative.",
             [2, 5, 7],
             "2026-11-25T08:30:00+00:00",
-            formats=(("ai_tutor", 0.77), ("assessment", 0.52)),
+            formats=(("ai-learning", 0.77), ("microlearning", 0.52)),
             theme=ai,
             lang="fr",
         )
@@ -187,7 +187,7 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
             "Three companies share numbers on chatbot-guided onboarding.",
             [3, 6],
             "2026-11-26T16:00:00+00:00",
-            formats=(("ai_tutor", 0.64),),
+            formats=(("ai-learning", 0.64),),
             theme=ai,
         )
         story(
@@ -198,7 +198,7 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
             "Why L&D teams add prompt writing to their skills frameworks.",
             [4],
             "2026-11-27T10:00:00+00:00",
-            formats=(("generative_ai", 0.7),),
+            formats=(("ai-learning", 0.7),),
             theme=ai,
         )
 
@@ -236,7 +236,7 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
             "Un lycée professionnel forme à la soudure sur simulateur en réalité virtuelle.",
             [5, 2],
             "2026-11-26T07:00:00+00:00",
-            formats=(("vr_ar", 0.79),),
+            formats=(("immersive", 0.79),),
             theme=vr,
             lang="fr",
         )
@@ -270,7 +270,7 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
             "Lessons from a large LMS migration in retail.",
             [6],
             "2026-11-25T13:00:00+00:00",
-            formats=(("lms", 0.69),),
+            formats=(("lms-platforms", 0.69),),
             theme=(4, WEEK),
         )
         story(

@@ -34,6 +34,7 @@ from veille.adapters import digest_store
 from veille.adapters.mail import Mailer, build_message, check_address, message_id
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
+from veille.adapters.taxonomy import format_names
 from veille.core.digest import build_view
 from veille.errors import MailError, StorageError
 from veille.models import Settings
@@ -110,7 +111,7 @@ def build_digest(
         title=settings.digest.title,
         max_per_format=settings.digest.max_per_format,
         max_trends=settings.digest.max_trends,
-        format_labels=format_labels,
+        format_labels=format_labels if format_labels is not None else format_names(settings.formats_file, language),
     )
     rendered = render_digest(view, templates_dir=_templates_dir(settings))
     if not msg_id:

@@ -23,6 +23,7 @@ from veille.adapters import site_store
 from veille.adapters.render import make_environment
 from veille.adapters.site import render_site, write_site
 from veille.adapters.store import Store
+from veille.adapters.taxonomy import format_names
 from veille.core.site import build_site_view
 from veille.models import Settings
 
@@ -58,13 +59,14 @@ def build_site(
         except OSError:
             continue  # the archive was moved or deleted: the week page then links to nothing
     records = site_store.load_site(store, archived=frozenset(archives))
-    labels = format_labels if format_labels is not None else _taxonomy_labels(settings)
+    if format_labels is None:
+        format_labels = format_names(settings.formats_file, settings.digest.language)
     view = build_site_view(
         records,
         language=settings.digest.language,
         title=settings.site.title or settings.digest.title,
         now=now,
-        format_labels=labels,
+        format_labels=format_labels,
     )
     templates = _templates_dir(settings)
     files = render_site(view, _environment(templates, templates is not None and templates.is_dir()))
@@ -80,24 +82,6 @@ def build_site(
         removed=len(report.removed),
         pages=sum(1 for name in files if name.endswith(".html")),
     )
-
-
-def _taxonomy_labels(settings: Settings) -> dict[str, str]:
-    """Format names from the taxonomy (the user's file included), in the site's language."""
-    language = "en" if settings.digest.language == "en" else "fr"
-    user = settings.formats_file
-    stamp = user.stat().st_mtime_ns if user is not None and user.exists() else None
-    return dict(_labels(str(user) if user else None, stamp, language))
-
-
-@lru_cache(maxsize=4)
-def _labels(user_file: str | None, stamp: int | None, language: str) -> tuple[tuple[str, str], ...]:
-    """Cached on the file and its mtime: parsing the taxonomy takes longer than a no-change rebuild."""
-    from veille.adapters.taxonomy import load_taxonomy
-
-    del stamp  # part of the cache key only
-    taxonomy = load_taxonomy(Path(user_file) if user_file else None)
-    return tuple((fmt.key, fmt.label(language)) for fmt in taxonomy.formats)
 
 
 @lru_cache(maxsize=4)

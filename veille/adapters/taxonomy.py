@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,23 @@ def load_taxonomy(user_file: Path | str | None = None) -> Taxonomy:
     if user_file is None:
         return shipped
     return shipped.merged(read_taxonomy(Path(user_file), require_complete=False))
+
+
+def format_names(user_file: Path | None, language: str) -> dict[str, str]:
+    """Each format's name in ``language`` (``fr`` unless ``en``), the user's file included: what the
+    digest and the site print as section titles."""
+    stamp = user_file.stat().st_mtime_ns if user_file is not None and user_file.exists() else None
+    return dict(_names(str(user_file) if user_file else None, stamp, "en" if language == "en" else "fr"))
+
+
+@lru_cache(maxsize=4)
+def _names(user_file: str | None, stamp: int | None, language: str) -> tuple[tuple[str, str], ...]:
+    """Cached on the file and its mtime: parsing the taxonomy takes longer than a no-change site rebuild."""
+    del stamp  # part of the cache key only
+    taxonomy = read_taxonomy(SHIPPED, require_complete=True)
+    if user_file:
+        taxonomy = taxonomy.merged(read_taxonomy(Path(user_file)))
+    return tuple((fmt.key, fmt.label(language)) for fmt in taxonomy.formats)
 
 
 def read_taxonomy(path: Path, *, require_complete: bool = False) -> Taxonomy:

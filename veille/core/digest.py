@@ -35,53 +35,6 @@ BAR_MAX_PX = 32
 SPARK = "▁▂▃▄▅▆▇█"
 TREND_STATUSES = ("rising", "new")
 
-# Readable names of the learning formats the classifier is expected to emit; unknown ids are humanised.
-FORMAT_LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "mooc": "MOOC et cours en ligne",
-        "microlearning": "Microlearning",
-        "serious_game": "Serious games et ludification",
-        "gamification": "Ludification",
-        "vr_ar": "Réalité virtuelle et augmentée",
-        "immersive": "Formation immersive",
-        "podcast": "Podcasts",
-        "video": "Vidéo",
-        "webinar": "Webinaires",
-        "blended": "Formation hybride",
-        "social_learning": "Apprentissage social",
-        "ai_tutor": "IA et tuteurs intelligents",
-        "generative_ai": "IA générative",
-        "adaptive": "Apprentissage adaptatif",
-        "simulation": "Simulation",
-        "mobile": "Mobile learning",
-        "lms": "Plateformes (LMS, LXP)",
-        "assessment": "Évaluation",
-        "credentials": "Certifications et open badges",
-        "other": i18n.FR.other_format,
-    },
-    "en": {
-        "mooc": "MOOCs and online courses",
-        "microlearning": "Microlearning",
-        "serious_game": "Serious games and gamification",
-        "gamification": "Gamification",
-        "vr_ar": "Virtual and augmented reality",
-        "immersive": "Immersive learning",
-        "podcast": "Podcasts",
-        "video": "Video",
-        "webinar": "Webinars",
-        "blended": "Blended learning",
-        "social_learning": "Social learning",
-        "ai_tutor": "AI and intelligent tutors",
-        "generative_ai": "Generative AI",
-        "adaptive": "Adaptive learning",
-        "simulation": "Simulation",
-        "mobile": "Mobile learning",
-        "lms": "Platforms (LMS, LXP)",
-        "assessment": "Assessment",
-        "credentials": "Credentials and open badges",
-        "other": i18n.EN.other_format,
-    },
-}
 OTHER_FORMAT = "other"
 
 
@@ -254,11 +207,11 @@ def subject_line(title: str, week: str, language: str) -> str:
 
 
 def format_label(fmt: str, language: str, labels: Mapping[str, str] | None = None) -> str:
+    """The format's name from the taxonomy (``labels``); a key the taxonomy no longer has is humanised."""
+    if fmt == OTHER_FORMAT:
+        return i18n.strings(language).other_format
     if labels and fmt in labels:
         return labels[fmt]
-    known = FORMAT_LABELS["en" if language == "en" else "fr"]
-    if fmt in known:
-        return known[fmt]
     return fmt.replace("_", " ").replace("-", " ").strip().capitalize() or fmt
 
 
