@@ -122,6 +122,14 @@ def test_home_shows_the_latest_digest_trends_and_signals(built: tuple[Store, Sit
     assert home.index("IA générative, tuteurs") < home.index("Open badges, certification")  # biggest trend first
 
 
+def test_page_titles_name_the_site_once(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    home = result.index_path.read_text(encoding="utf-8")
+    assert "<title>Veille DLM</title>" in home  # not "Veille digital learning — Veille DLM"
+    week = (result.out_dir / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
+    assert re.search(r"<title>Semaine 48 · 2026 \([^)]*\) — Veille DLM</title>", week)
+
+
 def test_a_story_anchor_lists_every_source_that_carried_it(built: tuple[Store, SiteResult, Path]) -> None:
     _, result, _ = built
     week = result.out_dir / "weeks" / "2026-W48.html"
