@@ -217,3 +217,43 @@ def test_a_fetch_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, ser
         sightings = "SELECT COUNT(*) FROM sightings"
         assert conn.execute(sightings).fetchone() == ref.execute(sightings).fetchone()
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _daily_feed(days: list[str]) -> bytes:
+    items = "".join(
+        f"<item><title>Microlearning note {day}</title><link>https://example.org/{day}</link>"
+        f"<guid>https://example.org/{day}</guid><pubDate>{day}</pubDate></item>"
+        for day in days
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Quiet feed</title>'
+        f"<link>https://example.org/</link><description>d</description>{items}</channel></rss>"
+    ).encode()
+
+
+def test_a_fetch_that_brings_a_new_item_never_marks_its_feed_silent(tmp_path: Path, server: FeedServer) -> None:
+    september = [f"{day:02d} Sep 2026 08:00:00 GMT" for day in range(1, 31)]
+    server.register("/quiet.xml", _daily_feed(september))
+    config = write_config(tmp_path, [server.url("/quiet.xml")])
+    assert run(config, "fetch", now="2026-10-01T06:00:00Z")[0] == 0
+    # three weeks without anything new for a daily feed: silent, rightly
+    assert run(config, "fetch", now="2026-10-22T06:00:00Z")[0] == 0
+    _, out, _ = run(config, "feeds", "list", now="2026-10-22T06:00:00Z")
+    assert "STALE" in out
+
+    # then it publishes again: that fetch stores the item and the feed is not silent any more
+    server.register("/quiet.xml", _daily_feed([*september, "Tue, 17 Nov 2026 07:00:00 GMT"]))
+    code, out, err = run(config, "fetch", now="2026-11-17T09:00:00Z")
+    assert code == 0, err
+    assert "1 new item(s)" in out
+    _, out, _ = run(config, "feeds", "list", now="2026-11-17T09:00:00Z")
+    assert "STALE" not in out
+    with db(config) as conn:
+        kind, status, new_items = conn.execute(
+            "SELECT kind, status, new_items FROM feed_events ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert (kind, status, new_items) == ("ok", 200, 1)
+    code, out, err = run(config, "digest", "--week", "2026-W47", now="2026-11-23T06:00:00Z")
+    assert code == 0, err
+    text = Path(out.split("text: ")[1].split()[0]).read_text(encoding="utf-8")
+    assert "Quiet feed" not in text and "silencieux" not in text

@@ -136,11 +136,14 @@ def _store_result(
     next_at = schedule.next_fetch_after(state, failed_result, fetch_settings, now)
     stale = False
     if error is None:
+        # decided from what the store knew before this fetch; the store clears it when the fetch
+        # turns out to bring new items (which ones are new is only known once they are stored)
         dates = [item.published_at for item in items] + feeds.recent_item_dates(state.id)
         stale = schedule.is_stale(state, dates, fetch_settings, now)
     batch = feeds.record_fetch(
         state, result, now=now, next_fetch_at=next_at, parsed=parsed, items=items, error=error, stale=stale
     )
+    stale = stale and not batch.new_items
     status = "gone" if result.gone else "error" if error else "not_modified" if result.not_modified else "ok"
     return FeedOutcome(
         url=state.url,

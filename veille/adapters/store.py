@@ -251,6 +251,10 @@ class FeedStore:
                 self._event(fid, now, "stale" if stale else "not_modified", result.status, None)
                 return batch
             batch = self._store_items(fid, items, now)
+            if batch.new_items:
+                # a fetch that brought something new is the opposite of a silent feed, whatever the
+                # caller decided from the dates known before these items were stored
+                stale = False
             conn.execute(
                 """UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, consecutive_failures = 0,
                    next_fetch_at = ?, etag = ?, last_modified = ?,
