@@ -19,7 +19,8 @@ from veille.adapters import digest_store
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
 from veille.core import i18n
-from veille.core.digest import WeekRecords, build_view, subject_line
+from veille.core.digest import ThemeRecord, WeekRecords, build_view, subject_line
+from veille.core.trends import TrendStatus, explain
 from veille.digest_job import build_digest
 from veille.errors import RenderError
 
@@ -55,7 +56,8 @@ def test_digest_shows_trends_formats_signals_and_health_in_order(week_store: Sto
     # the rising theme comes first, with its reason in numbers and its best story first (4 sources)
     trends = text[positions[0] : positions[1]]
     assert trends.index("IA générative, tuteurs [en hausse]") < trends.index("Open badges, certification [nouveau]")
-    assert "6 sujets de 5 sources, x4 par rapport à sa moyenne sur 4 semaines" in trends
+    # the reason is the one trend scoring stored, as `veille themes` prints it
+    assert "6 sujets de 5 sources, x4,0 par rapport à sa moyenne sur 4 semaines" in trends
     assert trends.index("AI tutors reach 40 community colleges") < trends.index("Tuteurs IA")
     # a story already sent last week and a story of next week are absent; each shown story appears once
     assert "Old news already sent" not in text
@@ -81,7 +83,7 @@ def test_english_digest_uses_english_dates_and_headings(week_store: Store, tmp_p
     result = build_digest(week_store, make_settings(tmp_path, language="en"), WEEK, NOW)
     text = text_of(result.text_path)
     assert result.subject == "Digital learning watch — week 48 (23–29 Nov 2026)"
-    assert "6 stories from 5 sources, x4 against its 4-week average" in text
+    assert "6 stories from 5 sources, x4.0 against its 4-week average" in text
     assert "Tue 24 Nov" in text and "By learning format" in text and "Read: https://" in text
     assert 'lang="en"' in text_of(result.html_path)
 
@@ -311,3 +313,37 @@ def test_reading_a_broken_database_is_a_storage_error(tmp_path: Path) -> None:
             digest_store.load_week(store, WEEK)
     assert type(info.value).__name__ == "StorageError"
     assert isinstance(info.value.__cause__, sqlite3.Error)
+
+
+def test_a_trend_gives_the_reason_trend_scoring_stored_as_veille_themes_does() -> None:
+    """The digest used to recompute its own ratio over 4 weeks ("x1,9 par rapport à sa moyenne sur 4
+    semaines") while `veille themes` printed the stored one ("x2,8 sur les 2 dernières semaines…")."""
+    reason: dict[str, int | float] = {
+        "stories": 10,
+        "sources": 13,
+        "baseline_mean": 4.5,
+        "baseline_weeks": 6,
+        "ratio": 2.22,
+        "rising_weeks": 2,
+        "sustained_ratio": 2.8,
+        "before_weeks": 6,
+    }
+    theme = ThemeRecord(
+        id=1,
+        label="assistant, tuteur IA",
+        keywords=("assistant", "tuteur IA"),
+        status="rising",
+        stories=10,
+        items=12,
+        sources=13,
+        weak_signal=False,
+        history=(3, 4, 5, 5, 4, 6, 9, 10),
+        reason=reason,
+    )
+    records = WeekRecords(week=WEEK, items=12, stories=10, sources=13, new_themes=0, themes=(theme,))
+    view = build_view(records, language="fr")
+    stored = explain(TrendStatus("rising", False, reason), "fr")
+    assert stored == (
+        "10 sujets de 13 sources\u00a0; x2,8 sur les 2 dernières semaines par rapport aux 6 semaines précédentes"
+    )
+    assert [t.reason for t in view.trends] == [stored]

@@ -87,17 +87,34 @@ def theme(
     weeks: dict[str, tuple[int, int, str]],
     *,
     weak: bool = False,
+    reason: dict[str, int | float] | None = None,
 ) -> None:
-    """A theme with its rows of ``theme_weeks``: ``{week: (stories, sources, status)}``."""
+    """A theme with its rows of ``theme_weeks``: ``{week: (stories, sources, status)}``.
+
+    Each row stores the reason trend scoring gives (``reason`` for the digest's week, else its volume)."""
     first, last = min(weeks), max(weeks)
     conn.execute(
         "INSERT INTO themes (id, first_week, last_week, label) VALUES (?, ?, ?, ?)", (theme_id, first, last, label)
     )
     for week, (stories, sources, status) in weeks.items():
         conn.execute(
-            "INSERT INTO theme_weeks (theme_id, week, stories, items, sources, keywords, status, weak_signal)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (theme_id, week, stories, stories + 2, sources, json.dumps(keywords), status, int(weak and week == WEEK)),
+            "INSERT INTO theme_weeks (theme_id, week, stories, items, sources, keywords, status, weak_signal, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                theme_id,
+                week,
+                stories,
+                stories + 2,
+                sources,
+                json.dumps(keywords),
+                status,
+                int(weak and week == WEEK),
+                json.dumps(
+                    reason
+                    if reason is not None and week == WEEK
+                    else {"stories": stories, "sources": sources, "novelty": 0.52}
+                ),
+            ),
         )
 
 
@@ -121,6 +138,7 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
                 "2026-W47": (2, 2, "steady"),
                 WEEK: (6, 5, "rising"),
             },
+            reason={"stories": 6, "sources": 5, "baseline_mean": 1.5, "baseline_weeks": 4, "ratio": 4.0, "z": 3.6},
         )
         theme(
             conn,
@@ -137,7 +155,13 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
             {WEEK: (2, 2, "new")},
             weak=True,
         )
-        theme(conn, 4, "LMS, migration", ["lms-platforms", "migration"], {"2026-W47": (3, 2, "steady"), WEEK: (2, 2, "steady")})
+        theme(
+            conn,
+            4,
+            "LMS, migration",
+            ["lms-platforms", "migration"],
+            {"2026-W47": (3, 2, "steady"), WEEK: (2, 2, "steady")},
+        )
 
         # Last week's digest already showed story 1: it must not come back, even though it is active.
         story(

@@ -6,6 +6,7 @@ loads in tens of milliseconds. Writes are small and each runs in the caller's tr
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -145,10 +146,12 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
             sources=row[6],
             weak_signal=bool(row[7]),
             history=tuple(history.get(row[0], {}).get(w, 0) for w in weeks),
+            reason=_reason(row[8]),
         )
         for row in conn.execute(
             """
-            SELECT tw.theme_id, t.label, tw.keywords, tw.status, tw.stories, tw.items, tw.sources, tw.weak_signal
+            SELECT tw.theme_id, t.label, tw.keywords, tw.status, tw.stories, tw.items, tw.sources, tw.weak_signal,
+                   tw.reason
             FROM theme_weeks tw JOIN themes t ON t.id = tw.theme_id
             WHERE tw.week = ? ORDER BY tw.theme_id
             """,
@@ -198,6 +201,17 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
         themes=tuple(themes),
         health=tuple(worst.values()),
     )
+
+
+def _reason(text: str | None) -> dict[str, int | float]:
+    """The numbers trend scoring stored with a theme's week (empty when there are none, or not numbers)."""
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 def get_digest(store: Store, week: str) -> DigestRow | None:

@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from veille.core import i18n
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
+from veille.core.trends import STATUSES, Status, TrendStatus, explain
 from veille.core.weeks import previous_weeks, week_bounds
 
-BASELINE_WEEKS = 4  # "x3 against its 4-week average"
 HISTORY_WEEKS = 8  # bars drawn per trend, this week included
 STORIES_PER_TREND = 3
 STORIES_PER_SIGNAL = 2
@@ -70,6 +71,7 @@ class ThemeRecord:
     sources: int
     weak_signal: bool
     history: tuple[int, ...] = ()  # stories per week, oldest first, HISTORY_WEEKS long, this week last
+    reason: Mapping[str, int | float] = field(default_factory=dict)  # the numbers trend scoring stored
 
 
 @dataclass(frozen=True)
@@ -368,7 +370,7 @@ def _theme_view(theme: ThemeRecord, week: str, stories: tuple[StoryView, ...], l
         keywords=keywords,
         status=theme.status,
         status_label=t.status_new if theme.status == "new" else t.status_rising,
-        reason=_reason(theme, history, lang),
+        reason=_reason(theme, lang),
         bars=bars,
         bars_alt=", ".join(f"{b.week_label}: {b.count}" for b in bars),
         spark=spark,
@@ -381,24 +383,19 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _reason(theme: ThemeRecord, history: Sequence[int], lang: str) -> str:
-    """``12 sujets de 7 sources, x3 par rapport à sa moyenne sur 4 semaines`` — the status in numbers."""
+def _reason(theme: ThemeRecord, lang: str) -> str:
+    """``12 sujets de 7 sources, x3 par rapport à sa moyenne sur 6 semaines`` — the status in numbers.
+
+    The sentence is the trend scoring's own (``core.trends.explain`` of the stored reason), so the digest,
+    the site and ``veille themes`` give one reason for one status. A row without a stored reason (written
+    before reasons were kept) only states its volume.
+    """
+    if theme.reason and theme.status in STATUSES:
+        status = cast(Status, theme.status)
+        return explain(TrendStatus(status, theme.weak_signal, dict(theme.reason)), lang)
     stories = i18n.plural(theme.stories, *_STORY_NOUN[lang], lang)
     sources = i18n.plural(theme.sources, "source", "sources", lang)
-    head = f"{stories} de {sources}" if lang == "fr" else f"{stories} from {sources}"
-    if theme.status == "new":
-        return head + (", nouveau cette semaine" if lang == "fr" else ", new this week")
-    baseline = list(history[:-1])[-BASELINE_WEEKS:]
-    weeks = len(baseline)
-    average = sum(baseline) / weeks if weeks else 0.0
-    if average <= 0:
-        if lang == "fr":
-            return f"{head}, absent des {weeks} semaines précédentes"
-        return f"{head}, absent the previous {weeks} weeks"
-    ratio = i18n.number(theme.stories / average, lang)
-    if lang == "fr":
-        return f"{head}, x{ratio} par rapport à sa moyenne sur {weeks} semaines"
-    return f"{head}, x{ratio} against its {weeks}-week average"
+    return f"{stories} de {sources}" if lang == "fr" else f"{stories} from {sources}"
 
 
 def _health_order(records: Sequence[HealthRecord]) -> list[HealthRecord]:
