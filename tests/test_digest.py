@@ -347,3 +347,18 @@ def test_a_trend_gives_the_reason_trend_scoring_stored_as_veille_themes_does() -
         "10 sujets de 13 sources\u00a0; x2,8 sur les 2 dernières semaines par rapport aux 6 semaines précédentes"
     )
     assert [t.reason for t in view.trends] == [stored]
+
+
+def _new_theme(theme_id: int, label: str, stories: int, sources: int) -> ThemeRecord:
+    reason: dict[str, int | float] = {"stories": stories, "sources": sources, "novelty": 0.7}
+    return ThemeRecord(theme_id, label, (label,), "new", stories, stories, sources, False, (stories,), reason)
+
+
+def test_a_new_theme_from_a_single_source_is_not_shown_as_a_trend() -> None:
+    """W48 of the demo showed "Minute, regardent, sécurité, séquences [nouveau]: 1 sujet de 1 source"."""
+    themes = (_new_theme(1, "minute, sécurité", 1, 1), _new_theme(2, "réalité virtuelle", 3, 2))
+    records = WeekRecords(week=WEEK, items=4, stories=4, sources=3, new_themes=2, themes=themes)
+    for language in ("fr", "en"):
+        view = build_view(records, language=language)
+        assert [t.label for t in view.trends] == ["Réalité virtuelle"]
+        assert not view.signals

@@ -19,6 +19,7 @@ from veille.core.trends import (
     link_clusters,
     novelty,
     score_theme,
+    shown_as_trend,
 )
 from veille.core.weeks import (
     iso_week,
@@ -331,3 +332,11 @@ def test_linking_by_stories_is_one_to_one_then_merges_pieces_of_one_theme() -> N
     assert link_by_stories([{7: 1}], [1]) == [None]
     with pytest.raises(ValueError, match="clusters"):
         link_by_stories([{7: 2}], [])
+
+
+def test_only_rising_themes_and_new_themes_of_two_sources_are_shown_as_trends() -> None:
+    assert shown_as_trend("rising", 3)
+    assert shown_as_trend("new", 2)
+    assert not shown_as_trend("new", 1)  # one story from one feed is not a trend
+    assert not shown_as_trend("new", 2, weak_signal=True)  # listed under weak signals instead
+    assert not shown_as_trend("steady", 9) and not shown_as_trend("fading", 9)

@@ -24,7 +24,7 @@ from typing import cast
 
 from veille.core import i18n
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
-from veille.core.trends import STATUSES, Status, TrendStatus, explain
+from veille.core.trends import STATUSES, Status, TrendStatus, explain, shown_as_trend
 from veille.core.weeks import previous_weeks, week_bounds
 
 HISTORY_WEEKS = 8  # bars drawn per trend, this week included
@@ -248,7 +248,7 @@ def build_view(
 
     themes_by_id = {theme.id: theme for theme in records.themes}
     trend_themes = sorted(
-        (th for th in records.themes if th.status in TREND_STATUSES and not th.weak_signal),
+        (th for th in records.themes if shown_as_trend(th.status, th.sources, weak_signal=th.weak_signal)),
         key=lambda th: (-th.stories, -th.sources, TREND_STATUSES.index(th.status), th.id),
     )[: max(0, max_trends)]
     signal_themes = sorted(

@@ -29,6 +29,7 @@ from veille.core import i18n
 from veille.core.digest import OTHER_FORMAT, format_label
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
 from veille.core.site_i18n import SiteStrings, site_strings
+from veille.core.trends import shown_as_trend
 from veille.core.weeks import iso_week, shift_week, week_bounds, weeks_between
 
 TITLE_CHARS = 200
@@ -896,7 +897,7 @@ def _week_cards(
 ) -> tuple[tuple[ThemeCard, ...], tuple[ThemeCard, ...], tuple[ThemeCard, ...]]:
     """(trends, weak signals, all themes) of one week, in the digest's order."""
     trends = sorted(
-        ((th, row) for th, row in rows if row.status in TREND_STATUSES and not row.weak_signal),
+        ((th, row) for th, row in rows if shown_as_trend(row.status, row.sources, weak_signal=row.weak_signal)),
         key=lambda p: (-p[1].stories, -p[1].sources, TREND_STATUSES.index(p[1].status), p[0].id),
     )
     signals = sorted(((th, row) for th, row in rows if row.weak_signal), key=lambda p: (-p[1].sources, p[0].id))

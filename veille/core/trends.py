@@ -424,6 +424,20 @@ def score_theme(
     return TrendStatus("steady", False, reason)
 
 
+def shown_as_trend(status: str, sources: int, *, weak_signal: bool = False, rules: TrendRules = DEFAULT_RULES) -> bool:
+    """Whether a theme's week is shown to a reader as a trend (the digest's and the site's "Tendances").
+
+    ``rising`` already met its floors of stories and sources. A ``new`` theme is only a trend when at
+    least ``weak_min_sources`` distinct sources carry it, as for a weak signal: one story from one feed
+    is not yet a theme anyone else writes about. Weak signals have their own section.
+    """
+    if weak_signal:
+        return False
+    if status == "rising":
+        return True
+    return status == "new" and sources >= rules.weak_min_sources
+
+
 # ------------------------------------------------------------------------------------------ sentences
 
 
