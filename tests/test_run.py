@@ -124,6 +124,20 @@ def test_a_broken_config_exits_1_with_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_verbose_run_prints_its_summary_once_with_v_before_or_after_the_command(tmp_path: Path, where: str) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds: []\n", encoding="utf-8")
+    args = ["--config", str(config), "--now", "2026-11-28T06:00:00Z"]
+    args = [*args, "run", "-v"] if where == "after" else [*args, "-v", "run"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("veille run ok") == 1
+    assert result.output.count("veille run ok") == 1  # stdout and stderr together
+    assert "veille run started" in result.stderr  # the debug log is on
+    assert (tmp_path / ".veille" / "logs" / "veille.log").read_text(encoding="utf-8").count("veille run ok") == 1
+
+
 def test_a_second_run_exits_1_at_once_and_a_killed_runs_lock_is_taken_over(tmp_path: Path) -> None:
     with FeedServer(slow_seconds=60) as server:
         config = write_config(tmp_path, [server.url("/slow")])

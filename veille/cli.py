@@ -84,6 +84,25 @@ def handle_errors(func: F) -> F:
 pass_context = click.make_pass_decorator(Context)
 
 
+def _more_verbose(ctx: click.Context, _param: click.Parameter, count: int) -> None:
+    """``-v`` after a command means the same as before it."""
+    context = ctx.find_object(Context)
+    if count and context is not None:
+        context.verbosity = max(context.verbosity, 0) + count
+        setup_logging(context.verbosity)
+
+
+def _verbose_option(func: F) -> F:
+    return click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_more_verbose,
+        help="More output (debug logging); the same as -v before the command.",
+    )(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="veille")
 @click.option(
@@ -150,6 +169,7 @@ def _fetch_with_progress(app: Any, *, only_due: bool) -> Any:
 
 @cli.command()
 @click.option("--all", "fetch_all", is_flag=True, help="Fetch every feed, due or not.")
+@_verbose_option
 @pass_context
 @handle_errors
 def fetch(context: Context, fetch_all: bool) -> None:
@@ -240,6 +260,7 @@ def feeds_remove(context: Context, url: str) -> None:
 
 
 @feeds.command("check")
+@_verbose_option
 @pass_context
 @handle_errors
 def feeds_check(context: Context) -> None:
@@ -320,6 +341,7 @@ def opml_export(context: Context, file: Path | None) -> None:
 
 
 @cli.command()
+@_verbose_option
 @pass_context
 @handle_errors
 def process(context: Context) -> None:
@@ -385,6 +407,7 @@ def themes(context: Context, week: str | None, as_json: bool) -> None:
     help='Also write one JSON line per input: {"index": i, "cluster": id} (-1: unclustered).',
 )
 @click.option("--formats", "with_formats", is_flag=True, help="Also tag learning formats and score the tagger.")
+@_verbose_option
 @pass_context
 @handle_errors
 def eval_command(context: Context, file: Path, level: str, assignments: Path | None, with_formats: bool) -> None:
@@ -417,6 +440,7 @@ def _eval_app(context: Context) -> Any:
 
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Where to write the site.")
+@_verbose_option
 @pass_context
 @handle_errors
 def site(context: Context, out: Path | None) -> None:
@@ -459,6 +483,7 @@ def _resolve_week(week: str | None, now: datetime) -> str:
 @click.option("--send", "mode", flag_value="send", help="Build and email it (each recipient gets it once).")
 @click.option("--dry-run", "mode", flag_value="dry-run", help="Build the message but send nothing.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Also write the files here.")
+@_verbose_option
 @pass_context
 @handle_errors
 def digest(context: Context, week: str | None, mode: str | None, out: Path | None) -> None:
@@ -544,6 +569,7 @@ def _detach_log_file(handler: logging.Handler) -> None:
 
 @cli.command()
 @click.option("--no-send", is_flag=True, help="Build and archive the digest when due, but email nothing.")
+@_verbose_option
 @pass_context
 @handle_errors
 def run(context: Context, no_send: bool) -> None:
@@ -579,7 +605,8 @@ def run(context: Context, no_send: bool) -> None:
             sys.exit(EXIT_ERROR)
         finally:
             app.close()
-        log.info("%s", report.summary())
+        # the summary goes to the log file here and to the terminal below, once
+        log_file.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "%s", (report.summary(),), None))
     finally:
         _detach_log_file(log_file)
     if report.exit_code != EXIT_OK:
@@ -591,6 +618,7 @@ def run(context: Context, no_send: bool) -> None:
 
 @cli.command()
 @click.option("--run-now", is_flag=True, help="Also run once at start, then follow the schedule.")
+@_verbose_option
 @pass_context
 @handle_errors
 def schedule(context: Context, run_now: bool) -> None:
@@ -626,6 +654,7 @@ def schedule(context: Context, run_now: bool) -> None:
 )
 @click.option("--days", type=click.IntRange(min=1), help="Only simulate the last N days (a quicker variant).")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help="Digest language.")
+@_verbose_option
 @pass_context
 @handle_errors
 def demo(context: Context, out: Path, days: int | None, lang: str) -> None:
