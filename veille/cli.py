@@ -662,7 +662,10 @@ def demo(context: Context, out: Path, days: int | None, lang: str) -> None:
 
     Serves ten weeks of invented French and English edtech feeds on a local HTTP server and runs the real
     daily job for each simulated day: fetch (conditional GET), process, weekly digest mailed to a local
-    SMTP server (OUT/outbox), site. Then every other command works with --config OUT/feeds.yaml.
+    SMTP server (OUT/outbox), site. Then the commands that read what is stored work with --config
+    OUT/feeds.yaml (stats, themes, digest without --send, site, process, eval, feeds list); fetching
+    needs the demo's loopback servers, which stop with it: run, fetch and feeds check on OUT report
+    every feed as unreachable.
     """
     from veille.demo import run_demo
 

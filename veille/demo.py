@@ -12,8 +12,10 @@
         5. where the site, the digest archive and the outbox are
 
 Nothing but loopback is contacted. Afterwards DIR holds its own feeds.yaml, database, digests, site and
-outbox, so every other command works on it with ``--config DIR/feeds.yaml`` (``fetch`` finds the feed
-server gone: it is a demo).
+outbox, so the commands that read what is stored work on it with ``--config DIR/feeds.yaml`` (``stats``,
+``themes``, ``digest`` without ``--send``, ``site``, ``process``, ``eval``, ``feeds list``, ``opml export``).
+Fetching needs the demo's loopback feed and mail servers, which stop with the demo: ``run``, ``fetch`` and
+``feeds check`` on DIR find every feed unreachable and record those failures.
 """
 
 from __future__ import annotations
