@@ -480,20 +480,34 @@ def _resolve_week(week: str | None, now: datetime) -> str:
 
 @cli.command()
 @_week_option
-@click.option("--send", "mode", flag_value="send", help="Build and email it (each recipient gets it once).")
-@click.option("--dry-run", "mode", flag_value="dry-run", help="Build the message but send nothing.")
+@click.option("--send", is_flag=True, help="Build and email it (each recipient gets it once).")
+@click.option("--dry-run", is_flag=True, help="Build the message but send nothing.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Also write the files here.")
 @_verbose_option
 @pass_context
 @handle_errors
-def digest(context: Context, week: str | None, mode: str | None, out: Path | None) -> None:
-    """Build (and with --send, email) the weekly digest. Exit 3 when it stays queued."""
+def digest(context: Context, week: str | None, send: bool, dry_run: bool, out: Path | None) -> None:
+    """Build (and with --send, email) the weekly digest of a week that has ended. Exit 3 when it stays
+    queued."""
+    from veille.core.weeks import week_bounds
     from veille.digest_job import build_digest, send_digest
     from veille.errors import MailError
 
+    if send and dry_run:
+        raise click.UsageError("--send and --dry-run exclude each other: --dry-run sends nothing, --send emails")
+    mode = "send" if send else "dry-run" if dry_run else None
     app = context.app()
     try:
         target = _resolve_week(week, app.now)
+        end = week_bounds(target)[1]
+        if app.now < end:
+            # a digest is built once and kept: one built now would stand for the whole week
+            click.echo(
+                f"veille: error: --week {target} has not ended yet (it ends {end:%Y-%m-%d %H:%M} UTC, now is "
+                f"{app.now:%Y-%m-%d %H:%M} UTC): its digest can only be built once the week is over",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
         if mode is None:
             result = build_digest(app.store, app.settings, target, app.now, out_dir=out)
             click.echo(f"{result.subject}: {result.stories} story(ies)")
