@@ -148,3 +148,18 @@ def test_veille_schedule_stops_on_sigterm_and_logs_to_the_data_folder(tmp_path: 
     assert "Traceback" not in err
     text = log_file.read_text(encoding="utf-8")
     assert "next run at" in text and "veille schedule stopped" in text
+
+
+def test_the_help_and_the_module_say_the_digest_hour_is_read_in_schedule_timezone() -> None:
+    from click.testing import CliRunner
+
+    import veille.scheduler
+    from veille.cli import cli
+
+    result = CliRunner().invoke(cli, ["schedule", "--help"])
+    assert result.exit_code == 0
+    help_text = " ".join(result.output.split())
+    assert "(UTC)" not in help_text
+    assert "digest.hour (also in schedule.timezone)" in help_text
+    doc = " ".join((veille.scheduler.__doc__ or "").split())
+    assert "in UTC" not in doc and "``digest.hour`` in that zone" in doc

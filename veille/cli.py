@@ -638,10 +638,11 @@ def run(context: Context, no_send: bool) -> None:
 def schedule(context: Context, run_now: bool) -> None:
     """Run the daily job on the schedule of feeds.yaml until stopped (the alternative to cron).
 
-    Daily at schedule.run_time in schedule.timezone, and at digest.weekday / digest.hour (UTC) so the
-    digest goes out on time. Missed runs coalesce into one; runs later than schedule.misfire_grace_minutes
-    are skipped (the next one catches up). SIGTERM or Ctrl-C lets the current run finish, then stops; a
-    second one stops at once. Each run is logged to <data dir>/logs/veille.log.
+    Daily at schedule.run_time in schedule.timezone, and at digest.weekday / digest.hour (also in
+    schedule.timezone) so the digest goes out on time. Missed runs coalesce into one; runs later than
+    schedule.misfire_grace_minutes are skipped (the next one catches up). SIGTERM or Ctrl-C lets the
+    current run finish, then stops; a second one stops at once. Each run is logged to
+    <data dir>/logs/veille.log.
     """
     from veille.scheduler import Daemon
 

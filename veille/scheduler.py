@@ -13,8 +13,9 @@
     second signal              exit at once with 130: the interrupted run is redone by the next one, since
                                every stage is crash-safe and the lock dies with the process
 
-The digest trigger is in UTC because ``daily.digest_due`` reads ``digest.hour`` in UTC (ISO weeks are UTC):
-firing at the same hour in another zone would wake the daemon before the digest is due.
+The digest trigger is in ``schedule.timezone`` because ``daily.digest_due`` reads ``digest.weekday`` and
+``digest.hour`` in that zone (``core.weeks.digest_due_at``): firing at the same hour in another zone would
+wake the daemon before the digest is due, or long after.
 
 The trigger logic is a pure function of the settings and a clock (``next_runs``), so it is tested across a
 daylight-saving change without waiting for one.
@@ -93,7 +94,8 @@ def daily_trigger(settings: Settings) -> BaseTrigger:
 
 
 def digest_trigger(settings: Settings) -> BaseTrigger:
-    """The weekly digest run: ``digest.weekday`` at ``digest.hour`` (UTC, as ``daily.digest_due`` reads it)."""
+    """The weekly digest run: ``digest.weekday`` at ``digest.hour`` in ``schedule.timezone`` (as ``daily.digest_due``
+    reads them)."""
     weekday = settings.digest.weekday.lower()
     day = _WEEKDAYS[_WEEKDAY_NAMES.index(weekday)] if weekday in _WEEKDAY_NAMES else "mon"
     return CronTrigger(day_of_week=day, hour=settings.digest.hour, minute=0, timezone=settings.schedule.timezone)
