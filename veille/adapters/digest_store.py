@@ -180,13 +180,35 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
     items = conn.execute(
         "SELECT COUNT(*) FROM items WHERE published_at >= ? AND published_at < ?", (start, end)
     ).fetchone()[0]
+    # The sources and stories of the week, counted as the site's week page counts them.
     feeds = conn.execute(
-        "SELECT COUNT(DISTINCT feed_id) FROM sightings WHERE published_at >= ? AND published_at < ?",
+        """
+        SELECT COUNT(*) FROM (
+            SELECT feed_id FROM sightings WHERE published_at >= :start AND published_at < :end
+            UNION SELECT feed_id FROM items WHERE published_at >= :start AND published_at < :end
+        )
+        """,
+        {"start": start, "end": end},
+    ).fetchone()[0]
+    week_story_ids = frozenset(
+        row[0]
+        for row in conn.execute(
+            """
+            SELECT s.id FROM stories s
+            WHERE EXISTS (SELECT 1 FROM digest_stories d WHERE d.story_id = s.id AND d.week = :week)
+               OR (s.first_at >= :start AND s.first_at < :end
+                   AND NOT EXISTS (SELECT 1 FROM digest_stories d WHERE d.story_id = s.id))
+            """,
+            {"start": start, "end": end, "week": week},
+        )
+    )
+    loose_items = conn.execute(
+        """
+        SELECT COUNT(*) FROM items i WHERE i.published_at >= ? AND i.published_at < ?
+          AND NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = i.id)
+        """,
         (start, end),
     ).fetchone()[0]
-    active = conn.execute("SELECT COUNT(*) FROM stories WHERE first_at < ? AND last_at >= ?", (end, start)).fetchone()[
-        0
-    ]
     new_themes = conn.execute("SELECT COUNT(*) FROM theme_weeks WHERE week = ? AND status = 'new'", (week,)).fetchone()[
         0
     ]
@@ -194,12 +216,14 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
     return WeekRecords(
         week=week,
         items=items,
-        stories=active,
+        stories=len(week_story_ids) + loose_items,
         sources=feeds,
         new_themes=new_themes,
         story_records=tuple(stories),
         themes=tuple(themes),
         health=tuple(worst.values()),
+        week_story_ids=week_story_ids,
+        loose_items=loose_items,
     )
 
 

@@ -88,14 +88,26 @@ class HealthRecord:
 
 @dataclass(frozen=True)
 class WeekRecords:
+    """What the database holds about one week.
+
+    The stories *of the week* are counted as the site's week page counts them: each story belongs to
+    one week, the week whose digest showed it, else (never shown) the week it first appeared. So
+    ``week_story_ids`` holds the stories already claimed by this week's digest and those first seen
+    this week that no digest showed; the digest adds the ones it shows. ``loose_items`` are items of
+    the week not yet grouped into a story (each one is a story of its own on the site).
+    The sources of the week are the feeds that published during the week.
+    """
+
     week: str
     items: int  # items published during the week
-    stories: int  # stories active during the week
+    stories: int  # stories of the week (see above), before this digest claims its own
     sources: int  # feeds that published during the week
     new_themes: int
     story_records: tuple[StoryRecord, ...] = ()
     themes: tuple[ThemeRecord, ...] = ()
     health: tuple[HealthRecord, ...] = ()
+    week_story_ids: frozenset[int] = frozenset()
+    loose_items: int = 0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -300,10 +312,17 @@ def build_view(
         for fmt in order
     )
 
+    if records.week_story_ids:
+        n_stories = len(records.week_story_ids | set(shown)) + records.loose_items
+    else:
+        n_stories = max(records.stories, len(shown))
+    stories_line = i18n.plural(n_stories, *_STORY_WORDS[lang], lang)
+    if len(shown) < n_stories:
+        stories_line += _SHOWN[lang].format(n=len(shown))
     summary = (
         f"{i18n.plural(records.items, *_ITEM_WORDS[lang], lang)}, "
         f"{_FROM[lang]} {i18n.plural(records.sources, t.source_one, t.source_many, lang)}",
-        i18n.plural(records.stories, *_STORY_WORDS[lang], lang),
+        stories_line,
         i18n.plural(records.new_themes, *_NEW_THEME_WORDS[lang], lang),
     )
     return DigestView(
@@ -327,6 +346,7 @@ def build_view(
 _ITEM_WORDS = {"fr": ("article lu", "articles lus"), "en": ("item read", "items read")}
 _FROM = {"fr": "venant de", "en": "from"}
 _STORY_WORDS = {"fr": ("sujet distinct", "sujets distincts"), "en": ("distinct story", "distinct stories")}
+_SHOWN = {"fr": ", dont {n} dans ce digest", "en": ", {n} of them in this digest"}
 _NEW_THEME_WORDS = {"fr": ("nouveau thème", "nouveaux thèmes"), "en": ("new theme", "new themes")}
 _STORY_NOUN = {"fr": ("sujet", "sujets"), "en": ("story", "stories")}
 _HEALTH_ORDER = ("gone", "moved", "error", "stale")

@@ -653,6 +653,11 @@ def build_site_view(
     for theme in records.themes:
         for row in theme.weeks:
             theme_weeks[row.week].append((theme, row))
+    # The sources of a week, as the digest counts them: the feeds that published during the week.
+    week_feeds: dict[str, set[int]] = defaultdict(set)
+    for record in records.stories:
+        for copy in record.copies:
+            week_feeds[iso_week(copy.published_at)].add(copy.feed_id)
     theme_stories: dict[int, list[StoryView]] = defaultdict(list)
     format_stories: dict[str, list[StoryView]] = defaultdict(list)
     source_stories: dict[int, list[StoryView]] = defaultdict(list)
@@ -689,6 +694,7 @@ def build_site_view(
                 digests.get(week),
                 theme_stories,
                 records.feeds,
+                len(week_feeds.get(week, ())),
                 previous=all_weeks[index - 1] if index > 0 else None,
                 following=all_weeks[index + 1] if index + 1 < len(all_weeks) else None,
                 ctx=ctx,
@@ -917,6 +923,7 @@ def _week_page(
     digest: DigestRecord | None,
     theme_stories: Mapping[int, Sequence[StoryView]],
     feeds: Sequence[FeedRecord],
+    sources: int,
     *,
     previous: str | None,
     following: str | None,
@@ -933,7 +940,6 @@ def _week_page(
         for event in feed.events:
             if start <= event.at < end:
                 health.append((Link(ctx.feed_name(feed.id), f"sources/{feed.id}.html"), _event_view(event, ctx)))
-    sources = len({copy.source.href for s in stories for copy in s.copies})
     new_themes = sum(1 for _, row in rows if row.status == "new")
     summary = (
         _plural(len(stories), t.story_one, t.story_many, lang),

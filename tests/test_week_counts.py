@@ -1,0 +1,62 @@
+"""One week, one count: the digest, the site's week page and the `digest` command agree on the week's
+stories and sources (the demo's W48 said 39 sujets in the digest, 33 on the site, 33 in the terminal)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tests.test_digest_support import FEEDS, WEEK, populate, story
+from veille.adapters.store import Store
+from veille.cli import cli
+
+NOW = "2026-11-30T07:00:00Z"  # the Monday after the week
+
+
+def invoke(config: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--config", str(config), "--now", NOW, *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_digest_site_and_command_count_the_same_stories_and_sources(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds:\n" + "".join(f"  - url: {url}\n" for _, _, url, _ in FEEDS), encoding="utf-8")
+    with Store.open(tmp_path / ".veille" / "veille.db") as store:
+        populate(store)
+        with store.transaction() as conn:
+            # more podcast stories than the digest lists per format: some stay out of the digest
+            for n in range(7):
+                story(
+                    conn,
+                    200 + n,
+                    f"Podcast episode {n}",
+                    f"https://www.edsurge.com/podcast/{n}",
+                    "An episode.",
+                    [1],
+                    f"2026-11-2{3 + n % 5}T08:00:00+00:00",
+                    formats=(("podcast", 0.9),),
+                )
+            # a story that continued from last week's digest into this week (already shown last week)
+            conn.execute("UPDATE stories SET last_at = '2026-11-25T09:00:00+00:00' WHERE id = 1")
+
+    out = invoke(config, "digest", "--week", WEEK, "--out", str(tmp_path / "out"))
+    shown = int(re.search(r": (\d+) story\(ies\)", out).group(1))  # type: ignore[union-attr]
+    digest = next((tmp_path / "out").rglob("*.txt")).read_text(encoding="utf-8")
+    numbers = re.search(r"(\d+) articles? lus?, venant de (\d+) sources?\s+- (\d+) sujets? distincts?", digest)
+    assert numbers, digest[:600]
+    digest_sources, digest_stories = int(numbers.group(2)), int(numbers.group(3))
+    assert f"{digest_stories} sujets distincts, dont {shown} dans ce digest" in digest
+    assert shown < digest_stories  # the extra podcasts were not listed: the wording says so
+
+    invoke(config, "site", "--out", str(tmp_path / "site"))
+    page = (tmp_path / "site" / "weeks" / f"{WEEK}.html").read_text(encoding="utf-8")
+    site_stories = int(re.search(r"(\d+) sujets?\b", page).group(1))  # type: ignore[union-attr]
+    site_sources = int(re.search(r"(\d+) sources?\b", page).group(1))  # type: ignore[union-attr]
+
+    assert site_stories == digest_stories
+    assert site_sources == digest_sources
+    # the story shown last week that continued into this week is last week's, in both
+    assert "Old news already sent" not in page
