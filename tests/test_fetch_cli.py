@@ -257,3 +257,19 @@ def test_a_fetch_that_brings_a_new_item_never_marks_its_feed_silent(tmp_path: Pa
     assert code == 0, err
     text = Path(out.split("text: ")[1].split()[0]).read_text(encoding="utf-8")
     assert "Quiet feed" not in text and "silencieux" not in text
+
+
+def test_adding_a_feed_already_listed_says_so_and_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    config = write_config(tmp_path, ["https://example.org/feed.xml"], "# my watch\n")
+    before = config.read_text(encoding="utf-8")
+    for same in ("https://example.org/feed.xml", "HTTPS://Example.org/feed.xml/"):
+        code, out, err = run(config, "feeds", "add", same)
+        assert code == 1  # as `feeds remove` of a URL that is not listed
+        assert "added" not in out
+        assert err.strip() == f"veille: error: {config}: feeds: {same!r} is already listed at line 2"
+        assert config.read_text(encoding="utf-8") == before
+    code, out, _ = run(config, "feeds", "add", "https://example.org/other.xml")
+    assert code == 0
+    assert out.startswith("added https://example.org/other.xml")
+    code, _, err = run(config, "feeds", "remove", "https://example.org/missing.xml")
+    assert code == 1 and "is not listed" in err

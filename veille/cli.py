@@ -236,12 +236,14 @@ def _health_line(row: dict[str, Any]) -> str:
 @pass_context
 @handle_errors
 def feeds_add(context: Context, url: str, name: str | None, tags: tuple[str, ...], lang: str | None) -> None:
-    """Add URL to feeds.yaml (comments kept)."""
+    """Add URL to feeds.yaml (comments kept). Exit 1 when it is already listed, as remove does when it is not."""
     from veille.config import add_feeds_to_yaml, load
     from veille.models import FeedConfig
 
     text = _read_config_text(context.config_path)
-    new_text = add_feeds_to_yaml(text, [FeedConfig(url=url, name=name, tags=tags, lang=lang)])
+    new_text = add_feeds_to_yaml(
+        text, [FeedConfig(url=url, name=name, tags=tags, lang=lang)], path=context.config_path, skip_existing=False
+    )
     _write_validated(context.config_path, new_text, load)
     click.echo(f"added {url} to {context.config_path}")
 
