@@ -60,3 +60,33 @@ def test_digest_site_and_command_count_the_same_stories_and_sources(tmp_path: Pa
     assert site_sources == digest_sources
     # the story shown last week that continued into this week is last week's, in both
     assert "Old news already sent" not in page
+
+
+def _config(tmp_path: Path, language: str) -> Path:
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        "feeds:\n" + "".join(f"  - url: {url}\n" for _, _, url, _ in FEEDS) + f"digest:\n  language: {language}\n",
+        encoding="utf-8",
+    )
+    with Store.open(tmp_path / ".veille" / "veille.db") as store:
+        populate(store)
+    return config
+
+
+def test_veille_themes_speaks_the_digest_language_throughout(tmp_path: Path) -> None:
+    """It used to print "10 story(ies), 13 source(s)" and "[new]" next to a French reason."""
+    out = invoke(_config(tmp_path, "fr"), "themes", "--week", WEEK)
+    assert out.startswith(f"{WEEK} : 4 thèmes\n")
+    assert "[en hausse] ia générative, tuteur" in out
+    assert "[nouveau (signal faible)] réalité virtuelle" in out
+    assert "6 sujets de 5 sources, x4,0 par rapport à sa moyenne sur 4 semaines" in out
+    for english in ("story(ies)", "source(s)", "[new", "[rising", "weak signal", "theme(s)"):
+        assert english not in out
+
+
+def test_veille_themes_in_english(tmp_path: Path) -> None:
+    out = invoke(_config(tmp_path, "en"), "themes", "--week", WEEK)
+    assert out.startswith(f"{WEEK}: 4 themes\n")
+    assert "[rising] ia générative, tuteur" in out and "[new (weak signal)] réalité virtuelle" in out
+    assert "6 stories from 5 sources, x4.0 against its 4-week average" in out
+    assert "sujet" not in out

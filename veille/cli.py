@@ -370,6 +370,8 @@ def process(context: Context) -> None:
 def themes(context: Context, week: str | None, as_json: bool) -> None:
     """The week's themes with their trend status, keywords and story counts (default: this week)."""
     from veille.adapters.process_store import ThemeStore
+    from veille.core import i18n
+    from veille.core.site_i18n import site_strings
     from veille.core.trends import TrendStatus, explain
     from veille.core.weeks import iso_week
 
@@ -382,16 +384,26 @@ def themes(context: Context, week: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"week": target, "themes": rows}, ensure_ascii=False))
         return
+    lang = "en" if app.settings.digest.language == "en" else "fr"  # the digest's language, as the digest
+    fr = lang == "fr"
     if not rows:
-        click.echo(f"{target}: no themes (run `veille process` after `veille fetch`)")
+        if fr:
+            click.echo(f"{target} : aucun thème (lancez `veille process` après `veille fetch`)")
+        else:
+            click.echo(f"{target}: no themes (run `veille process` after `veille fetch`)")
         return
-    language = app.settings.digest.language
-    click.echo(f"{target}: {len(rows)} theme(s)")
+    statuses = dict(site_strings(lang).status_labels)
+    theme_words = ("thème", "thèmes") if fr else ("theme", "themes")
+    click.echo(f"{target}{' :' if fr else ':'} {i18n.plural(len(rows), *theme_words, lang)}")
     for row in rows:
-        weak = " (weak signal)" if row["weak_signal"] else ""
-        reason = explain(TrendStatus(row["status"], row["weak_signal"], row["reason"]), language)
-        click.echo(f"  [{row['status']}{weak}] {', '.join(row['keywords'][:5]) or row['label']}")
-        click.echo(f"      {row['stories']} story(ies), {row['sources']} source(s) — {reason}")
+        weak = (" (signal faible)" if fr else " (weak signal)") if row["weak_signal"] else ""
+        reason = explain(TrendStatus(row["status"], row["weak_signal"], row["reason"]), lang)
+        stories = i18n.plural(row["stories"], *(("sujet", "sujets") if fr else ("story", "stories")), lang)
+        sources = i18n.plural(row["sources"], "source", "sources", lang)
+        label = ", ".join(row["keywords"][:5]) or row["label"]
+        click.echo(f"  [{statuses.get(row['status'], row['status'])}{weak}] {label}")
+        # the reason states the week's volume, except when fading (an average over the last weeks)
+        click.echo(f"      {stories}, {sources} — {reason}" if row["status"] == "fading" else f"      {reason}")
 
 
 @cli.command("eval")
