@@ -340,3 +340,11 @@ def test_only_rising_themes_and_new_themes_of_two_sources_are_shown_as_trends() 
     assert not shown_as_trend("new", 1)  # one story from one feed is not a trend
     assert not shown_as_trend("new", 2, weak_signal=True)  # listed under weak signals instead
     assert not shown_as_trend("steady", 9) and not shown_as_trend("fading", 9)
+
+
+def test_a_theme_recorded_in_an_earlier_week_is_not_new_again() -> None:
+    """The demo's VR theme was "new" in W47 and again in W48 (first seen less than two weeks before)."""
+    history = [WeekPoint("2026-W47", 4, 5, 5, 1), WeekPoint("2026-W48", 6, 6, 6, 1)]
+    assert score_theme(history, "2026-W48", novelty=0.77).status == "new"  # a theme first recorded in W48
+    status = score_theme(history, "2026-W48", novelty=0.77, recorded_before=True)
+    assert status.status != "new" and not status.weak_signal

@@ -301,8 +301,13 @@ def score_theme(
     *,
     novelty: float,
     rules: TrendRules = DEFAULT_RULES,
+    recorded_before: bool = False,
 ) -> TrendStatus:
     """The status of a theme in ``week`` from its weekly counts, with the numbers behind it.
+
+    ``recorded_before``: the theme already had a week of its own before ``week`` (it continues a theme).
+    Such a theme is never ``new`` again: ``new_weeks`` is there because a theme's first week may count
+    stories of the week before (clustering windows span several weeks), not to report it new twice.
 
     ``history`` may hold any weeks; only the ``rules.window`` weeks ending at ``week`` are read (missing
     weeks count as zero), plus whether the theme was ever seen before that window, so the cost of a
@@ -362,7 +367,7 @@ def score_theme(
         "trend_z": round(trend, 2),
     }
 
-    if age < rules.new_weeks and current.stories > 0:
+    if age < rules.new_weeks and current.stories > 0 and not recorded_before:
         weak = (
             current.stories <= rules.weak_max_stories
             and current.sources >= rules.weak_min_sources
