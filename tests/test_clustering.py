@@ -26,6 +26,7 @@ from veille.core.clustering import (
     cluster_themes,
     group_stories,
     language_means,
+    story_names,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -133,6 +134,58 @@ def test_items_far_apart_in_time_do_not_join() -> None:
     vectors = _blobs(1, 2, spread=0.05, seed=9)
     grouping = group_stories(vectors, [NOW, NOW + timedelta(days=30)], window_days=14)
     assert len(grouping.stories) == 2
+
+
+def test_a_busy_topic_does_not_chain_into_one_story_lasting_weeks() -> None:
+    """Articles on one topic every few days (an "AI tutors" season) are separate news: none of the
+    stories may span more than the window, in one batch or day by day against stored stories."""
+    vectors = _blobs(1, 10, spread=0.05, seed=11)
+    times = [NOW + timedelta(days=5 * i) for i in range(10)]  # 45 days, every item close to the last
+    grouping = group_stories(vectors, times, window_days=14)
+    spans = [max(times[i] for i in s.members) - min(times[i] for i in s.members) for s in grouping.stories]
+    assert len(grouping.stories) >= 4 and max(spans) <= timedelta(days=14), spans
+    # day by day: a stored story that began 12 days ago is not joined by an item 3 days after its last
+    stored = ActiveStory(
+        id=5, centroid=vectors[0], size=3, last_at=NOW - timedelta(days=1), first_at=NOW - timedelta(days=12)
+    )
+    assert group_stories(vectors[1:2], [NOW + timedelta(days=3)], existing=[stored]).stories[0].existing_id is None
+    assert group_stories(vectors[1:2], [NOW + timedelta(days=1)], existing=[stored]).stories[0].existing_id == 5
+
+
+def test_story_names_are_the_proper_names_of_a_title_in_either_language() -> None:
+    assert story_names("OpenCourseHub met fin aux certificats gratuits chez Brightline") == {
+        "opencoursehub",
+        "brightline",
+    }
+    assert story_names("L'industriel Valtek rouvre son campus de formation") == {"valtek"}
+    assert story_names("Les MOOC de l'Université Lumière") >= {"mooc", "universite", "lumiere"}
+    assert story_names("a title without any capital") == frozenset()
+
+
+def test_a_shared_rare_name_joins_a_translation_the_model_places_a_little_too_far() -> None:
+    """An English-centric model puts a French article just under the join threshold from its English
+    original; a proper name they share (and few other stories carry) joins them. A name every story
+    carries ("MOOC") does not."""
+    rng = np.random.default_rng(12)
+    english = rng.normal(size=32)
+    english /= np.linalg.norm(english)
+    other = rng.normal(size=32)
+    other -= (other @ english) * english
+    other /= np.linalg.norm(other)
+    cos = STORY_THRESHOLD - 0.05
+    french = cos * english + np.sqrt(1 - cos**2) * other
+    vectors = np.vstack([english, french])
+    times = [NOW, NOW + timedelta(hours=20)]
+    assert len(group_stories(vectors, times).stories) == 2
+    names = [frozenset({"brightline", "retail"}), frozenset({"brightline"})]
+    assert len(group_stories(vectors, times, names=names).stories) == 1
+    # the same name on many other stories of the window is no evidence
+    crowd = [
+        ActiveStory(id=k, centroid=rng.normal(size=32), size=1, last_at=NOW, names=frozenset({"brightline"}))
+        for k in range(5)
+    ]
+    grouping = group_stories(vectors, times, names=names, existing=crowd)
+    assert grouping.labels[0] != grouping.labels[1]
 
 
 def test_new_items_join_a_story_stored_earlier() -> None:

@@ -20,7 +20,8 @@ import numpy as np
 from veille.adapters.evalset import LabelledText, read_eval_file
 from veille.app import App
 from veille.core import clustering
-from veille.core.formats import OTHER, macro_f1
+from veille.core.clustering import story_names
+from veille.core.formats import OTHER, macro_f1, split_title
 from veille.core.metrics import grouping_scores
 from veille.core.normalize import detect_language
 
@@ -54,7 +55,8 @@ def evaluate(app: App, path: Path, *, level: str = "story", with_formats: bool =
             for tag in item_tags:
                 if tag.format != OTHER:
                     profiles[row, keys.index(tag.format)] = tag.score
-    assignments = group(vectors, langs, level=level, profiles=profiles)
+    names = [story_names(split_title(text)[0]) for text in texts]
+    assignments = group(vectors, langs, level=level, profiles=profiles, names=names)
     scores: dict[str, Any] = {"level": level}
     if rows and all(row.label is not None for row in rows):
         scores.update(grouping_scores([row.label for row in rows], assignments))
@@ -67,13 +69,21 @@ def evaluate(app: App, path: Path, *, level: str = "story", with_formats: bool =
     return EvalResult(level=level, assignments=assignments, formats=predicted, scores=scores)
 
 
-def group(vectors: np.ndarray, langs: list[str | None], *, level: str, profiles: np.ndarray | None = None) -> list[int]:
+def group(
+    vectors: np.ndarray,
+    langs: list[str | None],
+    *,
+    level: str,
+    profiles: np.ndarray | None = None,
+    names: list[frozenset[str]] | None = None,
+) -> list[int]:
     """Cluster ids per text (-1: unclustered) through the production functions and thresholds.
-    ``profiles``: each text's learning-format scores (theme level), averaged per story as in production."""
+    ``profiles``: each text's learning-format scores (theme level), averaged per story as in production;
+    ``names``: each text's ``clustering.story_names`` (of its title), as ``veille process`` gives them."""
     if len(vectors) == 0:
         return []
     aligned, _ = clustering.align_languages(vectors, langs)
-    stories = clustering.group_stories(aligned, [EVAL_TIME] * len(aligned))
+    stories = clustering.group_stories(aligned, [EVAL_TIME] * len(aligned), names=names)
     story_labels = [int(label) for label in stories.labels]
     if level == "story":
         return story_labels

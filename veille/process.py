@@ -187,11 +187,16 @@ def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[in
             store.vectors([item.id for item in items]), [item.lang for item in items], means=means
         )
         times = [item.published_at for item in items]
+        stored = themes.active_stories(min(times) - window)
+        titles = themes.story_titles([row[0] for row in stored])
         active = [
-            clustering.ActiveStory(id=sid, centroid=centroid, size=size, last_at=last)
-            for sid, centroid, size, last in themes.active_stories(min(times) - window)
+            clustering.ActiveStory(
+                id=sid, centroid=centroid, size=size, last_at=last, first_at=first, names=_names(*titles.get(sid, []))
+            )
+            for sid, centroid, size, last, first in stored
         ]
-        grouping = clustering.group_stories(vectors, times, existing=active)
+        names = [_names(item.title) for item in items]
+        grouping = clustering.group_stories(vectors, times, existing=active, names=names)
         with app.store.transaction():
             for story in grouping.stories:
                 members = [items[int(i)] for i in story.members]
@@ -206,6 +211,10 @@ def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[in
                 created += story.existing_id is None
         grouped += len(items)
     return grouped, created
+
+
+def _names(*titles: str) -> frozenset[str]:
+    return frozenset().union(*(clustering.story_names(title) for title in titles))
 
 
 # -------------------------------------------------------------------------------------------- themes
@@ -268,7 +277,7 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime) 
                 continue  # a grouping of earlier weeks only, never seen as a theme: nothing to follow
             points = _new_theme_points(points)
         novelty = trends.novelty(group.centroid, list(earlier)) if len(earlier) else 1.0
-        status = trends.score_theme(points, week, novelty=novelty)
+        status = trends.score_theme(points, week, novelty=novelty, recorded_before=group.theme_id is not None)
         if current.stories == 0 and status.status != "fading":
             continue  # quiet this week, and nothing to report about it
         this_week = [s.id for s in members if s.weeks.get(week)]

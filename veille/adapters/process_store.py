@@ -258,14 +258,32 @@ class ThemeStore:
 
     # ------------------------------------------------------------------------------------- stories
 
-    def active_stories(self, since: datetime) -> list[tuple[int, NDArray[np.float32], int, datetime]]:
-        """(id, centroid, size, last_at) of the stories whose last item is at or after ``since``."""
+    def active_stories(self, since: datetime) -> list[tuple[int, NDArray[np.float32], int, datetime, datetime]]:
+        """(id, centroid, size, last_at, first_at) of the stories whose last item is at or after ``since``."""
         rows = self.conn.execute(
-            """SELECT s.id, s.centroid, s.last_at, (SELECT COUNT(*) FROM story_items si WHERE si.story_id = s.id)
+            """SELECT s.id, s.centroid, s.last_at, (SELECT COUNT(*) FROM story_items si WHERE si.story_id = s.id),
+                      s.first_at
                FROM stories s WHERE s.last_at >= ? AND s.centroid IS NOT NULL ORDER BY s.id""",
             (iso(since),),
         )
-        return [(int(row[0]), from_blob(row[1]), int(row[3]), stored_datetime(row[2])) for row in rows]
+        return [
+            (int(row[0]), from_blob(row[1]), int(row[3]), stored_datetime(row[2]), stored_datetime(row[4]))
+            for row in rows
+        ]
+
+    def story_titles(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
+        """The titles of each story's items."""
+        out: dict[int, list[str]] = {}
+        for chunk in _chunks(list(story_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"""SELECT si.story_id, i.title FROM story_items si JOIN items i ON i.id = si.item_id
+                    WHERE si.story_id IN ({marks})""",
+                chunk,
+            )
+            for story_id, title in rows:
+                out.setdefault(int(story_id), []).append(str(title or ""))
+        return out
 
     def add_to_story(
         self,

@@ -26,6 +26,8 @@ Thresholds are cosine similarities on *aligned* vectors of the default model; th
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +36,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from threadpoolctl import threadpool_limits
+
+from veille.core.labels import stop_words
 
 FloatMatrix = NDArray[np.float32]
 IntArray = NDArray[np.int64]
@@ -44,8 +48,13 @@ THEME_THRESHOLD = 0.2
 MIN_THEME_SIZE = 3
 #: An item joins a story when its cosine to the story centroid is at least this.
 STORY_THRESHOLD = 0.45
-#: A story is active (can gain items) while its last item is at most this many days older.
+#: A story spans at most this many days from its first item to its last (it can gain items meanwhile).
 STORY_WINDOW_DAYS = 14
+#: Added to an item's cosine to a story when they share a rare name ("Brightline", "OpenCourseHub"): the
+#: evidence that joins a French article to its English original, which an English-centric model misses.
+NAME_BONUS = 0.1
+#: A name is rare when at most this many stories and new items of the window carry it.
+NAME_MAX_SHARE = 4
 #: A language mean is shrunk toward the pooled mean as if the pooled mean counted this many items, so a
 #: handful of items in a rare language cannot cancel themselves out.
 LANGUAGE_PRIOR_ITEMS = 8
@@ -337,6 +346,8 @@ class ActiveStory:
     centroid: NDArray[np.floating]  # mean of its items' aligned vectors (need not be unit)
     size: int
     last_at: datetime
+    first_at: datetime | None = None  # its earliest item (``last_at`` when unknown)
+    names: frozenset[str] = frozenset()  # ``story_names`` of its items' titles
 
 
 @dataclass(frozen=True)
@@ -358,6 +369,26 @@ class StoryGrouping:
     stories: tuple[GroupedStory, ...] = field(default_factory=tuple)
 
 
+_NAME = re.compile(r"[^\W\d_][\w&'’.-]*", re.UNICODE)
+_ELIDED = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+
+
+def story_names(title: str, stop: frozenset[str] | None = None) -> frozenset[str]:
+    """The capitalised words of a title, folded ("Brightline", "OpenCourseHub" → "opencoursehub"), stop
+    words left out: proper names mostly, spelled the same in French and English. Common capitalised
+    words ("MOOC", a title's first word) are many stories' names, so ``group_stories`` ignores them."""
+    stop = stop_words() if stop is None else stop
+    out: set[str] = set()
+    for word in _NAME.findall(title):
+        word = _ELIDED.sub("", word).rstrip(".-'’")
+        if len(word) < 3 or not any(c.isupper() for c in word):
+            continue
+        folded = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
+        if folded and folded not in stop:
+            out.add(folded)
+    return frozenset(out)
+
+
 def group_stories(
     vectors: NDArray[np.floating],
     times: Sequence[datetime],
@@ -365,14 +396,18 @@ def group_stories(
     threshold: float = STORY_THRESHOLD,
     window_days: float = STORY_WINDOW_DAYS,
     existing: Sequence[ActiveStory] = (),
+    names: Sequence[frozenset[str]] | None = None,
+    name_bonus: float = NAME_BONUS,
 ) -> StoryGrouping:
     """Group new items (aligned unit vectors + publication times) into stories.
 
     Items are taken in time order; each joins the active story (stored in ``existing`` or made earlier
-    in this batch) whose centroid is most similar, if that cosine is ≥ ``threshold`` and the story's
-    last item is at most ``window_days`` older, else it starts a new story. Then a re-merge pass joins
-    stories of the batch whose centroids reached the threshold after they grew (single-pass is order
-    dependent); two stored stories are never merged, so their ids stay stable.
+    in this batch) whose centroid is most similar, if that cosine is ≥ ``threshold`` and the story would
+    still span at most ``window_days`` from its first item to its last, else it starts a new story. The
+    span is what stops chaining: with a window on the last item only, articles on one busy topic join
+    one after another into a "story" that runs for weeks. Then a re-merge pass joins stories of the
+    batch whose centroids reached the threshold after they grew (single-pass is order dependent), within
+    the same span; two stored stories are never merged, so their ids stay stable.
     """
     x = _normalise(np.asarray(vectors, dtype=np.float32))
     n = len(x)
@@ -387,20 +422,38 @@ def group_stories(
     sums: list[NDArray[np.float64]] = []
     sizes: list[int] = []
     lasts: list[datetime] = []
+    firsts: list[datetime] = []
     stored: list[int | None] = []
+    item_names = list(names) if names is not None else [frozenset[str]()] * n
+    if len(item_names) != n:
+        raise ValueError(f"{len(item_names)} name sets for {n} vectors")
+    share: dict[str, int] = {}
+    for group in [*(story.names for story in existing), *item_names]:
+        for name in group:
+            share[name] = share.get(name, 0) + 1
+    rare = [frozenset(name for name in group if share[name] <= NAME_MAX_SHARE) for group in item_names]
+    holders: dict[str, set[int]] = {}  # rare name -> stories carrying it
+    for index, story in enumerate(existing):
+        for name in story.names:
+            if share[name] <= NAME_MAX_SHARE:
+                holders.setdefault(name, set()).add(index)
     for story in existing:
         centroid = np.asarray(story.centroid, dtype=np.float64)
         sums.append(centroid / max(float(np.linalg.norm(centroid)), 1e-12) * story.size)
         sizes.append(story.size)
         lasts.append(story.last_at)
+        firsts.append(story.first_at or story.last_at)
         stored.append(story.id)
     capacity = len(sums) + n
     unit = np.zeros((capacity, dim), dtype=np.float32)
     for s, total in enumerate(sums):
         unit[s] = _normalise(total)
     count = len(sums)
-    last_seconds = np.full(capacity, -np.inf)  # lasts as POSIX seconds, for a vectorised window test
+    # first and last times as POSIX seconds, for a vectorised span test
+    last_seconds = np.full(capacity, -np.inf)
     last_seconds[:count] = [last.timestamp() for last in lasts]
+    first_seconds = np.full(capacity, np.inf)
+    first_seconds[:count] = [first.timestamp() for first in firsts]
     item_seconds = np.array([t.timestamp() for t in times])
     window_seconds = window.total_seconds()
     labels = np.full(n, -1, dtype=np.int64)
@@ -409,7 +462,13 @@ def group_stories(
         best = -1
         if count:
             sims = unit[:count] @ x[i]
-            sims[np.abs(item_seconds[i] - last_seconds[:count]) > window_seconds] = -np.inf
+            if name_bonus:
+                for index in {index for name in rare[i] for index in holders.get(name, ())}:
+                    sims[index] += name_bonus
+            span = np.maximum(last_seconds[:count], item_seconds[i]) - np.minimum(
+                first_seconds[:count], item_seconds[i]
+            )
+            sims[span > window_seconds] = -np.inf
             cand = int(np.argmax(sims))
             if sims[cand] >= threshold:
                 best = cand
@@ -419,11 +478,16 @@ def group_stories(
             sums.append(np.zeros(dim, dtype=np.float64))
             sizes.append(0)
             lasts.append(times[i])
+            firsts.append(times[i])
             stored.append(None)
+        for name in rare[i]:
+            holders.setdefault(name, set()).add(best)
         sums[best] += x[i]
         sizes[best] += 1
         lasts[best] = max(lasts[best], times[i])
+        firsts[best] = min(firsts[best], times[i])
         last_seconds[best] = lasts[best].timestamp()
+        first_seconds[best] = firsts[best].timestamp()
         unit[best] = _normalise(sums[best])
         labels[i] = best
 
@@ -450,12 +514,13 @@ def group_stories(
             a, b = find(roots[a_pos]), find(roots[b_pos])
             if a == b or (stored[a] is not None and stored[b] is not None):
                 continue
-            if abs(lasts[a] - lasts[b]) > window or float(unit[a] @ unit[b]) < threshold:
+            if max(lasts[a], lasts[b]) - min(firsts[a], firsts[b]) > window or float(unit[a] @ unit[b]) < threshold:
                 continue
             keep, gone = (a, b) if stored[b] is None else (b, a)
             sums[keep] += sums[gone]
             sizes[keep] += sizes[gone]
             lasts[keep] = max(lasts[keep], lasts[gone])
+            firsts[keep] = min(firsts[keep], firsts[gone])
             unit[keep] = _normalise(sums[keep])
             parent[gone] = keep
             parent.setdefault(keep, keep)
