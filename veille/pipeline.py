@@ -137,13 +137,13 @@ def _store_result(
     stale = False
     if error is None:
         # decided from what the store knew before this fetch; the store clears it when the fetch
-        # turns out to bring new items (which ones are new is only known once they are stored)
+        # turns out to bring new items (which ones are new is only known once they are stored): the
+        # outcome reports the store's decision
         dates = [item.published_at for item in items] + feeds.recent_item_dates(state.id)
         stale = schedule.is_stale(state, dates, fetch_settings, now)
     batch = feeds.record_fetch(
         state, result, now=now, next_fetch_at=next_at, parsed=parsed, items=items, error=error, stale=stale
     )
-    stale = stale and not batch.new_items
     status = "gone" if result.gone else "error" if error else "not_modified" if result.not_modified else "ok"
     return FeedOutcome(
         url=state.url,
@@ -153,7 +153,7 @@ def _store_result(
         error=error,
         moved_to=result.permanent_redirect,
         warning=parsed.warning if parsed else None,
-        stale=stale,
+        stale=batch.stale,
     )
 
 

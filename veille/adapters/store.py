@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -143,6 +143,7 @@ class StoredBatch:
     new_items: int  # items never seen before
     new_sightings: int  # copies of items already stored (another source, or a new guid)
     updated_items: int  # items whose content changed at the source
+    stale: bool = False  # the feed was recorded as stale (silent for longer than its cadence)
 
 
 def _feed_state(row: sqlite3.Row) -> FeedState:
@@ -249,12 +250,12 @@ class FeedStore:
                     (iso(now), iso(now), iso(next_fetch_at), int(stale), fid),
                 )
                 self._event(fid, now, "stale" if stale else "not_modified", result.status, None)
-                return batch
+                return StoredBatch(0, 0, 0, stale=stale)
             batch = self._store_items(fid, items, now)
-            if batch.new_items:
-                # a fetch that brought something new is the opposite of a silent feed, whatever the
-                # caller decided from the dates known before these items were stored
-                stale = False
+            # a fetch that brought something new is the opposite of a silent feed, whatever the caller
+            # decided from the dates known before these items were stored
+            stale = stale and not batch.new_items
+            batch = replace(batch, stale=stale)
             conn.execute(
                 """UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, consecutive_failures = 0,
                    next_fetch_at = ?, etag = ?, last_modified = ?,
