@@ -277,7 +277,7 @@ def test_a_broken_user_template_is_a_render_error_naming_it(tmp_path: Path) -> N
     user = tmp_path / "templates"
     user.mkdir()
     (user / "digest.html").write_text("<p>{% for x in %}</p>")
-    view = build_view(WeekRecords(week=WEEK, items=0, stories=0, sources=0, new_themes=0))
+    view = build_view(WeekRecords(week=WEEK, items=0, sources=0, new_themes=0))
     with pytest.raises(RenderError, match=r"digest\.html:1"):
         render_digest(view, templates_dir=user)
     (user / "digest.html").write_text("<p>{{ digest.no_such_field }}</p>")
@@ -289,7 +289,7 @@ def test_feed_text_is_escaped_in_a_user_html_template(tmp_path: Path) -> None:
     user = tmp_path / "templates"
     user.mkdir()
     (user / "digest.html").write_text("<h1>{{ digest.title }}</h1>")
-    view = build_view(WeekRecords(week=WEEK, items=0, stories=0, sources=0, new_themes=0), title="R&D <b>")
+    view = build_view(WeekRecords(week=WEEK, items=0, sources=0, new_themes=0), title="R&D <b>")
     assert "<h1>R&amp;D</h1>" in render_digest(view, templates_dir=user).html
 
 
@@ -340,7 +340,7 @@ def test_a_trend_gives_the_reason_trend_scoring_stored_as_veille_themes_does() -
         history=(3, 4, 5, 5, 4, 6, 9, 10),
         reason=reason,
     )
-    records = WeekRecords(week=WEEK, items=12, stories=10, sources=13, new_themes=0, themes=(theme,))
+    records = WeekRecords(week=WEEK, items=12, sources=13, new_themes=0, themes=(theme,))
     view = build_view(records, language="fr")
     stored = explain(TrendStatus("rising", False, reason), "fr")
     assert stored == (
@@ -357,7 +357,7 @@ def _new_theme(theme_id: int, label: str, stories: int, sources: int) -> ThemeRe
 def test_a_new_theme_from_a_single_source_is_not_shown_as_a_trend() -> None:
     """W48 of the demo showed "Minute, regardent, sécurité, séquences [nouveau]: 1 sujet de 1 source"."""
     themes = (_new_theme(1, "minute, sécurité", 1, 1), _new_theme(2, "réalité virtuelle", 3, 2))
-    records = WeekRecords(week=WEEK, items=4, stories=4, sources=3, new_themes=2, themes=themes)
+    records = WeekRecords(week=WEEK, items=4, sources=3, new_themes=2, themes=themes)
     for language in ("fr", "en"):
         view = build_view(records, language=language)
         assert [t.label for t in view.trends] == ["Réalité virtuelle"]

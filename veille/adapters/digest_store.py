@@ -216,7 +216,6 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
     return WeekRecords(
         week=week,
         items=items,
-        stories=len(week_story_ids) + loose_items,
         sources=feeds,
         new_themes=new_themes,
         story_records=tuple(stories),

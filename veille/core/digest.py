@@ -100,7 +100,6 @@ class WeekRecords:
 
     week: str
     items: int  # items published during the week
-    stories: int  # stories of the week (see above), before this digest claims its own
     sources: int  # feeds that published during the week
     new_themes: int
     story_records: tuple[StoryRecord, ...] = ()
@@ -312,10 +311,7 @@ def build_view(
         for fmt in order
     )
 
-    if records.week_story_ids:
-        n_stories = len(records.week_story_ids | set(shown)) + records.loose_items
-    else:
-        n_stories = max(records.stories, len(shown))
+    n_stories = len(records.week_story_ids | set(shown)) + records.loose_items
     stories_line = i18n.plural(n_stories, *_STORY_WORDS[lang], lang)
     if len(shown) < n_stories:
         stories_line += _SHOWN[lang].format(n=len(shown))
