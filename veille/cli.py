@@ -524,7 +524,7 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, out: P
             sys.exit(EXIT_ERROR)
         if mode is None:
             result = build_digest(app.store, app.settings, target, app.now, out_dir=out)
-            click.echo(f"{result.subject}: {result.stories} story(ies)")
+            click.echo(f"{result.subject}: {result.stories} story(ies) in the digest")
             click.echo(f"html: {result.html_path}\ntext: {result.text_path}\neml:  {result.eml_path}")
             return
         try:
