@@ -1,6 +1,6 @@
 """Theme clustering and story grouping quality, against anchors computed in the same run.
 
-Usage: python bench/cluster.py [--skip-bertopic]
+Usage: python bench/cluster.py [--skip-bertopic] [--limit N]
 
 Theme level, on ../shared/eval/agnews-8000 (English, 4 topics) and ../shared/eval/sib200-train (701
 parallel FR/EN sentences, 7 topics, 1,402 texts), all on the same language-aligned embeddings:
@@ -46,6 +46,15 @@ from veille.core.clustering import (  # noqa: E402
 SHARED = ROOT.parent / "shared"
 CACHE = Path(tempfile.gettempdir()) / "veille-bench-cache"
 _embedder = SentenceTransformerEmbedder(DEFAULT_MODEL)
+LIMIT: int | None = None  # --limit: at most this many texts (or translation pairs) per theme set
+
+
+def spread(rows: list, limit: int | None) -> list:
+    """At most ``limit`` rows, evenly spaced over the whole list (so every label keeps its share)."""
+    if limit is None or limit >= len(rows):
+        return rows
+    step = len(rows) / limit
+    return [rows[int(i * step)] for i in range(limit)]
 
 
 def embed(texts: list[str]) -> np.ndarray:
@@ -68,6 +77,7 @@ def load_sib() -> tuple[list[str], list[str], list[str]]:
         with path.open(encoding="utf-8", newline="") as handle:
             rows[lang] = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     assert [r["index_id"] for r in rows["eng"]] == [r["index_id"] for r in rows["fra"]]
+    rows = {lang: spread(table, LIMIT) for lang, table in rows.items()}
     texts = [r["text"] for r in rows["eng"]] + [r["text"] for r in rows["fra"]]
     labels = [r["category"] for r in rows["eng"]] * 2
     langs = ["en"] * len(rows["eng"]) + ["fr"] * len(rows["fra"])
@@ -77,6 +87,7 @@ def load_sib() -> tuple[list[str], list[str], list[str]]:
 def load_agnews() -> tuple[list[str], list[str], list[str]]:
     path = SHARED / "eval" / "agnews-8000" / "agnews_8000.tsv"
     pairs = [line.rstrip("\n").split("\t", 1) for line in path.open(encoding="utf-8") if line.strip()]
+    pairs = spread(pairs, LIMIT)
     return [p[1] for p in pairs], [p[0] for p in pairs], ["en"] * len(pairs)
 
 
@@ -251,7 +262,10 @@ def timing(aligned_sets: dict[str, np.ndarray]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-bertopic", action="store_true", help="skip the slow BERTopic anchor")
+    parser.add_argument("--limit", type=int, default=None, help="at most N texts per theme set (smoke runs)")
     args = parser.parse_args()
+    global LIMIT
+    LIMIT = args.limit
     aligned_sets = themes(args.skip_bertopic)
     remedies()
     stories()

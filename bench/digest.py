@@ -105,7 +105,11 @@ def populate(store: Store, stories: int, rng: random.Random) -> None:
                         int(w == WEEK and 12 < t <= 16),
                     )
                 )
-        conn.executemany("INSERT INTO theme_weeks VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL)", rows)
+        conn.executemany(
+            "INSERT INTO theme_weeks (theme_id, week, stories, items, sources, keywords, status, weak_signal)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         item_id = 0
         items, sightings, story_rows, story_items, formats, story_themes = [], [], [], [], [], []
         for s in range(1, stories + 1):

@@ -15,8 +15,7 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 def need_shared(*parts: str) -> Path:
     """The path under ../shared, or skip (fail under CI) with a clear reason when it is absent."""
     path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the shared test material is not next to the project")
+    need_real_part(path.exists(), f"{path} (the shared test material next to the project)")
     return path
 
 

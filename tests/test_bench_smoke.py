@@ -1,0 +1,48 @@
+"""Every benchmark script runs, at a smoke size, inside `make test`: a benchmark that no longer runs
+(an import of a removed function, a schema it no longer matches) fails here instead of rotting.
+
+The figures printed at this size mean nothing; the README's figures come from `make bench`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, need_shared
+
+# script -> (arguments for a small run, a line fragment its report must print)
+SMOKE: dict[str, tuple[list[str], str]] = {
+    "cluster.py": (["--skip-bertopic", "--limit", "150"], "## Stories"),
+    "digest.py": (["--stories", "150"], "end to end / budget"),
+    "fetch.py": (["--feeds", "12", "--concurrency", "4"], "veille second fetch (conditional)"),
+    "formats.py": (["--set", "dev"], "naive threshold"),
+    "process.py": (["--items", "80", "--week-stories", "80"], "embedding rate ratio"),
+    "site.py": (["--items", "400", "--weeks", "4"], "no-change rebuild"),
+    "trends.py": (["--runs", "2"], "false/theme-week"),
+}
+
+
+def test_every_benchmark_has_a_smoke_run() -> None:
+    scripts = {path.name for path in (ROOT / "bench").glob("*.py") if not path.name.startswith("_")}
+    assert scripts == set(SMOKE), "give each bench/ script a smoke-size run in SMOKE"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(SMOKE))
+def test_benchmark_runs_at_smoke_size(script: str, tmp_path: Path) -> None:
+    need_shared("eval")
+    arguments, expected = SMOKE[script]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *arguments],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert expected in result.stdout, result.stdout[-3000:]
+    assert "Traceback" not in result.stderr
