@@ -30,7 +30,7 @@ from veille.core import i18n
 from veille.core.digest import OTHER_FORMAT, format_label
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
 from veille.core.site_i18n import SiteStrings, site_strings
-from veille.core.trends import shown_as_trend
+from veille.core.trends import shown_as_trend, volume_label
 from veille.core.weeks import iso_week, shift_week, week_bounds, weeks_between
 
 TITLE_CHARS = 200
@@ -196,7 +196,7 @@ class ThemeCard:
     status: str
     status_label: str
     keywords: tuple[str, ...]
-    reason: str  # "6 sujets de 5 sources"
+    reason: str  # "6 sujets publiés par 5 sources"
     stories: tuple[StoryView, ...] = ()
 
 
@@ -991,9 +991,6 @@ def _by_format_groups(stories: Sequence[StoryView], ctx: _Context) -> tuple[Stor
 def _theme_card(
     theme: ThemeRecord, row: ThemeWeekRecord, stories: Sequence[StoryView], ctx: _Context, *, with_stories: bool
 ) -> ThemeCard:
-    n_stories = _plural(row.stories, ctx.t.story_one, ctx.t.story_many, ctx.language)
-    n_sources = _plural(row.sources, ctx.d.source_one, ctx.d.source_many, ctx.language)
-    joiner = "de" if ctx.language == "fr" else "from"
     shown: tuple[StoryView, ...] = ()
     if with_stories:
         shown = tuple(_sorted_recent(s for s in stories if s.week == row.week))[:STORIES_PER_CARD]
@@ -1004,7 +1001,7 @@ def _theme_card(
         status=row.status,
         status_label=ctx.status_label(row.status),
         keywords=_keywords(row.keywords),
-        reason=f"{n_stories} {joiner} {n_sources}",
+        reason=volume_label(row.stories, row.sources, ctx.language),
         stories=shown,
     )
 
