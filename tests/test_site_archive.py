@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -19,6 +20,7 @@ from click.testing import CliRunner
 
 from tests.feedserver import FeedServer
 from tests.test_site import pages, parse
+from tests.test_site_browser import BROKEN_WORDS, OVERLAPS, browser, no_horizontal_scroll, open_page  # noqa: F401
 from veille.cli import cli
 
 WATCH_START = "2026-11-02T06:00:00Z"  # Monday of 2026-W45: the first fetch
@@ -140,3 +142,20 @@ def test_links_to_archived_stories_resolve(site: Path) -> None:
     assert archived >= len(backlog())  # the old blog's source page links each of its posts
     index = (site / "search-index.js").read_text(encoding="utf-8")
     assert "weeks/archive-2012.html#" in index
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [390, 1280])
+def test_archive_pages_read_well_on_a_phone_and_a_desktop(
+    site: Path,
+    browser: Any,  # noqa: F811 (the fixture of test_site_browser)
+    width: int,
+) -> None:
+    for path in ("weeks/archive-2012.html", "weeks/index.html"):
+        page, problems = open_page(browser, (site / path).as_uri(), width=width)
+        assert problems == [], path
+        no_horizontal_scroll(page)
+        assert page.evaluate(BROKEN_WORDS) == [], f"{path} at {width}px: words broken across lines"
+        assert page.evaluate(OVERLAPS) == [], f"{path} at {width}px: text overlaps"
+        assert page.locator("h1").count() == 1
+        page.close()
