@@ -693,6 +693,8 @@ def build_site_view(
     )
     archived = [w for w in weeks if ctx.watch_week is not None and w < ctx.watch_week]
     weeks = weeks[len(archived) :]
+    if archived and ctx.watch_week is not None and ctx.watch_week <= current and ctx.watch_week not in weeks:
+        weeks.insert(0, ctx.watch_week)  # on the first day, a backlog and nothing new yet: the watch's week
     all_weeks = week_range(weeks[0], weeks[-1]) if weeks else []
     theme_weeks: dict[str, list[tuple[ThemeRecord, ThemeWeekRecord]]] = defaultdict(list)
     for theme in records.themes:
