@@ -29,10 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from veille.adapters import site_store
 from veille.adapters.site import render_site, write_site
 from veille.adapters.store import Store, iso
+from veille.adapters.taxonomy import format_names
 from veille.core.site import build_site_view
 from veille.core.weeks import iso_week, shift_week, week_bounds
 from veille.models import DigestSettings, Settings, SiteSettings
-from veille.site_job import _environment, _taxonomy_labels, build_site
+from veille.site_job import _environment, build_site
 
 BUDGET = 60.0
 LAST_WEEK = "2026-W48"
@@ -235,7 +236,7 @@ def main() -> None:
             records = site_store.load_site(store)
             timings.append(("load (SQL)", time.perf_counter() - t))
             t = time.perf_counter()
-            labels = _taxonomy_labels(settings)
+            labels = format_names(settings.formats_file, settings.digest.language)
             view = build_site_view(records, language="fr", now=now, format_labels=labels)
             timings.append(("view models", time.perf_counter() - t))
             t = time.perf_counter()
