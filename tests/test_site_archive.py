@@ -144,6 +144,24 @@ def test_links_to_archived_stories_resolve(site: Path) -> None:
     assert "weeks/archive-2012.html#" in index
 
 
+def test_on_the_first_day_a_backlog_alone_gives_the_watchs_first_week_and_the_archives(tmp_path: Path) -> None:
+    with FeedServer({}) as server:
+        server.register("/backlog.xml", rss("Old blog", backlog()))
+        config = tmp_path / "feeds.yaml"
+        config.write_text(f"feeds:\n  - url: {server.url('/backlog.xml')}\n", encoding="utf-8")
+        run(config, WATCH_START, "fetch")
+    run(config, WATCH_START, "site", "--out", str(tmp_path / "site"))
+    site = tmp_path / "site"
+    assert sorted(p.stem for p in (site / "weeks").glob("????-W??.html")) == ["2026-W45"]
+    week = (site / "weeks" / "2026-W45.html").read_text(encoding="utf-8")
+    assert "Aucun sujet cette semaine" in week and 'href="../weeks/archive-2026.html"' in week
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "La veille est encore vide" not in home and "Semaine 45 · 2026" in home
+    assert len(list((site / "weeks").glob("archive-*.html"))) == len(BACKLOG_YEARS)
+
+
+# Last in the module: the browser holds playwright's event loop until the module ends, and `veille fetch`
+# above runs its own.
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [390, 1280])
 def test_archive_pages_read_well_on_a_phone_and_a_desktop(
@@ -159,19 +177,3 @@ def test_archive_pages_read_well_on_a_phone_and_a_desktop(
         assert page.evaluate(OVERLAPS) == [], f"{path} at {width}px: text overlaps"
         assert page.locator("h1").count() == 1
         page.close()
-
-
-def test_on_the_first_day_a_backlog_alone_gives_the_watchs_first_week_and_the_archives(tmp_path: Path) -> None:
-    with FeedServer({}) as server:
-        server.register("/backlog.xml", rss("Old blog", backlog()))
-        config = tmp_path / "feeds.yaml"
-        config.write_text(f"feeds:\n  - url: {server.url('/backlog.xml')}\n", encoding="utf-8")
-        run(config, WATCH_START, "fetch")
-    run(config, WATCH_START, "site", "--out", str(tmp_path / "site"))
-    site = tmp_path / "site"
-    assert sorted(p.stem for p in (site / "weeks").glob("????-W??.html")) == ["2026-W45"]
-    week = (site / "weeks" / "2026-W45.html").read_text(encoding="utf-8")
-    assert "Aucun sujet cette semaine" in week and 'href="../weeks/archive-2026.html"' in week
-    home = (site / "index.html").read_text(encoding="utf-8")
-    assert "La veille est encore vide" not in home and "Semaine 45 · 2026" in home
-    assert len(list((site / "weeks").glob("archive-*.html"))) == len(BACKLOG_YEARS)
