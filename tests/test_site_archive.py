@@ -21,7 +21,10 @@ from click.testing import CliRunner
 from tests.feedserver import FeedServer
 from tests.test_site import pages, parse
 from tests.test_site_browser import BROKEN_WORDS, OVERLAPS, browser, no_horizontal_scroll, open_page  # noqa: F401
+from veille.adapters import site_store
+from veille.adapters.store import Store
 from veille.cli import cli
+from veille.core.site import ArchivePage, WeeksPage, build_site_view
 
 WATCH_START = "2026-11-02T06:00:00Z"  # Monday of 2026-W45: the first fetch
 LATER = "2026-11-20T06:00:00Z"
@@ -158,6 +161,21 @@ def test_on_the_first_day_a_backlog_alone_gives_the_watchs_first_week_and_the_ar
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "La veille est encore vide" not in home and "Semaine 45 · 2026" in home
     assert len(list((site / "weeks").glob("archive-*.html"))) == len(BACKLOG_YEARS)
+
+
+def test_the_archive_speaks_english_too(site: Path) -> None:
+    with Store.open(site.parent / ".veille" / "veille.db") as store:
+        records = site_store.load_site(store)
+    view = build_site_view(records, language="en", now=datetime(2026, 11, 30, 6, tzinfo=UTC))
+    pages_by_path = {page.path: page.view for page in view.pages}
+    archive = pages_by_path["weeks/archive-2012.html"]
+    assert isinstance(archive, ArchivePage)
+    assert archive.label == "Archive 2012" and "before the watch began (on 2 Nov 2026)" in archive.intro
+    assert archive.summary == ("12 stories", "1 source")
+    index = pages_by_path["weeks/index.html"]
+    assert isinstance(index, WeeksPage)
+    assert index.archives_intro.startswith("The watch began on 2 Nov 2026.")
+    assert [row.stories_label for row in index.archives][:2] == ["10 stories", "12 stories"]
 
 
 # Last in the module: the browser holds playwright's event loop until the module ends, and `veille fetch`
