@@ -57,7 +57,7 @@ def test_digest_shows_trends_formats_signals_and_health_in_order(week_store: Sto
     trends = text[positions[0] : positions[1]]
     assert trends.index("IA générative, tuteurs [en hausse]") < trends.index("Open badges, certification [nouveau]")
     # the reason is the one trend scoring stored, as `veille themes` prints it
-    assert "6 sujets de 5 sources, x4,0 par rapport à sa moyenne sur 4 semaines" in trends
+    assert "6 sujets publiés par 5 sources, x4,0 par rapport à sa moyenne sur 4 semaines" in trends
     assert trends.index("AI tutors reach 40 community colleges") < trends.index("Tuteurs IA")
     # a story already sent last week and a story of next week are absent; each shown story appears once
     assert "Old news already sent" not in text
@@ -83,7 +83,7 @@ def test_english_digest_uses_english_dates_and_headings(week_store: Store, tmp_p
     result = build_digest(week_store, make_settings(tmp_path, language="en"), WEEK, NOW)
     text = text_of(result.text_path)
     assert result.subject == "Digital learning watch — week 48 (23–29 Nov 2026)"
-    assert "6 stories from 5 sources, x4.0 against its 4-week average" in text
+    assert "6 stories published by 5 sources, x4.0 against its 4-week average" in text
     assert "Tue 24 Nov" in text and "By learning format" in text and "Read: https://" in text
     assert 'lang="en"' in text_of(result.html_path)
 
@@ -344,7 +344,8 @@ def test_a_trend_gives_the_reason_trend_scoring_stored_as_veille_themes_does() -
     view = build_view(records, language="fr")
     stored = explain(TrendStatus("rising", False, reason), "fr")
     assert stored == (
-        "10 sujets de 13 sources\u00a0; x2,8 sur les 2 dernières semaines par rapport aux 6 semaines précédentes"
+        "10 sujets publiés par 13 sources\u00a0; x2,8 sur les 2 dernières semaines "
+        "par rapport aux 6 semaines précédentes"
     )
     assert [t.reason for t in view.trends] == [stored]
 

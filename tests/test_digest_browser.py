@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import ROOT, need_real_part
 from tests.test_digest_support import NOW, WEEK, make_settings, populate
+from tests.test_site_browser import BROKEN_WORDS
 from veille.adapters.store import Store
 from veille.digest_job import build_digest
 
@@ -47,6 +48,7 @@ def test_digest_fits_phone_and_desktop_widths_without_horizontal_scroll(tmp_path
                     "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
                 )
                 assert scroll <= client, f"horizontal overflow at {width}px: {scroll} > {client}"
+                assert page.evaluate(BROKEN_WORDS) == [], f"words broken across lines at {width}px"
                 # the heading and the top story are visible, in a readable size
                 assert page.get_by_role("heading", name="Tendances").is_visible()
                 link = page.get_by_role("link", name="AI tutors reach 40 community colleges")

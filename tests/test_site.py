@@ -122,6 +122,13 @@ def test_home_shows_the_latest_digest_trends_and_signals(built: tuple[Store, Sit
     assert home.index("IA générative, tuteurs") < home.index("Open badges, certification")  # biggest trend first
 
 
+def test_theme_cards_say_how_many_sources_published_the_stories(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    week = (result.out_dir / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
+    assert "3 sujets publiés par 4 sources" in week  # not "3 sujets de 4 sources" (3 out of 4?)
+    assert re.search(r"\d sujets? de \d", week) is None
+
+
 def test_page_titles_name_the_site_once(built: tuple[Store, SiteResult, Path]) -> None:
     _, result, _ = built
     home = result.index_path.read_text(encoding="utf-8")
@@ -255,6 +262,7 @@ def test_english_site(tmp_path: Path) -> None:
     assert '<html lang="en">' in home and ">Weeks</a>" in home and "Latest digest" in home
     week = (result.out_dir / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
     assert "23–29 Nov 2026" in week and "Week 48 · 2026" in week and "In the digest" in week
+    assert "3 stories published by 4 sources" in week
 
 
 def test_an_empty_database_gives_a_small_honest_site(tmp_path: Path) -> None:

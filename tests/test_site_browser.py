@@ -65,6 +65,53 @@ def no_horizontal_scroll(page: Any) -> None:
     assert scroll <= client, f"horizontal overflow: {scroll} > {client}"
 
 
+# Every word of the page (letters and digits, 2 to 24 characters: not a URL) drawn on one line: a word
+# whose pieces sit on two lines was broken mid-word ("Sujet s" in a table header, "nouvea u" in a badge).
+BROKEN_WORDS = r"""() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.closest('svg, script, .visually-hidden, .skip') || !el.getClientRects().length) continue;
+    const words = /\S+/g;
+    for (let m = words.exec(node.data); m !== null; m = words.exec(node.data)) {
+      const lead = m[0].match(/^[^\p{L}\p{N}]*/u)[0].length;
+      const word = m[0].slice(lead).replace(/[^\p{L}\p{N}]+$/u, '');
+      if (word.length < 2 || word.length > 24 || !/^[\p{L}\p{N}'’]+$/u.test(word)) continue;
+      range.setStart(node, m.index + lead);
+      range.setEnd(node, m.index + lead + word.length);
+      const rects = Array.from(range.getClientRects()).filter(r => r.width > 0);
+      if (rects.some(r => r.top > rects[0].top + 1)) {
+        broken.push(`"${word}" in <${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''}>`);
+      }
+    }
+  }
+  return broken;
+}"""
+
+# Text that spills out of its box onto its neighbour: a cell, badge or heading wider inside than outside,
+# a badge sticking out of its cell or heading, two cells of a table row over each other.
+OVERLAPS = """() => {
+  const found = [];
+  const name = el => `<${el.tagName.toLowerCase()}> ${el.textContent.trim().slice(0, 40)}`;
+  for (const el of document.querySelectorAll('th, td, .badge, .card, h1, h2, h3, h4')) {
+    if (el.scrollWidth > el.clientWidth + 1) found.push(`spills: ${name(el)}`);
+  }
+  for (const badge of document.querySelectorAll('.badge')) {
+    const box = badge.parentElement.getBoundingClientRect(), r = badge.getBoundingClientRect();
+    if (r.left < box.left - 1 || r.right > box.right + 1) found.push(`sticks out: ${name(badge)}`);
+  }
+  for (const row of document.querySelectorAll('tr')) {
+    const cells = Array.from(row.children).map(c => c.getBoundingClientRect());
+    for (let i = 1; i < cells.length; i++) {
+      if (cells[i].left < cells[i - 1].right - 1) found.push(`cells overlap: ${name(row)}`);
+    }
+  }
+  return found;
+}"""
+
+
 @pytest.mark.slow
 def test_home_theme_format_and_search_load_from_file_without_errors(site: SiteResult, browser: Any) -> None:
     root = site.out_dir
@@ -153,4 +200,31 @@ def test_pages_fit_a_phone_and_follow_the_colour_scheme(
         assert size >= 16
         if path == "weeks/2026-W48.html":
             page.screenshot(path=str(ARTIFACTS / f"week-{width}-{scheme}.png"), full_page=True)
+        page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [390, 1280])
+def test_words_stay_whole_and_no_text_overlaps_on_a_phone_and_a_desktop(
+    site: SiteResult, browser: Any, width: int
+) -> None:
+    """Table headers and badges used to break mid-word on a phone ("Sujet s", "nouvea u")."""
+    for path in (
+        "index.html",
+        "weeks/2026-W48.html",
+        "weeks/index.html",
+        "themes/index.html",
+        "themes/1.html",
+        "formats/index.html",
+        "formats/ai-learning.html",
+        "sources/index.html",
+        "sources/3.html",
+    ):
+        page, problems = open_page(browser, (site.out_dir / path).as_uri(), width=width)
+        assert problems == [], path
+        no_horizontal_scroll(page)
+        assert page.evaluate(BROKEN_WORDS) == [], f"{path} at {width}px: words broken across lines"
+        assert page.evaluate(OVERLAPS) == [], f"{path} at {width}px: text overlaps"
+        name = path.replace("/", "-").removesuffix(".html")
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
         page.close()

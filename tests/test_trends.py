@@ -20,6 +20,7 @@ from veille.core.trends import (
     novelty,
     score_theme,
     shown_as_trend,
+    volume_label,
 )
 from veille.core.weeks import (
     iso_week,
@@ -102,8 +103,16 @@ def test_growing_theme_is_rising_with_matching_numbers() -> None:
     assert r["z"] >= DEFAULT_RULES.rising_z
     assert r["novelty"] == 0.2
     json.dumps(r)  # stored as JSON in theme_weeks.reason
-    assert explain(status, "en") == "12 stories from 7 sources, x3.0 against its 6-week average"
-    assert explain(status, "fr-FR") == "12 sujets de 7 sources, x3,0 par rapport à sa moyenne sur 6 semaines"
+    assert explain(status, "en") == "12 stories published by 7 sources, x3.0 against its 6-week average"
+    assert explain(status, "fr-FR") == "12 sujets publiés par 7 sources, x3,0 par rapport à sa moyenne sur 6 semaines"
+
+
+def test_a_themes_volume_says_how_many_sources_published_its_stories() -> None:
+    # "11 sujets de 13 sources" read as "11 out of 13"
+    assert volume_label(11, 13, "fr") == "11 sujets publiés par 13 sources"
+    assert volume_label(1, 1, "fr-FR") == "1 sujet publié par 1 source"
+    assert volume_label(11, 13, "en") == "11 stories published by 13 sources"
+    assert volume_label(1, 1, "en") == "1 story published by 1 source"
 
 
 def test_one_chatty_source_cannot_make_a_trend() -> None:
@@ -133,9 +142,12 @@ def test_slow_climb_is_rising_on_the_two_week_test() -> None:
     r = status.reason
     assert r["rising_weeks"] == 2 and r["before_weeks"] == 6
     assert r["sustained_ratio"] == pytest.approx(7.5 / (16 / 6), abs=0.01)
-    assert explain(status, "en") == "8 stories from 6 sources; x2.8 over the last 2 weeks against the 6 weeks before"
+    assert (
+        explain(status, "en")
+        == "8 stories published by 6 sources; x2.8 over the last 2 weeks against the 6 weeks before"
+    )
     assert explain(status, "fr") == (
-        "8 sujets de 6 sources\u00a0; x2,8 sur les 2 dernières semaines par rapport aux 6 semaines précédentes"
+        "8 sujets publiés par 6 sources\u00a0; x2,8 sur les 2 dernières semaines par rapport aux 6 semaines précédentes"
     )
 
 
@@ -148,7 +160,10 @@ def test_steady_climb_of_a_small_theme_is_rising_on_the_ramp_test() -> None:
     assert r["z"] < DEFAULT_RULES.rising_z
     assert r["trend_z"] >= DEFAULT_RULES.trend_z
     assert status.status == "rising"
-    assert explain(status, "en") == "7 stories from 6 sources; x3.0 over the last 2 weeks against the 6 weeks before"
+    assert (
+        explain(status, "en")
+        == "7 stories published by 6 sources; x3.0 over the last 2 weeks against the 6 weeks before"
+    )
     # The same volumes shuffled are no climb: a ramp needs growth, not a busy week.
     flat = score_theme(history([3, 4, 2, 3, 5, 3, 2, 4, 6], [3, 4, 2, 3, 5, 3, 2, 4, 6]), WEEK, novelty=0.3)
     assert flat.status == "steady" and flat.reason["trend_z"] < 1
@@ -168,8 +183,8 @@ def test_climb_carried_by_one_feed_is_not_a_ramp() -> None:
 def test_big_stable_theme_with_a_noisy_week_is_steady() -> None:
     status = score_theme(history([20, 22, 19, 21, 20, 18, 22, 26], [8] * 8), WEEK, novelty=0.1)
     assert status.status == "steady"
-    assert explain(status, "en") == "26 stories from 8 sources, in line with its 6-week average (20.3)"
-    assert explain(status, "fr") == "26 sujets de 8 sources, conforme à sa moyenne sur 6 semaines (20,3)"
+    assert explain(status, "en") == "26 stories published by 8 sources, in line with its 6-week average (20.3)"
+    assert explain(status, "fr") == "26 sujets publiés par 8 sources, conforme à sa moyenne sur 6 semaines (20,3)"
 
 
 def test_brand_new_small_multi_source_novel_theme_is_a_weak_signal() -> None:
@@ -177,7 +192,7 @@ def test_brand_new_small_multi_source_novel_theme_is_a_weak_signal() -> None:
     assert status.status == "new" and status.weak_signal
     assert status.reason["weeks_of_history"] == 1
     assert explain(status, "en") == (
-        "New: 3 stories from 2 sources this week, far from every earlier theme (novelty 0.41): a weak signal"
+        "New: 3 stories published by 2 sources this week, far from every earlier theme (novelty 0.41): a weak signal"
     )
     assert "signal faible" in explain(status, "fr") and "0,41" in explain(status, "fr")
 

@@ -79,7 +79,7 @@ def test_veille_themes_speaks_the_digest_language_throughout(tmp_path: Path) -> 
     assert out.startswith(f"{WEEK} : 4 thèmes\n")
     assert "[en hausse] ia générative, tuteur" in out
     assert "[nouveau (signal faible)] réalité virtuelle" in out
-    assert "6 sujets de 5 sources, x4,0 par rapport à sa moyenne sur 4 semaines" in out
+    assert "6 sujets publiés par 5 sources, x4,0 par rapport à sa moyenne sur 4 semaines" in out
     for english in ("story(ies)", "source(s)", "[new", "[rising", "weak signal", "theme(s)"):
         assert english not in out
 
@@ -88,5 +88,5 @@ def test_veille_themes_in_english(tmp_path: Path) -> None:
     out = invoke(_config(tmp_path, "en"), "themes", "--week", WEEK)
     assert out.startswith(f"{WEEK}: 4 themes\n")
     assert "[rising] ia générative, tuteur" in out and "[new (weak signal)] réalité virtuelle" in out
-    assert "6 stories from 5 sources, x4.0 against its 4-week average" in out
+    assert "6 stories published by 5 sources, x4.0 against its 4-week average" in out
     assert "sujet" not in out

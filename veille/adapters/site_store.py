@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from datetime import datetime
 
 from veille.adapters.store import Store, from_iso, json_list, stored_datetime
 from veille.core.site import (
@@ -53,7 +54,17 @@ def _load(conn: sqlite3.Connection, archived: frozenset[str]) -> SiteRecords:
             DigestRecord(week=row[0], subject=row[1], built_at=stored_datetime(row[2]), archived=row[0] in archived)
             for row in conn.execute("SELECT week, subject, built_at FROM digests ORDER BY week")
         ),
+        watch_start=_watch_start(conn),
     )
+
+
+def _watch_start(conn: sqlite3.Connection) -> datetime | None:
+    """When the watch began: the earliest feed added or item first fetched (not an item's own date: a
+    feed's backlog can go back years)."""
+    row = conn.execute(
+        "SELECT MIN(at) FROM (SELECT MIN(added_at) AS at FROM feeds UNION ALL SELECT MIN(first_seen_at) FROM items)"
+    ).fetchone()
+    return stored_datetime(row[0]) if row and row[0] else None
 
 
 def _feeds(conn: sqlite3.Connection) -> tuple[FeedRecord, ...]:

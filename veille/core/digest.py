@@ -24,7 +24,7 @@ from typing import cast
 
 from veille.core import i18n
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
-from veille.core.trends import STATUSES, Status, TrendStatus, explain, shown_as_trend
+from veille.core.trends import STATUSES, Status, TrendStatus, explain, shown_as_trend, volume_label
 from veille.core.weeks import previous_weeks, week_bounds
 
 HISTORY_WEEKS = 8  # bars drawn per trend, this week included
@@ -344,7 +344,6 @@ _FROM = {"fr": "venant de", "en": "from"}
 _STORY_WORDS = {"fr": ("sujet distinct", "sujets distincts"), "en": ("distinct story", "distinct stories")}
 _SHOWN = {"fr": ", dont {n} dans ce digest", "en": ", {n} of them in this digest"}
 _NEW_THEME_WORDS = {"fr": ("nouveau thème", "nouveaux thèmes"), "en": ("new theme", "new themes")}
-_STORY_NOUN = {"fr": ("sujet", "sujets"), "en": ("story", "stories")}
 _HEALTH_ORDER = ("gone", "moved", "error", "stale")
 
 
@@ -400,7 +399,7 @@ def _capitalised(text: str) -> str:
 
 
 def _reason(theme: ThemeRecord, lang: str) -> str:
-    """``12 sujets de 7 sources, x3 par rapport à sa moyenne sur 6 semaines`` — the status in numbers.
+    """``12 sujets publiés par 7 sources, x3 par rapport à sa moyenne sur 6 semaines`` — the status in numbers.
 
     The sentence is the trend scoring's own (``core.trends.explain`` of the stored reason), so the digest,
     the site and ``veille themes`` give one reason for one status. A row without a stored reason (written
@@ -409,9 +408,7 @@ def _reason(theme: ThemeRecord, lang: str) -> str:
     if theme.reason and theme.status in STATUSES:
         status = cast(Status, theme.status)
         return explain(TrendStatus(status, theme.weak_signal, dict(theme.reason)), lang)
-    stories = i18n.plural(theme.stories, *_STORY_NOUN[lang], lang)
-    sources = i18n.plural(theme.sources, "source", "sources", lang)
-    return f"{stories} de {sources}" if lang == "fr" else f"{stories} from {sources}"
+    return volume_label(theme.stories, theme.sources, lang)
 
 
 def _health_order(records: Sequence[HealthRecord]) -> list[HealthRecord]:

@@ -1,8 +1,9 @@
 """Everything the static site shows, as frozen view models (no Jinja, no I/O).
 
 ``build_site_view`` takes what the database holds (``SiteRecords``, read by ``adapters.site_store``) and
-decides every page: home, the weeks archive and one page per week, one per theme, format and source, the
-search index and the Atom feed of the digests. ``adapters.site`` then only renders and writes.
+decides every page: home, the weeks index and one page per week since the watch began (its first fetch;
+the older items of a feed's backlog go to one archive page per year), one per theme, format and source,
+the search index and the Atom feed of the digests. ``adapters.site`` then only renders and writes.
 
 Stories live on their week's page, one full block each under the anchor ``#s<id>`` (``#i<id>`` for an
 item not yet grouped into a story), with all the sources that carried them; every other page links
@@ -29,7 +30,7 @@ from veille.core import i18n
 from veille.core.digest import OTHER_FORMAT, format_label
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
 from veille.core.site_i18n import SiteStrings, site_strings
-from veille.core.trends import shown_as_trend
+from veille.core.trends import shown_as_trend, volume_label
 from veille.core.weeks import iso_week, shift_week, week_bounds, weeks_between
 
 TITLE_CHARS = 200
@@ -137,6 +138,8 @@ class SiteRecords:
     stories: tuple[StoryRecord, ...]
     themes: tuple[ThemeRecord, ...]
     digests: tuple[DigestRecord, ...]
+    # When the watch began (first feed added or item fetched): older weeks go to one archive page per year
+    watch_start: datetime | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -193,7 +196,7 @@ class ThemeCard:
     status: str
     status_label: str
     keywords: tuple[str, ...]
-    reason: str  # "6 sujets de 5 sources"
+    reason: str  # "6 sujets publiés par 5 sources"
     stories: tuple[StoryView, ...] = ()
 
 
@@ -263,8 +266,34 @@ class WeekPage:
 
 
 @dataclass(frozen=True)
+class ArchiveRow:
+    """One year before the watch began, on the weeks index."""
+
+    year: str
+    label: str  # "Archives 2019"
+    href: str  # "weeks/archive-2019.html"
+    stories: int
+    stories_label: str  # "143 sujets"
+
+
+@dataclass(frozen=True)
 class WeeksPage:
     rows: tuple[WeekRow, ...]
+    archives: tuple[ArchiveRow, ...] = ()  # newest year first
+    archives_intro: str = ""  # "Published before the watch began on 12 Oct 2026 …"
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    """The items of one year published before the watch began (a feed's backlog), by week."""
+
+    year: str
+    label: str
+    intro: str
+    summary: tuple[str, ...]
+    weeks: tuple[StoryGroup, ...]  # newest week first; each story under its own anchor
+    previous: Link | None
+    next: Link | None
 
 
 @dataclass(frozen=True)
@@ -466,6 +495,10 @@ def week_href(week: str) -> str:
     return f"weeks/{week}.html"
 
 
+def archive_href(year: str) -> str:
+    return f"weeks/archive-{year}.html"
+
+
 def rfc3339(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -565,8 +598,15 @@ class _Context:
     feeds: dict[int, FeedRecord]
     theme_labels: dict[int, str]
     format_paths: dict[str, str]
+    watch_week: str | None = None  # weeks before it have no page of their own: see ``week_href``
 
     memo: dict[object, str] = field(default_factory=dict)
+
+    def week_href(self, week: str) -> str:
+        """A week's page, or for a week before the watch began, its year's archive page."""
+        if self.watch_week is not None and week < self.watch_week:
+            return archive_href(week[:4])
+        return week_href(week)
 
     def feed_name(self, feed_id: int) -> str:
         name = self.memo.get(("feed", feed_id))
@@ -631,6 +671,9 @@ def build_site_view(
     )
     current = iso_week(now)
     digests = {dg.week: dg for dg in records.digests if dg.week <= current}
+    # Weeks before the watch began (a feed's backlog) are grouped by year; a week with a digest keeps its page.
+    starts = ([iso_week(records.watch_start)] if records.watch_start else []) + sorted(digests)[:1]
+    ctx.watch_week = min(starts) if starts else None
 
     # one view per story, shared by every page that lists it
     stories: list[StoryView] = []
@@ -648,6 +691,10 @@ def build_site_view(
     weeks = sorted(
         set(by_week) | {w.week for th in records.themes for w in th.weeks if w.week <= current} | set(digests)
     )
+    archived = [w for w in weeks if ctx.watch_week is not None and w < ctx.watch_week]
+    weeks = weeks[len(archived) :]
+    if archived and ctx.watch_week is not None and ctx.watch_week <= current and ctx.watch_week not in weeks:
+        weeks.insert(0, ctx.watch_week)  # on the first day, a backlog and nothing new yet: the watch's week
     all_weeks = week_range(weeks[0], weeks[-1]) if weeks else []
     theme_weeks: dict[str, list[tuple[ThemeRecord, ThemeWeekRecord]]] = defaultdict(list)
     for theme in records.themes:
@@ -684,6 +731,18 @@ def build_site_view(
     }
     pages: list[Page] = []
 
+    # before the watch: one archive page per year; the newest leads to the first week of the watch
+    archive_pages, archive_rows = _archive_pages(archived, by_week, records, all_weeks[0] if all_weeks else None, ctx)
+    pages.extend(archive_pages)
+    first_previous = Link(archive_rows[-1].label, archive_rows[-1].href) if archive_rows else None
+
+    def week_link(index: int) -> Link | None:
+        if index < 0:
+            return first_previous
+        if index >= len(all_weeks):
+            return None
+        return Link(week_label(all_weeks[index], d), week_href(all_weeks[index]))
+
     # weeks
     for index, week in enumerate(all_weeks):
         pages.append(
@@ -695,8 +754,8 @@ def build_site_view(
                 theme_stories,
                 records.feeds,
                 len(week_feeds.get(week, ())),
-                previous=all_weeks[index - 1] if index > 0 else None,
-                following=all_weeks[index + 1] if index + 1 < len(all_weeks) else None,
+                previous=week_link(index - 1),
+                following=week_link(index + 1),
                 ctx=ctx,
             )
         )
@@ -706,7 +765,11 @@ def build_site_view(
             "site/weeks.html",
             t.weeks,
             "weeks",
-            WeeksPage(tuple(week_rows[w] for w in reversed(all_weeks))),
+            WeeksPage(
+                tuple(week_rows[w] for w in reversed(all_weeks)),
+                archives=tuple(reversed(archive_rows)),
+                archives_intro=t.archives_intro.format(date=ctx.date(records.watch_start)) if archive_pages else "",
+            ),
         )
     )
 
@@ -784,6 +847,60 @@ def build_site_view(
     )
 
 
+def _archive_pages(
+    weeks: Sequence[str],
+    by_week: Mapping[str, Sequence[StoryView]],
+    records: SiteRecords,
+    first_week: str | None,
+    ctx: _Context,
+) -> tuple[list[Page], list[ArchiveRow]]:
+    """One page per year of the weeks before the watch began, oldest year first, and its row on the
+    weeks index: the items a feed's backlog brought, by week, each story under its anchor as on a week
+    page."""
+    t, lang = ctx.t, ctx.language
+    years: dict[str, list[str]] = defaultdict(list)
+    for week in weeks:  # a year whose weeks only have theme rows still gets its page: theme pages link there
+        years[week[:4]].extend([week] if by_week.get(week) else [])
+    order = sorted(years)
+    started = ctx.date(records.watch_start)
+    pages, rows = [], []
+    for index, year in enumerate(order):
+        groups = tuple(
+            StoryGroup(
+                f"{week_label(week, ctx.d)} ({period(week, lang)})",
+                None,
+                tuple(_sorted_recent(by_week[week])),
+            )
+            for week in reversed(years[year])
+        )
+        stories = [story for group in groups for story in group.stories]
+        sources = {copy.source.href for story in stories for copy in story.copies}
+        label = t.archive_label.format(year=year)
+        previous = order[index - 1] if index > 0 else None
+        following = order[index + 1] if index + 1 < len(order) else None
+        view = ArchivePage(
+            year=year,
+            label=label,
+            intro=t.archive_intro.format(date=started),
+            summary=(
+                _plural(len(stories), t.story_one, t.story_many, lang),
+                _plural(len(sources), ctx.d.source_one, ctx.d.source_many, lang),
+            ),
+            weeks=groups,
+            previous=Link(t.archive_label.format(year=previous), archive_href(previous)) if previous else None,
+            next=(
+                Link(t.archive_label.format(year=following), archive_href(following))
+                if following
+                else Link(week_label(first_week, ctx.d), week_href(first_week))
+                if first_week
+                else None
+            ),
+        )
+        pages.append(Page(archive_href(year), "site/archive.html", label, "weeks", view))
+        rows.append(ArchiveRow(year, label, archive_href(year), len(stories), ctx.stories_label(len(stories))))
+    return pages, rows
+
+
 def _format_paths(keys: Sequence[str]) -> dict[str, str]:
     """A distinct file name per format key, even when two keys give the same slug."""
     used: set[str] = set()
@@ -833,7 +950,7 @@ def _story_view(record: StoryRecord, week: str, ctx: _Context) -> StoryView:
     lang = record.lang if record.lang and _LANG.match(record.lang) and record.lang != ctx.language else None
     return StoryView(
         key=record.key,
-        href=f"{week_href(week)}#{record.key}",
+        href=f"{ctx.week_href(week)}#{record.key}",
         week=week,
         title=truncate_text(text(record.title), TITLE_CHARS) or "—",
         url=web_url(record.url),
@@ -860,7 +977,7 @@ def _by_week_groups(stories: Sequence[StoryView], ctx: _Context) -> tuple[StoryG
     for story in stories:
         groups[story.week].append(story)
     return tuple(
-        StoryGroup(week_label(week, ctx.d), week_href(week), tuple(_sorted_recent(groups[week])))
+        StoryGroup(week_label(week, ctx.d), ctx.week_href(week), tuple(_sorted_recent(groups[week])))
         for week in sorted(groups, reverse=True)
     )
 
@@ -876,9 +993,6 @@ def _by_format_groups(stories: Sequence[StoryView], ctx: _Context) -> tuple[Stor
 def _theme_card(
     theme: ThemeRecord, row: ThemeWeekRecord, stories: Sequence[StoryView], ctx: _Context, *, with_stories: bool
 ) -> ThemeCard:
-    n_stories = _plural(row.stories, ctx.t.story_one, ctx.t.story_many, ctx.language)
-    n_sources = _plural(row.sources, ctx.d.source_one, ctx.d.source_many, ctx.language)
-    joiner = "de" if ctx.language == "fr" else "from"
     shown: tuple[StoryView, ...] = ()
     if with_stories:
         shown = tuple(_sorted_recent(s for s in stories if s.week == row.week))[:STORIES_PER_CARD]
@@ -889,7 +1003,7 @@ def _theme_card(
         status=row.status,
         status_label=ctx.status_label(row.status),
         keywords=_keywords(row.keywords),
-        reason=f"{n_stories} {joiner} {n_sources}",
+        reason=volume_label(row.stories, row.sources, ctx.language),
         stories=shown,
     )
 
@@ -925,8 +1039,8 @@ def _week_page(
     feeds: Sequence[FeedRecord],
     sources: int,
     *,
-    previous: str | None,
-    following: str | None,
+    previous: Link | None,
+    following: Link | None,
     ctx: _Context,
 ) -> Page:
     d, t, lang = ctx.d, ctx.t, ctx.language
@@ -959,8 +1073,8 @@ def _week_page(
         digest_groups=_by_format_groups(in_digest, ctx),
         other_groups=_by_format_groups(others, ctx),
         health=tuple(health),
-        previous=Link(week_label(previous, d), week_href(previous)) if previous else None,
-        next=Link(week_label(following, d), week_href(following)) if following else None,
+        previous=previous,
+        next=following,
     )
     return Page(week_href(week), "site/week.html", f"{week_label(week, d)} ({period(week, lang)})", "weeks", view)
 
@@ -1002,7 +1116,7 @@ def _theme_page(theme: ThemeRecord, stories: Sequence[StoryView], all_weeks: Seq
             marks[row.week] = row.status
         keyword_rows.append(
             KeywordRow(
-                week=Link(week_label(row.week, d), week_href(row.week)),
+                week=Link(week_label(row.week, d), ctx.week_href(row.week)),
                 status=row.status,
                 status_label=ctx.status_label(row.status),
                 changed=changed,
@@ -1020,8 +1134,8 @@ def _theme_page(theme: ThemeRecord, stories: Sequence[StoryView], all_weeks: Seq
         status=latest.status if latest else "steady",
         status_label=ctx.status_label(latest.status) if latest else "",
         keywords=_keywords(latest.keywords) if latest else (),
-        first_week=Link(week_label(theme.first_week, d), week_href(theme.first_week)),
-        last_week=Link(week_label(theme.last_week, d), week_href(theme.last_week)),
+        first_week=Link(week_label(theme.first_week, d), ctx.week_href(theme.first_week)),
+        last_week=Link(week_label(theme.last_week, d), ctx.week_href(theme.last_week)),
         total=ctx.stories_label(len(stories)),
         chart=_chart(f"chart-theme-{theme.id}", _chart_bars(counts, span, marks, ctx), ctx.t.timeline, ctx),
         keyword_rows=tuple(reversed(keyword_rows)),

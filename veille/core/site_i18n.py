@@ -60,6 +60,10 @@ class SiteStrings:
     formats_intro: str
     sources_intro: str
     weeks_intro: str
+    before_watch: str  # the weeks index's heading over the archive pages
+    archives_intro: str  # {date}: when the watch began
+    archive_label: str  # {year}
+    archive_intro: str  # {date}
     story_sources: str
     original: str
     health: str
@@ -139,6 +143,16 @@ FR = SiteStrings(
     formats_intro="Les formats d'apprentissage repérés dans les articles.",
     sources_intro="Vos flux, leur santé et leurs sujets.",
     weeks_intro="Chaque semaine de la veille, avec son digest et tous ses sujets.",
+    before_watch="Avant le début de la veille",
+    archives_intro=(
+        "La veille a commencé le {date}. Les articles plus anciens, repris de l'historique des flux lors de "
+        "leur première lecture, sont rangés par année."
+    ),
+    archive_label="Archives {year}",
+    archive_intro=(
+        "Articles publiés avant le début de la veille (le {date}), repris de l'historique des flux lors de "
+        "leur première lecture, semaine par semaine."
+    ),
     story_sources="Sources",
     original="article d'origine",
     health="Santé du flux",
@@ -230,6 +244,16 @@ EN = SiteStrings(
     formats_intro="Learning formats found in the items.",
     sources_intro="Your feeds, their health and their stories.",
     weeks_intro="Every week of the watch, with its digest and all its stories.",
+    before_watch="Before the watch began",
+    archives_intro=(
+        "The watch began on {date}. Older articles, from the feeds' backlogs as they were first read, are "
+        "grouped by year."
+    ),
+    archive_label="Archive {year}",
+    archive_intro=(
+        "Articles published before the watch began (on {date}), from the feeds' backlogs as they were first "
+        "read, week by week."
+    ),
     story_sources="Sources",
     original="original article",
     health="Feed health",

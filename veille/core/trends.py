@@ -466,6 +466,14 @@ def _sources(n: int, lang: str) -> str:
     return f"{n} source" + ("" if n == 1 else "s")
 
 
+def volume_label(stories: int, sources: int, lang: str) -> str:
+    """``11 sujets publiés par 13 sources`` / ``11 stories published by 13 sources``: a theme's stories
+    and the sources that published them (``11 sujets de 13 sources`` read as "11 out of 13")."""
+    if lang.lower().startswith("fr"):
+        return f"{_stories(stories, 'fr')} publié{'s' if stories >= 2 else ''} par {_sources(sources, 'fr')}"
+    return f"{_stories(stories, 'en')} published by {_sources(sources, 'en')}"
+
+
 def explain(status: TrendStatus, lang: str) -> str:
     """One sentence saying why a theme has its status, in French (``fr``, ``fr-FR``…) or English.
 
@@ -474,11 +482,7 @@ def explain(status: TrendStatus, lang: str) -> str:
     lang = "fr" if lang.lower().startswith("fr") else "en"
     r: Mapping[str, int | float] = status.reason
     stories, sources = int(r.get("stories", 0)), int(r.get("sources", 0))
-    volume = (
-        f"{_stories(stories, lang)} de {_sources(sources, lang)}"
-        if lang == "fr"
-        else f"{_stories(stories, lang)} from {_sources(sources, lang)}"
-    )
+    volume = volume_label(stories, sources, lang)
     nbsp = "\u00a0"
     if status.status == "new":
         if lang == "fr":
