@@ -14,7 +14,7 @@ import feedparser
 import pytest
 
 from tests.conftest import need_shared
-from tests.test_digest_support import NOW, WEEK, make_settings, populate, story
+from tests.test_digest_support import NOW, WEEK, make_settings, mark_processed, populate, story
 from veille.adapters import digest_store
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
@@ -22,7 +22,7 @@ from veille.core import i18n
 from veille.core.digest import ThemeRecord, WeekRecords, build_view, subject_line
 from veille.core.trends import TrendStatus, explain
 from veille.digest_job import build_digest
-from veille.errors import RenderError
+from veille.errors import DigestError, RenderError
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
@@ -115,8 +115,13 @@ def test_building_twice_keeps_the_first_digest(week_store: Store, tmp_path: Path
     assert (again.message_id, again.html_path) == (first.message_id, first.html_path)
     assert first.html_path.read_bytes() == html_before
     assert "Late arrival" not in text_of(again.text_path)
-    # the late story is still free: the next week's digest may show it, never the ones already shown
-    next_week = build_digest(week_store, settings, "2026-W49", datetime(2026, 12, 7, 7, 0, tzinfo=UTC))
+    # the late story is still free: the next week's digest may show it, never the ones already shown;
+    # it is built once `veille process` has clustered the late story (its trends build on the week before)
+    monday = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    with pytest.raises(DigestError, match=r"week 2026-W49 is not processed yet .*run `veille process` first"):
+        build_digest(week_store, settings, "2026-W49", monday)
+    mark_processed(week_store)
+    next_week = build_digest(week_store, settings, "2026-W49", monday)
     assert "Late arrival" not in text_of(next_week.text_path)  # published in W48, not active in W49
     assert "Next week's news" in text_of(next_week.text_path)
     assert "AI tutors reach" not in text_of(next_week.text_path)
