@@ -79,6 +79,60 @@ def test_digest_shows_trends_formats_signals_and_health_in_order(week_store: Sto
     assert "- 12 articles lus, venant de 7 sources" in text and "- 2 nouveaux thèmes" in text
 
 
+def test_a_bilingual_story_appears_once_with_all_its_sources_and_languages(week_store: Store, tmp_path: Path) -> None:
+    """A French and an English item grouped into one story, in the weak signal's theme and tagged with a
+    format: one entry, in the first section that takes it (the weak signal), never again under its format."""
+    with week_store.transaction() as conn:
+        story(
+            conn,
+            80,
+            "Nursing students rehearse difficult patient conversations in VR",
+            "https://www.edsurge.com/news/nursing-vr",
+            "Headsets let nursing students practise breaking bad news.",
+            [1, 4],
+            "2026-11-25T09:00:00+00:00",
+            formats=(("immersive", 0.95),),
+            theme=(3, WEEK),
+        )
+        conn.execute(  # its French version, from two French feeds, grouped into the same story
+            "INSERT INTO items (id, canonical_url, content_hash, url, title, summary, html, published_at,"
+            " first_seen_at, lang, feed_id) VALUES (801, ?, 'hash-801', ?, ?, ?, '', ?, ?, 'fr', 2)",
+            (
+                "https://cursus.edu/fr/infirmiers-vr",
+                "https://cursus.edu/fr/infirmiers-vr",
+                "Réalité virtuelle : les étudiants infirmiers s'entraînent aux annonces difficiles",
+                "Des casques pour apprendre à annoncer une mauvaise nouvelle.",
+                "2026-11-26T10:00:00+00:00",
+                "2026-11-26T10:00:00+00:00",
+            ),
+        )
+        for feed_id in (2, 5):
+            conn.execute(
+                "INSERT INTO sightings VALUES (?, ?, 801, '2026-11-26T10:00:00+00:00', '2026-11-26T10:00:00+00:00')",
+                (feed_id, f"fr-{feed_id}"),
+            )
+        conn.execute("INSERT INTO story_items (item_id, story_id) VALUES (801, 80)")
+        conn.execute("INSERT INTO item_formats (item_id, format, score) VALUES (801, 'immersive', 0.9)")
+        conn.execute("UPDATE stories SET last_at = '2026-11-26T10:00:00+00:00' WHERE id = 80")
+    mark_processed(week_store)
+    result = build_digest(week_store, make_settings(tmp_path), WEEK, NOW)
+    text = text_of(result.text_path)
+    signals = text[text.index("Signaux faibles") : text.index("Santé des sources")]
+
+    assert text.count("Nursing students rehearse difficult patient conversations") == 1
+    assert "Réalité virtuelle : les étudiants infirmiers" not in text  # one entry, under its lead title
+    assert "Nursing students rehearse difficult patient conversations" in signals
+    assert "4 sources : EdSurge, Le Café pédagogique, Learning Solutions, Thot Cursus · EN, FR · mer. 25 nov." in (
+        " ".join(signals.split())
+    )
+    html = text_of(result.html_path)
+    assert html.count("Nursing students rehearse difficult patient conversations") == 1
+    assert "· EN, FR ·" in html
+    assert 80 in digest_store.digest_story_ids(week_store, WEEK)
+    # a story told in one language says nothing about languages
+    assert "AI tutors reach 40 community colleges" in text and "· EN ·" not in text and "· FR ·" not in text
+
+
 def test_english_digest_uses_english_dates_and_headings(week_store: Store, tmp_path: Path) -> None:
     result = build_digest(week_store, make_settings(tmp_path, language="en"), WEEK, NOW)
     text = text_of(result.text_path)

@@ -106,6 +106,19 @@ def _load_week(
         """
     ):
         formats.setdefault(story_id, []).append((fmt, float(score)))
+    languages: dict[int, list[str]] = {}
+    for story_id, lang in conn.execute(
+        """
+        SELECT si.story_id, i.lang FROM digest_candidates c
+        JOIN stories s ON s.id = c.story_id
+        JOIN story_items si ON si.story_id = c.story_id
+        JOIN items i ON i.id = si.item_id
+        WHERE i.lang IS NOT NULL AND i.lang <> ''
+        ORDER BY si.story_id, i.id <> s.lead_item_id, i.published_at, i.id
+        """
+    ):
+        if lang not in languages.setdefault(story_id, []):
+            languages[story_id].append(lang)
     story_theme = dict(
         conn.execute(
             """
@@ -137,6 +150,7 @@ def _load_week(
                 last_at=stored_datetime(row[2]),
                 formats=tuple(sorted(formats.get(row[0], ()))),
                 theme_id=story_theme.get(row[0]),
+                languages=tuple(languages.get(row[0], ())),
             )
         )
     stories.sort(key=lambda story: story.id)
