@@ -6,6 +6,8 @@ import email
 import email.policy
 import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -421,3 +423,12 @@ def test_a_new_theme_from_a_single_source_is_not_shown_as_a_trend() -> None:
         view = build_view(records, language=language)
         assert [t.label for t in view.trends] == ["Réalité virtuelle"]
         assert not view.signals
+
+
+def test_the_digest_benchmark_runs_in_a_smoke_size() -> None:
+    """bench/digest.py end to end on 200 stories: it builds, records and prints its table (no timing checked)."""
+    bench = Path(__file__).parent.parent / "bench" / "digest.py"
+    done = subprocess.run([sys.executable, str(bench), "--stories", "200"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("digest of 200 stories")
+    assert "build_digest end to end (+ .eml, write, record)" in done.stdout
