@@ -138,6 +138,13 @@ def add_late_story(tmp_path: Path, *, processed: bool = True) -> None:
             mark_processed(store)
 
 
+def site_digests(folder: Path) -> list[str]:
+    """The weeks whose digest the static site links to."""
+    result = CliRunner().invoke(cli, ["--config", str(folder / "feeds.yaml"), "--now", MONDAY, "site"])
+    assert result.exit_code == 0, result.output
+    return sorted(p.stem for p in (folder / ".veille" / "site" / "digests").glob("*.html"))
+
+
 def received(box: Inbox) -> list[tuple[tuple[str, ...], str]]:
     out = []
     for recipients, msg in box.messages:
@@ -169,6 +176,7 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     assert (tmp_path / "out" / WEEK / f"digest-{WEEK}.eml").is_file()
     assert out.rstrip().endswith("nothing recorded or sent; --send would send it to 2 recipient(s)")
     assert recorded(folder) == (0, 0, 0) and box.messages == [] and archived_weeks(folder) == []
+    assert site_digests(folder) == []  # the site shows recorded digests only (last week's has no file here)
 
     add_late_story(folder)  # the week was not frozen by the previews: the send shows the late story
     code, out, err = digest(folder, "--send", now=MONDAY)
@@ -177,6 +185,7 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     assert sorted(r for r, _ in received(box)) == [(r,) for r in RECIPIENTS]
     assert all("Late arrival: a consortium opens 300 free courses" in text for _, text in received(box))
     assert recorded(folder) == (1, 13, 2)
+    assert site_digests(folder) == ["2026-W48"]
 
     code, out, err = digest(folder, "--send", now="2026-11-30T09:00:00Z")  # nothing is sent twice
     assert code == 0, err
