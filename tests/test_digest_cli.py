@@ -166,7 +166,8 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     assert f"html: {preview / f'digest-{WEEK}.html'}" in out
     assert "12 story(ies) in the digest" in out
     assert out.rstrip().endswith(
-        "preview only: the digest of 2026-W48 is not recorded (--send records and sends it), nothing recorded or sent"
+        "preview only, nothing recorded or sent: the digest of 2026-W48 is not recorded yet "
+        "(--send records and sends it)"
     )
     assert "AI tutors reach 40 community colleges" in (preview / f"digest-{WEEK}.txt").read_text(encoding="utf-8")
     assert recorded(folder) == (0, 0, 0)
@@ -174,7 +175,10 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     code, out, err = digest(folder, "--dry-run", "--out", str(tmp_path / "out"), now=MONDAY)
     assert code == 0, err
     assert (tmp_path / "out" / WEEK / f"digest-{WEEK}.eml").is_file()
-    assert out.rstrip().endswith("nothing recorded or sent; --send would send it to 2 recipient(s)")
+    assert out.rstrip().endswith(
+        "dry run, nothing recorded or sent: the digest of 2026-W48 is not recorded yet; "
+        "--send would send it to 2 recipient(s)"
+    )
     assert recorded(folder) == (0, 0, 0) and box.messages == [] and archived_weeks(folder) == []
     assert site_digests(folder) == []  # the site shows recorded digests only (last week's has no file here)
 
@@ -202,7 +206,9 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
 
     code, out, err = digest(folder, now="2026-11-30T09:00:00Z")  # a preview of a recorded week shows it
     assert code == 0, err
-    assert "the digest of 2026-W48 is recorded (sent to 2); preview only, nothing recorded or sent" in out
+    assert out.rstrip().endswith(
+        "preview only, nothing recorded or sent: the digest of 2026-W48 is recorded (sent to 2)"
+    )
 
 
 def test_a_week_not_processed_yet_is_refused_in_one_line_and_nothing_is_recorded(

@@ -571,15 +571,16 @@ def _echo_digest(result: Any) -> None:
 
 
 def _preview_line(report: Any, *, dry_run: bool) -> str:
-    """What a preview did not do, and what --send would do."""
-    digest = report.digest
-    if digest.recorded:
-        state = f"the digest of {report.week} is recorded (sent to {len(report.already_sent)}); preview only"
+    """What a preview did not do, where the week's digest stands, and what --send would do."""
+    if report.digest.recorded:
+        state = f"the digest of {report.week} is recorded (sent to {len(report.already_sent)})"
     else:
-        state = f"preview only: the digest of {report.week} is not recorded (--send records and sends it)"
-    if not dry_run:
-        return f"{state}, nothing recorded or sent"
-    return f"dry run: {state}, nothing recorded or sent; --send would send it to {len(report.queued)} recipient(s)"
+        state = f"the digest of {report.week} is not recorded yet"
+    if dry_run:
+        return f"dry run, nothing recorded or sent: {state}; --send would send it to {len(report.queued)} recipient(s)"
+    return f"preview only, nothing recorded or sent: {state}" + (
+        "" if report.digest.recorded else " (--send records and sends it)"
+    )
 
 
 # ------------------------------------------------------------------------------------------- stats
