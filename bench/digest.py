@@ -22,12 +22,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from veille.adapters import digest_store
+from veille.adapters.process_store import ThemeStore
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store, iso
 from veille.core.digest import build_view
 from veille.core.weeks import previous_weeks, week_bounds
 from veille.digest_job import build_digest
-from veille.models import DigestSettings, Settings
+from veille.models import DigestSettings, FeedConfig, Settings
 
 WEEK = "2026-W48"
 BUDGET = 2.0
@@ -153,6 +154,10 @@ def populate(store: Store, stories: int, rng: random.Random) -> None:
                 for h in range(0, 160, 7)
             ],
         )
+    themes = ThemeStore(store)  # every week clustered, as `veille process` leaves them
+    with store.transaction():
+        for week, signature in themes.story_weeks().items():
+            themes.mark_processed(week, signature, start)
 
 
 def main() -> None:
@@ -164,7 +169,7 @@ def main() -> None:
         root = Path(tmp)
         settings = Settings(
             config_path=root / "feeds.yaml",
-            feeds=(),
+            feeds=tuple(FeedConfig(url=f"https://feed{f}.example.org/rss") for f in range(1, 61)),
             data_dir=root,
             database=root / "veille.db",
             digest=replace(DigestSettings(), language="fr"),

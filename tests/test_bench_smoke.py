@@ -17,7 +17,6 @@ from tests.conftest import ROOT, need_shared
 # script -> (arguments for a small run, a line fragment its report must print)
 SMOKE: dict[str, tuple[list[str], str]] = {
     "cluster.py": (["--skip-bertopic", "--limit", "150"], "## Stories"),
-    "digest.py": (["--stories", "150"], "end to end / budget"),
     "fetch.py": (["--feeds", "12", "--concurrency", "4"], "veille second fetch (conditional)"),
     "formats.py": (["--set", "dev"], "naive threshold"),
     "process.py": (["--items", "80", "--week-stories", "80"], "embedding rate ratio"),
@@ -25,7 +24,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
 }
 
 # scripts whose smoke run has a test of its own, which also checks what the run reports
-DEDICATED = {"site.py": "tests/test_bench_site.py"}
+DEDICATED = {"site.py": "tests/test_bench_site.py", "digest.py": "tests/test_digest.py"}
 
 
 def test_every_benchmark_has_a_smoke_run() -> None:

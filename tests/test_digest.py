@@ -6,6 +6,8 @@ import email
 import email.policy
 import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,7 +16,7 @@ import feedparser
 import pytest
 
 from tests.conftest import need_shared
-from tests.test_digest_support import NOW, WEEK, make_settings, populate, story
+from tests.test_digest_support import NOW, WEEK, make_settings, mark_processed, populate, story
 from veille.adapters import digest_store
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
@@ -22,7 +24,7 @@ from veille.core import i18n
 from veille.core.digest import ThemeRecord, WeekRecords, build_view, subject_line
 from veille.core.trends import TrendStatus, explain
 from veille.digest_job import build_digest
-from veille.errors import RenderError
+from veille.errors import DigestError, RenderError
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
@@ -79,6 +81,60 @@ def test_digest_shows_trends_formats_signals_and_health_in_order(week_store: Sto
     assert "- 12 articles lus, venant de 7 sources" in text and "- 2 nouveaux thèmes" in text
 
 
+def test_a_bilingual_story_appears_once_with_all_its_sources_and_languages(week_store: Store, tmp_path: Path) -> None:
+    """A French and an English item grouped into one story, in the weak signal's theme and tagged with a
+    format: one entry, in the first section that takes it (the weak signal), never again under its format."""
+    with week_store.transaction() as conn:
+        story(
+            conn,
+            80,
+            "Nursing students rehearse difficult patient conversations in VR",
+            "https://www.edsurge.com/news/nursing-vr",
+            "Headsets let nursing students practise breaking bad news.",
+            [1, 4],
+            "2026-11-25T09:00:00+00:00",
+            formats=(("immersive", 0.95),),
+            theme=(3, WEEK),
+        )
+        conn.execute(  # its French version, from two French feeds, grouped into the same story
+            "INSERT INTO items (id, canonical_url, content_hash, url, title, summary, html, published_at,"
+            " first_seen_at, lang, feed_id) VALUES (801, ?, 'hash-801', ?, ?, ?, '', ?, ?, 'fr', 2)",
+            (
+                "https://cursus.edu/fr/infirmiers-vr",
+                "https://cursus.edu/fr/infirmiers-vr",
+                "Réalité virtuelle : les étudiants infirmiers s'entraînent aux annonces difficiles",
+                "Des casques pour apprendre à annoncer une mauvaise nouvelle.",
+                "2026-11-26T10:00:00+00:00",
+                "2026-11-26T10:00:00+00:00",
+            ),
+        )
+        for feed_id in (2, 5):
+            conn.execute(
+                "INSERT INTO sightings VALUES (?, ?, 801, '2026-11-26T10:00:00+00:00', '2026-11-26T10:00:00+00:00')",
+                (feed_id, f"fr-{feed_id}"),
+            )
+        conn.execute("INSERT INTO story_items (item_id, story_id) VALUES (801, 80)")
+        conn.execute("INSERT INTO item_formats (item_id, format, score) VALUES (801, 'immersive', 0.9)")
+        conn.execute("UPDATE stories SET last_at = '2026-11-26T10:00:00+00:00' WHERE id = 80")
+    mark_processed(week_store)
+    result = build_digest(week_store, make_settings(tmp_path), WEEK, NOW)
+    text = text_of(result.text_path)
+    signals = text[text.index("Signaux faibles") : text.index("Santé des sources")]
+
+    assert text.count("Nursing students rehearse difficult patient conversations") == 1
+    assert "Réalité virtuelle : les étudiants infirmiers" not in text  # one entry, under its lead title
+    assert "Nursing students rehearse difficult patient conversations" in signals
+    assert "4 sources : EdSurge, Le Café pédagogique, Learning Solutions, Thot Cursus · EN, FR · mer. 25 nov." in (
+        " ".join(signals.split())
+    )
+    html = text_of(result.html_path)
+    assert html.count("Nursing students rehearse difficult patient conversations") == 1
+    assert "· EN, FR ·" in html
+    assert 80 in digest_store.digest_story_ids(week_store, WEEK)
+    # a story told in one language says nothing about languages
+    assert "AI tutors reach 40 community colleges" in text and "· EN ·" not in text and "· FR ·" not in text
+
+
 def test_english_digest_uses_english_dates_and_headings(week_store: Store, tmp_path: Path) -> None:
     result = build_digest(week_store, make_settings(tmp_path, language="en"), WEEK, NOW)
     text = text_of(result.text_path)
@@ -115,8 +171,13 @@ def test_building_twice_keeps_the_first_digest(week_store: Store, tmp_path: Path
     assert (again.message_id, again.html_path) == (first.message_id, first.html_path)
     assert first.html_path.read_bytes() == html_before
     assert "Late arrival" not in text_of(again.text_path)
-    # the late story is still free: the next week's digest may show it, never the ones already shown
-    next_week = build_digest(week_store, settings, "2026-W49", datetime(2026, 12, 7, 7, 0, tzinfo=UTC))
+    # the late story is still free: the next week's digest may show it, never the ones already shown;
+    # it is built once `veille process` has clustered the late story (its trends build on the week before)
+    monday = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    with pytest.raises(DigestError, match=r"week 2026-W49 is not processed yet .*run `veille process` first"):
+        build_digest(week_store, settings, "2026-W49", monday)
+    mark_processed(week_store)
+    next_week = build_digest(week_store, settings, "2026-W49", monday)
     assert "Late arrival" not in text_of(next_week.text_path)  # published in W48, not active in W49
     assert "Next week's news" in text_of(next_week.text_path)
     assert "AI tutors reach" not in text_of(next_week.text_path)
@@ -363,3 +424,12 @@ def test_a_new_theme_from_a_single_source_is_not_shown_as_a_trend() -> None:
         view = build_view(records, language=language)
         assert [t.label for t in view.trends] == ["Réalité virtuelle"]
         assert not view.signals
+
+
+def test_the_digest_benchmark_runs_in_a_smoke_size() -> None:
+    """bench/digest.py end to end on 200 stories: it builds, records and prints its table (no timing checked)."""
+    bench = Path(__file__).parent.parent / "bench" / "digest.py"
+    done = subprocess.run([sys.executable, str(bench), "--stories", "200"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("digest of 200 stories")
+    assert "build_digest end to end (+ .eml, write, record)" in done.stdout

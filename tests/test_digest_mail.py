@@ -286,6 +286,8 @@ def test_dry_run_writes_the_message_and_sends_nothing(smtp_server: tuple[Control
         populate(store)
         report = send_digest(store, settings, WEEK, NOW, dry_run=True, out_dir=tmp_path / "out")
         assert sends(store) == []
+        for table in ("digests", "digest_stories"):  # nothing recorded: the week stays open
+            assert store.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE week = ?", (WEEK,)).fetchone()[0] == 0
     assert report.dry_run and report.queued == RECIPIENTS
     assert report.eml_path == tmp_path / "out" / WEEK / f"digest-{WEEK}.eml"
     msg = email.message_from_bytes(report.eml_path.read_bytes(), policy=email.policy.default)

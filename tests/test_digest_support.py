@@ -11,8 +11,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from veille.adapters.process_store import ThemeStore
 from veille.adapters.store import Store
-from veille.models import DigestSettings, MailSettings, Settings
+from veille.models import DigestSettings, FeedConfig, MailSettings, Settings
 
 WEEK = "2026-W48"
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # the Monday after
@@ -350,13 +351,22 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
             (2, "2026-11-20T06:00:00+00:00", "error", 500, "last week: not reported"),
         ]
         conn.executemany("INSERT INTO feed_events (feed_id, at, kind, status, detail) VALUES (?, ?, ?, ?, ?)", events)
+    mark_processed(store)
+
+
+def mark_processed(store: Store) -> None:
+    """Record every week as clustered from its stories as they are now, as ``veille process`` does."""
+    themes = ThemeStore(store)
+    with store.transaction():
+        for week, signature in themes.story_weeks().items():
+            themes.mark_processed(week, signature, NOW)
 
 
 def make_settings(tmp_path: Path, *, language: str = "fr", mail: MailSettings | None = None) -> Settings:
     config = tmp_path / "feeds.yaml"
     return Settings(
         config_path=config,
-        feeds=(),
+        feeds=tuple(FeedConfig(url=url, name=name, lang=lang) for _id, name, url, lang in FEEDS),
         data_dir=tmp_path / ".veille",
         database=tmp_path / ".veille" / "veille.db",
         digest=replace(DigestSettings(), language=language),

@@ -253,10 +253,12 @@ def test_a_fetch_that_brings_a_new_item_never_marks_its_feed_silent(tmp_path: Pa
             "SELECT kind, status, new_items FROM feed_events ORDER BY id DESC LIMIT 1"
         ).fetchone()
     assert (kind, status, new_items) == ("ok", 200, 1)
+    assert run(config, "process", now="2026-11-23T06:00:00Z")[0] == 0  # a digest needs its week processed
     code, out, err = run(config, "digest", "--week", "2026-W47", now="2026-11-23T06:00:00Z")
     assert code == 0, err
     text = Path(out.split("text: ")[1].split()[0]).read_text(encoding="utf-8")
-    assert "Quiet feed" not in text and "silencieux" not in text
+    assert "Santé des sources" not in text and "silencieux" not in text  # no health line about it
+    assert "Quiet feed · mar. 17 nov." in text  # its new item is a story of the digest
 
 
 def test_adding_a_feed_already_listed_says_so_and_leaves_the_file_as_it_was(tmp_path: Path) -> None:

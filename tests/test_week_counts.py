@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tests.test_digest_support import FEEDS, WEEK, populate, story
+from tests.test_digest_support import FEEDS, WEEK, mark_processed, populate, story
 from veille.adapters.store import Store
 from veille.cli import cli
 
@@ -41,6 +41,7 @@ def test_digest_site_and_command_count_the_same_stories_and_sources(tmp_path: Pa
                 )
             # a story that continued from last week's digest into this week (already shown last week)
             conn.execute("UPDATE stories SET last_at = '2026-11-25T09:00:00+00:00' WHERE id = 1")
+        mark_processed(store)
 
     out = invoke(config, "digest", "--week", WEEK, "--out", str(tmp_path / "out"))
     shown = int(re.search(r": (\d+) story\(ies\) in the digest", out).group(1))  # type: ignore[union-attr]

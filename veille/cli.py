@@ -494,22 +494,33 @@ def _resolve_week(week: str | None, now: datetime) -> str:
 
 @cli.command()
 @_week_option
-@click.option("--send", is_flag=True, help="Build and email it (each recipient gets it once).")
-@click.option("--dry-run", is_flag=True, help="Build the message but send nothing.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Also write the files here.")
+@click.option("--send", is_flag=True, help="Record the digest (once) and email it (each recipient gets it once).")
+@click.option("--dry-run", is_flag=True, help="Write the message as --send would send it; record and send nothing.")
+@click.option(
+    "--rebuild", is_flag=True, help="Build a recorded digest again from the week as it is now (only if never sent)."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the files here (a preview's default: the data folder's previews/; with --send or --rebuild, a copy).",
+)
 @_verbose_option
 @pass_context
 @handle_errors
-def digest(context: Context, week: str | None, send: bool, dry_run: bool, out: Path | None) -> None:
-    """Build (and with --send, email) the weekly digest of a week that has ended. Exit 3 when it stays
-    queued."""
+def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuild: bool, out: Path | None) -> None:
+    """Preview, record and send the weekly digest of a week that has ended.
+
+    Without --send it only writes a preview (html, text, eml) and records nothing: a digest is recorded,
+    claiming its stories for good, when it is built for sending (--send, or the daily job when due).
+    --rebuild builds a recorded digest nobody received again. A week whose items `veille process` has not
+    handled yet is refused. Exit 3 when the digest stays queued."""
     from veille.core.weeks import week_bounds
-    from veille.digest_job import build_digest, send_digest
+    from veille.digest_job import check_mail, preview_digest, rebuild_digest, send_digest
     from veille.errors import MailError
 
-    if send and dry_run:
-        raise click.UsageError("--send and --dry-run exclude each other: --dry-run sends nothing, --send emails")
-    mode = "send" if send else "dry-run" if dry_run else None
+    if dry_run and (send or rebuild):
+        other = "--send" if send else "--rebuild"
+        raise click.UsageError(f"{other} and --dry-run exclude each other: --dry-run records and sends nothing")
     app = context.app()
     try:
         target = _resolve_week(week, app.now)
@@ -522,22 +533,54 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, out: P
                 err=True,
             )
             sys.exit(EXIT_ERROR)
-        if mode is None:
-            result = build_digest(app.store, app.settings, target, app.now, out_dir=out)
-            click.echo(f"{result.subject}: {result.stories} story(ies) in the digest")
-            click.echo(f"html: {result.html_path}\ntext: {result.text_path}\neml:  {result.eml_path}")
+        if send:
+            check_mail(app.settings)  # before anything is recorded
+        if rebuild:
+            rebuilt = rebuild_digest(app.store, app.settings, target, app.now)
+            _echo_digest(rebuilt)
+            if not send:
+                if out is not None:
+                    preview_digest(app.store, app.settings, target, app.now, out_dir=out)
+                click.echo(f"digest {target} rebuilt and recorded; nothing sent (--send sends it)")
+                return
+            click.echo(f"digest {target} rebuilt and recorded")
+        elif not send:
+            report = send_digest(app.store, app.settings, target, app.now, dry_run=True, out_dir=out)
+            assert report.digest is not None  # a dry run always returns its preview
+            _echo_digest(report.digest)
+            click.echo(_preview_line(report, dry_run=dry_run))
             return
         try:
-            report = send_digest(app.store, app.settings, target, app.now, dry_run=mode == "dry-run", out_dir=out)
+            report = send_digest(app.store, app.settings, target, app.now, dry_run=False, out_dir=out)
         except MailError as exc:
             click.echo(f"veille: {exc}", err=True)
             sys.exit(EXIT_PARTIAL)
     finally:
         app.close()
-    if report.dry_run:
-        click.echo(f"dry run: message written to {report.eml_path}; nothing sent")
+    if report.digest is not None and not rebuild:
+        _echo_digest(report.digest)
+    recorded = "recorded now" if rebuild or (report.digest is not None and report.digest.built) else "recorded before"
+    click.echo(
+        f"digest {report.week} ({recorded}): sent to {len(report.sent)}, already sent to {len(report.already_sent)}"
+    )
+
+
+def _echo_digest(result: Any) -> None:
+    click.echo(f"{result.subject}: {result.stories} story(ies) in the digest")
+    click.echo(f"html: {result.html_path}\ntext: {result.text_path}\neml:  {result.eml_path}")
+
+
+def _preview_line(report: Any, *, dry_run: bool) -> str:
+    """What a preview did not do, where the week's digest stands, and what --send would do."""
+    if report.digest.recorded:
+        state = f"the digest of {report.week} is recorded (sent to {len(report.already_sent)})"
     else:
-        click.echo(f"digest {report.week}: sent to {len(report.sent)}, already sent to {len(report.already_sent)}")
+        state = f"the digest of {report.week} is not recorded yet"
+    if dry_run:
+        return f"dry run, nothing recorded or sent: {state}; --send would send it to {len(report.queued)} recipient(s)"
+    return f"preview only, nothing recorded or sent: {state}" + (
+        "" if report.digest.recorded else " (--send records and sends it)"
+    )
 
 
 # ------------------------------------------------------------------------------------------- stats

@@ -5,7 +5,8 @@ run_daily(app)
     1. fetch     the due feeds                     (failed feeds make the run partial, not failed)
     2. process   whatever is new                   (a model failure fails the run)
     3. digest    when the last complete week's digest is due and not sent to everyone yet:
-                 build, archive and send it        (a mail failure leaves it queued: partial)
+                 record (build, archive) and send it  (a mail failure leaves it queued: partial;
+                 a week ``process`` has not caught up with is not recorded: failed, retried next run)
     4. site      rebuild what changed
 Each stage's VeilleError is recorded and the next stages still run where they can, so one broken
 part never hides the others. Exit code: 0 ok, 3 partial, 1 failed.
@@ -115,6 +116,7 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
         week = digest_due(app) if not any(e.startswith("process:") for e in report.errors) else None
         if week is not None:
             report.digest_week = week
+            build_digest(app.store, app.settings, week, app.now)  # recorded now that it is due, sent or not
             if send and app.settings.mail.host:
                 try:
                     sent = send_digest(app.store, app.settings, week, app.now, dry_run=False)
@@ -122,8 +124,6 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
                 except MailError as exc:
                     report.digest_queued = True
                     report.partial.append(f"digest: {exc}")
-            else:
-                build_digest(app.store, app.settings, week, app.now)
     except VeilleError as exc:
         report.errors.append(f"digest: {exc}")
     try:

@@ -1,19 +1,28 @@
-"""The weekly digest job: build once, archive, send once per recipient.
+"""The weekly digest job: preview freely, record once, send once per recipient.
 
-    build_digest(store, settings, week, now)
-        already recorded?  -> keep it (re-render the archive from the recorded stories if files are missing)
-        else               -> load the week (adapters.digest_store) -> view model (core.digest)
+    preview_digest(store, settings, week, now, out_dir=...)
+        recorded?          -> re-render the recorded stories (same id, same date)
+        else               -> week processed? (else DigestError: run `veille process`)
+                              -> load the week (adapters.digest_store) -> view model (core.digest)
                               -> render html + text (adapters.render) -> message (adapters.mail)
-                              -> write .html/.txt/.eml (temp + rename) -> record digest + claim its stories
+        write .html/.txt/.eml (temp + rename) into out_dir or <data dir>/previews; record nothing
+    build_digest(store, settings, week, now)
+        recorded?          -> keep it (re-render the archive from the recorded stories if files are missing)
+        else               -> as a preview, into the archive, then record digest + claim its stories
+    rebuild_digest(store, settings, week, now)
+        sent to anyone?    -> DigestError (a digest someone received is never rebuilt)
+        else               -> forget the record and build it again from the week as it is now
     send_digest(store, settings, week, now, dry_run=...)
-        build_digest(...)  -> queue every configured recipient in digest_sends
-        dry run            -> stop there: the .eml is in the archive, nothing is sent or recorded as sent
-        else               -> one SMTP session; one copy per recipient still queued; each success recorded
+        dry run            -> preview_digest(...): nothing recorded, nothing sent
+        else               -> mail settings checked -> build_digest(...) -> queue every configured recipient;
+                              one SMTP session; one copy per recipient still queued; each success recorded
                               at once, so a crash or a refused address never causes a second copy
         anything queued    -> MailError (the CLI exits non-zero; the next run sends what is left)
 
-The files are written before the database row, so a crash in between only makes the next run redo the
-build with the same stories (none were claimed yet).
+Only ``build_digest`` (the daily job when the digest is due, ``veille digest --send``) and
+``rebuild_digest`` (``--rebuild``) record a digest: a recorded digest claims its stories for good, and
+the site's week pages follow it. The files are written before the database row, so a crash in between
+only makes the next run redo the build with the same stories (none were claimed yet).
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import email
 import email.policy
 import hashlib
 import os
+import sqlite3
 import ssl
 import tempfile
 from collections.abc import Mapping
@@ -32,11 +42,12 @@ from pathlib import Path
 
 from veille.adapters import digest_store
 from veille.adapters.mail import Mailer, build_message, check_address, message_id
+from veille.adapters.process_store import ThemeStore
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import format_names
 from veille.core.digest import build_view
-from veille.errors import MailError, StorageError
+from veille.errors import DigestError, MailError, StorageError
 from veille.models import Settings
 
 DEFAULT_SENDER = "veille <veille@localhost>"
@@ -50,9 +61,10 @@ class DigestResult:
     html_path: Path
     text_path: Path
     eml_path: Path
-    stories: int  # stories shown (and claimed) by this digest
+    stories: int  # stories shown (and, once recorded, claimed) by this digest
     empty: bool
-    built: bool  # False: the week had been built before and was kept as it was
+    built: bool  # True: this call recorded it (False: kept as recorded before, or only a preview)
+    recorded: bool = True  # the digest of the week stands recorded (False: a preview of an unrecorded week)
 
 
 @dataclass(frozen=True)
@@ -63,11 +75,54 @@ class SendReport:
     sent: tuple[str, ...] = ()  # accepted by the server during this call
     already_sent: tuple[str, ...] = ()  # accepted by an earlier run: not sent again
     queued: tuple[str, ...] = ()  # still waiting (dry run, or not accepted this time)
+    digest: DigestResult | None = None  # what was sent (or, in a dry run, previewed)
 
 
 def archive_folder(settings: Settings, week: str, out_dir: Path | None = None) -> Path:
     base = out_dir or settings.digest.archive_dir or settings.data_dir / "digests"
     return base / week
+
+
+def preview_folder(settings: Settings, week: str) -> Path:
+    """Where a preview goes when no folder is given: never the archive of recorded digests."""
+    return settings.data_dir / "previews" / week
+
+
+def check_processed(store: Store, week: str) -> None:
+    """DigestError when ``veille process`` has not caught up with ``week``: some of its items are not
+    grouped into stories yet, or the themes of the week (or of a week before it, which the week's trends
+    build on) were not clustered from the stories as they are now. A digest built then would show
+    nothing ("0 in this digest", "quiet week") for a busy week."""
+    loose = digest_store.ungrouped_items(store, week)
+    themes = ThemeStore(store)
+    try:
+        current, done = themes.story_weeks(), themes.processed_weeks()
+    except sqlite3.Error as exc:
+        raise StorageError(f"database {store.path}: cannot read the processed weeks: {exc}") from exc
+    stale = sorted(w for w, signature in current.items() if w <= week and done.get(w) != signature)
+    if not loose and not stale:
+        return
+    what = (
+        f"{loose} of its item(s) are not grouped into stories"
+        if loose
+        else f"the themes of {stale[-1] if stale[-1] == week else ', '.join(stale[-3:])} are not clustered"
+    )
+    raise DigestError(f"week {week} is not processed yet ({what}): run `veille process` first")
+
+
+def preview_digest(
+    store: Store,
+    settings: Settings,
+    week: str,
+    now: datetime,
+    *,
+    out_dir: Path | None = None,
+    format_labels: Mapping[str, str] | None = None,
+) -> DigestResult:
+    """Write ``week``'s digest as it would go out (the recorded one, when there is one) and record nothing."""
+    existing = digest_store.get_digest(store, week)
+    folder = archive_folder(settings, week, out_dir) if out_dir is not None else preview_folder(settings, week)
+    return _compose(store, settings, week, now, existing, folder, format_labels, record=False)
 
 
 def build_digest(
@@ -79,14 +134,18 @@ def build_digest(
     out_dir: Path | None = None,
     format_labels: Mapping[str, str] | None = None,
 ) -> DigestResult:
-    """Build, archive and record the digest of ``week`` — or return the one already recorded."""
+    """Build, archive and record the digest of ``week`` — or return the one already recorded.
+
+    With ``out_dir``, a digest already recorded is also written there (its record is left as it is)."""
     existing = digest_store.get_digest(store, week)
-    folder = archive_folder(settings, week, out_dir)
-    paths = tuple(folder / f"digest-{week}.{ext}" for ext in ("html", "txt", "eml"))
     if existing is not None:
-        story_ids = digest_store.digest_story_ids(store, week)
         recorded = tuple(Path(p) for p in (existing.html_path, existing.text_path, existing.eml_path))
-        if out_dir is None and all(p.is_file() for p in recorded):
+        if out_dir is not None:
+            return _compose(
+                store, settings, week, now, existing, archive_folder(settings, week, out_dir), format_labels
+            )
+        if all(p.is_file() for p in recorded):
+            stories = len(digest_store.digest_story_ids(store, week))
             return DigestResult(
                 week=week,
                 subject=existing.subject,
@@ -94,15 +153,68 @@ def build_digest(
                 html_path=recorded[0],
                 text_path=recorded[1],
                 eml_path=recorded[2],
-                stories=len(story_ids),
-                empty=not story_ids,
+                stories=stories,
+                empty=not stories,
                 built=False,
+                recorded=True,
             )
-        # the archive was moved or another folder is asked for: same stories, same id, same date
-        records = digest_store.load_week(store, week, only_story_ids=story_ids)
+        # the archive was moved or deleted: same stories, same id, same date, written again and recorded there
+        return _compose(
+            store, settings, week, now, existing, archive_folder(settings, week), format_labels, record=True
+        )
+    return _compose(
+        store, settings, week, now, None, archive_folder(settings, week, out_dir), format_labels, record=True
+    )
+
+
+def rebuild_digest(
+    store: Store,
+    settings: Settings,
+    week: str,
+    now: datetime,
+    *,
+    format_labels: Mapping[str, str] | None = None,
+) -> DigestResult:
+    """Build ``week``'s recorded digest again from the week as it is now (new stories, new message id, new
+    date) — only when no recipient has received it. DigestError when it was never recorded or was sent."""
+    existing = digest_store.get_digest(store, week)
+    if existing is None:
+        raise DigestError(f"the digest of {week} was never recorded, so there is nothing to rebuild: --send records it")
+    sent = digest_store.sent_to(store, week)
+    if sent:
+        names = ", ".join(sent[:3]) + (", …" if len(sent) > 3 else "")
+        raise DigestError(
+            f"the digest of {week} was already sent to {len(sent)} recipient(s) ({names}): a digest someone "
+            "received is never rebuilt"
+        )
+    return _compose(store, settings, week, now, None, archive_folder(settings, week), format_labels, record=True)
+
+
+def _compose(
+    store: Store,
+    settings: Settings,
+    week: str,
+    now: datetime,
+    existing: digest_store.DigestRow | None,
+    folder: Path,
+    format_labels: Mapping[str, str] | None,
+    *,
+    record: bool = False,
+) -> DigestResult:
+    """Render ``week``'s digest into ``folder``: the recorded one (``existing``) or a fresh one from the
+    week's candidate stories; ``record`` then records it (a fresh one replaces any earlier record)."""
+    paths = tuple(folder / f"digest-{week}.{ext}" for ext in ("html", "txt", "eml"))
+    if existing is not None:
+        records = digest_store.load_week(
+            store,
+            week,
+            only_story_ids=digest_store.digest_story_ids(store, week),
+            configured_feeds=_configured(settings),
+        )
         language, msg_id, built_at = existing.language, existing.message_id, existing.built_at
     else:
-        records = digest_store.load_week(store, week)
+        check_processed(store, week)
+        records = digest_store.load_week(store, week, configured_feeds=_configured(settings))
         language, msg_id, built_at = settings.digest.language, "", now
 
     view = build_view(
@@ -129,18 +241,21 @@ def build_digest(
     _write(paths[0], rendered.html.encode("utf-8"))
     _write(paths[1], rendered.text.encode("utf-8"))
     _write(paths[2], msg.as_bytes(policy=email.policy.default))
-    row = digest_store.DigestRow(
-        week=week,
-        built_at=built_at,
-        language=view.language,
-        subject=view.subject,
-        message_id=msg_id,
-        html_path=str(paths[0]),
-        text_path=str(paths[1]),
-        eml_path=str(paths[2]),
-    )
-    with store.transaction() as conn:
-        digest_store.record_digest(conn, row, view.story_ids)
+    if record:
+        row = digest_store.DigestRow(
+            week=week,
+            built_at=built_at,
+            language=view.language,
+            subject=view.subject,
+            message_id=msg_id,
+            html_path=str(paths[0]),
+            text_path=str(paths[1]),
+            eml_path=str(paths[2]),
+        )
+        with store.transaction() as conn:
+            if existing is None:
+                digest_store.forget_digest(conn, week)  # a rebuild: the earlier record goes, nobody received it
+            digest_store.record_digest(conn, row, view.story_ids)
     return DigestResult(
         week=week,
         subject=view.subject,
@@ -150,8 +265,27 @@ def build_digest(
         eml_path=paths[2],
         stories=len(view.story_ids),
         empty=view.empty,
-        built=existing is None,
+        built=record and existing is None,
+        recorded=record or existing is not None,
     )
+
+
+def _configured(settings: Settings) -> list[str]:
+    """The feed URLs feeds.yaml lists now: the source health of a digest leaves out the others."""
+    return [feed.url for feed in settings.feeds]
+
+
+def check_mail(settings: Settings) -> tuple[str, ...]:
+    """The configured recipients, once each, after checking what sending needs (MailError otherwise): done
+    before anything is recorded, so a digest is never recorded for a send that cannot start."""
+    Mailer(settings.mail)  # checks mail.host and mail.security (it connects only when opened)
+    recipients = tuple(dict.fromkeys(check_address(r) for r in settings.mail.recipients))
+    if not recipients:
+        raise MailError("mail.recipients is empty in feeds.yaml: nobody to send the digest to")
+    if not settings.mail.sender:
+        raise MailError("mail.sender is not set in feeds.yaml: the digest needs a From address")
+    check_address(settings.mail.sender)
+    return recipients
 
 
 def send_digest(
@@ -165,34 +299,35 @@ def send_digest(
     env: Mapping[str, str] | None = None,
     context: ssl.SSLContext | None = None,
 ) -> SendReport:
-    """Send ``week``'s digest to every configured recipient who has not received it yet.
+    """Send ``week``'s digest to every configured recipient who has not received it yet, recording it
+    first if it is not recorded yet. A dry run only writes the preview and records and sends nothing.
 
     Raises MailError (after recording the attempt) when any recipient is still queued, so the command
     exits non-zero with the server's reason; the next call sends only to those still queued.
     """
-    result = build_digest(store, settings, week, now, out_dir=out_dir)
-    recipients = tuple(dict.fromkeys(check_address(r) for r in settings.mail.recipients))
     if dry_run:
+        recipients = tuple(dict.fromkeys(check_address(r) for r in settings.mail.recipients))
+        preview = preview_digest(store, settings, week, now, out_dir=out_dir)
         pending = digest_store.pending_recipients(store, week, recipients)
         return SendReport(
             week=week,
             dry_run=True,
-            eml_path=result.eml_path,
+            eml_path=preview.eml_path,
             already_sent=tuple(r for r in recipients if r not in pending),
             queued=tuple(pending),
+            digest=preview,
         )
-    if not recipients:
-        raise MailError("mail.recipients is empty in feeds.yaml: nobody to send the digest to")
-    if not settings.mail.sender:
-        raise MailError("mail.sender is not set in feeds.yaml: the digest needs a From address")
-    check_address(settings.mail.sender)
+    recipients = check_mail(settings)
+    result = build_digest(store, settings, week, now)
+    if out_dir is not None:
+        preview_digest(store, settings, week, now, out_dir=out_dir)  # a copy of what is sent
 
     with store.transaction() as conn:
         digest_store.queue_recipients(conn, week, recipients)
     pending = digest_store.pending_recipients(store, week, recipients)
     already = tuple(r for r in recipients if r not in pending)
     if not pending:
-        return SendReport(week=week, dry_run=False, eml_path=result.eml_path, already_sent=already)
+        return SendReport(week=week, dry_run=False, eml_path=result.eml_path, already_sent=already, digest=result)
 
     msg = _read_message(result.eml_path)
     del msg["To"]
@@ -227,7 +362,9 @@ def send_digest(
             f"digest {week}: sent to {len(sent)}, still queued for {len(failed)} recipient(s) "
             f"(the next run retries): {failed[0][1]}"
         )
-    return SendReport(week=week, dry_run=False, eml_path=result.eml_path, sent=tuple(sent), already_sent=already)
+    return SendReport(
+        week=week, dry_run=False, eml_path=result.eml_path, sent=tuple(sent), already_sent=already, digest=result
+    )
 
 
 def _templates_dir(settings: Settings) -> Path | None:

@@ -14,6 +14,7 @@ clear line naming the thing — and never a traceback.
     ├── ModelError             the embedding model cannot be loaded or run
     ├── RenderError            a template is missing or fails to render
     ├── MailError              the SMTP server refused, timed out or is unreachable
+    ├── DigestError            a digest cannot be built or rebuilt now (week not processed, already sent)
     ├── SiteError              the static site cannot be written
     └── LockError              another ``veille run`` holds the lock
 """
@@ -82,6 +83,10 @@ class RenderError(VeilleError):
 
 class MailError(VeilleError):
     """The SMTP server refused the message, timed out or could not be reached."""
+
+
+class DigestError(VeilleError):
+    """A digest cannot be built or rebuilt now: its week is not processed yet, or it was already sent."""
 
 
 class SiteError(VeilleError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,21 +32,38 @@ class DigestRow:
     eml_path: str
 
 
-def load_week(store: Store, week: str, *, only_story_ids: Sequence[int] | None = None) -> WeekRecords:
+def load_week(
+    store: Store,
+    week: str,
+    *,
+    only_story_ids: Sequence[int] | None = None,
+    configured_feeds: Collection[str] | None = None,
+) -> WeekRecords:
     """Everything ``core.digest.build_view`` needs about ``week``.
 
     Candidate stories are those active during the week (``first_at < end`` and ``last_at >= start``)
     that no other week's digest has shown. With ``only_story_ids`` (a digest already recorded), exactly
     those stories are loaded, so a rebuilt archive shows what was decided the first time.
+
+    Source health leaves out the feeds removed from feeds.yaml: those marked removed, and, when
+    ``configured_feeds`` (the URLs feeds.yaml lists now) is given, those it no longer lists.
     """
     start, end = (iso(moment) for moment in week_bounds(week))
+    configured = frozenset(configured_feeds) if configured_feeds is not None else None
     try:
-        return _load_week(store.conn, week, start or "", end or "", only_story_ids)
+        return _load_week(store.conn, week, start or "", end or "", only_story_ids, configured)
     except sqlite3.Error as exc:
         raise StorageError(f"database {store.path}: cannot read week {week}: {exc}") from exc
 
 
-def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: Sequence[int] | None) -> WeekRecords:
+def _load_week(
+    conn: sqlite3.Connection,
+    week: str,
+    start: str,
+    end: str,
+    only: Sequence[int] | None,
+    configured: frozenset[str] | None,
+) -> WeekRecords:
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS digest_candidates (story_id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM digest_candidates")
     if only is not None:
@@ -89,6 +106,19 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
         """
     ):
         formats.setdefault(story_id, []).append((fmt, float(score)))
+    languages: dict[int, list[str]] = {}
+    for story_id, lang in conn.execute(
+        """
+        SELECT si.story_id, i.lang FROM digest_candidates c
+        JOIN stories s ON s.id = c.story_id
+        JOIN story_items si ON si.story_id = c.story_id
+        JOIN items i ON i.id = si.item_id
+        WHERE i.lang IS NOT NULL AND i.lang <> ''
+        ORDER BY si.story_id, i.id <> s.lead_item_id, i.published_at, i.id
+        """
+    ):
+        if lang not in languages.setdefault(story_id, []):
+            languages[story_id].append(lang)
     story_theme = dict(
         conn.execute(
             """
@@ -120,6 +150,7 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
                 last_at=stored_datetime(row[2]),
                 formats=tuple(sorted(formats.get(row[0], ()))),
                 theme_id=story_theme.get(row[0]),
+                languages=tuple(languages.get(row[0], ())),
             )
         )
     stories.sort(key=lambda story: story.id)
@@ -160,15 +191,18 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
     ]
 
     health: dict[tuple[int, str], HealthRecord] = {}
-    for feed_id, name, url, kind, at, detail in conn.execute(
+    for feed_id, name, url, config_url, kind, at, detail in conn.execute(
         """
-        SELECT f.id, COALESCE(NULLIF(f.name, ''), NULLIF(f.title, ''), f.url), f.url, e.kind, e.at, e.detail
+        SELECT f.id, COALESCE(NULLIF(f.name, ''), NULLIF(f.title, ''), f.url), f.url, f.config_url,
+               e.kind, e.at, e.detail
         FROM feed_events e JOIN feeds f ON f.id = e.feed_id
-        WHERE e.at >= ? AND e.at < ? AND e.kind IN ('gone', 'moved', 'error', 'stale')
+        WHERE e.at >= ? AND e.at < ? AND e.kind IN ('gone', 'moved', 'error', 'stale') AND f.status <> 'removed'
         ORDER BY e.at, e.id
         """,
         (start, end),
     ):
+        if configured is not None and config_url not in configured:
+            continue  # removed from feeds.yaml since: its health is no longer the reader's concern
         key = (feed_id, kind)
         count = health[key].count + 1 if key in health else 1
         health[key] = HealthRecord(feed=name, url=url, kind=kind, at=stored_datetime(at), detail=detail, count=count)
@@ -286,6 +320,38 @@ def record_digest(conn: sqlite3.Connection, row: DigestRow, story_ids: Iterable[
     conn.executemany(
         "INSERT OR IGNORE INTO digest_stories (story_id, week) VALUES (?, ?)", ((i, row.week) for i in story_ids)
     )
+
+
+def forget_digest(conn: sqlite3.Connection, week: str) -> None:
+    """Drop the record of ``week``'s digest, its claimed stories and its send queue (inside the caller's
+    transaction): only for a digest nobody received, which is then built again."""
+    conn.execute("DELETE FROM digest_sends WHERE week = ?", (week,))
+    conn.execute("DELETE FROM digest_stories WHERE week = ?", (week,))
+    conn.execute("DELETE FROM digests WHERE week = ?", (week,))
+
+
+def sent_to(store: Store, week: str) -> list[str]:
+    """Every recipient the mail server accepted ``week``'s digest for, configured now or not."""
+    return [
+        row[0]
+        for row in _fetchall(
+            store,
+            "SELECT recipient FROM digest_sends WHERE week = ? AND sent_at IS NOT NULL ORDER BY recipient",
+            (week,),
+        )
+    ]
+
+
+def ungrouped_items(store: Store, week: str) -> int:
+    """Items published during ``week`` that ``veille process`` has not grouped into a story yet."""
+    start, end = (iso(moment) for moment in week_bounds(week))
+    row = _fetchone(
+        store,
+        """SELECT COUNT(*) FROM items i WHERE i.published_at >= ? AND i.published_at < ?
+           AND NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = i.id)""",
+        (start, end),
+    )
+    return int(row[0]) if row is not None else 0
 
 
 def queue_recipients(conn: sqlite3.Connection, week: str, recipients: Iterable[str]) -> None:

@@ -10,9 +10,11 @@
 - weak signals: new, small themes seen in at least two sources;
 - source health: feeds that failed, moved, went gone or stale during the week.
 
-A story is shown once per digest (a trend's stories are not repeated under their format) and the caller
-records the shown ids so that no later digest shows it again. All feed text is reduced to plain text
-here and links kept only when they are http(s): the HTML template then only has to autoescape.
+A story is shown once per digest, in the first place that takes it (trends, then weak signals, then
+its format), with every source and language of its items (a French and an English item grouped into one
+story are one entry), and the caller records the shown ids so that no later digest shows it again. All
+feed text is reduced to plain text here and links kept only when they are http(s): the HTML template
+then only has to autoescape.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class StoryRecord:
     last_at: datetime
     formats: tuple[tuple[str, float], ...] = ()  # (format, best score over its items)
     theme_id: int | None = None  # its theme this week
+    languages: tuple[str, ...] = ()  # the languages of its items ("en", "fr"), the lead item's first
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class StoryView:
     sources_label: str  # "3 sources : EdSurge, Thot Cursus, eLearning Industry"
     n_sources: int
     date_label: str
+    languages_label: str = ""  # "EN, FR" when its items are in several languages, else empty
 
 
 @dataclass(frozen=True)
@@ -360,7 +364,14 @@ def _story_view(story: StoryRecord, lang: str, t: i18n.Strings) -> StoryView:
         sources_label=f"{label}{t.colon}{listed}" if label else listed,
         n_sources=n,
         date_label=i18n.day_label(story.first_at.date(), lang),
+        languages_label=languages_label(story.languages),
     )
+
+
+def languages_label(languages: Iterable[str]) -> str:
+    """``EN, FR`` for a story told in several languages (each code once, as given), else empty."""
+    codes = tuple(dict.fromkeys(code.strip().upper() for code in languages if code and code.strip()))
+    return ", ".join(codes) if len(codes) > 1 else ""
 
 
 def _theme_view(theme: ThemeRecord, week: str, stories: tuple[StoryView, ...], lang: str, t: i18n.Strings) -> ThemeView:
