@@ -231,6 +231,18 @@ def explain_format(status: TrendStatus, lang: str) -> str:
                 f"Trop tôt pour juger\u00a0: {have} semaine{'s' if have >= 2 else ''} de veille sur {need} nécessaires"
             )
         return f"Too early to tell: {have} week{'' if have == 1 else 's'} of watch of the {need} needed"
+    if status.status == "steady" and not r.get("baseline_weeks"):  # no earlier week to compare with
+        fr = lang.lower().startswith("fr")
+        n, sources = int(r.get("stories", 0)), int(r.get("sources", 0))
+        if n == 0:
+            return "Aucun sujet sur ces semaines" if fr else "No story in these weeks"
+        if fr:
+            return f"{n} sujet{'s' if n >= 2 else ''} de {sources} source{'s' if sources >= 2 else ''}\u00a0: " + (
+                "ses premiers, sans semaine antérieure à laquelle les comparer"
+            )
+        return f"{n} stor{'ies' if n != 1 else 'y'} from {sources} source{'s' if sources != 1 else ''}: " + (
+            "its first, with no earlier week to compare them with"
+        )
     return explain(status, lang)
 
 
