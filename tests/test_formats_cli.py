@@ -142,3 +142,14 @@ def test_a_bad_week_is_a_usage_error(config: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config), "--now", NOW, "formats", "--week", "2026-48"])
     assert result.exit_code == 2
     assert "not an ISO week" in result.output
+
+
+def test_a_new_watch_says_it_is_too_early(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds:\n  - url: https://example.org/feed.xml\n", encoding="utf-8")
+    lines = invoke(config, "formats").splitlines()
+    assert lines[0] == "2026-W48 : 0 sujet"
+    assert lines[1] == "  Trop tôt pour juger\u00a0: 0 semaine de veille sur 5 nécessaires"
+    data = json.loads(invoke(config, "formats", "--json"))
+    assert {row["status"] for row in data["formats"]} == {"steady"}
+    assert all(row["reason"]["too_early"] == 1 for row in data["formats"])

@@ -422,7 +422,7 @@ def formats_command(context: Context, week: str | None, as_json: bool) -> None:
     from veille.adapters.taxonomy import format_names
     from veille.core import i18n
     from veille.core.digest import format_label
-    from veille.core.radar import build_radar, explain_format, radar_json, radar_span
+    from veille.core.radar import MIN_WATCH_WEEKS, build_radar, explain_format, radar_json, radar_span
     from veille.core.site_i18n import site_strings
     from veille.core.weeks import week_bounds
 
@@ -447,6 +447,8 @@ def formats_command(context: Context, week: str | None, as_json: bool) -> None:
     if not complete:
         head += " (semaine en cours)" if fr else " (week in progress)"
     click.echo(head)
+    if radar.watch_weeks < MIN_WATCH_WEEKS:  # every status is "steady" until the watch has a baseline
+        click.echo(f"  {explain_format(radar.formats[0].status, lang)}")
     width = max(len(name) for name in names.values())
     for track in radar.formats:
         spark = "".join("▁▂▃▄▅▆▇█"[min(7, round(7 * n / max(max(track.history), 1)))] for n in track.history)

@@ -8,6 +8,10 @@ Stories live on their week's page, one full block each under the anchor ``#s<id>
 item not yet grouped into a story), with all the sources that carried them; every other page links
 there. A story's week is the week of the digest that showed it, else the week it first appeared.
 
+The formats page is the format radar (``core.radar``) of the last complete week: a heatmap of the
+formats' weekly stories shaded by their share of the week (``heatmap_svg``), and each format's status,
+reason and sparkline (``sparkline_svg``).
+
 Nothing here depends on the clock except the last week shown, so a rebuild with the same database gives
 the same bytes and the writer can skip unchanged pages. Feed text is reduced to plain text and links kept
 only when they are http(s): the templates only have to autoescape. Charts are SVG markup built from
