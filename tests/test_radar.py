@@ -99,7 +99,16 @@ def test_a_young_watch_is_too_early_to_tell() -> None:
 def test_a_format_without_any_story_is_steady_at_zero() -> None:
     status = score_format([], WEEK, watch_weeks=12)
     assert (status.status, status.reason["stories"]) == ("steady", 0)
-    assert explain_format(status, "en").startswith("No story this week")
+    assert explain_format(status, "en") == "No story in these weeks"
+    assert explain_format(status, "fr") == "Aucun sujet sur ces semaines"
+
+
+def test_a_format_first_seen_this_week_says_there_is_nothing_to_compare_with() -> None:
+    status = score_format(points([0, 0, 0, 0, 0, 0, 0, 2]), WEEK, watch_weeks=12)
+    assert status.status == "steady" and status.reason["baseline_weeks"] == 0
+    assert (
+        explain_format(status, "en") == "2 stories from 2 sources: its first, with no earlier week to compare them with"
+    )
 
 
 # ------------------------------------------------------------------------------------------ the radar
