@@ -120,8 +120,13 @@ def broken_internal_links(page: Path, site: Path) -> list[str]:
 
 
 def rising_headers(digest_text: str, rising_word: str) -> list[str]:
-    """The trend headers marked rising, each with its keywords line: "## label [en hausse] keywords…"."""
+    """The trend headers marked rising, each with its keywords line: "## label [en hausse] keywords…".
+
+    Only the trends: the "formats on the move" section after them has rising headers of its own."""
     lines = digest_text.splitlines()
+    for heading in ("Formats en mouvement", "Formats on the move"):
+        if heading in lines:
+            lines = lines[: lines.index(heading)]
     found = []
     for n, line in enumerate(lines):
         if line.startswith("## ") and line.rstrip().endswith(f"[{rising_word}]"):

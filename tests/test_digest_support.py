@@ -331,6 +331,8 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
                 formats=(("microlearning", 0.99),),
             )
 
+        format_history(conn)
+
         # next week: not in this digest
         story(
             conn,
@@ -372,3 +374,24 @@ def make_settings(tmp_path: Path, *, language: str = "fr", mail: MailSettings | 
         digest=replace(DigestSettings(), language=language),
         mail=mail or MailSettings(),
     )
+
+
+def format_history(conn: sqlite3.Connection) -> None:
+    """Seven earlier weeks (2026-W41 … W47) for the format radar: MOOC at 4 stories a week, then 1, then
+    none this week (fading); AI learning once in W41, 5 stories from 5 sources in W47, then this week's
+    4 (rising over the last two weeks). None of them is active in the digest's week."""
+    weeks = ["2026-W41", "2026-W42", "2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47"]
+    story_id = 100
+    for n, week in enumerate(weeks):
+        moocs = 1 if week == "2026-W47" else 4
+        for k in range(moocs):
+            story_id += 1
+            day = datetime.fromisocalendar(int(week[:4]), int(week[-2:]), 1 + k).replace(hour=9, tzinfo=UTC)
+            story(conn, story_id, f"MOOC news {week} #{k}", f"https://mooc.example/{week}/{k}", "A MOOC.",
+                  [1 + (n + k) % 7], day.isoformat(), formats=(("mooc", 0.8),))  # fmt: skip
+    for week, count in (("2026-W41", 1), ("2026-W47", 5)):
+        for k in range(count):
+            story_id += 1
+            day = datetime.fromisocalendar(int(week[:4]), int(week[-2:]), 1 + k % 5).replace(hour=11, tzinfo=UTC)
+            story(conn, story_id, f"AI in learning {week} #{k}", f"https://ai.example/{week}/{k}", "AI.",
+                  [1 + k], day.isoformat(), formats=(("ai-learning", 0.8),))  # fmt: skip

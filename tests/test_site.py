@@ -246,7 +246,7 @@ def test_search_index_is_a_script_with_every_story(built: tuple[Store, SiteResul
     assert script.startswith(prefix)
     index = json.loads(script[len(prefix) :].rstrip().rstrip(";"))
     titles = [row[0] for row in index["stories"]]
-    assert len(titles) == 19  # 18 stories and the ungrouped item
+    assert len(titles) == 50  # 18 stories, 31 video and serious-game stories (format radar), the ungrouped item
     row = index["stories"][titles.index("Open Badges 3.0 adopted by a European network")]
     assert row[1] == "weeks/2026-W48.html#s112"
     assert [index["sources"][i] for i in row[5]] == ["Le Café pédagogique", "Thot Cursus"]

@@ -2,7 +2,8 @@
 
 No test here: the other ``test_site*`` modules import these helpers. Plain INSERTs against the real
 schema: feeds with a health history (errors, a move, a 410), stories carried by several feeds, learning
-formats, three themes (one rising, one new, one fading), two digests (one archived on disk), an item
+formats (video rising, serious games fading on the format radar), three themes (one rising, one new, one
+fading), two digests (one archived on disk), an item
 not yet grouped into a story, and a hostile feed title.
 """
 
@@ -253,6 +254,21 @@ def populate(store: Store, tmp_path: Path) -> None:
                 at(week, 4, 15),
                 formats=(("podcast", 0.75),),
             )
+        # the format radar: video climbs (1 a week, then 4 and 6 from every source), serious games fade
+        for week, videos, games in zip(WEEKS, (1, 1, 1, 1, 4, 6), (4, 4, 4, 4, 1, 0), strict=True):
+            for n in range(videos + games):
+                story_id += 1
+                video = n < videos
+                add_story(
+                    conn,
+                    story_id,
+                    f"{'Video case study' if video else 'Serious game roundup'} {week[-3:]} #{n + 1}",
+                    f"https://elearningindustry.com/{'video' if video else 'game'}-{week}-{n}",
+                    "A report from the field.",
+                    [1 + n % 6],
+                    at(week, n % 5, 8),
+                    formats=(("video", 0.8),) if video else (("serious-games", 0.8),),
+                )
         # an item fetched but not yet grouped into a story
         conn.execute(
             "INSERT INTO items (id, canonical_url, content_hash, url, title, summary, html, categories, published_at,"

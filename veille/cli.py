@@ -406,6 +406,59 @@ def themes(context: Context, week: str | None, as_json: bool) -> None:
         click.echo(f"      {stories}, {sources} — {reason}" if row["status"] == "fading" else f"      {reason}")
 
 
+@cli.command("formats")
+@click.option(
+    "--week",
+    metavar="YYYY-Www",
+    help="The ISO week, e.g. 2026-W48 (default: the last complete week: a week in progress looks like a fall).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: the week and every format.")
+@pass_context
+@handle_errors
+def formats_command(context: Context, week: str | None, as_json: bool) -> None:
+    """The format radar: each learning format's stories and share of the week, 12 weeks of history and
+    its status (rising, steady, fading), scored as themes are."""
+    from veille.adapters.radar_store import load_radar
+    from veille.adapters.taxonomy import format_names
+    from veille.core import i18n
+    from veille.core.digest import format_label
+    from veille.core.radar import MIN_WATCH_WEEKS, build_radar, explain_format, radar_json, radar_span
+    from veille.core.site_i18n import site_strings
+    from veille.core.weeks import week_bounds
+
+    app = context.app()
+    try:
+        target = _resolve_week(week, app.now)
+        lang = "en" if app.settings.digest.language == "en" else "fr"
+        taxonomy = format_names(app.settings.formats_file, lang)
+        records = load_radar(app.store, *radar_span(target))
+    finally:
+        app.close()
+    radar = build_radar(records.stories, target, formats=list(taxonomy), first_week=records.first_week)
+    names = {track.format: format_label(track.format, lang, taxonomy) for track in radar.formats}
+    complete = app.now >= week_bounds(target)[1]
+    if as_json:
+        click.echo(json.dumps({**radar_json(radar, names), "complete": complete}, ensure_ascii=False))
+        return
+    fr = lang == "fr"
+    statuses = dict(site_strings(lang).status_labels)
+    total = i18n.plural(radar.total, *(("sujet", "sujets") if fr else ("story", "stories")), lang)
+    head = f"{target}{' :' if fr else ':'} {total}"
+    if not complete:
+        head += " (semaine en cours)" if fr else " (week in progress)"
+    click.echo(head)
+    if radar.watch_weeks < MIN_WATCH_WEEKS:  # every status is "steady" until the watch has a baseline
+        click.echo(f"  {explain_format(radar.formats[0].status, lang)}")
+    width = max(len(name) for name in names.values())
+    for track in radar.formats:
+        spark = "".join("▁▂▃▄▅▆▇█"[min(7, round(7 * n / max(max(track.history), 1)))] for n in track.history)
+        share = f"{round(100 * track.current.share)} %" if fr else f"{round(100 * track.current.share)}%"
+        label = statuses.get(track.status.status, track.status.status)
+        click.echo(f"  {names[track.format]:<{width}}  {spark}  {track.current.stories:>4}  {share:>5}  [{label}]")
+        if track.status.status != "steady":
+            click.echo(f"      {explain_format(track.status, lang)}")
+
+
 @cli.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(

@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store, iso, json_list, stored_datetime
 from veille.core.digest import HISTORY_WEEKS, HealthRecord, StoryRecord, ThemeRecord, WeekRecords
+from veille.core.radar import radar_span
 from veille.core.weeks import previous_weeks, week_bounds
 from veille.errors import StorageError
 
@@ -51,9 +53,11 @@ def load_week(
     start, end = (iso(moment) for moment in week_bounds(week))
     configured = frozenset(configured_feeds) if configured_feeds is not None else None
     try:
-        return _load_week(store.conn, week, start or "", end or "", only_story_ids, configured)
+        records = _load_week(store.conn, week, start or "", end or "", only_story_ids, configured)
     except sqlite3.Error as exc:
         raise StorageError(f"database {store.path}: cannot read week {week}: {exc}") from exc
+    radar = load_radar(store, *radar_span(week))  # the format radar's weeks, counted as the site counts them
+    return replace(records, radar_stories=radar.stories, first_week=radar.first_week)
 
 
 def _load_week(

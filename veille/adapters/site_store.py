@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 
+from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store, from_iso, json_list, stored_datetime
 from veille.core.site import (
     CopyRecord,
@@ -32,9 +34,11 @@ def load_site(store: Store, *, archived: frozenset[str] = frozenset()) -> SiteRe
     """What ``core.site.build_site_view`` needs. ``archived``: weeks whose digest HTML the caller found
     on disk (the database only knows the path)."""
     try:
-        return _load(store.conn, archived)
+        records = _load(store.conn, archived)
     except sqlite3.Error as exc:
         raise StorageError(f"database {store.path}: cannot read the site's content: {exc}") from exc
+    radar = load_radar(store)  # every week: the format pages' timelines count stories as the radar does
+    return replace(records, radar=radar.stories, first_week=radar.first_week)
 
 
 def digest_paths(store: Store) -> dict[str, str]:

@@ -7,6 +7,8 @@
   their best stories;
 - by learning format: the best remaining stories of each format, ranked by number of sources, then trend
   membership, then recency;
+- formats on the move: the learning formats the format radar (``core.radar``) finds rising or fading,
+  with the reason in numbers, their last weeks and their best stories; the steady ones in one line;
 - weak signals: new, small themes seen in at least two sources;
 - source health: feeds that failed, moved, went gone or stale during the week.
 
@@ -25,6 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import cast
 
 from veille.core import i18n
+from veille.core.radar import MIN_WATCH_WEEKS, FormatTrack, RadarStory, build_radar, explain_format, story_formats
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
 from veille.core.trends import STATUSES, Status, TrendStatus, explain, shown_as_trend, volume_label
 from veille.core.weeks import previous_weeks, week_bounds
@@ -32,6 +35,7 @@ from veille.core.weeks import previous_weeks, week_bounds
 HISTORY_WEEKS = 8  # bars drawn per trend, this week included
 STORIES_PER_TREND = 3
 STORIES_PER_SIGNAL = 2
+STORIES_PER_MOVING_FORMAT = 2
 SUMMARY_CHARS = 280
 TITLE_CHARS = 200
 BAR_MAX_PX = 32
@@ -110,6 +114,8 @@ class WeekRecords:
     health: tuple[HealthRecord, ...] = ()
     week_story_ids: frozenset[int] = frozenset()
     loose_items: int = 0
+    radar_stories: tuple[RadarStory, ...] = ()  # the format radar's weeks (core.radar.radar_span)
+    first_week: str | None = None  # the week of the watch's first story
 
 
 # --------------------------------------------------------------------------------------------------
@@ -160,6 +166,21 @@ class FormatView:
 
 
 @dataclass(frozen=True)
+class MovingFormatView:
+    """A learning format the radar finds rising or fading this week."""
+
+    format: str
+    label: str
+    status: str
+    status_label: str
+    reason: str
+    bars: tuple[BarView, ...]
+    bars_alt: str
+    spark: str
+    stories: tuple[StoryView, ...]
+
+
+@dataclass(frozen=True)
 class HealthView:
     feed: str
     url: str | None
@@ -184,6 +205,8 @@ class DigestView:
     health: tuple[HealthView, ...]
     empty: bool
     t: i18n.Strings
+    moving: tuple[MovingFormatView, ...] = ()  # formats on the move, rising first
+    steady_line: str = ""  # the other formats in one line ("" when the radar has nothing to say)
     story_ids: tuple[int, ...] = field(default=())  # every story shown, to record in digest_stories
 
 
@@ -305,6 +328,22 @@ def build_view(
         for th in signal_themes
     )
 
+    radar = build_radar(
+        records.radar_stories, records.week, formats=list(format_labels or ()), first_week=records.first_week
+    )
+    moving = tuple(
+        _moving_view(
+            track,
+            take(
+                (s for s in ranked if track.format in story_formats(f for f, _ in s.formats)), STORIES_PER_MOVING_FORMAT
+            ),
+            lang,
+            t,
+            format_labels,
+        )
+        for track in radar.moving
+    )
+
     groups: dict[str, list[StoryRecord]] = {}
     for story in ranked:
         if story.id not in used:
@@ -340,6 +379,8 @@ def build_view(
         empty=not shown and not trends and not signals,
         t=t,
         story_ids=tuple(shown),
+        moving=moving,
+        steady_line=_steady_line(radar.steady, radar.watch_weeks, lang, t, format_labels) if radar.total else "",
     )
 
 
@@ -374,9 +415,8 @@ def languages_label(languages: Iterable[str]) -> str:
     return ", ".join(codes) if len(codes) > 1 else ""
 
 
-def _theme_view(theme: ThemeRecord, week: str, stories: tuple[StoryView, ...], lang: str, t: i18n.Strings) -> ThemeView:
-    history = list(theme.history[-HISTORY_WEEKS:]) if theme.history else [theme.stories]
-    history[-1] = theme.stories  # the row of this week is the truth for this week
+def _bars(history: Sequence[int], week: str, t: i18n.Strings) -> tuple[tuple[BarView, ...], str, str]:
+    """Bars of weekly counts (oldest first, ``week`` last), the same in words and in block characters."""
     peak = max(max(history), 1)
     weeks = [*previous_weeks(week, len(history) - 1), week]
     bars = tuple(
@@ -389,6 +429,13 @@ def _theme_view(theme: ThemeRecord, week: str, stories: tuple[StoryView, ...], l
         for index, (name, count) in enumerate(zip(weeks, history, strict=True))
     )
     spark = "".join(SPARK[min(len(SPARK) - 1, round((len(SPARK) - 1) * c / peak))] for c in history)
+    return bars, ", ".join(f"{b.week_label}: {b.count}" for b in bars), spark
+
+
+def _theme_view(theme: ThemeRecord, week: str, stories: tuple[StoryView, ...], lang: str, t: i18n.Strings) -> ThemeView:
+    history = list(theme.history[-HISTORY_WEEKS:]) if theme.history else [theme.stories]
+    history[-1] = theme.stories  # the row of this week is the truth for this week
+    bars, bars_alt, spark = _bars(history, week, t)
     keywords = tuple(k for k in (plain_text(k) for k in theme.keywords) if k)[:6]
     return ThemeView(
         id=theme.id,
@@ -398,10 +445,43 @@ def _theme_view(theme: ThemeRecord, week: str, stories: tuple[StoryView, ...], l
         status_label=t.status_new if theme.status == "new" else t.status_rising,
         reason=_reason(theme, lang),
         bars=bars,
-        bars_alt=", ".join(f"{b.week_label}: {b.count}" for b in bars),
+        bars_alt=bars_alt,
         spark=spark,
         stories=stories,
     )
+
+
+def _moving_view(
+    track: FormatTrack,
+    stories: tuple[StoryView, ...],
+    lang: str,
+    t: i18n.Strings,
+    labels: Mapping[str, str] | None,
+) -> MovingFormatView:
+    bars, bars_alt, spark = _bars(track.history[-HISTORY_WEEKS:], track.current.week, t)
+    return MovingFormatView(
+        format=track.format,
+        label=format_label(track.format, lang, labels),
+        status=track.status.status,
+        status_label=t.status_rising if track.status.status == "rising" else t.status_fading,
+        reason=explain_format(track.status, lang),
+        bars=bars,
+        bars_alt=bars_alt,
+        spark=spark,
+        stories=stories,
+    )
+
+
+def _steady_line(
+    steady: Sequence[FormatTrack], watch_weeks: int, lang: str, t: i18n.Strings, labels: Mapping[str, str] | None
+) -> str:
+    """``Stables (sujets de la semaine) : Microlearning 3, Podcast 1`` — or why nothing can move yet."""
+    if watch_weeks < MIN_WATCH_WEEKS and steady:
+        return explain_format(steady[0].status, lang) + "."
+    listed = ", ".join(
+        f"{format_label(f.format, lang, labels)} {f.current.stories}" for f in steady if f.current.stories
+    )
+    return f"{t.steady_formats}{t.colon}{listed}" if listed else ""
 
 
 def _capitalised(text: str) -> str:

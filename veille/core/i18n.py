@@ -36,6 +36,9 @@ class Strings:
     trends_intro: str
     formats: str
     formats_intro: str
+    formats_moving: str
+    formats_moving_intro: str
+    steady_formats: str
     signals: str
     signals_intro: str
     health: str
@@ -45,6 +48,7 @@ class Strings:
     source_many: str
     status_new: str
     status_rising: str
+    status_fading: str
     keywords: str
     empty_title: str
     empty_body: str
@@ -65,6 +69,9 @@ FR = Strings(
     trends_intro="Les thèmes qui montent ou apparaissent cette semaine.",
     formats="Par format d'apprentissage",
     formats_intro="Les sujets les plus repris, classés par format.",
+    formats_moving="Formats en mouvement",
+    formats_moving_intro="Les formats d'apprentissage en hausse ou en baisse par rapport à leurs semaines précédentes.",
+    steady_formats="Stables (sujets de la semaine)",
     signals="Signaux faibles",
     signals_intro="Des thèmes nouveaux et encore discrets, vus dans au moins deux sources.",
     health="Santé des sources",
@@ -74,6 +81,7 @@ FR = Strings(
     source_many="sources",
     status_new="nouveau",
     status_rising="en hausse",
+    status_fading="en baisse",
     keywords="Mots-clés",
     empty_title="Semaine calme",
     empty_body="Aucun nouveau sujet n'a été publié dans vos sources cette semaine.",
@@ -99,6 +107,9 @@ EN = Strings(
     trends_intro="Themes rising or appearing this week.",
     formats="By learning format",
     formats_intro="The most widely covered stories, by format.",
+    formats_moving="Formats on the move",
+    formats_moving_intro="Learning formats rising or fading against their previous weeks.",
+    steady_formats="Steady (stories this week)",
     signals="Weak signals",
     signals_intro="New themes, still small, seen in at least two sources.",
     health="Source health",
@@ -108,6 +119,7 @@ EN = Strings(
     source_many="sources",
     status_new="new",
     status_rising="rising",
+    status_fading="fading",
     keywords="Keywords",
     empty_title="A quiet week",
     empty_body="No new story was published in your sources this week.",

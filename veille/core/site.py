@@ -9,6 +9,10 @@ Stories live on their week's page, one full block each under the anchor ``#s<id>
 item not yet grouped into a story), with all the sources that carried them; every other page links
 there. A story's week is the week of the digest that showed it, else the week it first appeared.
 
+The formats page is the format radar (``core.radar``) of the last complete week: a heatmap of the
+formats' weekly stories shaded by their share of the week (``heatmap_svg``), and each format's status,
+reason and sparkline (``sparkline_svg``).
+
 Nothing here depends on the clock except the last week shown, so a rebuild with the same database gives
 the same bytes and the writer can skip unchanged pages. Feed text is reduced to plain text and links kept
 only when they are http(s): the templates only have to autoescape. Charts are SVG markup built from
@@ -28,8 +32,17 @@ from functools import lru_cache
 
 from veille.core import i18n
 from veille.core.digest import OTHER_FORMAT, format_label
+from veille.core.radar import (
+    MIN_WATCH_WEEKS,
+    FormatTrack,
+    Radar,
+    RadarStory,
+    build_radar,
+    explain_format,
+    story_formats,
+)
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
-from veille.core.site_i18n import SiteStrings, site_strings
+from veille.core.site_i18n import RadarStrings, SiteStrings, radar_strings, site_strings
 from veille.core.trends import shown_as_trend, volume_label
 from veille.core.weeks import iso_week, shift_week, week_bounds, weeks_between
 
@@ -140,6 +153,8 @@ class SiteRecords:
     digests: tuple[DigestRecord, ...]
     # When the watch began (first feed added or item fetched): older weeks go to one archive page per year
     watch_start: datetime | None = None
+    radar: tuple[RadarStory, ...] = ()  # every story as the format radar counts it (adapters.radar_store)
+    first_week: str | None = None  # the week of the watch's first story
 
 
 # --------------------------------------------------------------------------------------------------
@@ -344,6 +359,13 @@ class FormatPage:
     total: str
     chart: Chart
     story_weeks: tuple[StoryGroup, ...]
+    status: str = "steady"
+    status_label: str = ""
+    reason: str = ""  # why it has its status, in numbers
+    spark: str = ""  # SVG sparkline of the radar's weeks
+    themes: tuple[tuple[Link, str], ...] = ()  # the themes carrying it over the radar's weeks, with "4 sujets"
+    themes_intro: str = ""
+    r: RadarStrings | None = None
 
 
 @dataclass(frozen=True)
@@ -354,8 +376,40 @@ class FormatRow:
 
 
 @dataclass(frozen=True)
+class HeatCell:
+    """One week of one format on the radar's heatmap."""
+
+    count: int
+    level: int  # 0 (no story) … 5 (the largest shares of the week)
+    title: str  # the cell in words: "IA et apprentissage, semaine 48 : 9 sujets, 28 % des sujets de la semaine"
+
+
+@dataclass(frozen=True)
+class RadarRow:
+    key: str
+    label: str
+    href: str | None  # the format's page (None: it never had a story)
+    status: str
+    status_label: str
+    reason: str
+    stories: int  # in the radar's week
+    stories_label: str  # "6 sujets"
+    share_label: str  # "28 %"
+    cells: tuple[HeatCell, ...]  # oldest week first
+    spark: str  # SVG sparkline
+
+
+@dataclass(frozen=True)
 class FormatsPage:
-    rows: tuple[FormatRow, ...]
+    rows: tuple[FormatRow, ...]  # every format with stories, all time
+    radar: tuple[RadarRow, ...] = ()  # rising, fading, steady; "other formats" last
+    week_labels: tuple[str, ...] = ()  # the heatmap's columns: "S48"
+    week_titles: tuple[str, ...] = ()  # the same in words: "Semaine 48 · 2026"
+    totals: tuple[int, ...] = ()  # the week's stories, every format together
+    heatmap: str = ""  # SVG; empty when the radar's weeks have no story
+    intro: str = ""
+    too_early: str = ""  # set while the watch is too young for statuses
+    r: RadarStrings | None = None
 
 
 @dataclass(frozen=True)
@@ -585,6 +639,86 @@ def _mark(status: str, cx: float, cy: float, title: str) -> str:
     return f'<polygon {cls} points="{points}">{tip}</polygon>'
 
 
+HEAT_SHARES = (0.05, 0.10, 0.20, 0.30)  # share of the week above which a cell is one level darker
+
+
+def heat_level(count: int, share: float) -> int:
+    """0 for no story, then 1 … 5 by the format's share of the week (``HEAT_SHARES``)."""
+    return 0 if count <= 0 else 1 + sum(share > bound for bound in HEAT_SHARES)
+
+
+def heatmap_svg(
+    rows: Sequence[tuple[str, Sequence[HeatCell], str, str]],
+    columns: Sequence[str],
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+) -> str:
+    """An inline SVG heatmap: one row per format (``(label, cells, status, status title)``), one column
+    per week, each cell shaded by the format's share of the week and holding its count as text, the
+    row's status as a shape at its end (so neither the numbers nor the status rely on colour).
+
+    Built from numbers only; labels go through ``html.escape``.
+    """
+    esc = html.escape
+    longest = max((len(label) for label, _, _, _ in rows), default=8)
+    label_w = min(290, max(80, round(6.2 * min(longest, 44)) + 12))
+    cell_w, cell_h, top, right = 32, 22, 18, 24
+    width = label_w + len(columns) * cell_w + right
+    height = top + len(rows) * cell_h + 4
+    parts = [
+        f'<svg class="chart heatmap" id="{esc(chart_id)}" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-labelledby="{esc(chart_id)}-t {esc(chart_id)}-d" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{esc(chart_id)}-t">{esc(title)}</title>',
+        f'<desc id="{esc(chart_id)}-d">{esc(desc)}</desc>',
+    ]
+    for index, column in enumerate(columns):
+        x = label_w + index * cell_w + cell_w / 2
+        parts.append(f'<text class="tick" x="{x:g}" y="{top - 6}" text-anchor="middle">{esc(column)}</text>')
+    for row_index, (label, cells, status, status_title) in enumerate(rows):
+        y = top + row_index * cell_h
+        shown = label if len(label) <= 44 else label[:43].rstrip() + "…"
+        parts.append(
+            f'<text class="heat-label" x="{label_w - 6}" y="{y + cell_h / 2 + 4:g}" text-anchor="end">'
+            f"<title>{esc(label)}</title>{esc(shown)}</text>"
+        )
+        for index, cell in enumerate(cells):
+            x = label_w + index * cell_w
+            parts.append(
+                f'<g class="heat heat-{cell.level}"><title>{esc(cell.title)}</title>'
+                f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" rx="2"/>'
+                f'<text x="{x + cell_w / 2:g}" y="{y + cell_h / 2 + 4:g}" text-anchor="middle">{cell.count}</text></g>'
+            )
+        if status in _MARK_SHAPES:
+            parts.append(_mark(status, label_w + len(columns) * cell_w + 12, y + cell_h / 2, status_title))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def sparkline_svg(counts: Sequence[int], *, status: str, label: str) -> str:
+    """A small SVG line of weekly counts, its last point marked with the format's status shape; the
+    numbers are in ``label`` (its accessible name)."""
+    width, height, pad = 100, 26, 5
+    n = max(len(counts), 1)
+    peak = max([*counts, 1])
+    step = (width - 2 * pad) / max(n - 1, 1)
+    points = [(pad + i * step, height - pad - (height - 2 * pad) * c / peak) for i, c in enumerate(counts)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    parts = [
+        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'aria-label="{html.escape(label)}" xmlns="http://www.w3.org/2000/svg">',
+        f'<line class="grid" x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}"/>',
+        f'<polyline class="spark-line" points="{line}"/>',
+    ]
+    if points and status in _MARK_SHAPES:
+        x, y = points[-1]
+        parts.append(_mark(status, round(x, 1), round(y, 1), label))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 # --------------------------------------------------------------------------------------------------
 # Building the site
 
@@ -657,7 +791,7 @@ def build_site_view(
     themes = {theme.id: theme for theme in records.themes}
     format_counts: dict[str, int] = defaultdict(int)
     for record in records.stories:
-        for fmt in dict.fromkeys(fmt for fmt, _ in record.formats) or (OTHER_FORMAT,):
+        for fmt in story_formats(fmt for fmt, _ in record.formats):
             format_counts[fmt] += 1
     format_keys = sorted(format_counts, key=lambda k: (k == OTHER_FORMAT, -format_counts[k], k))
     ctx = _Context(
@@ -713,7 +847,7 @@ def build_site_view(
         for theme_id in dict.fromkeys(theme_id for _, theme_id in record.themes):
             if theme_id in themes:
                 theme_stories[theme_id].append(view)
-        for fmt in dict.fromkeys(fmt for fmt, _ in record.formats) or (OTHER_FORMAT,):
+        for fmt in story_formats(fmt for fmt, _ in record.formats):
             format_stories[fmt].append(view)
         for feed_id in dict.fromkeys(copy.feed_id for copy in record.copies):
             source_stories[feed_id].append(view)
@@ -798,10 +932,16 @@ def build_site_view(
         Page("themes/index.html", "site/themes.html", t.themes, "themes", ThemesPage(tuple(r for _, r in theme_rows)))
     )
 
-    # formats
+    # formats: the radar scores the last complete week (a week in progress would look like a fall)
+    radar = build_radar(
+        records.radar, shift_week(current, -1), formats=list(format_labels or ()), first_week=records.first_week
+    )
+    tracks = {track.format: track for track in radar.formats}
     format_rows = []
     for key in (k for k in format_keys if format_stories.get(k)):
-        page = _format_page(key, ctx.format_paths[key], format_stories[key], all_weeks, ctx)
+        page = _format_page(
+            key, ctx.format_paths[key], format_stories[key], all_weeks, ctx, tracks.get(key), radar, records_by_key
+        )
         pages.append(page)
         format_rows.append(
             FormatRow(
@@ -810,7 +950,17 @@ def build_site_view(
                 week_label(format_stories[key][-1].week, d),
             )
         )
-    pages.append(Page("formats/index.html", "site/formats.html", t.formats, "formats", FormatsPage(tuple(format_rows))))
+    pages.append(
+        Page(
+            "formats/index.html",
+            "site/formats.html",
+            t.formats,
+            "formats",
+            _formats_page(
+                radar, tuple(format_rows), {k: ctx.format_paths[k] for k in format_keys if format_stories.get(k)}, ctx
+            ),
+        )
+    )
 
     # sources
     source_rows = []
@@ -944,7 +1094,8 @@ def _story_view(record: StoryRecord, week: str, ctx: _Context) -> StoryView:
             )
     copies = tuple(seen.values())
     n_sources = len({copy.source.href for copy in copies})
-    ranked = [fmt for fmt, _ in sorted(record.formats, key=lambda pair: (-pair[1], pair[0]))]
+    kept = story_formats(fmt for fmt, _ in record.formats)  # "other" only alone, as on the format pages
+    ranked = [fmt for fmt, _ in sorted(record.formats, key=lambda pair: (-pair[1], pair[0])) if fmt in kept]
     formats = tuple(Link(ctx.format_name(fmt), ctx.format_paths[fmt]) for fmt in dict.fromkeys(ranked))
     theme_ids = dict.fromkeys(theme_id for _, theme_id in sorted(record.themes) if theme_id in ctx.theme_labels)
     lang = record.lang if record.lang and _LANG.match(record.lang) and record.lang != ctx.language else None
@@ -1144,20 +1295,126 @@ def _theme_page(theme: ThemeRecord, stories: Sequence[StoryView], all_weeks: Seq
     return Page(f"themes/{theme.id}.html", "site/theme.html", label, "themes", view)
 
 
-def _format_page(key: str, path: str, stories: Sequence[StoryView], all_weeks: Sequence[str], ctx: _Context) -> Page:
+def _format_page(
+    key: str,
+    path: str,
+    stories: Sequence[StoryView],
+    all_weeks: Sequence[str],
+    ctx: _Context,
+    track: FormatTrack | None,
+    radar: Radar,
+    records: Mapping[str, StoryRecord],
+) -> Page:
     counts: dict[str, int] = defaultdict(int)
     for story in stories:
         counts[story.week] += 1
     span = list(all_weeks)[-CHART_MAX_WEEKS:]
     label = ctx.format_name(key)
+    r = radar_strings(ctx.language)
+    marks: dict[str, str] = {}
+    previous = "steady"
+    for row in track.weeks if track else ():  # status changes over the radar's weeks
+        if row.status != previous:
+            marks[row.week] = row.status
+        previous = row.status
+    carried: dict[int, int] = defaultdict(int)
+    shown = set(radar.weeks)
+    for story in stories:
+        if story.week in shown:
+            for theme_id in dict.fromkeys(theme_id for _, theme_id in records[story.key].themes):
+                if theme_id in ctx.theme_labels:
+                    carried[theme_id] += 1
+    top = sorted(carried.items(), key=lambda pair: (-pair[1], ctx.theme_labels[pair[0]].lower(), pair[0]))[:8]
     view = FormatPage(
         key=key,
         label=label,
         total=ctx.stories_label(len(stories)),
-        chart=_chart(f"chart-format-{slug(key)}", _chart_bars(counts, span, {}, ctx), ctx.t.timeline, ctx),
+        chart=_chart(f"chart-format-{slug(key)}", _chart_bars(counts, span, marks, ctx), ctx.t.timeline, ctx),
         story_weeks=_by_week_groups(stories, ctx),
+        status=track.status.status if track else "steady",
+        status_label=ctx.status_label(track.status.status if track else "steady"),
+        reason=explain_format(track.status, ctx.language) if track else "",
+        spark=_spark(track, label, ctx) if track else "",
+        themes=tuple(
+            (Link(ctx.theme_labels[theme_id], f"themes/{theme_id}.html"), ctx.stories_label(n)) for theme_id, n in top
+        ),
+        themes_intro=r.carried_intro.format(n=len(radar.weeks)),
+        r=r,
     )
     return Page(path, "site/format.html", label, "formats", view)
+
+
+def _share(share: float, ctx: _Context) -> str:
+    percent = round(100 * share)
+    return f"{percent}\u00a0%" if ctx.language == "fr" else f"{percent}%"
+
+
+def _spark(track: FormatTrack, label: str, ctx: _Context) -> str:
+    r = radar_strings(ctx.language)
+    words = r.spark.format(
+        label=label,
+        first=week_short(track.weeks[0].week, ctx.d),
+        last=week_short(track.weeks[-1].week, ctx.d),
+        counts=", ".join(str(n) for n in track.history),
+    )
+    return sparkline_svg(track.history, status=track.status.status, label=words)
+
+
+def _formats_page(radar: Radar, rows: tuple[FormatRow, ...], paths: Mapping[str, str], ctx: _Context) -> FormatsPage:
+    """The formats page as a radar: the heatmap of the radar's weeks, then one row per format."""
+    r, d = radar_strings(ctx.language), ctx.d
+    in_words = f"{d.week_word} {week_number(radar.week)} ({period(radar.week, ctx.language)})"
+    radar_rows = []
+    for track in radar.formats:
+        label = ctx.format_name(track.format)
+        cells = tuple(
+            HeatCell(
+                count=w.stories,
+                level=heat_level(w.stories, w.share),
+                title=f"{label}, {week_label(w.week, d)}{d.colon}{ctx.stories_label(w.stories)}, "
+                + r.of_week.format(share=_share(w.share, ctx)),
+            )
+            for w in track.weeks
+        )
+        radar_rows.append(
+            RadarRow(
+                key=track.format,
+                label=label,
+                href=paths.get(track.format),
+                status=track.status.status,
+                status_label=ctx.status_label(track.status.status),
+                reason=explain_format(track.status, ctx.language),
+                stories=track.current.stories,
+                stories_label=ctx.stories_label(track.current.stories),
+                share_label=_share(track.current.share, ctx),
+                cells=cells,
+                spark=_spark(track, label, ctx),
+            )
+        )
+    columns = tuple(week_short(w, d) for w in radar.weeks)
+    heatmap = ""
+    if sum(radar.totals):
+        heatmap = heatmap_svg(
+            [(row.label, row.cells, row.status, f"{row.label}{d.colon}{row.status_label}") for row in radar_rows],
+            columns,
+            chart_id="radar-heatmap",
+            title=r.heatmap,
+            desc=r.heatmap_desc.format(n=len(radar_rows), weeks=len(columns)),
+        )
+    too_early = ""
+    if radar.watch_weeks < MIN_WATCH_WEEKS:
+        too_early = r.too_early.format(n=radar.watch_weeks, need=MIN_WATCH_WEEKS)
+    return FormatsPage(
+        rows=rows,
+        radar=tuple(radar_rows),
+        week_labels=columns,
+        week_titles=tuple(week_label(w, d) for w in radar.weeks),
+        totals=radar.totals,
+        heatmap=heatmap,
+        intro=r.intro.format(n=len(radar.weeks), week=in_words),
+        too_early=too_early,
+        r=r,
+    )
 
 
 def _event_view(event: FeedEventRecord, ctx: _Context) -> EventView:

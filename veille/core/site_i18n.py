@@ -301,3 +301,78 @@ EN = SiteStrings(
 def site_strings(language: str) -> SiteStrings:
     """The strings of ``language``; anything but English falls back to French, as the digest does."""
     return EN if language == "en" else FR
+
+
+@dataclass(frozen=True)
+class RadarStrings:
+    """What the site's format radar prints (the formats page and each format's page)."""
+
+    title: str
+    intro: str  # {n}: weeks shown, {week}: the scored week, in words
+    too_early: str  # {n}: weeks of watch so far, {need}: weeks needed
+    heatmap: str
+    heatmap_desc: str  # {n} formats, {weeks} weeks
+    legend: str
+    format: str
+    this_week: str
+    share: str
+    weeks: str  # "{n} semaines"
+    statuses: str  # what each status means, one sentence
+    carried_by: str
+    carried_intro: str  # {n}: weeks
+    no_themes: str
+    all_time: str
+    week_total: str  # the heatmap table's last row: every format together
+    of_week: str  # "28 % des sujets de la semaine"
+    spark: str  # "{label}, {first} – {last}: {counts}"
+
+
+RADAR_FR = RadarStrings(
+    title="Radar des formats",
+    intro="Jusqu'à la {week} : pour chaque format d'apprentissage, ses sujets par semaine sur les {n} dernières "
+    "semaines complètes, sa part des sujets de la semaine et son statut, calculé comme celui des thèmes.",
+    too_early="Trop tôt pour juger : {n} semaine(s) de veille, il en faut {need} pour qu'un statut ait un sens.",
+    heatmap="Sujets par format et par semaine ; plus la case est foncée, plus la part de la semaine est grande",
+    heatmap_desc="{n} formats sur {weeks} semaines",
+    legend="Part des sujets de la semaine",
+    format="Format",
+    this_week="Cette semaine",
+    share="Part",
+    weeks="{n} semaines",
+    statuses="En hausse : nettement au-dessus de sa moyenne des semaines précédentes, porté par au moins "
+    "3 sources ; en baisse : les deux dernières semaines à moins de la moitié d'avant ; stable : le reste.",
+    carried_by="Les thèmes qui le portent",
+    carried_intro="Les thèmes de ses sujets sur les {n} dernières semaines, du plus fréquent au moins fréquent.",
+    no_themes="Aucun de ses sujets de ces semaines n'appartient à un thème.",
+    all_time="Depuis le début de la veille",
+    week_total="Sujets de la semaine",
+    of_week="{share} des sujets de la semaine",
+    spark="{label}, {first} – {last} : {counts}",
+)
+
+RADAR_EN = RadarStrings(
+    title="Format radar",
+    intro="Up to {week}: for each learning format, its stories per week over the last {n} complete weeks, "
+    "its share of the week's stories and its status, scored as themes are.",
+    too_early="Too early to tell: {n} week(s) of watch, {need} are needed before a status means anything.",
+    heatmap="Stories per format and week; the darker the cell, the larger its share of the week",
+    heatmap_desc="{n} formats over {weeks} weeks",
+    legend="Share of the week's stories",
+    format="Format",
+    this_week="This week",
+    share="Share",
+    weeks="{n} weeks",
+    statuses="Rising: well above its average of the previous weeks, carried by at least 3 sources; "
+    "fading: the last two weeks under half of before; steady: anything else.",
+    carried_by="Themes carrying it",
+    carried_intro="The themes of its stories over the last {n} weeks, most frequent first.",
+    no_themes="None of its stories of these weeks belongs to a theme.",
+    all_time="Since the watch began",
+    week_total="The week's stories",
+    of_week="{share} of the week's stories",
+    spark="{label}, {first} – {last}: {counts}",
+)
+
+
+def radar_strings(language: str) -> RadarStrings:
+    return RADAR_EN if language == "en" else RADAR_FR
