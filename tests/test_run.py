@@ -210,14 +210,14 @@ def test_runs_killed_mid_fetch_and_mid_process_resume_without_loss_or_repeats(
         assert added.exit_code == 0, added.output
         code, out, err = cli_run(config, "run", now=LATER)
         assert code == 3
-        assert "veille run partial" in err and "404" in err
+        assert "veille run partiel :" in err and "404" in err  # the terminal speaks digest.language (fr)
         assert outbox_counts(box) == {f"2026-W48-{r}": 1 for r in RECIPIENTS}
 
         # 5. compared with one clean run on the same feeds: nothing lost, nothing stored twice
         clean = write_config(tmp_path / "clean", urls)
         code, out, err = cli_run(clean, "-v", "run")
         assert code == 0, err
-        assert out.startswith("veille run ok: 14 feed(s) fetched (0 failed)")
+        assert out.startswith("veille run ok : 14 flux lu(s) (0 en échec)")
     for sql in (
         "SELECT COUNT(*) FROM items",
         "SELECT COUNT(DISTINCT content_hash) FROM items",

@@ -13,7 +13,8 @@ clear line naming the thing — and never a traceback.
     │   └── ParseError         the bytes are not a feed we can read
     ├── ModelError             the embedding model cannot be loaded or run
     ├── RenderError            a template is missing or fails to render
-    ├── MailError              the SMTP server refused, timed out or is unreachable
+    ├── MailError              the SMTP server refused, timed out or is unreachable (a retry may work)
+    │   └── MailSetupError     the mail settings or environment are wrong (retrying cannot help)
     ├── SiteError              the static site cannot be written
     └── LockError              another ``veille run`` holds the lock
 """
@@ -82,6 +83,21 @@ class RenderError(VeilleError):
 
 class MailError(VeilleError):
     """The SMTP server refused the message, timed out or could not be reached."""
+
+
+class MailSetupError(MailError):
+    """Only the user can fix this: the variable named by ``mail.password_env`` is not set, the server refuses
+    the login, or it does not speak the configured security. ``veille run`` exits 1 for it, not 3."""
+
+
+def setup_problem(exc: BaseException) -> MailSetupError | None:
+    """The ``MailSetupError`` behind ``exc`` (itself or a cause it wraps), if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, MailSetupError):
+            return seen
+        seen = seen.__cause__
+    return None
 
 
 class SiteError(VeilleError):
