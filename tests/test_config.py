@@ -172,6 +172,27 @@ BAD_CONFIGS = {
         "feeds:\n  - url: https://example.org/feed\n    name: [unclosed\n",
         "feeds.yaml:4: YAML syntax error",
     ),
+    "a feed key indented one space too far": (
+        "feeds:\n  - url: https://example.org/feed\n   name: Example\n",
+        "feeds.yaml:3: YAML indentation error: check the indentation here: `name: Example` is not aligned with "
+        "the lines above it",
+    ),
+    "a setting indented further than its neighbours": (
+        "feeds: []\ndigest:\n  language: en\n   hour: 3\n",
+        "feeds.yaml:4: YAML indentation error: check the indentation here: `hour: 3`",
+    ),
+    "a setting indented less than its neighbours": (
+        "feeds: []\ndigest:\n  language: en\n hour: 3\n",
+        "feeds.yaml:4: YAML indentation error: check the indentation here: `hour: 3`",
+    ),
+    "a tab": (
+        "feeds: []\ndigest:\n\tlanguage: en\n",
+        "feeds.yaml:3: YAML indentation error: a tab in `language: en`; indent with spaces only",
+    ),
+    "an unquoted colon in a value": (
+        "feeds:\n  - url: https://example.org/feed\n    name: Veille: the news\n",
+        "feeds.yaml:3: YAML syntax error: the value in `name: Veille: the news` contains ': '; put the value in quotes",
+    ),
     "unknown top-level key": (
         "feeds: [{url: https://example.org/feed}]\ndigst:\n  language: en\n",
         "feeds.yaml:2: digst: unknown setting; did you mean 'digest'?",

@@ -322,3 +322,14 @@ def test_embedding_reports_its_progress_batch_by_batch(tmp_path: Path, monkeypat
     finally:
         app.close()
     assert seen == [(0, 3), (2, 3), (3, 3)]
+
+
+def test_a_yaml_indentation_error_names_the_line_and_says_what_to_check(tmp_path: Path) -> None:
+    config = config_file(tmp_path, "feeds:\n  - url: https://example.org/feed\n    name: Example\n   lang: en\n")
+    code, out, err = invoke("--config", str(config), "stats")
+    assert code == 1 and out == ""
+    assert err == (
+        f"veille: error: {config}:4: YAML indentation error: check the indentation here: `lang: en` is not aligned "
+        "with the lines above it (settings nest by their indentation, in spaces)\n"
+    )
+    assert "<block" not in err

@@ -485,10 +485,32 @@ def _compose(text: str, label: str) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(f"YAML syntax error: {problem}", path=label, line=line) from None
+        column = mark.column if mark is not None else 0
+        source = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
+        raise ConfigError(
+            _yaml_problem(exc.problem or exc.context or "invalid YAML", source, column), path=label, line=line
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML syntax error: {exc}", path=label) from None
+
+
+def _yaml_problem(problem: str, source: str, column: int) -> str:
+    """PyYAML's parser wording (``expected <block end>, but found '<block mapping start>'``) turned into what
+    to do about it, for the mistakes people make when editing feeds.yaml by hand."""
+    shown = source.strip()
+    shown = f"`{shown[:60]}{'…' if len(shown) > 60 else ''}`"
+    if "\\t" in problem or "\t" in problem:  # PyYAML shows a tab as a backslash and a t
+        return f"YAML indentation error: a tab in {shown}; indent with spaces only"
+    first_colon = source.find(": ")
+    colon_in_value = problem.startswith("mapping values are not allowed") and 0 <= first_colon < column - 1
+    if colon_in_value:
+        return f"YAML syntax error: the value in {shown} contains ': '; put the value in quotes"
+    if problem.startswith(("expected <block end>", "mapping values are not allowed")):
+        return (
+            f"YAML indentation error: check the indentation here: {shown} is not aligned with the lines above "
+            "it (settings nest by their indentation, in spaces)"
+        )
+    return f"YAML syntax error: {problem}"
 
 
 def _parse(
