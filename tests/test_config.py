@@ -1,5 +1,5 @@
 """feeds.yaml: defaults, paths, secrets, every kind of mistake reported with file, line and field, the
-starter written by `veille init`, the repository's own watch list, and in-place edits that keep comments."""
+starter written by `veille init`, the shipped reference watch list, and in-place edits that keep comments."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from veille.config import (
     init_config,
     load,
     loads,
+    reference_config,
     remove_feed_from_yaml,
     starter_config,
 )
@@ -336,8 +337,9 @@ def test_starter_config_loads_and_init_never_overwrites(tmp_path: Path) -> None:
     assert "mine.example.org" in target.read_text(encoding="utf-8")  # the user's file is intact
 
 
-def test_the_repository_watch_list_loads_with_real_edtech_sources() -> None:
-    settings = load(ROOT / "feeds.yaml", environ={})
+def test_the_shipped_reference_watch_list_loads_with_real_edtech_sources(tmp_path: Path) -> None:
+    assert (ROOT / "feeds.yaml").read_text(encoding="utf-8") == reference_config()  # one source of truth
+    settings = loads(reference_config(), tmp_path / "feeds.yaml", environ={})
     feeds = settings.feeds
     assert len(feeds) >= 25
     assert all(feed.name and feed.lang in ("fr", "en") and feed.tags for feed in feeds)

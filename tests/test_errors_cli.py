@@ -333,3 +333,33 @@ def test_a_yaml_indentation_error_names_the_line_and_says_what_to_check(tmp_path
         "with the lines above it (settings nest by their indentation, in spaces)\n"
     )
     assert "<block" not in err
+
+
+# ---------------------------------------------------------------------------------------------- init
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_init_writes_a_file_that_loads_and_whose_comments_stand_on_their_own(tmp_path: Path, full: bool) -> None:
+    from veille.config import TOP_LEVEL_KEYS, load, reference_config, starter_config
+
+    folder = tmp_path / "mywatch"
+    code, out, err = invoke("init", str(folder), *(["--full"] if full else []))
+    assert code == 0, err
+    target = folder / "feeds.yaml"
+    assert out.startswith(f"wrote {target}\n")
+    text = target.read_text(encoding="utf-8")
+    assert text == (reference_config() if full else starter_config())
+    settings = load(target, environ={})  # veille's own loader
+    assert len(settings.feeds) >= (25 if full else 5)
+    comments = "\n".join(line for line in text.splitlines() if line.lstrip().startswith("#") or " # " in line)
+    # pip users have no repository: nothing may send them to one, or to a file they do not have
+    for pointer in ("repository", "README", "github", "../", "the repo"):
+        assert pointer.lower() not in comments.lower(), pointer
+    if full:  # the reference shows every section
+        for key in TOP_LEVEL_KEYS:
+            assert f"\n{key}:" in text or f"\n# {key}:" in text, key
+    else:
+        assert "`veille init --full" in text  # where the full reference is
+
+    code, _out, err = invoke("init", str(folder))
+    assert code == 1 and "already exists; veille init never overwrites" in err

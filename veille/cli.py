@@ -202,16 +202,13 @@ def cli(ctx: click.Context, config: Path, now: datetime | None, verbose: int, qu
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--full", is_flag=True, help="Write the fully commented reference: every setting, a longer watch list.")
 @handle_errors
-def init(directory: Path) -> None:
-    """Write a starter feeds.yaml in DIRECTORY (default: here)."""
-    from veille.config import starter_config
+def init(directory: Path, full: bool) -> None:
+    """Write a starter feeds.yaml in DIRECTORY (default: here); never overwrites one."""
+    from veille.config import init_config
 
-    target = directory / "feeds.yaml"
-    if target.exists():
-        raise ConfigError("already exists; edit it, or choose another directory", path=str(target))
-    directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(starter_config(), encoding="utf-8")
+    target = init_config(directory, full=full)
     click.echo(f"wrote {target}")
     click.echo(f"next: veille --config {target} fetch")
 
