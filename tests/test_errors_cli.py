@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from veille.cli import cli
 
 LOCK_HOLDER = """
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from veille.adapters.lock import run_lock
 with run_lock(Path(sys.argv[1]), datetime.now(UTC)):
@@ -363,3 +363,69 @@ def test_init_writes_a_file_that_loads_and_whose_comments_stand_on_their_own(tmp
 
     code, _out, err = invoke("init", str(folder))
     assert code == 1 and "already exists; veille init never overwrites" in err
+
+
+@pytest.mark.slow
+def test_process_shows_embedding_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    """`veille process` on 600 items with stderr on a real pseudo-terminal: a progress bar there, the
+    summary alone on stdout; the same command with stderr on a pipe prints no bar."""
+    import os
+    import pty
+    import select
+
+    config = config_file(tmp_path, "feeds: []\ndigest:\n  language: en\n")
+    _store_many_items(config, 600)
+    command = [sys.executable, "-m", "veille.cli", "--config", str(config), "--now", "2026-11-30T06:00:00Z", "process"]
+    controller, terminal = pty.openpty()
+    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=terminal, env={**os.environ, "COLUMNS": "100"})
+    os.close(terminal)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the other end closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        elif running.poll() is not None:
+            break
+    os.close(controller)
+    out = running.communicate(timeout=60)[0].decode()
+    assert running.returncode == 0
+    assert out.startswith("600 item(s) embedded, 600 tagged, 600 grouped into ")
+    assert out.endswith(" new story(ies), weeks clustered: 2026-W45 to 2026-W48 (4 weeks)\n")
+    assert out.count("\n") == 1
+    screen = shown.decode("utf-8", "replace")
+    assert "embedding" in screen and "%" in screen, screen[-500:]
+
+    # stderr on a pipe: no bar, nothing but the summary (nothing new to embed the second time)
+    again = veille("--config", str(config), "--now", "2026-11-30T06:00:00Z", "process")
+    assert again.returncode == 0
+    assert again.stderr == "" and again.stdout.startswith("0 item(s) embedded")
+
+
+def _store_many_items(config: Path, count: int) -> None:
+    from veille.adapters.store import FeedStore, Store
+    from veille.config import load
+    from veille.core.normalize import content_hash
+    from veille.models import FeedConfig, NewItem
+
+    settings = load(config, environ={})
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    items = []
+    for index in range(count):
+        url = f"https://news.example/{index}"
+        title = f"Story {index} about learning topic {index % 17}"
+        summary = f"{title}: what happened, for learning designers."
+        published = start + timedelta(hours=index)
+        items.append(
+            NewItem(url, url, url, title, summary, "", None, (), published, "en", content_hash(title, summary, url))
+        )
+    with Store.open(settings.database) as store:
+        feeds = FeedStore(store)
+        feeds.sync_feeds([FeedConfig(url="http://127.0.0.1:9/feed.xml")], start)
+        with store.transaction():
+            feeds._store_items(feeds.feed_states()[0].id, items, start)

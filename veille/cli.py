@@ -221,9 +221,11 @@ def _fetch_with_progress(app: Any, *, only_due: bool) -> Any:
 
     if not sys.stderr.isatty():
         return pipeline.fetch(app, only_due=only_due)
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True) as progress:
+    # on stderr, where the check above looked: stdout stays the command's result (and may be a pipe)
+    with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("fetching", total=len(app.settings.feeds))
         return pipeline.fetch(app, only_due=only_due, on_outcome=lambda _o: progress.advance(task))
 
@@ -423,9 +425,10 @@ def _process_with_progress(app: Any, context: Context) -> Any:
 
     if not sys.stderr.isatty() or context.verbosity < 0:
         return run_process(app)
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True) as progress:
+    with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(context.text("embedding"), total=None)
 
         def advance(done: int, total: int) -> None:
