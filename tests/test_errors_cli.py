@@ -59,7 +59,7 @@ def config_file(folder: Path, text: str = "feeds: []\n") -> Path:
 def test_verbose_run_while_another_process_holds_the_lock_is_one_line_and_debug_adds_the_traceback(
     tmp_path: Path,
 ) -> None:
-    config = config_file(tmp_path)
+    config = config_file(tmp_path, "feeds: []\ndigest:\n  language: en\n")
     holder = subprocess.Popen(
         [sys.executable, "-c", LOCK_HOLDER, str(tmp_path / ".veille" / "run.lock")],
         stdin=subprocess.PIPE,
@@ -77,10 +77,16 @@ def test_verbose_run_while_another_process_holds_the_lock_is_one_line_and_debug_
                 f"veille: error: another veille run is in progress (pid {holder.pid}, "
                 f"started {errors[0].split('started ')[1]}"
             ], done.stderr
+        config.write_text("feeds: []\ndigest:\n  language: fr\n", encoding="utf-8")
+        french = veille("--config", str(config), "-v", "run")
+        assert french.returncode == 1 and "Traceback" not in french.stderr
+        assert (
+            f"veille : erreur : une autre exécution de veille est en cours (pid {holder.pid}, started" in french.stderr
+        )
         debug = veille("--config", str(config), "--debug", "run")
         assert debug.returncode == 1
         assert "Traceback (most recent call last)" in debug.stderr and "LockError" in debug.stderr
-        assert debug.stderr.rstrip().splitlines()[-1].startswith("veille: error: another veille run is in progress")
+        assert debug.stderr.rstrip().splitlines()[-1].startswith("veille : erreur : une autre exécution")
     finally:
         holder.communicate("")
     log = (tmp_path / ".veille" / "logs" / "veille.log").read_text(encoding="utf-8")
@@ -93,7 +99,7 @@ def test_a_storage_path_that_cannot_be_written_is_one_line_naming_storage_path(
 ) -> None:
     # a folder inside a regular file: refused to root as well (chmod would not stop root)
     (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
-    config = config_file(tmp_path, "feeds: []\nstorage:\n  path: a-file/data\n")
+    config = config_file(tmp_path, "feeds: []\nstorage:\n  path: a-file/data\ndigest:\n  language: en\n")
     done = veille("--config", str(config), *command)
     assert done.returncode == 1
     assert done.stdout == ""
@@ -103,6 +109,18 @@ def test_a_storage_path_that_cannot_be_written_is_one_line_naming_storage_path(
         "set storage.path in feeds.yaml to a folder veille can write, or fix that folder's permissions"
     ], done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+def test_the_storage_path_line_speaks_the_configured_language(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
+    config = config_file(tmp_path, "feeds: []\nstorage:\n  path: a-file/data\ndigest:\n  language: fr\n")
+    code, out, err = invoke("--config", str(config), "run")
+    assert code == 1 and out == ""
+    assert err == (
+        f"veille : erreur : storage.path {tmp_path / 'a-file' / 'data'} : impossible d'y écrire (Not a directory) ; "
+        "indiquez dans feeds.yaml (storage.path) un dossier où veille peut écrire, ou corrigez les droits de ce "
+        "dossier\n"
+    )
 
 
 def test_a_bug_is_one_line_asking_for_a_report_and_only_debug_shows_its_traceback(

@@ -153,7 +153,8 @@ def test_a_second_run_exits_1_at_once_and_a_killed_runs_lock_is_taken_over(tmp_p
         code, out, err = cli_run(config, "run")
         assert code == 1
         assert time.monotonic() - started < 5  # at once, not after the first run
-        assert f"another veille run is in progress (pid {first.pid}" in err
+        # in digest.language (French by default), as the rest of the command line
+        assert err.startswith(f"veille : erreur : une autre exécution de veille est en cours (pid {first.pid}")
         assert "Traceback" not in err and out == ""
 
         first.send_signal(signal.SIGKILL)

@@ -119,7 +119,8 @@ def handle_errors(func: F) -> F:
             raise
         except VeilleError as exc:
             _traceback_if_debug()
-            click.echo(f"veille: error: {exc}", err=True)
+            context = _current()
+            click.echo(error_line(exc, context.language if context else None), err=True)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt as exc:
             _traceback_if_debug()
@@ -136,6 +137,14 @@ def handle_errors(func: F) -> F:
             sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def error_line(exc: VeilleError, language: str | None) -> str:
+    """``veille: error: …`` in the configured language when the error has its wording in ``CLI_TEXT``,
+    else in English (a whole line in one language)."""
+    if exc.text_key is None:
+        return i18n.cli_text("error", "en", message=exc)
+    return i18n.cli_text("error", language, message=i18n.cli_text(exc.text_key, language, **exc.fields))
 
 
 def _traceback_if_debug() -> None:

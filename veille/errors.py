@@ -23,7 +23,19 @@ from __future__ import annotations
 
 
 class VeilleError(Exception):
-    """Base of every error veille raises on purpose."""
+    """Base of every error veille raises on purpose.
+
+    ``str(error)`` is English (logs, tests). An error the command line words in the configured language
+    also carries ``text_key``, a key of ``core.i18n.CLI_TEXT``, and the ``fields`` that fill it in."""
+
+    text_key: str | None = None
+    fields: dict[str, object]
+
+    def worded(self, text_key: str, **fields: object) -> VeilleError:
+        """This error, with its wording in ``core.i18n.CLI_TEXT`` (``raise StorageError(...).worded(...)``)."""
+        self.text_key = text_key
+        self.fields = fields
+        return self
 
 
 class ConfigError(VeilleError):

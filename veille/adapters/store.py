@@ -68,11 +68,14 @@ def ensure_data_dir(folder: Path) -> None:
 
 
 def unwritable_data_dir(folder: Path, exc: OSError) -> StorageError:
+    """The one error for a data folder veille cannot write, naming ``storage.path``."""
     reason = exc.strerror or str(exc)
-    return StorageError(
+    error = StorageError(
         f"storage.path {folder}: cannot write there ({reason}); set storage.path in feeds.yaml to a folder "
         "veille can write, or fix that folder's permissions"
     )
+    error.worded("error_storage_path", path=folder, reason=reason)
+    return error
 
 
 class Store:

@@ -169,7 +169,8 @@ def number(value: float, language: str) -> str:
 # ------------------------------------------------------------------------------------- command line
 # The command line's own sentences (``veille themes``, ``stats``, ``process``, ``run``, interruptions), in the
 # configured ``digest.language``, or English when no configuration loads: one table, key -> (English, French),
-# ``str.format`` fields filled by the CLI. Messages of VeilleError are still English.
+# ``str.format`` fields filled by the CLI. A VeilleError is worded here when it carries a ``text_key``; the
+# others stay English, whole lines (never a French prefix on an English message).
 
 CLI_TEXT: dict[str, tuple[str, str]] = {
     "colon": (": ", " : "),
@@ -218,6 +219,17 @@ CLI_TEXT: dict[str, tuple[str, str]] = {
     "stats_formats": ("formats", "formats"),
     "stats_digests_built": ("digests built", "digests construits"),
     "stats_digests_sent": ("digests sent", "digests envoyés"),
+    "error": ("veille: error: {message}", "veille : erreur : {message}"),
+    "error_storage_path": (
+        "storage.path {path}: cannot write there ({reason}); set storage.path in feeds.yaml to a folder veille "
+        "can write, or fix that folder's permissions",
+        "storage.path {path} : impossible d'y écrire ({reason}) ; indiquez dans feeds.yaml (storage.path) un "
+        "dossier où veille peut écrire, ou corrigez les droits de ce dossier",
+    ),
+    "error_locked": (
+        "another veille run is in progress ({holder}); lock file {path}",
+        "une autre exécution de veille est en cours ({holder}) ; fichier de verrou {path}",
+    ),
     "interrupted": (
         "veille: interrupted ({signal}); what was stored is kept: the next run resumes where this one stopped",
         "veille : interrompu ({signal}) ; ce qui est enregistré est conservé : la prochaine exécution reprend "
