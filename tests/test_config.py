@@ -1,5 +1,5 @@
 """feeds.yaml: defaults, paths, secrets, every kind of mistake reported with file, line and field, the
-starter written by `veille init`, the repository's own watch list, and in-place edits that keep comments."""
+starter written by `veille init`, the shipped reference watch list, and in-place edits that keep comments."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from veille.config import (
     init_config,
     load,
     loads,
+    reference_config,
     remove_feed_from_yaml,
     starter_config,
 )
@@ -172,6 +173,27 @@ BAD_CONFIGS = {
         "feeds:\n  - url: https://example.org/feed\n    name: [unclosed\n",
         "feeds.yaml:4: YAML syntax error",
     ),
+    "a feed key indented one space too far": (
+        "feeds:\n  - url: https://example.org/feed\n   name: Example\n",
+        "feeds.yaml:3: YAML indentation error: check the indentation here: `name: Example` is not aligned with "
+        "the lines above it",
+    ),
+    "a setting indented further than its neighbours": (
+        "feeds: []\ndigest:\n  language: en\n   hour: 3\n",
+        "feeds.yaml:4: YAML indentation error: check the indentation here: `hour: 3`",
+    ),
+    "a setting indented less than its neighbours": (
+        "feeds: []\ndigest:\n  language: en\n hour: 3\n",
+        "feeds.yaml:4: YAML indentation error: check the indentation here: `hour: 3`",
+    ),
+    "a tab": (
+        "feeds: []\ndigest:\n\tlanguage: en\n",
+        "feeds.yaml:3: YAML indentation error: a tab in `language: en`; indent with spaces only",
+    ),
+    "an unquoted colon in a value": (
+        "feeds:\n  - url: https://example.org/feed\n    name: Veille: the news\n",
+        "feeds.yaml:3: YAML syntax error: the value in `name: Veille: the news` contains ': '; put the value in quotes",
+    ),
     "unknown top-level key": (
         "feeds: [{url: https://example.org/feed}]\ndigst:\n  language: en\n",
         "feeds.yaml:2: digst: unknown setting; did you mean 'digest'?",
@@ -315,8 +337,9 @@ def test_starter_config_loads_and_init_never_overwrites(tmp_path: Path) -> None:
     assert "mine.example.org" in target.read_text(encoding="utf-8")  # the user's file is intact
 
 
-def test_the_repository_watch_list_loads_with_real_edtech_sources() -> None:
-    settings = load(ROOT / "feeds.yaml", environ={})
+def test_the_shipped_reference_watch_list_loads_with_real_edtech_sources(tmp_path: Path) -> None:
+    assert (ROOT / "feeds.yaml").read_text(encoding="utf-8") == reference_config()  # one source of truth
+    settings = loads(reference_config(), tmp_path / "feeds.yaml", environ={})
     feeds = settings.feeds
     assert len(feeds) >= 25
     assert all(feed.name and feed.lang in ("fr", "en") and feed.tags for feed in feeds)

@@ -168,7 +168,11 @@ def test_stats_is_human_readable_without_json(tmp_path: Path, server: FeedServer
     run(config, "fetch")
     code, out, _ = run(config, "stats")
     assert code == 0
-    assert "items: 20" in out
+    assert "articles : 20" in out  # in digest.language, French by default
+    config.write_text(config.read_text(encoding="utf-8") + "digest:\n  language: en\n", encoding="utf-8")
+    code, out, _ = run(config, "stats")
+    assert code == 0
+    assert "items: 20" in out and "feeds failing: 0" in out
 
 
 def test_bad_config_is_one_clear_line_and_exit_1(tmp_path: Path) -> None:

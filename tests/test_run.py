@@ -153,7 +153,8 @@ def test_a_second_run_exits_1_at_once_and_a_killed_runs_lock_is_taken_over(tmp_p
         code, out, err = cli_run(config, "run")
         assert code == 1
         assert time.monotonic() - started < 5  # at once, not after the first run
-        assert f"another veille run is in progress (pid {first.pid}" in err
+        # in digest.language (French by default), as the rest of the command line
+        assert err.startswith(f"veille : erreur : une autre exécution de veille est en cours (pid {first.pid}")
         assert "Traceback" not in err and out == ""
 
         first.send_signal(signal.SIGKILL)
@@ -210,14 +211,14 @@ def test_runs_killed_mid_fetch_and_mid_process_resume_without_loss_or_repeats(
         assert added.exit_code == 0, added.output
         code, out, err = cli_run(config, "run", now=LATER)
         assert code == 3
-        assert "veille run partial" in err and "404" in err
+        assert "veille run partiel :" in err and "404" in err  # the terminal speaks digest.language (fr)
         assert outbox_counts(box) == {f"2026-W48-{r}": 1 for r in RECIPIENTS}
 
         # 5. compared with one clean run on the same feeds: nothing lost, nothing stored twice
         clean = write_config(tmp_path / "clean", urls)
         code, out, err = cli_run(clean, "-v", "run")
         assert code == 0, err
-        assert out.startswith("veille run ok: 14 feed(s) fetched (0 failed)")
+        assert out.startswith("veille run ok : 14 flux lu(s) (0 en échec)")
     for sql in (
         "SELECT COUNT(*) FROM items",
         "SELECT COUNT(DISTINCT content_hash) FROM items",

@@ -148,6 +148,7 @@ def test_veille_schedule_stops_on_sigterm_and_logs_to_the_data_folder(tmp_path: 
     assert "Traceback" not in err
     text = log_file.read_text(encoding="utf-8")
     assert "next run at" in text and "veille schedule stopped" in text
+    assert "SIGTERM received" in text  # the log says why it stopped
 
 
 def test_the_help_and_the_module_say_the_digest_hour_is_read_in_schedule_timezone() -> None:

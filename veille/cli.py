@@ -1,7 +1,10 @@
 """The command line: a thin layer over ``veille.app`` and ``veille.pipeline``.
 
-Exit codes: 0 ok, 1 error, 2 usage, 3 partial (some feeds failed, or a digest stayed queued).
-Every ``VeilleError`` is printed as one line on stderr; a traceback only with ``-v``.
+Exit codes: 0 ok, 1 error (a setup mistake included), 2 usage, 3 partial (some feeds failed, or the mail
+server refused the digest, which stays queued: the next run retries), 130 interrupted by Ctrl-C (143 by
+SIGTERM; the next run resumes). Every error is printed as one line on stderr: ``-v`` adds log lines, only
+``--debug`` adds tracebacks. Human output follows ``digest.language`` once the configuration loads, else
+English (``core.i18n.CLI_TEXT``).
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
@@ -19,9 +24,11 @@ from typing import Any, TypeVar
 import click
 
 from veille import __version__
+from veille.core import i18n
 from veille.errors import ConfigError, VeilleError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_SIGNAL_BASE = 128  # killed by signal N: exit 128 + N (130 for Ctrl-C, 143 for SIGTERM), as shells report
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("veille")
 
@@ -29,15 +36,23 @@ log = logging.getLogger("veille")
 class Context:
     """What the group options set up for every command."""
 
-    def __init__(self, config: Path, now: datetime | None, verbosity: int) -> None:
+    def __init__(self, config: Path, now: datetime | None, verbosity: int, debug: bool = False) -> None:
         self.config_path = config
         self.now = now
         self.verbosity = verbosity
+        self.debug = debug
+        self.language: str | None = None  # digest.language once the configuration has loaded
 
     def settings(self) -> Any:
         from veille.config import load
 
-        return load(self.config_path)
+        settings = load(self.config_path)
+        self.language = settings.digest.language
+        return settings
+
+    def text(self, key: str, **fields: object) -> str:
+        """A CLI sentence in this run's language (see ``core.i18n.CLI_TEXT``)."""
+        return i18n.cli_text(key, self.language, **fields)
 
     def app(self) -> Any:
         from veille.app import make_app
@@ -55,30 +70,87 @@ def parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def setup_logging(verbosity: int) -> None:
+class _LineFormatter(logging.Formatter):
+    """The terminal's log lines: the message only, never a traceback (those are for ``--debug``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return record.getMessage()
+
+
+def setup_logging(verbosity: int, debug: bool = False) -> None:
     level = {-1: logging.WARNING, 0: logging.INFO, 1: logging.DEBUG}[max(-1, min(1, verbosity))]
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(logging.Formatter("%(message)s") if debug else _LineFormatter())
     root = logging.getLogger("veille")
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(logging.DEBUG if debug else level)
     root.propagate = False
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived during ``veille run``: unwinds like Ctrl-C, so the lock and the database
+    are released on the way out, and the exit code says which signal it was."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+def _signal_name(exc: KeyboardInterrupt) -> tuple[str, int]:
+    signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+    return signal.Signals(signum).name, EXIT_SIGNAL_BASE + signum
+
+
+def _current() -> Context | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_object(Context) if ctx is not None else None
+
+
 def handle_errors(func: F) -> F:
-    """Turn a VeilleError into one line on stderr and exit code 1."""
+    """Every failure becomes one line on stderr: a VeilleError exits 1, an interruption 130 (Ctrl-C) or 143
+    (SIGTERM), anything else is an internal error (exit 1, "please report it"). ``--debug`` prints the
+    traceback first; ``-v`` never does."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except VeilleError as exc:
-            click.echo(f"veille: error: {exc}", err=True)
-            if logging.getLogger("veille").isEnabledFor(logging.DEBUG):
-                raise
+            _traceback_if_debug()
+            context = _current()
+            click.echo(error_line(exc, context.language if context else None), err=True)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt as exc:
+            _traceback_if_debug()
+            name, code = _signal_name(exc)
+            context = _current()
+            language = context.language if context else None
+            click.echo(i18n.cli_text("interrupted", language, signal=name), err=True)
+            sys.exit(code)
+        except Exception as exc:  # a bug: one line for the user, the traceback only when asked for
+            _traceback_if_debug()
+            context = _current()
+            language = context.language if context else None
+            click.echo(i18n.cli_text("internal_error", language, kind=type(exc).__name__, message=exc), err=True)
             sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def error_line(exc: VeilleError, language: str | None) -> str:
+    """``veille: error: …`` in the configured language when the error has its wording in ``CLI_TEXT``,
+    else in English (a whole line in one language)."""
+    if exc.text_key is None:
+        return i18n.cli_text("error", "en", message=exc)
+    return i18n.cli_text("error", language, message=i18n.cli_text(exc.text_key, language, **exc.fields))
+
+
+def _traceback_if_debug() -> None:
+    context = _current()
+    if context is not None and context.debug:
+        traceback.print_exc(file=sys.stderr)
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -89,7 +161,7 @@ def _more_verbose(ctx: click.Context, _param: click.Parameter, count: int) -> No
     context = ctx.find_object(Context)
     if count and context is not None:
         context.verbosity = max(context.verbosity, 0) + count
-        setup_logging(context.verbosity)
+        setup_logging(context.verbosity, context.debug)
 
 
 def _verbose_option(func: F) -> F:
@@ -99,7 +171,7 @@ def _verbose_option(func: F) -> F:
         count=True,
         expose_value=False,
         callback=_more_verbose,
-        help="More output (debug logging); the same as -v before the command.",
+        help="More output (debug log lines, never tracebacks); the same as -v before the command.",
     )(func)
 
 
@@ -119,18 +191,19 @@ def _verbose_option(func: F) -> F:
     metavar="ISO-DATETIME",
     help="Fix the clock (e.g. 2026-11-30T06:00:00Z) for reproducible runs and backfills.",
 )
-@click.option("-v", "--verbose", "verbose", count=True, help="More output (debug logging).")
+@click.option("-v", "--verbose", "verbose", count=True, help="More output (debug log lines, never tracebacks).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.option("--debug", is_flag=True, help="Debug logging, and the traceback of any error (for bug reports).")
 @click.pass_context
-def cli(ctx: click.Context, config: Path, now: datetime | None, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, config: Path, now: datetime | None, verbose: int, quiet: bool, debug: bool) -> None:
     """veille — an innovation watch for digital-learning managers.
 
     Fetches the edtech feeds of feeds.yaml, groups stories, tags learning formats, follows themes and
     trends, emails a weekly digest and writes a static site.
     """
     verbosity = -1 if quiet else verbose
-    setup_logging(verbosity)
-    ctx.obj = Context(config, now, verbosity)
+    setup_logging(verbosity, debug)
+    ctx.obj = Context(config, now, verbosity, debug)
 
 
 # ------------------------------------------------------------------------------------------ set-up
@@ -138,16 +211,13 @@ def cli(ctx: click.Context, config: Path, now: datetime | None, verbose: int, qu
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--full", is_flag=True, help="Write the fully commented reference: every setting, a longer watch list.")
 @handle_errors
-def init(directory: Path) -> None:
-    """Write a starter feeds.yaml in DIRECTORY (default: here)."""
-    from veille.config import starter_config
+def init(directory: Path, full: bool) -> None:
+    """Write a starter feeds.yaml in DIRECTORY (default: here); never overwrites one."""
+    from veille.config import init_config
 
-    target = directory / "feeds.yaml"
-    if target.exists():
-        raise ConfigError("already exists; edit it, or choose another directory", path=str(target))
-    directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(starter_config(), encoding="utf-8")
+    target = init_config(directory, full=full)
     click.echo(f"wrote {target}")
     click.echo(f"next: veille --config {target} fetch")
 
@@ -160,9 +230,11 @@ def _fetch_with_progress(app: Any, *, only_due: bool) -> Any:
 
     if not sys.stderr.isatty():
         return pipeline.fetch(app, only_due=only_due)
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True) as progress:
+    # on stderr, where the check above looked: stdout stays the command's result (and may be a pipe)
+    with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("fetching", total=len(app.settings.feeds))
         return pipeline.fetch(app, only_due=only_due, on_outcome=lambda _o: progress.advance(task))
 
@@ -348,58 +420,69 @@ def opml_export(context: Context, file: Path | None) -> None:
 @handle_errors
 def process(context: Context) -> None:
     """Embed new items, group stories, tag learning formats, cluster themes and score trends."""
-    from veille.process import process as run_process
-
     app = context.app()
     try:
-        report = run_process(app)
+        report = _process_with_progress(app, context)
     finally:
         app.close()
-    click.echo(report.summary(), err=context.verbosity < 0)
+    click.echo(report.summary(context.language), err=context.verbosity < 0)
+
+
+def _process_with_progress(app: Any, context: Context) -> Any:
+    """``process``, with a progress bar while embedding (the long step) when stderr is a terminal."""
+    from veille.process import process as run_process
+
+    if not sys.stderr.isatty() or context.verbosity < 0:
+        return run_process(app)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(context.text("embedding"), total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return run_process(app, on_progress=advance)
 
 
 @cli.command()
 @click.option(
     "--week",
     metavar="YYYY-Www",
-    help="The ISO week, e.g. 2026-W48 (default: the current week).",
+    help="The ISO week, e.g. 2026-W48 (default: the last complete week before --now, as for digest).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per theme.")
 @pass_context
 @handle_errors
 def themes(context: Context, week: str | None, as_json: bool) -> None:
-    """The week's themes with their trend status, keywords and story counts (default: this week)."""
+    """The week's themes with their trend status, keywords and story counts (default: the last complete
+    week, the one the digest covers)."""
     from veille.adapters.process_store import ThemeStore
-    from veille.core import i18n
     from veille.core.site_i18n import site_strings
     from veille.core.trends import TrendStatus, explain
-    from veille.core.weeks import iso_week
 
     app = context.app()
     try:
-        target = _resolve_week(week, app.now) if week else iso_week(app.now)
+        target = _resolve_week(week, app.now)
         rows = ThemeStore(app.store).week_themes(target)
     finally:
         app.close()
     if as_json:
         click.echo(json.dumps({"week": target, "themes": rows}, ensure_ascii=False))
         return
-    lang = "en" if app.settings.digest.language == "en" else "fr"  # the digest's language, as the digest
-    fr = lang == "fr"
+    lang = i18n.cli_language(context.language)
+    text = context.text
     if not rows:
-        if fr:
-            click.echo(f"{target} : aucun thème (lancez `veille process` après `veille fetch`)")
-        else:
-            click.echo(f"{target}: no themes (run `veille process` after `veille fetch`)")
+        click.echo(text("themes_none", week=target))
         return
     statuses = dict(site_strings(lang).status_labels)
-    theme_words = ("thème", "thèmes") if fr else ("theme", "themes")
-    click.echo(f"{target}{' :' if fr else ':'} {i18n.plural(len(rows), *theme_words, lang)}")
+    click.echo(f"{target}{text('colon').rstrip()} {i18n.plural(len(rows), text('theme'), text('themes'), lang)}")
     for row in rows:
-        weak = (" (signal faible)" if fr else " (weak signal)") if row["weak_signal"] else ""
+        weak = text("weak_signal") if row["weak_signal"] else ""
         reason = explain(TrendStatus(row["status"], row["weak_signal"], row["reason"]), lang)
-        stories = i18n.plural(row["stories"], *(("sujet", "sujets") if fr else ("story", "stories")), lang)
-        sources = i18n.plural(row["sources"], "source", "sources", lang)
+        stories = i18n.plural(row["stories"], text("story"), text("stories"), lang)
+        sources = i18n.plural(row["sources"], text("source"), text("sources"), lang)
         label = ", ".join(row["keywords"][:5]) or row["label"]
         click.echo(f"  [{statuses.get(row['status'], row['status'])}{weak}] {label}")
         # the reason states the week's volume, except when fading (an average over the last weeks)
@@ -657,8 +740,9 @@ def stats(context: Context, as_json: bool) -> None:
         return
     for key, value in numbers.items():
         if isinstance(value, dict):
-            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
-        click.echo(f"{key.replace('_', ' ')}: {value}")
+            value = ", ".join(f"{k} {v}" for k, v in value.items()) or context.text("none")
+        label = context.text(f"stats_{key}") if f"stats_{key}" in i18n.CLI_TEXT else key.replace("_", " ")
+        click.echo(f"{label}{context.text('colon')}{value}")
 
 
 # ------------------------------------------------------------------------------- running every day
@@ -669,13 +753,17 @@ LOG_MAX_BYTES, LOG_BACKUPS = 1_000_000, 5
 def _attach_log_file(data_dir: Path, stream_level: int) -> logging.Handler:
     """Log every run at INFO into ``<data dir>/logs/veille.log`` (rotating); the terminal keeps ``stream_level``.
 
-    Cron mails whatever a job prints, so the terminal stays quiet while the file keeps the whole story."""
+    Cron mails whatever a job prints, so the terminal stays quiet while the file keeps the whole story.
+    A data folder that cannot be written is one ``StorageError`` naming ``storage.path``."""
     from logging.handlers import RotatingFileHandler
 
+    from veille.adapters.store import ensure_data_dir
+
+    ensure_data_dir(data_dir)
+    ensure_data_dir(data_dir / "logs")
     root = logging.getLogger("veille")
     for handler in root.handlers:
         handler.setLevel(stream_level)
-    (data_dir / "logs").mkdir(parents=True, exist_ok=True)
     file_handler = RotatingFileHandler(
         data_dir / "logs" / "veille.log", maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
@@ -691,6 +779,29 @@ def _detach_log_file(handler: logging.Handler) -> None:
     handler.close()
 
 
+def _to_file(handler: logging.Handler, level: int, message: str, *, exc_info: bool = False) -> None:
+    """A record for the log file only (the terminal gets its own line)."""
+    handler.handle(log.makeRecord(log.name, level, __file__, 0, "%s", (message,), sys.exc_info() if exc_info else None))
+
+
+class _StopOnSignals:
+    """While ``veille run`` works, SIGINT and SIGTERM raise ``Interrupted``: the stages unwind, the lock and
+    the database close, and the next run resumes (every stage is crash-safe). Restored on exit."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __enter__(self) -> None:
+        self.previous = {signum: signal.signal(signum, self._raise) for signum in self.SIGNALS}
+
+    def __exit__(self, *_exc: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    @staticmethod
+    def _raise(signum: int, _frame: object) -> None:
+        raise Interrupted(signum)
+
+
 @cli.command()
 @click.option("--no-send", is_flag=True, help="Build and archive the digest when due, but email nothing.")
 @_verbose_option
@@ -700,27 +811,34 @@ def run(context: Context, no_send: bool) -> None:
     """The daily job for cron: fetch, process, digest when due, site.
 
     Quiet on success (the one-line summary with -v, or when something failed); every run is logged to
-    <data dir>/logs/veille.log. Exit 0 ok, 3 partial (some feeds failed, digest queued), 1 failed (or
-    another run holds the lock). Killed at any point, the next run finishes the work.
+    <data dir>/logs/veille.log. Exit 0 ok; 3 partial (some feeds failed, or the mail server refused the
+    digest: it stays queued and the next run retries); 1 failed (a setup mistake such as an unset password
+    variable, or another run holds the lock); 130 on Ctrl-C, 143 on SIGTERM. Stopped at any point, the next
+    run finishes the work.
     """
     from veille.app import make_app
     from veille.daily import run_daily
 
     settings = context.settings()
-    stream_level = logging.DEBUG if context.verbosity > 0 else logging.WARNING
+    stream_level = logging.DEBUG if context.verbosity > 0 or context.debug else logging.WARNING
     log_file = _attach_log_file(settings.data_dir, stream_level)
     try:
         app = make_app(settings, now=context.now)
         log.info("veille run started (now %s)", app.now.isoformat(timespec="seconds"))
         try:
-            report = run_daily(app, send=not no_send)
+            with _StopOnSignals():
+                report = run_daily(app, send=not no_send)
         except VeilleError as exc:
-            log.error("veille run refused or failed: %s", exc)
+            _to_file(log_file, logging.ERROR, f"veille run refused or failed: {exc}")
+            raise
+        except KeyboardInterrupt as exc:
+            name, _code = _signal_name(exc)
+            _to_file(log_file, logging.WARNING, f"veille run interrupted by {name}; the next run resumes")
             raise
         except Exception as exc:
             # A bug, not a user error: the traceback goes to the log file, one line to the terminal.
-            crash = log.makeRecord(log.name, logging.ERROR, __file__, 0, "veille run crashed", (), sys.exc_info())
-            log_file.handle(crash)
+            _to_file(log_file, logging.ERROR, "veille run crashed", exc_info=True)
+            _traceback_if_debug()
             click.echo(
                 f"veille: error: unexpected failure ({type(exc).__name__}: {exc}); "
                 f"details in {settings.data_dir / 'logs' / 'veille.log'}",
@@ -729,14 +847,14 @@ def run(context: Context, no_send: bool) -> None:
             sys.exit(EXIT_ERROR)
         finally:
             app.close()
-        # the summary goes to the log file here and to the terminal below, once
-        log_file.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "%s", (report.summary(),), None))
+        # the summary goes to the log file (in English, as every log line) and to the terminal below, once
+        _to_file(log_file, logging.INFO, report.summary())
     finally:
         _detach_log_file(log_file)
     if report.exit_code != EXIT_OK:
-        click.echo(report.summary(), err=True)
+        click.echo(report.summary(context.language), err=True)
     elif context.verbosity > 0:
-        click.echo(report.summary())
+        click.echo(report.summary(context.language))
     sys.exit(report.exit_code)
 
 
@@ -802,20 +920,18 @@ def demo(context: Context, out: Path, days: int | None, lang: str) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. Commands handle their own errors (``handle_errors``); this catches what
+    happens outside them."""
     try:
         cli(standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("veille: interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        name, code = _signal_name(exc)
+        click.echo(i18n.cli_text("interrupted", None, signal=name), err=True)
+        sys.exit(code)
     except Exception as exc:  # a bug: one line for the user, the traceback only when asked for
-        if log.isEnabledFor(logging.DEBUG):
+        if "--debug" in sys.argv[1:]:
             raise
-        click.echo(
-            f"veille: internal error: {type(exc).__name__}: {exc} (run again with -v for the details, "
-            "and please report it)",
-            err=True,
-        )
+        click.echo(i18n.cli_text("internal_error", None, kind=type(exc).__name__, message=exc), err=True)
         sys.exit(EXIT_ERROR)
 
 

@@ -485,10 +485,32 @@ def _compose(text: str, label: str) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(f"YAML syntax error: {problem}", path=label, line=line) from None
+        column = mark.column if mark is not None else 0
+        source = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
+        raise ConfigError(
+            _yaml_problem(exc.problem or exc.context or "invalid YAML", source, column), path=label, line=line
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML syntax error: {exc}", path=label) from None
+
+
+def _yaml_problem(problem: str, source: str, column: int) -> str:
+    """PyYAML's parser wording (``expected <block end>, but found '<block mapping start>'``) turned into what
+    to do about it, for the mistakes people make when editing feeds.yaml by hand."""
+    shown = source.strip()
+    shown = f"`{shown[:60]}{'…' if len(shown) > 60 else ''}`"
+    if "\\t" in problem or "\t" in problem:  # PyYAML shows a tab as a backslash and a t
+        return f"YAML indentation error: a tab in {shown}; indent with spaces only"
+    first_colon = source.find(": ")
+    colon_in_value = problem.startswith("mapping values are not allowed") and 0 <= first_colon < column - 1
+    if colon_in_value:
+        return f"YAML syntax error: the value in {shown} contains ': '; put the value in quotes"
+    if problem.startswith(("expected <block end>", "mapping values are not allowed")):
+        return (
+            f"YAML indentation error: check the indentation here: {shown} is not aligned with the lines above "
+            "it (settings nest by their indentation, in spaces)"
+        )
+    return f"YAML syntax error: {problem}"
 
 
 def _parse(
@@ -633,11 +655,11 @@ def dump_feeds(feeds: Iterable[FeedConfig]) -> str:
 
 STARTER_CONFIG = """\
 # veille configuration — sources and settings in one file.
-# Every setting but `feeds` has a default; uncomment a line to change it.
-# Paths are relative to this file. Full reference: the repository's feeds.yaml.
+# Every setting but `feeds` has a default; uncomment a line to change it. Paths are relative to this file.
+# `veille init --full OTHER-FOLDER` writes a longer watch list with every setting explained.
 
 feeds:
-  # Each feed: url (required), optional name, tags (your audiences), lang (fr, en…).
+  # Each feed: url (required), optional name, tags (your audiences), lang (fr, en…; else detected).
   - url: https://www.edsurge.com/articles_rss
     name: EdSurge
     tags: [school, higher-ed]
@@ -664,12 +686,16 @@ feeds:
     lang: fr
 
 # storage:
-#   path: .veille            # database, digest archive and site live here
+#   path: .veille            # database, digest archive, site and logs live here
+
+# fetch:
+#   min_interval_minutes: 60 # a feed is not fetched again sooner
+#   read_timeout: 30         # seconds
 
 digest:
-  language: fr               # fr | en
+  language: fr               # fr | en: the digest's language, and the command line's
   weekday: monday            # day the weekly digest is built and sent
-  # hour: 7
+  # hour: 7                  # in schedule.timezone
   # title: Veille digital learning
 
 # mail:                      # leave commented out to only archive the digest
@@ -685,10 +711,12 @@ digest:
 #   out_dir: .veille/site
 #   title: Veille digital learning
 
-# schedule:
+# schedule:                  # for `veille schedule`, the built-in scheduler (cron users can ignore it)
 #   run_time: "06:00"        # daily fetch, HH:MM
 #   timezone: Europe/Paris
 """
+
+REFERENCE_CONFIG = "feeds.yaml"  # in veille/data: every setting with its default, and a real watch list
 
 
 def starter_config() -> str:
@@ -696,8 +724,17 @@ def starter_config() -> str:
     return STARTER_CONFIG
 
 
-def init_config(directory: Path) -> Path:
-    """Write the starter ``feeds.yaml`` into ``directory`` (created if needed) and return its path.
+def reference_config() -> str:
+    """The text ``veille init --full`` writes: the shipped reference (``veille/data/feeds.yaml``), a real
+    watch list of French and English edtech sources with every setting and its default commented."""
+    from importlib.resources import files
+
+    return files("veille").joinpath("data", REFERENCE_CONFIG).read_text(encoding="utf-8")
+
+
+def init_config(directory: Path, *, full: bool = False) -> Path:
+    """Write the starter (or with ``full`` the reference) ``feeds.yaml`` into ``directory`` (created if
+    needed) and return its path.
 
     Never overwrites: an existing file raises ``ConfigError``, since it holds the user's own sources.
     """
@@ -705,7 +742,7 @@ def init_config(directory: Path) -> Path:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with target.open("x", encoding="utf-8") as handle:
-            handle.write(starter_config())
+            handle.write(reference_config() if full else starter_config())
     except FileExistsError:
         raise ConfigError(
             "already exists; veille init never overwrites a configuration (edit it, or pick another folder)",

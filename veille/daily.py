@@ -6,7 +6,8 @@ run_daily(app)
     2. process   whatever is new                   (a model failure fails the run)
     3. digest    when the last complete week's digest is due and not sent to everyone yet:
                  record (build, archive) and send it  (a mail failure leaves it queued: partial;
-                 a week ``process`` has not caught up with is not recorded: failed, retried next run)
+                 a week ``process`` has not caught up with is not recorded: failed, retried next run;
+                 a setup problem, such as an unset password variable, fails)
     4. site      rebuild what changed
 Each stage's VeilleError is recorded and the next stages still run where they can, so one broken
 part never hides the others. Exit code: 0 ok, 3 partial, 1 failed.
@@ -22,8 +23,9 @@ from veille.adapters import digest_store
 from veille.adapters.lock import run_lock
 from veille.adapters.process_store import ProcessStore
 from veille.app import App
+from veille.core import i18n
 from veille.core.weeks import digest_due_at, last_complete_week, week_bounds
-from veille.errors import MailError, VeilleError
+from veille.errors import MailError, VeilleError, setup_problem
 
 log = logging.getLogger(__name__)
 
@@ -49,21 +51,27 @@ class RunReport:
             return EXIT_FAILED
         return EXIT_PARTIAL if self.partial else EXIT_OK
 
-    def summary(self) -> str:
+    def summary(self, language: str | None = None) -> str:
+        """One line in ``language`` (English by default, as in the log file)."""
+        lang = i18n.cli_language(language)
         parts = [
-            f"{self.fetched} feed(s) fetched ({self.feeds_failed} failed)",
-            f"{self.new_items} new item(s)",
-            f"{self.embedded} embedded",
+            i18n.cli_text("run_fetched", lang, fetched=self.fetched, failed=self.feeds_failed),
+            i18n.cli_text("run_new_items", lang, count=self.new_items),
+            i18n.cli_text("run_embedded", lang, count=self.embedded),
         ]
         if self.digest_week:
-            state = (
-                "queued" if self.digest_queued else f"sent to {self.digest_sent}" if self.digest_sent else "archived"
-            )
-            parts.append(f"digest {self.digest_week} {state}")
+            if self.digest_queued:
+                parts.append(i18n.cli_text("run_digest_queued", lang, week=self.digest_week))
+            elif self.digest_sent:
+                parts.append(i18n.cli_text("run_digest_sent", lang, week=self.digest_week, count=self.digest_sent))
+            else:
+                parts.append(i18n.cli_text("run_digest_archived", lang, week=self.digest_week))
         if self.site_index:
-            parts.append(f"site {self.site_index}")
+            parts.append(i18n.cli_text("run_site", lang, path=self.site_index))
         status = {EXIT_OK: "ok", EXIT_PARTIAL: "partial", EXIT_FAILED: "failed"}[self.exit_code]
-        return f"veille run {status}: " + ", ".join(parts)
+        return i18n.cli_text(
+            "run_summary", lang, status=i18n.cli_text(f"run_status_{status}", lang), parts=", ".join(parts)
+        )
 
 
 def digest_due(app: App) -> str | None:
@@ -123,7 +131,11 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
                     report.digest_sent = len(sent.sent) + len(sent.already_sent)
                 except MailError as exc:
                     report.digest_queued = True
-                    report.partial.append(f"digest: {exc}")
+                    setup = setup_problem(exc)
+                    if setup is None:  # the server refused or was unreachable: the next run retries
+                        report.partial.append(f"digest: {exc}")
+                    else:  # retrying cannot help: a failure, so a scheduler treating 3 as success still says so
+                        report.errors.append(f"digest {week} not sent (still queued): {setup}")
     except VeilleError as exc:
         report.errors.append(f"digest: {exc}")
     try:

@@ -13,7 +13,8 @@ clear line naming the thing — and never a traceback.
     │   └── ParseError         the bytes are not a feed we can read
     ├── ModelError             the embedding model cannot be loaded or run
     ├── RenderError            a template is missing or fails to render
-    ├── MailError              the SMTP server refused, timed out or is unreachable
+    ├── MailError              the SMTP server refused, timed out or is unreachable (a retry may work)
+    │   └── MailSetupError     the mail settings or environment are wrong (retrying cannot help)
     ├── DigestError            a digest cannot be built or rebuilt now (week not processed, already sent)
     ├── SiteError              the static site cannot be written
     └── LockError              another ``veille run`` holds the lock
@@ -23,7 +24,19 @@ from __future__ import annotations
 
 
 class VeilleError(Exception):
-    """Base of every error veille raises on purpose."""
+    """Base of every error veille raises on purpose.
+
+    ``str(error)`` is English (logs, tests). An error the command line words in the configured language
+    also carries ``text_key``, a key of ``core.i18n.CLI_TEXT``, and the ``fields`` that fill it in."""
+
+    text_key: str | None = None
+    fields: dict[str, object]
+
+    def worded(self, text_key: str, **fields: object) -> VeilleError:
+        """This error, with its wording in ``core.i18n.CLI_TEXT`` (``raise StorageError(...).worded(...)``)."""
+        self.text_key = text_key
+        self.fields = fields
+        return self
 
 
 class ConfigError(VeilleError):
@@ -87,6 +100,21 @@ class MailError(VeilleError):
 
 class DigestError(VeilleError):
     """A digest cannot be built or rebuilt now: its week is not processed yet, or it was already sent."""
+
+
+class MailSetupError(MailError):
+    """Only the user can fix this: the variable named by ``mail.password_env`` is not set, the server refuses
+    the login, or it does not speak the configured security. ``veille run`` exits 1 for it, not 3."""
+
+
+def setup_problem(exc: BaseException) -> MailSetupError | None:
+    """The ``MailSetupError`` behind ``exc`` (itself or a cause it wraps), if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, MailSetupError):
+            return seen
+        seen = seen.__cause__
+    return None
 
 
 class SiteError(VeilleError):

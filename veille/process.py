@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,7 +32,7 @@ from veille.adapters.embed import Embedder, is_default_model
 from veille.adapters.process_store import ItemText, ProcessStore, ThemeStore, WindowStory
 from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, text_key
 from veille.app import App
-from veille.core import clustering, labels, trends
+from veille.core import clustering, i18n, labels, trends
 from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
 from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
 
@@ -50,11 +50,17 @@ class ProcessReport:
     items_grouped: int = 0
     weeks_clustered: tuple[str, ...] = ()
 
-    def summary(self) -> str:
-        weeks = ", ".join(self.weeks_clustered) or "none"
-        return (
-            f"{self.embedded} item(s) embedded, {self.classified} tagged, {self.items_grouped} grouped into "
-            f"{self.stories_new} new story(ies), weeks clustered: {weeks}"
+    def summary(self, language: str | None = None) -> str:
+        """One line in ``language`` (English by default); the weeks clustered as a range when there are many."""
+        lang = i18n.cli_language(language)
+        return i18n.cli_text(
+            "process_summary",
+            lang,
+            embedded=self.embedded,
+            tagged=self.classified,
+            grouped=self.items_grouped,
+            stories_new=self.stories_new,
+            weeks=i18n.week_list(self.weeks_clustered, lang),
         )
 
 
@@ -69,11 +75,18 @@ def embedding_text(title: str, summary: str) -> str:
     return f"{title}. {summary}" if title else summary
 
 
-def embed_new(app: App) -> int:
-    """Embed the items that have no embedding for the configured model and their current content."""
+Progress = Callable[[int, int], None]  # (items embedded so far, items to embed in all)
+
+
+def embed_new(app: App, on_progress: Progress | None = None) -> int:
+    """Embed the items that have no embedding for the configured model and their current content;
+    ``on_progress(done, total)`` after each batch (and once before the first)."""
     store = ProcessStore(app.store)
     model = app.settings.model.name
     done = 0
+    total = store.count_to_embed(model) if on_progress is not None else 0
+    if on_progress is not None:
+        on_progress(0, total)
     while True:
         batch = store.items_to_embed(model, limit=EMBED_BATCH)
         if not batch:
@@ -82,6 +95,8 @@ def embed_new(app: App) -> int:
         store.save_embeddings(model, batch, vectors, langs=[clustering.language_key(item.lang) for item in batch])
         done += len(batch)
         log.debug("embedded %d item(s)", done)
+        if on_progress is not None:
+            on_progress(done, max(total, done))
 
 
 # ------------------------------------------------------------------------------------------- formats
@@ -417,9 +432,9 @@ def _points(rows: list[tuple]) -> list[trends.WeekPoint]:
     return [trends.WeekPoint(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
 
-def process(app: App) -> ProcessReport:
-    """Run every step on whatever is new. Idempotent."""
-    embedded = embed_new(app)
+def process(app: App, *, on_progress: Progress | None = None) -> ProcessReport:
+    """Run every step on whatever is new. Idempotent. ``on_progress`` follows the embedding (the long step)."""
+    embedded = embed_new(app, on_progress)
     classified = classify_new(app)
     means = language_means(app)
     grouped, created = group_new_items(app, means)

@@ -247,6 +247,7 @@ class Daemon:
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         if not self._stopping:
+            log.warning("%s received", signal.Signals(signum).name)
             self.request_stop()
             return
         log.warning(

@@ -27,7 +27,8 @@ def run_lock(path: Path, now: datetime) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
-            raise LockError(f"another veille run is in progress ({holder}); lock file {path}") from None
+            error = LockError(f"another veille run is in progress ({holder}); lock file {path}")
+            raise error.worded("error_locked", holder=holder, path=path) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}, started {now.isoformat(timespec='seconds')}".encode(), 0)
         try:

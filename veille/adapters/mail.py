@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from types import TracebackType
 
-from veille.errors import MailError
+from veille.errors import MailError, MailSetupError
 from veille.models import MailSettings
 
 SECURITIES = ("starttls", "tls", "none")
@@ -100,13 +100,16 @@ class Mailer:
         if not self.settings.username:
             return None
         if not name:
-            raise MailError(
+            raise MailSetupError(
                 f"mail.username is set but mail.password_env is not: name the environment variable "
                 f"holding the password of {self.settings.username}"
             )
         password = self._env.get(name)
         if password is None:
-            raise MailError(f"environment variable {name} (mail.password_env) is not set")
+            raise MailSetupError(
+                f"the environment variable {name} (named by mail.password_env) is not set: set it to the mail "
+                "password where veille runs (e.g. Environment= in the systemd unit); the digest stays queued"
+            )
         return password
 
     def __enter__(self) -> Mailer:
@@ -129,7 +132,7 @@ class Mailer:
             smtp.ehlo()
             if s.security == "starttls":
                 if not smtp.has_extn("starttls"):
-                    raise MailError(f"{self.where} does not offer STARTTLS (set mail.security to tls or none)")
+                    raise MailSetupError(f"{self.where} does not offer STARTTLS (set mail.security to tls or none)")
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if s.username and password is not None:
@@ -140,7 +143,10 @@ class Mailer:
             if isinstance(exc, MailError):
                 raise
             if isinstance(exc, smtplib.SMTPAuthenticationError):
-                raise MailError(f"{self.where} refused the login of {s.username}: {_reply(exc)}") from exc
+                raise MailSetupError(
+                    f"{self.where} refused the login of {s.username}: {_reply(exc)} (check mail.username and "
+                    f"the password in {s.password_env or 'mail.password_env'}); the digest stays queued"
+                ) from exc
             if isinstance(exc, Exception):
                 raise MailError(f"{self.where}: {describe(exc)}") from exc
             raise

@@ -67,6 +67,16 @@ class ProcessStore:
             params += (limit,)
         return [_item_text(row) for row in self.conn.execute(sql, params)]
 
+    def count_to_embed(self, model: str) -> int:
+        """How many items ``items_to_embed`` would return without a limit."""
+        return int(
+            self.conn.execute(
+                """SELECT COUNT(*) FROM items i LEFT JOIN embeddings e ON e.item_id = i.id
+                   WHERE e.item_id IS NULL OR e.model != ? OR e.content_hash != i.content_hash""",
+                (model,),
+            ).fetchone()[0]
+        )
+
     def save_embeddings(
         self, model: str, items: Sequence[ItemText], vectors: NDArray[np.float32], *, langs: Sequence[str]
     ) -> None:

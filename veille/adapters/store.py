@@ -8,7 +8,9 @@ a consistent database and the next run redoes only what is missing.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -51,6 +53,31 @@ def json_list(text: str | None) -> list[object]:
     return value if isinstance(value, list) else []
 
 
+def ensure_data_dir(folder: Path) -> None:
+    """Create the data folder (``storage.path``) if needed and check that files can be written in it.
+
+    Raises one ``StorageError`` naming ``storage.path`` and what to do, instead of a ``PermissionError`` from
+    deep inside a run. (The check writes a file: permission bits alone say nothing for root, or for a
+    read-only mount.)"""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise unwritable_data_dir(folder, exc) from None
+
+
+def unwritable_data_dir(folder: Path, exc: OSError) -> StorageError:
+    """The one error for a data folder veille cannot write, naming ``storage.path``."""
+    reason = exc.strerror or str(exc)
+    error = StorageError(
+        f"storage.path {folder}: cannot write there ({reason}); set storage.path in feeds.yaml to a folder "
+        "veille can write, or fix that folder's permissions"
+    )
+    error.worded("error_storage_path", path=folder, reason=reason)
+    return error
+
+
 class Store:
     """A connection to the veille database. Use ``Store.open(path)``; close with ``close()``."""
 
@@ -62,6 +89,9 @@ class Store:
     def open(cls, path: Path) -> Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unwritable_data_dir(path.parent, exc) from None
+        try:
             conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode = WAL")
@@ -70,6 +100,8 @@ class Store:
             store = cls(conn, path)
             store.migrate()
         except (sqlite3.Error, OSError) as exc:
+            if not os.access(path.parent, os.W_OK):
+                raise unwritable_data_dir(path.parent, PermissionError(13, os.strerror(13))) from exc
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         return store
 

@@ -1,11 +1,13 @@
 """Interface strings and dates of the digest in French and English.
 
 Written out here instead of read from the system locale: a server's locale is rarely the reader's, and
-golden-file tests must give the same bytes on every machine. Only what the digest prints is covered.
+golden-file tests must give the same bytes on every machine. The digest's strings, and the command line's
+(``CLI_TEXT``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -174,3 +176,103 @@ def number(value: float, language: str) -> str:
     rounded = round(value, 1)
     text = f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.1f}"
     return text.replace(".", ",") if language != "en" else text
+
+
+# ------------------------------------------------------------------------------------- command line
+# The command line's own sentences (``veille themes``, ``stats``, ``process``, ``run``, interruptions), in the
+# configured ``digest.language``, or English when no configuration loads: one table, key -> (English, French),
+# ``str.format`` fields filled by the CLI. A VeilleError is worded here when it carries a ``text_key``; the
+# others stay English, whole lines (never a French prefix on an English message).
+
+CLI_TEXT: dict[str, tuple[str, str]] = {
+    "colon": (": ", " : "),
+    "none": ("none", "aucun"),
+    "theme": ("theme", "thème"),
+    "themes": ("themes", "thèmes"),
+    "story": ("story", "sujet"),
+    "stories": ("stories", "sujets"),
+    "source": ("source", "source"),
+    "sources": ("sources", "sources"),
+    "week": ("week", "semaine"),
+    "weeks": ("weeks", "semaines"),
+    "weak_signal": (" (weak signal)", " (signal faible)"),
+    "themes_none": (
+        "{week}: no themes (run `veille process` after `veille fetch`)",
+        "{week} : aucun thème (lancez `veille process` après `veille fetch`)",
+    ),
+    "process_summary": (
+        "{embedded} item(s) embedded, {tagged} tagged, {grouped} grouped into {stories_new} new story(ies), "
+        "weeks clustered: {weeks}",
+        "{embedded} article(s) vectorisé(s), {tagged} classé(s) par format, {grouped} regroupé(s) en "
+        "{stories_new} nouveau(x) sujet(s), semaines regroupées en thèmes : {weeks}",
+    ),
+    "no_weeks": ("none", "aucune"),
+    "week_range": ("{first} to {last} ({count})", "{first} à {last} ({count})"),
+    "embedding": ("embedding", "vectorisation"),
+    "run_status_ok": ("ok", "ok"),
+    "run_status_partial": ("partial", "partiel"),
+    "run_status_failed": ("failed", "échec"),
+    "run_summary": ("veille run {status}: {parts}", "veille run {status} : {parts}"),
+    "run_fetched": ("{fetched} feed(s) fetched ({failed} failed)", "{fetched} flux lu(s) ({failed} en échec)"),
+    "run_new_items": ("{count} new item(s)", "{count} nouvel(aux) article(s)"),
+    "run_embedded": ("{count} embedded", "{count} vectorisé(s)"),
+    "run_digest_queued": ("digest {week} queued", "digest {week} en attente"),
+    "run_digest_sent": ("digest {week} sent to {count}", "digest {week} envoyé à {count}"),
+    "run_digest_archived": ("digest {week} archived", "digest {week} archivé"),
+    "run_site": ("site {path}", "site {path}"),
+    "stats_feeds": ("feeds", "flux"),
+    "stats_feeds_failing": ("feeds failing", "flux en échec"),
+    "stats_items": ("items", "articles"),
+    "stats_sightings": ("sightings", "parutions"),
+    "stats_stories": ("stories", "sujets"),
+    "stats_embedded": ("embedded", "vectorisés"),
+    "stats_classified": ("classified", "classés par format"),
+    "stats_themes": ("themes", "thèmes"),
+    "stats_formats": ("formats", "formats"),
+    "stats_digests_built": ("digests built", "digests construits"),
+    "stats_digests_sent": ("digests sent", "digests envoyés"),
+    "error": ("veille: error: {message}", "veille : erreur : {message}"),
+    "error_storage_path": (
+        "storage.path {path}: cannot write there ({reason}); set storage.path in feeds.yaml to a folder veille "
+        "can write, or fix that folder's permissions",
+        "storage.path {path} : impossible d'y écrire ({reason}) ; indiquez dans feeds.yaml (storage.path) un "
+        "dossier où veille peut écrire, ou corrigez les droits de ce dossier",
+    ),
+    "error_locked": (
+        "another veille run is in progress ({holder}); lock file {path}",
+        "une autre exécution de veille est en cours ({holder}) ; fichier de verrou {path}",
+    ),
+    "interrupted": (
+        "veille: interrupted ({signal}); what was stored is kept: the next run resumes where this one stopped",
+        "veille : interrompu ({signal}) ; ce qui est enregistré est conservé : la prochaine exécution reprend "
+        "là où celle-ci s'est arrêtée",
+    ),
+    "internal_error": (
+        "veille: internal error: {kind}: {message} (run again with --debug for the details, and please report it)",
+        "veille : erreur interne : {kind} : {message} (relancez avec --debug pour le détail, et signalez-la)",
+    ),
+}
+
+
+def cli_language(language: str | None) -> str:
+    """The command line's language: the configured one, English when there is none."""
+    return "fr" if language == "fr" else "en"
+
+
+def cli_text(key: str, language: str | None, **fields: object) -> str:
+    """The CLI sentence ``key`` in ``language`` (see ``CLI_TEXT``), its fields filled in."""
+    english, french = CLI_TEXT[key]
+    text = french if cli_language(language) == "fr" else english
+    return text.format(**fields) if fields else text
+
+
+def week_list(weeks: Sequence[str], language: str | None, *, listed: int = 3) -> str:
+    """Weeks for a summary line: up to ``listed`` by name, more as a range with their count
+    (``2019-W10 to 2026-W48 (350 weeks)``), not hundreds of ids."""
+    ordered = sorted(weeks)
+    if not ordered:
+        return cli_text("no_weeks", language)
+    if len(ordered) <= listed:
+        return ", ".join(ordered)
+    count = plural(len(ordered), cli_text("week", language), cli_text("weeks", language), cli_language(language))
+    return cli_text("week_range", language, first=ordered[0], last=ordered[-1], count=count)
