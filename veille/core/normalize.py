@@ -3,7 +3,7 @@
 Pure functions of their inputs, ``now`` passed in. What each step guards against:
 
 - canonical URL: the same article reached through ``?utm_source=…``, ``#comments``, ``:443`` or
-  ``WWW.Example.org`` must be one item, so duplicates across feeds meet on one key;
+  ``WWW.Example.org`` is one page, where copies of an article in several feeds meet;
 - clean text and sanitised HTML: titles and summaries come with tags, entities, HTML escaped twice,
   scripts and mojibake (see ``core.sanitize``);
 - dates: missing (first-seen time instead), in the future (clamped), absurdly old (1970 epochs);
