@@ -25,7 +25,7 @@ from veille.adapters.store import FeedStore, Store, StoredBatch, _statements, is
 from veille.cli import cli
 from veille.core.normalize import normalize_item
 from veille.errors import ParseError
-from veille.models import FeedConfig, FetchResult, NewItem, ParsedFeed
+from veille.models import FeedConfig, FetchResult, NewItem, ParsedFeed, ParsedItem
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 BASE = "https://feeds.example"
@@ -199,6 +199,23 @@ def test_the_same_post_in_two_feeds_is_still_one_item(store: Store) -> None:
     assert len(stored(store.conn, atom.url)) == len(atom.items) == 48
     assert_one_item_per_entry(store.conn, atom)
     assert_one_item_per_entry(store.conn, json_feed)
+
+
+def test_two_feeds_linking_two_anchors_of_one_page_are_two_items(store: Store) -> None:
+    page = "http://scripting.com/2017/06/26.html"
+
+    def feed(name: str, link: str) -> Read:
+        url = f"{BASE}/{name}.xml"
+        entry = ParsedItem(None, link, "Good morning students and teachers!", None, None, None)
+        item = normalize_item(entry, feed_url=url, feed_lang="en", now=NOW)
+        assert item is not None
+        return Read(url, ParsedFeed(name, None, "en", (entry,)), [item])
+
+    reads = [feed("a", f"{page}#a080605"), feed("b", f"{page}#a080606"), feed("c", f"{page}?utm_source=rss")]
+    store_all(FeedStore(store), reads)
+    items = {r.url: {row["id"] for row in stored(store.conn, r.url)} for r in reads}
+    assert items[reads[0].url] != items[reads[1].url]  # same title, two anchors: two posts
+    assert items[reads[2].url] == items[reads[0].url]  # the page without an anchor: a copy of the first
 
 
 def test_an_entry_updates_its_own_item_and_a_copy_never_does(store: Store) -> None:

@@ -14,6 +14,7 @@ from veille.core.normalize import (
     canonical_url,
     content_hash,
     detect_language,
+    distinct_anchors,
     distinct_entries,
     normalize_date,
     normalize_item,
@@ -85,10 +86,15 @@ def test_canonical_url_resolves_relative_links() -> None:
 
 def test_same_article_with_and_without_tracking_is_one_item() -> None:
     plain = normalise(entry(link="https://www.example.fr/a", entry_id=None))
-    tracked = normalise(entry(link="https://WWW.example.fr/a?utm_source=newsletter#haut", entry_id=None))
-    assert plain is not None and tracked is not None
-    assert plain.canonical_url == tracked.canonical_url
+    tracked = normalise(entry(link="https://WWW.example.fr/a?utm_source=newsletter", entry_id=None))
+    anchored = normalise(entry(link="https://WWW.example.fr/a?utm_source=newsletter#haut", entry_id=None))
+    assert plain is not None and tracked is not None and anchored is not None
+    assert plain.canonical_url == tracked.canonical_url == anchored.canonical_url
     assert plain.content_hash == tracked.content_hash
+    # the anchor is part of the hash (two anchors of one page are two posts); the copy meets the
+    # article on its canonical URL and its text
+    assert not distinct_anchors(plain.url, anchored.url)
+    assert same_content(plain.title, plain.summary, anchored.title, anchored.summary)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -291,6 +297,8 @@ def test_content_hash_covers_stable_fields_only() -> None:
     assert first.content_hash == spaced.content_hash
     assert first.content_hash != edited.content_hash
     assert content_hash("t", "s", None) != content_hash("t", "s", "https://a.example/")
+    assert content_hash("t", "s", "https://a.example/", "a1") != content_hash("t", "s", "https://a.example/", "a2")
+    assert content_hash("t", "s", "https://a.example/", "") == content_hash("t", "s", "https://a.example/")
 
 
 def test_one_feed_may_reuse_a_guid_or_a_link_for_different_entries() -> None:
@@ -354,6 +362,19 @@ def test_same_content_is_the_same_title_or_most_of_the_words(
 ) -> None:
     assert same_content(*a, *b) is same
     assert same_content(*b, *a) is same
+
+
+def test_two_anchors_of_one_page_are_two_posts_a_lone_anchor_is_not() -> None:
+    page = "http://scripting.com/2017/06/26.html"
+    assert distinct_anchors(f"{page}#a080605", f"{page}#a030658")
+    assert not distinct_anchors(f"{page}#a080605", f"{page}#a080605")
+    assert not distinct_anchors(f"{page}#comments", page)
+    assert not distinct_anchors(None, f"{page}#a080605")
+    assert not distinct_anchors("http://[::1/x#a", f"{page}#b")  # an unreadable link says nothing
+    first = normalise(entry(link=f"{page}#a080605"))
+    second = normalise(entry(link=f"{page}#a030658"))
+    assert first is not None and second is not None
+    assert first.canonical_url == second.canonical_url == page  # one page: copies elsewhere still meet on it
 
 
 def test_empty_entries_are_dropped() -> None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from veille.adapters.schema import MIGRATIONS
-from veille.core.normalize import KEY_SEPARATOR, distinct_entries, same_content, text_overlap
+from veille.core.normalize import KEY_SEPARATOR, distinct_anchors, distinct_entries, same_content, text_overlap
 from veille.errors import StorageError
 from veille.models import FeedConfig, FeedState, FetchResult, NewItem, ParsedFeed
 
@@ -428,21 +428,23 @@ class FeedStore:
         """The stored item this entry is a copy of, or None.
 
         The item with the same content hash; else, among the items at the same canonical URL that no
-        entry of this feed points at, the one whose text is the same content and closest."""
+        entry of this feed points at and whose link names no other anchor of the page, the one whose
+        text is the same content and closest."""
         row = self.conn.execute("SELECT id FROM items WHERE content_hash = ?", (item.content_hash,)).fetchone()
         if row is not None and row[0] != exclude:
             return int(row[0])
         if item.canonical_url is None:
             return None
         rows = self.conn.execute(
-            """SELECT id, title, summary FROM items i WHERE canonical_url = ? AND id IS NOT ?
+            """SELECT id, url, title, summary FROM items i WHERE canonical_url = ? AND id IS NOT ?
                AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.item_id = i.id AND s.feed_id = ?)""",
             (item.canonical_url, exclude, feed_id),
         ).fetchall()
         candidates = [
             (text_overlap(row["title"], row["summary"], item.title, item.summary), -row["id"])
             for row in rows
-            if same_content(row["title"], row["summary"], item.title, item.summary)
+            if not distinct_anchors(row["url"], item.url)
+            and same_content(row["title"], row["summary"], item.title, item.summary)
         ]
         return -max(candidates)[1] if candidates else None
 
@@ -460,14 +462,17 @@ class FeedStore:
         own, None when nothing changed."""
         item_id = int(seen["item_id"])
         row = self.conn.execute(
-            "SELECT feed_id, origin_key, content_hash, title, summary FROM items WHERE id = ?", (item_id,)
+            "SELECT feed_id, origin_key, content_hash, url, title, summary FROM items WHERE id = ?", (item_id,)
         ).fetchone()
         if row is None:
             return None
         same_text = row["content_hash"] == item.content_hash
         if row["feed_id"] != feed_id:
             # a copy of another feed's item: it stays while it is the same content
-            if same_text or same_content(row["title"], row["summary"], item.title, item.summary):
+            if same_text or (
+                not distinct_anchors(row["url"], item.url)
+                and same_content(row["title"], row["summary"], item.title, item.summary)
+            ):
                 return None
             return self._split(feed_id, item, item_id, seen)
         if row["origin_key"] == item.entry_key:

@@ -201,10 +201,22 @@ def _extended(key: str, suffix: str) -> str:
     return key if key.endswith(tail) else key + tail
 
 
-def content_hash(title: str, summary: str, canonical: str | None) -> str:
-    """sha256 over the normalised title, summary and canonical URL: equal for an unchanged item."""
-    payload = "\x1f".join((_fold(title), _fold(summary), canonical or ""))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def content_hash(title: str, summary: str, canonical: str | None, anchor: str = "") -> str:
+    """sha256 over the normalised title, summary and canonical URL: equal for an unchanged item.
+
+    ``anchor``, the fragment of the entry's link, counts when there is one: two posts of one page
+    (``26.html#a080605``, ``26.html#a080606``) with the same text are still two posts. A copy whose
+    link has another anchor or none (``#comments``) meets the item on its URL and text instead."""
+    parts = (_fold(title), _fold(summary), canonical or "") + ((anchor,) if anchor else ())
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def link_anchor(url: str | None) -> str:
+    """The fragment of a link ("" when it has none or cannot be read)."""
+    try:
+        return urlsplit(url).fragment if url else ""
+    except ValueError:
+        return ""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -223,6 +235,14 @@ def text_overlap(a_title: str, a_summary: str, b_title: str, b_summary: str) -> 
     if not a_words or not b_words:
         return 0.0
     return len(a_words & b_words) / len(a_words | b_words)
+
+
+def distinct_anchors(a_url: str | None, b_url: str | None) -> bool:
+    """Whether two links to one page name two different anchors of it: two posts of a page
+    (``26.html#a080605`` and ``26.html#a030658``), whatever their text. A link without an anchor
+    (``#comments`` on one copy only) says nothing."""
+    a_anchor, b_anchor = link_anchor(a_url), link_anchor(b_url)
+    return bool(a_anchor and b_anchor and a_anchor != b_anchor)
 
 
 def same_content(a_title: str, a_summary: str, b_title: str, b_summary: str) -> bool:
@@ -290,7 +310,7 @@ def normalize_item(item: ParsedItem, *, feed_url: str, feed_lang: str | None, no
         categories=categories,
         published_at=normalize_date(item.published, now),
         lang=lang,
-        content_hash=content_hash(title, summary, canonical),
+        content_hash=content_hash(title, summary, canonical, link_anchor(url)),
     )
 
 
@@ -299,9 +319,11 @@ __all__ = [
     "canonical_url",
     "content_hash",
     "detect_language",
+    "distinct_anchors",
     "distinct_entries",
     "entry_key",
     "language_code",
+    "link_anchor",
     "normalize_date",
     "normalize_item",
     "same_content",
