@@ -23,7 +23,7 @@ from veille.adapters.parse import parse_feed
 from veille.adapters.schema import MIGRATIONS
 from veille.adapters.store import FeedStore, Store, StoredBatch, _statements, iso
 from veille.cli import cli
-from veille.core.normalize import normalize_item
+from veille.core.normalize import content_hash, normalize_item
 from veille.errors import ParseError
 from veille.models import FeedConfig, FetchResult, NewItem, ParsedFeed, ParsedItem
 
@@ -313,7 +313,14 @@ def build_old_database(path: Path, reads: list[Read], etags: list[str]) -> None:
                 etag,
             ),
         )
-        items = [replace(item, entry_key=old_key(r, i)) for i, item in enumerate(r.items)]
+        assert len(r.items) == len(r.parsed.items)  # old_key reads the entry of the same rank
+        # older versions' keys, and their hash, which ignored the link's anchor
+        items = [
+            replace(
+                item, entry_key=old_key(r, i), content_hash=content_hash(item.title, item.summary, item.canonical_url)
+            )
+            for i, item in enumerate(r.items)
+        ]
         for day in (1, 2):  # the second read overwrote the merged items' text
             old_store(conn, feed_id, items, datetime(2026, 11, day, 6, tzinfo=UTC))
     for (item_id,) in conn.execute("SELECT id FROM items").fetchall():
@@ -376,7 +383,7 @@ def test_a_database_merged_by_an_older_version_is_migrated_then_repaired_by_the_
         per_feed = conn.execute(
             "SELECT f.config_url, COUNT(*) FROM sightings s JOIN feeds f ON f.id = s.feed_id GROUP BY f.id"
         ).fetchall()
-        assert {url: count for url, count in per_feed} == {r.url: len(r.items) for r in loaded} | {loaded[0].url: 50}
+        assert {url: count for url, count in per_feed} == {r.url: len(r.items) for r in loaded}
         shared = conn.execute(
             "SELECT COUNT(*) FROM (SELECT item_id FROM sightings GROUP BY item_id HAVING COUNT(DISTINCT feed_id) = 2)"
         ).fetchone()[0]
