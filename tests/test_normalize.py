@@ -10,7 +10,16 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tests.conftest import need_shared
-from veille.core.normalize import canonical_url, content_hash, detect_language, normalize_date, normalize_item
+from veille.core.normalize import (
+    canonical_url,
+    content_hash,
+    detect_language,
+    distinct_anchors,
+    distinct_entries,
+    normalize_date,
+    normalize_item,
+    same_content,
+)
 from veille.core.sanitize import clean_html, html_to_text, repair_mojibake, safe_url, truncate_text
 from veille.models import NewItem, ParsedItem
 
@@ -77,10 +86,15 @@ def test_canonical_url_resolves_relative_links() -> None:
 
 def test_same_article_with_and_without_tracking_is_one_item() -> None:
     plain = normalise(entry(link="https://www.example.fr/a", entry_id=None))
-    tracked = normalise(entry(link="https://WWW.example.fr/a?utm_source=newsletter#haut", entry_id=None))
-    assert plain is not None and tracked is not None
-    assert plain.canonical_url == tracked.canonical_url
+    tracked = normalise(entry(link="https://WWW.example.fr/a?utm_source=newsletter", entry_id=None))
+    anchored = normalise(entry(link="https://WWW.example.fr/a?utm_source=newsletter#haut", entry_id=None))
+    assert plain is not None and tracked is not None and anchored is not None
+    assert plain.canonical_url == tracked.canonical_url == anchored.canonical_url
     assert plain.content_hash == tracked.content_hash
+    # the anchor is part of the hash (two anchors of one page are two posts); the copy meets the
+    # article on its canonical URL and its text
+    assert not distinct_anchors(plain.url, anchored.url)
+    assert same_content(plain.title, plain.summary, anchored.title, anchored.summary)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -247,10 +261,16 @@ def test_too_little_text_has_no_language() -> None:
 # Keys, hashes, dropping
 
 
-def test_entry_key_prefers_guid_then_link_then_a_hash() -> None:
+def test_entry_key_prefers_guid_then_link_and_title_then_a_hash() -> None:
     assert normalise(entry()).entry_key == "urn:uuid:1"  # type: ignore[union-attr]
     no_guid = normalise(entry(entry_id=None))
-    assert no_guid is not None and no_guid.entry_key == "https://www.example.fr/2026/11/classe-inversee"
+    assert no_guid is not None
+    assert no_guid.entry_key == "https://www.example.fr/2026/11/classe-inversee\x1fLa classe inversée à l’université"
+    # a news page that is the link of every entry: the titles tell the entries apart
+    other_news = normalise(entry(entry_id=None, title="Un MOOC sur la classe inversée"))
+    assert other_news is not None and other_news.entry_key != no_guid.entry_key
+    untitled = normalise(entry(entry_id=None, title=None))
+    assert untitled is not None and untitled.entry_key == "https://www.example.fr/2026/11/classe-inversee"
     no_link = normalise(entry(entry_id=None, link=None))
     again = normalize_item(
         entry(entry_id=None, link=None), feed_url=FEED_URL, feed_lang=None, now=NOW + timedelta(days=1)
@@ -277,6 +297,84 @@ def test_content_hash_covers_stable_fields_only() -> None:
     assert first.content_hash == spaced.content_hash
     assert first.content_hash != edited.content_hash
     assert content_hash("t", "s", None) != content_hash("t", "s", "https://a.example/")
+    assert content_hash("t", "s", "https://a.example/", "a1") != content_hash("t", "s", "https://a.example/", "a2")
+    assert content_hash("t", "s", "https://a.example/", "") == content_hash("t", "s", "https://a.example/")
+
+
+def test_one_feed_may_reuse_a_guid_or_a_link_for_different_entries() -> None:
+    # Scripting News gives the anchor #a080631 to two posts of 2017-06-25; nixos.org gives every news
+    # item the link news.html, and two of them the title "NixOS progress report"
+    morning = normalise(entry(entry_id="#a080631", title="Good morning Internet guzzlers!", summary_html=""))
+    dropbox = normalise(entry(entry_id="#a080631", title="In 2015 I wrote that Dropbox…", summary_html=""))
+    other = normalise(entry(entry_id="#a080606", title="So glad I stopped worrying", summary_html=""))
+    news = [
+        normalise(entry(entry_id=None, link="https://nixos.org/news.html", title=title, summary_html=text))
+        for title, text in (
+            ("NixOS progress report", "<p>March: the installer.</p>"),
+            ("NixOS 18.09 released", "<p>Jellyfish.</p>"),
+            ("NixOS progress report", "<p>June: Hydra.</p>"),
+        )
+    ]
+    batch = [i for i in (morning, dropbox, other, *news) if i is not None]
+    assert len(batch) == 6
+    keyed = distinct_entries(batch)
+    assert len({i.entry_key for i in keyed}) == 6
+    assert keyed[2].entry_key == "#a080606"  # an entry whose key is its own keeps it
+    assert [i.title for i in keyed] == [i.title for i in batch]  # the feed's order
+    # the keys do not depend on the order of the feed, and a second read finds the same keys
+    assert {i.entry_key for i in distinct_entries(batch[::-1])} == {i.entry_key for i in keyed}
+    # the same entry given twice is one entry
+    assert [i.entry_key for i in distinct_entries([morning, morning, other])] == ["#a080631", "#a080606"]  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # the same post in Daring Fireball's Atom and JSON feeds: an excerpt in one, the body in the other
+        (
+            ("★ The 2017 iPad Pros", "The new iPad Pro hardware is almost too good to be true, but the real"),
+            ("★ The 2017 iPad Pros", "I’ve spent the last week using a new 10.5-inch iPad Pro, and this is"),
+            True,
+        ),
+        (("La classe  INVERSÉE", "a"), ("la classe inversée", "b"), True),
+        (
+            ("Le MOOC de l’année en formation continue", ""),
+            ("Le MOOC de l’année en formation continue — Le Monde", "Un texte."),
+            True,
+        ),
+        (
+            ("", "Un atelier sur l’IA générative pour les formateurs de l’université de Lille, en mars"),
+            ("Atelier IA", "Un atelier sur l’IA générative pour les formateurs de l’université de Lille"),
+            True,
+        ),
+        # two posts of one day page of Scripting News
+        (
+            ("Good morning students and teachers!", "Good morning students and teachers!"),
+            ("This is the human side of Health care is socialist.", "This is the human side of Health care"),
+            False,
+        ),
+        (("News", "Une première nouvelle."), ("News feed", "Une autre."), False),
+        (("Podcast", ""), ("", ""), False),
+    ],
+)
+def test_same_content_is_the_same_title_or_most_of_the_words(
+    a: tuple[str, str], b: tuple[str, str], same: bool
+) -> None:
+    assert same_content(*a, *b) is same
+    assert same_content(*b, *a) is same
+
+
+def test_two_anchors_of_one_page_are_two_posts_a_lone_anchor_is_not() -> None:
+    page = "http://scripting.com/2017/06/26.html"
+    assert distinct_anchors(f"{page}#a080605", f"{page}#a030658")
+    assert not distinct_anchors(f"{page}#a080605", f"{page}#a080605")
+    assert not distinct_anchors(f"{page}#comments", page)
+    assert not distinct_anchors(None, f"{page}#a080605")
+    assert not distinct_anchors("http://[::1/x#a", f"{page}#b")  # an unreadable link says nothing
+    first = normalise(entry(link=f"{page}#a080605"))
+    second = normalise(entry(link=f"{page}#a030658"))
+    assert first is not None and second is not None
+    assert first.canonical_url == second.canonical_url == page  # one page: copies elsewhere still meet on it
 
 
 def test_empty_entries_are_dropped() -> None:

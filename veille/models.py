@@ -176,7 +176,7 @@ class ParsedFeed:
 class NewItem:
     """A normalised item, ready to store."""
 
-    entry_key: str  # stable id within its feed: guid, else link, else hash of title+date
+    entry_key: str  # stable id within its feed: guid, else link + title, else hash of title+date+text
     canonical_url: str | None
     url: str | None
     title: str

@@ -190,4 +190,44 @@ MIGRATIONS: list[str] = [
     -- Sources of a theme in a week also count the most prolific one (a chatty feed is no trend).
     ALTER TABLE theme_weeks ADD COLUMN top_source INTEGER NOT NULL DEFAULT 0;
     """,
+    # ------------------------------------------------------------------------- items: entry identity
+    """
+    -- Many posts share one canonical URL (a blog's day page, a news page): canonical_url is no
+    -- longer unique (rebuilt table, SQLite's 12-step procedure; store.migrate turns foreign keys off
+    -- around it and checks them before committing). An item remembers the entry it was made from
+    -- (feed_id, origin_key): only that entry updates its text, link and date.
+    CREATE TABLE items_identity (
+        id             INTEGER PRIMARY KEY,
+        canonical_url  TEXT,                         -- NULL when the entry had no usable link
+        content_hash   TEXT NOT NULL UNIQUE,
+        url            TEXT,                         -- the link as given (http/https only)
+        title          TEXT NOT NULL,
+        summary        TEXT NOT NULL,                -- clean text
+        html           TEXT NOT NULL,                -- sanitised HTML
+        author         TEXT,
+        categories     TEXT NOT NULL DEFAULT '[]',   -- JSON list
+        published_at   TEXT NOT NULL,                -- UTC; first-seen when the feed gave none
+        first_seen_at  TEXT NOT NULL,
+        lang           TEXT,
+        feed_id        INTEGER NOT NULL REFERENCES feeds(id),  -- the origin entry's feed
+        origin_key     TEXT                          -- the origin entry's key; NULL: unknown
+    );
+    INSERT INTO items_identity (id, canonical_url, content_hash, url, title, summary, html, author, categories,
+                                published_at, first_seen_at, lang, feed_id)
+        SELECT id, canonical_url, content_hash, url, title, summary, html, author, categories,
+               published_at, first_seen_at, lang, feed_id FROM items;
+    DROP TABLE items;
+    ALTER TABLE items_identity RENAME TO items;
+    CREATE INDEX items_published ON items(published_at);
+    CREATE INDEX items_canonical ON items(canonical_url);
+    CREATE INDEX sightings_item_feed ON sightings(item_id, feed_id);
+    -- The origin of an item is its first feed's entry when that feed has one entry on it; when several
+    -- entries of one feed were merged into one item (older versions), it is unknown: the next read of
+    -- the feed gives the item to the entry that carries its text and each other entry an item of its own.
+    UPDATE items SET origin_key = (
+        SELECT s.entry_key FROM sightings s WHERE s.item_id = items.id AND s.feed_id = items.feed_id
+    ) WHERE (SELECT COUNT(*) FROM sightings s WHERE s.item_id = items.id AND s.feed_id = items.feed_id) = 1;
+    -- Read every feed in full once more (no conditional GET), so the merged entries are read again.
+    UPDATE feeds SET etag = NULL, last_modified = NULL;
+    """,
 ]

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from veille.adapters.schema import MIGRATIONS
+from veille.core.normalize import KEY_SEPARATOR, distinct_anchors, distinct_entries, same_content, text_overlap
 from veille.errors import StorageError
 from veille.models import FeedConfig, FeedState, FetchResult, NewItem, ParsedFeed
 
@@ -126,10 +127,22 @@ class Store:
                 f"({len(MIGRATIONS)}): upgrade veille"
             )
         for number, sql in enumerate(MIGRATIONS[current:], start=current + 1):
-            with self.transaction():
-                for statement in _statements(sql):
-                    self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {number}")
+            # a migration may rebuild a table (SQLite's 12-step procedure): foreign keys are off during
+            # it (a no-op inside a transaction, so set before) and checked before it commits
+            self.conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with self.transaction():
+                    for statement in _statements(sql):
+                        self.conn.execute(statement)
+                    broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StorageError(
+                            f"database {self.path}: migration {number} would break {len(broken)} references "
+                            f"(first in table {broken[0][0]})"
+                        )
+                    self.conn.execute(f"PRAGMA user_version = {number}")
+            finally:
+                self.conn.execute("PRAGMA foreign_keys = ON")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -329,64 +342,209 @@ class FeedStore:
     def _store_items(self, feed_id: int, items: list[NewItem], now: datetime) -> StoredBatch:
         """Insert new items, add sightings for copies, update items changed at the source.
 
-        The same story from two feeds (same canonical URL or same content hash) is stored once,
-        with one sighting per (feed, entry)."""
+        An entry is known in its feed by its key (``core.normalize.entry_key``, made unique within the
+        batch by ``distinct_entries``). A new entry joins a stored item only when it carries the same
+        content: the same content hash, or the same canonical URL and ``same_content`` text, and never
+        an item that another entry of the same feed already points at with a different text. An item's
+        text, link and date come from one entry, its origin (``items.feed_id``, ``items.origin_key``):
+        only that entry updates it. A sighting that points at an item whose text is not its entry's
+        while other entries of the same feed share that item (merged by older versions) gets an item
+        of its own; an item whose origin is unknown (``origin_key`` NULL) is claimed by the entry of
+        its feed that carries its text."""
         new = sightings = updated = 0
-        conn = self.conn
-        for item in items:
-            seen = conn.execute(
-                "SELECT item_id FROM sightings WHERE feed_id = ? AND entry_key = ?", (feed_id, item.entry_key)
-            ).fetchone()
+        batch = distinct_entries(items)
+        keys = {item.entry_key for item in batch}
+        for item in batch:
+            seen = self.conn.execute(
+                "SELECT item_id, seen_at, published_at FROM sightings WHERE feed_id = ? AND entry_key = ?",
+                (feed_id, item.entry_key),
+            ).fetchone() or self._rekeyed(feed_id, item, keys)
             if seen is not None:
-                updated += self._update_if_changed(seen[0], item)
+                outcome = self._resight(feed_id, item, seen)
+                new += outcome == "split"
+                updated += outcome == "updated"
                 continue
-            existing = conn.execute(
-                "SELECT id FROM items WHERE content_hash = ? OR (canonical_url IS NOT NULL AND canonical_url = ?)",
-                (item.content_hash, item.canonical_url),
-            ).fetchone()
-            if existing is None:
-                cursor = conn.execute(
-                    """INSERT INTO items (canonical_url, content_hash, url, title, summary, html, author,
-                       categories, published_at, first_seen_at, lang, feed_id)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (
-                        item.canonical_url,
-                        item.content_hash,
-                        item.url,
-                        item.title,
-                        item.summary,
-                        item.html,
-                        item.author,
-                        json.dumps(list(item.categories), ensure_ascii=False),
-                        iso(item.published_at),
-                        iso(now),
-                        item.lang,
-                        feed_id,
-                    ),
-                )
-                item_id = cursor.lastrowid
+            match = self._match(feed_id, item)
+            if match is None:
+                self._insert_item(feed_id, item, first_seen=iso(now), published=iso(item.published_at))
                 new += 1
-            else:
-                item_id = existing[0]
-                sightings += 1
-            conn.execute(
+                continue
+            sightings += 1
+            self.conn.execute(
                 """INSERT INTO sightings (feed_id, entry_key, item_id, seen_at, published_at)
                    VALUES (?, ?, ?, ?, ?)""",
-                (feed_id, item.entry_key, item_id, iso(now), iso(item.published_at)),
+                (feed_id, item.entry_key, match, iso(now), iso(item.published_at)),
             )
+            self._claim_if_unowned(match, feed_id, item, iso(item.published_at))
         return StoredBatch(new, sightings, updated)
 
-    def _update_if_changed(self, item_id: int, item: NewItem) -> int:
-        row = self.conn.execute("SELECT content_hash FROM items WHERE id = ?", (item_id,)).fetchone()
-        if row is None or row[0] == item.content_hash:
-            return 0
+    def _rekeyed(self, feed_id: int, item: NewItem, keys: set[str]) -> sqlite3.Row | None:
+        """The sighting of this entry under another form of its key that the batch no longer has,
+        renamed to its key, or None.
+
+        Older versions knew an entry without guid by its link alone, and one guid or link given to two
+        entries was one key; ``distinct_entries`` extends a shared key, and a key stops being shared
+        when the other entry leaves the feed: the entry keeps its sighting. Its date is read again,
+        since a shorter key may have stood for several entries."""
+        parts = item.entry_key.split(KEY_SEPARATOR)
+        shorter = [KEY_SEPARATOR.join(parts[:size]) for size in range(len(parts) - 1, 0, -1)]
+        old = next((key for key in shorter if key not in keys and self._sighted(feed_id, key)), None)
+        if old is None:
+            old = self._longer_key(feed_id, item, keys)
+        if old is None:
+            return None
+        self.conn.execute(
+            "UPDATE sightings SET entry_key = ?, published_at = ? WHERE feed_id = ? AND entry_key = ?",
+            (item.entry_key, iso(item.published_at), feed_id, old),
+        )
+        self.conn.execute(
+            "UPDATE items SET origin_key = ?, published_at = ? WHERE feed_id = ? AND origin_key = ?",
+            (item.entry_key, iso(item.published_at), feed_id, old),
+        )
+        return self.conn.execute(
+            "SELECT item_id, seen_at, published_at FROM sightings WHERE feed_id = ? AND entry_key = ?",
+            (feed_id, item.entry_key),
+        ).fetchone()
+
+    def _sighted(self, feed_id: int, key: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM sightings WHERE feed_id = ? AND entry_key = ?", (feed_id, key))
+        return row.fetchone() is not None
+
+    def _longer_key(self, feed_id: int, item: NewItem, keys: set[str]) -> str | None:
+        """This entry's key as ``distinct_entries`` extended it while another entry shared it: the one
+        with its title, else the one on an item with its text."""
+        prefix = item.entry_key + KEY_SEPARATOR
+        rows = self.conn.execute(
+            """SELECT s.entry_key, i.content_hash FROM sightings s JOIN items i ON i.id = s.item_id
+               WHERE s.feed_id = ? AND s.entry_key >= ? AND s.entry_key < ?""",
+            (feed_id, prefix, prefix[:-1] + chr(ord(KEY_SEPARATOR) + 1)),
+        ).fetchall()
+        titled = prefix + item.title
+        free = [row for row in rows if row[0] not in keys]
+        for row in free:
+            if row[0] == titled or row[0].startswith(titled + KEY_SEPARATOR):
+                return str(row[0])
+        return next((str(row[0]) for row in free if row[1] == item.content_hash), None)
+
+    def _insert_item(self, feed_id: int, item: NewItem, *, first_seen: str | None, published: str | None) -> int:
+        """A new item whose origin is this entry, and the entry's sighting of it."""
+        cursor = self.conn.execute(
+            """INSERT INTO items (canonical_url, content_hash, url, title, summary, html, author,
+               categories, published_at, first_seen_at, lang, feed_id, origin_key)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                item.canonical_url,
+                item.content_hash,
+                item.url,
+                item.title,
+                item.summary,
+                item.html,
+                item.author,
+                json.dumps(list(item.categories), ensure_ascii=False),
+                published,
+                first_seen,
+                item.lang,
+                feed_id,
+                item.entry_key,
+            ),
+        )
+        item_id = int(cursor.lastrowid or 0)
+        self.conn.execute(
+            """INSERT INTO sightings (feed_id, entry_key, item_id, seen_at, published_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (feed_id, entry_key) DO UPDATE SET item_id = excluded.item_id""",
+            (feed_id, item.entry_key, item_id, first_seen, published),
+        )
+        return item_id
+
+    def _match(self, feed_id: int, item: NewItem, exclude: int | None = None) -> int | None:
+        """The stored item this entry is a copy of, or None.
+
+        The item with the same content hash; else, among the items at the same canonical URL that no
+        entry of this feed points at and whose link names no other anchor of the page, the one whose
+        text is the same content and closest."""
+        row = self.conn.execute("SELECT id FROM items WHERE content_hash = ?", (item.content_hash,)).fetchone()
+        if row is not None and row[0] != exclude:
+            return int(row[0])
+        if item.canonical_url is None:
+            return None
+        rows = self.conn.execute(
+            """SELECT id, url, title, summary FROM items i WHERE canonical_url = ? AND id IS NOT ?
+               AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.item_id = i.id AND s.feed_id = ?)""",
+            (item.canonical_url, exclude, feed_id),
+        ).fetchall()
+        candidates = [
+            (text_overlap(row["title"], row["summary"], item.title, item.summary), -row["id"])
+            for row in rows
+            if not distinct_anchors(row["url"], item.url)
+            and same_content(row["title"], row["summary"], item.title, item.summary)
+        ]
+        return -max(candidates)[1] if candidates else None
+
+    def _claim_if_unowned(self, item_id: int, feed_id: int, item: NewItem, published: str | None) -> None:
+        """An item of this feed whose origin entry is unknown (merged by an older veille) becomes this
+        entry's: it carries the item's text; the link and the date become this entry's too."""
+        self.conn.execute(
+            """UPDATE items SET origin_key = ?, url = ?, published_at = ?
+               WHERE id = ? AND feed_id = ? AND origin_key IS NULL AND content_hash = ?""",
+            (item.entry_key, item.url, published, item_id, feed_id, item.content_hash),
+        )
+
+    def _resight(self, feed_id: int, item: NewItem, seen: sqlite3.Row) -> str | None:
+        """An entry seen before: 'updated' when it changed its item, 'split' when it got an item of its
+        own, None when nothing changed."""
+        item_id = int(seen["item_id"])
+        row = self.conn.execute(
+            "SELECT feed_id, origin_key, content_hash, url, title, summary FROM items WHERE id = ?", (item_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        same_text = row["content_hash"] == item.content_hash
+        if row["feed_id"] != feed_id:
+            # a copy of another feed's item: it stays while it is the same content
+            if same_text or (
+                not distinct_anchors(row["url"], item.url)
+                and same_content(row["title"], row["summary"], item.title, item.summary)
+            ):
+                return None
+            return self._split(feed_id, item, item_id, seen)
+        if row["origin_key"] == item.entry_key:
+            return "updated" if not same_text and self._update(item_id, item) else None
+        if same_text:
+            self._claim_if_unowned(item_id, feed_id, item, seen["published_at"])
+            return None
+        others = self.conn.execute(
+            "SELECT 1 FROM sightings WHERE item_id = ? AND feed_id = ? AND entry_key != ? LIMIT 1",
+            (item_id, feed_id, item.entry_key),
+        ).fetchone()
+        if others is not None:
+            return self._split(feed_id, item, item_id, seen)
+        # the only entry of its feed left on the item: it is its origin
+        self.conn.execute(
+            "UPDATE items SET origin_key = ?, published_at = ? WHERE id = ?",
+            (item.entry_key, seen["published_at"], item_id),
+        )
+        return "updated" if self._update(item_id, item) else None
+
+    def _split(self, feed_id: int, item: NewItem, item_id: int, seen: sqlite3.Row) -> str | None:
+        """The entry's sighting leaves an item whose text is not its own, for the item of its text
+        (a copy already stored, or a new item)."""
+        target = self._match(feed_id, item, exclude=item_id)
+        if target is None:
+            self._insert_item(feed_id, item, first_seen=seen["seen_at"], published=seen["published_at"])
+            return "split"
+        self.conn.execute(
+            "UPDATE sightings SET item_id = ? WHERE feed_id = ? AND entry_key = ?", (target, feed_id, item.entry_key)
+        )
+        self._claim_if_unowned(target, feed_id, item, seen["published_at"])
+        return None
+
+    def _update(self, item_id: int, item: NewItem) -> bool:
+        """The item takes its origin entry's new text and link (unless another item has that text)."""
         clash = self.conn.execute(
-            "SELECT id FROM items WHERE id != ?"
-            " AND (content_hash = ? OR (canonical_url IS NOT NULL AND canonical_url = ?))",
-            (item_id, item.content_hash, item.canonical_url),
+            "SELECT 1 FROM items WHERE id != ? AND content_hash = ?", (item_id, item.content_hash)
         ).fetchone()
         if clash is not None:
-            return 0
+            return False
         self.conn.execute(
             """UPDATE items SET content_hash = ?, canonical_url = ?, url = ?, title = ?, summary = ?, html = ?,
                author = ?, categories = ? WHERE id = ?""",
@@ -402,7 +560,7 @@ class FeedStore:
                 item_id,
             ),
         )
-        return 1
+        return True
 
     def health(self) -> list[dict[str, object]]:
         """Every configured feed with its health, for ``feeds list|check``, the digest and the site."""

@@ -3,12 +3,15 @@
 Pure functions of their inputs, ``now`` passed in. What each step guards against:
 
 - canonical URL: the same article reached through ``?utm_source=…``, ``#comments``, ``:443`` or
-  ``WWW.Example.org`` must be one item, so duplicates across feeds meet on one key;
+  ``WWW.Example.org`` is one page, where copies of an article in several feeds meet;
 - clean text and sanitised HTML: titles and summaries come with tags, entities, HTML escaped twice,
   scripts and mojibake (see ``core.sanitize``);
 - dates: missing (first-seen time instead), in the future (clamped), absurdly old (1970 epochs);
 - language: declared by the item or the feed, else detected from the text (py3langid);
-- content hash: over stable fields only, so a refetch of an unchanged entry hashes the same.
+- content hash: over stable fields only, so a refetch of an unchanged entry hashes the same;
+- identity: an entry is known within its feed by its guid (else link + title, else its content), and
+  two entries meet in one item only when they carry the same content (``same_content``): a canonical
+  URL is shared by many posts of a blog page (``/2017/06/26.html#a080605``) or a news page.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -30,6 +36,11 @@ FUTURE_TOLERANCE = timedelta(days=1)  # time zones and clock skew; beyond this a
 OLDEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)  # before the web: an epoch default or a typo
 MIN_DETECT_CHARS = 20  # below this py3langid guesses
 MIN_DETECT_PROBABILITY = 0.5
+KEY_SEPARATOR = "\x1f"  # between the parts of an entry key (link, title, content hash)
+# same_content: a title contained in another must be a real title, not "News" or "Podcast"
+MIN_CONTAINED_TITLE_CHARS = 20
+MIN_OVERLAP_WORDS = 5  # below this, word overlap says nothing
+SAME_TEXT_OVERLAP = 0.6  # Jaccard of title + summary words from which two texts are one
 
 # Query parameters that identify a campaign or a click, never the page itself.
 TRACKING_PARAMS: frozenset[str] = frozenset(
@@ -144,24 +155,115 @@ def _fold(text: str) -> str:
 
 
 def entry_key(item: ParsedItem, *, title: str = "", summary: str = "") -> str:
-    """A stable id of the entry within its feed: its guid, else its link, else a hash of title + date.
+    """A stable id of the entry within its feed: its guid, else its link + title, else a hash of its
+    title, date and text.
 
-    Never depends on the fetch time, so refetching the same entry finds the same sighting.
+    Never depends on the fetch time, so refetching the same entry finds the same sighting. The link
+    alone is no id: a news page (``https://nixos.org/news.html``) may be the link of every entry.
+    Entries of one feed that still share a key are told apart by ``distinct_entries``.
     """
     if item.entry_id and item.entry_id.strip():
         return item.entry_id.strip()
-    if item.link and item.link.strip():
-        return item.link.strip()
-    date = item.published.astimezone(UTC).isoformat() if item.published else ""
     text = title or html_to_text(item.title)
+    if item.link and item.link.strip():
+        return f"{item.link.strip()}{KEY_SEPARATOR}{text}" if text else item.link.strip()
+    date = item.published.astimezone(UTC).isoformat() if item.published else ""
     body = "" if text else (summary or html_to_text(item.summary_html or item.content_html))
     return "sha1:" + hashlib.sha1(f"{text}\x1f{date}\x1f{body}".encode()).hexdigest()
 
 
-def content_hash(title: str, summary: str, canonical: str | None) -> str:
-    """sha256 over the normalised title, summary and canonical URL: equal for an unchanged item."""
-    payload = "\x1f".join((_fold(title), _fold(summary), canonical or ""))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def distinct_entries(items: Sequence[NewItem]) -> list[NewItem]:
+    """One feed's batch with one key per distinct entry, in the feed's order.
+
+    A feed may give one guid to two different posts (Scripting News reuses ``#a080631`` within a day)
+    or one link and title to two news items. Entries sharing a key and a content hash are one entry
+    given twice: the first is kept. Entries sharing a key with different content each get the key
+    extended by their title, then, if still shared, by their content hash, so no entry's key depends
+    on the order of the feed or on which other entry came first.
+    """
+    unique: list[NewItem] = []
+    seen: set[tuple[str, str]] = set()
+    for item in items:
+        if (item.entry_key, item.content_hash) not in seen:
+            seen.add((item.entry_key, item.content_hash))
+            unique.append(item)
+    for suffix in (lambda item: item.title, lambda item: item.content_hash[:16]):
+        counts = Counter(item.entry_key for item in unique)
+        unique = [
+            replace(item, entry_key=_extended(item.entry_key, suffix(item))) if counts[item.entry_key] > 1 else item
+            for item in unique
+        ]
+    return unique
+
+
+def _extended(key: str, suffix: str) -> str:
+    tail = f"{KEY_SEPARATOR}{suffix}"
+    return key if key.endswith(tail) else key + tail
+
+
+def content_hash(title: str, summary: str, canonical: str | None, anchor: str = "") -> str:
+    """sha256 over the normalised title, summary and canonical URL: equal for an unchanged item.
+
+    ``anchor``, the fragment of the entry's link, counts when there is one: two posts of one page
+    (``26.html#a080605``, ``26.html#a080606``) with the same text are still two posts. A copy whose
+    link has another anchor or none (``#comments``) meets the item on its URL and text instead."""
+    parts = (_fold(title), _fold(summary), canonical or "") + ((anchor,) if anchor else ())
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def link_anchor(url: str | None) -> str:
+    """The fragment of a link ("" when it has none or cannot be read)."""
+    try:
+        return urlsplit(url).fragment if url else ""
+    except ValueError:
+        return ""
+
+
+# --------------------------------------------------------------------------------------------------
+# Same content: may two entries that share a canonical URL be one item?
+
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(word for word in _WORD.findall(_fold(text)) if len(word) > 2 or word.isdigit())
+
+
+def text_overlap(a_title: str, a_summary: str, b_title: str, b_summary: str) -> float:
+    """Jaccard overlap of the words of two entries' title and summary (0 when either has none)."""
+    a_words, b_words = _words(f"{a_title} {a_summary}"), _words(f"{b_title} {b_summary}")
+    if not a_words or not b_words:
+        return 0.0
+    return len(a_words & b_words) / len(a_words | b_words)
+
+
+def distinct_anchors(a_url: str | None, b_url: str | None) -> bool:
+    """Whether two links to one page name two different anchors of it: two posts of a page
+    (``26.html#a080605`` and ``26.html#a030658``), whatever their text. A link without an anchor
+    (``#comments`` on one copy only) says nothing."""
+    a_anchor, b_anchor = link_anchor(a_url), link_anchor(b_url)
+    return bool(a_anchor and b_anchor and a_anchor != b_anchor)
+
+
+def same_content(a_title: str, a_summary: str, b_title: str, b_summary: str) -> bool:
+    """Whether two entries that share a canonical URL carry the same piece of content.
+
+    The same article in two feeds keeps its title but often not its summary (an excerpt in one, the
+    start of the body in the other): equal titles, once case, Unicode form and spacing are folded,
+    are enough; so is one title inside the other when the shorter is a real title (a site name
+    appended, a category prefixed). Otherwise the words of title + summary must largely overlap.
+    Two posts of one page (``/2017/06/26.html#a080605`` and ``#a030658``) share a URL, not a text.
+    """
+    a_fold, b_fold = _fold(a_title), _fold(b_title)
+    if a_fold and a_fold == b_fold:
+        return True
+    shorter, longer = sorted((a_fold, b_fold), key=len)
+    if len(shorter) >= MIN_CONTAINED_TITLE_CHARS and shorter in longer:
+        return True
+    a_words, b_words = _words(f"{a_title} {a_summary}"), _words(f"{b_title} {b_summary}")
+    if min(len(a_words), len(b_words)) < MIN_OVERLAP_WORDS:
+        return False
+    return text_overlap(a_title, a_summary, b_title, b_summary) >= SAME_TEXT_OVERLAP
 
 
 # --------------------------------------------------------------------------------------------------
@@ -208,7 +310,7 @@ def normalize_item(item: ParsedItem, *, feed_url: str, feed_lang: str | None, no
         categories=categories,
         published_at=normalize_date(item.published, now),
         lang=lang,
-        content_hash=content_hash(title, summary, canonical),
+        content_hash=content_hash(title, summary, canonical, link_anchor(url)),
     )
 
 
@@ -217,8 +319,13 @@ __all__ = [
     "canonical_url",
     "content_hash",
     "detect_language",
+    "distinct_anchors",
+    "distinct_entries",
     "entry_key",
     "language_code",
+    "link_anchor",
     "normalize_date",
     "normalize_item",
+    "same_content",
+    "text_overlap",
 ]
