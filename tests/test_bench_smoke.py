@@ -24,7 +24,11 @@ SMOKE: dict[str, tuple[list[str], str]] = {
 }
 
 # scripts whose smoke run has a test of its own, which also checks what the run reports
-DEDICATED = {"site.py": "tests/test_bench_site.py", "digest.py": "tests/test_digest.py"}
+DEDICATED = {
+    "site.py": "tests/test_bench_site.py",
+    "digest.py": "tests/test_digest.py",
+    "radar.py": "tests/test_radar.py",
+}
 
 
 def test_every_benchmark_has_a_smoke_run() -> None:

@@ -313,3 +313,21 @@ def test_a_feed_removed_from_feeds_yaml_leaves_the_source_health_list(tmp_path: 
     write_config(folder, everything, port)
     stories, feeds = health()
     assert "eLearning Industry" not in feeds and "ActuEL RH Formation — supprimé (410)" in feeds
+
+
+def test_a_send_whose_password_variable_is_unset_is_an_error_not_a_retry(
+    tmp_path: Path, inbox: tuple[int, Inbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 3 means "the next run retries"; an unset password variable never fixes itself, so it is 1."""
+    port, box = inbox
+    week_folder(tmp_path, [url for _id, _name, url, _lang in FEEDS], port)
+    config = tmp_path / "feeds.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "  username: veille\n  password_env: VEILLE_TEST_SMTP_PASSWORD\n", encoding="utf-8")
+    monkeypatch.delenv("VEILLE_TEST_SMTP_PASSWORD", raising=False)
+    code, _out, err = digest(tmp_path, "--send", now=MONDAY)
+    assert code == 1
+    assert "VEILLE_TEST_SMTP_PASSWORD" in err and "Traceback" not in err
+    assert box.messages == []
+    # queued, not lost: once the variable is set, the same command sends it
+    assert [r[0] for r in rows(tmp_path, "SELECT recipient FROM digest_sends WHERE week = ? AND sent_at IS NULL")]

@@ -652,7 +652,7 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
     handled yet is refused. Exit 3 when the digest stays queued."""
     from veille.core.weeks import week_bounds
     from veille.digest_job import check_mail, preview_digest, rebuild_digest, send_digest
-    from veille.errors import MailError
+    from veille.errors import MailError, setup_problem
 
     if dry_run and (send or rebuild):
         other = "--send" if send else "--rebuild"
@@ -690,7 +690,8 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
             report = send_digest(app.store, app.settings, target, app.now, dry_run=False, out_dir=out)
         except MailError as exc:
             click.echo(f"veille: {exc}", err=True)
-            sys.exit(EXIT_PARTIAL)
+            # a setup mistake (an unset password variable…) is an error: retrying cannot help
+            sys.exit(EXIT_ERROR if setup_problem(exc) else EXIT_PARTIAL)
     finally:
         app.close()
     if report.digest is not None and not rebuild:

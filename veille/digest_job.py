@@ -47,7 +47,7 @@ from veille.adapters.render import render_digest
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import format_names
 from veille.core.digest import build_view
-from veille.errors import DigestError, MailError, StorageError
+from veille.errors import DigestError, MailError, MailSetupError, StorageError
 from veille.models import Settings
 
 DEFAULT_SENDER = "veille <veille@localhost>"
@@ -281,9 +281,9 @@ def check_mail(settings: Settings) -> tuple[str, ...]:
     Mailer(settings.mail)  # checks mail.host and mail.security (it connects only when opened)
     recipients = tuple(dict.fromkeys(check_address(r) for r in settings.mail.recipients))
     if not recipients:
-        raise MailError("mail.recipients is empty in feeds.yaml: nobody to send the digest to")
+        raise MailSetupError("mail.recipients is empty in feeds.yaml: nobody to send the digest to")
     if not settings.mail.sender:
-        raise MailError("mail.sender is not set in feeds.yaml: the digest needs a From address")
+        raise MailSetupError("mail.sender is not set in feeds.yaml: the digest needs a From address")
     check_address(settings.mail.sender)
     return recipients
 

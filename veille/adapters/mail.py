@@ -65,9 +65,9 @@ def check_address(address: str) -> str:
     try:
         parsed = Address(addr_spec=getaddresses([address])[0][1])
     except (ValueError, IndexError, TypeError) as exc:
-        raise MailError(f"invalid mail address {address!r}: {exc}") from exc
+        raise MailSetupError(f"invalid mail address {address!r}: {exc}") from exc
     if not parsed.username or not parsed.domain:
-        raise MailError(f"invalid mail address {address!r}: expected name@domain")
+        raise MailSetupError(f"invalid mail address {address!r}: expected name@domain")
     return address
 
 
@@ -86,9 +86,11 @@ class Mailer:
         context: ssl.SSLContext | None = None,
     ) -> None:
         if not settings.host:
-            raise MailError("mail is not configured: set mail.host (and mail.sender, mail.recipients) in feeds.yaml")
+            raise MailSetupError(
+                "mail is not configured: set mail.host (and mail.sender, mail.recipients) in feeds.yaml"
+            )
         if settings.security not in SECURITIES:
-            raise MailError(f"mail.security must be one of {', '.join(SECURITIES)}, not {settings.security!r}")
+            raise MailSetupError(f"mail.security must be one of {', '.join(SECURITIES)}, not {settings.security!r}")
         self.settings = settings
         self.where = f"mail server {settings.host}:{settings.port}"
         self._env = os.environ if env is None else env
