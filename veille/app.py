@@ -15,10 +15,14 @@ if TYPE_CHECKING:
 
 
 def _default_embedder(settings: Settings) -> Embedder:
-    from veille.adapters.embed import SentenceTransformerEmbedder
+    from veille.adapters.embed import make_embedder
 
-    return SentenceTransformerEmbedder(
-        settings.model.name, batch_size=settings.model.batch_size, device=settings.model.device
+    return make_embedder(
+        settings.model.name,
+        backend=settings.model.backend,
+        batch_size=settings.model.batch_size,
+        device=settings.model.device,
+        cache_dir=settings.data_dir / "models",
     )
 
 

@@ -68,6 +68,7 @@ TOP_LEVEL_KEYS = (
 FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes")
 DIGEST_LANGUAGES = ("fr", "en")
 MAIL_SECURITY = ("starttls", "tls", "none")
+MODEL_BACKENDS = ("torch", "onnx", "onnx-int8")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # French names are accepted too: the digest is written for French-speaking teams as often as not.
 _WEEKDAY_ALIASES = dict(
@@ -377,7 +378,12 @@ _FETCH: dict[str, Converter] = {
     "stale_days": _int(1),
     "user_agent": _txt(),
 }
-_MODEL: dict[str, Converter] = {"name": _model_name, "batch_size": _int(1), "device": _txt()}
+_MODEL: dict[str, Converter] = {
+    "name": _model_name,
+    "batch_size": _int(1),
+    "device": _txt(),
+    "backend": _choice(MODEL_BACKENDS),
+}
 _DIGEST: dict[str, Converter] = {
     "language": _choice(DIGEST_LANGUAGES),
     "weekday": _weekday,

@@ -48,6 +48,12 @@ class ModelSettings:
     name: str = "all-MiniLM-L6-v2"  # a sentence-transformers name or a local path
     batch_size: int = 64
     device: str = "cpu"
+    backend: str = "torch"  # torch | onnx | onnx-int8 (ONNX Runtime, exported once from the local weights)
+
+    @property
+    def key(self) -> str:
+        """The embedding-cache key: the model, and int8 quantisation, which changes the vectors a little."""
+        return f"{self.name}#onnx-int8" if self.backend == "onnx-int8" else self.name
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ def embed_new(app: App, on_progress: Progress | None = None) -> int:
     """Embed the items that have no embedding for the configured model and their current content;
     ``on_progress(done, total)`` after each batch (and once before the first)."""
     store = ProcessStore(app.store)
-    model = app.settings.model.name
+    model = app.settings.model.key
     done = 0
     total = store.count_to_embed(model) if on_progress is not None else 0
     if on_progress is not None:
@@ -111,7 +111,7 @@ def classifier(app: App) -> tuple[FormatClassifier, str]:
     the life of the embedder, so that a process that runs many days (``veille schedule``, the demo) fits
     it once."""
     taxonomy = load_taxonomy(app.settings.formats_file)
-    model = app.settings.model.name
+    model = app.settings.model.key
     key = hashlib.sha256(f"{model}\0{taxonomy.signature()}".encode()).hexdigest()[:16]
     fitted = _TAGGERS.setdefault(app.embedder, {})
     if key not in fitted:
@@ -158,7 +158,7 @@ def classify_new(app: App) -> int:
     """Tag the items not yet tagged with the current (model, taxonomy, rules) signature."""
     store = ProcessStore(app.store)
     tagger, signature = classifier(app)
-    todo = store.items_to_classify(signature, app.settings.model.name)
+    todo = store.items_to_classify(signature, app.settings.model.key)
     done = 0
     for start in range(0, len(todo), 2000):
         ids = todo[start : start + 2000]
@@ -182,7 +182,7 @@ def classify_new(app: App) -> int:
 
 def language_means(app: App) -> dict[str, NDArray[np.float32]]:
     """Per-language mean embeddings from the running sums kept in the database."""
-    return clustering.means_from_sums(ThemeStore(app.store).language_sums(app.settings.model.name))
+    return clustering.means_from_sums(ThemeStore(app.store).language_sums(app.settings.model.key))
 
 
 def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[int, int]:

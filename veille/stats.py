@@ -14,7 +14,7 @@ def collect(app: App) -> dict[str, Any]:
 
     numbers: dict[str, Any] = dict(app.feeds.counts())
     understanding = ProcessStore(app.store)
-    numbers["embedded"] = understanding.count_embedded(app.settings.model.name)
+    numbers["embedded"] = understanding.count_embedded(app.settings.model.key)
     numbers["classified"] = understanding.count_classified()
     numbers["themes"] = understanding.count_themes()
     numbers["formats"] = understanding.format_counts()
