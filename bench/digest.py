@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import struct
 import sys
 import tempfile
 import time
@@ -105,7 +106,7 @@ def populate(store: Store, stories: int, rng: random.Random) -> None:
                         int(w == WEEK and 12 < t <= 16),
                     )
                 )
-        conn.executemany("INSERT INTO theme_weeks VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL)", rows)
+        conn.executemany("INSERT INTO theme_weeks VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL, 0)", rows)
         item_id = 0
         items, sightings, story_rows, story_items, formats, story_themes = [], [], [], [], [], []
         for s in range(1, stories + 1):
@@ -136,6 +137,26 @@ def populate(store: Store, stories: int, rng: random.Random) -> None:
         conn.executemany("INSERT INTO story_items VALUES (?, ?)", story_items)
         conn.executemany("INSERT INTO item_formats (item_id, format, score) VALUES (?, ?, ?)", formats)
         conn.executemany("INSERT INTO story_themes VALUES (?, ?, ?)", story_themes)
+        # what `veille process` stores for the week's essentials: 3 central sentences (and their vectors)
+        # of each new or rising theme, of the 10 most covered stories and of each format
+        lead = {row[0]: row[3] for row in story_rows}
+        by_theme: dict[int, int] = {}
+        for story_id, _, theme_id in story_themes:
+            by_theme.setdefault(theme_id, story_id)
+        widest = sorted(lead, key=lambda sid: -sum(1 for _, s in story_items if s == sid))[:10]
+        refs = [("theme", str(t), by_theme[t]) for t in range(1, 13) if t in by_theme]
+        refs += [("story", str(sid), sid) for sid in widest]
+        refs += [("format", fmt, rng.choice(widest)) for fmt in FORMATS]
+        conn.executemany(
+            "INSERT INTO central_sentences (week, kind, ref, rank, item_id, story_id, text, score, vector)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (WEEK, kind, ref, rank, lead[sid], sid, " ".join(rng.choices(WORDS, k=14)).capitalize() + ".",
+                 0.9 - rank / 10, unit_vector(rng))
+                for kind, ref, sid in refs
+                for rank in range(3)
+            ],
+        )  # fmt: skip
         conn.executemany(
             "INSERT INTO feed_events (feed_id, at, kind, status, detail) VALUES (?, ?, ?, ?, ?)",
             [
@@ -149,6 +170,12 @@ def populate(store: Store, stories: int, rng: random.Random) -> None:
                 for h in range(0, 160, 7)
             ],
         )
+
+
+def unit_vector(rng: random.Random, dim: int = 384) -> bytes:
+    values = [rng.gauss(0.0, 1.0) for _ in range(dim)]
+    norm = sum(v * v for v in values) ** 0.5
+    return struct.pack(f"<{dim}f", *(v / norm for v in values))
 
 
 def main() -> None:
@@ -187,7 +214,8 @@ def main() -> None:
     ]
     print(
         f"digest of {len(records.story_records)} stories ({items} items), {len(view.story_ids)} shown, "
-        f"{len(rendered.html) // 1024} KiB HTML; budget {BUDGET:.1f} s"
+        f"{len(rendered.html) // 1024} KiB HTML, {len(view.brief)} lines in the week's essentials; "
+        f"budget {BUDGET:.1f} s"
     )
     print(f"{'stage':<50} {'seconds':>8} {'share of budget':>16}")
     for name, seconds in rows:

@@ -140,7 +140,7 @@ def build_digest(
         eml_path=str(paths[2]),
     )
     with store.transaction() as conn:
-        digest_store.record_digest(conn, row, view.story_ids)
+        digest_store.record_digest(conn, row, view.story_ids, view.brief)
     return DigestResult(
         week=week,
         subject=view.subject,

@@ -190,4 +190,40 @@ MIGRATIONS: list[str] = [
     -- Sources of a theme in a week also count the most prolific one (a chatty feed is no trend).
     ALTER TABLE theme_weeks ADD COLUMN top_source INTEGER NOT NULL DEFAULT 0;
     """,
+    # ---------------------------------------------------------------------------------------- v3
+    """
+    -- The week's essentials: for each candidate of a week (a new or rising theme, a story covered by
+    -- many sources, a format on the move), its most central sentences, chosen by `veille process`
+    -- where the embedder is loaded, with their vectors (float32) so the digest chooses lines without it.
+    CREATE TABLE central_sentences (
+        week     TEXT NOT NULL,
+        kind     TEXT NOT NULL CHECK (kind IN ('theme', 'story', 'format')),
+        ref      TEXT NOT NULL,                    -- theme id, story id or format key
+        rank     INTEGER NOT NULL,                 -- 0: the most central
+        item_id  INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        story_id INTEGER,
+        text     TEXT NOT NULL,                    -- from the item's clean text
+        score    REAL NOT NULL,                    -- cosine to the candidate's centre
+        vector   BLOB NOT NULL,
+        PRIMARY KEY (week, kind, ref, rank)
+    );
+    -- Weeks whose sentences were chosen, with the signature of the clustering they were chosen from.
+    CREATE TABLE sentence_weeks (
+        week      TEXT PRIMARY KEY,
+        signature TEXT NOT NULL
+    );
+    -- The lines a digest opened with, as it showed them (the site's home page shows the same).
+    CREATE TABLE digest_brief (
+        week     TEXT NOT NULL REFERENCES digests(week) ON DELETE CASCADE,
+        rank     INTEGER NOT NULL,
+        kind     TEXT NOT NULL,
+        ref      TEXT NOT NULL,
+        kind_label TEXT NOT NULL,                  -- "Thème en hausse", in the digest's language
+        label    TEXT NOT NULL,
+        sentence TEXT NOT NULL,
+        reason   TEXT NOT NULL,
+        url      TEXT,
+        PRIMARY KEY (week, rank)
+    );
+    """,
 ]
