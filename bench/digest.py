@@ -4,7 +4,12 @@ Writes a synthetic but realistically shaped week into a temporary SQLite file (6
 of 1-4 items each, formats, 40 themes with 8 weeks of history, feed events), then times each stage of
 ``build_digest`` once, in one run, and prints each stage's share of the budget.
 
-    .venv/bin/python bench/digest.py [--stories 5000]
+    .venv/bin/python bench/digest.py [--stories 5000] [--process-step]
+
+``--process-step`` also times what ``veille process`` adds for the digest's first lines: choosing the
+central sentences of the week's candidates with the real model (``process.store_week_sentences``, model
+loading excluded). Its cost follows the candidates (at most 6 themes, 8 stories and 3 formats), not the
+week's size.
 """
 
 from __future__ import annotations
@@ -116,7 +121,7 @@ def populate(store: Store, stories: int, rng: random.Random) -> None:
                 item_id += 1
                 members.append(item_id)
                 title = " ".join(rng.choices(WORDS, k=9)).capitalize()
-                summary = " ".join(rng.choices(WORDS, k=80))
+                summary = " ".join(" ".join(rng.choices(WORDS, k=16)).capitalize() + "." for _ in range(5))
                 url = f"https://feed{feed}.example.org/{s}/{item_id}"
                 items.append(
                     (item_id, url, f"h{item_id}", url, title, summary, f"<p>{summary}</p>", iso(at), iso(at), feed)
@@ -181,6 +186,7 @@ def unit_vector(rng: random.Random, dim: int = 384) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stories", type=int, default=5000)
+    parser.add_argument("--process-step", action="store_true", help="also time choosing the central sentences")
     args = parser.parse_args()
     rng = random.Random(48)
     with tempfile.TemporaryDirectory() as tmp:
@@ -205,6 +211,16 @@ def main() -> None:
             t3 = time.perf_counter()
             result = build_digest(store, settings, WEEK, datetime(2026, 11, 30, 7, tzinfo=UTC))
             t4 = time.perf_counter()
+            process_step = None
+            if args.process_step:
+                from veille.adapters.embed import SentenceTransformerEmbedder
+                from veille.process import store_week_sentences
+
+                embedder = SentenceTransformerEmbedder()
+                embedder.embed(["warm up"])
+                t5 = time.perf_counter()
+                stored = store_week_sentences(store, embedder, WEEK)
+                process_step = (stored, time.perf_counter() - t5)
 
     rows = [
         ("load week (SQL)", t1 - t0),
@@ -222,6 +238,11 @@ def main() -> None:
         print(f"{name:<50} {seconds:>8.3f} {seconds / BUDGET:>15.1%}")
     verdict = "OK" if rows[-1][1] < BUDGET else "OVER BUDGET"
     print(f"{'end to end / budget':<50} {rows[-1][1]:>8.3f} {rows[-1][1] / BUDGET:>15.1%}  {verdict}")
+    if process_step is not None:
+        print(
+            f"veille process, central sentences of the week's candidates: {process_step[1]:.3f} s "
+            f"({process_step[0]} sentences stored; model loading excluded)"
+        )
     assert result.stories == len(view.story_ids)
 
 

@@ -284,7 +284,7 @@ def test_hostile_sentences_and_links_are_neutralised(tmp_path: Path) -> None:
 
 def test_the_digest_benchmark_runs_small() -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "digest.py"), "--stories", "200"],
+        [sys.executable, str(ROOT / "bench" / "digest.py"), "--stories", "200", "--process-step"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -293,3 +293,4 @@ def test_the_digest_benchmark_runs_small() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "lines in the week's essentials" in done.stdout and "end to end / budget" in done.stdout
+    assert "central sentences of the week's candidates" in done.stdout

@@ -588,11 +588,13 @@ def format_week_counts(conn: Any, week: str, weeks: int = 4) -> dict[str, tuple[
 class SentenceStore:
     """What ``veille process`` reads and writes to choose each week's central sentences."""
 
-    THEMES = 8  # new or rising themes per week
-    STORIES = 10  # most covered stories per week
-    FORMATS = 4  # formats on the move per week
-    LEADS = 8  # stories whose lead item speaks for a theme or a format
-    STORY_ITEMS = 4  # items of one story
+    # At most (6 + 3) x 6 + 8 x 3 = 78 items of 3 sentences each are embedded per week, whatever its size:
+    # enough candidates for the digest's 3 to 5 lines.
+    THEMES = 6  # new or rising themes per week
+    STORIES = 8  # most covered stories per week
+    FORMATS = 3  # formats on the move per week
+    LEADS = 6  # stories whose lead item speaks for a theme or a format
+    STORY_ITEMS = 3  # items of one story
 
     def __init__(self, store: Store) -> None:
         self.store = store

@@ -35,7 +35,7 @@ KIND_WEIGHT = {"theme": 1.0, "story": 0.95, "format": 0.9}
 
 SENTENCE_MIN_CHARS = 40
 SENTENCE_MAX_CHARS = 320
-SENTENCES_PER_ITEM = 4  # the first sentences of an item carry its news; the rest is often boilerplate
+SENTENCES_PER_ITEM = 3  # the first sentences of an item carry its news; the rest is often boilerplate
 
 FORMAT_WEEKS = 4  # the trailing weeks a format's count is compared with
 FORMAT_MIN_STORIES = 3

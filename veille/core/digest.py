@@ -365,7 +365,7 @@ def build_view(
 # --------------------------------------------------------------------------------------------------
 # The week's essentials
 
-BRIEF_STORY_CANDIDATES = 10
+BRIEF_STORY_CANDIDATES = 8
 BRIEF_LABEL_CHARS = 90
 
 
