@@ -221,6 +221,23 @@ def test_the_reasons_give_the_numbers_the_database_holds(weeks: dict) -> None:
                 assert reason == f"{counts[-1]} sujets cette semaine, {before_words} les 4 semaines d'avant"
 
 
+def test_a_rebuilt_archive_opens_with_the_lines_first_sent(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        populate(store)
+        first = build_digest(store, settings, WEEK, NOW)  # no sentences chosen yet: stories speak with titles
+        sent = read(first.text_path)
+        store_week_sentences(store, embedder, WEEK)  # the week is processed again afterwards
+        first.text_path.unlink()
+        again = build_digest(store, settings, WEEK, NOW)
+    assert again.built is False
+    head = sent[: sent.index("La semaine en chiffres")]
+    assert "L'essentiel de la semaine" in head
+    assert read(again.text_path)[: len(head)] == head
+
+
 # ------------------------------------------------------------------------------------------------ the parts
 
 

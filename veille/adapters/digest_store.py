@@ -236,7 +236,18 @@ def _load_week(conn: sqlite3.Connection, week: str, start: str, end: str, only: 
         week_story_ids=week_story_ids,
         loose_items=loose_items,
         sentences={key: tuple(values) for key, values in sentences.items()},
+        recorded_brief=_recorded_brief(conn, week) if only is not None else (),
         format_counts=format_week_counts(conn, week, FORMAT_WEEKS),
+    )
+
+
+def _recorded_brief(conn: sqlite3.Connection, week: str) -> tuple[BriefLine, ...]:
+    return tuple(
+        BriefLine(kind=r[0], key=r[1], kind_label=r[2], label=r[3], sentence=r[4], reason=r[5], url=r[6])
+        for r in conn.execute(
+            "SELECT kind, ref, kind_label, label, sentence, reason, url FROM digest_brief WHERE week = ? ORDER BY rank",
+            (week,),
+        )
     )
 
 

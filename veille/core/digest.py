@@ -91,6 +91,19 @@ class HealthRecord:
 
 
 @dataclass(frozen=True)
+class BriefLine:
+    """One line of the week's essentials."""
+
+    kind: str  # theme | story | format
+    key: str  # theme id, story id or format key
+    kind_label: str  # "En hausse", "Nouveau thème", "Très repris", "Format en mouvement"
+    label: str  # the theme's name, the story's title, the format's name
+    sentence: str  # taken from an item, plain text
+    reason: str  # in numbers
+    url: str | None  # the item the sentence comes from (http(s) only)
+
+
+@dataclass(frozen=True)
 class WeekRecords:
     """What the database holds about one week.
 
@@ -115,6 +128,8 @@ class WeekRecords:
     sentences: Mapping[tuple[str, str], tuple[brief_lines.Sentence, ...]] = field(default_factory=dict)
     # stories per learning format in the 4 weeks before and this week (oldest first)
     format_counts: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    # the essentials a digest already recorded for this week: a rebuilt archive shows them again
+    recorded_brief: tuple[BriefLine, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -154,19 +169,6 @@ class ThemeView:
     bars_alt: str  # the bar chart in words, for screen readers and text mail
     spark: str  # the bar chart in block characters, for the text part
     stories: tuple[StoryView, ...]
-
-
-@dataclass(frozen=True)
-class BriefLine:
-    """One line of the week's essentials."""
-
-    kind: str  # theme | story | format
-    key: str  # theme id, story id or format key
-    kind_label: str  # "En hausse", "Nouveau thème", "Très repris", "Format en mouvement"
-    label: str  # the theme's name, the story's title, the format's name
-    sentence: str  # taken from an item, plain text
-    reason: str  # in numbers
-    url: str | None  # the item the sentence comes from (http(s) only)
 
 
 @dataclass(frozen=True)
@@ -351,7 +353,7 @@ def build_view(
         week_label=f"{t.week_heading} {int(records.week[-2:])}",
         period=period,
         summary=summary,
-        brief=week_brief(records, lang, format_labels),
+        brief=records.recorded_brief or week_brief(records, lang, format_labels),
         trends=trends,
         formats=formats,
         signals=signals,
