@@ -413,7 +413,11 @@ def week_brief(
         kind_labels[("theme", key)] = t.brief_new_theme if th.status == "new" else t.brief_rising_theme
 
     covered = sorted(
-        (s for s in records.story_records if _n_sources(s) >= brief_lines.MIN_STORY_SOURCES),
+        (
+            s
+            for s in records.story_records
+            if len(s.sources) >= brief_lines.MIN_STORY_SOURCES and _n_sources(s) >= brief_lines.MIN_STORY_SOURCES
+        ),
         key=lambda s: (-_n_sources(s), -s.last_at.timestamp(), s.id),
     )[:BRIEF_STORY_CANDIDATES]
     for rank, story in enumerate(covered):
