@@ -10,7 +10,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -236,6 +236,54 @@ def test_a_rebuilt_archive_opens_with_the_lines_first_sent(
     head = sent[: sent.index("La semaine en chiffres")]
     assert "L'essentiel de la semaine" in head
     assert read(again.text_path)[: len(head)] == head
+
+
+class CountingEmbedder:
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self, model: SentenceTransformerEmbedder) -> None:
+        self.model = model
+        self.texts: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.model.embed(texts)
+
+
+def test_processing_a_week_again_embeds_only_its_new_sentences(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    with Store.open(tmp_path / "veille.db") as store:
+        populate(store)
+        store_week_sentences(store, counting, WEEK)
+        first = store.conn.execute(
+            "SELECT kind, ref, rank, text, vector FROM central_sentences ORDER BY 1, 2, 3"
+        ).fetchall()
+        assert counting.texts and len(set(counting.texts)) == len(counting.texts)
+        with store.transaction() as conn:  # a new widely covered story arrives the next day
+            story(
+                conn,
+                91,
+                "Skills-based hiring reaches public universities",
+                "https://example.org/skills",
+                "Public universities now hire staff on skills rather than diplomas, a survey of 120 campuses shows.",
+                [1, 2, 3],
+                "2026-11-28T10:00:00+00:00",
+            )
+        counting.texts.clear()
+        store_week_sentences(store, counting, WEEK)
+        again = store.conn.execute(
+            "SELECT kind, ref, rank, text, vector FROM central_sentences ORDER BY 1, 2, 3"
+        ).fetchall()
+    assert counting.texts == [
+        "Public universities now hire staff on skills rather than diplomas, a survey of 120 campuses shows."
+    ]
+    assert set(first) < set(again)  # the same choices as before, and the new story's sentence
 
 
 # ------------------------------------------------------------------------------------------------ the parts

@@ -444,7 +444,8 @@ def choose_sentences(app: App) -> list[str]:
 def store_week_sentences(store: Store, embedder: Embedder, week: str, *, signature: str | None = None) -> int:
     """Rank the sentences of the week's candidates (new and rising themes with two sources or more, the
     stories with the most sources, the formats on the move) and store the three most central of each,
-    with their vectors. All the week's sentences are embedded in one call. Returns the sentences stored."""
+    with their vectors. The week's new sentences are embedded in one call; those already embedded as
+    candidates (the same week processed again the next day) are read back. Returns the sentences stored."""
     sentences = SentenceStore(store)
     moves = brief.format_moves(format_week_counts(store.conn, week, brief.FORMAT_WEEKS))
     rising = [move.format for move in moves if move.status == "rising"]
@@ -454,7 +455,12 @@ def store_week_sentences(store: Store, embedder: Embedder, week: str, *, signatu
         for cand in candidates
     ]
     texts = list(dict.fromkeys(text for pairs in per_candidate for _, text in pairs))
-    vectors = embedder.embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+    known = sentences.cached_vectors(embedder.name, texts)
+    missing = [text for text in texts if text not in known]
+    if missing:
+        known.update(zip(missing, embedder.embed(missing), strict=True))
+    sentences.save_vectors(embedder.name, week, {text: known[text] for text in texts})
+    vectors = np.vstack([known[text] for text in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
     row_of = {text: row for row, text in enumerate(texts)}
     chosen = []
     for cand, pairs in zip(candidates, per_candidate, strict=True):

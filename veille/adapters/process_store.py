@@ -566,6 +566,10 @@ class SentenceCandidate:
     items: tuple[SentenceSource, ...]
 
 
+def _sentence_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def format_week_counts(conn: Any, week: str, weeks: int = 4) -> dict[str, tuple[int, ...]]:
     """Stories first seen in each of the ``weeks`` weeks before ``week`` and in ``week`` (oldest first),
     per learning format they carry (a story counts once per format any of its items is tagged with)."""
@@ -687,6 +691,34 @@ class SentenceStore:
             (story_id, self.STORY_ITEMS),
         )
         return tuple(SentenceSource(int(r[0]), int(r[1]), r[2], r[3]) for r in rows)
+
+    KEEP_WEEKS = 8  # sentence vectors of candidates older than this, before the newest week, are pruned
+
+    def cached_vectors(self, model: str, texts: Sequence[str]) -> dict[str, NDArray[np.float32]]:
+        """The stored vectors of those of ``texts`` that were candidates before, by text."""
+        keys = {_sentence_key(text): text for text in texts}
+        found: dict[str, NDArray[np.float32]] = {}
+        names = list(keys)
+        for start in range(0, len(names), 900):
+            chunk = names[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self.conn.execute(
+                f"SELECT key, vector FROM sentence_vectors WHERE model = ? AND key IN ({marks})", [model, *chunk]
+            ):
+                found[keys[key]] = from_blob(blob)
+        return found
+
+    def save_vectors(self, model: str, week: str, vectors: dict[str, NDArray[np.float32]]) -> None:
+        """Keep the week's candidate sentence vectors, and prune those no recent week used."""
+        with self.store.transaction() as conn:
+            conn.executemany(
+                """INSERT INTO sentence_vectors (model, key, week, vector) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (model, key) DO UPDATE SET week = MAX(week, excluded.week)""",
+                [(model, _sentence_key(text), week, to_blob(vector)) for text, vector in vectors.items()],
+            )
+            newest = conn.execute("SELECT MAX(week) FROM sentence_vectors").fetchone()[0]
+            if newest:
+                conn.execute("DELETE FROM sentence_vectors WHERE week < ?", (shift_week(newest, -self.KEEP_WEEKS),))
 
     def save_week(
         self,

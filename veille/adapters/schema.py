@@ -207,6 +207,14 @@ MIGRATIONS: list[str] = [
         vector   BLOB NOT NULL,
         PRIMARY KEY (week, kind, ref, rank)
     );
+    -- Vectors of candidate sentences, so that reprocessing a week embeds only its new sentences.
+    CREATE TABLE sentence_vectors (
+        model   TEXT NOT NULL,
+        key     TEXT NOT NULL,                     -- sha256 of the sentence
+        week    TEXT NOT NULL,                     -- last week it was a candidate (old ones are pruned)
+        vector  BLOB NOT NULL,
+        PRIMARY KEY (model, key)
+    );
     -- Weeks whose sentences were chosen, with the signature of the clustering they were chosen from.
     CREATE TABLE sentence_weeks (
         week      TEXT PRIMARY KEY,
