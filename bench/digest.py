@@ -4,7 +4,12 @@ Writes a synthetic but realistically shaped week into a temporary SQLite file (6
 of 1-4 items each, formats, 40 themes with 8 weeks of history, feed events), then times each stage of
 ``build_digest`` once, in one run, and prints each stage's share of the budget.
 
-    .venv/bin/python bench/digest.py [--stories 5000]
+    .venv/bin/python bench/digest.py [--stories 5000] [--process-step]
+
+``--process-step`` also times what ``veille process`` adds for the digest's first lines: choosing the
+central sentences of the week's candidates with the real model (``process.store_week_sentences``, model
+loading excluded). Its cost follows the candidates (at most 6 themes, 8 stories and 3 formats), not the
+week's size.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import struct
 import sys
 import tempfile
 import time
@@ -120,7 +126,7 @@ def populate(store: Store, stories: int, rng: random.Random) -> None:
                 item_id += 1
                 members.append(item_id)
                 title = " ".join(rng.choices(WORDS, k=9)).capitalize()
-                summary = " ".join(rng.choices(WORDS, k=80))
+                summary = " ".join(" ".join(rng.choices(WORDS, k=16)).capitalize() + "." for _ in range(5))
                 url = f"https://feed{feed}.example.org/{s}/{item_id}"
                 items.append(
                     (item_id, url, f"h{item_id}", url, title, summary, f"<p>{summary}</p>", iso(at), iso(at), feed)
@@ -141,6 +147,26 @@ def populate(store: Store, stories: int, rng: random.Random) -> None:
         conn.executemany("INSERT INTO story_items VALUES (?, ?)", story_items)
         conn.executemany("INSERT INTO item_formats (item_id, format, score) VALUES (?, ?, ?)", formats)
         conn.executemany("INSERT INTO story_themes VALUES (?, ?, ?)", story_themes)
+        # what `veille process` stores for the week's essentials: 3 central sentences (and their vectors)
+        # of each new or rising theme, of the 10 most covered stories and of each format
+        lead = {row[0]: row[3] for row in story_rows}
+        by_theme: dict[int, int] = {}
+        for story_id, _, theme_id in story_themes:
+            by_theme.setdefault(theme_id, story_id)
+        widest = sorted(lead, key=lambda sid: -sum(1 for _, s in story_items if s == sid))[:10]
+        refs = [("theme", str(t), by_theme[t]) for t in range(1, 13) if t in by_theme]
+        refs += [("story", str(sid), sid) for sid in widest]
+        refs += [("format", fmt, rng.choice(widest)) for fmt in FORMATS]
+        conn.executemany(
+            "INSERT INTO central_sentences (week, kind, ref, rank, item_id, story_id, text, score, vector)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (WEEK, kind, ref, rank, lead[sid], sid, " ".join(rng.choices(WORDS, k=14)).capitalize() + ".",
+                 0.9 - rank / 10, unit_vector(rng))
+                for kind, ref, sid in refs
+                for rank in range(3)
+            ],
+        )  # fmt: skip
         conn.executemany(
             "INSERT INTO feed_events (feed_id, at, kind, status, detail) VALUES (?, ?, ?, ?, ?)",
             [
@@ -160,9 +186,28 @@ def populate(store: Store, stories: int, rng: random.Random) -> None:
             themes.mark_processed(week, signature, start)
 
 
+def week_sentences(store: Store) -> list[str]:
+    """The distinct sentences ``store_week_sentences`` embeds for the week (to time the model alone)."""
+    from veille.adapters.process_store import SentenceStore, format_week_counts
+    from veille.core import brief
+
+    moves = brief.format_moves(format_week_counts(store.conn, WEEK, brief.FORMAT_WEEKS))
+    rising = [move.format for move in moves if move.status == "rising"]
+    candidates = SentenceStore(store).candidates(WEEK, rising, min_story_sources=brief.MIN_STORY_SOURCES)
+    texts = (text for cand in candidates for src in cand.items for text in brief.item_sentences(src.title, src.summary))
+    return list(dict.fromkeys(texts))
+
+
+def unit_vector(rng: random.Random, dim: int = 384) -> bytes:
+    values = [rng.gauss(0.0, 1.0) for _ in range(dim)]
+    norm = sum(v * v for v in values) ** 0.5
+    return struct.pack(f"<{dim}f", *(v / norm for v in values))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stories", type=int, default=5000)
+    parser.add_argument("--process-step", action="store_true", help="also time choosing the central sentences")
     args = parser.parse_args()
     rng = random.Random(48)
     with tempfile.TemporaryDirectory() as tmp:
@@ -187,6 +232,23 @@ def main() -> None:
             t3 = time.perf_counter()
             result = build_digest(store, settings, WEEK, datetime(2026, 11, 30, 7, tzinfo=UTC))
             t4 = time.perf_counter()
+            process_step = None
+            if args.process_step:
+                from veille.adapters.embed import SentenceTransformerEmbedder
+                from veille.process import store_week_sentences
+
+                embedder = SentenceTransformerEmbedder()
+                embedder.embed(["warm up"])
+                texts = week_sentences(store)
+                # A-B-A: the model's own encode of the same sentences before and after veille's step
+                t5 = time.perf_counter()
+                embedder.embed(texts)
+                t6 = time.perf_counter()
+                stored = store_week_sentences(store, embedder, WEEK)
+                t7 = time.perf_counter()
+                embedder.embed(texts)
+                t8 = time.perf_counter()
+                process_step = (stored, t7 - t6, len(texts), ((t6 - t5) + (t8 - t7)) / 2)
 
     rows = [
         ("load week (SQL)", t1 - t0),
@@ -196,13 +258,21 @@ def main() -> None:
     ]
     print(
         f"digest of {len(records.story_records)} stories ({items} items), {len(view.story_ids)} shown, "
-        f"{len(rendered.html) // 1024} KiB HTML; budget {BUDGET:.1f} s"
+        f"{len(rendered.html) // 1024} KiB HTML, {len(view.brief)} lines in the week's essentials; "
+        f"budget {BUDGET:.1f} s"
     )
     print(f"{'stage':<50} {'seconds':>8} {'share of budget':>16}")
     for name, seconds in rows:
         print(f"{name:<50} {seconds:>8.3f} {seconds / BUDGET:>15.1%}")
     verdict = "OK" if rows[-1][1] < BUDGET else "OVER BUDGET"
     print(f"{'end to end / budget':<50} {rows[-1][1]:>8.3f} {rows[-1][1] / BUDGET:>15.1%}  {verdict}")
+    if process_step is not None:
+        stored, seconds, embedded, encode = process_step
+        print(
+            f"veille process, central sentences of the week's candidates: {seconds:.3f} s for {embedded} sentences "
+            f"({stored} stored); the model's own encode of them: {encode:.3f} s (step / encode "
+            f"{seconds / encode:.2f}; model loading excluded)"
+        )
     assert result.stories == len(view.story_ids)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import sqlite3
 import subprocess
 import sys
@@ -64,7 +63,8 @@ def test_digest_shows_trends_formats_signals_and_health_in_order(week_store: Sto
     # a story already sent last week and a story of next week are absent; each shown story appears once
     assert "Old news already sent" not in text
     assert "Next week's news" not in text
-    assert text.count("AI tutors reach 40 community colleges") == 1
+    # (the week's essentials at the top quote stories; the sections below list each story once)
+    assert text[text.index("La semaine en chiffres") :].count("AI tutors reach 40 community colleges") == 1
     # formats: ranked by number of sources inside a format, untagged stories under "Autres formats" last
     formats = text[positions[1] : positions[2]]
     assert formats.index("Microlearning in the flow of work") < formats.index("Le microlearning à l'épreuve")
@@ -245,16 +245,8 @@ def test_the_eml_is_a_complete_multipart_message(week_store: Store, tmp_path: Pa
 # ------------------------------------------------------------------------------------------------ golden files
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_renderings_match_the_golden_files(week_store: Store, tmp_path: Path, language: str) -> None:
-    """Fixed clock, fixed data, fixed language: the same bytes on every machine (UPDATE_GOLDEN=1 rewrites)."""
-    result = build_digest(week_store, make_settings(tmp_path, language=language), WEEK, NOW)
-    for suffix, produced in (("html", result.html_path), ("txt", result.text_path)):
-        golden = GOLDEN / f"digest_{language}.{suffix}"
-        if os.environ.get("UPDATE_GOLDEN"):
-            golden.parent.mkdir(parents=True, exist_ok=True)
-            golden.write_text(text_of(produced), encoding="utf-8")
-        assert text_of(produced) == golden.read_text(encoding="utf-8"), f"{golden.name} differs"
+# (tests/test_brief.py compares the digest and the site's home page with them: their first lines are
+#  sentences chosen with the real model)
 
 
 # ------------------------------------------------------------------------------------------------ hostile content

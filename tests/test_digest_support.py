@@ -332,6 +332,31 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
             )
 
         format_history(conn)
+        # the four weeks before: AI stories as usual, microlearning now and then (so it is the format on
+        # the move this week, and "AI in learning" is not)
+        for week_no, day in enumerate(("2026-10-28", "2026-11-04", "2026-11-11", "2026-11-18")):
+            for n in range(3):
+                story(
+                    conn,
+                    500 + 10 * week_no + n,
+                    f"AI in learning, week {44 + week_no} story {n + 1}",
+                    f"https://www.edsurge.com/news/ai-{week_no}-{n}",
+                    "An earlier story about AI in learning.",
+                    [1 + n],
+                    f"{day}T09:00:00+00:00",
+                    formats=(("ai-learning", 0.8),),
+                )
+            if week_no % 2:
+                story(
+                    conn,
+                    509 + 10 * week_no,
+                    f"Microlearning, week {44 + week_no}",
+                    f"https://elearningindustry.com/micro-{week_no}",
+                    "An earlier story about microlearning.",
+                    [3],
+                    f"{day}T11:00:00+00:00",
+                    formats=(("microlearning", 0.8),),
+                )
 
         # next week: not in this digest
         story(

@@ -125,8 +125,22 @@ def test_process_groups_tags_and_clusters_and_a_rerun_changes_nothing(tmp_path: 
         story_of = dict(conn.execute("SELECT item_id, story_id FROM story_items"))
         before = {
             table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-            for table in ("stories", "story_items", "item_formats", "theme_weeks", "story_themes", "embeddings")
+            for table in (
+                "stories",
+                "story_items",
+                "item_formats",
+                "theme_weeks",
+                "story_themes",
+                "embeddings",
+                "central_sentences",
+            )
         }
+        sentences = conn.execute(
+            "SELECT cs.text, i.title, i.summary FROM central_sentences cs JOIN items i ON i.id = cs.item_id"
+        ).fetchall()
+    # the week's essentials: sentences chosen where the model is loaded, each taken from its item's text
+    assert sentences
+    assert all(text in summary or text == title for text, title, summary in sentences)
     ids = sorted(story_of)[: len(ITEMS)]
     assert story_of[ids[0]] == story_of[ids[2]]  # two English rewrites of one story, from two sources
     assert story_of[ids[0]] != story_of[ids[3]]  # unrelated stories stay apart

@@ -129,6 +129,19 @@ def test_theme_cards_say_how_many_sources_published_the_stories(built: tuple[Sto
     assert re.search(r"\d sujets? de \d", week) is None
 
 
+def test_home_opens_with_the_digest_essentials_linked_to_their_pages(built: tuple[Store, SiteResult, Path]) -> None:
+    _, result, _ = built
+    home = result.index_path.read_text(encoding="utf-8")
+    assert home.index("L&#39;essentiel de la semaine") < home.index("Dernier digest")
+    # each line links its theme, story or format on the site (the link test checks they resolve), and the
+    # article it quotes, when that is a web link
+    assert '<a href="themes/1.html">IA générative, tuteurs</a>' in home
+    assert '<a href="weeks/2026-W48.html#s108">Tuteurs IA à l&#39;université</a>' in home
+    assert '<a href="formats/credentials.html">Open badges</a>' in home
+    assert '<a href="https://www.edsurge.com/news/ai-3">Lire</a>' in home
+    assert "javascript:" not in home and "<img" not in home
+
+
 def test_page_titles_name_the_site_once(built: tuple[Store, SiteResult, Path]) -> None:
     _, result, _ = built
     home = result.index_path.read_text(encoding="utf-8")

@@ -301,6 +301,22 @@ def populate(store: Store, tmp_path: Path) -> None:
         conn.execute("INSERT INTO digest_stories VALUES (107, '2026-W47')")  # the W47 AI story
         conn.execute("INSERT INTO digest_stories VALUES (108, '2026-W48')")
         conn.execute("INSERT INTO digest_stories VALUES (111, '2026-W48')")
+        # the lines the W48 digest opened with (the home page shows them first)
+        conn.executemany(
+            "INSERT INTO digest_brief VALUES ('2026-W48', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (0, "theme", "1", "Thème en hausse", "IA générative, tuteurs",
+                 "A pilot of generative AI tutors reports higher completion in maths courses.",
+                 "3 sujets de 4 sources, contre 0,8 par semaine les 4 semaines d'avant",
+                 "https://www.edsurge.com/news/ai-3"),
+                (1, "story", "108", "Très repris", "Tuteurs IA à l'université",
+                 "Des universités testent <img src=x onerror=alert(1)> des tuteurs conversationnels.",
+                 "repris par 2 sources", "https://www.edsurge.com/news/ai-4"),
+                (2, "format", "credentials", "Format en mouvement", "Open badges",
+                 "Les open badges gagnent les universités et les entreprises.",
+                 "2 sujets cette semaine, aucun les 4 semaines d'avant", "javascript:alert(1)"),
+            ],
+        )  # fmt: skip
 
 
 def shift(week: str) -> str:

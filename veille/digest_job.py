@@ -255,7 +255,7 @@ def _compose(
         with store.transaction() as conn:
             if existing is None:
                 digest_store.forget_digest(conn, week)  # a rebuild: the earlier record goes, nobody received it
-            digest_store.record_digest(conn, row, view.story_ids)
+            digest_store.record_digest(conn, row, view.story_ids, view.brief)
     return DigestResult(
         week=week,
         subject=view.subject,

@@ -10,6 +10,9 @@
                       week's stories, c-TF-IDF keywords (core.labels), linked to the persistent themes of
                       the previous weeks and scored (core.trends); later weeks are redone after it, since
                       their history changed
+        5. sentences  each clustered week whose sentences are missing or stale -> the most central sentences
+                      of its new and rising themes, most covered stories and formats on the move
+                      (core.brief), stored with their vectors for the digest's "week's essentials"
 
 Every step is idempotent: a second run with nothing new changes nothing.
 """
@@ -29,11 +32,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from veille.adapters.embed import Embedder, is_default_model
-from veille.adapters.process_store import ItemText, ProcessStore, ThemeStore, WindowStory
+from veille.adapters.process_store import (
+    ItemText,
+    ProcessStore,
+    SentenceSource,
+    SentenceStore,
+    ThemeStore,
+    WindowStory,
+)
+from veille.adapters.radar_store import load_radar
+from veille.adapters.store import Store
 from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, text_key
 from veille.app import App
-from veille.core import clustering, i18n, labels, trends
+from veille.core import brief, clustering, i18n, labels, trends
 from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
+from veille.core.radar import build_radar, radar_span
 from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
 
 log = logging.getLogger(__name__)
@@ -432,6 +445,53 @@ def _points(rows: list[tuple]) -> list[trends.WeekPoint]:
     return [trends.WeekPoint(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
 
+# ------------------------------------------------------------------------------------------ sentences
+
+
+def choose_sentences(app: App) -> list[str]:
+    """Choose the central sentences of every clustered week whose clustering changed since. Returns the weeks."""
+    sentences = SentenceStore(app.store)
+    todo = sentences.weeks_to_do()
+    for week, signature in todo.items():
+        store_week_sentences(app.store, app.embedder, week, signature=signature)
+    return list(todo)
+
+
+def store_week_sentences(store: Store, embedder: Embedder, week: str, *, signature: str | None = None) -> int:
+    """Rank the sentences of the week's candidates (new and rising themes with two sources or more, the
+    stories with the most sources, the formats on the move) and store the three most central of each,
+    with their vectors. The week's new sentences are embedded in one call; those already embedded as
+    candidates (the same week processed again the next day) are read back. Returns the sentences stored."""
+    sentences = SentenceStore(store)
+    loaded = load_radar(store, *radar_span(week))
+    radar = build_radar(loaded.stories, week, first_week=loaded.first_week)
+    rising = [track.format for track in radar.moving if track.status.status == "rising"]
+    candidates = sentences.candidates(week, rising, min_story_sources=brief.MIN_STORY_SOURCES)
+    per_candidate: list[list[tuple[SentenceSource, str]]] = [
+        [(src, text) for src in cand.items for text in brief.item_sentences(src.title, src.summary)]
+        for cand in candidates
+    ]
+    texts = list(dict.fromkeys(text for pairs in per_candidate for _, text in pairs))
+    known = sentences.cached_vectors(embedder.name, texts)
+    missing = [text for text in texts if text not in known]
+    if missing:
+        known.update(zip(missing, embedder.embed(missing), strict=True))
+    sentences.save_vectors(embedder.name, week, {text: known[text] for text in texts})
+    vectors = np.vstack([known[text] for text in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+    row_of = {text: row for row, text in enumerate(texts)}
+    chosen = []
+    for cand, pairs in zip(candidates, per_candidate, strict=True):
+        if not pairs:
+            continue
+        matrix = vectors[[row_of[text] for _, text in pairs]]
+        ranked = brief.central_sentences(matrix, [src.item_id for src, _ in pairs])
+        for rank, (row, score) in enumerate(ranked):
+            src, text = pairs[row]
+            chosen.append((cand.kind, cand.ref, rank, src, text, score, matrix[row]))
+    sentences.save_week(week, signature, chosen)
+    return len(chosen)
+
+
 def process(app: App, *, on_progress: Progress | None = None) -> ProcessReport:
     """Run every step on whatever is new. Idempotent. ``on_progress`` follows the embedding (the long step)."""
     embedded = embed_new(app, on_progress)
@@ -439,6 +499,7 @@ def process(app: App, *, on_progress: Progress | None = None) -> ProcessReport:
     means = language_means(app)
     grouped, created = group_new_items(app, means)
     weeks = cluster_weeks(app)
+    choose_sentences(app)
     return ProcessReport(
         embedded=embedded,
         classified=classified,

@@ -12,9 +12,11 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from veille.adapters.process_store import from_blob
 from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store, iso, json_list, stored_datetime
-from veille.core.digest import HISTORY_WEEKS, HealthRecord, StoryRecord, ThemeRecord, WeekRecords
+from veille.core.brief import Sentence
+from veille.core.digest import HISTORY_WEEKS, BriefLine, HealthRecord, StoryRecord, ThemeRecord, WeekRecords
 from veille.core.radar import radar_span
 from veille.core.weeks import previous_weeks, week_bounds
 from veille.errors import StorageError
@@ -251,6 +253,16 @@ def _load_week(
         0
     ]
     conn.execute("DELETE FROM digest_candidates")
+    sentences: dict[tuple[str, str], list[Sentence]] = {}
+    for kind, ref, text, story_id, score, vector, url in conn.execute(
+        """
+        SELECT cs.kind, cs.ref, cs.text, cs.story_id, cs.score, cs.vector, i.url
+        FROM central_sentences cs JOIN items i ON i.id = cs.item_id
+        WHERE cs.week = ? ORDER BY cs.kind, cs.ref, cs.rank
+        """,
+        (week,),
+    ):
+        sentences.setdefault((kind, ref), []).append(Sentence(text, url, story_id, float(score), from_blob(vector)))
     return WeekRecords(
         week=week,
         items=items,
@@ -261,6 +273,18 @@ def _load_week(
         health=tuple(worst.values()),
         week_story_ids=week_story_ids,
         loose_items=loose_items,
+        sentences={key: tuple(values) for key, values in sentences.items()},
+        recorded_brief=_recorded_brief(conn, week) if only is not None else (),
+    )
+
+
+def _recorded_brief(conn: sqlite3.Connection, week: str) -> tuple[BriefLine, ...]:
+    return tuple(
+        BriefLine(kind=r[0], key=r[1], kind_label=r[2], label=r[3], sentence=r[4], reason=r[5], url=r[6])
+        for r in conn.execute(
+            "SELECT kind, ref, kind_label, label, sentence, reason, url FROM digest_brief WHERE week = ? ORDER BY rank",
+            (week,),
+        )
     )
 
 
@@ -298,8 +322,10 @@ def digest_story_ids(store: Store, week: str) -> list[int]:
     ]
 
 
-def record_digest(conn: sqlite3.Connection, row: DigestRow, story_ids: Iterable[int]) -> None:
-    """Record a built digest and claim its stories (inside the caller's transaction).
+def record_digest(
+    conn: sqlite3.Connection, row: DigestRow, story_ids: Iterable[int], brief: Sequence[BriefLine] = ()
+) -> None:
+    """Record a built digest, the lines it opened with, and claim its stories (in the caller's transaction).
 
     ``digest_stories.story_id`` is the primary key, so a story can never be claimed by two weeks.
     """
@@ -323,6 +349,15 @@ def record_digest(conn: sqlite3.Connection, row: DigestRow, story_ids: Iterable[
     )
     conn.executemany(
         "INSERT OR IGNORE INTO digest_stories (story_id, week) VALUES (?, ?)", ((i, row.week) for i in story_ids)
+    )
+    conn.execute("DELETE FROM digest_brief WHERE week = ?", (row.week,))
+    conn.executemany(
+        "INSERT INTO digest_brief (week, rank, kind, ref, kind_label, label, sentence, reason, url)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (row.week, rank, line.kind, line.key, line.kind_label, line.label, line.sentence, line.reason, line.url)
+            for rank, line in enumerate(brief)
+        ],
     )
 
 

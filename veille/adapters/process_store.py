@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from veille.adapters.store import Store, iso, stored_datetime
-from veille.core.weeks import iso_week, shift_week
+from veille.core.weeks import iso_week, shift_week, week_bounds
 
 
 def to_blob(vector: NDArray[np.floating]) -> bytes:
@@ -554,3 +554,183 @@ class ThemeStore:
             }
             for row in rows
         ]
+
+
+# ------------------------------------------------------------------------------- the week's essentials
+
+
+@dataclass(frozen=True)
+class SentenceSource:
+    """One item whose sentences may speak for a theme, a story or a format of the week."""
+
+    item_id: int
+    story_id: int
+    title: str
+    summary: str  # clean text
+
+
+@dataclass(frozen=True)
+class SentenceCandidate:
+    kind: str  # theme | story | format
+    ref: str
+    items: tuple[SentenceSource, ...]
+
+
+def _sentence_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class SentenceStore:
+    """What ``veille process`` reads and writes to choose each week's central sentences."""
+
+    # At most (6 + 3) x 6 + 8 x 3 = 78 items of 3 sentences each are embedded per week, whatever its size:
+    # enough candidates for the digest's 3 to 5 lines.
+    THEMES = 6  # new or rising themes per week
+    STORIES = 8  # most covered stories per week
+    FORMATS = 3  # formats on the move per week
+    LEADS = 6  # stories whose lead item speaks for a theme or a format
+    STORY_ITEMS = 3  # items of one story
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.conn = store.conn
+
+    def weeks_to_do(self) -> dict[str, str]:
+        """Clustered weeks whose sentences are missing or were chosen from another clustering."""
+        return {
+            row[0]: row[1]
+            for row in self.conn.execute(
+                """SELECT p.week, p.signature FROM processed_weeks p
+                   LEFT JOIN sentence_weeks s ON s.week = p.week
+                   WHERE s.signature IS NULL OR s.signature != p.signature ORDER BY p.week"""
+            )
+        }
+
+    def candidates(
+        self, week: str, rising_formats: Sequence[str], *, min_story_sources: int
+    ) -> list[SentenceCandidate]:
+        start, end = (iso(moment) or "" for moment in week_bounds(week))
+        out: list[SentenceCandidate] = []
+        sources = self._story_sources(start, end)
+        themes = self.conn.execute(
+            """SELECT theme_id FROM theme_weeks WHERE week = ? AND status IN ('new', 'rising') AND sources >= 2
+               ORDER BY stories DESC, sources DESC, theme_id LIMIT ?""",
+            (week, self.THEMES),
+        ).fetchall()
+        for (theme_id,) in themes:
+            members = [
+                row[0]
+                for row in self.conn.execute(
+                    "SELECT story_id FROM story_themes WHERE week = ? AND theme_id = ?", (week, theme_id)
+                )
+            ]
+            out.append(SentenceCandidate("theme", str(theme_id), self._leads(self._top(members, sources))))
+        covered = sorted(
+            (sid for sid, n in sources.items() if n >= min_story_sources), key=lambda sid: (-sources[sid], -sid)
+        )[: self.STORIES]
+        for story_id in covered:
+            out.append(SentenceCandidate("story", str(story_id), self._story_items(story_id)))
+        for fmt in list(rising_formats)[: self.FORMATS]:
+            # the format's stories of the week; those whose strongest tag it is speak for it when there are any
+            rows = self.conn.execute(
+                """SELECT si.story_id, MAX(CASE WHEN f.format = ? THEN f.score END), MAX(f.score)
+                   FROM stories s JOIN story_items si ON si.story_id = s.id
+                   JOIN item_formats f ON f.item_id = si.item_id
+                   WHERE s.first_at >= ? AND s.first_at < ? GROUP BY si.story_id""",
+                (fmt, start, end),
+            ).fetchall()
+            members = [int(r[0]) for r in rows if r[1] is not None]
+            primary = [int(r[0]) for r in rows if r[1] is not None and r[1] >= r[2]]
+            out.append(SentenceCandidate("format", fmt, self._leads(self._top(primary or members, sources))))
+        return [c for c in out if c.items]
+
+    def _story_sources(self, start: str, end: str) -> dict[int, int]:
+        """Distinct feeds of every story active during the week (as the digest counts a story's sources)."""
+        rows = self.conn.execute(
+            """SELECT story_id, COUNT(DISTINCT feed_id) FROM (
+                   SELECT si.story_id, sg.feed_id FROM stories s JOIN story_items si ON si.story_id = s.id
+                   JOIN sightings sg ON sg.item_id = si.item_id WHERE s.first_at < :end AND s.last_at >= :start
+                   UNION SELECT si.story_id, i.feed_id FROM stories s JOIN story_items si ON si.story_id = s.id
+                   JOIN items i ON i.id = si.item_id WHERE s.first_at < :end AND s.last_at >= :start)
+               GROUP BY story_id""",
+            {"start": start, "end": end},
+        )
+        return {int(row[0]): int(row[1]) for row in rows}
+
+    def _top(self, story_ids: Sequence[int], sources: dict[int, int]) -> list[int]:
+        return sorted(story_ids, key=lambda sid: (-sources.get(sid, 0), -sid))[: self.LEADS]
+
+    def _leads(self, story_ids: Sequence[int]) -> tuple[SentenceSource, ...]:
+        found: dict[int, SentenceSource] = {}
+        for chunk in _chunks(list(story_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"""SELECT i.id, s.id, i.title, i.summary FROM stories s
+                    JOIN items i ON i.id = COALESCE(
+                        s.lead_item_id, (SELECT MIN(si.item_id) FROM story_items si WHERE si.story_id = s.id))
+                    WHERE s.id IN ({marks})""",
+                chunk,
+            ):
+                found[int(row[1])] = SentenceSource(int(row[0]), int(row[1]), row[2], row[3])
+        return tuple(found[sid] for sid in story_ids if sid in found)
+
+    def _story_items(self, story_id: int) -> tuple[SentenceSource, ...]:
+        rows = self.conn.execute(
+            """SELECT i.id, si.story_id, i.title, i.summary FROM story_items si JOIN items i ON i.id = si.item_id
+               JOIN stories s ON s.id = si.story_id WHERE si.story_id = ?
+               ORDER BY i.id = s.lead_item_id DESC, i.published_at, i.id LIMIT ?""",
+            (story_id, self.STORY_ITEMS),
+        )
+        return tuple(SentenceSource(int(r[0]), int(r[1]), r[2], r[3]) for r in rows)
+
+    KEEP_WEEKS = 8  # sentence vectors of candidates older than this, before the newest week, are pruned
+
+    def cached_vectors(self, model: str, texts: Sequence[str]) -> dict[str, NDArray[np.float32]]:
+        """The stored vectors of those of ``texts`` that were candidates before, by text."""
+        keys = {_sentence_key(text): text for text in texts}
+        found: dict[str, NDArray[np.float32]] = {}
+        names = list(keys)
+        for start in range(0, len(names), 900):
+            chunk = names[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self.conn.execute(
+                f"SELECT key, vector FROM sentence_vectors WHERE model = ? AND key IN ({marks})", [model, *chunk]
+            ):
+                found[keys[key]] = from_blob(blob)
+        return found
+
+    def save_vectors(self, model: str, week: str, vectors: dict[str, NDArray[np.float32]]) -> None:
+        """Keep the week's candidate sentence vectors, and prune those no recent week used."""
+        with self.store.transaction() as conn:
+            conn.executemany(
+                """INSERT INTO sentence_vectors (model, key, week, vector) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (model, key) DO UPDATE SET week = MAX(week, excluded.week)""",
+                [(model, _sentence_key(text), week, to_blob(vector)) for text, vector in vectors.items()],
+            )
+            newest = conn.execute("SELECT MAX(week) FROM sentence_vectors").fetchone()[0]
+            if newest:
+                conn.execute("DELETE FROM sentence_vectors WHERE week < ?", (shift_week(newest, -self.KEEP_WEEKS),))
+
+    def save_week(
+        self,
+        week: str,
+        signature: str | None,
+        chosen: Iterable[tuple[str, str, int, SentenceSource, str, float, NDArray[np.float32]]],
+    ) -> None:
+        """Replace the week's sentences (kind, ref, rank, source, text, score, vector) in one transaction."""
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM central_sentences WHERE week = ?", (week,))
+            conn.executemany(
+                """INSERT INTO central_sentences (week, kind, ref, rank, item_id, story_id, text, score, vector)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    (week, kind, ref, rank, src.item_id, src.story_id, text, score, to_blob(vector))
+                    for kind, ref, rank, src, text, score, vector in chosen
+                ],
+            )
+            if signature is not None:
+                conn.execute(
+                    """INSERT INTO sentence_weeks (week, signature) VALUES (?, ?)
+                       ON CONFLICT (week) DO UPDATE SET signature = excluded.signature""",
+                    (week, signature),
+                )

@@ -190,7 +190,8 @@ MIGRATIONS: list[str] = [
     -- Sources of a theme in a week also count the most prolific one (a chatty feed is no trend).
     ALTER TABLE theme_weeks ADD COLUMN top_source INTEGER NOT NULL DEFAULT 0;
     """,
-    # ------------------------------------------------------------------------- items: entry identity
+    # ---------------------------------------------------------------------------------------- v3
+    # items: entry identity
     """
     -- Many posts share one canonical URL (a blog's day page, a news page): canonical_url is no
     -- longer unique (rebuilt table, SQLite's 12-step procedure; store.migrate turns foreign keys off
@@ -229,5 +230,50 @@ MIGRATIONS: list[str] = [
     ) WHERE (SELECT COUNT(*) FROM sightings s WHERE s.item_id = items.id AND s.feed_id = items.feed_id) = 1;
     -- Read every feed in full once more (no conditional GET), so the merged entries are read again.
     UPDATE feeds SET etag = NULL, last_modified = NULL;
+    """,
+    # ---------------------------------------------------------------------------------------- v4
+    # the week's essentials
+    """
+    -- The week's essentials: for each candidate of a week (a new or rising theme, a story covered by
+    -- many sources, a format on the move), its most central sentences, chosen by `veille process`
+    -- where the embedder is loaded, with their vectors (float32) so the digest chooses lines without it.
+    CREATE TABLE central_sentences (
+        week     TEXT NOT NULL,
+        kind     TEXT NOT NULL CHECK (kind IN ('theme', 'story', 'format')),
+        ref      TEXT NOT NULL,                    -- theme id, story id or format key
+        rank     INTEGER NOT NULL,                 -- 0: the most central
+        item_id  INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        story_id INTEGER,
+        text     TEXT NOT NULL,                    -- from the item's clean text
+        score    REAL NOT NULL,                    -- cosine to the candidate's centre
+        vector   BLOB NOT NULL,
+        PRIMARY KEY (week, kind, ref, rank)
+    );
+    -- Vectors of candidate sentences, so that reprocessing a week embeds only its new sentences.
+    CREATE TABLE sentence_vectors (
+        model   TEXT NOT NULL,
+        key     TEXT NOT NULL,                     -- sha256 of the sentence
+        week    TEXT NOT NULL,                     -- last week it was a candidate (old ones are pruned)
+        vector  BLOB NOT NULL,
+        PRIMARY KEY (model, key)
+    );
+    -- Weeks whose sentences were chosen, with the signature of the clustering they were chosen from.
+    CREATE TABLE sentence_weeks (
+        week      TEXT PRIMARY KEY,
+        signature TEXT NOT NULL
+    );
+    -- The lines a digest opened with, as it showed them (the site's home page shows the same).
+    CREATE TABLE digest_brief (
+        week     TEXT NOT NULL REFERENCES digests(week) ON DELETE CASCADE,
+        rank     INTEGER NOT NULL,
+        kind     TEXT NOT NULL,
+        ref      TEXT NOT NULL,
+        kind_label TEXT NOT NULL,                  -- "Thème en hausse", in the digest's language
+        label    TEXT NOT NULL,
+        sentence TEXT NOT NULL,
+        reason   TEXT NOT NULL,
+        url      TEXT,
+        PRIMARY KEY (week, rank)
+    );
     """,
 ]

@@ -15,6 +15,7 @@ from datetime import datetime
 from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store, from_iso, json_list, stored_datetime
 from veille.core.site import (
+    BriefRecord,
     CopyRecord,
     DigestRecord,
     FeedEventRecord,
@@ -54,11 +55,26 @@ def _load(conn: sqlite3.Connection, archived: frozenset[str]) -> SiteRecords:
         feeds=_feeds(conn),
         stories=_stories(conn),
         themes=_themes(conn),
-        digests=tuple(
-            DigestRecord(week=row[0], subject=row[1], built_at=stored_datetime(row[2]), archived=row[0] in archived)
-            for row in conn.execute("SELECT week, subject, built_at FROM digests ORDER BY week")
-        ),
+        digests=_digests(conn, archived),
         watch_start=_watch_start(conn),
+    )
+
+
+def _digests(conn: sqlite3.Connection, archived: frozenset[str]) -> tuple[DigestRecord, ...]:
+    brief: dict[str, list[BriefRecord]] = {}
+    for row in conn.execute(
+        "SELECT week, kind, ref, kind_label, label, sentence, reason, url FROM digest_brief ORDER BY week, rank"
+    ):
+        brief.setdefault(row[0], []).append(BriefRecord(*row[1:]))
+    return tuple(
+        DigestRecord(
+            week=row[0],
+            subject=row[1],
+            built_at=stored_datetime(row[2]),
+            archived=row[0] in archived,
+            brief=tuple(brief.get(row[0], ())),
+        )
+        for row in conn.execute("SELECT week, subject, built_at FROM digests ORDER BY week")
     )
 
 

@@ -3,6 +3,9 @@
 ``build_view`` takes what the database holds about one ISO week (``WeekRecords``, read by
 ``adapters.digest_store``) and decides what the reader sees:
 
+- the week's essentials (``brief``): 3 to 5 lines, each one thing that happened (a new or rising theme,
+  a story covered by many sources, a format on the move) in one sentence taken from the items, chosen by
+  ``core.brief.select_lines``, with the reason in numbers and the link;
 - trends: the top rising and new themes, with keywords, a week-by-week bar, the reason in numbers and
   their best stories;
 - by learning format: the best remaining stories of each format, ranked by number of sources, then trend
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import cast
 
+from veille.core import brief as brief_lines
 from veille.core import i18n
 from veille.core.radar import MIN_WATCH_WEEKS, FormatTrack, RadarStory, build_radar, explain_format, story_formats
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
@@ -94,6 +98,19 @@ class HealthRecord:
 
 
 @dataclass(frozen=True)
+class BriefLine:
+    """One line of the week's essentials."""
+
+    kind: str  # theme | story | format
+    key: str  # theme id, story id or format key
+    kind_label: str  # "En hausse", "Nouveau thème", "Très repris", "Format en mouvement"
+    label: str  # the theme's name, the story's title, the format's name
+    sentence: str  # taken from an item, plain text
+    reason: str  # in numbers
+    url: str | None  # the item the sentence comes from (http(s) only)
+
+
+@dataclass(frozen=True)
 class WeekRecords:
     """What the database holds about one week.
 
@@ -116,6 +133,10 @@ class WeekRecords:
     loose_items: int = 0
     radar_stories: tuple[RadarStory, ...] = ()  # the format radar's weeks (core.radar.radar_span)
     first_week: str | None = None  # the week of the watch's first story
+    # the central sentences ``veille process`` chose, per (kind, ref): most central first
+    sentences: Mapping[tuple[str, str], tuple[brief_lines.Sentence, ...]] = field(default_factory=dict)
+    # the essentials a digest already recorded for this week: a rebuilt archive shows them again
+    recorded_brief: tuple[BriefLine, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -199,6 +220,7 @@ class DigestView:
     week_label: str  # "Semaine 48"
     period: str  # "23–29 nov. 2026"
     summary: tuple[str, ...]  # the three lines in numbers
+    brief: tuple[BriefLine, ...]  # the week's essentials, first thing in the digest
     trends: tuple[ThemeView, ...]
     formats: tuple[FormatView, ...]
     signals: tuple[ThemeView, ...]
@@ -372,6 +394,7 @@ def build_view(
         week_label=f"{t.week_heading} {int(records.week[-2:])}",
         period=period,
         summary=summary,
+        brief=records.recorded_brief or week_brief(records, lang, format_labels, radar=radar.moving),
         trends=trends,
         formats=formats,
         signals=signals,
@@ -382,6 +405,125 @@ def build_view(
         moving=moving,
         steady_line=_steady_line(radar.steady, radar.watch_weeks, lang, t, format_labels) if radar.total else "",
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# The week's essentials
+
+BRIEF_STORY_CANDIDATES = 8
+BRIEF_LABEL_CHARS = 90
+
+
+def theme_name(theme: ThemeRecord) -> str:
+    """The theme's display name (its readable label, else its first keywords): the one accessor to swap
+    for a readable theme title."""
+    keywords = [k for k in (plain_text(k) for k in theme.keywords) if k]
+    return _capitalised(plain_text(theme.label) or ", ".join(keywords[:3]))
+
+
+def week_brief(
+    records: WeekRecords,
+    language: str,
+    format_labels: Mapping[str, str] | None = None,
+    *,
+    radar: Sequence[FormatTrack] = (),
+) -> tuple[BriefLine, ...]:
+    """The week's essentials: candidates ranked by their numbers within each kind, then chosen by MMR.
+
+    A format on the move is one the format radar (``radar``: its moving tracks) finds rising, with the
+    radar's own reason, so the essentials and the "Formats on the move" section never disagree."""
+    lang = "en" if language == "en" else "fr"
+    t = i18n.strings(lang)
+    candidates: list[brief_lines.Candidate] = []
+    kind_labels: dict[tuple[str, str], str] = {}
+
+    themes = sorted(
+        (
+            th
+            for th in records.themes
+            if th.status in TREND_STATUSES
+            and th.sources >= brief_lines.MIN_THEME_SOURCES
+            and shown_as_trend(th.status, th.sources, weak_signal=th.weak_signal)
+        ),
+        key=lambda th: (-th.stories, -th.sources, TREND_STATUSES.index(th.status), th.id),
+    )
+    for rank, th in enumerate(themes):
+        key = str(th.id)
+        sentences = records.sentences.get(("theme", key)) or tuple(
+            _title_sentence(story) for story in _best(s for s in records.story_records if s.theme_id == th.id)
+        )
+        candidates.append(
+            brief_lines.Candidate("theme", key, theme_name(th), _theme_brief_reason(th, lang), sentences, rank)
+        )
+        kind_labels[("theme", key)] = t.brief_new_theme if th.status == "new" else t.brief_rising_theme
+
+    covered = sorted(
+        (
+            s
+            for s in records.story_records
+            if len(s.sources) >= brief_lines.MIN_STORY_SOURCES and _n_sources(s) >= brief_lines.MIN_STORY_SOURCES
+        ),
+        key=lambda s: (-_n_sources(s), -s.last_at.timestamp(), s.id),
+    )[:BRIEF_STORY_CANDIDATES]
+    for rank, story in enumerate(covered):
+        key = str(story.id)
+        sentences = records.sentences.get(("story", key)) or (_title_sentence(story),)
+        reason = t.brief_story_reason.format(sources=i18n.plural(_n_sources(story), t.source_one, t.source_many, lang))
+        label = shorten(plain_text(story.title), BRIEF_LABEL_CHARS)
+        candidates.append(brief_lines.Candidate("story", key, label, reason, sentences, rank))
+        kind_labels[("story", key)] = t.brief_story
+
+    for rank, track in enumerate(track for track in radar if track.status.status == "rising"):
+        sentences = records.sentences.get(("format", track.format), ())
+        reason = explain_format(track.status, lang)
+        label = format_label(track.format, lang, format_labels)
+        candidates.append(brief_lines.Candidate("format", track.format, label, reason, sentences, rank))
+        kind_labels[("format", track.format)] = t.brief_format
+
+    lines = []
+    for line in brief_lines.select_lines(candidates):
+        sentence = plain_text(line.sentence)
+        if not sentence:
+            continue
+        label = "" if plain_text(line.label).casefold() == sentence.casefold() else plain_text(line.label)
+        lines.append(
+            BriefLine(
+                kind=line.kind,
+                key=line.key,
+                kind_label=kind_labels[(line.kind, line.key)],
+                label=label,
+                sentence=shorten(sentence, brief_lines.SENTENCE_MAX_CHARS),
+                reason=line.reason,
+                url=safe_link(line.url),
+            )
+        )
+    return tuple(lines)
+
+
+def _n_sources(story: StoryRecord) -> int:
+    return len({name for name in (plain_text(s) for s in story.sources) if name})
+
+
+def _best(stories: Iterable[StoryRecord]) -> list[StoryRecord]:
+    return sorted(stories, key=lambda s: (-_n_sources(s), -s.last_at.timestamp(), s.id))[:3]
+
+
+def _title_sentence(story: StoryRecord) -> brief_lines.Sentence:
+    """A story's title as its sentence, when ``veille process`` chose none (no vector: MMR only checks
+    that no other line comes from the same story or repeats the text)."""
+    return brief_lines.Sentence(plain_text(story.title), story.url, story.id)
+
+
+def _theme_brief_reason(theme: ThemeRecord, lang: str) -> str:
+    """``8 sujets publiés par 5 sources, contre 2 par semaine les 4 semaines d'avant`` (or ``nouveau cette
+    semaine``): the volume worded as everywhere else (``core.trends.volume_label``)."""
+    t = i18n.strings(lang)
+    volume = volume_label(theme.stories, theme.sources, lang)
+    before = list(theme.history[:-1])[-brief_lines.TRAILING_WEEKS :] if theme.history else []
+    if theme.status == "new" or not any(before):
+        return f"{volume}, {t.brief_new_this_week}"
+    average = sum(before) / brief_lines.TRAILING_WEEKS
+    return f"{volume}, " + t.brief_before.format(average=i18n.number(average, lang), weeks=brief_lines.TRAILING_WEEKS)
 
 
 _ITEM_WORDS = {"fr": ("article lu", "articles lus"), "en": ("item read", "items read")}
@@ -439,7 +581,7 @@ def _theme_view(theme: ThemeRecord, week: str, stories: tuple[StoryView, ...], l
     keywords = tuple(k for k in (plain_text(k) for k in theme.keywords) if k)[:6]
     return ThemeView(
         id=theme.id,
-        label=_capitalised(plain_text(theme.label) or ", ".join(keywords[:3])),
+        label=theme_name(theme),
         keywords=keywords,
         status=theme.status,
         status_label=t.status_new if theme.status == "new" else t.status_rising,

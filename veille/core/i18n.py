@@ -57,6 +57,17 @@ class Strings:
     footer: str
     other_format: str
     health_kinds: tuple[tuple[str, str], ...]  # (kind, label)
+    # the week's essentials
+    brief: str
+    brief_rising_theme: str
+    brief_new_theme: str
+    brief_story: str
+    brief_format: str
+    brief_new_this_week: str
+    brief_before: str  # "contre {average} par semaine les {weeks} semaines d'avant"
+    brief_story_reason: str  # "repris par {sources}"
+    quote_open: str
+    quote_close: str
 
 
 FR = Strings(
@@ -95,6 +106,16 @@ FR = Strings(
         ("error", "en erreur"),
         ("stale", "silencieux"),
     ),
+    brief="L'essentiel de la semaine",
+    brief_rising_theme="Thème en hausse",
+    brief_new_theme="Nouveau thème",
+    brief_story="Très repris",
+    brief_format="Format en mouvement",
+    brief_new_this_week="nouveau cette semaine",
+    brief_before="contre {average} par semaine les {weeks} semaines d'avant",
+    brief_story_reason="repris par {sources}",
+    quote_open="«\u00a0",
+    quote_close="\u00a0»",
 )
 
 EN = Strings(
@@ -133,6 +154,16 @@ EN = Strings(
         ("error", "failing"),
         ("stale", "stale"),
     ),
+    brief="This week in brief",
+    brief_rising_theme="Rising theme",
+    brief_new_theme="New theme",
+    brief_story="Widely covered",
+    brief_format="Format on the move",
+    brief_new_this_week="new this week",
+    brief_before="against {average} a week over the {weeks} weeks before",
+    brief_story_reason="covered by {sources}",
+    quote_open="“",
+    quote_close="”",
 )
 
 

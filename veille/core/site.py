@@ -138,11 +138,25 @@ class FeedRecord:
 
 
 @dataclass(frozen=True)
+class BriefRecord:
+    """One line of the week's essentials, as the digest showed it (``core.digest.BriefLine``)."""
+
+    kind: str  # theme | story | format
+    ref: str  # theme id, story id or format key
+    kind_label: str
+    label: str
+    sentence: str
+    reason: str
+    url: str | None
+
+
+@dataclass(frozen=True)
 class DigestRecord:
     week: str
     subject: str
     built_at: datetime
     archived: bool  # its HTML archive exists and is copied into the site as digests/<week>.html
+    brief: tuple[BriefRecord, ...] = ()  # the lines the digest opened with
 
 
 @dataclass(frozen=True)
@@ -250,6 +264,16 @@ class WeekRow:
 
 
 @dataclass(frozen=True)
+class BriefView:
+    kind_label: str
+    label: str
+    href: str | None  # the theme, format or story on this site
+    sentence: str
+    reason: str
+    url: str | None  # the original article
+
+
+@dataclass(frozen=True)
 class HomePage:
     week: WeekRow | None
     digest_href: str | None
@@ -260,6 +284,7 @@ class HomePage:
     formats: tuple[Link, ...]
     sources: tuple[Link, ...]
     empty: bool
+    brief: tuple[BriefView, ...] = ()  # the latest digest's essentials, first thing on the page
 
 
 @dataclass(frozen=True)
@@ -1498,8 +1523,40 @@ def _home_page(
         formats=tuple(row.link for row in format_rows),
         sources=tuple(row.link for row in source_rows),
         empty=not all_weeks,
+        brief=_brief_views(digest, records, format_rows, ctx),
     )
     return Page("index.html", "site/home.html", ctx.d.default_title, "home", view)
+
+
+def _brief_views(
+    digest: DigestRecord | None, records: SiteRecords, format_rows: Sequence[FormatRow], ctx: _Context
+) -> tuple[BriefView, ...]:
+    """The digest's essentials, each linked to its theme, format or story on this site when it has a page."""
+    if digest is None:
+        return ()
+    themes = {str(theme.id) for theme in records.themes}
+    formats = {row.link.href for row in format_rows}
+    stories = {story.key: story for story in records.stories}
+    lines = []
+    for line in digest.brief:
+        href = None
+        if line.kind == "theme" and line.ref in themes:
+            href = f"themes/{line.ref}.html"
+        elif line.kind == "format" and ctx.format_paths.get(line.ref) in formats:
+            href = ctx.format_paths[line.ref]
+        elif line.kind == "story" and (story := stories.get(f"s{line.ref}")) is not None:
+            href = f"{week_href(story_week(story))}#s{line.ref}"
+        lines.append(
+            BriefView(
+                kind_label=text(line.kind_label),
+                label=text(line.label),
+                href=href,
+                sentence=text(line.sentence),
+                reason=text(line.reason),
+                url=web_url(line.url),
+            )
+        )
+    return tuple(lines)
 
 
 def _search_entry(view: StoryView, record: StoryRecord, ctx: _Context) -> SearchEntry:
