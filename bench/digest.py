@@ -188,11 +188,11 @@ def populate(store: Store, stories: int, rng: random.Random) -> None:
 
 def week_sentences(store: Store) -> list[str]:
     """The distinct sentences ``store_week_sentences`` embeds for the week (to time the model alone)."""
-    from veille.adapters.process_store import SentenceStore, format_week_counts
+    from veille.adapters.process_store import SentenceStore
     from veille.core import brief
+    from veille.process import rising_formats
 
-    moves = brief.format_moves(format_week_counts(store.conn, WEEK, brief.FORMAT_WEEKS))
-    rising = [move.format for move in moves if move.status == "rising"]
+    rising = rising_formats(store, WEEK)
     candidates = SentenceStore(store).candidates(WEEK, rising, min_story_sources=brief.MIN_STORY_SOURCES)
     texts = (text for cand in candidates for src in cand.items for text in brief.item_sentences(src.title, src.summary))
     return list(dict.fromkeys(texts))

@@ -120,15 +120,20 @@ def test_a_bilingual_story_appears_once_with_all_its_sources_and_languages(week_
     result = build_digest(week_store, make_settings(tmp_path), WEEK, NOW)
     text = text_of(result.text_path)
     signals = text[text.index("Signaux faibles") : text.index("Santé des sources")]
+    # the week's essentials point at what matters (this story among them); the sections show it once
+    body = text[text.index("La semaine en chiffres") :]
 
-    assert text.count("Nursing students rehearse difficult patient conversations") == 1
+    assert body.count("Nursing students rehearse difficult patient conversations") == 1
     assert "Réalité virtuelle : les étudiants infirmiers" not in text  # one entry, under its lead title
     assert "Nursing students rehearse difficult patient conversations" in signals
     assert "4 sources : EdSurge, Le Café pédagogique, Learning Solutions, Thot Cursus · EN, FR · mer. 25 nov." in (
         " ".join(signals.split())
     )
     html = text_of(result.html_path)
-    assert html.count("Nursing students rehearse difficult patient conversations") == 1
+    assert (
+        html[html.index("La semaine en chiffres") :].count("Nursing students rehearse difficult patient conversations")
+        == 1
+    )
     assert "· EN, FR ·" in html
     assert 80 in digest_store.digest_story_ids(week_store, WEEK)
     # a story told in one language says nothing about languages

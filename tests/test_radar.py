@@ -63,8 +63,10 @@ def test_a_format_doubling_on_a_steady_baseline_is_rising_with_its_numbers() -> 
     assert status.reason["baseline_mean"] == 10
     assert status.reason["stories"] == 25
     assert "novelty" not in status.reason  # a theme's notion, meaningless for a format
-    assert explain_format(status, "en") == "25 stories from 8 sources, x2.5 against its 6-week average"
-    assert explain_format(status, "fr") == "25 sujets de 8 sources, x2,5 par rapport à sa moyenne sur 6 semaines"
+    assert explain_format(status, "en") == "25 stories published by 8 sources, x2.5 against its 6-week average"
+    assert (
+        explain_format(status, "fr") == "25 sujets publiés par 8 sources, x2,5 par rapport à sa moyenne sur 6 semaines"
+    )
 
 
 def test_a_format_that_dropped_is_fading_with_its_means() -> None:

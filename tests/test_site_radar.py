@@ -64,7 +64,7 @@ def test_the_radar_gives_each_format_its_status_share_and_reason(site: SiteResul
     video = rows[0]
     # 6 video stories of the 13 stories of week 48 (the site's week page counts them the same way)
     assert ">6 sujets · 46\u00a0%<" in video
-    assert "6 sujets de 6 sources\u00a0; x5,0 sur les 2 dernières semaines" in video
+    assert "6 sujets publiés par 6 sources\u00a0; x5,0 sur les 2 dernières semaines" in video
     assert 'aria-label="Vidéo, S37 – S48 : 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 4, 6"' in video
     week = (site.out_dir / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
     assert "13 sujets" in week

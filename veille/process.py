@@ -457,16 +457,20 @@ def choose_sentences(app: App) -> list[str]:
     return list(todo)
 
 
+def rising_formats(store: Store, week: str) -> list[str]:
+    """The formats the format radar finds rising in ``week``: the essentials' formats on the move."""
+    loaded = load_radar(store, *radar_span(week))
+    radar = build_radar(loaded.stories, week, first_week=loaded.first_week)
+    return [track.format for track in radar.moving if track.status.status == "rising"]
+
+
 def store_week_sentences(store: Store, embedder: Embedder, week: str, *, signature: str | None = None) -> int:
     """Rank the sentences of the week's candidates (new and rising themes with two sources or more, the
     stories with the most sources, the formats on the move) and store the three most central of each,
     with their vectors. The week's new sentences are embedded in one call; those already embedded as
     candidates (the same week processed again the next day) are read back. Returns the sentences stored."""
     sentences = SentenceStore(store)
-    loaded = load_radar(store, *radar_span(week))
-    radar = build_radar(loaded.stories, week, first_week=loaded.first_week)
-    rising = [track.format for track in radar.moving if track.status.status == "rising"]
-    candidates = sentences.candidates(week, rising, min_story_sources=brief.MIN_STORY_SOURCES)
+    candidates = sentences.candidates(week, rising_formats(store, week), min_story_sources=brief.MIN_STORY_SOURCES)
     per_candidate: list[list[tuple[SentenceSource, str]]] = [
         [(src, text) for src in cand.items for text in brief.item_sentences(src.title, src.summary)]
         for cand in candidates
