@@ -39,6 +39,7 @@ test: lint typecheck pytest
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/fetch.py
 	$(BIN)/python bench/process.py
+	$(BIN)/python bench/embed.py
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/site.py
 	$(BIN)/python bench/radar.py
