@@ -190,4 +190,11 @@ MIGRATIONS: list[str] = [
     -- Sources of a theme in a week also count the most prolific one (a chatty feed is no trend).
     ALTER TABLE theme_weeks ADD COLUMN top_source INTEGER NOT NULL DEFAULT 0;
     """,
+    # ---------------------------------------------------------------------------------------- v3
+    """
+    -- A theme's title in a week, as a person would name it (core.titles), in French and in English;
+    -- '' for weeks clustered before titles existed (their keywords stand in).
+    ALTER TABLE theme_weeks ADD COLUMN title_fr TEXT NOT NULL DEFAULT '';
+    ALTER TABLE theme_weeks ADD COLUMN title_en TEXT NOT NULL DEFAULT '';
+    """,
 ]

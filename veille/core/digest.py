@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import cast
 
-from veille.core import i18n
+from veille.core import i18n, titles
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
 from veille.core.trends import STATUSES, Status, TrendStatus, explain, shown_as_trend
 from veille.core.weeks import previous_weeks, week_bounds
@@ -72,6 +72,7 @@ class ThemeRecord:
     weak_signal: bool
     history: tuple[int, ...] = ()  # stories per week, oldest first, HISTORY_WEEKS long, this week last
     reason: Mapping[str, int | float] = field(default_factory=dict)  # the numbers trend scoring stored
+    titles: Mapping[str, str] = field(default_factory=dict)  # the theme's title this week: {"fr": …, "en": …}
 
 
 @dataclass(frozen=True)
@@ -382,7 +383,9 @@ def _theme_view(theme: ThemeRecord, week: str, stories: tuple[StoryView, ...], l
     keywords = tuple(k for k in (plain_text(k) for k in theme.keywords) if k)[:6]
     return ThemeView(
         id=theme.id,
-        label=_capitalised(plain_text(theme.label) or ", ".join(keywords[:3])),
+        label=_capitalised(
+            plain_text(titles.in_language(theme.titles, lang)) or plain_text(theme.label) or ", ".join(keywords[:3])
+        ),
         keywords=keywords,
         status=theme.status,
         status_label=t.status_new if theme.status == "new" else t.status_rising,
