@@ -14,7 +14,8 @@ Sets:
            the first N/4 texts of each topic (--size, default 8000)
   sib200   ../shared/eval/sib200-train, the 701 French and 701 English sentences (7 topics);
            --size N keeps the first N/7 sentences of each topic per language
-  demo     veille/data/demo, every item of the ten weeks grouped by its ground-truth theme (14 themes)
+  demo     veille/data/demo, every item of the ten weeks grouped by its ground-truth theme (14 themes);
+           a phrase counts once per true story, as the pipeline counts it once per story
   stories  tests/data/stories_dev.jsonl, grouped by story (44 news events, FR and EN)
 
 Which set tuned what: the knobs of ``core.titles.TitleParams`` (weights, MMR diversity, the
@@ -94,9 +95,10 @@ def load_sib(size: int | None = None) -> LabelledSet:
 
 def load_demo(size: int | None = None) -> LabelledSet:
     items = load_corpus().items[:size] if size else load_corpus().items
+    stories = {key: n for n, key in enumerate(dict.fromkeys(item.story for item in items))}
     return LabelledSet(
         "demo",
-        [Doc(item.title, html_to_text(item.summary), item.lang) for item in items],
+        [Doc(item.title, html_to_text(item.summary), item.lang, stories[item.story]) for item in items],
         [item.theme for item in items],
     )
 

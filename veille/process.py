@@ -427,7 +427,7 @@ def _group_titles(
         for i in group.members:
             for item in items.get(stories[i].id, []):
                 rows.append(len(docs))
-                docs.append(titles.Doc(item.title, item.summary, clustering.language_key(item.lang)))
+                docs.append(titles.Doc(item.title, item.summary, clustering.language_key(item.lang), stories[i].id))
                 item_ids.append(item.id)
         members.append(rows)
     if not docs:

@@ -107,6 +107,16 @@ NUMBER_WORDS = frozenset(
         "third",
     }
 )
+#: Adverbs the stop-word lists miss, never a title's first or last word.
+ADVERBS = frozenset({"puis", "déjà", "toujours", "désormais", "bientôt", "already", "soon", "yet"})
+#: Words after which an English word is a noun ("the cuts", "of barcamps"): a phrase ends on a noun, and
+#: an English word never seen after one of them may be a verb ("Students pick", "onboarding cuts").
+DETERMINERS = frozenset(
+    {"the", "a", "an", "its", "their", "his", "her", "our", "your", "this", "these", "those", "each", "every"}
+    | {"of", "for", "in", "on", "with", "from", "about", "at", "by"}
+)
+#: French infinitive endings: a verb is no title on its own ("Comprendre", "Réinventer").
+_INFINITIVE = ("er", "ir", "dre", "oir", "ire", "tre")
 #: How a linking word is keyed (``des`` and ``du`` are ``de``).
 _LINK_KEY = {"des": "de", "du": "de", "d'": "de", "au": "à", "aux": "à"}
 
@@ -126,6 +136,7 @@ class Doc:
     title: str
     summary: str = ""
     lang: str = "en"
+    unit: int | None = None  # the story it belongs to: a phrase counts once per story (copies repeat it)
 
 
 @dataclass(frozen=True)
@@ -164,6 +175,7 @@ class _Tok:
     prefix: str = ""  # elided article or preposition written before it: "l'", "d'"
     start: bool = False  # first word of a sentence (its capital says nothing)
     lead: bool = True  # may start a phrase (a participle may not: "inversé", "lancée")
+    after_det: bool = False  # written right after a determiner ("the", "a", "its")
     tail: bool = True  # may end a phrase (an English past form may not: "handled")
     trusted: bool = False  # its capital (or its absence) is a choice of the writer
 
@@ -205,14 +217,18 @@ def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
     out: list[_Tok | None] = []
     position = 0
     sentence_start = True
+    previous = ""
     for match in _TOKEN.finditer(text):
         between = text[position : match.start()]
         position = match.end()
         if any(ch in between for ch in _BREAKS):
             out.append(None)
+            previous = ""
             if any(ch in between for ch in _SENTENCE_END):
                 sentence_start = True
         raw = match.group().replace("’", "'")
+        after_det = previous in DETERMINERS
+        previous = raw.lower()
         starts = sentence_start
         sentence_start = False
         if any(ch.isdigit() for ch in raw) or "_" in raw:
@@ -238,15 +254,18 @@ def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
             continue
         form = _verb_form(lower, lang)
         if (
-            lower in stops
+            (lower in stops and not _is_acronym(raw))  # "AI" is no French "ai"
             or lower in NUMBER_WORDS
+            or lower in ADVERBS
             or len(lower) < 2
             or (len(lower) < 3 and not _is_acronym(raw))
             or form == "verb"
         ):
             out.append(None)
             continue
-        out.append(_Tok(raw, lower, "content", prefix, starts, lead=form != "participle", tail=form != "past"))
+        tok = _Tok(raw, lower, "content", prefix, starts, lead=form != "participle", tail=form != "past")
+        tok.after_det = after_det
+        out.append(tok)
     return out
 
 
@@ -261,12 +280,25 @@ class _Stats:
     small: Counter[str] = field(default_factory=Counter)
     acronym: Counter[str] = field(default_factory=Counter)
     spelling: Counter[tuple[str, str]] = field(default_factory=Counter)
+    camel: dict[str, Counter[str]] = field(default_factory=dict)  # spellings with an inner capital
+    nouns: set[str] = field(default_factory=set)  # English lemmas seen after a determiner
 
     def observe(self, toks: Sequence[_Tok | None], trust_case: bool) -> None:
-        for tok in toks:
+        for n, tok in enumerate(toks):
             if tok is None or tok.kind != "content":
                 continue
+            if tok.after_det:  # "their AI tutors": the last word of the run after a determiner is a noun
+                end = n
+                while end + 1 < len(toks) and (nxt := toks[end + 1]) is not None and nxt.kind == "content":
+                    end += 1
+                last = toks[end]
+                if last is not None:
+                    self.nouns.add(_lemma(last.lower, "en"))
             tok.trusted = trust_case and not tok.start
+            if tok.after_det:
+                self.nouns.add(_lemma(tok.lower, "en"))
+            if any(c.isupper() for c in tok.surface[1:]) and not _is_acronym(tok.surface):
+                self.camel.setdefault(tok.lower, Counter())[tok.surface] += 1
             if _is_acronym(tok.surface):
                 self.acronym[tok.lower] += 1
             elif trust_case and not tok.start:
@@ -277,11 +309,23 @@ class _Stats:
                     self.small[tok.lower] += 1
 
     def is_name(self, lower: str) -> bool:
-        return self.capital[lower] > self.small[lower] or self.acronym[lower] > self.small[lower]
+        return (
+            self.capital[lower] > self.small[lower]
+            or self.acronym[lower] > self.small[lower]
+            or (not self.small[lower] and self._camel(lower) is not None)
+        )
+
+    def _camel(self, lower: str) -> str | None:
+        """A spelling with a capital inside the word ("OpenCourseHub"): a name wherever it stands."""
+        forms = self.camel.get(lower)
+        return forms.most_common(1)[0][0] if forms else None
 
     def written(self, lower: str) -> str:
         if self.acronym[lower] > self.small[lower] + self.capital[lower]:
             return lower.upper()
+        camel = self._camel(lower) if not self.small[lower] else None
+        if camel is not None:
+            return camel
         if self.capital[lower] > self.small[lower]:
             forms = [(n, s) for (w, s), n in self.spelling.items() if w == lower]
             return max(forms)[1] if forms else lower.capitalize()
@@ -343,6 +387,17 @@ def _emit(
         return
     after = toks[j + 1] if j + 1 < len(toks) else None
     last = words[-1]
+    if (
+        lang == "en"
+        and stats.nouns
+        and not (  # (texts without determiners, like AG News, say nothing)
+            _lemma(last.lower, lang) in stats.nouns or _is_acronym(last.surface) or stats.is_name(last.lower)
+        )
+    ):
+        return  # "Students pick", "Blended onboarding cuts": an English phrase ends on a noun
+    infinitive = last.lower.endswith(_INFINITIVE) and _lemma(last.lower, lang) == last.lower
+    if lang == "fr" and len(words) == 1 and infinitive:
+        return  # "Comprendre", "Réinventer": a verb alone
     if (
         after is not None
         and after.kind == "content"
@@ -463,14 +518,16 @@ def theme_titles(
         for members in groups:
             df: Counter[tuple[str, ...]] = Counter()
             mine = [i for i in members if _lang(docs[i].lang) == lang]
+            units: dict[object, set[tuple[str, ...]]] = {}
             for i in mine:
-                seen: set[tuple[str, ...]] = set()
+                seen = units.setdefault(("unit", docs[i].unit) if docs[i].unit is not None else ("doc", i), set())
                 for key, words in _phrases(toks[i], stats, lang):
                     forms.setdefault(key, Counter())[_surface(words, stats)] += 1
                     seen.add(key)
+            for seen in units.values():
                 df.update(seen)
             per_group.append(df)
-            sizes.append(len(mine))
+            sizes.append(len(units))
         overall: Counter[tuple[str, ...]] = Counter()
         for df in per_group:
             overall.update(df)
@@ -521,14 +578,17 @@ _AND = {"fr": "et", "en": "and"}
 
 
 def _paired(ranked: list[Title], p: TitleParams) -> list[Title]:
-    """A title of a single word ("MOOC") becomes "A et B" with the next pick that shares no word with
-    it and scores nearly as well ("MOOC et OpenCourseHub"); a person names a theme with a phrase."""
+    """A title of a single word ("MOOC") becomes "A et B" with the next pick, a phrase, that shares no
+    word with it and scores nearly as well ("MOOC and open courses"); a person names a theme with a
+    phrase."""
     if not ranked or len(ranked[0].text.split()) > 1:
         return ranked
     first = ranked[0]
     words = set(_norm(first.text).split())
     for other in ranked[1:]:
-        if other.score < p.pair_ratio * first.score or words & set(_norm(other.text).split()):
+        if len(other.text.split()) < 2 or other.score < p.pair_ratio * first.score:
+            continue  # "Jeu et professeurs", "Coach and learning": two loose words are no title
+        if words & set(_norm(other.text).split()):
             continue
         text = f"{first.text} {_AND.get(first.lang, 'and')} {other.text}"
         if _fits(text, p):
