@@ -32,6 +32,7 @@ from veille.demo import (
 from veille.demo_corpus import load_corpus
 from veille.errors import ConfigError
 
+GOLDEN = Path(__file__).parent / "data" / "golden"
 AI_TUTOR_WORDS = {"ia", "ai", "tuteur", "tuteurs", "tutor", "tutors", "assistant", "assistants", "copilote"}
 
 
@@ -210,3 +211,45 @@ def test_other_commands_work_on_the_demo_folder_afterwards(demo_run: tuple[Path,
     with sqlite3.connect(out / ".veille" / "veille.db") as conn:
         sightings = conn.execute("SELECT COUNT(*) FROM sightings").fetchone()[0]
     assert sightings == len(corpus.items)  # ... seen in each feed that carried it: nothing lost
+
+
+def theme_titles_by_week(database: Path, lang: str) -> str:
+    """Each demo week's themes, biggest first: "2026-W47" then one indented title per theme."""
+    lines: list[str] = []
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute(
+            f"""SELECT week, title_{lang}, stories, status FROM theme_weeks
+                ORDER BY week, stories DESC, title_{lang}"""  # lang is "fr" or "en"
+        ).fetchall()
+    for week, title, stories, status in rows:
+        if week not in {line for line in lines if not line.startswith(" ")}:
+            lines.append(week)
+        lines.append(f"  {title}  ({status}, {stories})")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_demo_theme_titles_match_the_golden_files(demo_run: tuple[Path, list[str], int], lang: str) -> None:
+    """The titles the daily job gave each demo week's themes (UPDATE_GOLDEN=1 rewrites the files; review
+    the diff as a reader would): short phrases, one per theme, never twice in a week."""
+    import os
+
+    out, _lines, _code = demo_run
+    produced = theme_titles_by_week(out / ".veille" / "veille.db", lang)
+    golden = GOLDEN / f"theme_titles_{lang}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(produced, encoding="utf-8")
+    weeks: dict[str, list[str]] = {}
+    current = ""
+    for line in produced.splitlines():
+        if line.startswith("  "):
+            weeks[current].append(line.strip().rsplit("  (", 1)[0])
+        else:
+            current = line
+            weeks[current] = []
+    assert len(weeks) >= 10
+    for week, names in weeks.items():
+        assert all(names) and len(set(names)) == len(names), (week, names)
+        assert all(len(name) <= 50 and len(name.split()) <= 6 and "," not in name for name in names), names
+    assert produced == golden.read_text(encoding="utf-8"), f"{golden.name} differs (UPDATE_GOLDEN=1 rewrites it)"

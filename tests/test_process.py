@@ -119,6 +119,10 @@ def test_process_groups_tags_and_clusters_and_a_rerun_changes_nothing(tmp_path: 
     assert numbers["themes"] > 3
     assert numbers["formats"].get("mooc", 0) >= 3
     assert numbers["formats"].get("immersive", 0) >= 2
+    themes = json.loads(invoke(config, "themes", "--week", "2026-W47", "--json"))["themes"]
+    assert themes
+    for row in themes:  # each theme is named by a short phrase, not by its keyword list
+        assert row["title"] and len(row["title"]) <= 50 and "," not in row["title"], row
 
     database = config.parent / ".veille" / "veille.db"
     with sqlite3.connect(database) as conn:

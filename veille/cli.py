@@ -456,9 +456,10 @@ def _process_with_progress(app: Any, context: Context) -> Any:
 @pass_context
 @handle_errors
 def themes(context: Context, week: str | None, as_json: bool) -> None:
-    """The week's themes with their trend status, keywords and story counts (default: the last complete
-    week, the one the digest covers)."""
+    """The week's themes with their title, trend status, keywords and story counts (default: the last
+    complete week, the one the digest covers)."""
     from veille.adapters.process_store import ThemeStore
+    from veille.core import titles
     from veille.core.site_i18n import site_strings
     from veille.core.trends import TrendStatus, explain
 
@@ -468,6 +469,13 @@ def themes(context: Context, week: str | None, as_json: bool) -> None:
         rows = ThemeStore(app.store).week_themes(target)
     finally:
         app.close()
+    lang = "en" if app.settings.digest.language == "en" else "fr"  # the digest's language, as the digest
+    named = set()
+    for row in rows:  # the title in the digest's language; keywords stand in for weeks made before titles
+        title = titles.in_language(row.pop("titles"), lang)
+        if title:
+            named.add(row["theme"])
+        row["title"] = title or ", ".join(row["keywords"][:4]) or row["label"]
     if as_json:
         click.echo(json.dumps({"week": target, "themes": rows}, ensure_ascii=False))
         return
@@ -483,7 +491,10 @@ def themes(context: Context, week: str | None, as_json: bool) -> None:
         reason = explain(TrendStatus(row["status"], row["weak_signal"], row["reason"]), lang)
         stories = i18n.plural(row["stories"], text("story"), text("stories"), lang)
         sources = i18n.plural(row["sources"], text("source"), text("sources"), lang)
-        label = ", ".join(row["keywords"][:5]) or row["label"]
+        words = ", ".join(row["keywords"][:5])
+        label = (
+            (f"{row['title']} — {words}" if words else row["title"]) if row["theme"] in named else words or row["label"]
+        )
         click.echo(f"  [{statuses.get(row['status'], row['status'])}{weak}] {label}")
         # the reason states the week's volume, except when fading (an average over the last weeks)
         click.echo(f"      {stories}, {sources} — {reason}" if row["status"] == "fading" else f"      {reason}")

@@ -7,9 +7,9 @@
         3. stories    items not yet in a story, in publication order -> core.clustering.group_stories, against
                       the stories still active (last ``STORY_WINDOW_DAYS``)
         4. themes     each ISO week whose stories changed (signature) -> core.clustering.cluster_themes on the
-                      week's stories, c-TF-IDF keywords (core.labels), linked to the persistent themes of
-                      the previous weeks and scored (core.trends); later weeks are redone after it, since
-                      their history changed
+                      week's stories, c-TF-IDF keywords (core.labels) and a title in French and English
+                      (core.titles), linked to the persistent themes of the previous weeks and scored
+                      (core.trends); later weeks are redone after it, since their history changed
         5. sentences  each clustered week whose sentences are missing or stale -> the most central sentences
                       of its new and rising themes, most covered stories and formats on the move
                       (core.brief), stored with their vectors for the digest's "week's essentials"
@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,7 +44,7 @@ from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, text_key
 from veille.app import App
-from veille.core import brief, clustering, i18n, labels, trends
+from veille.core import brief, clustering, i18n, labels, titles, trends
 from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
 from veille.core.radar import build_radar, radar_span
 from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
@@ -261,13 +261,37 @@ def cluster_weeks(app: App) -> list[str]:
     if not changed:
         return []
     todo = sorted(week for week in current if week >= changed[0])
+    embed = _phrase_embedder(app.embedder)
     for week in todo:
         with app.store.transaction():
-            _cluster_week(themes, week, current[week], app.now)
+            _cluster_week(themes, week, current[week], app.now, embed)
     return todo
 
 
-def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime) -> None:
+PHRASE_MEMORY = 50_000  # phrase vectors remembered per embedder (about 75 MB at 384 dimensions)
+_PHRASES: weakref.WeakKeyDictionary[Any, dict[str, NDArray[np.float32]]] = weakref.WeakKeyDictionary()
+
+
+def _phrase_embedder(embedder: Embedder) -> titles.Embed:
+    """The embedder for title candidates, remembering the phrases it has embedded for the life of the
+    embedder: consecutive weeks, and the daily runs of ``veille schedule`` or the demo, share most of
+    their candidates."""
+    seen = _PHRASES.setdefault(embedder, {})
+
+    def embed(phrases: Sequence[str]) -> NDArray[np.float32]:
+        missing = [p for p in dict.fromkeys(phrases) if p not in seen]
+        if missing:
+            if len(seen) + len(missing) > PHRASE_MEMORY:
+                seen.clear()
+            seen.update(zip(missing, embedder.embed(missing), strict=True))
+        if not phrases:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([seen[p] for p in phrases])
+
+    return embed
+
+
+def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime, embed: titles.Embed) -> None:
     """Cluster the stories of the window of weeks ending at ``week`` into themes, link them to the themes
     of the previous weeks, and score each theme's trend in ``week``.
 
@@ -288,6 +312,7 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime) 
         for tid, centroid, last in themes.theme_refs(week, LINK_WEEKS)
     ]
     groups = _theme_groups(themes, stories, week, window[0], refs) if stories else []
+    named = _group_titles(themes, stories, groups, window[0], week, embed) if groups else []
     history_start = shift_week(week, -trends.DEFAULT_RULES.window)
     continued = {group.theme_id for group in groups if group.theme_id is not None}
     last_week = shift_week(week, -1)
@@ -295,7 +320,8 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime) 
     stored = themes.theme_history([*continued, *gone], history_start, window[0])
     stored_recent = themes.theme_history(gone, window[0], week)
     earlier = themes.earlier_centroids(window[0])
-    for group in groups:
+    kept_titles = themes.latest_titles(gone, week)
+    for group, group_titles in zip(groups, named, strict=True):
         members = [stories[i] for i in group.members]
         older = _points(stored.get(group.theme_id, [])) if group.theme_id is not None else []
         points = [*older, *(_window_point(members, w) for w in window)]
@@ -324,6 +350,7 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime) 
             weak_signal=status.weak_signal,
             reason=dict(status.reason),
             centroid=group.centroid,
+            titles=group_titles,
         )
     for theme_id in gone:  # seen last week, continued by no cluster: report it only when it fades
         points = [*_points(stored.get(theme_id, [])), *_points(stored_recent.get(theme_id, []))]
@@ -343,6 +370,7 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime) 
                     weak_signal=False,
                     reason=dict(status.reason),
                     centroid=None,
+                    titles=kept_titles.get(theme_id),
                 )
     themes.mark_processed(week, signature, now)
 
@@ -406,6 +434,39 @@ def _theme_groups(
         keywords = tuple(word for word, _ in words.get(parts[0], []))
         groups.append(_ThemeGroup(theme_id, idx, centroid, keywords))
     return groups
+
+
+def _group_titles(
+    themes: ThemeStore,
+    stories: list[WindowStory],
+    groups: list[_ThemeGroup],
+    first_week: str,
+    week: str,
+    embed: titles.Embed,
+) -> list[dict[str, str]]:
+    """Each group's title in French and English, made of the items of its stories in the window
+    (``core.titles``); bigger groups first, so a bigger theme keeps a title two themes would share."""
+    items = themes.story_items([s.id for s in stories], week_bounds(first_week)[0], week_bounds(week)[1])
+    docs: list[titles.Doc] = []
+    item_ids: list[int] = []
+    members: list[list[int]] = []
+    for group in groups:
+        rows: list[int] = []
+        for i in group.members:
+            for item in items.get(stories[i].id, []):
+                rows.append(len(docs))
+                docs.append(titles.Doc(item.title, item.summary, clustering.language_key(item.lang), stories[i].id))
+                item_ids.append(item.id)
+        members.append(rows)
+    if not docs:
+        return [{} for _ in groups]
+    vectors = ProcessStore(themes.store).vectors(item_ids)
+    order = sorted(range(len(groups)), key=lambda g: (-len(groups[g].members), g))
+    made = titles.theme_titles(docs, vectors, [members[g] for g in order], embed)
+    out: list[dict[str, str]] = [{} for _ in groups]
+    for rank, g in enumerate(order):
+        out[g] = {lang: title.text for lang, title in made[rank].items()}
+    return out
 
 
 def _count(theme_ids: Iterable[int]) -> dict[int, int]:

@@ -184,11 +184,12 @@ def _load_week(
             weak_signal=bool(row[7]),
             history=tuple(history.get(row[0], {}).get(w, 0) for w in weeks),
             reason=_reason(row[8]),
+            titles={"fr": row[9], "en": row[10]},
         )
         for row in conn.execute(
             """
             SELECT tw.theme_id, t.label, tw.keywords, tw.status, tw.stories, tw.items, tw.sources, tw.weak_signal,
-                   tw.reason
+                   tw.reason, tw.title_fr, tw.title_en
             FROM theme_weeks tw JOIN themes t ON t.id = tw.theme_id
             WHERE tw.week = ? ORDER BY tw.theme_id
             """,

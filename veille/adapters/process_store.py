@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -491,11 +491,13 @@ class ThemeStore:
         weak_signal: bool,
         reason: dict[str, object],
         centroid: NDArray[np.floating] | None,
+        titles: Mapping[str, str] | None = None,
     ) -> None:
+        titles = titles or {}
         self.conn.execute(
             """INSERT INTO theme_weeks (theme_id, week, stories, items, sources, top_source, keywords, status,
-                                        weak_signal, reason, centroid)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                        weak_signal, reason, centroid, title_fr, title_en)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 theme_id,
                 week,
@@ -508,6 +510,8 @@ class ThemeStore:
                 int(weak_signal),
                 json.dumps(reason, ensure_ascii=False),
                 None if centroid is None else to_blob(centroid),
+                titles.get("fr", ""),
+                titles.get("en", ""),
             ),
         )
         self.conn.executemany(
@@ -522,6 +526,35 @@ class ThemeStore:
                 (week, to_blob(centroid), week, label, label, theme_id),
             )
 
+    def story_items(self, story_ids: Sequence[int], start: datetime, end: datetime) -> dict[int, list[ItemText]]:
+        """The items of each story published in [start, end), oldest first (what a theme's title is made of)."""
+        out: dict[int, list[ItemText]] = {}
+        for chunk in _chunks(list(story_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"""SELECT si.story_id, i.id, i.title, i.summary, i.content_hash, i.lang, i.published_at
+                    FROM story_items si JOIN items i ON i.id = si.item_id
+                    WHERE si.story_id IN ({marks}) AND i.published_at >= ? AND i.published_at < ?
+                    ORDER BY i.published_at, i.id""",
+                (*chunk, iso(start), iso(end)),
+            ):
+                out.setdefault(int(row[0]), []).append(_item_text(row[1:]))
+        return out
+
+    def latest_titles(self, theme_ids: Sequence[int], before_week: str) -> dict[int, dict[str, str]]:
+        """Each theme's titles in its latest titled week before ``before_week`` (a fading theme keeps its name)."""
+        out: dict[int, dict[str, str]] = {}
+        for chunk in _chunks(list(theme_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for theme_id, _week, fr, en in self.conn.execute(
+                f"""SELECT theme_id, week, title_fr, title_en FROM theme_weeks
+                    WHERE theme_id IN ({marks}) AND week < ? AND (title_fr != '' OR title_en != '')
+                    ORDER BY theme_id, week""",
+                (*chunk, before_week),
+            ):
+                out[int(theme_id)] = {"fr": str(fr), "en": str(en)}
+        return out
+
     def mark_processed(self, week: str, signature: str, now: datetime) -> None:
         self.conn.execute(
             """INSERT INTO processed_weeks (week, signature, at) VALUES (?, ?, ?)
@@ -533,7 +566,7 @@ class ThemeStore:
         """The themes of a week for ``veille themes``: status, reason, keywords, counts."""
         rows = self.conn.execute(
             """SELECT tw.theme_id, t.label, t.first_week, tw.stories, tw.items, tw.sources, tw.keywords,
-                      tw.status, tw.weak_signal, tw.reason
+                      tw.status, tw.weak_signal, tw.reason, tw.title_fr, tw.title_en
                FROM theme_weeks tw JOIN themes t ON t.id = tw.theme_id WHERE tw.week = ?
                ORDER BY CASE tw.status WHEN 'rising' THEN 0 WHEN 'new' THEN 1 WHEN 'steady' THEN 2 ELSE 3 END,
                         tw.stories DESC, tw.theme_id""",
@@ -551,6 +584,7 @@ class ThemeStore:
                 "status": row[7],
                 "weak_signal": bool(row[8]),
                 "reason": json.loads(row[9]),
+                "titles": {"fr": row[10], "en": row[11]},
             }
             for row in rows
         ]

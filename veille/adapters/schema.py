@@ -276,4 +276,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (week, rank)
     );
     """,
+    # ---------------------------------------------------------------------------------------- v5
+    # theme titles
+    """
+    -- A theme's title in a week, as a person would name it (core.titles), in French and in English;
+    -- '' for weeks clustered before titles existed (their keywords stand in).
+    ALTER TABLE theme_weeks ADD COLUMN title_fr TEXT NOT NULL DEFAULT '';
+    ALTER TABLE theme_weeks ADD COLUMN title_en TEXT NOT NULL DEFAULT '';
+    """,
 ]

@@ -220,9 +220,9 @@ def _story(
 
 def _themes(conn: sqlite3.Connection) -> tuple[ThemeRecord, ...]:
     rows: dict[int, list[ThemeWeekRecord]] = defaultdict(list)
-    for theme_id, week, stories, items, sources, keywords, status, weak in conn.execute(
+    for theme_id, week, stories, items, sources, keywords, status, weak, title_fr, title_en in conn.execute(
         """
-        SELECT theme_id, week, stories, items, sources, keywords, status, weak_signal
+        SELECT theme_id, week, stories, items, sources, keywords, status, weak_signal, title_fr, title_en
         FROM theme_weeks ORDER BY theme_id, week
         """
     ):
@@ -235,6 +235,7 @@ def _themes(conn: sqlite3.Connection) -> tuple[ThemeRecord, ...]:
                 keywords=tuple(str(k) for k in json_list(keywords)),
                 status=status,
                 weak_signal=bool(weak),
+                titles={"fr": title_fr, "en": title_en},
             )
         )
     return tuple(

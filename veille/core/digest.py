@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import cast
 
 from veille.core import brief as brief_lines
-from veille.core import i18n
+from veille.core import i18n, titles
 from veille.core.radar import MIN_WATCH_WEEKS, FormatTrack, RadarStory, build_radar, explain_format, story_formats
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
 from veille.core.trends import STATUSES, Status, TrendStatus, explain, shown_as_trend, volume_label
@@ -83,6 +83,7 @@ class ThemeRecord:
     weak_signal: bool
     history: tuple[int, ...] = ()  # stories per week, oldest first, HISTORY_WEEKS long, this week last
     reason: Mapping[str, int | float] = field(default_factory=dict)  # the numbers trend scoring stored
+    titles: Mapping[str, str] = field(default_factory=dict)  # the theme's title this week: {"fr": …, "en": …}
 
 
 @dataclass(frozen=True)
@@ -414,11 +415,13 @@ BRIEF_STORY_CANDIDATES = 8
 BRIEF_LABEL_CHARS = 90
 
 
-def theme_name(theme: ThemeRecord) -> str:
-    """The theme's display name (its readable label, else its first keywords): the one accessor to swap
-    for a readable theme title."""
+def theme_name(theme: ThemeRecord, lang: str) -> str:
+    """The theme's display name: its title in ``lang`` (``core.titles``), else its label, else its first
+    keywords (weeks clustered before titles existed)."""
     keywords = [k for k in (plain_text(k) for k in theme.keywords) if k]
-    return _capitalised(plain_text(theme.label) or ", ".join(keywords[:3]))
+    return _capitalised(
+        plain_text(titles.in_language(theme.titles, lang)) or plain_text(theme.label) or ", ".join(keywords[:3])
+    )
 
 
 def week_brief(
@@ -453,7 +456,7 @@ def week_brief(
             _title_sentence(story) for story in _best(s for s in records.story_records if s.theme_id == th.id)
         )
         candidates.append(
-            brief_lines.Candidate("theme", key, theme_name(th), _theme_brief_reason(th, lang), sentences, rank)
+            brief_lines.Candidate("theme", key, theme_name(th, lang), _theme_brief_reason(th, lang), sentences, rank)
         )
         kind_labels[("theme", key)] = t.brief_new_theme if th.status == "new" else t.brief_rising_theme
 
@@ -581,7 +584,7 @@ def _theme_view(theme: ThemeRecord, week: str, stories: tuple[StoryView, ...], l
     keywords = tuple(k for k in (plain_text(k) for k in theme.keywords) if k)[:6]
     return ThemeView(
         id=theme.id,
-        label=theme_name(theme),
+        label=theme_name(theme, lang),
         keywords=keywords,
         status=theme.status,
         status_label=t.status_new if theme.status == "new" else t.status_rising,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from veille.core import i18n
+from veille.core import i18n, titles
 from veille.core.digest import OTHER_FORMAT, format_label
 from veille.core.radar import (
     MIN_WATCH_WEEKS,
@@ -98,6 +98,7 @@ class ThemeWeekRecord:
     keywords: tuple[str, ...]
     status: str
     weak_signal: bool
+    titles: Mapping[str, str] = field(default_factory=dict)  # the theme's title that week: {"fr": …, "en": …}
 
 
 @dataclass(frozen=True)
@@ -825,7 +826,7 @@ def build_site_view(
         d=d,
         format_labels=format_labels,
         feeds={feed.id: feed for feed in records.feeds},
-        theme_labels={th.id: _theme_label(th) for th in records.themes},
+        theme_labels={th.id: _theme_label(th, lang) for th in records.themes},
         format_paths=_format_paths(format_keys),
     )
     current = iso_week(now)
@@ -1089,9 +1090,12 @@ def _format_paths(keys: Sequence[str]) -> dict[str, str]:
     return paths
 
 
-def _theme_label(theme: ThemeRecord) -> str:
+def _theme_label(theme: ThemeRecord, lang: str) -> str:
+    """The theme's name: its latest title in ``lang`` (keywords for themes made before titles existed)."""
+    titled = [text(titles.in_language(week.titles, lang)) for week in theme.weeks]
+    title = next((name for name in reversed(titled) if name), "")
     latest = theme.weeks[-1].keywords if theme.weeks else ()
-    return _capitalised(text(theme.label) or ", ".join(_keywords(latest)[:3])) or f"#{theme.id}"
+    return _capitalised(title or text(theme.label) or ", ".join(_keywords(latest)[:3])) or f"#{theme.id}"
 
 
 def _keywords(keywords: Iterable[str]) -> tuple[str, ...]:

@@ -1,0 +1,685 @@
+"""Theme titles a person would write: a short noun phrase per theme, in French and in English.
+
+A theme's keywords ("Firm, LMS, LTI, région") say what its stories share but do not read as a name.
+A title ("Migration vers un nouveau LMS", "AI tutors in universities") is built offline from the theme's
+own material, as KeyBERT builds key phrases:
+
+1. candidates: phrases of 1–3 content words taken from the titles and summaries of the theme's items,
+   in the item's language, with at most one linking word inside ("formation *des* enseignants",
+   "tuteurs IA *à* l'université"); a stop word, a number, punctuation or a conjugated verb form
+   (French, by its lemma) ends a phrase, so no phrase starts or ends on one; a proper name (a run of
+   words the texts write with a capital in running text) is never cut ("Open University", not
+   "University"). Words are lemmatised (``simplemma``) so "tuteur" and "tuteurs" count as one.
+2. scores: specificity to the theme (class-based TF-IDF over the themes' documents, as for keywords)
+   plus closeness of the phrase's embedding to the theme's centroid in that language, plus a small
+   bonus per extra content word (a person names a theme with a phrase, not a word);
+3. diversity: MMR over the best candidates gives each theme a short ranked list of alternatives, so
+   that no two themes of one week get the same title;
+4. fallback: the most central headline of the theme, cut at its first separator and to six words,
+   when no phrase is close enough to the theme.
+
+A French title comes from French items when the theme has a good enough French phrase, else from the
+English ones (and the other way round): nothing is translated.
+
+Pure: texts, vectors and an ``embed`` function in, titles out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import simplemma
+from numpy.typing import NDArray
+
+from veille.core.labels import stop_words
+
+Embed = Callable[[Sequence[str]], NDArray[np.float32]]
+
+LANGUAGES = ("fr", "en")
+
+#: Words that may link two content words inside a phrase (never at either end), per language.
+LINK_WORDS: dict[str, frozenset[str]] = {
+    "fr": frozenset({"de", "des", "du", "à", "au", "aux", "en", "pour", "sur", "et"}),
+    "en": frozenset({"of", "for", "in", "on", "and"}),
+}
+#: Number words end a phrase as digits do ("trois minutes", "five-minute" stays: it is one word).
+NUMBER_WORDS = frozenset(
+    {
+        "un",
+        "une",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "six",
+        "sept",
+        "huit",
+        "neuf",
+        "dix",
+        "onze",
+        "douze",
+        "quinze",
+        "vingt",
+        "trente",
+        "quarante",
+        "cinquante",
+        "soixante",
+        "cent",
+        "cents",
+        "mille",
+        "million",
+        "millions",
+        "milliard",
+        "milliards",
+        "premier",
+        "première",
+        "second",
+        "seconde",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "fifteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "hundred",
+        "hundreds",
+        "thousand",
+        "thousands",
+        "billion",
+        "billions",
+        "first",
+        "third",
+    }
+)
+#: Adverbs the stop-word lists miss, never a title's first or last word.
+ADVERBS = frozenset({"puis", "déjà", "toujours", "désormais", "bientôt", "already", "soon", "yet"})
+#: Words after which an English word is a noun ("the cuts", "of barcamps"): a phrase ends on a noun, and
+#: an English word never seen after one of them may be a verb ("Students pick", "onboarding cuts").
+DETERMINERS = frozenset(
+    {"the", "a", "an", "its", "their", "his", "her", "our", "your", "this", "these", "those", "each", "every"}
+    | {"of", "for", "in", "on", "with", "from", "about", "at", "by"}
+)
+#: French infinitive endings: a verb is no title on its own ("Comprendre", "Réinventer").
+_INFINITIVE = ("er", "ir", "dre", "oir", "ire", "tre")
+#: How a linking word is keyed (``des`` and ``du`` are ``de``).
+_LINK_KEY = {"des": "de", "du": "de", "d'": "de", "au": "à", "aux": "à"}
+
+_TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
+_ELISION = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
+_BREAKS = '.,;:!?()[]{}«»"|/–—…'
+_SENTENCE_END = ".!?…:"
+#: Where a headline is cut when it is used as a title.
+_HEADLINE_CUT = re.compile(r"\s+[:–—|-]\s+|\s*[?!;]\s*|\s*:\s+")
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One text of a theme: an item (or a story's items in one language) with its language."""
+
+    title: str
+    summary: str = ""
+    lang: str = "en"
+    unit: int | None = None  # the story it belongs to: a phrase counts once per story (copies repeat it)
+
+
+@dataclass(frozen=True)
+class Title:
+    text: str
+    lang: str  # the language of its words
+    kind: str  # "phrase" or "headline"
+    score: float
+
+
+@dataclass(frozen=True)
+class TitleParams:
+    """Knobs, tuned on AG News and the demo corpus (see ``bench/titles.py``)."""
+
+    spec_weight: float = 0.4  # weight of c-TF-IDF specificity (normalised to the theme's best)
+    length_bonus: float = 0.12  # per content word beyond the first
+    min_cosine: float = 0.15  # below: the phrase is not about the theme (a headline may do better)
+    relative_cosine: float = 0.6  # a phrase must be this close to the theme relative to its best phrase
+    pair_ratio: float = 0.85  # a single word is paired ("A et B") with a next pick scoring this much
+    shortlist: int = 30  # candidates per theme (best c-TF-IDF first) that are embedded
+    alternatives: int = 6  # MMR picks kept per theme and language (dedupe across themes)
+    diversity: float = 0.4  # MMR trade-off
+    max_words: int = 6
+    max_chars: int = 50
+    summary_chars: int = 400  # summaries are read up to about this length
+
+
+# ------------------------------------------------------------------------------------------ tokens
+
+
+@dataclass
+class _Tok:
+    surface: str  # as written, elision removed
+    lower: str
+    kind: str  # "content" or "link"
+    prefix: str = ""  # elided article or preposition written before it: "l'", "d'"
+    start: bool = False  # first word of a sentence (its capital says nothing)
+    lead: bool = True  # may start a phrase (a participle may not: "inversé", "lancée")
+    after_det: bool = False  # written right after a determiner ("the", "a", "its")
+    tail: bool = True  # may end a phrase (an English past form may not: "handled")
+    trusted: bool = False  # its capital (or its absence) is a choice of the writer
+
+
+@cache
+def _lemma(word: str, lang: str) -> str:
+    if lang not in LANGUAGES:
+        return word
+    return str(simplemma.lemmatize(word, lang=lang)).lower()
+
+
+@cache
+def _is_acronym(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+_PARTICIPLE = ("é", "ée", "és", "ées", "i", "ie", "is", "ies", "u", "ue", "us", "ues", "ant", "ante", "ants", "antes")
+
+
+def _verb_form(lower: str, lang: str) -> str:
+    """ "verb" for a French conjugated verb ("tourne", "lance"), "participle" for a participle
+    ("inversé", "formés"), "" otherwise: the lemma is an infinitive and the word is not its plural.
+    English: "past" for a past form ("handled", "launched"). English present forms cannot be told
+    from nouns this way ("hits")."""
+    if lang == "en":
+        return "past" if lower.endswith("ed") and _lemma(lower, lang) != lower else ""
+    if lang != "fr":
+        return ""
+    lemma = _lemma(lower, lang)
+    if lemma == lower or not lemma.endswith(("er", "ir", "re", "oir")) or lower in (lemma + "s", lemma + "x"):
+        return ""
+    return "participle" if lower.endswith(_PARTICIPLE) else "verb"
+
+
+def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
+    """Word tokens of one text; ``None`` marks a break no phrase crosses."""
+    links = LINK_WORDS.get(lang, frozenset())
+    out: list[_Tok | None] = []
+    position = 0
+    sentence_start = True
+    previous = ""
+    for match in _TOKEN.finditer(text):
+        between = text[position : match.start()]
+        position = match.end()
+        if any(ch in between for ch in _BREAKS):
+            out.append(None)
+            previous = ""
+            if any(ch in between for ch in _SENTENCE_END):
+                sentence_start = True
+        raw = match.group().replace("’", "'")
+        after_det = previous in DETERMINERS
+        previous = raw.lower()
+        starts = sentence_start
+        sentence_start = False
+        if any(ch.isdigit() for ch in raw) or "_" in raw:
+            out.append(None)
+            continue
+        prefix = ""
+        elided = _ELISION.match(raw)
+        if elided:
+            prefix = elided.group(1).lower() + "'"
+            raw = raw[elided.end() :]
+            if prefix not in ("l'", "d'"):
+                out.append(None)  # qu', n', s', c'… : a verb phrase follows
+                prefix = ""
+        if raw.lower().endswith("'s"):
+            raw = raw[:-2]
+        raw = raw.strip("'-")
+        lower = raw.lower()
+        if not _WORD.fullmatch(raw):
+            out.append(None)
+            continue
+        if lower in links and not prefix:
+            out.append(_Tok(raw, lower, "link", start=starts))
+            continue
+        form = _verb_form(lower, lang)
+        if (
+            (lower in stops and not _is_acronym(raw))  # "AI" is no French "ai"
+            or lower in NUMBER_WORDS
+            or lower in ADVERBS
+            or len(lower) < 2
+            or (len(lower) < 3 and not _is_acronym(raw))
+            or form == "verb"
+        ):
+            out.append(None)
+            continue
+        tok = _Tok(raw, lower, "content", prefix, starts, lead=form != "participle", tail=form != "past")
+        tok.after_det = after_det
+        out.append(tok)
+    return out
+
+
+# ----------------------------------------------------------------------------------------- phrases
+
+
+@dataclass
+class _Stats:
+    """What the texts say about words: how they are written in running text."""
+
+    capital: Counter[str] = field(default_factory=Counter)
+    small: Counter[str] = field(default_factory=Counter)
+    acronym: Counter[str] = field(default_factory=Counter)
+    spelling: Counter[tuple[str, str]] = field(default_factory=Counter)
+    camel: dict[str, Counter[str]] = field(default_factory=dict)  # spellings with an inner capital
+    nouns: set[str] = field(default_factory=set)  # English lemmas seen after a determiner
+
+    def observe(self, toks: Sequence[_Tok | None], trust_case: bool) -> None:
+        for n, tok in enumerate(toks):
+            if tok is None or tok.kind != "content":
+                continue
+            if tok.after_det:  # "their AI tutors": the last word of the run after a determiner is a noun
+                end = n
+                while end + 1 < len(toks) and (nxt := toks[end + 1]) is not None and nxt.kind == "content":
+                    end += 1
+                last = toks[end]
+                if last is not None:
+                    self.nouns.add(_lemma(last.lower, "en"))
+            tok.trusted = trust_case and not tok.start
+            if tok.after_det:
+                self.nouns.add(_lemma(tok.lower, "en"))
+            if any(c.isupper() for c in tok.surface[1:]) and not _is_acronym(tok.surface):
+                self.camel.setdefault(tok.lower, Counter())[tok.surface] += 1
+            if _is_acronym(tok.surface):
+                self.acronym[tok.lower] += 1
+            elif trust_case and not tok.start:
+                if tok.surface[:1].isupper():
+                    self.capital[tok.lower] += 1
+                    self.spelling[(tok.lower, tok.surface)] += 1
+                else:
+                    self.small[tok.lower] += 1
+
+    def is_name(self, lower: str) -> bool:
+        return (
+            self.capital[lower] > self.small[lower]
+            or self.acronym[lower] > self.small[lower]
+            or (not self.small[lower] and self._camel(lower) is not None)
+        )
+
+    def _camel(self, lower: str) -> str | None:
+        """A spelling with a capital inside the word ("OpenCourseHub"): a name wherever it stands."""
+        forms = self.camel.get(lower)
+        return forms.most_common(1)[0][0] if forms else None
+
+    def written(self, lower: str) -> str:
+        if self.acronym[lower] > self.small[lower] + self.capital[lower]:
+            return lower.upper()
+        camel = self._camel(lower) if not self.small[lower] else None
+        if camel is not None:
+            return camel
+        if self.capital[lower] > self.small[lower]:
+            forms = [(n, s) for (w, s), n in self.spelling.items() if w == lower]
+            return max(forms)[1] if forms else lower.capitalize()
+        return lower
+
+
+def _title_cased(title: str) -> bool:
+    """An English-style headline that capitalises its words: its capitals say nothing about names."""
+    words = [w for w in re.findall(r"[^\W\d_]{4,}", title)]
+    return len(words) >= 3 and sum(w[:1].isupper() for w in words[1:]) >= 0.6 * (len(words) - 1)
+
+
+def _phrases(toks: Sequence[_Tok | None], stats: _Stats, lang: str) -> Iterable[tuple[tuple[str, ...], list[_Tok]]]:
+    """Candidate phrases of one token list: (key, tokens)."""
+    n = len(toks)
+    for i in range(n):
+        first = toks[i]
+        if first is None or first.kind != "content" or not first.lead:
+            continue
+        before = toks[i - 1] if i else None
+        if (
+            before is not None
+            and before.kind == "content"
+            and stats.is_name(first.lower)
+            and stats.is_name(before.lower)
+            and not first.prefix
+        ):
+            continue  # inside a proper name
+        words: list[_Tok] = [first]
+        links = 0
+        yield from _emit(words, toks, i, stats, lang)
+        for j in range(i + 1, min(n, i + 5)):
+            tok = toks[j]
+            if tok is None:
+                break
+            if tok.kind == "link":
+                if words[-1].kind == "link" or links:
+                    break
+                links += 1
+                words.append(tok)
+                continue
+            if tok.prefix == "l'" and words[-1].kind == "content":
+                break  # "transforme l'école": a verb and its object
+            if tok.prefix == "d'":
+                if words[-1].kind == "link" or links:
+                    break
+                links += 1
+            words.append(tok)
+            if sum(w.kind == "content" for w in words) > 3:
+                break
+            yield from _emit(words, toks, j, stats, lang)
+
+
+def _emit(
+    words: list[_Tok], toks: Sequence[_Tok | None], j: int, stats: _Stats, lang: str
+) -> Iterable[tuple[tuple[str, ...], list[_Tok]]]:
+    """The phrase ``words`` ending at token ``j``, unless it ends inside a proper name."""
+    if not words or words[-1].kind != "content" or not words[-1].tail or sum(w.kind == "content" for w in words) > 3:
+        return
+    after = toks[j + 1] if j + 1 < len(toks) else None
+    last = words[-1]
+    if (
+        lang == "en"
+        and stats.nouns
+        and not (  # (texts without determiners, like AG News, say nothing)
+            _lemma(last.lower, lang) in stats.nouns or _is_acronym(last.surface) or stats.is_name(last.lower)
+        )
+    ):
+        return  # "Students pick", "Blended onboarding cuts": an English phrase ends on a noun
+    infinitive = last.lower.endswith(_INFINITIVE) and _lemma(last.lower, lang) == last.lower
+    if lang == "fr" and len(words) == 1 and infinitive:
+        return  # "Comprendre", "Réinventer": a verb alone
+    if (
+        after is not None
+        and after.kind == "content"
+        and not after.prefix
+        and stats.is_name(last.lower)
+        and stats.is_name(after.lower)
+    ):
+        return  # would cut a proper name
+    key = tuple(_LINK_KEY.get(w.lower, w.lower) if w.kind == "link" else _lemma(w.lower, lang) for w in words)
+    if len(set(k for k, w in zip(key, words, strict=True) if w.kind == "content")) < sum(
+        w.kind == "content" for w in words
+    ):
+        return  # "cours en ligne cours"
+    yield key, list(words)
+
+
+def _surface(words: Sequence[_Tok], stats: _Stats) -> str:
+    parts: list[str] = []
+    for n, w in enumerate(words):
+        if w.kind == "link":
+            parts.append(w.lower)
+            continue
+        if _is_acronym(w.surface) or not w.trusted:
+            text = stats.written(w.lower)
+        else:
+            text = w.surface if w.surface[:1].isupper() else w.lower
+        if n and w.prefix:
+            if parts and parts[-1] == "de" and w.prefix == "d'":
+                parts.pop()
+            text = w.prefix + text
+        parts.append(text)
+    return " ".join(parts).replace("' ", "'")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# -------------------------------------------------------------------------------------------- titles
+
+
+def _unit(x: NDArray[np.floating]) -> NDArray[np.float64]:
+    v = np.asarray(x, dtype=np.float64)
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm > 0 else v
+
+
+def _mmr(scores: NDArray[np.float64], vectors: NDArray[np.float64], top_n: int, diversity: float) -> list[int]:
+    if not len(scores):
+        return []
+    chosen = [int(np.argmax(scores))]
+    rest = [i for i in range(len(scores)) if i != chosen[0]]
+    while rest and len(chosen) < top_n:
+        redundancy = (vectors[rest] @ vectors[chosen].T).max(axis=1)
+        pick = rest[int(np.argmax((1 - diversity) * scores[rest] - diversity * redundancy))]
+        chosen.append(pick)
+        rest.remove(pick)
+    return chosen
+
+
+def shorten_headline(headline: str, max_words: int = 6, max_chars: int = 50, lang: str = "en") -> str:
+    """A headline cut to a title: its first part before a separator, then at most ``max_words`` words
+    and ``max_chars`` characters, never ending on a stop word."""
+    text = " ".join(headline.split())
+    parts = [p.strip(" .,'\"«»") for p in _HEADLINE_CUT.split(text) if p.strip(" .,'\"«»")]
+    if parts:
+        text = next((p for p in parts if len(p.split()) >= 2), parts[0])
+    stops = stop_words()
+    words = text.split()
+    while len(words) > 1 and _bare(words[0]) in stops:
+        words.pop(0)
+    words = words[:max_words]
+    while words and (len(" ".join(words)) > max_chars or _bare(words[-1]) in stops):
+        words.pop()
+    out = " ".join(words).strip(" .,;:'\"«»") or text[:max_chars].strip()
+    return out[:1].upper() + out[1:]
+
+
+def _bare(word: str) -> str:
+    return _ELISION.sub("", word.lower().replace("’", "'").strip(".,;:!?'\"«»"))
+
+
+def theme_titles(
+    docs: Sequence[Doc],
+    vectors: NDArray[np.floating],
+    groups: Sequence[Sequence[int]],
+    embed: Embed,
+    *,
+    languages: Sequence[str] = LANGUAGES,
+    params: TitleParams | None = None,
+) -> list[dict[str, Title]]:
+    """One title per group and language: ``[{"fr": Title, "en": Title}, …]`` in the order of ``groups``.
+
+    ``docs[i]`` is a text with its language and ``vectors[i]`` its unit embedding; ``groups`` lists the
+    docs of each theme (a doc may belong to none). ``embed`` embeds candidate phrases (unit rows). Groups
+    come biggest-or-most-important first: an earlier group keeps a title two groups would share.
+    """
+    p = params or TitleParams()
+    stops = stop_words()
+    x = np.asarray(vectors, dtype=np.float64)
+    stats = _Stats()
+    toks: list[list[_Tok | None]] = []
+    for doc in docs:
+        lang = _lang(doc.lang)
+        summary = _clip(doc.summary, p.summary_chars)
+        title_toks = _tokens(doc.title, lang, stops)
+        summary_toks = _tokens(summary, lang, stops)
+        stats.observe(title_toks, trust_case=not _title_cased(doc.title))
+        stats.observe(summary_toks, trust_case=True)
+        toks.append([*title_toks, None, *summary_toks])
+
+    # per language: each group's candidate phrases and their document frequencies
+    results: list[dict[str, list[Title]]] = [{} for _ in groups]
+    for lang in languages:
+        per_group: list[Counter[tuple[str, ...]]] = []
+        forms: dict[tuple[str, ...], Counter[str]] = {}
+        sizes: list[int] = []
+        for members in groups:
+            df: Counter[tuple[str, ...]] = Counter()
+            mine = [i for i in members if _lang(docs[i].lang) == lang]
+            units: dict[object, set[tuple[str, ...]]] = {}
+            for i in mine:
+                seen = units.setdefault(("unit", docs[i].unit) if docs[i].unit is not None else ("doc", i), set())
+                for key, words in _phrases(toks[i], stats, lang):
+                    forms.setdefault(key, Counter())[_surface(words, stats)] += 1
+                    seen.add(key)
+            for seen in units.values():
+                df.update(seen)
+            per_group.append(df)
+            sizes.append(len(units))
+        overall: Counter[tuple[str, ...]] = Counter()
+        for df in per_group:
+            overall.update(df)
+        per_group = [_maximal(df) for df in per_group]
+        active = [g for g, n in enumerate(sizes) if n]
+        if not active:
+            continue
+        average = sum(sizes) / len(active)
+        shortlists: list[list[tuple[tuple[str, ...], float]]] = []
+        for g, df in enumerate(per_group):
+            floor = 2 if sizes[g] >= 3 else 1
+            scored = [
+                (key, (count / max(sizes[g], 1)) * math.log(1 + average / overall[key]))
+                for key, count in df.items()
+                if count >= floor
+            ]
+            scored.sort(key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
+            shortlists.append(scored[: p.shortlist])
+        phrases = sorted({forms[key].most_common(1)[0][0] for sl in shortlists for key, _ in sl})
+        vec_of = dict(zip(phrases, np.asarray(embed(phrases), dtype=np.float64), strict=True)) if phrases else {}
+        for g, members in enumerate(groups):
+            if not shortlists[g]:
+                continue
+            mine = [i for i in members if _lang(docs[i].lang) == lang]
+            centre = _unit(x[mine].sum(axis=0)) if mine else _unit(x[list(members)].sum(axis=0))
+            names = [forms[key].most_common(1)[0][0] for key, _ in shortlists[g]]
+            cand = np.vstack([vec_of[name] for name in names])
+            cosine = cand @ centre
+            best_spec = max(s for _, s in shortlists[g]) or 1.0
+            spec = np.array([s / best_spec for _, s in shortlists[g]])
+            content = np.array([sum(1 for k in key if k not in _LINK_KEYS) for key, _ in shortlists[g]])
+            score = (1 - p.spec_weight) * cosine + p.spec_weight * spec + p.length_bonus * (np.minimum(content, 2) - 1)
+            cos_floor = max(p.min_cosine, p.relative_cosine * float(cosine.max()))
+            ok = [i for i in range(len(names)) if cosine[i] >= cos_floor and _fits(names[i], p)]
+            if not ok:
+                continue
+            picks = _mmr(score[ok], cand[ok], p.alternatives, p.diversity)
+            ranked = [Title(names[ok[i]], lang, "phrase", round(float(score[ok[i]]), 4)) for i in picks]
+            results[g][lang] = _paired(ranked, p)
+
+    return _assign(docs, x, groups, results, languages, p)
+
+
+_LINK_KEYS = frozenset(_LINK_KEY.values()) | frozenset().union(*LINK_WORDS.values())
+
+
+_AND = {"fr": "et", "en": "and"}
+
+
+def _paired(ranked: list[Title], p: TitleParams) -> list[Title]:
+    """A title of a single word ("MOOC") becomes "A et B" with the next pick, a phrase, that shares no
+    word with it and scores nearly as well ("MOOC and open courses"); a person names a theme with a
+    phrase."""
+    if not ranked or len(ranked[0].text.split()) > 1:
+        return ranked
+    first = ranked[0]
+    words = set(_norm(first.text).split())
+    for other in ranked[1:]:
+        if len(other.text.split()) < 2 or other.score < p.pair_ratio * first.score:
+            continue  # "Jeu et professeurs", "Coach and learning": two loose words are no title
+        if words & set(_norm(other.text).split()):
+            continue
+        text = f"{first.text} {_AND.get(first.lang, 'and')} {other.text}"
+        if _fits(text, p):
+            return [Title(text, first.lang, "phrase", first.score), *ranked]
+    return ranked
+
+
+def _maximal(df: Counter[tuple[str, ...]]) -> Counter[tuple[str, ...]]:
+    """Drop the phrases never seen outside one longer phrase ("VR for soft" in "VR for soft skills",
+    "numérique de travail" in "espace numérique de travail"): they are fragments."""
+    longest: Counter[tuple[str, ...]] = Counter()
+    for key, count in df.items():
+        if len(key) < 2:
+            continue
+        for sub in (_trim(key[:-1]), _trim(key[1:])):
+            if sub and longest[sub] < count:
+                longest[sub] = count
+    return Counter({key: count for key, count in df.items() if longest[key] < count})
+
+
+def _trim(key: tuple[str, ...]) -> tuple[str, ...]:
+    while key and key[0] in _LINK_KEYS:
+        key = key[1:]
+    while key and key[-1] in _LINK_KEYS:
+        key = key[:-1]
+    return key
+
+
+def _fits(text: str, p: TitleParams) -> bool:
+    return len(text) <= p.max_chars and len(text.split()) <= p.max_words
+
+
+def _assign(
+    docs: Sequence[Doc],
+    x: NDArray[np.float64],
+    groups: Sequence[Sequence[int]],
+    results: list[dict[str, list[Title]]],
+    languages: Sequence[str],
+    p: TitleParams,
+) -> list[dict[str, Title]]:
+    """Each group's title per language: its best phrase in that language not taken by an earlier group,
+    else its best phrase in another language, else its most central headline."""
+    out: list[dict[str, Title]] = [{} for _ in groups]
+    for lang in languages:
+        taken: set[str] = set()
+        for g, members in enumerate(groups):
+            options = [*results[g].get(lang, [])]
+            for other in languages:
+                if other != lang:
+                    options += results[g].get(other, [])
+            choice = next((t for t in options if _norm(t.text) not in taken), None)
+            if choice is None:
+                choice = _headline(docs, x, members, lang, taken, p)
+            if choice is not None:
+                taken.add(_norm(choice.text))
+                out[g][lang] = Title(_capital(choice.text), choice.lang, choice.kind, choice.score)
+    return out
+
+
+def _headline(
+    docs: Sequence[Doc], x: NDArray[np.float64], members: Sequence[int], lang: str, taken: set[str], p: TitleParams
+) -> Title | None:
+    """The most central headline of the group (in ``lang`` when it has one), shortened, not yet taken."""
+    idx = [int(i) for i in members if docs[int(i)].title.strip()]
+    if not idx:
+        return None
+    centre = _unit(x[idx].sum(axis=0))
+    ranked = sorted(idx, key=lambda i: (_lang(docs[i].lang) != lang, -float(x[i] @ centre), i))
+    for i in ranked:
+        text = shorten_headline(docs[i].title, p.max_words, p.max_chars, _lang(docs[i].lang))
+        if text and _norm(text) not in taken:
+            return Title(text, _lang(docs[i].lang), "headline", round(float(x[i] @ centre), 4))
+    return None
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _lang(lang: str | None) -> str:
+    return (lang or "").split("-")[0].split("_")[0].lower()
+
+
+def _clip(text: str, limit: int) -> str:
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0]
+
+
+def in_language(stored: Mapping[str, str] | None, lang: str) -> str:
+    """The stored title to show in ``lang``: that language's, else the other one's, else ''."""
+    stored = stored or {}
+    return stored.get(lang) or next((text for text in stored.values() if text), "")
