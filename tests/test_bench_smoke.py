@@ -29,6 +29,7 @@ DEDICATED = {
     "site.py": "tests/test_bench_site.py",
     "digest.py": "tests/test_digest.py",
     "radar.py": "tests/test_radar.py",
+    "titles.py": "tests/test_titles.py",
 }
 
 
