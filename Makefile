@@ -41,6 +41,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/process.py
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/site.py
+	$(BIN)/python bench/replay.py
 
 # After editing the shipped taxonomy or its corpus: re-embed its texts with the default model.
 taxonomy-vectors: $(STAMP)

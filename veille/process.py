@@ -364,8 +364,10 @@ def _priors(
         [trends.prior_threshold(young[k][0], np.vstack([s.centroid for s in young[k][1]])) for k in todo]
     )
     near: list[dict[str, int]] = [{} for _ in todo]
+    present: set[str] = set()  # weeks with any story: weeks before the database began are no evidence
 
     def tally(weeks_of_rows: list[str], vectors: NDArray[np.float32]) -> None:
+        present.update(weeks_of_rows)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         hits = (vectors / np.where(norms > 0, norms, 1.0)) @ centroids.T >= thresholds
         for row, row_week in enumerate(weeks_of_rows):
@@ -384,7 +386,8 @@ def _priors(
         own = sum(p.stories for p in seen_weeks)
         passed = sum(near[j].get(p.week, 0) for p in seen_weeks)
         scale = own / passed if passed else 1.0
-        out[k] = trends.prior_points({w: n for w, n in near[j].items() if w in gaps[k]}, gaps[k], scale=scale)
+        gap = [w for w in gaps[k] if w in present]
+        out[k] = trends.prior_points({w: n for w, n in near[j].items() if w in gap}, gap, scale=scale)
     return out
 
 

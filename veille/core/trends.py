@@ -133,6 +133,7 @@ class TrendRules:
     weak_max_stories: int = 5
     weak_min_sources: int = 2
     weak_novelty: float = 0.35
+    new_min_stories: int = 3
 
     @property
     def window(self) -> int:
@@ -417,7 +418,11 @@ def score_theme(
         reason["prior_mean"] = round(prior_mean, 2)
         reason["prior_weeks"] = len(before_first)
 
-    fresh = not before_first or current.stories > rules.rising_ratio * prior_mean
+    # With a prior, a theme is new when it stands out from it: at least ``new_min_stories`` stories and
+    # more than ``rising_ratio`` times the prior mean (two stories that happen to cluster are not news).
+    fresh = not before_first or (
+        current.stories >= rules.new_min_stories and current.stories > rules.rising_ratio * prior_mean
+    )
     if age < rules.new_weeks and current.stories > 0 and not recorded_before and fresh:
         weak = (
             current.stories <= rules.weak_max_stories
