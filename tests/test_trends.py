@@ -398,3 +398,15 @@ def test_two_stories_that_happen_to_cluster_are_not_a_new_theme_once_the_past_is
     status = score_theme(pair, WEEK, novelty=0.8, prior=prior_of([0, 0, 0, 1, 0, 0, 0]))
     assert status.status == "steady", status.reason
     assert score_theme(history([3], [2]), WEEK, novelty=0.8, prior=prior_of([0] * 7)).status == "new"
+
+
+def test_a_theme_from_nothing_is_rising_while_it_grows_a_known_topic_is_not() -> None:
+    before_first = prior_of([0, 0, 0, 0, 0, 0], end=shift_week(WEEK, -2))
+    growing = score_theme(history([2, 3, 5], [2, 3, 3]), WEEK, novelty=0.5, recorded_before=True, prior=before_first)
+    assert growing.status == "rising", growing.reason
+    # the same climb for a topic that was already there is no trend
+    known = prior_of([3, 2, 4, 3, 3, 2], end=shift_week(WEEK, -2))
+    assert (
+        score_theme(history([2, 3, 5], [2, 3, 3]), WEEK, novelty=0.5, recorded_before=True, prior=known).status
+        == "steady"
+    )
