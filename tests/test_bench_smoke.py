@@ -30,6 +30,7 @@ DEDICATED = {
     "digest.py": "tests/test_digest.py",
     "radar.py": "tests/test_radar.py",
     "titles.py": "tests/test_titles.py",
+    "replay.py": "tests/test_replay_bench.py",
 }
 
 

@@ -18,6 +18,8 @@ from veille.core.trends import (
     link_by_stories,
     link_clusters,
     novelty,
+    prior_points,
+    prior_threshold,
     score_theme,
     shown_as_trend,
     volume_label,
@@ -363,3 +365,63 @@ def test_a_theme_recorded_in_an_earlier_week_is_not_new_again() -> None:
     assert score_theme(history, "2026-W48", novelty=0.77).status == "new"  # a theme first recorded in W48
     status = score_theme(history, "2026-W48", novelty=0.77, recorded_before=True)
     assert status.status != "new" and not status.weak_signal
+
+
+# ------------------------------------------------------------------------- prior of a young theme
+
+
+def prior_of(counts: list[int], *, end: str = WEEK) -> list[WeekPoint]:
+    """Estimated counts of a topic in the weeks before ``end`` (oldest first), as process passes them."""
+    weeks = previous_weeks(end, len(counts))
+    return prior_points(dict(zip(weeks, counts, strict=True)), weeks, scale=1.0)
+
+
+def test_a_theme_grown_from_nothing_is_rising_the_week_after_it_was_new() -> None:
+    # first seen with 4 stories, then 6 then 8: its topic had no story in the six weeks before
+    young = history([4, 6, 8], [3, 3, 4])
+    assert score_theme(young, WEEK, novelty=0.4, recorded_before=True).status == "steady"  # no evidence before
+    before_first = prior_of([0, 0, 0, 0, 0, 0], end=shift_week(WEEK, -2))
+    status = score_theme(young, WEEK, novelty=0.4, recorded_before=True, prior=before_first)
+    assert status.status == "rising", status.reason
+    assert status.reason["prior_mean"] == 0 and status.reason["prior_weeks"] == DEFAULT_RULES.window - 3
+
+
+def test_a_regrouping_of_news_already_there_is_neither_new_nor_rising() -> None:
+    # a cluster cut anew this week out of a topic that had about five stories a week all along
+    fresh = history([5], [3])
+    assert score_theme(fresh, WEEK, novelty=0.1).status == "new"
+    status = score_theme(fresh, WEEK, novelty=0.1, prior=prior_of([5, 4, 6, 5, 5, 4, 5]))
+    assert status.status == "steady", status.reason
+
+
+def test_prior_points_scale_and_count_absent_weeks_as_zero() -> None:
+    weeks = ["2026-W40", "2026-W41", "2026-W42"]
+    points = prior_points({"2026-W41": 3}, weeks, scale=2.0)
+    assert [(p.week, p.stories) for p in points] == [("2026-W40", 0), ("2026-W41", 6), ("2026-W42", 0)]
+
+
+def test_prior_threshold_is_a_low_quantile_of_the_members_cosines() -> None:
+    centroid = np.array([1.0, 0.0])
+    members = np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0]])
+    threshold = prior_threshold(centroid, members)
+    assert 0.0 < threshold < 0.8  # three members of four are at least as close
+
+
+def test_two_stories_that_happen_to_cluster_are_not_a_new_theme_once_the_past_is_known() -> None:
+    pair = history([2], [2])
+    assert score_theme(pair, WEEK, novelty=0.8).status == "new"  # nothing known before: new, as before
+    status = score_theme(pair, WEEK, novelty=0.8, prior=prior_of([0, 0, 0, 1, 0, 0, 0]))
+    assert status.status == "steady", status.reason
+    assert score_theme(history([3], [2]), WEEK, novelty=0.8, prior=prior_of([0] * 7)).status == "new"
+
+
+def test_a_theme_from_nothing_is_rising_while_it_grows_a_known_topic_is_not() -> None:
+    before_first = prior_of([0, 0, 0, 0, 0, 0], end=shift_week(WEEK, -2))
+    growing = score_theme(history([2, 3, 5], [2, 3, 3]), WEEK, novelty=0.5, recorded_before=True, prior=before_first)
+    assert growing.status == "rising", growing.reason
+    # the same climb for a topic that was already there is no trend
+    known = prior_of([3, 2, 4, 3, 3, 2], end=shift_week(WEEK, -2))
+    assert (
+        score_theme(history([2, 3, 5], [2, 3, 3]), WEEK, novelty=0.5, recorded_before=True, prior=known).status
+        == "steady"
+    )

@@ -44,7 +44,7 @@ from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, text_key
 from veille.app import App
-from veille.core import brief, clustering, i18n, labels, titles, trends
+from veille.core import brief, clustering, i18n, labels, signals, titles, trends
 from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
 from veille.core.radar import build_radar, radar_span
 from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
@@ -247,7 +247,7 @@ def _names(*titles: str) -> frozenset[str]:
 
 # -------------------------------------------------------------------------------------------- themes
 
-LINK_WEEKS = 4  # a theme unseen for longer than this is over: a similar cluster starts a new theme
+LINK_WEEKS = 12  # a theme unseen for longer than this is over: a similar cluster starts a new theme
 THEME_WINDOW_WEEKS = 4  # weeks of stories clustered together to find a week's themes
 
 
@@ -321,17 +321,23 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime, 
     stored_recent = themes.theme_history(gone, window[0], week)
     earlier = themes.earlier_centroids(window[0])
     kept_titles = themes.latest_titles(gone, week)
+    scored: list[tuple[_ThemeGroup, list[WindowStory], list[trends.WeekPoint], dict[str, str]]] = []
     for group, group_titles in zip(groups, named, strict=True):
         members = [stories[i] for i in group.members]
         older = _points(stored.get(group.theme_id, [])) if group.theme_id is not None else []
         points = [*older, *(_window_point(members, w) for w in window)]
-        current = points[-1]
         if group.theme_id is None:
-            if current.stories == 0:
+            if points[-1].stories == 0:
                 continue  # a grouping of earlier weeks only, never seen as a theme: nothing to follow
             points = _new_theme_points(points)
+        scored.append((group, members, points, group_titles))
+    priors = _priors(themes, stories, [(g.centroid, m, p) for g, m, p, _ in scored], week, window[0])
+    for (group, members, points, group_titles), prior in zip(scored, priors, strict=True):
+        current = points[-1]
         novelty = trends.novelty(group.centroid, list(earlier)) if len(earlier) else 1.0
-        status = trends.score_theme(points, week, novelty=novelty, recorded_before=group.theme_id is not None)
+        status = trends.score_theme(
+            points, week, novelty=novelty, recorded_before=group.theme_id is not None, prior=prior
+        )
         if current.stories == 0 and status.status != "fading":
             continue  # quiet this week, and nothing to report about it
         this_week = [s.id for s in members if s.weeks.get(week)]
@@ -372,7 +378,83 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime, 
                     centroid=None,
                     titles=kept_titles.get(theme_id),
                 )
+    _save_signals(themes, week)
     themes.mark_processed(week, signature, now)
+
+
+def _save_signals(themes: ThemeStore, week: str) -> None:
+    """Find the key phrases whose story counts burst this week (``core.signals``) and store them."""
+    rules = signals.DEFAULT_SIGNAL_RULES
+    weeks = [*previous_weeks(week, rules.baseline_weeks + rules.max_span - 1), week]
+    rows = themes.story_texts(week_bounds(weeks[0])[0], week_bounds(week)[1])
+    stops = labels.stop_words()
+    found = signals.detect(
+        [signals.StoryTerms(sid, w, feeds, signals.story_terms(text, stops)) for sid, w, feeds, text in rows],
+        week,
+        weeks,
+    )
+    themes.save_signals(week, [(s.label, s.stories, s.sources, dict(s.reason)) for s in found])
+
+
+def _priors(
+    themes: ThemeStore,
+    stories: list[WindowStory],
+    young: list[tuple[NDArray[np.float32], list[WindowStory], list[trends.WeekPoint]]],
+    week: str,
+    window_start: str,
+) -> list[list[trends.WeekPoint]]:
+    """For each (centroid, member stories, points) of a theme, its topic's estimated counts in the weeks
+    that ``score_theme`` reads before the theme's first story (``trends.prior_points``); none for a theme
+    older than that. The window's stories are at hand; older weeks are read in chunks, memory bounded."""
+    first = shift_week(week, -(trends.DEFAULT_RULES.window - 1))
+    gaps: list[list[str]] = []
+    for _, _, points in young:
+        seen = min((p.week for p in points if p.stories > 0), default=week)
+        gaps.append(_weeks_from(first, seen))
+    todo = [k for k, gap in enumerate(gaps) if gap]
+    out: list[list[trends.WeekPoint]] = [[] for _ in young]
+    if not todo:
+        return out
+    centroids = np.vstack([young[k][0] for k in todo]).astype(np.float32)
+    thresholds = np.array(
+        [trends.prior_threshold(young[k][0], np.vstack([s.centroid for s in young[k][1]])) for k in todo]
+    )
+    near: list[dict[str, int]] = [{} for _ in todo]
+    present: set[str] = set()  # weeks with any story: weeks before the database began are no evidence
+
+    def tally(weeks_of_rows: list[str], vectors: NDArray[np.float32]) -> None:
+        present.update(weeks_of_rows)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        hits = (vectors / np.where(norms > 0, norms, 1.0)) @ centroids.T >= thresholds
+        for row, row_week in enumerate(weeks_of_rows):
+            for j in np.flatnonzero(hits[row]):
+                near[j][row_week] = near[j].get(row_week, 0) + 1
+
+    if first < window_start:
+        for weeks_of_rows, vectors in themes.week_story_vectors(week_bounds(first)[0], week_bounds(window_start)[0]):
+            tally(weeks_of_rows, vectors)
+    rows = [(w, s.centroid) for s in stories for w in s.weeks]
+    if rows:
+        tally([w for w, _ in rows], np.vstack([v for _, v in rows]).astype(np.float32))
+    for j, k in enumerate(todo):
+        # the same rule counted over the weeks the theme was seen calibrates it to the theme's own counts
+        seen_weeks = [p for p in young[k][2] if p.week >= window_start and p.week not in gaps[k]]
+        own = sum(p.stories for p in seen_weeks)
+        passed = sum(near[j].get(p.week, 0) for p in seen_weeks)
+        scale = own / passed if passed else 1.0
+        gap = [w for w in gaps[k] if w in present]
+        out[k] = trends.prior_points({w: n for w, n in near[j].items() if w in gap}, gap, scale=scale)
+    return out
+
+
+def _weeks_from(first: str, before: str) -> list[str]:
+    """The ISO weeks from ``first`` up to, not including, ``before``."""
+    out: list[str] = []
+    current = first
+    while current < before:
+        out.append(current)
+        current = shift_week(current, 1)
+    return out
 
 
 # An unlinked cluster is a new theme, scored from its first week, when at least this share of its window

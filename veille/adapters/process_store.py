@@ -405,6 +405,35 @@ class ThemeStore:
                 profiles[row, keys.index(fmt)] = total / max(counts.get(story_id, 1), 1)
         return profiles
 
+    def week_story_vectors(
+        self, start: datetime, end: datetime, *, chunk: int = 900
+    ) -> Iterable[tuple[list[str], NDArray[np.float32]]]:
+        """The stories with items published in [start, end), as chunks of (ISO week of each row, centroids):
+        a story with items in two weeks gives a row for each. Chunked, so memory follows ``chunk``."""
+        pairs = sorted(
+            {
+                (int(story_id), iso_week(stored_datetime(published)))
+                for story_id, published in self.conn.execute(
+                    """SELECT si.story_id, i.published_at FROM story_items si
+                       JOIN items i ON i.id = si.item_id AND i.published_at >= ? AND i.published_at < ?""",
+                    (iso(start), iso(end)),
+                )
+            }
+        )
+        for begin in range(0, len(pairs), chunk):
+            part = pairs[begin : begin + chunk]
+            ids = sorted({story_id for story_id, _ in part})
+            marks = ",".join("?" * len(ids))
+            vectors = {
+                int(row[0]): from_blob(row[1])
+                for row in self.conn.execute(
+                    f"SELECT id, centroid FROM stories WHERE id IN ({marks}) AND centroid IS NOT NULL", ids
+                )
+            }
+            kept = [(story_id, week) for story_id, week in part if story_id in vectors]
+            if kept:
+                yield [week for _, week in kept], np.vstack([vectors[story_id] for story_id, _ in kept])
+
     def theme_refs(self, before_week: str, weeks: int) -> list[tuple[int, NDArray[np.float32], str]]:
         """(id, centroid, last week seen) of the themes seen in the ``weeks`` weeks before ``before_week``."""
         rows = self.conn.execute(
@@ -462,8 +491,48 @@ class ThemeStore:
                 out[int(row[0])] = str(row[1])
         return out
 
+    def story_texts(self, start: datetime, end: datetime) -> list[tuple[int, str, frozenset[int], str]]:
+        """(story id, ISO week, feeds that week, lead title and summary start) of the stories with items
+        published in [start, end): one row per story and week (what ``core.signals`` counts)."""
+        weeks: dict[tuple[int, str], set[int]] = {}
+        for story_id, published, feed_id in self.conn.execute(
+            """SELECT si.story_id, i.published_at, sg.feed_id FROM story_items si
+               JOIN items i ON i.id = si.item_id AND i.published_at >= ? AND i.published_at < ?
+               JOIN sightings sg ON sg.item_id = i.id""",
+            (iso(start), iso(end)),
+        ):
+            weeks.setdefault((int(story_id), iso_week(stored_datetime(published))), set()).add(int(feed_id))
+        texts: dict[int, str] = {}
+        for chunk in _chunks(sorted({story_id for story_id, _ in weeks}), 900):
+            marks = ",".join("?" * len(chunk))
+            for story_id, title, summary in self.conn.execute(
+                f"""SELECT s.id, lead.title, lead.summary FROM stories s
+                    JOIN items lead ON lead.id = s.lead_item_id WHERE s.id IN ({marks})""",
+                chunk,
+            ):
+                texts[int(story_id)] = f"{title}. {str(summary)[:300]}"
+        return [
+            (story_id, week, frozenset(feeds), texts[story_id])
+            for (story_id, week), feeds in sorted(weeks.items())
+            if story_id in texts
+        ]
+
+    def save_signals(self, week: str, signals: Iterable[tuple[str, Sequence[int], int, dict[str, Any]]]) -> None:
+        """Store a week's signals: (label, story ids, sources, reason) each."""
+        for label, story_ids, sources, reason in signals:
+            self.conn.execute(
+                "INSERT INTO signals (week, label, stories, sources, reason) VALUES (?, ?, ?, ?, ?)",
+                (week, label, len(story_ids), sources, json.dumps(reason, sort_keys=True)),
+            )
+            self.conn.executemany(
+                "INSERT INTO signal_stories (week, label, story_id) VALUES (?, ?, ?)",
+                [(week, label, story_id) for story_id in story_ids],
+            )
+
     def clear_week(self, week: str) -> None:
         """Forget a week's themes before it is clustered again (themes born that week go with it)."""
+        self.conn.execute("DELETE FROM signal_stories WHERE week = ?", (week,))
+        self.conn.execute("DELETE FROM signals WHERE week = ?", (week,))
         self.conn.execute("DELETE FROM story_themes WHERE week = ?", (week,))
         self.conn.execute("DELETE FROM theme_weeks WHERE week = ?", (week,))
         self.conn.execute(

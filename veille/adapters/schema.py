@@ -284,4 +284,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE theme_weeks ADD COLUMN title_fr TEXT NOT NULL DEFAULT '';
     ALTER TABLE theme_weeks ADD COLUMN title_en TEXT NOT NULL DEFAULT '';
     """,
+    # ---------------------------------------------------------------------------------------- v6
+    # signals
+    """
+    -- Signals: key phrases whose weekly story counts burst (core.signals), with the stories carrying them.
+    CREATE TABLE signals (
+        week     TEXT NOT NULL,
+        label    TEXT NOT NULL,                    -- its terms, strongest first, comma-separated
+        stories  INTEGER NOT NULL,
+        sources  INTEGER NOT NULL,
+        reason   TEXT NOT NULL DEFAULT '{}',       -- JSON: the numbers behind it
+        PRIMARY KEY (week, label)
+    );
+    CREATE TABLE signal_stories (
+        week     TEXT NOT NULL,
+        label    TEXT NOT NULL,
+        story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        PRIMARY KEY (week, label, story_id)
+    );
+    """,
 ]

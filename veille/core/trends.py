@@ -133,6 +133,7 @@ class TrendRules:
     weak_max_stories: int = 5
     weak_min_sources: int = 2
     weak_novelty: float = 0.35
+    new_min_stories: int = 3
 
     @property
     def window(self) -> int:
@@ -246,6 +247,39 @@ def novelty(centroid: Vector, earlier: Sequence[Vector] | NDArray[np.floating]) 
     return float(min(2.0, max(0.0, 1.0 - best)))
 
 
+# -------------------------------------------------------------------------------------- prior counts
+
+#: A story counts toward a theme's topic when it is as close to the theme's centroid as the closest three
+#: quarters of the theme's own stories (:func:`prior_threshold`).
+PRIOR_QUANTILE = 0.25
+
+
+def prior_threshold(centroid: Vector, members: NDArray[np.floating], *, quantile: float = PRIOR_QUANTILE) -> float:
+    """The cosine to ``centroid`` above which an earlier story counts toward the theme's prior.
+
+    It is the ``quantile`` of the theme's own stories' cosines (``members``: one vector per row), so a
+    tight theme asks for close stories and a broad one accepts looser ones.
+    """
+    if len(members) == 0:
+        return 1.0
+    cosines = _unit_rows(list(np.atleast_2d(members))) @ _unit_rows([centroid])[0]
+    return float(np.quantile(cosines, quantile))
+
+
+def prior_points(near: Mapping[str, int], weeks: Sequence[str], *, scale: float) -> list[WeekPoint]:
+    """The estimated story counts of a theme's topic in ``weeks``, before the theme was first seen.
+
+    ``near[w]`` is how many stories of week ``w`` were above :func:`prior_threshold`; ``scale`` turns
+    that into the theme's own counting: the theme's stories over the weeks it was seen divided by the
+    stories above the threshold in those same weeks. The clustering picked the theme's stories because
+    they are close to each other, so fewer stories of other weeks pass the threshold than its members do;
+    measuring both with one rule over the same weeks cancels that out: a grouping cut anew out of old
+    news gets about its present size as prior, a topic that was not there gets zero. Weeks missing from
+    ``near`` count zero stories (absence is evidence too).
+    """
+    return [WeekPoint(w, round(near.get(w, 0) * scale), 0, 0, 0) for w in weeks]
+
+
 # ------------------------------------------------------------------------------------------ scoring
 
 
@@ -302,6 +336,7 @@ def score_theme(
     novelty: float,
     rules: TrendRules = DEFAULT_RULES,
     recorded_before: bool = False,
+    prior: Sequence[WeekPoint] = (),
 ) -> TrendStatus:
     """The status of a theme in ``week`` from its weekly counts, with the numbers behind it.
 
@@ -313,6 +348,14 @@ def score_theme(
     weeks count as zero), plus whether the theme was ever seen before that window, so the cost of a
     week does not grow with the theme's age. The baseline only counts weeks since the theme was first
     seen: the weeks before it existed are not evidence of a quiet theme.
+
+    ``prior`` fills that gap when it is known: the stories of the weeks before the theme was first seen
+    that lie as close to its centroid as its own members do (:func:`prior_points`). A young theme is then
+    measured against what its topic was before it had a theme of its own: nearly nothing for a topic
+    that comes from nowhere (so a theme that grows from 0 to 2, 4, 6, 8 stories a week is ``rising``,
+    not ``steady`` the week after it was ``new``), about as much as now for a grouping of old news that
+    the clustering cut out anew (which is then neither ``new`` nor ``rising``). A theme is only ``new``
+    when its week is above ``rising_ratio`` times its prior mean.
     """
     ago = {p.week: weeks_between(p.week, week) for p in history}  # 0: this week, 1: the week before…
     seen = [ago[p.week] for p in history if p.stories > 0 and ago[p.week] >= 0]
@@ -320,17 +363,22 @@ def score_theme(
         raise ValueError(f"the theme has no story up to {week}")
     age = max(seen)  # weeks since first seen; 0: first seen this week
     counts = {ago[p.week]: p for p in history if 0 <= ago[p.week] < rules.window}
+    before_first = {k: p for p in prior if age < (k := weeks_between(p.week, week)) < rules.window and k not in counts}
+    counts.update(before_first)
+    prior_mean = _mean([p.stories for p in before_first.values()])
+    reach = max([age, *before_first])  # the oldest week with evidence, first seen or prior
     empty = WeekPoint(week="", stories=0, items=0, sources=0)
     current = counts.get(0, empty)
 
     def stories(first: int, last: int) -> list[int]:
         """Story counts from ``first`` to ``last`` weeks ago, within the theme's life, oldest first."""
-        return [counts.get(k, empty).stories for k in range(min(last, age), first - 1, -1)]
+        return [counts.get(k, empty).stories for k in range(min(last, reach), first - 1, -1)]
 
     def others(first: int, last: int) -> list[int]:
         """Like ``stories`` without each week's most prolific source."""
         return [
-            counts.get(k, empty).stories - counts.get(k, empty).top_source for k in range(min(last, age), first - 1, -1)
+            counts.get(k, empty).stories - counts.get(k, empty).top_source
+            for k in range(min(last, reach), first - 1, -1)
         ]
 
     baseline = stories(1, rules.baseline_weeks)
@@ -362,12 +410,20 @@ def score_theme(
         "z": round(z, 2),
         "top_source": current.top_source,
         "z_without_top_source": round(z_others, 2),
-        "weeks_of_history": min(age + 1, rules.window),
+        "weeks_of_history": min(reach + 1, rules.window),
         "novelty": round(float(novelty), 3),
         "trend_z": round(trend, 2),
     }
+    if before_first:
+        reason["prior_mean"] = round(prior_mean, 2)
+        reason["prior_weeks"] = len(before_first)
 
-    if age < rules.new_weeks and current.stories > 0 and not recorded_before:
+    # With a prior, a theme is new when it stands out from it: at least ``new_min_stories`` stories and
+    # more than ``rising_ratio`` times the prior mean (two stories that happen to cluster are not news).
+    fresh = not before_first or (
+        current.stories >= rules.new_min_stories and current.stories > rules.rising_ratio * prior_mean
+    )
+    if age < rules.new_weeks and current.stories > 0 and not recorded_before and fresh:
         weak = (
             current.stories <= rules.weak_max_stories
             and current.sources >= rules.weak_min_sources
