@@ -522,6 +522,11 @@ def _sources(n: int, lang: str) -> str:
     return f"{n} source" + ("" if n == 1 else "s")
 
 
+def _semaines(weeks: int) -> str:
+    """``1 semaine``, ``6 semaines`` (never "1 semaines")."""
+    return f"{weeks} semaine{'s' if weeks >= 2 else ''}"
+
+
 def volume_label(stories: int, sources: int, lang: str) -> str:
     """``11 sujets publiés par 13 sources`` / ``11 stories published by 13 sources``: a theme's stories
     and the sources that published them (``11 sujets de 13 sources`` read as "11 out of 13")."""
@@ -567,7 +572,7 @@ def explain(status: TrendStatus, lang: str) -> str:
     if status.status == "rising":
         ratio = _number(float(r["ratio"]), lang)
         if lang == "fr":
-            return f"{volume}, x{ratio} par rapport à sa moyenne sur {weeks} semaines"
+            return f"{volume}, x{ratio} par rapport à sa moyenne sur {_semaines(weeks)}"
         return f"{volume}, x{ratio} against its {weeks}-week average"
     if status.status == "fading":
         earlier_mean = float(r.get("earlier_mean", mean))
@@ -596,8 +601,8 @@ def explain(status: TrendStatus, lang: str) -> str:
         )
     if stories == 0:
         if lang == "fr":
-            return f"Aucun sujet cette semaine, pour une moyenne de {_number(mean, lang)} sur {weeks} semaines"
+            return f"Aucun sujet cette semaine, pour une moyenne de {_number(mean, lang)} sur {_semaines(weeks)}"
         return f"No story this week, against a {weeks}-week average of {_number(mean, lang)}"
     if lang == "fr":
-        return f"{volume}, conforme à sa moyenne sur {weeks} semaines ({_number(mean, lang)})"
+        return f"{volume}, conforme à sa moyenne sur {_semaines(weeks)} ({_number(mean, lang)})"
     return f"{volume}, in line with its {weeks}-week average ({_number(mean, lang)})"
