@@ -35,7 +35,6 @@ SENTENCE_MIN_CHARS = 40
 SENTENCE_MAX_CHARS = 320
 SENTENCES_PER_ITEM = 3  # the first sentences of an item carry its news; the rest is often boilerplate
 
-TRAILING_WEEKS = 4  # the weeks before that a theme's count is compared with
 
 # Words ending with a period that do not end a sentence (lower-cased, without the period).
 _ABBREVIATIONS = frozenset(

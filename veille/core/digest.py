@@ -433,8 +433,9 @@ def week_brief(
 ) -> tuple[BriefLine, ...]:
     """The week's essentials: candidates ranked by their numbers within each kind, then chosen by MMR.
 
-    A format on the move is one the format radar (``radar``: its moving tracks) finds rising, with the
-    radar's own reason, so the essentials and the "Formats on the move" section never disagree."""
+    A theme speaks with the reason trend scoring stored and a format on the move is one the format radar
+    (``radar``: its moving tracks) finds rising, with the radar's reason: the essentials never give
+    another reason than the sections below them."""
     lang = "en" if language == "en" else "fr"
     t = i18n.strings(lang)
     candidates: list[brief_lines.Candidate] = []
@@ -456,7 +457,7 @@ def week_brief(
             _title_sentence(story) for story in _best(s for s in records.story_records if s.theme_id == th.id)
         )
         candidates.append(
-            brief_lines.Candidate("theme", key, theme_name(th, lang), _theme_brief_reason(th, lang), sentences, rank)
+            brief_lines.Candidate("theme", key, theme_name(th, lang), _reason(th, lang), sentences, rank)
         )
         kind_labels[("theme", key)] = t.brief_new_theme if th.status == "new" else t.brief_rising_theme
 
@@ -515,18 +516,6 @@ def _title_sentence(story: StoryRecord) -> brief_lines.Sentence:
     """A story's title as its sentence, when ``veille process`` chose none (no vector: MMR only checks
     that no other line comes from the same story or repeats the text)."""
     return brief_lines.Sentence(plain_text(story.title), story.url, story.id)
-
-
-def _theme_brief_reason(theme: ThemeRecord, lang: str) -> str:
-    """``8 sujets publiés par 5 sources, contre 2 par semaine les 4 semaines d'avant`` (or ``nouveau cette
-    semaine``): the volume worded as everywhere else (``core.trends.volume_label``)."""
-    t = i18n.strings(lang)
-    volume = volume_label(theme.stories, theme.sources, lang)
-    before = list(theme.history[:-1])[-brief_lines.TRAILING_WEEKS :] if theme.history else []
-    if theme.status == "new" or not any(before):
-        return f"{volume}, {t.brief_new_this_week}"
-    average = sum(before) / brief_lines.TRAILING_WEEKS
-    return f"{volume}, " + t.brief_before.format(average=i18n.number(average, lang), weeks=brief_lines.TRAILING_WEEKS)
 
 
 _ITEM_WORDS = {"fr": ("article lu", "articles lus"), "en": ("item read", "items read")}

@@ -63,8 +63,6 @@ class Strings:
     brief_new_theme: str
     brief_story: str
     brief_format: str
-    brief_new_this_week: str
-    brief_before: str  # "contre {average} par semaine les {weeks} semaines d'avant"
     brief_story_reason: str  # "repris par {sources}"
     quote_open: str
     quote_close: str
@@ -111,8 +109,6 @@ FR = Strings(
     brief_new_theme="Nouveau thème",
     brief_story="Très repris",
     brief_format="Format en mouvement",
-    brief_new_this_week="nouveau cette semaine",
-    brief_before="contre {average} par semaine les {weeks} semaines d'avant",
     brief_story_reason="repris par {sources}",
     quote_open="«\u00a0",
     quote_close="\u00a0»",
@@ -159,8 +155,6 @@ EN = Strings(
     brief_new_theme="New theme",
     brief_story="Widely covered",
     brief_format="Format on the move",
-    brief_new_this_week="new this week",
-    brief_before="against {average} a week over the {weeks} weeks before",
     brief_story_reason="covered by {sources}",
     quote_open="“",
     quote_close="”",
