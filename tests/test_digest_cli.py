@@ -329,5 +329,5 @@ def test_a_send_whose_password_variable_is_unset_is_an_error_not_a_retry(
     assert code == 1
     assert "VEILLE_TEST_SMTP_PASSWORD" in err and "Traceback" not in err
     assert box.messages == []
-    # queued, not lost: once the variable is set, the same command sends it
-    assert [r[0] for r in rows(tmp_path, "SELECT recipient FROM digest_sends WHERE week = ? AND sent_at IS NULL")]
+    # checked before anything is recorded: once the variable is set, the same command records and sends it
+    assert recorded(tmp_path) == (0, 0, 0)

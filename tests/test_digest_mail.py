@@ -242,7 +242,8 @@ def test_a_wrong_password_keeps_the_digest_queued(
         assert "535" in (sends(store)[0][3] or "")
         with pytest.raises(MailError, match=r"VEILLE_TEST_SMTP_PASSWORD.*is not set"):
             send_digest(store, settings, WEEK, NOW, dry_run=False, env={}, context=context)
-        assert [(r[1], r[2]) for r in sends(store)] == [(None, 2), (None, 2)]
+        # an unset variable is found before connecting: no attempt is counted, both stay queued
+        assert [(r[1], r[2]) for r in sends(store)] == [(None, 1), (None, 1)]
     assert inbox.messages == []
 
 

@@ -413,3 +413,15 @@ def test_content_is_the_html_and_the_summary_the_text() -> None:
 def test_link_is_kept_only_when_it_is_a_web_link() -> None:
     item = normalise(replace(entry(), link="javascript:alert(1)"))
     assert item is not None and item.url is None and item.canonical_url is None
+
+
+def test_a_campaign_fragment_is_not_a_post_anchor() -> None:
+    """``#xtor=RSS-3`` on one feed's link and none on another's: one article, one content hash."""
+    from veille.core.normalize import content_hash, link_anchor
+
+    assert link_anchor("https://example.org/2026/post.html#xtor=RSS-3") == ""
+    assert link_anchor("https://example.org/2026/post.html#utm_source=feed") == ""
+    assert link_anchor("http://scripting.com/2026/11/26.html#a080605") == "a080605"
+    canonical = "https://example.org/2026/post.html"
+    tagged = content_hash("T", "S", canonical, link_anchor(f"{canonical}#xtor=RSS-3"))
+    assert tagged == content_hash("T", "S", canonical, link_anchor(canonical))

@@ -123,8 +123,8 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
         # a digest is built once and never rebuilt with other stories: not from half-processed data
         week = digest_due(app) if not any(e.startswith("process:") for e in report.errors) else None
         if week is not None:
-            report.digest_week = week
             build_digest(app.store, app.settings, week, app.now)  # recorded now that it is due, sent or not
+            report.digest_week = week
             if send and app.settings.mail.host:
                 try:
                     sent = send_digest(app.store, app.settings, week, app.now, dry_run=False)

@@ -275,10 +275,11 @@ def _configured(settings: Settings) -> list[str]:
     return [feed.url for feed in settings.feeds]
 
 
-def check_mail(settings: Settings) -> tuple[str, ...]:
+def check_mail(settings: Settings, env: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The configured recipients, once each, after checking what sending needs (MailError otherwise): done
     before anything is recorded, so a digest is never recorded for a send that cannot start."""
-    Mailer(settings.mail)  # checks mail.host and mail.security (it connects only when opened)
+    # mail.host, mail.security and the password's variable (it connects only when opened)
+    Mailer(settings.mail, env=env).check_credentials()
     recipients = tuple(dict.fromkeys(check_address(r) for r in settings.mail.recipients))
     if not recipients:
         raise MailSetupError("mail.recipients is empty in feeds.yaml: nobody to send the digest to")
@@ -317,7 +318,7 @@ def send_digest(
             queued=tuple(pending),
             digest=preview,
         )
-    recipients = check_mail(settings)
+    recipients = check_mail(settings, env)
     result = build_digest(store, settings, week, now)
     if out_dir is not None:
         preview_digest(store, settings, week, now, out_dir=out_dir)  # a copy of what is sent

@@ -97,6 +97,10 @@ class Mailer:
         self._context = context
         self._smtp: smtplib.SMTP | None = None
 
+    def check_credentials(self) -> None:
+        """MailSetupError now, before connecting, when the password's variable is missing."""
+        self._password()
+
     def _password(self) -> str | None:
         name = self.settings.password_env
         if not self.settings.username:

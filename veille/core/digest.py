@@ -456,9 +456,7 @@ def week_brief(
         sentences = records.sentences.get(("theme", key)) or tuple(
             _title_sentence(story) for story in _best(s for s in records.story_records if s.theme_id == th.id)
         )
-        candidates.append(
-            brief_lines.Candidate("theme", key, theme_name(th, lang), _reason(th, lang), sentences, rank)
-        )
+        candidates.append(brief_lines.Candidate("theme", key, theme_name(th, lang), _reason(th, lang), sentences, rank))
         kind_labels[("theme", key)] = t.brief_new_theme if th.status == "new" else t.brief_rising_theme
 
     covered = sorted(

@@ -212,11 +212,13 @@ def content_hash(title: str, summary: str, canonical: str | None, anchor: str = 
 
 
 def link_anchor(url: str | None) -> str:
-    """The fragment of a link ("" when it has none or cannot be read)."""
+    """The fragment of a link that names a place in the page ("" when it has none, cannot be read, or
+    carries parameters such as ``#xtor=RSS-3`` or ``#utm_source=feed``: a campaign, not a post)."""
     try:
-        return urlsplit(url).fragment if url else ""
+        fragment = urlsplit(url).fragment if url else ""
     except ValueError:
         return ""
+    return "" if "=" in fragment or fragment.lower().startswith(TRACKING_PREFIXES) else fragment
 
 
 # --------------------------------------------------------------------------------------------------
