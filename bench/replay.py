@@ -420,7 +420,8 @@ def measure(scenario: Scenario, seed: int, weeks: int, db: Path, roles: dict[str
 
 
 def _signals(conn: sqlite3.Connection) -> dict[str, set[int]]:
-    """Stories the digest shows under a term signal, per week (empty when the database has none)."""
+    """Stories stored under a term signal, per week (empty when the database has none). The digest does
+    not show term signals yet: the benchmark counts them as a detector's output."""
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "signal_stories" not in tables:
         return {}

@@ -312,7 +312,6 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime, 
         for tid, centroid, last in themes.theme_refs(week, LINK_WEEKS)
     ]
     groups = _theme_groups(themes, stories, week, window[0], refs) if stories else []
-    named = _group_titles(themes, stories, groups, window[0], week, embed) if groups else []
     history_start = shift_week(week, -trends.DEFAULT_RULES.window)
     continued = {group.theme_id for group in groups if group.theme_id is not None}
     last_week = shift_week(week, -1)
@@ -321,8 +320,8 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime, 
     stored_recent = themes.theme_history(gone, window[0], week)
     earlier = themes.earlier_centroids(window[0])
     kept_titles = themes.latest_titles(gone, week)
-    scored: list[tuple[_ThemeGroup, list[WindowStory], list[trends.WeekPoint], dict[str, str]]] = []
-    for group, group_titles in zip(groups, named, strict=True):
+    followed: list[tuple[_ThemeGroup, list[WindowStory], list[trends.WeekPoint]]] = []
+    for group in groups:
         members = [stories[i] for i in group.members]
         older = _points(stored.get(group.theme_id, [])) if group.theme_id is not None else []
         points = [*older, *(_window_point(members, w) for w in window)]
@@ -330,7 +329,10 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime, 
             if points[-1].stories == 0:
                 continue  # a grouping of earlier weeks only, never seen as a theme: nothing to follow
             points = _new_theme_points(points)
-        scored.append((group, members, points, group_titles))
+        followed.append((group, members, points))
+    # titles for the groups followed as themes only: a dropped grouping must not take a theme's title
+    named = _group_titles(themes, stories, [g for g, _, _ in followed], window[0], week, embed) if followed else []
+    scored = [(g, m, p, t) for (g, m, p), t in zip(followed, named, strict=True)]
     priors = _priors(themes, stories, [(g.centroid, m, p) for g, m, p, _ in scored], week, window[0])
     for (group, members, points, group_titles), prior in zip(scored, priors, strict=True):
         current = points[-1]

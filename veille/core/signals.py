@@ -148,7 +148,7 @@ def detect(
 def _test(
     per_week: dict[str, int], totals: dict[str, int], weeks: Sequence[str], n: int, top: int, rules: SignalRules
 ) -> dict[str, int | float] | None:
-    """The numbers of a term that bursts this week or over the last two weeks, None when it does not."""
+    """The numbers of a term that bursts over the last 1 to ``rules.max_span`` weeks, None when it does not."""
     for span in range(1, rules.max_span + 1):
         recent = list(weeks[-span:])
         if n * span < sum(per_week.get(w, 0) for w in recent[:-1]) + n:

@@ -12,7 +12,7 @@ own material, as KeyBERT builds key phrases:
    "University"). Words are lemmatised (``simplemma``) so "tuteur" and "tuteurs" count as one.
 2. scores: specificity to the theme (class-based TF-IDF over the themes' documents, as for keywords)
    plus closeness of the phrase's embedding to the theme's centroid in that language, plus a small
-   bonus per extra content word (a person names a theme with a phrase, not a word);
+   bonus for two content words or more (a person names a theme with a phrase, not a word);
 3. diversity: MMR over the best candidates gives each theme a short ranked list of alternatives, so
    that no two themes of one week get the same title;
 4. fallback: the most central headline of the theme, cut at its first separator and to six words,
@@ -152,7 +152,7 @@ class TitleParams:
     """Knobs, tuned on AG News and the demo corpus (see ``bench/titles.py``)."""
 
     spec_weight: float = 0.4  # weight of c-TF-IDF specificity (normalised to the theme's best)
-    length_bonus: float = 0.12  # per content word beyond the first
+    length_bonus: float = 0.12  # once, for a phrase of two content words or more
     min_cosine: float = 0.15  # below: the phrase is not about the theme (a headline may do better)
     relative_cosine: float = 0.6  # a phrase must be this close to the theme relative to its best phrase
     pair_ratio: float = 0.85  # a single word is paired ("A et B") with a next pick scoring this much
