@@ -49,7 +49,7 @@ def test_a_week_that_has_not_ended_is_refused_in_one_line_and_nothing_is_written
             code, out, err = digest(tmp_path, "--week", week, *mode)
             assert code == 1
             assert out == ""
-            assert err.startswith(f"veille: error: --week {week} has not ended yet")
+            assert err.startswith(f"veille : erreur : la semaine {week} n'est pas terminée")
             assert len(err.strip().splitlines()) == 1
     assert archived_weeks(tmp_path) == [] and preview_weeks(tmp_path) == []
 
@@ -163,11 +163,11 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     code, out, err = digest(folder, now=MONDAY)
     assert code == 0, err
     preview = folder / ".veille" / "previews" / WEEK
-    assert f"html: {preview / f'digest-{WEEK}.html'}" in out
-    assert "12 story(ies) in the digest" in out
+    assert f"html  : {preview / f'digest-{WEEK}.html'}" in out
+    assert "12 sujet(s) dans le digest" in out
     assert out.rstrip().endswith(
-        "preview only, nothing recorded or sent: the digest of 2026-W48 is not recorded yet "
-        "(--send records and sends it)"
+        "aperçu seulement, rien d'enregistré ni d'envoyé : le digest de 2026-W48 n'est pas encore enregistré "
+        "(--send l'enregistre et l'envoie)"
     )
     assert "AI tutors reach 40 community colleges" in (preview / f"digest-{WEEK}.txt").read_text(encoding="utf-8")
     assert recorded(folder) == (0, 0, 0)
@@ -176,8 +176,8 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     assert code == 0, err
     assert (tmp_path / "out" / WEEK / f"digest-{WEEK}.eml").is_file()
     assert out.rstrip().endswith(
-        "dry run, nothing recorded or sent: the digest of 2026-W48 is not recorded yet; "
-        "--send would send it to 2 recipient(s)"
+        "essai, rien d'enregistré ni d'envoyé : le digest de 2026-W48 n'est pas encore enregistré ; "
+        "--send l'enverrait à 2 destinataire(s)"
     )
     assert recorded(folder) == (0, 0, 0) and box.messages == [] and archived_weeks(folder) == []
     assert site_digests(folder) == []  # the site shows recorded digests only (last week's has no file here)
@@ -185,7 +185,7 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     add_late_story(folder)  # the week was not frozen by the previews: the send shows the late story
     code, out, err = digest(folder, "--send", now=MONDAY)
     assert code == 0, err
-    assert out.rstrip().endswith("digest 2026-W48 (recorded now): sent to 2, already sent to 0")
+    assert out.rstrip().endswith("digest 2026-W48 (enregistré maintenant) : envoyé à 2, déjà envoyé à 0")
     assert sorted(r for r, _ in received(box)) == [(r,) for r in RECIPIENTS]
     assert all("Late arrival: a consortium opens 300 free courses" in text for _, text in received(box))
     assert recorded(folder) == (1, 13, 2)
@@ -193,7 +193,7 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
 
     code, out, err = digest(folder, "--send", now="2026-11-30T09:00:00Z")  # nothing is sent twice
     assert code == 0, err
-    assert out.rstrip().endswith("digest 2026-W48 (recorded before): sent to 0, already sent to 2")
+    assert out.rstrip().endswith("digest 2026-W48 (déjà enregistré) : envoyé à 0, déjà envoyé à 2")
     assert len(box.messages) == 2
 
     code, out, err = digest(folder, "--rebuild", now="2026-11-30T09:00:00Z")  # a digest received stays
@@ -207,7 +207,7 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     code, out, err = digest(folder, now="2026-11-30T09:00:00Z")  # a preview of a recorded week shows it
     assert code == 0, err
     assert out.rstrip().endswith(
-        "preview only, nothing recorded or sent: the digest of 2026-W48 is recorded (sent to 2)"
+        "aperçu seulement, rien d'enregistré ni d'envoyé : le digest de 2026-W48 est enregistré (envoyé à 2)"
     )
 
 
@@ -260,8 +260,8 @@ def test_rebuild_builds_again_a_digest_nobody_received_and_the_next_send_sends_t
         mark_processed(store)
     code, out, err = digest(folder, "--rebuild", now="2026-11-30T09:00:00Z")
     assert code == 0, err
-    assert "13 story(ies) in the digest" in out
-    assert out.rstrip().endswith("digest 2026-W48 rebuilt and recorded; nothing sent (--send sends it)")
+    assert "13 sujet(s) dans le digest" in out
+    assert out.rstrip().endswith("digest 2026-W48 reconstruit et enregistré ; rien d'envoyé (--send l'envoie)")
     archive = folder / ".veille" / "digests" / WEEK / f"digest-{WEEK}.txt"
     assert "Late arrival: a consortium opens 300 free courses" in archive.read_text(encoding="utf-8")
     assert rows(folder, "SELECT message_id FROM digests WHERE week = ?")[0][0] != first_id

@@ -293,6 +293,39 @@ def test_stats_and_the_run_summary_speak_the_configured_language_and_english_wit
     assert "veille run ok: 0 feed(s) fetched" in log
 
 
+def test_every_status_line_speaks_the_configured_language(tmp_path: Path) -> None:
+    url = "https://example.org/feed.xml"
+    for lang, added, removed, fetched in (
+        ("en", f"added {url} to", f"removed {url} from", "0 feed(s) fetched, 0 new item(s), 0 failed"),
+        ("fr", f"{url} ajouté à", f"{url} retiré de", "0 flux lu(s), 0 nouvel(aux) article(s), 0 en échec"),
+    ):
+        config = config_file(tmp_path / lang, f"feeds: []\ndigest:\n  language: {lang}\n")
+        assert invoke("--config", str(config), "feeds", "add", url)[1].startswith(added)
+        assert invoke("--config", str(config), "feeds", "remove", url)[1].startswith(removed)
+        assert invoke("--config", str(config), "--now", "2026-11-28T06:00:00Z", "fetch")[1].strip() == fetched
+
+
+def test_ctrl_c_before_any_command_runs_exits_130_with_the_resume_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import veille.cli
+
+    def interrupted(*_args: object) -> None:
+        raise KeyboardInterrupt  # the user's Ctrl-C while the options are read, outside any command
+
+    monkeypatch.setattr(veille.cli, "setup_logging", interrupted)
+    monkeypatch.setattr(sys, "argv", ["veille", "stats"])
+    with pytest.raises(SystemExit) as stopped:
+        veille.cli.main()
+    assert stopped.value.code == 130
+    assert "interrupted (SIGINT)" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "argv", ["veille", "--no-such-option"])
+    with pytest.raises(SystemExit) as usage:
+        veille.cli.main()
+    assert usage.value.code == 2  # click's usage errors keep their message and exit code
+    assert "No such option" in capsys.readouterr().err
+
+
 def test_process_summarises_many_weeks_as_a_range() -> None:
     from veille.core.weeks import shift_week
     from veille.process import ProcessReport

@@ -86,7 +86,7 @@ def test_not_due_feeds_are_not_fetched_again_within_the_interval(tmp_path: Path,
     code, out, _ = run(config, "fetch", now="2026-11-28T06:30:00Z")
     assert code == 0
     assert server.hits("/real/techcrunch.xml") == 0
-    assert "0 feed(s) fetched" in out
+    assert "0 flux lu(s), 0 nouvel(aux) article(s), 0 en échec" in out  # the configured language (fr)
 
 
 def test_failures_are_results_with_reasons_and_exit_code_3(tmp_path: Path, server: FeedServer) -> None:
@@ -243,7 +243,7 @@ def test_a_fetch_that_brings_a_new_item_never_marks_its_feed_silent(tmp_path: Pa
     # three weeks without anything new for a daily feed: silent, rightly
     assert run(config, "fetch", now="2026-10-22T06:00:00Z")[0] == 0
     _, out, _ = run(config, "feeds", "list", now="2026-10-22T06:00:00Z")
-    assert "STALE" in out
+    assert "INACTIF (rien de neuf depuis longtemps)" in out
 
     # then it publishes again: that fetch stores the item and the feed is not silent any more
     server.register("/quiet.xml", _daily_feed([*september, "Tue, 17 Nov 2026 07:00:00 GMT"]))
@@ -251,7 +251,7 @@ def test_a_fetch_that_brings_a_new_item_never_marks_its_feed_silent(tmp_path: Pa
     assert code == 0, err
     assert "1 new item(s)" in out
     _, out, _ = run(config, "feeds", "list", now="2026-11-17T09:00:00Z")
-    assert "STALE" not in out
+    assert "INACTIF" not in out
     with db(config) as conn:
         kind, status, new_items = conn.execute(
             "SELECT kind, status, new_items FROM feed_events ORDER BY id DESC LIMIT 1"

@@ -218,8 +218,9 @@ def init(directory: Path, full: bool) -> None:
     from veille.config import init_config
 
     target = init_config(directory, full=full)
-    click.echo(f"wrote {target}")
-    click.echo(f"next: veille --config {target} fetch")
+    # no configuration before this one: the command line speaks English until the file sets a language
+    click.echo(i18n.cli_text("init_wrote", None, path=target))
+    click.echo(i18n.cli_text("init_next", None, path=target))
 
 
 # ---------------------------------------------------------------------------------------- fetching
@@ -253,7 +254,7 @@ def fetch(context: Context, fetch_all: bool) -> None:
         app.close()
     failed = report.failed
     click.echo(
-        f"{len(report.outcomes)} feed(s) fetched, {report.new_items} new item(s), {len(failed)} failed",
+        context.text("fetch_summary", fetched=len(report.outcomes), new=report.new_items, failed=len(failed)),
         err=context.verbosity < 0,
     )
     sys.exit(report.exit_code)
@@ -281,22 +282,22 @@ def feeds_list(context: Context, as_json: bool) -> None:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     for row in rows:
-        click.echo(_health_line(row))
+        click.echo(_health_line(row, context.language))
 
 
-def _health_line(row: dict[str, Any]) -> str:
+def _health_line(row: dict[str, Any], language: str | None) -> str:
     name = row["name"] or row["title"] or ""
     if row["status"] == "gone":
-        state = "GONE (410), retired"
+        state = i18n.cli_text("health_gone", language)
     elif row["consecutive_failures"]:
-        state = f"FAILING x{row['consecutive_failures']}: {row['last_error']}"
+        state = i18n.cli_text("health_failing", language, count=row["consecutive_failures"], error=row["last_error"])
     elif row["last_success_at"]:
-        state = f"ok, last success {row['last_success_at']}"
+        state = i18n.cli_text("health_ok", language, when=row["last_success_at"])
     else:
-        state = "never fetched"
+        state = i18n.cli_text("health_never", language)
     if row.get("stale"):
-        state += ", STALE (nothing new for a long time)"
-    moved = f" (moved from {row['moved_from']})" if row["moved_from"] else ""
+        state += i18n.cli_text("health_stale", language)
+    moved = i18n.cli_text("health_moved", language, url=row["moved_from"]) if row["moved_from"] else ""
     return f"{row['url']}{moved}  {name}  — {state}"
 
 
@@ -317,7 +318,8 @@ def feeds_add(context: Context, url: str, name: str | None, tags: tuple[str, ...
         text, [FeedConfig(url=url, name=name, tags=tags, lang=lang)], path=context.config_path, skip_existing=False
     )
     _write_validated(context.config_path, new_text, load)
-    click.echo(f"added {url} to {context.config_path}")
+    context.settings()  # the edited file loads (it was validated): its language speaks
+    click.echo(context.text("feed_added", url=url, path=context.config_path))
 
 
 @feeds.command("remove")
@@ -330,7 +332,8 @@ def feeds_remove(context: Context, url: str) -> None:
 
     text = _read_config_text(context.config_path)
     _write_validated(context.config_path, remove_feed_from_yaml(text, url), load)
-    click.echo(f"removed {url} from {context.config_path}")
+    context.settings()  # the edited file loads (it was validated): its language speaks
+    click.echo(context.text("feed_removed", url=url, path=context.config_path))
 
 
 @feeds.command("check")
@@ -346,8 +349,8 @@ def feeds_check(context: Context) -> None:
     finally:
         app.close()
     for row in rows:
-        click.echo(_health_line(row))
-    click.echo(f"{len(report.outcomes)} checked, {len(report.failed)} failing")
+        click.echo(_health_line(row, context.language))
+    click.echo(context.text("feeds_checked", checked=len(report.outcomes), failing=len(report.failed)))
     sys.exit(report.exit_code)
 
 
@@ -391,7 +394,7 @@ def opml_import(context: Context, file: Path) -> None:
     if new:
         text = _read_config_text(context.config_path)
         _write_validated(context.config_path, add_feeds_to_yaml(text, new), load)
-    click.echo(f"{len(found)} feed(s) in {file}, {len(new)} added to {context.config_path}")
+    click.echo(context.text("opml_imported", found=len(found), file=file, added=len(new), path=context.config_path))
 
 
 @opml.command("export")
@@ -408,7 +411,7 @@ def opml_export(context: Context, file: Path | None) -> None:
         sys.stdout.buffer.write(body)
     else:
         file.write_bytes(body)
-        click.echo(f"wrote {len(settings.feeds)} feed(s) to {file}")
+        click.echo(context.text("opml_exported", count=len(settings.feeds), file=file))
 
 
 # ------------------------------------------------------------------------------------- understanding
@@ -536,10 +539,10 @@ def formats_command(context: Context, week: str | None, as_json: bool) -> None:
         return
     fr = lang == "fr"
     statuses = dict(site_strings(lang).status_labels)
-    total = i18n.plural(radar.total, *(("sujet", "sujets") if fr else ("story", "stories")), lang)
-    head = f"{target}{' :' if fr else ':'} {total}"
+    total = i18n.plural(radar.total, context.text("story"), context.text("stories"), lang)
+    head = f"{target}{context.text('colon')}{total}"
     if not complete:
-        head += " (semaine en cours)" if fr else " (week in progress)"
+        head += context.text("week_in_progress")
     click.echo(head)
     if radar.watch_weeks < MIN_WATCH_WEEKS:  # every status is "steady" until the watch has a baseline
         click.echo(f"  {explain_format(radar.formats[0].status, lang)}")
@@ -674,28 +677,27 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
         end = week_bounds(target)[1]
         if app.now < end:
             # a digest is built once and kept: one built now would stand for the whole week
-            click.echo(
-                f"veille: error: --week {target} has not ended yet (it ends {end:%Y-%m-%d %H:%M} UTC, now is "
-                f"{app.now:%Y-%m-%d %H:%M} UTC): its digest can only be built once the week is over",
-                err=True,
+            ended = context.text(
+                "digest_not_ended", week=target, end=f"{end:%Y-%m-%d %H:%M}", now=f"{app.now:%Y-%m-%d %H:%M}"
             )
+            click.echo(context.text("error", message=ended), err=True)
             sys.exit(EXIT_ERROR)
         if send:
             check_mail(app.settings)  # before anything is recorded
         if rebuild:
             rebuilt = rebuild_digest(app.store, app.settings, target, app.now)
-            _echo_digest(rebuilt)
+            _echo_digest(context, rebuilt)
             if not send:
                 if out is not None:
                     preview_digest(app.store, app.settings, target, app.now, out_dir=out)
-                click.echo(f"digest {target} rebuilt and recorded; nothing sent (--send sends it)")
+                click.echo(context.text("digest_rebuilt_unsent", week=target))
                 return
-            click.echo(f"digest {target} rebuilt and recorded")
+            click.echo(context.text("digest_rebuilt", week=target))
         elif not send:
             report = send_digest(app.store, app.settings, target, app.now, dry_run=True, out_dir=out)
             assert report.digest is not None  # a dry run always returns its preview
-            _echo_digest(report.digest)
-            click.echo(_preview_line(report, dry_run=dry_run))
+            _echo_digest(context, report.digest)
+            click.echo(_preview_line(context, report, dry_run=dry_run))
             return
         try:
             report = send_digest(app.store, app.settings, target, app.now, dry_run=False, out_dir=out)
@@ -706,28 +708,31 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
     finally:
         app.close()
     if report.digest is not None and not rebuild:
-        _echo_digest(report.digest)
-    recorded = "recorded now" if rebuild or (report.digest is not None and report.digest.built) else "recorded before"
+        _echo_digest(context, report.digest)
+    now_recorded = rebuild or (report.digest is not None and report.digest.built)
+    recorded = context.text("digest_recorded_now" if now_recorded else "digest_recorded_before")
     click.echo(
-        f"digest {report.week} ({recorded}): sent to {len(report.sent)}, already sent to {len(report.already_sent)}"
+        context.text(
+            "digest_sent", week=report.week, recorded=recorded, sent=len(report.sent), already=len(report.already_sent)
+        )
     )
 
 
-def _echo_digest(result: Any) -> None:
-    click.echo(f"{result.subject}: {result.stories} story(ies) in the digest")
-    click.echo(f"html: {result.html_path}\ntext: {result.text_path}\neml:  {result.eml_path}")
+def _echo_digest(context: Context, result: Any) -> None:
+    click.echo(context.text("digest_built", subject=result.subject, stories=result.stories))
+    click.echo(context.text("digest_files", html=result.html_path, text=result.text_path, eml=result.eml_path))
 
 
-def _preview_line(report: Any, *, dry_run: bool) -> str:
+def _preview_line(context: Context, report: Any, *, dry_run: bool) -> str:
     """What a preview did not do, where the week's digest stands, and what --send would do."""
     if report.digest.recorded:
-        state = f"the digest of {report.week} is recorded (sent to {len(report.already_sent)})"
+        state = context.text("digest_state_recorded", week=report.week, sent=len(report.already_sent))
     else:
-        state = f"the digest of {report.week} is not recorded yet"
+        state = context.text("digest_state_unrecorded", week=report.week)
     if dry_run:
-        return f"dry run, nothing recorded or sent: {state}; --send would send it to {len(report.queued)} recipient(s)"
-    return f"preview only, nothing recorded or sent: {state}" + (
-        "" if report.digest.recorded else " (--send records and sends it)"
+        return context.text("digest_dry_run", state=state, count=len(report.queued))
+    return context.text("digest_preview", state=state) + (
+        "" if report.digest.recorded else context.text("digest_preview_hint")
     )
 
 
@@ -851,11 +856,10 @@ def run(context: Context, no_send: bool) -> None:
             # A bug, not a user error: the traceback goes to the log file, one line to the terminal.
             _to_file(log_file, logging.ERROR, "veille run crashed", exc_info=True)
             _traceback_if_debug()
-            click.echo(
-                f"veille: error: unexpected failure ({type(exc).__name__}: {exc}); "
-                f"details in {settings.data_dir / 'logs' / 'veille.log'}",
-                err=True,
+            crashed = context.text(
+                "run_crashed", kind=type(exc).__name__, message=exc, log=settings.data_dir / "logs" / "veille.log"
             )
+            click.echo(context.text("error", message=crashed), err=True)
             sys.exit(EXIT_ERROR)
         finally:
             app.close()
@@ -935,16 +939,24 @@ def main() -> None:
     """Console-script entry point. Commands handle their own errors (``handle_errors``); this catches what
     happens outside them."""
     try:
-        cli(standalone_mode=True)
-    except KeyboardInterrupt as exc:
-        name, code = _signal_name(exc)
+        # not standalone: click would turn Ctrl-C outside a command (while parsing options) into exit 1
+        code = cli.main(standalone_mode=False)
+    except (click.Abort, KeyboardInterrupt) as exc:
+        cause = exc if isinstance(exc, KeyboardInterrupt) else exc.__cause__ or exc.__context__
+        if not isinstance(cause, KeyboardInterrupt):  # end of input at a prompt
+            sys.exit(EXIT_ERROR)
+        name, code = _signal_name(cause)
         click.echo(i18n.cli_text("interrupted", None, signal=name), err=True)
         sys.exit(code)
+    except click.ClickException as exc:  # a usage error: click's own message and exit code
+        exc.show()
+        sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: one line for the user, the traceback only when asked for
         if "--debug" in sys.argv[1:]:
             raise
         click.echo(i18n.cli_text("internal_error", None, kind=type(exc).__name__, message=exc), err=True)
         sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ import yaml
 
 from veille.errors import ConfigError
 from veille.models import (
+    MODEL_BACKENDS,
     DigestSettings,
     FeedConfig,
     FetchSettings,
@@ -68,7 +69,6 @@ TOP_LEVEL_KEYS = (
 FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes")
 DIGEST_LANGUAGES = ("fr", "en")
 MAIL_SECURITY = ("starttls", "tls", "none")
-MODEL_BACKENDS = ("torch", "onnx", "onnx-int8")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # French names are accepted too: the digest is written for French-speaking teams as often as not.
 _WEEKDAY_ALIASES = dict(

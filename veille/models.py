@@ -43,6 +43,11 @@ class FeedConfig:
     line: int | None = None  # line in feeds.yaml, for error messages
 
 
+#: How the model runs: PyTorch, or ONNX Runtime on a copy exported once from the local weights (int8: quantised).
+ONNX_BACKENDS = ("onnx", "onnx-int8")
+MODEL_BACKENDS = ("torch", *ONNX_BACKENDS)
+
+
 @dataclass(frozen=True)
 class ModelSettings:
     name: str = "all-MiniLM-L6-v2"  # a sentence-transformers name or a local path

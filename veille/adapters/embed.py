@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from veille.errors import ModelError
+from veille.models import ONNX_BACKENDS
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -127,7 +128,6 @@ def is_default_model(embedder: object) -> bool:
 # ONNX Runtime backend: the same model, exported once from its local weights, run without torch
 
 
-ONNX_BACKENDS = ("onnx", "onnx-int8")
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 

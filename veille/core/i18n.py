@@ -256,6 +256,67 @@ CLI_TEXT: dict[str, tuple[str, str]] = {
     "stats_formats": ("formats", "formats"),
     "stats_digests_built": ("digests built", "digests construits"),
     "stats_digests_sent": ("digests sent", "digests envoyés"),
+    "init_wrote": ("wrote {path}", "{path} écrit"),
+    "init_next": ("next: veille --config {path} fetch", "ensuite : veille --config {path} fetch"),
+    "fetch_summary": (
+        "{fetched} feed(s) fetched, {new} new item(s), {failed} failed",
+        "{fetched} flux lu(s), {new} nouvel(aux) article(s), {failed} en échec",
+    ),
+    "feed_added": ("added {url} to {path}", "{url} ajouté à {path}"),
+    "feed_removed": ("removed {url} from {path}", "{url} retiré de {path}"),
+    "feeds_checked": ("{checked} checked, {failing} failing", "{checked} vérifié(s), {failing} en échec"),
+    "opml_imported": (
+        "{found} feed(s) in {file}, {added} added to {path}",
+        "{found} flux dans {file}, {added} ajouté(s) à {path}",
+    ),
+    "opml_exported": ("wrote {count} feed(s) to {file}", "{count} flux écrit(s) dans {file}"),
+    "health_gone": ("GONE (410), retired", "DISPARU (410), retiré"),
+    "health_failing": ("FAILING x{count}: {error}", "EN ÉCHEC x{count} : {error}"),
+    "health_ok": ("ok, last success {when}", "ok, dernier succès {when}"),
+    "health_never": ("never fetched", "jamais lu"),
+    "health_stale": (", STALE (nothing new for a long time)", ", INACTIF (rien de neuf depuis longtemps)"),
+    "health_moved": (" (moved from {url})", " (déplacé depuis {url})"),
+    "digest_not_ended": (
+        "--week {week} has not ended yet (it ends {end} UTC, now is {now} UTC): its digest can only be built "
+        "once the week is over",
+        "la semaine {week} n'est pas terminée (elle finit le {end} UTC, il est {now} UTC) : son digest ne peut "
+        "être construit qu'une fois la semaine finie",
+    ),
+    "digest_rebuilt": ("digest {week} rebuilt and recorded", "digest {week} reconstruit et enregistré"),
+    "digest_rebuilt_unsent": (
+        "digest {week} rebuilt and recorded; nothing sent (--send sends it)",
+        "digest {week} reconstruit et enregistré ; rien d'envoyé (--send l'envoie)",
+    ),
+    "digest_built": ("{subject}: {stories} story(ies) in the digest", "{subject} : {stories} sujet(s) dans le digest"),
+    "digest_files": ("html: {html}\ntext: {text}\neml:  {eml}", "html  : {html}\ntexte : {text}\neml   : {eml}"),
+    "digest_sent": (
+        "digest {week} ({recorded}): sent to {sent}, already sent to {already}",
+        "digest {week} ({recorded}) : envoyé à {sent}, déjà envoyé à {already}",
+    ),
+    "digest_recorded_now": ("recorded now", "enregistré maintenant"),
+    "digest_recorded_before": ("recorded before", "déjà enregistré"),
+    "digest_state_recorded": (
+        "the digest of {week} is recorded (sent to {sent})",
+        "le digest de {week} est enregistré (envoyé à {sent})",
+    ),
+    "digest_state_unrecorded": (
+        "the digest of {week} is not recorded yet",
+        "le digest de {week} n'est pas encore enregistré",
+    ),
+    "digest_dry_run": (
+        "dry run, nothing recorded or sent: {state}; --send would send it to {count} recipient(s)",
+        "essai, rien d'enregistré ni d'envoyé : {state} ; --send l'enverrait à {count} destinataire(s)",
+    ),
+    "digest_preview": (
+        "preview only, nothing recorded or sent: {state}",
+        "aperçu seulement, rien d'enregistré ni d'envoyé : {state}",
+    ),
+    "digest_preview_hint": (" (--send records and sends it)", " (--send l'enregistre et l'envoie)"),
+    "week_in_progress": (" (week in progress)", " (semaine en cours)"),
+    "run_crashed": (
+        "unexpected failure ({kind}: {message}); details in {log}",
+        "échec inattendu ({kind} : {message}) ; détails dans {log}",
+    ),
     "error": ("veille: error: {message}", "veille : erreur : {message}"),
     "error_storage_path": (
         "storage.path {path}: cannot write there ({reason}); set storage.path in feeds.yaml to a folder veille "
