@@ -163,7 +163,7 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     code, out, err = digest(folder, now=MONDAY)
     assert code == 0, err
     preview = folder / ".veille" / "previews" / WEEK
-    assert f"html  : {preview / f'digest-{WEEK}.html'}" in out
+    assert f"html: {preview / f'digest-{WEEK}.html'}" in out
     assert "12 sujet(s) dans le digest" in out
     assert out.rstrip().endswith(
         "aperçu seulement, rien d'enregistré ni d'envoyé : le digest de 2026-W48 n'est pas encore enregistré "

@@ -249,7 +249,7 @@ def test_a_fetch_that_brings_a_new_item_never_marks_its_feed_silent(tmp_path: Pa
     server.register("/quiet.xml", _daily_feed([*september, "Tue, 17 Nov 2026 07:00:00 GMT"]))
     code, out, err = run(config, "fetch", now="2026-11-17T09:00:00Z")
     assert code == 0, err
-    assert "1 new item(s)" in out
+    assert "1 nouvel(aux) article(s)" in out
     _, out, _ = run(config, "feeds", "list", now="2026-11-17T09:00:00Z")
     assert "INACTIF" not in out
     with db(config) as conn:
@@ -276,6 +276,6 @@ def test_adding_a_feed_already_listed_says_so_and_leaves_the_file_as_it_was(tmp_
         assert config.read_text(encoding="utf-8") == before
     code, out, _ = run(config, "feeds", "add", "https://example.org/other.xml")
     assert code == 0
-    assert out.startswith("added https://example.org/other.xml")
+    assert out.startswith("https://example.org/other.xml ajouté à")  # the configured language (fr)
     code, _, err = run(config, "feeds", "remove", "https://example.org/missing.xml")
     assert code == 1 and "is not listed" in err

@@ -9,6 +9,7 @@ English (``core.i18n.CLI_TEXT``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -306,20 +307,64 @@ def _health_line(row: dict[str, Any], language: str | None) -> str:
 @click.option("--name", help="A display name.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable), e.g. corporate, higher-ed, school.")
 @click.option("--lang", help="The feed's language (fr, en…), when known.")
+@click.option("--choose", is_flag=True, help="When the site offers several feeds, list them and ask which one.")
+@click.option("--as-is", "as_is", is_flag=True, help="Add URL exactly as given, without looking it up.")
 @pass_context
 @handle_errors
-def feeds_add(context: Context, url: str, name: str | None, tags: tuple[str, ...], lang: str | None) -> None:
-    """Add URL to feeds.yaml (comments kept). Exit 1 when it is already listed, as remove does when it is not."""
-    from veille.config import add_feeds_to_yaml, load
+def feeds_add(
+    context: Context, url: str, name: str | None, tags: tuple[str, ...], lang: str | None, choose: bool, as_is: bool
+) -> None:
+    """Add a feed to feeds.yaml (comments kept). URL may be the feed or a website's page: veille finds the
+    site's feed (the page's feed links, else the usual paths such as /feed or /rss.xml) and says which.
+    Exit 1 when it is already listed, or when the site offers no feed."""
+    from veille.config import add_feeds_to_yaml, feed_url_key, load
     from veille.models import FeedConfig
 
+    settings = context.settings()
+    listed = {feed_url_key(feed.url) for feed in settings.feeds}
+    if not as_is and feed_url_key(url) not in listed:  # a listed URL is refused below, without a lookup
+        url = _feed_of(context, url, settings.fetch, choose=choose)
     text = _read_config_text(context.config_path)
     new_text = add_feeds_to_yaml(
         text, [FeedConfig(url=url, name=name, tags=tags, lang=lang)], path=context.config_path, skip_existing=False
     )
     _write_validated(context.config_path, new_text, load)
-    context.settings()  # the edited file loads (it was validated): its language speaks
     click.echo(context.text("feed_added", url=url, path=context.config_path))
+
+
+def _feed_of(context: Context, url: str, fetch: Any, *, choose: bool, hint: bool = True) -> str:
+    """The feed URL stands for (see ``veille.discovery``), said on the terminal when it is not URL;
+    ``hint``: say that --choose lists the other feeds of the page."""
+    from veille.discovery import discover
+    from veille.errors import FeedError, FetchError
+
+    try:
+        found = discover(url, fetch)
+    except FetchError as exc:  # offline, or the site is down: the address is kept as given
+        click.echo(context.text("discover_unreachable", url=url, reason=exc.reason), err=True)
+        return url
+    best = found.best
+    if best is None:
+        raise FeedError(
+            url,
+            "no feed found: the page declares none, and none of the usual paths (/feed, /rss.xml…) answers with one",
+        )
+    if found.direct:
+        return url
+    feed = best
+    if choose and len(found.feeds) > 1:
+        for number, candidate in enumerate(found.feeds, 1):
+            click.echo(
+                f"  {number}. {candidate.url}  ({candidate.kind}{', ' + candidate.title if candidate.title else ''})"
+            )
+        picked = click.prompt(context.text("discover_which"), type=click.IntRange(1, len(found.feeds)), default=1)
+        feed = found.feeds[picked - 1]
+    key = "discover_guessed" if found.guessed else "discover_found"
+    click.echo(context.text(key, url=url, feed=feed.url, kind=feed.kind, title=feed.title or "-"))
+    others = len(found.feeds) - 1
+    if others and hint and not choose:
+        click.echo(context.text("discover_others", count=others))
+    return feed.url
 
 
 @feeds.command("remove")
@@ -384,13 +429,21 @@ def opml() -> None:
 @handle_errors
 def opml_import(context: Context, file: Path) -> None:
     """Add the feeds of an OPML FILE to feeds.yaml (already listed feeds are skipped)."""
-    from veille.adapters.opml import read_opml
+    from veille.adapters.opml import read_opml, read_opml_websites
     from veille.config import add_feeds_to_yaml, load
+    from veille.errors import FeedError
 
     settings = context.settings()
     known = {feed.url for feed in settings.feeds}
     found = read_opml(file)
-    new = [feed for feed in found if feed.url not in known]
+    for site in read_opml_websites(file):  # outlines giving only a website: look their feed up
+        try:
+            url = _feed_of(context, site.url, settings.fetch, choose=False, hint=False)
+        except FeedError as exc:
+            click.echo(error_line(exc, context.language), err=True)
+            continue
+        found.append(dataclasses.replace(site, url=url))
+    new = list({feed.url: feed for feed in found if feed.url not in known}.values())
     if new:
         text = _read_config_text(context.config_path)
         _write_validated(context.config_path, add_feeds_to_yaml(text, new), load)

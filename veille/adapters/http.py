@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from veille import __version__
+from veille.errors import FetchError
 from veille.models import FeedState, FetchResult, FetchSettings
 
 DEFAULT_USER_AGENT = f"veille/{__version__} (+https://github.com/veille-watch/veille)"
@@ -430,3 +431,48 @@ def fetch_feeds_sync(
 ) -> list[FetchResult]:
     """``fetch_feeds`` for synchronous callers (the pipeline, the CLI): runs its own event loop."""
     return asyncio.run(fetch_feeds(feeds, user_agent=user_agent, on_result=on_result))
+
+
+# --------------------------------------------------------------------------------------------------
+# One page, now (feed discovery): a plain GET that follows redirects
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # after redirects
+    headers: dict[str, str]
+    body: bytes
+
+
+def get_page(url: str, settings: FetchSettings) -> Page:
+    """GET ``url`` (redirects followed, body capped at ``settings.max_bytes``).
+
+    Raises ``FetchError`` naming the URL with the reason a user understands (network, status, size)."""
+    reason = invalid_url_reason(url)
+    if reason:
+        raise FetchError(url, reason)
+    headers = {"User-Agent": user_agent_for(settings), "Accept": f"text/html;q=0.9, {ACCEPT}"}
+    try:
+        with (
+            httpx.Client(
+                follow_redirects=True, max_redirects=settings.max_redirects, timeout=_timeout(settings)
+            ) as client,
+            client.stream("GET", url, headers=headers) as response,
+        ):
+            if response.status_code >= 400:
+                status = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+                raise FetchError(url, status, status=response.status_code)
+            declared = response.headers.get("content-length", "")
+            too_large = FetchError(url, f"larger than {format_size(settings.max_bytes)}")
+            if declared.isdigit() and int(declared) > settings.max_bytes:
+                raise too_large
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes(CHUNK_SIZE):
+                size += len(chunk)
+                if size > settings.max_bytes:
+                    raise too_large
+                chunks.append(chunk)
+            return Page(str(response.url), dict(response.headers), b"".join(chunks))
+    except httpx.HTTPError as exc:
+        raise FetchError(url, describe_httpx_error(exc, settings, url)) from exc

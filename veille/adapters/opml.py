@@ -38,6 +38,54 @@ _SKIPPED_TYPES = {"link", "include", "redirect"}
 
 def read_opml(source: Path | str | bytes) -> list[FeedConfig]:
     """The feeds of an OPML file (a path) or OPML bytes, in document order, duplicates merged."""
+    body = _opml_body(source)
+    feeds: list[FeedConfig] = []
+    index: dict[str, int] = {}
+    for url, name, tags, lang in _walk(body, ()):
+        key = feed_url_key(url)
+        if key in index:
+            # the same feed in two folders: keep it once, with the tags of both
+            first = feeds[index[key]]
+            merged = tuple(dict.fromkeys(first.tags + tags))
+            feeds[index[key]] = FeedConfig(url=first.url, name=first.name or name, tags=merged, lang=first.lang)
+            continue
+        index[key] = len(feeds)
+        feeds.append(FeedConfig(url=url, name=name, tags=tags, lang=lang))
+    return feeds
+
+
+def read_opml_websites(source: Path | str | bytes) -> list[FeedConfig]:
+    """The outlines that give only a website (``htmlUrl``, no feed address): sources whose feed is still
+    to be found (``veille opml import`` looks each up as ``feeds add`` does). Each site once."""
+    sites: dict[str, FeedConfig] = {}
+    for outline, folders in _outlines(_opml_body(source), ()):
+        attrs = _attributes(outline)
+        if attrs.get("xmlurl") or attrs.get("url") or len(outline):
+            continue
+        url = _fetchable(attrs.get("htmlurl", ""))
+        if url is not None and feed_url_key(url) not in sites:
+            label = attrs.get("text") or attrs.get("title") or None
+            sites[feed_url_key(url)] = FeedConfig(url=url, name=label if label != url else None, tags=folders)
+    return list(sites.values())
+
+
+def _outlines(element: ET.Element, folders: tuple[str, ...]) -> Iterator[tuple[ET.Element, tuple[str, ...]]]:
+    """Every outline under ``element`` with the titles of the folders above it."""
+    for outline in element:
+        if _local(outline.tag) != "outline":
+            continue
+        yield outline, folders
+        attrs = _attributes(outline)
+        label = attrs.get("text") or attrs.get("title")
+        yield from _outlines(outline, folders + ((label,) if label and len(outline) else ()))
+
+
+def _attributes(outline: ET.Element) -> dict[str, str]:
+    return {_local(key).lower(): value.strip() for key, value in outline.attrib.items()}
+
+
+def _opml_body(source: Path | str | bytes) -> ET.Element:
+    """The ``<body>`` of an OPML file (a path) or OPML bytes; ``ConfigError`` naming the file otherwise."""
     if isinstance(source, bytes):
         label, data = "OPML", source
     else:
@@ -55,20 +103,7 @@ def read_opml(source: Path | str | bytes) -> list[FeedConfig]:
     body = next((child for child in root if _local(child.tag) == "body"), None)
     if body is None:
         raise ConfigError("not an OPML file: it has no <body>", path=label)
-
-    feeds: list[FeedConfig] = []
-    index: dict[str, int] = {}
-    for url, name, tags, lang in _walk(body, ()):
-        key = feed_url_key(url)
-        if key in index:
-            # the same feed in two folders: keep it once, with the tags of both
-            first = feeds[index[key]]
-            merged = tuple(dict.fromkeys(first.tags + tags))
-            feeds[index[key]] = FeedConfig(url=first.url, name=first.name or name, tags=merged, lang=first.lang)
-            continue
-        index[key] = len(feeds)
-        feeds.append(FeedConfig(url=url, name=name, tags=tags, lang=lang))
-    return feeds
+    return body
 
 
 def write_opml(feeds: Iterable[FeedConfig], title: str) -> bytes:
@@ -114,7 +149,7 @@ def _walk(
     for outline in element:
         if _local(outline.tag) != "outline":
             continue
-        attrs = {_local(key).lower(): value.strip() for key, value in outline.attrib.items()}
+        attrs = _attributes(outline)
         label = attrs.get("text") or attrs.get("title") or None
         kind = attrs.get("type", "").lower()
         raw_url = attrs.get("xmlurl") or (attrs.get("url") if kind not in _SKIPPED_TYPES else None)

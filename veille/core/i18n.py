@@ -263,6 +263,23 @@ CLI_TEXT: dict[str, tuple[str, str]] = {
         "{fetched} flux lu(s), {new} nouvel(aux) article(s), {failed} en échec",
     ),
     "feed_added": ("added {url} to {path}", "{url} ajouté à {path}"),
+    "discover_unreachable": (
+        "{url}: not reachable now ({reason}); added as given (`veille feeds check` tells whether it works)",
+        "{url} : injoignable pour l'instant ({reason}) ; ajouté tel quel (`veille feeds check` dira s'il fonctionne)",
+    ),
+    "discover_found": (
+        "{url} is a web page; its feed: {feed} ({kind}: {title})",
+        "{url} est une page web ; son flux : {feed} ({kind} : {title})",
+    ),
+    "discover_guessed": (
+        "{url} declares no feed; found one at {feed} ({kind}: {title})",
+        "{url} ne déclare aucun flux ; trouvé à {feed} ({kind} : {title})",
+    ),
+    "discover_others": (
+        "the page offers {count} other feed(s) (comments…): --choose lists them",
+        "la page propose {count} autre(s) flux (commentaires…) : --choose les liste",
+    ),
+    "discover_which": ("Which feed", "Quel flux"),
     "feed_removed": ("removed {url} from {path}", "{url} retiré de {path}"),
     "feeds_checked": ("{checked} checked, {failing} failing", "{checked} vérifié(s), {failing} en échec"),
     "opml_imported": (
@@ -288,7 +305,8 @@ CLI_TEXT: dict[str, tuple[str, str]] = {
         "digest {week} reconstruit et enregistré ; rien d'envoyé (--send l'envoie)",
     ),
     "digest_built": ("{subject}: {stories} story(ies) in the digest", "{subject} : {stories} sujet(s) dans le digest"),
-    "digest_files": ("html: {html}\ntext: {text}\neml:  {eml}", "html  : {html}\ntexte : {text}\neml   : {eml}"),
+    # file kinds, the same in both languages: scripts read these lines
+    "digest_files": ("html: {html}\ntext: {text}\neml:  {eml}", "html: {html}\ntext: {text}\neml:  {eml}"),
     "digest_sent": (
         "digest {week} ({recorded}): sent to {sent}, already sent to {already}",
         "digest {week} ({recorded}) : envoyé à {sent}, déjà envoyé à {already}",
