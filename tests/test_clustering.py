@@ -20,6 +20,8 @@ import pytest
 
 from tests.conftest import need_real_part, need_shared
 from veille.core.clustering import (
+    CROSS_DAYS,
+    CROSS_THRESHOLD,
     STORY_THRESHOLD,
     ActiveStory,
     align_languages,
@@ -160,32 +162,94 @@ def test_story_names_are_the_proper_names_of_a_title_in_either_language() -> Non
     assert story_names("L'industriel Valtek rouvre son campus de formation") == {"valtek"}
     assert story_names("Les MOOC de l'Université Lumière") >= {"mooc", "universite", "lumiere"}
     assert story_names("a title without any capital") == frozenset()
+    # a possessive is the same name: "Orvane's AI tutor" and "L'Orvane lance" share "orvane"
+    assert story_names("Rivals rush to answer Orvane's free AI tutor") >= {"orvane"}
+    assert "orvane's" not in story_names("Rivals rush to answer Orvane’s free AI tutor")
 
 
-def test_a_shared_rare_name_joins_a_translation_the_model_places_a_little_too_far() -> None:
-    """An English-centric model puts a French article just under the join threshold from its English
-    original; a proper name they share (and few other stories carry) joins them. A name every story
-    carries ("MOOC") does not."""
-    rng = np.random.default_rng(12)
-    english = rng.normal(size=32)
-    english /= np.linalg.norm(english)
+def _pair(cos: float, seed: int = 12) -> np.ndarray:
+    """Two unit vectors with cosine ``cos``."""
+    rng = np.random.default_rng(seed)
+    first = rng.normal(size=32)
+    first /= np.linalg.norm(first)
     other = rng.normal(size=32)
-    other -= (other @ english) * english
+    other -= (other @ first) * first
     other /= np.linalg.norm(other)
-    cos = STORY_THRESHOLD - 0.05
-    french = cos * english + np.sqrt(1 - cos**2) * other
-    vectors = np.vstack([english, french])
-    times = [NOW, NOW + timedelta(hours=20)]
-    assert len(group_stories(vectors, times).stories) == 2
+    return np.vstack([first, cos * first + np.sqrt(1 - cos**2) * other])
+
+
+def test_a_translation_sharing_a_rare_name_joins_its_original_across_languages() -> None:
+    """An English-centric model puts a French article far below the join threshold from its English
+    original (Brightline in the demo: ~0.3); a proper name they share, that few other stories carry,
+    and dates a day apart join them. The same cosine within one language, a name every story carries,
+    or dates a week apart do not."""
+    vectors = _pair(CROSS_THRESHOLD + 0.05)
+    times = [NOW, NOW + timedelta(hours=29)]
     names = [frozenset({"brightline", "retail"}), frozenset({"brightline"})]
-    assert len(group_stories(vectors, times, names=names).stories) == 1
+    assert len(group_stories(vectors, times, names=names, langs=["en", "fr"]).stories) == 1
+    assert len(group_stories(vectors, times, langs=["en", "fr"]).stories) == 2  # no shared name
+    assert len(group_stories(vectors, times, names=names, langs=["en", "en"]).stories) == 2  # one language
+    assert len(group_stories(vectors, times, names=names).stories) == 2  # languages unknown
+    week_later = [NOW, NOW + timedelta(days=CROSS_DAYS + 1)]
+    assert len(group_stories(vectors, week_later, names=names, langs=["en", "fr"]).stories) == 2
     # the same name on many other stories of the window is no evidence
+    rng = np.random.default_rng(3)
     crowd = [
         ActiveStory(id=k, centroid=rng.normal(size=32), size=1, last_at=NOW, names=frozenset({"brightline"}))
         for k in range(5)
     ]
-    grouping = group_stories(vectors, times, names=names, existing=crowd)
+    grouping = group_stories(vectors, times, names=names, langs=["en", "fr"], existing=crowd)
     assert grouping.labels[0] != grouping.labels[1]
+    # a stored English story is joined by its French version the next day (the daily job's path)
+    stored = ActiveStory(
+        id=9, centroid=vectors[0], size=1, last_at=NOW, names=frozenset({"brightline"}), langs=frozenset({"en"})
+    )
+    later = group_stories(vectors[1:], times[1:], names=names[1:], langs=["fr"], existing=[stored])
+    assert later.stories[0].existing_id == 9
+
+
+def test_a_shared_name_does_not_merge_two_stories_of_one_language() -> None:
+    """Two English articles about one company ("OpenCourseHub ends free certificates", "OpenCourseHub
+    lays off 15% of staff") are two stories: within a language the name earns no bonus."""
+    vectors = _pair(STORY_THRESHOLD - 0.03)
+    names = [frozenset({"opencoursehub"})] * 2
+    grouping = group_stories(vectors, [NOW, NOW + timedelta(hours=5)], names=names, langs=["en", "en"])
+    assert len(grouping.stories) == 2
+
+
+def test_the_bar_rises_with_the_days_between_an_item_and_a_story() -> None:
+    """A rewrite a few hours later joins; an article as close in meaning four days later is the next
+    story on the topic, not the same news."""
+    vectors = _pair(STORY_THRESHOLD + 0.1)
+    assert len(group_stories(vectors, [NOW, NOW + timedelta(hours=6)]).stories) == 1
+    assert len(group_stories(vectors, [NOW, NOW + timedelta(days=4)]).stories) == 2
+    assert len(group_stories(vectors, [NOW, NOW + timedelta(days=4)], decay_per_day=0).stories) == 1
+
+
+def test_a_big_loose_story_is_no_easier_to_join_than_its_items_are_close() -> None:
+    """Average link: an item joins on its mean cosine to the story's items, not on its cosine to the
+    normalised centroid of many items, which is higher and lets a busy topic absorb its neighbours."""
+    rng = np.random.default_rng(5)
+    axis = rng.normal(size=32)
+    axis /= np.linalg.norm(axis)
+    loose = []
+    for _ in range(8):  # items at cosine ~0.55 to the axis, ~0.3 to each other
+        noise = rng.normal(size=32)
+        noise -= (noise @ axis) * axis
+        noise /= np.linalg.norm(noise)
+        loose.append(0.55 * axis + np.sqrt(1 - 0.55**2) * noise)
+    story = np.vstack(loose)
+    centroid = story.mean(axis=0)
+    newcomer = _pair(0.5, seed=8)[1]
+    newcomer = 0.6 * axis + 0.8 * (newcomer - (newcomer @ axis) * axis) / np.linalg.norm(
+        newcomer - (newcomer @ axis) * axis
+    )
+    assert float(newcomer @ centroid / np.linalg.norm(centroid)) > STORY_THRESHOLD  # the centroid rule would join
+    assert float((story @ newcomer).mean()) < STORY_THRESHOLD
+    vectors = np.vstack([story, newcomer])
+    times = [NOW] * 8 + [NOW + timedelta(hours=1)]
+    grouping = group_stories(vectors, times)
+    assert grouping.labels[-1] not in set(grouping.labels[:-1].tolist())
 
 
 def test_new_items_join_a_story_stored_earlier() -> None:
@@ -238,23 +302,29 @@ def _story_dev() -> tuple[list[str], list[str], list[datetime], list[str]]:
 
 @pytest.mark.slow
 def test_real_headlines_group_into_their_stories_across_languages(embedder) -> None:  # type: ignore[no-untyped-def]
-    from sklearn.metrics import adjusted_rand_score
+    """The calibration set of the story thresholds, through the production path (titles' names, item
+    languages): precision first (issue 11: distinct stories merged), French items joining their English
+    story across the model's language gap."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     texts, labels, times, langs = _story_dev()
     aligned, _ = align_languages(embedder.embed(texts), langs)
-    grouping = group_stories(aligned, times)
+    names = [story_names(text) for text in texts]
+    grouping = group_stories(aligned, times, names=names, langs=langs)
     pred, truth = grouping.labels, np.array(labels)
     precision = np.mean(
         [((pred == pred[i]) & (truth == truth[i])).sum() / (pred == pred[i]).sum() for i in range(len(pred))]
     )
-    assert precision >= 0.85, "different news events merged into one story"
-    assert adjusted_rand_score(truth, pred) >= 0.7
+    assert precision >= 0.93, "different news events merged into one story"
+    assert adjusted_rand_score(truth, pred) >= 0.8
+    assert normalized_mutual_info_score(truth, pred) >= 0.93
     french = np.flatnonzero(np.array(langs) == "fr")
     joined = np.mean([((pred == pred[i]) & (truth == truth[i]) & (np.array(langs) != "fr")).any() for i in french])
-    assert joined >= 0.7, f"only {joined:.0%} of French items joined their English story"
-    assert len(grouping.stories) <= 2 * len(set(labels))
-    # the threshold shipped is the one measured here
-    assert pytest.approx(0.45) == STORY_THRESHOLD
+    assert joined >= 0.8, f"only {joined:.0%} of French items joined their English story"
+    assert len(grouping.stories) <= 1.5 * len(set(labels))
+    # the thresholds shipped are the ones measured here
+    assert pytest.approx(0.4) == STORY_THRESHOLD
+    assert pytest.approx(0.25) == CROSS_THRESHOLD
 
 
 @pytest.mark.slow

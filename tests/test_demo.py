@@ -198,6 +198,41 @@ def test_the_demo_reports_the_ai_tutors_theme_rising(demo_run: tuple[Path, list[
     assert ai, f"no rising AI-tutor theme in the W47/W48 digests; rising: {rising}"
 
 
+def digest_entries(digest_text: str) -> list[str]:
+    """The story entries of a text digest, each as one line: "* title … sources · languages · date …"."""
+    entries: list[str] = []
+    for line in digest_text.splitlines():
+        if line.startswith("* "):
+            entries.append(line[2:])
+        elif line.startswith("  ") and entries and line.strip():
+            entries[-1] += " " + line.strip()
+        elif not line.strip() and entries:
+            entries.append("")  # a blank line ends an entry
+    return [entry for entry in entries if entry]
+
+
+@pytest.mark.slow
+def test_a_story_told_in_french_and_english_appears_once_with_both_sources(
+    demo_run: tuple[Path, list[str], int],
+) -> None:
+    """The English "Brightline trains store staff to calm angry customers in VR" (25 Nov) and its French
+    version the next day are one story of the corpus: the W48 digest shows it once, with both sources
+    and both languages (it showed it twice, once per language, when the model's low cosine across
+    languages kept them apart)."""
+    out, _lines, _code = demo_run
+    corpus = load_corpus()
+    versions = [item for item in corpus.items if item.story == "brightline-vr-customers"]
+    assert {item.lang for item in versions} == {"en", "fr"}
+    settings = load(out / "feeds.yaml")
+    assert settings.digest.archive_dir is not None
+    text = (settings.digest.archive_dir / "2026-W48" / "digest-2026-W48.txt").read_text(encoding="utf-8")
+    shown = [entry for entry in digest_entries(text) if any(entry.startswith(v.title) for v in versions)]
+    assert len(shown) == 1, f"the story is shown {len(shown)} times: {shown}"
+    for source in {corpus.source(item.source).name for item in versions}:
+        assert source in shown[0], (source, shown[0])
+    assert re.search(r"\bEN, FR\b|\bFR, EN\b", shown[0]), shown[0]
+
+
 @pytest.mark.slow
 def test_other_commands_work_on_the_demo_folder_afterwards(demo_run: tuple[Path, list[str], int]) -> None:
     out, _lines, _code = demo_run

@@ -83,7 +83,7 @@ def group(
     if len(vectors) == 0:
         return []
     aligned, _ = clustering.align_languages(vectors, langs)
-    stories = clustering.group_stories(aligned, [EVAL_TIME] * len(aligned), names=names)
+    stories = clustering.group_stories(aligned, [EVAL_TIME] * len(aligned), names=names, langs=langs)
     story_labels = [int(label) for label in stories.labels]
     if level == "story":
         return story_labels

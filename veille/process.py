@@ -217,14 +217,22 @@ def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[in
         times = [item.published_at for item in items]
         stored = themes.active_stories(min(times) - window)
         titles = themes.story_titles([row[0] for row in stored])
+        languages = themes.story_languages([row[0] for row in stored])
         active = [
             clustering.ActiveStory(
-                id=sid, centroid=centroid, size=size, last_at=last, first_at=first, names=_names(*titles.get(sid, []))
+                id=sid,
+                centroid=centroid,
+                size=size,
+                last_at=last,
+                first_at=first,
+                names=_names(*titles.get(sid, [])),
+                langs=frozenset(clustering.language_key(lang) for lang in languages.get(sid, ())),
             )
             for sid, centroid, size, last, first in stored
         ]
         names = [_names(item.title) for item in items]
-        grouping = clustering.group_stories(vectors, times, existing=active, names=names)
+        langs = [item.lang for item in items]
+        grouping = clustering.group_stories(vectors, times, existing=active, names=names, langs=langs)
         with app.store.transaction():
             for story in grouping.stories:
                 members = [items[int(i)] for i in story.members]

@@ -295,6 +295,20 @@ class ThemeStore:
                 out.setdefault(int(story_id), []).append(str(title or ""))
         return out
 
+    def story_languages(self, story_ids: Sequence[int]) -> dict[int, set[str]]:
+        """The languages of each story's items (as stored: None when unknown)."""
+        out: dict[int, set[str]] = {}
+        for chunk in _chunks(list(story_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"""SELECT DISTINCT si.story_id, i.lang FROM story_items si JOIN items i ON i.id = si.item_id
+                    WHERE si.story_id IN ({marks}) AND i.lang IS NOT NULL""",
+                chunk,
+            )
+            for story_id, lang in rows:
+                out.setdefault(int(story_id), set()).add(str(lang))
+        return out
+
     def add_to_story(
         self,
         story_id: int | None,

@@ -13,22 +13,25 @@ Three steps, in the order the pipeline calls them:
    orthogonal map learned on parallel pairs did worse than centring even with 350 in-domain pairs, so it
    is not shipped.
 2. ``group_stories`` — near-duplicate grouping (same news event, any source or language): single-pass
-   assignment of items, in time order, to the closest active story centroid within a time window, as in
-   Miranda et al. 2018 ("Multilingual Clustering of Streaming News"), then a re-merge of the stories
-   touched by the batch. Incremental: stories stored earlier are passed in and can gain items.
+   assignment of items, in time order, to the most similar active story by average link (mean cosine to
+   its items), with a bar that rises with the days between them, as in Miranda et al. 2018
+   ("Multilingual Clustering of Streaming News"), then a re-merge of the stories touched by the batch.
+   Across languages, where the model is blind, a shared rare name and dates a few days apart allow a
+   lower bar. Incremental: stories stored earlier are passed in and can gain items.
 3. ``cluster_themes`` — a week's stories → themes without a fixed k: spherical k-means into small
    micro-clusters, then centroid-linkage merging while two themes' centroids are closer than a cosine
    threshold; themes smaller than ``min_size`` are dissolved and their stories stay unclustered (-1).
 
 Thresholds are cosine similarities on *aligned* vectors of the default model; they were calibrated on
-../eval (themes) and on tests/data/stories_dev.jsonl (stories). Recalibrate when the model changes.
+../eval (themes) and on tests/data/stories_dev.jsonl (stories; the daily decay on the first five weeks of
+the demo corpus, bench/stories.py). Recalibrate when the model changes.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -46,13 +49,22 @@ IntArray = NDArray[np.int64]
 THEME_THRESHOLD = 0.2
 #: Themes with fewer stories than this are dissolved: their stories stay unclustered (-1).
 MIN_THEME_SIZE = 3
-#: An item joins a story when its cosine to the story centroid is at least this.
-STORY_THRESHOLD = 0.45
+#: An item joins a story when its mean cosine to the story's items (average link) is at least this.
+STORY_THRESHOLD = 0.4
 #: A story spans at most this many days from its first item to its last (it can gain items meanwhile).
 STORY_WINDOW_DAYS = 14
-#: Added to an item's cosine to a story when they share a rare name ("Brightline", "OpenCourseHub"): the
-#: evidence that joins a French article to its English original, which an English-centric model misses.
-NAME_BONUS = 0.1
+#: Within one language, the bar rises by this much per day between an item and the story's nearest item:
+#: copies of one news event come out within a day or two, while a later article on the same topic that
+#: reads alike (cosine ~0.5) is another story.
+STORY_DECAY_PER_DAY = 0.06
+#: A French item and its English original (or the reverse): the model places them far apart (cosine
+#: 0.1-0.4 after centring, while unrelated items of one language on one topic reach 0.5), so a join
+#: across languages asks for evidence the model cannot see and a lower cosine: an item may join a story
+#: that has no item in its language when they share a rare name (``story_names``), their dates are at
+#: most ``CROSS_DAYS`` apart, and the mean cosine is at least this (no decay within those days).
+CROSS_THRESHOLD = 0.25
+#: Days between an item and the nearest item of a story in another language for the cross-language join.
+CROSS_DAYS = 3
 #: A name is rare when at most this many stories and new items of the window carry it.
 NAME_MAX_SHARE = 4
 #: A language mean is shrunk toward the pooled mean as if the pooled mean counted this many items, so a
@@ -348,6 +360,7 @@ class ActiveStory:
     last_at: datetime
     first_at: datetime | None = None  # its earliest item (``last_at`` when unknown)
     names: frozenset[str] = frozenset()  # ``story_names`` of its items' titles
+    langs: frozenset[str] = frozenset()  # ``language_key`` of its items' languages
 
 
 @dataclass(frozen=True)
@@ -371,16 +384,18 @@ class StoryGrouping:
 
 _NAME = re.compile(r"[^\W\d_][\w&'’.-]*", re.UNICODE)
 _ELIDED = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s?$", re.IGNORECASE)
 
 
 def story_names(title: str, stop: frozenset[str] | None = None) -> frozenset[str]:
     """The capitalised words of a title, folded ("Brightline", "OpenCourseHub" → "opencoursehub"), stop
-    words left out: proper names mostly, spelled the same in French and English. Common capitalised
-    words ("MOOC", a title's first word) are many stories' names, so ``group_stories`` ignores them."""
+    words, French elisions and English possessives left out ("L'Orvane", "Orvane's" → "orvane"): proper
+    names mostly, spelled the same in French and English. Common capitalised words ("MOOC", a title's
+    first word) are many stories' names, so ``group_stories`` ignores them."""
     stop = stop_words() if stop is None else stop
     out: set[str] = set()
     for word in _NAME.findall(title):
-        word = _ELIDED.sub("", word).rstrip(".-'’")
+        word = _POSSESSIVE.sub("", _ELIDED.sub("", word).rstrip(".-'’"))
         if len(word) < 3 or not any(c.isupper() for c in word):
             continue
         folded = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
@@ -389,25 +404,51 @@ def story_names(title: str, stop: frozenset[str] | None = None) -> frozenset[str
     return frozenset(out)
 
 
+@dataclass
+class _Story:
+    """A story while grouping: running sum of its aligned vectors, its span, languages and rare names."""
+
+    total: NDArray[np.float64]
+    size: int
+    first: datetime
+    last: datetime
+    stored_id: int | None = None
+    langs: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+
+
 def group_stories(
     vectors: NDArray[np.floating],
     times: Sequence[datetime],
     *,
     threshold: float = STORY_THRESHOLD,
     window_days: float = STORY_WINDOW_DAYS,
+    decay_per_day: float = STORY_DECAY_PER_DAY,
     existing: Sequence[ActiveStory] = (),
     names: Sequence[frozenset[str]] | None = None,
-    name_bonus: float = NAME_BONUS,
+    langs: Sequence[str | None] | None = None,
+    cross_threshold: float = CROSS_THRESHOLD,
+    cross_days: float = CROSS_DAYS,
 ) -> StoryGrouping:
     """Group new items (aligned unit vectors + publication times) into stories.
 
     Items are taken in time order; each joins the active story (stored in ``existing`` or made earlier
-    in this batch) whose centroid is most similar, if that cosine is ≥ ``threshold`` and the story would
-    still span at most ``window_days`` from its first item to its last, else it starts a new story. The
-    span is what stops chaining: with a window on the last item only, articles on one busy topic join
-    one after another into a "story" that runs for weeks. Then a re-merge pass joins stories of the
-    batch whose centroids reached the threshold after they grew (single-pass is order dependent), within
-    the same span; two stored stories are never merged, so their ids stay stable.
+    in this batch) it is most similar to, else it starts a new story. Similarity is average link: the
+    item's mean cosine to the story's items (the story's mean vector), so a big story is no easier to
+    join than a small one, as it is with the cosine to a normalised centroid. The bar is ``threshold``,
+    raised by ``decay_per_day`` per day between the item and the story's nearest item, and a story spans
+    at most ``window_days`` from its first item to its last. Both stop chaining: with a flat bar, articles
+    on one busy topic join one after another into a "story" that runs for weeks. Then a re-merge pass
+    joins stories of the batch that reached the bar after they grew (single-pass is order dependent);
+    two stored stories are never merged, so their ids stay stable. A stored story's mean is taken as its
+    stored centroid (its items' cohesion is not stored), as before.
+
+    Across languages (``langs``: each item's language) the bar is ``cross_threshold`` instead, with no
+    decay, for a story that has no item in the item's language, shares a rare name with it (``names``:
+    each item's ``story_names``; rare: carried by at most ``NAME_MAX_SHARE`` stories and items of the
+    window) and has an item at most ``cross_days`` from it: the evidence that a French article retells
+    an English one, which an English-centric model misses. Within one language a shared name earns
+    nothing: the model reads the name itself, and two stories about one company are still two stories.
     """
     x = _normalise(np.asarray(vectors, dtype=np.float32))
     n = len(x)
@@ -415,83 +456,94 @@ def group_stories(
         raise ValueError(f"{len(times)} times for {n} vectors")
     if n == 0:
         return StoryGrouping(np.zeros(0, dtype=np.int64), ())
-    window = timedelta(days=window_days)
-    dim = x.shape[1]
-
-    # state of every story: running sum of its vectors, size, last time, stored id
-    sums: list[NDArray[np.float64]] = []
-    sizes: list[int] = []
-    lasts: list[datetime] = []
-    firsts: list[datetime] = []
-    stored: list[int | None] = []
     item_names = list(names) if names is not None else [frozenset[str]()] * n
     if len(item_names) != n:
         raise ValueError(f"{len(item_names)} name sets for {n} vectors")
+    item_langs = [language_key(lang) for lang in langs] if langs is not None else [POOLED] * n
+    if len(item_langs) != n:
+        raise ValueError(f"{len(item_langs)} languages for {n} vectors")
+    window = timedelta(days=window_days)
+    cross_window = timedelta(days=cross_days)
     share: dict[str, int] = {}
     for group in [*(story.names for story in existing), *item_names]:
         for name in group:
             share[name] = share.get(name, 0) + 1
     rare = [frozenset(name for name in group if share[name] <= NAME_MAX_SHARE) for group in item_names]
-    holders: dict[str, set[int]] = {}  # rare name -> stories carrying it
-    for index, story in enumerate(existing):
-        for name in story.names:
-            if share[name] <= NAME_MAX_SHARE:
-                holders.setdefault(name, set()).add(index)
-    for story in existing:
-        centroid = np.asarray(story.centroid, dtype=np.float64)
-        sums.append(centroid / max(float(np.linalg.norm(centroid)), 1e-12) * story.size)
-        sizes.append(story.size)
-        lasts.append(story.last_at)
-        firsts.append(story.first_at or story.last_at)
-        stored.append(story.id)
-    capacity = len(sums) + n
-    unit = np.zeros((capacity, dim), dtype=np.float32)
-    for s, total in enumerate(sums):
-        unit[s] = _normalise(total)
-    count = len(sums)
-    # first and last times as POSIX seconds, for a vectorised span test
-    last_seconds = np.full(capacity, -np.inf)
-    last_seconds[:count] = [last.timestamp() for last in lasts]
-    first_seconds = np.full(capacity, np.inf)
-    first_seconds[:count] = [first.timestamp() for first in firsts]
-    item_seconds = np.array([t.timestamp() for t in times])
-    window_seconds = window.total_seconds()
-    labels = np.full(n, -1, dtype=np.int64)
-    order = sorted(range(n), key=lambda i: times[i])
-    for i in order:
-        best = -1
-        if count:
-            sims = unit[:count] @ x[i]
-            if name_bonus:
-                for index in {index for name in rare[i] for index in holders.get(name, ())}:
-                    sims[index] += name_bonus
-            span = np.maximum(last_seconds[:count], item_seconds[i]) - np.minimum(
-                first_seconds[:count], item_seconds[i]
+
+    stories: list[_Story] = []
+    for active in existing:
+        centroid = np.asarray(active.centroid, dtype=np.float64)
+        stories.append(
+            _Story(
+                total=centroid / max(float(np.linalg.norm(centroid)), 1e-12) * active.size,
+                size=active.size,
+                first=active.first_at or active.last_at,
+                last=active.last_at,
+                stored_id=active.id,
+                langs={lang for lang in active.langs if lang != POOLED},
+                names={name for name in active.names if share[name] <= NAME_MAX_SHARE},
             )
-            sims[span > window_seconds] = -np.inf
-            cand = int(np.argmax(sims))
-            if sims[cand] >= threshold:
+        )
+    capacity = len(stories) + n
+    mean = np.zeros((capacity, x.shape[1]), dtype=np.float32)  # each story's mean vector (not unit)
+    first_seconds = np.full(capacity, np.inf)
+    last_seconds = np.full(capacity, -np.inf)
+    holders: dict[str, set[int]] = {}  # rare name -> stories carrying it
+    for s, known in enumerate(stories):
+        mean[s] = known.total / known.size
+        first_seconds[s], last_seconds[s] = known.first.timestamp(), known.last.timestamp()
+        for name in known.names:
+            holders.setdefault(name, set()).add(s)
+
+    def crosses(story: _Story, lang: str, rare_names: Iterable[str], first: datetime, last: datetime) -> bool:
+        """Whether items of ``lang`` dated ``first``..``last`` carrying ``rare_names`` may join ``story``
+        on the cross-language bar."""
+        return (
+            lang != POOLED
+            and bool(story.langs)
+            and lang not in story.langs
+            and not story.names.isdisjoint(rare_names)
+            and first - story.last <= cross_window
+            and story.first - last <= cross_window
+        )
+
+    labels = np.full(n, -1, dtype=np.int64)
+    window_seconds = window.total_seconds()
+    for i in sorted(range(n), key=lambda i: times[i]):
+        best = -1
+        count = len(stories)
+        if count:
+            seconds = times[i].timestamp()
+            sims = (mean[:count] @ x[i]).astype(np.float64)
+            gap_days = (
+                np.maximum(np.maximum(first_seconds[:count] - seconds, seconds - last_seconds[:count]), 0) / 86400
+            )
+            margin = sims - threshold - decay_per_day * gap_days  # how far each story is above its bar
+            span = np.maximum(last_seconds[:count], seconds) - np.minimum(first_seconds[:count], seconds)
+            margin[span > window_seconds] = -np.inf
+            for s in {s for name in rare[i] for s in holders.get(name, ())}:
+                if np.isfinite(margin[s]) and crosses(stories[s], item_langs[i], rare[i], times[i], times[i]):
+                    margin[s] = max(margin[s], sims[s] - cross_threshold)
+            cand = int(np.argmax(margin))
+            if margin[cand] >= 0:
                 best = cand
         if best < 0:
-            best = count
-            count += 1
-            sums.append(np.zeros(dim, dtype=np.float64))
-            sizes.append(0)
-            lasts.append(times[i])
-            firsts.append(times[i])
-            stored.append(None)
+            best = len(stories)
+            stories.append(_Story(np.zeros(x.shape[1], dtype=np.float64), 0, times[i], times[i]))
+        joined = stories[best]
+        joined.total += x[i]
+        joined.size += 1
+        joined.first, joined.last = min(joined.first, times[i]), max(joined.last, times[i])
+        if item_langs[i] != POOLED:
+            joined.langs.add(item_langs[i])
+        joined.names |= rare[i]
         for name in rare[i]:
             holders.setdefault(name, set()).add(best)
-        sums[best] += x[i]
-        sizes[best] += 1
-        lasts[best] = max(lasts[best], times[i])
-        firsts[best] = min(firsts[best], times[i])
-        last_seconds[best] = lasts[best].timestamp()
-        first_seconds[best] = firsts[best].timestamp()
-        unit[best] = _normalise(sums[best])
+        first_seconds[best], last_seconds[best] = joined.first.timestamp(), joined.last.timestamp()
+        mean[best] = joined.total / joined.size
         labels[i] = best
 
-    # re-merge: stories touched by this batch whose centroids now reach the threshold
+    # re-merge: stories touched by this batch whose average link now reaches their bar
     parent = {int(s): int(s) for s in set(labels.tolist())}
 
     def find(s: int) -> int:
@@ -499,29 +551,48 @@ def group_stories(
             s = parent[s]
         return s
 
+    def merge_bar(a: _Story, b: _Story) -> float:
+        """The average link two stories need to merge: the cross-language bar when each is in languages
+        the other lacks and the evidence is there, else the threshold raised by the days between them."""
+        if (
+            a.langs
+            and b.langs
+            and a.langs.isdisjoint(b.langs)
+            and any(crosses(a, lang, b.names, b.first, b.last) for lang in b.langs)
+        ):
+            return min(threshold, cross_threshold)
+        gap = max(a.first - b.last, b.first - a.last, timedelta(0))
+        return threshold + decay_per_day * gap.total_seconds() / 86400
+
+    floor = min(threshold, cross_threshold)
     while True:
         roots = sorted({find(s) for s in parent})
         if len(roots) < 2:
             break
-        mat = unit[roots]
+        mat = mean[roots]
         sim = np.triu(mat @ mat.T, k=1)
-        pairs = np.argwhere(sim >= threshold)
+        pairs = np.argwhere(sim >= floor)
         if len(pairs) == 0:
             break
         pairs = pairs[np.argsort(-sim[pairs[:, 0], pairs[:, 1]], kind="stable")]
         changed = False
         for a_pos, b_pos in pairs:
             a, b = find(roots[a_pos]), find(roots[b_pos])
-            if a == b or (stored[a] is not None and stored[b] is not None):
+            if a == b or (stories[a].stored_id is not None and stories[b].stored_id is not None):
                 continue
-            if max(lasts[a], lasts[b]) - min(firsts[a], firsts[b]) > window or float(unit[a] @ unit[b]) < threshold:
+            sa, sb = stories[a], stories[b]
+            if max(sa.last, sb.last) - min(sa.first, sb.first) > window:
                 continue
-            keep, gone = (a, b) if stored[b] is None else (b, a)
-            sums[keep] += sums[gone]
-            sizes[keep] += sizes[gone]
-            lasts[keep] = max(lasts[keep], lasts[gone])
-            firsts[keep] = min(firsts[keep], firsts[gone])
-            unit[keep] = _normalise(sums[keep])
+            if float(mean[a] @ mean[b]) < merge_bar(sa, sb):
+                continue
+            keep, gone = (a, b) if sb.stored_id is None else (b, a)
+            kept, merged = stories[keep], stories[gone]
+            kept.total += merged.total
+            kept.size += merged.size
+            kept.first, kept.last = min(kept.first, merged.first), max(kept.last, merged.last)
+            kept.langs |= merged.langs
+            kept.names |= merged.names
+            mean[keep] = kept.total / kept.size
             parent[gone] = keep
             parent.setdefault(keep, keep)
             changed = True
@@ -535,14 +606,14 @@ def group_stories(
             roots_in_order.append(int(final[i]))
     position = {r: p for p, r in enumerate(roots_in_order)}
     out_labels = np.array([position[int(r)] for r in final], dtype=np.int64)
-    stories = tuple(
+    grouped = tuple(
         GroupedStory(
-            existing_id=stored[r],
+            existing_id=stories[r].stored_id,
             members=np.flatnonzero(out_labels == position[r]).astype(np.int64),
-            centroid=unit[r].copy(),
-            size=sizes[r],
-            last_at=lasts[r],
+            centroid=_normalise(stories[r].total),
+            size=stories[r].size,
+            last_at=stories[r].last,
         )
         for r in roots_in_order
     )
-    return StoryGrouping(out_labels, stories)
+    return StoryGrouping(out_labels, grouped)

@@ -1,0 +1,280 @@
+"""Story grouping quality on every story set with known stories, calibration and held-out kept apart.
+
+Usage: python bench/stories.py [--limit N] [--sweep]
+
+Sets (each item: text, language, publication time, true story):
+
+* ``dev`` (calibration of the join thresholds): the related-article lists of
+  ../shared/feeds/real/google_news_top.rss (one event per list, English) plus tests/data/stories_dev.jsonl
+  (French versions of some of those events). Its items come out within hours, so it says nothing about
+  time: the daily decay of the bar was chosen on ``demo-early``.
+* ``demo-early`` (calibration of the daily decay) and ``demo-late`` (held out): weeks W39-W43 and
+  W44-W48 of the demo corpus (veille/data/demo: French and English items whose ``story:`` keys say
+  which items report the same event), embedded as ``veille process`` embeds items.
+* ``sib200`` (held out, cross-lingual only): the 701 FR/EN translation pairs of
+  ../shared/eval/sib200-train published at one moment, each pair one "story": how many pairs veille
+  joins ("FR joined") and how many other sentences it merges with them (B-cubed precision).
+
+Grouping runs as ``veille process`` runs it: a week of items per batch, against the stories still
+active from the weeks before.
+
+Per set: veille's ``group_stories`` with the shipped settings, and the anchor of issue 11 (plain
+average-link at cosine distance 0.6 on the same aligned vectors, no time window): B-cubed P/R/F1, ARI,
+NMI, number of stories against true stories, and the share of French items sharing a story with an
+English item of their true story ("FR joined"). ``--sweep`` also prints the join threshold sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import html
+import json
+import re
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from veille.adapters.embed import DEFAULT_MODEL, SentenceTransformerEmbedder  # noqa: E402
+from veille.core import clustering  # noqa: E402
+from veille.core.metrics import bcubed  # noqa: E402
+from veille.core.normalize import html_to_text  # noqa: E402
+from veille.core.weeks import iso_week  # noqa: E402
+from veille.demo_corpus import load_corpus  # noqa: E402
+from veille.process import embedding_text  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+CACHE = Path(tempfile.gettempdir()) / "veille-bench-cache"
+_EMBEDDER: SentenceTransformerEmbedder | None = None
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Model embeddings, cached on disk (keyed by model and texts)."""
+    global _EMBEDDER
+    key = hashlib.sha1((DEFAULT_MODEL + "\n" + "\n".join(texts)).encode()).hexdigest()[:16]
+    path = CACHE / f"{key}.npy"
+    if path.exists():
+        return np.load(path)
+    CACHE.mkdir(exist_ok=True)
+    _EMBEDDER = _EMBEDDER or SentenceTransformerEmbedder(DEFAULT_MODEL)
+    vectors = _EMBEDDER.embed(texts)
+    np.save(path, vectors)
+    return vectors
+
+
+@dataclass
+class StorySet:
+    name: str
+    role: str  # "calibration" or "held out"
+    titles: list[str]
+    texts: list[str]  # what is embedded
+    langs: list[str]
+    times: list[datetime]
+    labels: list[str]
+
+
+def load_dev(limit: int | None = None) -> StorySet:
+    titles: list[str] = []
+    labels: list[str] = []
+    times: list[datetime] = []
+    langs: list[str] = []
+    raw = (SHARED / "feeds" / "real" / "google_news_top.rss").read_text(encoding="utf-8")
+    for number, item in enumerate(re.findall(r"<item>(.*?)</item>", raw, re.S)):
+        published = parsedate_to_datetime(re.search(r"<pubDate>(.*?)</pubDate>", item).group(1))  # type: ignore[union-attr]
+        description = html.unescape(re.search(r"<description>(.*?)</description>", item, re.S).group(1))  # type: ignore[union-attr]
+        for title in re.findall(r"<li><a [^>]*>(.*?)</a>", description):
+            titles.append(html.unescape(title))
+            labels.append(f"gn-{number}")
+            times.append(published)
+            langs.append("en")
+    for line in (ROOT / "tests" / "data" / "stories_dev.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        titles.append(row["text"])
+        labels.append(row["label"])
+        times.append(datetime.fromisoformat(row["at"]))
+        langs.append(row["lang"])
+    keep = _limit(len(titles), limit)
+    titles = [titles[i] for i in keep]
+    return StorySet(
+        "dev",
+        "calibration",
+        titles,
+        titles,
+        [langs[i] for i in keep],
+        [times[i] for i in keep],
+        [labels[i] for i in keep],
+    )
+
+
+def load_demo(
+    limit: int | None = None, weeks: tuple[str, str] = ("", "9999"), name: str = "demo", role: str = "held out"
+) -> StorySet:
+    items = [item for item in load_corpus().items if weeks[0] <= iso_week(item.published) <= weeks[1]]
+    keep = _limit(len(items), limit)
+    items = [items[i] for i in keep]
+    return StorySet(
+        name,
+        role,
+        [item.title for item in items],
+        [embedding_text(item.title, html_to_text(item.summary)) for item in items],
+        [item.lang for item in items],
+        [item.published for item in items],
+        [item.story for item in items],
+    )
+
+
+def load_sib(limit: int | None = None) -> StorySet:
+    rows = {}
+    for lang in ("eng", "fra"):
+        path = SHARED / "eval" / "sib200-train" / f"{lang}_Latn.train.tsv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows[lang] = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    keep = _limit(len(rows["eng"]), limit)
+    texts = [rows["eng"][i]["text"] for i in keep] + [rows["fra"][i]["text"] for i in keep]
+    labels = [rows["eng"][i]["index_id"] for i in keep] * 2
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    return StorySet(
+        "sib200", "held out", texts, texts, ["en"] * len(keep) + ["fr"] * len(keep), [moment] * len(texts), labels
+    )
+
+
+def _limit(n: int, limit: int | None) -> list[int]:
+    if limit is None or limit >= n:
+        return list(range(n))
+    step = n / limit
+    return [int(i * step) for i in range(limit)]
+
+
+def veille_labels(data: StorySet, vectors: np.ndarray, **options: float) -> np.ndarray:
+    """Story labels as ``veille process`` makes them: per-language centring, then the items of each ISO
+    week grouped in one batch against the stories still active from earlier weeks (their titles' names
+    and their languages), as the daily job does once a week's items are in."""
+    aligned, _ = clustering.align_languages(vectors, data.langs)
+    names = [clustering.story_names(title) for title in data.titles]
+    window = timedelta(days=clustering.STORY_WINDOW_DAYS)
+    labels = np.full(len(aligned), -1, dtype=np.int64)
+    kept: list[dict] = []  # story id -> centroid, size, first, last, names, langs
+    weeks: dict[tuple[int, int], list[int]] = {}
+    for i, moment in enumerate(data.times):
+        weeks.setdefault(moment.isocalendar()[:2], []).append(i)
+    for week in sorted(weeks):
+        idx = weeks[week]
+        times = [data.times[i] for i in idx]
+        active = [
+            clustering.ActiveStory(
+                id=sid,
+                centroid=s["centroid"],
+                size=s["size"],
+                last_at=s["last"],
+                first_at=s["first"],
+                names=frozenset(s["names"]),
+                langs=frozenset(s["langs"]),
+            )
+            for sid, s in enumerate(kept)
+            if s["last"] >= min(times) - window
+        ]
+        grouping = clustering.group_stories(
+            aligned[idx],
+            times,
+            existing=active,
+            names=[names[i] for i in idx],
+            langs=[data.langs[i] for i in idx],
+            **options,  # type: ignore[arg-type]
+        )
+        for story in grouping.stories:
+            members = [idx[int(m)] for m in story.members]
+            if story.existing_id is None:
+                sid = len(kept)
+                kept.append(
+                    {"size": 0, "first": data.times[members[0]], "last": story.last_at, "names": set(), "langs": set()}
+                )
+            else:
+                sid = story.existing_id
+            record = kept[sid]
+            record.update(centroid=story.centroid, size=story.size, last=story.last_at)
+            record["first"] = min([record["first"], *(data.times[m] for m in members)])
+            for m in members:
+                record["names"] |= names[m]
+                record["langs"].add(clustering.language_key(data.langs[m]))
+                labels[m] = sid
+    return labels
+
+
+def anchor_labels(data: StorySet, vectors: np.ndarray) -> np.ndarray:
+    aligned, _ = clustering.align_languages(vectors, data.langs)
+    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average", distance_threshold=0.6)
+    return model.fit_predict(aligned).astype(np.int64)
+
+
+def scores(data: StorySet, pred: np.ndarray) -> dict[str, float]:
+    truth = np.array(data.labels)
+    precision, recall, f1 = bcubed(list(truth), list(pred))
+    french = np.array(data.langs) == "fr"
+    english = ~french
+    joinable = [
+        i for i in np.flatnonzero(french) if ((truth == truth[i]) & english).any()
+    ]  # French items whose story has an English item
+    joined = [bool(((pred == pred[i]) & (truth == truth[i]) & english).any()) for i in joinable]
+    return {
+        "P": precision,
+        "R": recall,
+        "F1": f1,
+        "ARI": adjusted_rand_score(truth, pred),
+        "NMI": normalized_mutual_info_score(truth, pred),
+        "stories": float(len(set(pred.tolist()))),
+        "true": float(len(set(data.labels))),
+        "FR joined": float(np.mean(joined)) if joined else float("nan"),
+    }
+
+
+def line(name: str, method: str, row: dict[str, float]) -> None:
+    print(
+        f"{name:10s} {method:26s} {row['P']:6.3f} {row['R']:6.3f} {row['F1']:6.3f} {row['ARI']:6.3f} "
+        f"{row['NMI']:6.3f} {int(row['stories']):7d} {int(row['true']):5d} {row['FR joined']:9.2f}"
+    )
+
+
+LOADERS: dict[str, Callable[[int | None], StorySet]] = {
+    "dev": load_dev,
+    "demo-early": lambda limit: load_demo(limit, ("2026-W39", "2026-W43"), "demo-early", "calibration"),
+    "demo-late": lambda limit: load_demo(limit, ("2026-W44", "2026-W48"), "demo-late"),
+    "sib200": load_sib,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None, help="at most N items per set (smoke runs)")
+    parser.add_argument("--sweep", action="store_true", help="also sweep the join threshold")
+    args = parser.parse_args()
+    print(
+        f"## Stories (shipped: join {clustering.STORY_THRESHOLD} + {clustering.STORY_DECAY_PER_DAY}/day, "
+        f"across languages {clustering.CROSS_THRESHOLD} within {clustering.CROSS_DAYS} days)"
+    )
+    header = ("set", "method", "B3 P", "B3 R", "B3 F1", "ARI", "NMI", "stories", "true", "FR joined")
+    print("{:10s} {:26s} {:>6s} {:>6s} {:>6s} {:>6s} {:>6s} {:>7s} {:>5s} {:>9s}".format(*header))
+    for name, loader in LOADERS.items():
+        data = loader(args.limit)
+        vectors = embed(data.texts)
+        line(name, f"veille ({data.role})", scores(data, veille_labels(data, vectors)))
+        line(name, "average-link 0.6 (anchor)", scores(data, anchor_labels(data, vectors)))
+        if args.sweep:
+            for threshold in (0.35, 0.4, 0.45, 0.5, 0.55):
+                row = scores(data, veille_labels(data, vectors, threshold=threshold))
+                line(name, f"  join {threshold}", row)
+
+
+if __name__ == "__main__":
+    main()
