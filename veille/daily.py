@@ -22,6 +22,7 @@ from pathlib import Path
 from veille.adapters import digest_store
 from veille.adapters.lock import run_lock
 from veille.adapters.process_store import ProcessStore
+from veille.adapters.storage import DatabaseUnavailable
 from veille.app import App
 from veille.core import i18n
 from veille.core.weeks import digest_due_at, last_complete_week, week_bounds
@@ -112,11 +113,15 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
         report.new_items = fetched.new_items
         if fetched.failed:
             report.partial.append(f"fetch: {len(fetched.failed)} feed(s) failed")
+    except DatabaseUnavailable:
+        raise  # busy or unreachable: every later stage would fail the same way; one line, exit 1
     except VeilleError as exc:
         report.errors.append(f"fetch: {exc}")
     try:
         processed = process(app)
         report.embedded = processed.embedded
+    except DatabaseUnavailable:
+        raise
     except VeilleError as exc:
         report.errors.append(f"process: {exc}")
     try:
@@ -136,10 +141,14 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
                         report.partial.append(f"digest: {exc}")
                     else:  # retrying cannot help: a failure, so a scheduler treating 3 as success still says so
                         report.errors.append(f"digest {week} not sent (still queued): {setup}")
+    except DatabaseUnavailable:
+        raise
     except VeilleError as exc:
         report.errors.append(f"digest: {exc}")
     try:
         report.site_index = build_site(app.store, app.settings, app.now).index_path
+    except DatabaseUnavailable:
+        raise
     except VeilleError as exc:
         report.errors.append(f"site: {exc}")
     for problem in report.errors + report.partial:

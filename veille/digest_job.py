@@ -31,7 +31,6 @@ import email
 import email.policy
 import hashlib
 import os
-import sqlite3
 import ssl
 import tempfile
 from collections.abc import Mapping
@@ -42,7 +41,6 @@ from pathlib import Path
 
 from veille.adapters import digest_store
 from veille.adapters.mail import Mailer, build_message, check_address, message_id
-from veille.adapters.process_store import ThemeStore
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import format_names
@@ -94,11 +92,8 @@ def check_processed(store: Store, week: str) -> None:
     build on) were not clustered from the stories as they are now. A digest built then would show
     nothing ("0 in this digest", "quiet week") for a busy week."""
     loose = digest_store.ungrouped_items(store, week)
-    themes = ThemeStore(store)
-    try:
-        current, done = themes.story_weeks(), themes.processed_weeks()
-    except sqlite3.Error as exc:
-        raise StorageError(f"database {store.path}: cannot read the processed weeks: {exc}") from exc
+    themes = store.themes
+    current, done = themes.story_weeks(), themes.processed_weeks()
     stale = sorted(w for w, signature in current.items() if w <= week and done.get(w) != signature)
     if not loose and not stale:
         return
