@@ -131,7 +131,22 @@ def build_digest(
 ) -> DigestResult:
     """Build, archive and record the digest of ``week`` — or return the one already recorded.
 
-    With ``out_dir``, a digest already recorded is also written there (its record is left as it is)."""
+    With ``out_dir``, a digest already recorded is also written there (its record is left as it is).
+    One process at a time on the database (machines sharing a PostgreSQL one): the others wait, then
+    find it recorded."""
+    with store.exclusive(f"digest {week}"):
+        return _build_digest(store, settings, week, now, out_dir=out_dir, format_labels=format_labels)
+
+
+def _build_digest(
+    store: Store,
+    settings: Settings,
+    week: str,
+    now: datetime,
+    *,
+    out_dir: Path | None = None,
+    format_labels: Mapping[str, str] | None = None,
+) -> DigestResult:
     existing = digest_store.get_digest(store, week)
     if existing is not None:
         recorded = tuple(Path(p) for p in (existing.html_path, existing.text_path, existing.eml_path))
@@ -172,6 +187,13 @@ def rebuild_digest(
 ) -> DigestResult:
     """Build ``week``'s recorded digest again from the week as it is now (new stories, new message id, new
     date) — only when no recipient has received it. DigestError when it was never recorded or was sent."""
+    with store.exclusive(f"digest {week}"):
+        return _rebuild(store, settings, week, now, format_labels)
+
+
+def _rebuild(
+    store: Store, settings: Settings, week: str, now: datetime, format_labels: Mapping[str, str] | None
+) -> DigestResult:
     existing = digest_store.get_digest(store, week)
     if existing is None:
         raise DigestError(f"the digest of {week} was never recorded, so there is nothing to rebuild: --send records it")
@@ -314,6 +336,22 @@ def send_digest(
             digest=preview,
         )
     recipients = check_mail(settings, env)
+    # one sender at a time, whichever machine: a second one waits, then finds every copy sent
+    with store.exclusive(f"digest {week}"):
+        return _send(store, settings, week, now, recipients, out_dir=out_dir, env=env, context=context)
+
+
+def _send(
+    store: Store,
+    settings: Settings,
+    week: str,
+    now: datetime,
+    recipients: tuple[str, ...],
+    *,
+    out_dir: Path | None,
+    env: Mapping[str, str] | None,
+    context: ssl.SSLContext | None,
+) -> SendReport:
     result = build_digest(store, settings, week, now)
     if out_dir is not None:
         preview_digest(store, settings, week, now, out_dir=out_dir)  # a copy of what is sent
