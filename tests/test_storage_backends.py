@@ -13,11 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pytest
+from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
+from tests.conftest import need_shared
 from tests.feedserver import FeedServer
 from tests.postgres_server import storage_yaml
 from tests.storage_support import rss
+from tests.test_digest_mail import Inbox, free_port
 from veille.adapters.digest_store import DigestRow
 from veille.adapters.storage import open_storage
 from veille.cli import cli
@@ -142,3 +146,63 @@ def test_every_repository_round_trips_its_data_on_each_backend(tmp_path: Path, b
         assert [line.label for line in week.recorded_brief] == ["Tutors"]
     finally:
         store.close()
+
+
+E2E_NOW = "2026-11-04T08:00:00Z"  # a Wednesday: 2026-W44, the last complete week, is the digest's
+
+
+def watch(folder: Path, server: FeedServer, paths: list[str], url: str | None, smtp_port: int) -> Path:
+    """A watch on real feeds, mail to a loopback SMTP server, on one backend."""
+    mail = (
+        f"mail:\n  host: 127.0.0.1\n  port: {smtp_port}\n  security: none\n  sender: veille@example.org\n"
+        "  recipients: [dlm@example.org]\ndigest:\n  language: en\n"
+    )
+    folder.mkdir()
+    return write_config(folder, [server.url(p) for p in paths], url, mail)
+
+
+@pytest.mark.slow
+def test_fetch_process_digest_and_site_give_the_same_watch_on_sqlite_and_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    box = Inbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    outcomes: dict[str, dict[str, object]] = {}
+    try:
+        with FeedServer({"real": need_shared("feeds", "real")}) as server:
+            paths = [p for p in server.paths("/real/") if not p.endswith(".md")][::4]  # 12 real feeds
+            for name, url in (("sqlite", None), ("postgresql", postgres_url)):
+                config = watch(tmp_path / name, server, paths, url, port)
+                code, _, err = run(config, "fetch", now=E2E_NOW)
+                assert code in (0, 3), err
+                code, _, err = run(config, "process", now=E2E_NOW)
+                assert code == 0, err
+                sent_before = len(box.messages)
+                code, out, err = run(config, "digest", "--send", now=E2E_NOW)
+                assert code == 0, err
+                assert "sent to 1" in out
+                (_, message) = box.messages[sent_before]
+                code, _, err = run(config, "site", now=E2E_NOW)
+                assert code == 0, err
+                site = tmp_path / name / ".veille" / "site"
+                stats = json.loads(run(config, "stats", "--json", now=E2E_NOW)[1])
+                plain = message.get_body(("plain",))
+                assert plain is not None
+                outcomes[name] = {
+                    "stats": stats,
+                    "subject": message["Subject"],
+                    "text": plain.get_content(),
+                    "pages": sorted(str(p.relative_to(site)) for p in site.rglob("*.html")),
+                    "home": (site / "index.html").read_text(encoding="utf-8"),
+                    "themes": run(config, "themes", "--json", now=E2E_NOW)[1],
+                }
+    finally:
+        controller.stop()
+    lite, pg = outcomes["sqlite"], outcomes["postgresql"]
+    stats = lite["stats"]
+    assert isinstance(stats, dict)
+    assert stats["items"] > 100 and stats["embedded"] == stats["items"] and stats["digests_sent"] == 1
+    for key in ("stats", "subject", "text", "pages", "themes", "home"):
+        assert pg[key] == lite[key], key

@@ -7,6 +7,7 @@ process holding a write transaction.
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -92,3 +93,23 @@ def test_a_locked_database_is_one_line_exit_1_and_nothing_half_written(tmp_path:
         again = veille(config, "fetch")
         assert again.returncode == 0, again.stderr
         assert table_counts(database)["items"] == 6
+
+
+def test_a_postgresql_server_that_does_not_answer_is_one_line_naming_it(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        "feeds:\n  - url: https://example.org/feed.xml\n"
+        f"storage:\n  url: postgresql://veille@127.0.0.1:{port}/watch\n  timeout: 2\n",
+        encoding="utf-8",
+    )
+    for command in (["fetch"], ["run", "--no-send"], ["stats"]):
+        result = veille(config, *command)
+        assert result.returncode == 1, (command, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (command, result.stderr)
+        assert lines[0].startswith(f"veille: error: cannot open database postgresql://veille@127.0.0.1:{port}/watch")
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / ".veille" / "veille.db").exists()  # no SQLite file made up instead

@@ -486,6 +486,14 @@ def _mail(reader: _Reader, node: yaml.Node | None, environ: Mapping[str, str]) -
     return dataclasses.replace(mail, **changes) if changes else mail
 
 
+def check_storage_url(url: str) -> str:
+    """``url`` if it is a PostgreSQL URL veille can use (the rules of ``storage.url``), else ConfigError."""
+    problem = _postgres_url_problem(url)
+    if problem is not None:
+        raise ConfigError(problem)
+    return url
+
+
 STORAGE_KEYS = ("path", "url", "password_env", "timeout")
 
 
@@ -502,34 +510,38 @@ def _storage(reader: _Reader, values: dict[str, yaml.Node], environ: Mapping[str
         return StorageSettings(timeout=timeout)
     node = values["url"]
     url = reader.text(node, "storage.url")
+    problem = _postgres_url_problem(url)
+    if problem is not None:
+        raise reader.error(node, "storage.url", problem)
+    password = environ.get(password_env) or None if password_env else None
+    return StorageSettings(url=url, password_env=password_env, timeout=timeout, password=password)
+
+
+def _postgres_url_problem(url: str) -> str | None:
+    """What is wrong with ``url`` as a PostgreSQL database URL (None: nothing)."""
     example = "postgresql://user@host:5432/database"
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise reader.error(node, "storage.url", f"{url!r} is not a valid URL ({exc}): write {example}") from None
+        return f"{url!r} is not a valid URL ({exc}): write {example}"
     if parts.scheme not in ("postgresql", "postgres"):
-        raise reader.error(
-            node,
-            "storage.url",
+        return (
             f"{url!r} is not a PostgreSQL URL: write {example}, or remove storage.url to keep the SQLite "
-            "file under storage.path",
+            "file under storage.path"
         )
     if parts.password is not None:
-        raise reader.error(
-            node,
-            "storage.url",
+        return (
             "never write the password in this file: put it in an environment variable and name that variable "
-            "with storage.password_env (e.g. password_env: VEILLE_DB_PASSWORD)",
+            "with storage.password_env (e.g. password_env: VEILLE_DB_PASSWORD)"
         )
     if not parts.hostname:
-        raise reader.error(node, "storage.url", f"{url!r} names no server: write {example}")
+        return f"{url!r} names no server: write {example}"
     if not parts.path.strip("/"):
-        raise reader.error(node, "storage.url", f"{url!r} names no database: write {example}")
+        return f"{url!r} names no database: write {example}"
     if port == 0:
-        raise reader.error(node, "storage.url", f"{url!r}: port 0 is not a port")
-    password = environ.get(password_env) or None if password_env else None
-    return StorageSettings(url=url, password_env=password_env, timeout=timeout, password=password)
+        return f"{url!r}: port 0 is not a port"
+    return None
 
 
 def _compose(text: str, label: str) -> yaml.Node | None:

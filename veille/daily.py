@@ -19,9 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from veille.adapters import digest_store
 from veille.adapters.lock import run_lock
-from veille.adapters.process_store import ProcessStore
 from veille.adapters.storage import DatabaseUnavailable
 from veille.app import App
 from veille.core import i18n
@@ -85,10 +83,10 @@ def digest_due(app: App) -> str | None:
     digest = app.settings.digest
     if app.now < digest_due_at(week, digest.weekday, digest.hour, app.settings.schedule.timezone):
         return None
-    if digest_store.get_digest(app.store, week) is None:
-        return week if ProcessStore(app.store).has_items_before(week_bounds(week)[1]) else None
+    if app.store.digests.get(week) is None:
+        return week if app.store.items.has_items_before(week_bounds(week)[1]) else None
     recipients = app.settings.mail.recipients if app.settings.mail.host else ()
-    if recipients and digest_store.pending_recipients(app.store, week, recipients):
+    if recipients and app.store.digests.pending(week, recipients):
         return week
     return None
 

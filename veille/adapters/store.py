@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from veille.core.normalize import KEY_SEPARATOR, distinct_anchors, distinct_entries, same_content, text_overlap
 from veille.errors import StorageError
@@ -108,7 +108,7 @@ class Store:
     def close(self) -> None:
         raise NotImplementedError
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
