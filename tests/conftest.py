@@ -31,3 +31,7 @@ def need_real_part(available: bool, what: str) -> None:
 @pytest.fixture
 def shared() -> Path:
     return need_shared()
+
+
+# a real PostgreSQL server for the storage tests (session-wide, started on first use)
+from tests.postgres_server import backend, postgres_server, postgres_url  # noqa: E402, F401

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from veille.adapters.storage import open_storage
 from veille.adapters.store import FeedStore, Store
 from veille.models import Settings
 
@@ -39,12 +40,12 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store.open(self.settings.database)
+            self._store = open_storage(self.settings)
         return self._store
 
     @property
     def feeds(self) -> FeedStore:
-        return FeedStore(self.store)
+        return self.store.feeds
 
     @property
     def embedder(self) -> Embedder:

@@ -514,7 +514,6 @@ def _process_with_progress(app: Any, context: Context) -> Any:
 def themes(context: Context, week: str | None, as_json: bool) -> None:
     """The week's themes with their title, trend status, keywords and story counts (default: the last
     complete week, the one the digest covers)."""
-    from veille.adapters.process_store import ThemeStore
     from veille.core import titles
     from veille.core.site_i18n import site_strings
     from veille.core.trends import TrendStatus, explain
@@ -522,7 +521,7 @@ def themes(context: Context, week: str | None, as_json: bool) -> None:
     app = context.app()
     try:
         target = _resolve_week(week, app.now)
-        rows = ThemeStore(app.store).week_themes(target)
+        rows = app.store.themes.week_themes(target)
     finally:
         app.close()
     lang = "en" if app.settings.digest.language == "en" else "fr"  # the digest's language, as the digest
@@ -813,6 +812,52 @@ def stats(context: Context, as_json: bool) -> None:
             value = ", ".join(f"{k} {v}" for k, v in value.items()) or context.text("none")
         label = context.text(f"stats_{key}") if f"stats_{key}" in i18n.CLI_TEXT else key.replace("_", " ")
         click.echo(f"{label}{context.text('colon')}{value}")
+
+
+# ------------------------------------------------------------------------------------- database
+
+
+@cli.group()
+def db() -> None:
+    """The database: move a watch to PostgreSQL."""
+
+
+@db.command("migrate-to")
+@click.argument("url")
+@click.option(
+    "--password-env",
+    metavar="NAME",
+    help="The environment variable holding the target's password (default: storage.password_env).",
+)
+@pass_context
+@handle_errors
+def db_migrate_to(context: Context, url: str, password_env: str | None) -> None:
+    """Copy this watch (its configured database) into the empty PostgreSQL database URL, checking the
+    rows of every table; then set storage.url in feeds.yaml to use it."""
+    import os
+
+    from veille.adapters.storage.copy import copy_watch
+    from veille.adapters.storage.postgres import PostgresStore
+    from veille.config import check_storage_url
+
+    settings = context.settings()
+    target_url = check_storage_url(url)
+    name = password_env or settings.storage.password_env
+    password = os.environ.get(name) or None if name else None
+    app = context.app()
+    try:
+        source = app.store
+        with PostgresStore.open(target_url, password=password, timeout=settings.storage.timeout) as target:
+            copied = copy_watch(source, target)
+            where = target.location
+    finally:
+        app.close()
+    for table, rows in copied.items():
+        click.echo(f"{table}: {rows}")
+    click.echo(
+        f"copied {sum(copied.values())} rows into {where}, every table checked; "
+        f"set storage.url: {where} in feeds.yaml to use it"
+    )
 
 
 # ------------------------------------------------------------------------------- running every day

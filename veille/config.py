@@ -48,6 +48,7 @@ from veille.models import (
     ScheduleSettings,
     Settings,
     SiteSettings,
+    StorageSettings,
 )
 
 CONFIG_NAME = "feeds.yaml"
@@ -485,6 +486,64 @@ def _mail(reader: _Reader, node: yaml.Node | None, environ: Mapping[str, str]) -
     return dataclasses.replace(mail, **changes) if changes else mail
 
 
+def check_storage_url(url: str) -> str:
+    """``url`` if it is a PostgreSQL URL veille can use (the rules of ``storage.url``), else ConfigError."""
+    problem = _postgres_url_problem(url)
+    if problem is not None:
+        raise ConfigError(problem)
+    return url
+
+
+STORAGE_KEYS = ("path", "url", "password_env", "timeout")
+
+
+def _storage(reader: _Reader, values: dict[str, yaml.Node], environ: Mapping[str, str]) -> StorageSettings:
+    """``storage.url`` (absent: the SQLite file under ``storage.path``; ``postgresql://user@host/db``: a
+    PostgreSQL database, its password read from the variable named by ``storage.password_env``)."""
+    timeout = reader.number(values["timeout"], "storage.timeout") if not _is_null(values.get("timeout")) else 30.0
+    password_env = (
+        _env_name(reader, values["password_env"], "storage.password_env")
+        if not _is_null(values.get("password_env"))
+        else None
+    )
+    if _is_null(values.get("url")):
+        return StorageSettings(timeout=timeout)
+    node = values["url"]
+    url = reader.text(node, "storage.url")
+    problem = _postgres_url_problem(url)
+    if problem is not None:
+        raise reader.error(node, "storage.url", problem)
+    password = environ.get(password_env) or None if password_env else None
+    return StorageSettings(url=url, password_env=password_env, timeout=timeout, password=password)
+
+
+def _postgres_url_problem(url: str) -> str | None:
+    """What is wrong with ``url`` as a PostgreSQL database URL (None: nothing)."""
+    example = "postgresql://user@host:5432/database"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"{url!r} is not a valid URL ({exc}): write {example}"
+    if parts.scheme not in ("postgresql", "postgres"):
+        return (
+            f"{url!r} is not a PostgreSQL URL: write {example}, or remove storage.url to keep the SQLite "
+            "file under storage.path"
+        )
+    if parts.password is not None:
+        return (
+            "never write the password in this file: put it in an environment variable and name that variable "
+            "with storage.password_env (e.g. password_env: VEILLE_DB_PASSWORD)"
+        )
+    if not parts.hostname:
+        return f"{url!r} names no server: write {example}"
+    if not parts.path.strip("/"):
+        return f"{url!r} names no database: write {example}"
+    if port == 0:
+        return f"{url!r}: port 0 is not a port"
+    return None
+
+
 def _compose(text: str, label: str) -> yaml.Node | None:
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
@@ -536,10 +595,11 @@ def _parse(
 
     feeds = _feeds(reader, top.get("feeds"))
 
-    storage = reader.mapping(top["storage"], "storage", ("path",)) if "storage" in top else {}
+    storage = reader.mapping(top["storage"], "storage", STORAGE_KEYS) if "storage" in top else {}
     data_dir = base_dir / DATA_DIR_NAME
     if not _is_null(storage.get("path")):
         data_dir = reader.path(storage["path"], "storage.path")
+    database = _storage(reader, storage, os.environ if environ is None else environ)
 
     fetch, _ = _section(reader, top.get("fetch"), "fetch", FetchSettings, _FETCH)
     model, _ = _section(reader, top.get("model"), "model", ModelSettings, _MODEL)
@@ -582,6 +642,7 @@ def _parse(
         schedule=schedule,
         formats_file=formats_file,
         templates_dir=templates_dir,
+        storage=database,
     )
 
 
@@ -693,6 +754,8 @@ feeds:
 
 # storage:
 #   path: .veille            # database, digest archive, site and logs live here
+#   url: postgresql://veille@db.example.org/veille   # a team's shared PostgreSQL (default: SQLite under path)
+#   password_env: VEILLE_DB_PASSWORD                  # the variable holding its password (never the file)
 
 # fetch:
 #   min_interval_minutes: 60 # a feed is not fetched again sooner

@@ -19,9 +19,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from veille.adapters import digest_store
 from veille.adapters.lock import run_lock
-from veille.adapters.process_store import ProcessStore
+from veille.adapters.storage import DatabaseUnavailable
 from veille.app import App
 from veille.core import i18n
 from veille.core.weeks import digest_due_at, last_complete_week, week_bounds
@@ -84,10 +83,10 @@ def digest_due(app: App) -> str | None:
     digest = app.settings.digest
     if app.now < digest_due_at(week, digest.weekday, digest.hour, app.settings.schedule.timezone):
         return None
-    if digest_store.get_digest(app.store, week) is None:
-        return week if ProcessStore(app.store).has_items_before(week_bounds(week)[1]) else None
+    if app.store.digests.get(week) is None:
+        return week if app.store.items.has_items_before(week_bounds(week)[1]) else None
     recipients = app.settings.mail.recipients if app.settings.mail.host else ()
-    if recipients and digest_store.pending_recipients(app.store, week, recipients):
+    if recipients and app.store.digests.pending(week, recipients):
         return week
     return None
 
@@ -112,11 +111,15 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
         report.new_items = fetched.new_items
         if fetched.failed:
             report.partial.append(f"fetch: {len(fetched.failed)} feed(s) failed")
+    except DatabaseUnavailable:
+        raise  # busy or unreachable: every later stage would fail the same way; one line, exit 1
     except VeilleError as exc:
         report.errors.append(f"fetch: {exc}")
     try:
         processed = process(app)
         report.embedded = processed.embedded
+    except DatabaseUnavailable:
+        raise
     except VeilleError as exc:
         report.errors.append(f"process: {exc}")
     try:
@@ -136,10 +139,14 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
                         report.partial.append(f"digest: {exc}")
                     else:  # retrying cannot help: a failure, so a scheduler treating 3 as success still says so
                         report.errors.append(f"digest {week} not sent (still queued): {setup}")
+    except DatabaseUnavailable:
+        raise
     except VeilleError as exc:
         report.errors.append(f"digest: {exc}")
     try:
         report.site_index = build_site(app.store, app.settings, app.now).index_path
+    except DatabaseUnavailable:
+        raise
     except VeilleError as exc:
         report.errors.append(f"site: {exc}")
     for problem in report.errors + report.partial:

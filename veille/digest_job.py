@@ -31,7 +31,6 @@ import email
 import email.policy
 import hashlib
 import os
-import sqlite3
 import ssl
 import tempfile
 from collections.abc import Mapping
@@ -42,7 +41,6 @@ from pathlib import Path
 
 from veille.adapters import digest_store
 from veille.adapters.mail import Mailer, build_message, check_address, message_id
-from veille.adapters.process_store import ThemeStore
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import format_names
@@ -93,12 +91,9 @@ def check_processed(store: Store, week: str) -> None:
     grouped into stories yet, or the themes of the week (or of a week before it, which the week's trends
     build on) were not clustered from the stories as they are now. A digest built then would show
     nothing ("0 in this digest", "quiet week") for a busy week."""
-    loose = digest_store.ungrouped_items(store, week)
-    themes = ThemeStore(store)
-    try:
-        current, done = themes.story_weeks(), themes.processed_weeks()
-    except sqlite3.Error as exc:
-        raise StorageError(f"database {store.path}: cannot read the processed weeks: {exc}") from exc
+    loose = store.digests.ungrouped_items(week)
+    themes = store.themes
+    current, done = themes.story_weeks(), themes.processed_weeks()
     stale = sorted(w for w, signature in current.items() if w <= week and done.get(w) != signature)
     if not loose and not stale:
         return
@@ -120,7 +115,7 @@ def preview_digest(
     format_labels: Mapping[str, str] | None = None,
 ) -> DigestResult:
     """Write ``week``'s digest as it would go out (the recorded one, when there is one) and record nothing."""
-    existing = digest_store.get_digest(store, week)
+    existing = store.digests.get(week)
     folder = archive_folder(settings, week, out_dir) if out_dir is not None else preview_folder(settings, week)
     return _compose(store, settings, week, now, existing, folder, format_labels, record=False)
 
@@ -136,8 +131,23 @@ def build_digest(
 ) -> DigestResult:
     """Build, archive and record the digest of ``week`` — or return the one already recorded.
 
-    With ``out_dir``, a digest already recorded is also written there (its record is left as it is)."""
-    existing = digest_store.get_digest(store, week)
+    With ``out_dir``, a digest already recorded is also written there (its record is left as it is).
+    One process at a time on the database (machines sharing a PostgreSQL one): the others wait, then
+    find it recorded."""
+    with store.exclusive(f"digest {week}"):
+        return _build_digest(store, settings, week, now, out_dir=out_dir, format_labels=format_labels)
+
+
+def _build_digest(
+    store: Store,
+    settings: Settings,
+    week: str,
+    now: datetime,
+    *,
+    out_dir: Path | None = None,
+    format_labels: Mapping[str, str] | None = None,
+) -> DigestResult:
+    existing = store.digests.get(week)
     if existing is not None:
         recorded = tuple(Path(p) for p in (existing.html_path, existing.text_path, existing.eml_path))
         if out_dir is not None:
@@ -145,7 +155,7 @@ def build_digest(
                 store, settings, week, now, existing, archive_folder(settings, week, out_dir), format_labels
             )
         if all(p.is_file() for p in recorded):
-            stories = len(digest_store.digest_story_ids(store, week))
+            stories = len(store.digests.story_ids(week))
             return DigestResult(
                 week=week,
                 subject=existing.subject,
@@ -177,10 +187,17 @@ def rebuild_digest(
 ) -> DigestResult:
     """Build ``week``'s recorded digest again from the week as it is now (new stories, new message id, new
     date) — only when no recipient has received it. DigestError when it was never recorded or was sent."""
-    existing = digest_store.get_digest(store, week)
+    with store.exclusive(f"digest {week}"):
+        return _rebuild(store, settings, week, now, format_labels)
+
+
+def _rebuild(
+    store: Store, settings: Settings, week: str, now: datetime, format_labels: Mapping[str, str] | None
+) -> DigestResult:
+    existing = store.digests.get(week)
     if existing is None:
         raise DigestError(f"the digest of {week} was never recorded, so there is nothing to rebuild: --send records it")
-    sent = digest_store.sent_to(store, week)
+    sent = store.digests.sent_to(week)
     if sent:
         names = ", ".join(sent[:3]) + (", …" if len(sent) > 3 else "")
         raise DigestError(
@@ -205,16 +222,15 @@ def _compose(
     week's candidate stories; ``record`` then records it (a fresh one replaces any earlier record)."""
     paths = tuple(folder / f"digest-{week}.{ext}" for ext in ("html", "txt", "eml"))
     if existing is not None:
-        records = digest_store.load_week(
-            store,
+        records = store.digests.load_week(
             week,
-            only_story_ids=digest_store.digest_story_ids(store, week),
+            only_story_ids=store.digests.story_ids(week),
             configured_feeds=_configured(settings),
         )
         language, msg_id, built_at = existing.language, existing.message_id, existing.built_at
     else:
         check_processed(store, week)
-        records = digest_store.load_week(store, week, configured_feeds=_configured(settings))
+        records = store.digests.load_week(week, configured_feeds=_configured(settings))
         language, msg_id, built_at = settings.digest.language, "", now
 
     view = build_view(
@@ -252,10 +268,10 @@ def _compose(
             text_path=str(paths[1]),
             eml_path=str(paths[2]),
         )
-        with store.transaction() as conn:
+        with store.transaction():
             if existing is None:
-                digest_store.forget_digest(conn, week)  # a rebuild: the earlier record goes, nobody received it
-            digest_store.record_digest(conn, row, view.story_ids, view.brief)
+                store.digests.forget(week)  # a rebuild: the earlier record goes, nobody received it
+            store.digests.record(row, view.story_ids, view.brief)
     return DigestResult(
         week=week,
         subject=view.subject,
@@ -309,7 +325,7 @@ def send_digest(
     if dry_run:
         recipients = tuple(dict.fromkeys(check_address(r) for r in settings.mail.recipients))
         preview = preview_digest(store, settings, week, now, out_dir=out_dir)
-        pending = digest_store.pending_recipients(store, week, recipients)
+        pending = store.digests.pending(week, recipients)
         return SendReport(
             week=week,
             dry_run=True,
@@ -319,13 +335,29 @@ def send_digest(
             digest=preview,
         )
     recipients = check_mail(settings, env)
+    # one sender at a time, whichever machine: a second one waits, then finds every copy sent
+    with store.exclusive(f"digest {week}"):
+        return _send(store, settings, week, now, recipients, out_dir=out_dir, env=env, context=context)
+
+
+def _send(
+    store: Store,
+    settings: Settings,
+    week: str,
+    now: datetime,
+    recipients: tuple[str, ...],
+    *,
+    out_dir: Path | None,
+    env: Mapping[str, str] | None,
+    context: ssl.SSLContext | None,
+) -> SendReport:
     result = build_digest(store, settings, week, now)
     if out_dir is not None:
         preview_digest(store, settings, week, now, out_dir=out_dir)  # a copy of what is sent
 
-    with store.transaction() as conn:
-        digest_store.queue_recipients(conn, week, recipients)
-    pending = digest_store.pending_recipients(store, week, recipients)
+    with store.transaction():
+        store.digests.queue(week, recipients)
+    pending = store.digests.pending(week, recipients)
     already = tuple(r for r in recipients if r not in pending)
     if not pending:
         return SendReport(week=week, dry_run=False, eml_path=result.eml_path, already_sent=already, digest=result)
@@ -339,8 +371,8 @@ def send_digest(
     try:
         mailer.open()
     except MailError as exc:
-        with store.transaction() as conn:
-            digest_store.mark_failed(conn, week, pending, str(exc))
+        with store.transaction():
+            store.digests.mark_failed(week, pending, str(exc))
         raise MailError(
             f"digest {week} not sent, still queued for {len(pending)} recipient(s) (the next run retries): {exc}"
         ) from exc
@@ -350,12 +382,12 @@ def send_digest(
                 mailer.send(msg, recipient)
             except MailError as exc:
                 failed.append((recipient, str(exc)))
-                with store.transaction() as conn:
-                    digest_store.mark_failed(conn, week, [recipient], str(exc))
+                with store.transaction():
+                    store.digests.mark_failed(week, [recipient], str(exc))
                 continue
             sent.append(recipient)
-            with store.transaction() as conn:
-                digest_store.mark_sent(conn, week, recipient, now)
+            with store.transaction():
+                store.digests.mark_sent(week, recipient, now)
     finally:
         mailer.close()
     if failed:

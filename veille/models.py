@@ -87,6 +87,18 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class StorageSettings:
+    """Where the database is: ``url`` None is the SQLite file under ``storage.path``; a ``postgresql://``
+    URL (no password in it) is a PostgreSQL database, its password read from ``password_env``."""
+
+    url: str | None = None
+    password_env: str | None = None  # name of the environment variable holding the password
+    timeout: float = 30.0  # seconds to wait for a busy database (SQLite write lock, PostgreSQL connect/lock)
+    # read by config.load from the variable named by password_env; never written in feeds.yaml
+    password: str | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class SiteSettings:
     out_dir: Path | None = None  # default: <data_dir>/site
     title: str = ""
@@ -113,6 +125,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     formats_file: Path | None = None  # a user taxonomy overriding the shipped one
     templates_dir: Path | None = None  # user templates overriding single files (default: <config dir>/templates)
+    storage: StorageSettings = field(default_factory=StorageSettings)
 
 
 # --------------------------------------------------------------------------------------------------

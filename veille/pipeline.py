@@ -100,6 +100,9 @@ def fetch(
         fetch_settings = feed_settings(settings.fetch, configs.get(state.config_url))
         if not only_due or schedule.is_due(state, fetch_settings, now):
             work.append((state, fetch_settings))
+    # another machine sharing the database may be fetching some of them right now: fetch only those claimed
+    claimed = {state.id for state in feeds.claim([state for state, _ in work])}
+    work = [(state, fetch_settings) for state, fetch_settings in work if state.id in claimed]
     by_id = {state.id: (state, fetch_settings) for state, fetch_settings in work}
     outcomes: list[FeedOutcome] = []
     readers = _ReaderPool(len(work))

@@ -34,9 +34,7 @@ from numpy.typing import NDArray
 from veille.adapters.embed import Embedder, is_default_model
 from veille.adapters.process_store import (
     ItemText,
-    ProcessStore,
     SentenceSource,
-    SentenceStore,
     ThemeStore,
     WindowStory,
 )
@@ -94,7 +92,7 @@ Progress = Callable[[int, int], None]  # (items embedded so far, items to embed 
 def embed_new(app: App, on_progress: Progress | None = None) -> int:
     """Embed the items that have no embedding for the configured model and their current content;
     ``on_progress(done, total)`` after each batch (and once before the first)."""
-    store = ProcessStore(app.store)
+    store = app.store.items
     model = app.settings.model.key
     done = 0
     total = store.count_to_embed(model) if on_progress is not None else 0
@@ -169,7 +167,7 @@ def _load_cached(path: Path, rows: int) -> NDArray[np.float32] | None:
 
 def classify_new(app: App) -> int:
     """Tag the items not yet tagged with the current (model, taxonomy, rules) signature."""
-    store = ProcessStore(app.store)
+    store = app.store.items
     tagger, signature = classifier(app)
     todo = store.items_to_classify(signature, app.settings.model.key)
     done = 0
@@ -195,14 +193,14 @@ def classify_new(app: App) -> int:
 
 def language_means(app: App) -> dict[str, NDArray[np.float32]]:
     """Per-language mean embeddings from the running sums kept in the database."""
-    return clustering.means_from_sums(ThemeStore(app.store).language_sums(app.settings.model.key))
+    return clustering.means_from_sums(app.store.themes.language_sums(app.settings.model.key))
 
 
 def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[int, int]:
     """Group the items not yet in a story, a week at a time, against the stories still active.
 
     Returns (items grouped, new stories)."""
-    store, themes = ProcessStore(app.store), ThemeStore(app.store)
+    store, themes = app.store.items, app.store.themes
     pending = store.ungrouped_items()
     grouped = created = 0
     window = timedelta(days=clustering.STORY_WINDOW_DAYS)
@@ -262,7 +260,7 @@ THEME_WINDOW_WEEKS = 4  # weeks of stories clustered together to find a week's t
 def cluster_weeks(app: App) -> list[str]:
     """Cluster every week whose stories changed since it was last clustered, and every week after it
     (their trend history changed), in order. Returns the weeks clustered."""
-    themes = ThemeStore(app.store)
+    themes = app.store.themes
     current = themes.story_weeks()
     done = themes.processed_weeks()
     changed = sorted(week for week, signature in current.items() if done.get(week) != signature)
@@ -552,7 +550,7 @@ def _group_titles(
         members.append(rows)
     if not docs:
         return [{} for _ in groups]
-    vectors = ProcessStore(themes.store).vectors(item_ids)
+    vectors = themes.store.items.vectors(item_ids)
     order = sorted(range(len(groups)), key=lambda g: (-len(groups[g].members), g))
     made = titles.theme_titles(docs, vectors, [members[g] for g in order], embed)
     out: list[dict[str, str]] = [{} for _ in groups]
@@ -603,7 +601,7 @@ def _points(rows: list[tuple]) -> list[trends.WeekPoint]:
 
 def choose_sentences(app: App) -> list[str]:
     """Choose the central sentences of every clustered week whose clustering changed since. Returns the weeks."""
-    sentences = SentenceStore(app.store)
+    sentences = app.store.sentences
     todo = sentences.weeks_to_do()
     for week, signature in todo.items():
         store_week_sentences(app.store, app.embedder, week, signature=signature)
@@ -622,7 +620,7 @@ def store_week_sentences(store: Store, embedder: Embedder, week: str, *, signatu
     stories with the most sources, the formats on the move) and store the three most central of each,
     with their vectors. The week's new sentences are embedded in one call; those already embedded as
     candidates (the same week processed again the next day) are read back. Returns the sentences stored."""
-    sentences = SentenceStore(store)
+    sentences = store.sentences
     candidates = sentences.candidates(week, rising_formats(store, week), min_story_sources=brief.MIN_STORY_SOURCES)
     per_candidate: list[list[tuple[SentenceSource, str]]] = [
         [(src, text) for src in cand.items for text in brief.item_sentences(src.title, src.summary)]

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import jinja2
 
-from veille.adapters import site_store
 from veille.adapters.render import make_environment
 from veille.adapters.site import render_site, write_site
 from veille.adapters.store import Store
@@ -53,12 +52,12 @@ def build_site(
     """Build or update the site; returns where ``index.html`` is and how many files were rewritten."""
     folder = site_folder(settings, out_dir)
     archives: dict[str, bytes] = {}
-    for week, path in site_store.digest_paths(store).items():
+    for week, path in store.site.digest_paths().items():
         try:
             archives[week] = Path(path).read_bytes()
         except OSError:
             continue  # the archive was moved or deleted: the week page then links to nothing
-    records = site_store.load_site(store, archived=frozenset(archives))
+    records = store.site.load_site(archived=frozenset(archives))
     if format_labels is None:
         format_labels = format_names(settings.formats_file, settings.digest.language)
     view = build_site_view(

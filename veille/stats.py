@@ -9,14 +9,12 @@ from veille.app import App
 
 def collect(app: App) -> dict[str, Any]:
     """Counts a DLM (and a script) can rely on: feeds, feeds_failing, items, stories, …"""
-    from veille.adapters import digest_store
-    from veille.adapters.process_store import ProcessStore
 
     numbers: dict[str, Any] = dict(app.feeds.counts())
-    understanding = ProcessStore(app.store)
+    understanding = app.store.items
     numbers["embedded"] = understanding.count_embedded(app.settings.model.key)
     numbers["classified"] = understanding.count_classified()
     numbers["themes"] = understanding.count_themes()
     numbers["formats"] = understanding.format_counts()
-    numbers["digests_built"], numbers["digests_sent"] = digest_store.counts(app.store)
+    numbers["digests_built"], numbers["digests_sent"] = app.store.digests.counts()
     return numbers

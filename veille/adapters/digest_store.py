@@ -7,19 +7,18 @@ loads in tens of milliseconds. Writes are small and each runs in the caller's tr
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from veille.adapters.process_store import from_blob
 from veille.adapters.radar_store import load_radar
+from veille.adapters.storage.base import Connection, Row
 from veille.adapters.store import Store, iso, json_list, stored_datetime
 from veille.core.brief import Sentence
 from veille.core.digest import HISTORY_WEEKS, BriefLine, HealthRecord, StoryRecord, ThemeRecord, WeekRecords
 from veille.core.radar import radar_span
 from veille.core.weeks import previous_weeks, week_bounds
-from veille.errors import StorageError
 
 _HEALTH_KINDS = ("gone", "moved", "error", "stale")
 
@@ -54,16 +53,13 @@ def load_week(
     """
     start, end = (iso(moment) for moment in week_bounds(week))
     configured = frozenset(configured_feeds) if configured_feeds is not None else None
-    try:
-        records = _load_week(store.conn, week, start or "", end or "", only_story_ids, configured)
-    except sqlite3.Error as exc:
-        raise StorageError(f"database {store.path}: cannot read week {week}: {exc}") from exc
+    records = _load_week(store.conn, week, start or "", end or "", only_story_ids, configured)
     radar = load_radar(store, *radar_span(week))  # the format radar's weeks, counted as the site counts them
     return replace(records, radar_stories=radar.stories, first_week=radar.first_week)
 
 
 def _load_week(
-    conn: sqlite3.Connection,
+    conn: Connection,
     week: str,
     start: str,
     end: str,
@@ -227,7 +223,7 @@ def _load_week(
         SELECT COUNT(*) FROM (
             SELECT feed_id FROM sightings WHERE published_at >= :start AND published_at < :end
             UNION SELECT feed_id FROM items WHERE published_at >= :start AND published_at < :end
-        )
+        ) AS week_feeds
         """,
         {"start": start, "end": end},
     ).fetchone()[0]
@@ -279,7 +275,7 @@ def _load_week(
     )
 
 
-def _recorded_brief(conn: sqlite3.Connection, week: str) -> tuple[BriefLine, ...]:
+def _recorded_brief(conn: Connection, week: str) -> tuple[BriefLine, ...]:
     return tuple(
         BriefLine(kind=r[0], key=r[1], kind_label=r[2], label=r[3], sentence=r[4], reason=r[5], url=r[6])
         for r in conn.execute(
@@ -323,9 +319,7 @@ def digest_story_ids(store: Store, week: str) -> list[int]:
     ]
 
 
-def record_digest(
-    conn: sqlite3.Connection, row: DigestRow, story_ids: Iterable[int], brief: Sequence[BriefLine] = ()
-) -> None:
+def record_digest(conn: Connection, row: DigestRow, story_ids: Iterable[int], brief: Sequence[BriefLine] = ()) -> None:
     """Record a built digest, the lines it opened with, and claim its stories (in the caller's transaction).
 
     ``digest_stories.story_id`` is the primary key, so a story can never be claimed by two weeks.
@@ -362,7 +356,7 @@ def record_digest(
     )
 
 
-def forget_digest(conn: sqlite3.Connection, week: str) -> None:
+def forget_digest(conn: Connection, week: str) -> None:
     """Drop the record of ``week``'s digest, its claimed stories and its send queue (inside the caller's
     transaction): only for a digest nobody received, which is then built again."""
     conn.execute("DELETE FROM digest_sends WHERE week = ?", (week,))
@@ -394,7 +388,7 @@ def ungrouped_items(store: Store, week: str) -> int:
     return int(row[0]) if row is not None else 0
 
 
-def queue_recipients(conn: sqlite3.Connection, week: str, recipients: Iterable[str]) -> None:
+def queue_recipients(conn: Connection, week: str, recipients: Iterable[str]) -> None:
     conn.executemany(
         "INSERT OR IGNORE INTO digest_sends (week, recipient) VALUES (?, ?)", ((week, r) for r in recipients)
     )
@@ -411,7 +405,7 @@ def pending_recipients(store: Store, week: str, recipients: Sequence[str]) -> li
     return [r for r in recipients if r not in sent]
 
 
-def mark_sent(conn: sqlite3.Connection, week: str, recipient: str, at: datetime) -> None:
+def mark_sent(conn: Connection, week: str, recipient: str, at: datetime) -> None:
     conn.execute(
         "UPDATE digest_sends SET sent_at = ?, attempts = attempts + 1, last_error = NULL "
         "WHERE week = ? AND recipient = ?",
@@ -419,7 +413,7 @@ def mark_sent(conn: sqlite3.Connection, week: str, recipient: str, at: datetime)
     )
 
 
-def mark_failed(conn: sqlite3.Connection, week: str, recipients: Iterable[str], error: str) -> None:
+def mark_failed(conn: Connection, week: str, recipients: Iterable[str], error: str) -> None:
     conn.executemany(
         "UPDATE digest_sends SET attempts = attempts + 1, last_error = ? WHERE week = ? AND recipient = ?",
         ((error, week, r) for r in recipients),
@@ -436,16 +430,56 @@ def counts(store: Store) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row is not None else (0, 0)
 
 
-def _fetchone(store: Store, sql: str, params: Sequence[object]) -> sqlite3.Row | None:
-    try:
-        row: sqlite3.Row | None = store.conn.execute(sql, params).fetchone()
-    except sqlite3.Error as exc:
-        raise StorageError(f"database {store.path}: {exc}") from exc
+def _fetchone(store: Store, sql: str, params: Sequence[object]) -> Row | None:
+    row: Row | None = store.conn.execute(sql, params).fetchone()
     return row
 
 
-def _fetchall(store: Store, sql: str, params: Sequence[object]) -> list[sqlite3.Row]:
-    try:
-        return store.conn.execute(sql, params).fetchall()
-    except sqlite3.Error as exc:
-        raise StorageError(f"database {store.path}: {exc}") from exc
+def _fetchall(store: Store, sql: str, params: Sequence[object]) -> list[Row]:
+    return store.conn.execute(sql, params).fetchall()
+
+
+class DigestStore:
+    """The digest repository (``storage.base.DigestRepository``) over one open store: each write is its
+    own transaction unless the caller is already in one (``with store.transaction():``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def load_week(
+        self, week: str, *, only_story_ids: Sequence[int] | None = None, configured_feeds: Collection[str] | None = None
+    ) -> WeekRecords:
+        return load_week(self.store, week, only_story_ids=only_story_ids, configured_feeds=configured_feeds)
+
+    def get(self, week: str) -> DigestRow | None:
+        return get_digest(self.store, week)
+
+    def story_ids(self, week: str) -> list[int]:
+        return digest_story_ids(self.store, week)
+
+    def record(self, row: DigestRow, story_ids: Iterable[int], brief: Sequence[BriefLine] = ()) -> None:
+        record_digest(self.store.conn, row, story_ids, brief)
+
+    def forget(self, week: str) -> None:
+        forget_digest(self.store.conn, week)
+
+    def sent_to(self, week: str) -> list[str]:
+        return sent_to(self.store, week)
+
+    def ungrouped_items(self, week: str) -> int:
+        return ungrouped_items(self.store, week)
+
+    def queue(self, week: str, recipients: Iterable[str]) -> None:
+        queue_recipients(self.store.conn, week, recipients)
+
+    def pending(self, week: str, recipients: Sequence[str]) -> list[str]:
+        return pending_recipients(self.store, week, recipients)
+
+    def mark_sent(self, week: str, recipient: str, at: datetime) -> None:
+        mark_sent(self.store.conn, week, recipient, at)
+
+    def mark_failed(self, week: str, recipients: Iterable[str], error: str) -> None:
+        mark_failed(self.store.conn, week, recipients, error)
+
+    def counts(self) -> tuple[int, int]:
+        return counts(self.store)

@@ -768,7 +768,7 @@ class SentenceStore:
                    SELECT si.story_id, sg.feed_id FROM stories s JOIN story_items si ON si.story_id = s.id
                    JOIN sightings sg ON sg.item_id = si.item_id WHERE s.first_at < :end AND s.last_at >= :start
                    UNION SELECT si.story_id, i.feed_id FROM stories s JOIN story_items si ON si.story_id = s.id
-                   JOIN items i ON i.id = si.item_id WHERE s.first_at < :end AND s.last_at >= :start)
+                   JOIN items i ON i.id = si.item_id WHERE s.first_at < :end AND s.last_at >= :start) AS story_feeds
                GROUP BY story_id""",
             {"start": start, "end": end},
         )

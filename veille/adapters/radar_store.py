@@ -10,14 +10,13 @@ items: the span is read with ``first_at < end`` and ``last_at >= start`` and the
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 
+from veille.adapters.storage.base import Connection
 from veille.adapters.store import Store, iso, stored_datetime
 from veille.core.radar import RadarStory, story_formats
 from veille.core.weeks import iso_week, week_bounds
-from veille.errors import StorageError
 
 
 @dataclass(frozen=True)
@@ -30,13 +29,10 @@ def load_radar(store: Store, first: str | None = None, last: str | None = None) 
     """The stories whose week is in ``[first, last]`` (None: no bound), and the watch's first week."""
     start = iso(week_bounds(first)[0]) if first else ""
     end = iso(week_bounds(last)[1]) if last else "9999"
-    try:
-        return _load(store.conn, start or "", end or "9999", first, last)
-    except sqlite3.Error as exc:
-        raise StorageError(f"database {store.path}: cannot read the formats of the stories: {exc}") from exc
+    return _load(store.conn, start or "", end or "9999", first, last)
 
 
-def _load(conn: sqlite3.Connection, start: str, end: str, first: str | None, last: str | None) -> RadarRecords:
+def _load(conn: Connection, start: str, end: str, first: str | None, last: str | None) -> RadarRecords:
     span = {"start": start, "end": end}
     candidates = "SELECT id FROM stories WHERE first_at < :end AND last_at >= :start"
     loose = """SELECT id FROM items i WHERE published_at >= :start AND published_at < :end
@@ -97,7 +93,8 @@ def _load(conn: sqlite3.Connection, start: str, end: str, first: str | None, las
         if (first is None or week >= first) and (last is None or week <= last)
     )
     row = conn.execute(
-        "SELECT MIN(at) FROM (SELECT MIN(first_at) AS at FROM stories UNION ALL SELECT MIN(published_at) FROM items)"
+        "SELECT MIN(at) FROM (SELECT MIN(first_at) AS at FROM stories"
+        " UNION ALL SELECT MIN(published_at) FROM items) AS firsts"
     ).fetchone()
     first_week = iso_week(stored_datetime(row[0])) if row and row[0] else None
     return RadarRecords(stories=stories, first_week=first_week)

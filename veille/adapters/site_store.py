@@ -7,12 +7,12 @@ so the site is useful right after the first ``veille fetch``.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 
-from veille.adapters.radar_store import load_radar
+from veille.adapters.radar_store import RadarRecords, load_radar
+from veille.adapters.storage.base import Connection
 from veille.adapters.store import Store, from_iso, json_list, stored_datetime
 from veille.core.site import (
     BriefRecord,
@@ -25,7 +25,6 @@ from veille.core.site import (
     ThemeRecord,
     ThemeWeekRecord,
 )
-from veille.errors import StorageError
 
 EVENTS_PER_FEED = 50  # problems listed on a source's page, newest first
 _PROBLEMS = ("error", "moved", "gone", "stale")
@@ -34,23 +33,17 @@ _PROBLEMS = ("error", "moved", "gone", "stale")
 def load_site(store: Store, *, archived: frozenset[str] = frozenset()) -> SiteRecords:
     """What ``core.site.build_site_view`` needs. ``archived``: weeks whose digest HTML the caller found
     on disk (the database only knows the path)."""
-    try:
-        records = _load(store.conn, archived)
-    except sqlite3.Error as exc:
-        raise StorageError(f"database {store.path}: cannot read the site's content: {exc}") from exc
+    records = _load(store.conn, archived)
     radar = load_radar(store)  # every week: the format pages' timelines count stories as the radar does
     return replace(records, radar=radar.stories, first_week=radar.first_week)
 
 
 def digest_paths(store: Store) -> dict[str, str]:
     """``{week: html_path}`` of every recorded digest."""
-    try:
-        return {row[0]: row[1] for row in store.conn.execute("SELECT week, html_path FROM digests")}
-    except sqlite3.Error as exc:
-        raise StorageError(f"database {store.path}: cannot read the digests: {exc}") from exc
+    return {row[0]: row[1] for row in store.conn.execute("SELECT week, html_path FROM digests")}
 
 
-def _load(conn: sqlite3.Connection, archived: frozenset[str]) -> SiteRecords:
+def _load(conn: Connection, archived: frozenset[str]) -> SiteRecords:
     return SiteRecords(
         feeds=_feeds(conn),
         stories=_stories(conn),
@@ -60,7 +53,7 @@ def _load(conn: sqlite3.Connection, archived: frozenset[str]) -> SiteRecords:
     )
 
 
-def _digests(conn: sqlite3.Connection, archived: frozenset[str]) -> tuple[DigestRecord, ...]:
+def _digests(conn: Connection, archived: frozenset[str]) -> tuple[DigestRecord, ...]:
     brief: dict[str, list[BriefRecord]] = {}
     for row in conn.execute(
         "SELECT week, kind, ref, kind_label, label, sentence, reason, url FROM digest_brief ORDER BY week, rank"
@@ -78,16 +71,17 @@ def _digests(conn: sqlite3.Connection, archived: frozenset[str]) -> tuple[Digest
     )
 
 
-def _watch_start(conn: sqlite3.Connection) -> datetime | None:
+def _watch_start(conn: Connection) -> datetime | None:
     """When the watch began: the earliest feed added or item first fetched (not an item's own date: a
     feed's backlog can go back years)."""
     row = conn.execute(
-        "SELECT MIN(at) FROM (SELECT MIN(added_at) AS at FROM feeds UNION ALL SELECT MIN(first_seen_at) FROM items)"
+        "SELECT MIN(at) FROM (SELECT MIN(added_at) AS at FROM feeds"
+        " UNION ALL SELECT MIN(first_seen_at) FROM items) AS firsts"
     ).fetchone()
     return stored_datetime(row[0]) if row and row[0] else None
 
 
-def _feeds(conn: sqlite3.Connection) -> tuple[FeedRecord, ...]:
+def _feeds(conn: Connection) -> tuple[FeedRecord, ...]:
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for feed_id, kind, count in conn.execute("SELECT feed_id, kind, COUNT(*) FROM feed_events GROUP BY feed_id, kind"):
         counts[feed_id][kind] = count
@@ -99,7 +93,7 @@ def _feeds(conn: sqlite3.Connection) -> tuple[FeedRecord, ...]:
             SELECT feed_id, at, kind, status, detail,
                    ROW_NUMBER() OVER (PARTITION BY feed_id ORDER BY at DESC, id DESC) AS n
             FROM feed_events WHERE kind IN ({marks})
-        ) WHERE n <= ? ORDER BY feed_id, n
+        ) AS ranked WHERE n <= ? ORDER BY feed_id, n
         """,
         (*_PROBLEMS, EVENTS_PER_FEED),
     ):
@@ -136,7 +130,7 @@ def _feeds(conn: sqlite3.Connection) -> tuple[FeedRecord, ...]:
     return tuple(feeds)
 
 
-def _stories(conn: sqlite3.Connection) -> tuple[StoryRecord, ...]:
+def _stories(conn: Connection) -> tuple[StoryRecord, ...]:
     # The key of a story is "s<id>"; an item outside every story is its own story "i<id>".
     copies: dict[str, dict[tuple[int, int], CopyRecord]] = defaultdict(dict)
     for story_id, item_id, feed_id, title, url, published in conn.execute(
@@ -156,7 +150,7 @@ def _stories(conn: sqlite3.Connection) -> tuple[StoryRecord, ...]:
     formats: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for story_id, item_id, fmt, score in conn.execute(
         """
-        SELECT si.story_id, MIN(f.item_id), f.format, MAX(f.score)
+        SELECT MIN(si.story_id), MIN(f.item_id), f.format, MAX(f.score)
         FROM item_formats f LEFT JOIN story_items si ON si.item_id = f.item_id
         GROUP BY COALESCE(si.story_id, -f.item_id), f.format
         """
@@ -218,7 +212,7 @@ def _story(
     )
 
 
-def _themes(conn: sqlite3.Connection) -> tuple[ThemeRecord, ...]:
+def _themes(conn: Connection) -> tuple[ThemeRecord, ...]:
     rows: dict[int, list[ThemeWeekRecord]] = defaultdict(list)
     for theme_id, week, stories, items, sources, keywords, status, weak, title_fr, title_en in conn.execute(
         """
@@ -242,3 +236,19 @@ def _themes(conn: sqlite3.Connection) -> tuple[ThemeRecord, ...]:
         ThemeRecord(id=row[0], label=row[1], first_week=row[2], last_week=row[3], weeks=tuple(rows.get(row[0], ())))
         for row in conn.execute("SELECT id, label, first_week, last_week FROM themes ORDER BY id")
     )
+
+
+class SiteReader:
+    """What the static site and the format radar read (``storage.base.SiteReader``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def load_site(self, *, archived: frozenset[str] = frozenset()) -> SiteRecords:
+        return load_site(self.store, archived=archived)
+
+    def digest_paths(self) -> dict[str, str]:
+        return digest_paths(self.store)
+
+    def load_radar(self, first: str | None = None, last: str | None = None) -> RadarRecords:
+        return load_radar(self.store, first, last)

@@ -8,19 +8,24 @@ a consistent database and the next run redoes only what is missing.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Self
 
-from veille.adapters.schema import MIGRATIONS
 from veille.core.normalize import KEY_SEPARATOR, distinct_anchors, distinct_entries, same_content, text_overlap
 from veille.errors import StorageError
 from veille.models import FeedConfig, FeedState, FetchResult, NewItem, ParsedFeed
+
+if TYPE_CHECKING:
+    from veille.adapters.digest_store import DigestStore
+    from veille.adapters.process_store import ProcessStore, SentenceStore, ThemeStore
+    from veille.adapters.site_store import SiteReader
+    from veille.adapters.storage.base import Connection, Row
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -80,36 +85,30 @@ def unwritable_data_dir(folder: Path, exc: OSError) -> StorageError:
 
 
 class Store:
-    """A connection to the veille database. Use ``Store.open(path)``; close with ``close()``."""
+    """An open veille database (the storage interface of ``adapters.storage.base.Storage``).
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    ``Store.open(path)`` opens the SQLite file (``adapters.storage.sqlite``); ``open_storage(settings)``
+    opens whichever database feeds.yaml names (SQLite or PostgreSQL). The query modules run their SQL on
+    ``store.conn`` (a ``storage.base.Connection``); jobs reach them through ``store.feeds``,
+    ``store.items``, ``store.themes``, ``store.sentences``, ``store.digests`` and ``store.site``."""
+
+    backend = "sqlite"
+
+    def __init__(self, conn: Connection, location: str) -> None:
         self.conn = conn
-        self.path = path
+        self.location = location  # what messages name: the file, or the URL without its password
+        self.path: str | Path = location
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise unwritable_data_dir(path.parent, exc) from None
-        try:
-            conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            store = cls(conn, path)
-            store.migrate()
-        except (sqlite3.Error, OSError) as exc:
-            if not os.access(path.parent, os.W_OK):
-                raise unwritable_data_dir(path.parent, PermissionError(13, os.strerror(13))) from exc
-            raise StorageError(f"cannot open database {path}: {exc}") from exc
-        return store
+    def open(cls, path: Path, *, timeout: float = 30.0) -> Store:
+        from veille.adapters.storage.sqlite import SqliteStore
+
+        return SqliteStore.open(path, timeout=timeout)
 
     def close(self) -> None:
-        self.conn.close()
+        raise NotImplementedError
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -117,50 +116,62 @@ class Store:
 
     @property
     def version(self) -> int:
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        raise NotImplementedError
 
     def migrate(self) -> None:
-        current = self.version
-        if current > len(MIGRATIONS):
-            raise StorageError(
-                f"database {self.path} has schema version {current}, newer than this veille "
-                f"({len(MIGRATIONS)}): upgrade veille"
-            )
-        for number, sql in enumerate(MIGRATIONS[current:], start=current + 1):
-            # a migration may rebuild a table (SQLite's 12-step procedure): foreign keys are off during
-            # it (a no-op inside a transaction, so set before) and checked before it commits
-            self.conn.execute("PRAGMA foreign_keys = OFF")
-            try:
-                with self.transaction():
-                    for statement in _statements(sql):
-                        self.conn.execute(statement)
-                    broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
-                    if broken:
-                        raise StorageError(
-                            f"database {self.path}: migration {number} would break {len(broken)} references "
-                            f"(first in table {broken[0][0]})"
-                        )
-                    self.conn.execute(f"PRAGMA user_version = {number}")
-            finally:
-                self.conn.execute("PRAGMA foreign_keys = ON")
+        raise NotImplementedError
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """One atomic write batch: committed at the end of the ``with`` block, rolled back on any error."""
+        return self.conn.transaction()
+
+    def lock_feed(self, feed_id: int) -> bool:
+        """Claim a feed for this run's fetch (SQLite: one machine, and ``veille run``'s lock file)."""
+        return True
+
+    def unlock_feed(self, feed_id: int) -> None:
+        """Give a claimed feed back (its result is stored)."""
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write batch (BEGIN IMMEDIATE … COMMIT, rolled back on any error)."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StorageError(f"database {self.path}: {exc}") from exc
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StorageError(f"database {self.path}: {exc}") from exc
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Held by one process at a time (SQLite: one machine; ``veille run``'s lock file covers it)."""
+        yield
+
+    # the repositories, one per concern (``storage.base``)
+
+    @property
+    def feeds(self) -> FeedStore:
+        return FeedStore(self)
+
+    @property
+    def items(self) -> ProcessStore:
+        from veille.adapters.process_store import ProcessStore
+
+        return ProcessStore(self)
+
+    @property
+    def themes(self) -> ThemeStore:
+        from veille.adapters.process_store import ThemeStore
+
+        return ThemeStore(self)
+
+    @property
+    def sentences(self) -> SentenceStore:
+        from veille.adapters.process_store import SentenceStore
+
+        return SentenceStore(self)
+
+    @property
+    def digests(self) -> DigestStore:
+        from veille.adapters.digest_store import DigestStore
+
+        return DigestStore(self)
+
+    @property
+    def site(self) -> SiteReader:
+        from veille.adapters.site_store import SiteReader
+
+        return SiteReader(self)
 
 
 def _statements(sql: str) -> Iterator[str]:
@@ -191,7 +202,7 @@ class StoredBatch:
     stale: bool = False  # the feed was recorded as stale (silent for longer than its cadence)
 
 
-def _feed_state(row: sqlite3.Row) -> FeedState:
+def _feed_state(row: Row) -> FeedState:
     return FeedState(
         id=row["id"],
         url=row["url"],
@@ -240,6 +251,22 @@ class FeedStore:
         ).fetchall()
         return [_feed_state(row) for row in rows]
 
+    def claim(self, states: Sequence[FeedState]) -> list[FeedState]:
+        """The feeds of ``states`` this run may fetch now: those no other run is fetching (on PostgreSQL,
+        a lock per feed held by this connection until its result is stored, or until the process ends)
+        and that nobody fetched since ``states`` were read. Two machines sharing the database never both
+        get a feed."""
+        claimed: list[FeedState] = []
+        for state in states:
+            if not self.store.lock_feed(state.id):
+                continue  # another run is fetching it right now
+            row = self.conn.execute("SELECT last_fetch_at FROM feeds WHERE id = ?", (state.id,)).fetchone()
+            if row is None or row[0] != iso(state.last_fetch_at):
+                self.store.unlock_feed(state.id)  # fetched by another run since this one read the feeds
+                continue
+            claimed.append(state)
+        return claimed
+
     def recent_item_dates(self, feed_id: int, limit: int = 20) -> list[datetime]:
         rows = self.conn.execute(
             "SELECT published_at FROM sightings WHERE feed_id = ? ORDER BY published_at DESC LIMIT ?",
@@ -261,7 +288,34 @@ class FeedStore:
     ) -> StoredBatch:
         """Store one feed's fetch outcome and its items, in one transaction.
 
-        ``error`` is the reason when fetching or parsing failed (``result.error`` or a parse error)."""
+        ``error`` is the reason when fetching or parsing failed (``result.error`` or a parse error). The
+        feed's claim (``claim``) is given back once stored."""
+        try:
+            return self._record_fetch(
+                state,
+                result,
+                now=now,
+                next_fetch_at=next_fetch_at,
+                parsed=parsed,
+                items=items,
+                error=error,
+                stale=stale,
+            )
+        finally:
+            self.store.unlock_feed(state.id)
+
+    def _record_fetch(
+        self,
+        state: FeedState,
+        result: FetchResult,
+        *,
+        now: datetime,
+        next_fetch_at: datetime | None,
+        parsed: ParsedFeed | None,
+        items: list[NewItem] | None,
+        error: str | None,
+        stale: bool,
+    ) -> StoredBatch:
         items = items or []
         batch = StoredBatch(0, 0, 0)
         with self.store.transaction() as conn:
@@ -378,7 +432,7 @@ class FeedStore:
             self._claim_if_unowned(match, feed_id, item, iso(item.published_at))
         return StoredBatch(new, sightings, updated)
 
-    def _rekeyed(self, feed_id: int, item: NewItem, keys: set[str]) -> sqlite3.Row | None:
+    def _rekeyed(self, feed_id: int, item: NewItem, keys: set[str]) -> Row | None:
         """The sighting of this entry under another form of its key that the batch no longer has,
         renamed to its key, or None.
 
@@ -489,7 +543,7 @@ class FeedStore:
             (item.entry_key, item.url, published, item_id, feed_id, item.content_hash),
         )
 
-    def _resight(self, feed_id: int, item: NewItem, seen: sqlite3.Row) -> str | None:
+    def _resight(self, feed_id: int, item: NewItem, seen: Row) -> str | None:
         """An entry seen before: 'updated' when it changed its item, 'split' when it got an item of its
         own, None when nothing changed."""
         item_id = int(seen["item_id"])
@@ -525,7 +579,7 @@ class FeedStore:
         )
         return "updated" if self._update(item_id, item) else None
 
-    def _split(self, feed_id: int, item: NewItem, item_id: int, seen: sqlite3.Row) -> str | None:
+    def _split(self, feed_id: int, item: NewItem, item_id: int, seen: Row) -> str | None:
         """The entry's sighting leaves an item whose text is not its own, for the item of its text
         (a copy already stored, or a new item)."""
         target = self._match(feed_id, item, exclude=item_id)

@@ -1,0 +1,100 @@
+"""`veille db migrate-to postgresql://…`: a SQLite watch copied into an empty PostgreSQL database with
+every table's rows checked, the watch then working there (new rows get new ids), and a target that is
+not empty refused in one line.
+
+Real parts: the CLI (CliRunner), a SQLite file, a PostgreSQL server started by the test session, a
+loopback feed server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+
+from tests.feedserver import FeedServer
+from tests.postgres_server import storage_yaml
+from tests.storage_support import rss
+from tests.test_digest_support import FEEDS, mark_processed, populate
+from veille.adapters.storage.copy import TABLES, row_counts
+from veille.adapters.storage.postgres import PostgresStore
+from veille.adapters.store import Store
+from veille.cli import cli
+
+MONDAY = "2026-11-30T07:00:00Z"
+
+
+def run(config: Path, *args: str, now: str = MONDAY) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), "--now", now, *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_sqlite_watch_moves_to_postgresql_with_every_row_and_works_there(tmp_path: Path, postgres_url: str) -> None:
+    feeds = "feeds:\n" + "".join(f"  - url: {url}\n" for _id, _name, url, _lang in FEEDS)
+    config = tmp_path / "feeds.yaml"
+    config.write_text(feeds, encoding="utf-8")
+    with Store.open(tmp_path / ".veille" / "veille.db") as store:
+        populate(store)
+        mark_processed(store)
+        items = store.items.items_to_embed("m")
+        vectors = np.random.default_rng(7).standard_normal((len(items), 16)).astype(np.float32)
+        store.items.save_embeddings("m", items, vectors, langs=["en"] * len(items))
+    code, _, err = run(config, "digest", "--dry-run")
+    assert code == 0, err
+    with Store.open(tmp_path / ".veille" / "veille.db") as store:
+        source = row_counts(store)
+    assert sum(source.values()) > 100
+    assert all(
+        source[t] for t in ("feeds", "items", "stories", "theme_weeks", "digests", "embeddings", "language_sums")
+    )
+    before = json.loads(run(config, "stats", "--json")[1])
+    themes_before = run(config, "themes", "--json", "2026-W48")[1]
+
+    code, out, err = run(config, "db", "migrate-to", postgres_url)
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[-1].startswith(f"copied {sum(source.values())} rows into {postgres_url}, every table checked")
+    assert {line.split(":")[0] for line in lines[:-1]} == set(TABLES)
+    with PostgresStore.open(postgres_url) as target:
+        assert row_counts(target) == source
+        ids = [item.id for item in items]
+        assert np.array_equal(target.items.vectors(ids), vectors)  # the vectors, bit for bit
+
+    # the same watch, now on PostgreSQL: same numbers, same themes, and new rows get fresh ids
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    with FeedServer({}) as server:
+        server.register("/new.xml", rss("newcomer", 2))
+        (moved / "feeds.yaml").write_text(
+            feeds + f"  - url: {server.url('/new.xml')}\n" + storage_yaml(postgres_url), encoding="utf-8"
+        )
+        assert json.loads(run(moved / "feeds.yaml", "stats", "--json")[1]) == before
+        assert run(moved / "feeds.yaml", "themes", "--json", "2026-W48")[1] == themes_before
+        code, _, err = run(moved / "feeds.yaml", "fetch", "--all", now="2026-12-01T06:00:00Z")
+        assert server.hits("/new.xml") == 1
+    with PostgresStore.open(postgres_url) as target:
+        counts = row_counts(target)
+    assert counts["items"] == source["items"] + 2
+    assert counts["feeds"] == source["feeds"] + 1
+
+    # a second copy into the same, no longer empty, database is refused in one line, nothing changed
+    code, out, err = run(config, "db", "migrate-to", postgres_url)
+    assert code == 1
+    assert err.strip().splitlines() == [
+        next(line for line in err.splitlines() if "is not empty (feeds " in line and "copies into an empty" in line)
+    ]
+    with PostgresStore.open(postgres_url) as target:
+        assert row_counts(target) == counts
+
+
+def test_a_bad_target_url_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds: []\n", encoding="utf-8")
+    code, _, err = run(config, "db", "migrate-to", "mysql://x@db/watch")
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1 and "is not a PostgreSQL URL" in err
+    assert not (tmp_path / ".veille" / "veille.db").exists()

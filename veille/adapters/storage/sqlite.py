@@ -1,0 +1,183 @@
+"""SQLite implementation of the storage interface: one database file, WAL mode, foreign keys on,
+migrations on ``PRAGMA user_version`` (``adapters.schema``).
+
+The connection waits up to ``storage.timeout`` seconds for another process's write lock, then gives up
+with one ``DatabaseUnavailable`` line naming the file; the write batch it was in is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from veille.adapters.schema import MIGRATIONS
+from veille.adapters.storage.base import DatabaseUnavailable, Params
+from veille.adapters.store import Store, _statements, unwritable_data_dir
+from veille.errors import StorageError
+
+DEFAULT_TIMEOUT = 30.0  # seconds to wait for another process's write lock
+
+
+def translate(exc: sqlite3.Error, location: str, timeout: float) -> StorageError:
+    """The VeilleError for a driver error: busy beyond the timeout is ``DatabaseUnavailable``."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return DatabaseUnavailable(
+            f"database {location} is busy: another process has held its write lock for more than {timeout:g} s "
+            f"({text}); nothing was written, run again once it is done"
+        )
+    return StorageError(f"database {location}: {text}")
+
+
+class SqliteCursor:
+    """A cursor whose errors, row by row too, are translated."""
+
+    def __init__(self, cursor: sqlite3.Cursor, conn: SqliteConnection) -> None:
+        self._cursor = cursor
+        self._conn = conn
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    def fetchone(self) -> Any:
+        try:
+            return self._cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise self._conn.error(exc) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return self._cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise self._conn.error(exc) from exc
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from self._cursor
+        except sqlite3.Error as exc:
+            raise self._conn.error(exc) from exc
+
+
+class SqliteConnection:
+    """``sqlite3.Connection`` with its errors translated (see ``storage.base.Connection``)."""
+
+    backend = "sqlite"
+
+    def __init__(self, raw: sqlite3.Connection, location: str, timeout: float) -> None:
+        self.raw = raw
+        self.location = location
+        self.timeout = timeout
+
+    def error(self, exc: sqlite3.Error) -> StorageError:
+        return translate(exc, self.location, self.timeout)
+
+    def execute(self, sql: str, params: Params = ()) -> SqliteCursor:
+        try:
+            return SqliteCursor(self.raw.execute(sql, params), self)
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> SqliteCursor:
+        try:
+            return SqliteCursor(self.raw.executemany(sql, rows), self)
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqliteConnection]:
+        """One atomic write batch (BEGIN IMMEDIATE … COMMIT, rolled back on any error)."""
+        self.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.raw.in_transaction:
+                with suppress(sqlite3.Error):  # the connection is gone: SQLite drops the uncommitted batch
+                    self.raw.execute("ROLLBACK")
+            raise
+        else:
+            self.execute("COMMIT")
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class SqliteStore(Store):
+    """The veille database in one SQLite file (``storage.path``/veille.db)."""
+
+    backend = "sqlite"
+
+    def __init__(self, conn: SqliteConnection, path: Path) -> None:
+        super().__init__(conn, str(path))
+        self.path: Path = path
+        self.sqlite = conn
+
+    @classmethod
+    def open(cls, path: Path, *, timeout: float = DEFAULT_TIMEOUT) -> SqliteStore:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unwritable_data_dir(path.parent, exc) from None
+        try:
+            raw = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+            raw.row_factory = sqlite3.Row
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from exc
+        conn = SqliteConnection(raw, str(path), timeout)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            store = cls(conn, path)
+            store.migrate()
+        except DatabaseUnavailable:
+            raw.close()
+            raise
+        except (StorageError, OSError) as exc:
+            raw.close()
+            if not os.access(path.parent, os.W_OK):
+                raise unwritable_data_dir(path.parent, PermissionError(13, os.strerror(13))) from exc
+            if isinstance(exc, StorageError) and str(exc).startswith(f"database {path}"):
+                raise StorageError(f"cannot open {exc}") from exc
+            raise StorageError(f"cannot open database {path}: {exc}") from exc
+        return store
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        current = self.version
+        if current > len(MIGRATIONS):
+            raise StorageError(
+                f"database {self.path} has schema version {current}, newer than this veille "
+                f"({len(MIGRATIONS)}): upgrade veille"
+            )
+        for number, sql in enumerate(MIGRATIONS[current:], start=current + 1):
+            # a migration may rebuild a table (SQLite's 12-step procedure): foreign keys are off during
+            # it (a no-op inside a transaction, so set before) and checked before it commits
+            self.conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with self.transaction():
+                    for statement in _statements(sql):
+                        self.conn.execute(statement)
+                    broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StorageError(
+                            f"database {self.path}: migration {number} would break {len(broken)} references "
+                            f"(first in table {broken[0][0]})"
+                        )
+                    self.conn.execute(f"PRAGMA user_version = {number}")
+            finally:
+                self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def close(self) -> None:
+        self.sqlite.close()
