@@ -14,6 +14,7 @@ from veille.adapters.store import Store
 from veille.core.digest import MAX_TERM_SIGNALS, STORIES_PER_TERM_SIGNAL, SignalRecord, WeekRecords, build_view
 from veille.core.digest import StoryRecord as Story
 from veille.digest_job import build_digest
+from veille.site_job import build_site
 
 RAMP = {"weeks": 2, "count": 9, "this_week": 6, "expected": 1.26, "baseline_weeks": 6}
 
@@ -208,3 +209,31 @@ def test_hostile_text_in_a_signal_never_reaches_the_digest(tmp_path: Path) -> No
     for rendering in (html, text):
         assert "alert(" not in rendering and "javascript:" not in rendering
     assert "Space station news" in text  # the story is still there, as plain words, without its link
+
+
+# ------------------------------------------------------------------------------------------------ the site
+
+
+def test_the_week_page_shows_the_emerging_signals_with_links_to_their_stories(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, language="en")
+    with Store.open(settings.database) as store:
+        populate(store)
+        with store.transaction() as conn:
+            add_space_stories(conn)
+            term_signal(conn, "space station, nasa", [70, 71, 72, 73], RAMP)
+            term_signal(conn, "tuteurs", [10, 11, 12], RAMP)  # all in the rising AI theme: left out
+        mark_processed(store)
+        site = build_site(store, settings, NOW)
+    page = (site.out_dir / "weeks" / f"{WEEK}.html").read_text(encoding="utf-8")
+    part = page[page.index(">Emerging signals</h2>") :]
+    part = part[: part.index("</section>")]
+    assert ">Space station</h3>" in part and "NASA" in part
+    assert "9 stories in 2 weeks, 6 of them this week from" in part
+    space = part[part.index(">Space station</h3>") : part.index("</ul>", part.index(">Space station</h3>"))]
+    assert space.count("<li>") == STORIES_PER_TERM_SIGNAL
+    assert f'href="../weeks/{WEEK}.html#s70"' in space  # each story's entry on the site
+    assert ">Completion</h3>" in part  # the week's other signal
+    assert "Tuteurs" not in part
+    # a week without signals has no such section
+    other = (site.out_dir / "weeks" / "2026-W47.html").read_text(encoding="utf-8")
+    assert "Emerging signals" not in other

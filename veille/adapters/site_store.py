@@ -7,6 +7,7 @@ so the site is useful right after the first ``veille fetch``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from dataclasses import replace
@@ -20,6 +21,7 @@ from veille.core.site import (
     DigestRecord,
     FeedEventRecord,
     FeedRecord,
+    SignalRecord,
     SiteRecords,
     StoryRecord,
     ThemeRecord,
@@ -57,6 +59,29 @@ def _load(conn: sqlite3.Connection, archived: frozenset[str]) -> SiteRecords:
         themes=_themes(conn),
         digests=_digests(conn, archived),
         watch_start=_watch_start(conn),
+        term_signals=_term_signals(conn),
+    )
+
+
+def _reason(text: str | None) -> dict[str, int | float]:
+    """The numbers stored with a signal (empty when there are none, or not numbers)."""
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def _term_signals(conn: sqlite3.Connection) -> tuple[SignalRecord, ...]:
+    """Every week's emerging signals (``core.signals``), with the keys of their stories."""
+    carried: dict[tuple[str, str], list[str]] = {}
+    for week, label, story_id in conn.execute("SELECT week, label, story_id FROM signal_stories ORDER BY story_id"):
+        carried.setdefault((week, label), []).append(f"s{story_id}")
+    return tuple(
+        SignalRecord(week=week, label=label, story_keys=tuple(carried.get((week, label), ())), reason=_reason(reason))
+        for week, label, reason in conn.execute("SELECT week, label, reason FROM signals ORDER BY week, rowid")
     )
 
 
