@@ -26,7 +26,8 @@ of its items sit in flagged themes (0: its first week); the share of the ramp's 
 or signals week by week and over the growing weeks after the first; the fading delay of a dropped topic
 (0: flagged in the first empty week); false flags per week (flagged themes of two or more sources whose
 stories are mostly background) from week 4 on; and the statuses the digest would show. "Flagged" is
-what a reader sees as a change: a theme ``rising``, or ``new`` from at least two sources, or a signal.
+what a reader sees as a change: a theme ``rising``, or ``new`` from at least two sources, or one of the
+term signals the digest reports ("Emerging signals": the 5 strongest of the week, with all their stories).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from veille.adapters.embed import SentenceTransformerEmbedder  # noqa: E402
 from veille.app import make_app  # noqa: E402
 from veille.config import load  # noqa: E402
 from veille.core import trends  # noqa: E402
+from veille.core.digest import MAX_TERM_SIGNALS  # noqa: E402
 from veille.core.weeks import iso_week  # noqa: E402
 from veille.process import process  # noqa: E402
 
@@ -420,14 +422,22 @@ def measure(scenario: Scenario, seed: int, weeks: int, db: Path, roles: dict[str
 
 
 def _signals(conn: sqlite3.Connection) -> dict[str, set[int]]:
-    """Stories stored under a term signal, per week (empty when the database has none). The digest does
-    not show term signals yet: the benchmark counts them as a detector's output."""
+    """Stories of the term signals the digest reports, per week: the ``MAX_TERM_SIGNALS`` strongest of the
+    week, every story of each (the digest lists 3 and counts the others); empty when the database has none.
+    (The digest also leaves out a signal whose stories all sit in one theme it shows: those stories are
+    in a flagged theme already, so counting them here changes nothing.)"""
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "signal_stories" not in tables:
         return {}
+    strength: dict[str, list[tuple[float, str]]] = {}
+    for week, label, reason in conn.execute("SELECT week, label, reason FROM signals"):
+        z = json.loads(reason or "{}").get("z", 0.0)
+        strength.setdefault(week, []).append((-float(z), label))
+    reported = {(week, label) for week, pairs in strength.items() for _, label in sorted(pairs)[:MAX_TERM_SIGNALS]}
     out: dict[str, set[int]] = {}
-    for week, story in conn.execute("SELECT week, story_id FROM signal_stories"):
-        out.setdefault(week, set()).add(int(story))
+    for week, label, story in conn.execute("SELECT week, label, story_id FROM signal_stories"):
+        if (week, label) in reported:
+            out.setdefault(week, set()).add(int(story))
     return out
 
 

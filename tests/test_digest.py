@@ -63,11 +63,14 @@ def test_digest_shows_trends_formats_signals_and_health_in_order(week_store: Sto
     # a story already sent last week and a story of next week are absent; each shown story appears once
     assert "Old news already sent" not in text
     assert "Next week's news" not in text
-    # (the week's essentials at the top quote stories; the sections below list each story once)
-    assert text[text.index("La semaine en chiffres") :].count("AI tutors reach 40 community colleges") == 1
+    # (the week's essentials at the top quote stories; the sections below list each story once in full, an
+    #  emerging signal pointing to it by its title and the section that shows it)
+    assert text.count("* AI tutors reach 40 community colleges") == 1
     # formats: ranked by number of sources inside a format, untagged stories under "Autres formats" last
     formats = text[positions[1] : positions[2]]
-    assert formats.index("Microlearning in the flow of work") < formats.index("Le microlearning à l'épreuve")
+    # (the best microlearning story is listed by the emerging signal "completion", above)
+    assert "Microlearning in the flow of work" not in formats and "Le microlearning à l'épreuve" in formats
+    assert "- Microlearning in the flow of work" in text[text.index("Signaux émergents") : positions[1]]
     assert formats.rstrip().endswith(
         "Budgets for learning and development in 2027.\n  Lire : https://learningsolutionsmag.com/budgets"
     )

@@ -119,6 +119,26 @@ def theme(
         )
 
 
+def term_signal(
+    conn: sqlite3.Connection, label: str, story_ids: list[int], reason: dict[str, int | float], week: str = WEEK
+) -> None:
+    """A row of ``signals`` as ``veille process`` stores it, its sources counted from the stories' feeds."""
+    marks = ",".join("?" * len(story_ids))
+    sources = conn.execute(
+        f"SELECT COUNT(DISTINCT sg.feed_id) FROM story_items si JOIN sightings sg ON sg.item_id = si.item_id"
+        f" WHERE si.story_id IN ({marks})",
+        story_ids,
+    ).fetchone()[0]
+    full = {"ratio": 2.0, "z": 3.6, "baseline_weeks": 4, "sources": sources, "stories": len(story_ids), **reason}
+    conn.execute(
+        "INSERT INTO signals (week, label, stories, sources, reason) VALUES (?, ?, ?, ?, ?)",
+        (week, label, len(story_ids), sources, json.dumps(full, sort_keys=True)),
+    )
+    conn.executemany(
+        "INSERT INTO signal_stories (week, label, story_id) VALUES (?, ?, ?)", [(week, label, i) for i in story_ids]
+    )
+
+
 def populate(store: Store, *, hostile_title: str | None = None) -> None:
     """Feeds, a previous digest, two trends, a weak signal, formats, health events and plain stories."""
     with store.transaction() as conn:
@@ -330,6 +350,9 @@ def populate(store: Store, *, hostile_title: str | None = None) -> None:
                 "2026-11-24T10:00:00+00:00",
                 formats=(("microlearning", 0.99),),
             )
+
+        # a key phrase that burst this week (core.signals), across a trend's story and a story of no theme
+        term_signal(conn, "completion", [10, 40], {"weeks": 1, "count": 2, "this_week": 2, "expected": 0.2})
 
         format_history(conn)
         # the four weeks before: AI stories as usual, microlearning now and then (so it is the format on

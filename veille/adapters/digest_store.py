@@ -16,7 +16,15 @@ from veille.adapters.radar_store import load_radar
 from veille.adapters.storage.base import Connection, Row
 from veille.adapters.store import Store, iso, json_list, stored_datetime
 from veille.core.brief import Sentence
-from veille.core.digest import HISTORY_WEEKS, BriefLine, HealthRecord, StoryRecord, ThemeRecord, WeekRecords
+from veille.core.digest import (
+    HISTORY_WEEKS,
+    BriefLine,
+    HealthRecord,
+    SignalRecord,
+    StoryRecord,
+    ThemeRecord,
+    WeekRecords,
+)
 from veille.core.radar import radar_span
 from veille.core.weeks import previous_weeks, week_bounds
 
@@ -272,6 +280,25 @@ def _load_week(
         loose_items=loose_items,
         sentences={key: tuple(values) for key, values in sentences.items()},
         recorded_brief=_recorded_brief(conn, week) if only is not None else (),
+        term_signals=_term_signals(conn, week),
+    )
+
+
+def _term_signals(conn: Connection, week: str) -> tuple[SignalRecord, ...]:
+    """The key phrases that burst in ``week`` (``veille process`` stored them), strongest first."""
+    carried: dict[str, list[int]] = {}
+    for label, story_id in conn.execute(
+        "SELECT label, story_id FROM signal_stories WHERE week = ? ORDER BY label, story_id", (week,)
+    ):
+        carried.setdefault(label, []).append(int(story_id))
+    rows = [
+        (label, int(sources), _reason(reason))
+        for label, sources, reason in conn.execute("SELECT label, sources, reason FROM signals WHERE week = ?", (week,))
+    ]
+    rows.sort(key=lambda row: (-row[2].get("z", 0.0), row[0]))  # the order core.signals ranked them
+    return tuple(
+        SignalRecord(label=label, story_ids=tuple(carried.get(label, ())), sources=sources, reason=reason)
+        for label, sources, reason in rows
     )
 
 

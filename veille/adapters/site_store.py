@@ -7,6 +7,7 @@ so the site is useful right after the first ``veille fetch``.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
@@ -20,6 +21,7 @@ from veille.core.site import (
     DigestRecord,
     FeedEventRecord,
     FeedRecord,
+    SignalRecord,
     SiteRecords,
     StoryRecord,
     ThemeRecord,
@@ -50,6 +52,34 @@ def _load(conn: Connection, archived: frozenset[str]) -> SiteRecords:
         themes=_themes(conn),
         digests=_digests(conn, archived),
         watch_start=_watch_start(conn),
+        term_signals=_term_signals(conn),
+    )
+
+
+def _reason(text: str | None) -> dict[str, int | float]:
+    """The numbers stored with a signal (empty when there are none, or not numbers)."""
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def _term_signals(conn: Connection) -> tuple[SignalRecord, ...]:
+    """Every week's emerging signals (``core.signals``), strongest first, with the keys of their stories."""
+    carried: dict[tuple[str, str], list[str]] = {}
+    for week, label, story_id in conn.execute("SELECT week, label, story_id FROM signal_stories ORDER BY story_id"):
+        carried.setdefault((week, label), []).append(f"s{story_id}")
+    rows = [
+        (week, label, _reason(reason))
+        for week, label, reason in conn.execute("SELECT week, label, reason FROM signals")
+    ]
+    rows.sort(key=lambda row: (row[0], -row[2].get("z", 0.0), row[1]))  # the order core.signals ranked them
+    return tuple(
+        SignalRecord(week=week, label=label, story_keys=tuple(carried.get((week, label), ())), reason=reason)
+        for week, label, reason in rows
     )
 
 

@@ -12,12 +12,18 @@
   membership, then recency;
 - formats on the move: the learning formats the format radar (``core.radar``) finds rising or fading,
   with the reason in numbers, their last weeks and their best stories; the steady ones in one line;
+- emerging signals (right after the trends): key phrases whose weekly story counts burst
+  (``core.signals``), with the numbers and up to three of their stories each; a signal whose stories all
+  sit in one theme shown above says nothing that theme does not, and is left out;
 - weak signals: new, small themes seen in at least two sources;
 - source health: feeds that failed, moved, went gone or stale during the week.
 
 A story is shown once per digest, in the first place that takes it (trends, then weak signals, then
-its format), with every source and language of its items (a French and an English item grouped into one
-story are one entry), and the caller records the shown ids so that no later digest shows it again. All
+formats on the move, then emerging signals, then its format), with every source and language of its items
+(a French and an English item grouped into one story are one entry), and the caller records the shown ids
+so that no later digest shows it again. An emerging signal lists its stories one line each: a story that
+a theme or a format on the move already shows names that section ("voir « Tuteur IA »") instead of being
+repeated; the others are the signal's own. All
 feed text is reduced to plain text here and links kept only when they are http(s): the HTML template
 then only has to autoescape.
 """
@@ -31,6 +37,7 @@ from typing import cast
 
 from veille.core import brief as brief_lines
 from veille.core import i18n, titles
+from veille.core import signals as term_signals
 from veille.core.radar import MIN_WATCH_WEEKS, FormatTrack, RadarStory, build_radar, explain_format, story_formats
 from veille.core.sanitize import html_to_text, safe_url, truncate_text
 from veille.core.trends import STATUSES, Status, TrendStatus, explain, shown_as_trend, volume_label
@@ -40,6 +47,9 @@ HISTORY_WEEKS = 8  # bars drawn per trend, this week included
 STORIES_PER_TREND = 3
 STORIES_PER_SIGNAL = 2
 STORIES_PER_MOVING_FORMAT = 2
+MAX_TERM_SIGNALS = 5
+STORIES_PER_TERM_SIGNAL = 3
+SIGNAL_SUMMARY_CHARS = 160
 SUMMARY_CHARS = 280
 TITLE_CHARS = 200
 BAR_MAX_PX = 32
@@ -112,6 +122,16 @@ class BriefLine:
 
 
 @dataclass(frozen=True)
+class SignalRecord:
+    """A key phrase whose story counts burst this week (a row of ``signals``, ``core.signals``)."""
+
+    label: str  # its terms, strongest first, comma-separated, lower case
+    story_ids: tuple[int, ...]  # the week's stories carrying it
+    sources: int
+    reason: Mapping[str, int | float] = field(default_factory=dict)  # the numbers detection stored
+
+
+@dataclass(frozen=True)
 class WeekRecords:
     """What the database holds about one week.
 
@@ -138,6 +158,7 @@ class WeekRecords:
     sentences: Mapping[tuple[str, str], tuple[brief_lines.Sentence, ...]] = field(default_factory=dict)
     # the essentials a digest already recorded for this week: a rebuilt archive shows them again
     recorded_brief: tuple[BriefLine, ...] = ()
+    term_signals: tuple[SignalRecord, ...] = ()  # key phrases that burst this week, strongest first
 
 
 # --------------------------------------------------------------------------------------------------
@@ -178,6 +199,29 @@ class ThemeView:
     bars_alt: str  # the bar chart in words, for screen readers and text mail
     spark: str  # the bar chart in block characters, for the text part
     stories: tuple[StoryView, ...]
+
+
+@dataclass(frozen=True)
+class SignalItemView:
+    """One story of an emerging signal, on one line."""
+
+    id: int
+    title: str
+    url: str | None
+    meta: str  # "2 sources : EdSurge, Thot Cursus · mer. 25 nov.", or ``seen_in`` when shown elsewhere
+    seen_in: str  # where the digest shows it in full ("voir « Tuteur IA »"), "" when listed only here
+    summary: str = ""  # its summary's start when listed only here, else ""
+
+
+@dataclass(frozen=True)
+class TermSignalView:
+    """An emerging signal: a key phrase, the numbers behind it, its stories."""
+
+    label: str  # "Tuteur IA", as the items write it
+    also: tuple[str, ...]  # its other terms, carried by mostly the same stories
+    reason: str
+    items: tuple[SignalItemView, ...]
+    more: str  # "et 2 autres sujets" when it has more stories than listed, else ""
 
 
 @dataclass(frozen=True)
@@ -231,6 +275,7 @@ class DigestView:
     moving: tuple[MovingFormatView, ...] = ()  # formats on the move, rising first
     steady_line: str = ""  # the other formats in one line ("" when the radar has nothing to say)
     story_ids: tuple[int, ...] = field(default=())  # every story shown, to record in digest_stories
+    emerging: tuple[TermSignalView, ...] = ()  # key phrases that burst, after the trends
 
 
 # --------------------------------------------------------------------------------------------------
@@ -325,8 +370,9 @@ def build_view(
     ranked = sorted(records.story_records, key=lambda s: rank_key(s, trend_ids))
     shown: list[int] = []
     used: set[int] = set()
+    places: dict[int, str] = {}  # story id -> the name of the section that shows it
 
-    def take(candidates: Iterable[StoryRecord], limit: int) -> tuple[StoryView, ...]:
+    def take(candidates: Iterable[StoryRecord], limit: int, place: str) -> tuple[StoryView, ...]:
         views: list[StoryView] = []
         for story in candidates:
             if len(views) >= limit:
@@ -335,6 +381,7 @@ def build_view(
                 continue
             used.add(story.id)
             shown.append(story.id)
+            places[story.id] = place
             views.append(_story_view(story, lang, t))
         return tuple(views)
 
@@ -344,10 +391,11 @@ def build_view(
             by_theme.setdefault(story.theme_id, []).append(story)
 
     trends = tuple(
-        _theme_view(th, records.week, take(by_theme.get(th.id, ()), STORIES_PER_TREND), lang, t) for th in trend_themes
+        _theme_view(th, records.week, take(by_theme.get(th.id, ()), STORIES_PER_TREND, theme_name(th, lang)), lang, t)
+        for th in trend_themes
     )
     signals = tuple(
-        _theme_view(th, records.week, take(by_theme.get(th.id, ()), STORIES_PER_SIGNAL), lang, t)
+        _theme_view(th, records.week, take(by_theme.get(th.id, ()), STORIES_PER_SIGNAL, theme_name(th, lang)), lang, t)
         for th in signal_themes
     )
 
@@ -358,7 +406,9 @@ def build_view(
         _moving_view(
             track,
             take(
-                (s for s in ranked if track.format in story_formats(f for f, _ in s.formats)), STORIES_PER_MOVING_FORMAT
+                (s for s in ranked if track.format in story_formats(f for f, _ in s.formats)),
+                STORIES_PER_MOVING_FORMAT,
+                format_label(track.format, lang, format_labels),
             ),
             lang,
             t,
@@ -367,13 +417,50 @@ def build_view(
         for track in radar.moving
     )
 
+    shown_themes = {th.id for th in (*trend_themes, *signal_themes)}
+    emerging: list[TermSignalView] = []
+    by_id = {story.id: story for story in ranked}
+    for record in sorted(records.term_signals, key=lambda r: (-float(r.reason.get("z", 0.0)), r.label)):
+        if len(emerging) >= MAX_TERM_SIGNALS:
+            break
+        carried = sorted((by_id[i] for i in set(record.story_ids) if i in by_id), key=lambda s: rank_key(s, trend_ids))
+        if not carried:
+            continue  # its stories were all shown by earlier digests
+        if len({s.theme_id for s in carried}) == 1 and carried[0].theme_id in shown_themes:
+            continue  # all in one theme shown above: the signal says nothing that theme does not
+        items = []
+        for story in carried[:STORIES_PER_TERM_SIGNAL]:
+            place = places.get(story.id, "")
+            seen_in = t.signal_seen_in.format(place=place) if place else ""
+            if story.id not in used:
+                used.add(story.id)
+                shown.append(story.id)
+            items.append(_signal_item(story, seen_in, lang, t))
+        label, also = _signal_terms(record.label, carried)
+        for item in items:
+            places.setdefault(item.id, label)
+        rest = len(carried) - len(items)
+        emerging.append(
+            TermSignalView(
+                label=label,
+                also=also,
+                reason=term_signals.explain(record.reason, lang),
+                items=tuple(items),
+                more=f"{_AND[lang]} {i18n.plural(rest, *t.signal_more, lang)}" if rest > 0 else "",
+            )
+        )
+
     groups: dict[str, list[StoryRecord]] = {}
     for story in ranked:
         if story.id not in used:
             groups.setdefault(primary_format(story), []).append(story)
     order = sorted(groups, key=lambda fmt: (fmt == OTHER_FORMAT, -len(groups[fmt]), fmt))
     formats = tuple(
-        FormatView(fmt, format_label(fmt, lang, format_labels), take(groups[fmt], max(1, max_per_format)))
+        FormatView(
+            fmt,
+            format_label(fmt, lang, format_labels),
+            take(groups[fmt], max(1, max_per_format), format_label(fmt, lang, format_labels)),
+        )
         for fmt in order
     )
 
@@ -400,9 +487,10 @@ def build_view(
         formats=formats,
         signals=signals,
         health=tuple(_health_view(h, lang, t) for h in _health_order(records.health)),
-        empty=not shown and not trends and not signals,
+        empty=not shown and not trends and not signals and not emerging,
         t=t,
         story_ids=tuple(shown),
+        emerging=tuple(emerging),
         moving=moving,
         steady_line=_steady_line(radar.steady, radar.watch_weeks, lang, t, format_labels) if radar.total else "",
     )
@@ -518,6 +606,7 @@ def _title_sentence(story: StoryRecord) -> brief_lines.Sentence:
 
 _ITEM_WORDS = {"fr": ("article lu", "articles lus"), "en": ("item read", "items read")}
 _FROM = {"fr": "venant de", "en": "from"}
+_AND = {"fr": "et", "en": "and"}
 _STORY_WORDS = {"fr": ("sujet distinct", "sujets distincts"), "en": ("distinct story", "distinct stories")}
 _SHOWN = {"fr": ", dont {n} dans ce digest", "en": ", {n} of them in this digest"}
 _NEW_THEME_WORDS = {"fr": ("nouveau thème", "nouveaux thèmes"), "en": ("new theme", "new themes")}
@@ -539,6 +628,29 @@ def _story_view(story: StoryRecord, lang: str, t: i18n.Strings) -> StoryView:
         date_label=i18n.day_label(story.first_at.date(), lang),
         languages_label=languages_label(story.languages),
     )
+
+
+def _signal_item(story: StoryRecord, seen_in: str, lang: str, t: i18n.Strings) -> SignalItemView:
+    """A signal's story in a line or two: with its sources, date, summary and link when the signal is where
+    it is listed, else with the section that shows it in full (the templates then leave out its link: each
+    story's link appears once per digest)."""
+    view = _story_view(story, lang, t)
+    meta = " · ".join(part for part in (view.sources_label, view.languages_label, view.date_label) if part)
+    summary = "" if seen_in else shorten(plain_text(story.summary), SIGNAL_SUMMARY_CHARS)
+    return SignalItemView(
+        id=story.id, title=view.title, url=view.url, meta=seen_in or meta, seen_in=seen_in, summary=summary
+    )
+
+
+def _signal_terms(label: str, stories: Sequence[StoryRecord]) -> tuple[str, tuple[str, ...]]:
+    """The signal's first term as its name (capitalised, as its items write it) and its other terms."""
+    summaries = [plain_text(s.summary) for s in stories]
+    heads = [plain_text(s.title) for s in stories]
+    terms = [t for t in (plain_text(term) for term in label.split(",")) if t]
+    if not terms:
+        return "—", ()
+    shown = [term_signals.display_term(term, summaries, heads) for term in terms]
+    return _capitalised(shown[0]), tuple(dict.fromkeys(x for x in shown[1:] if x.casefold() != shown[0].casefold()))
 
 
 def languages_label(languages: Iterable[str]) -> str:

@@ -66,6 +66,12 @@ class Strings:
     brief_story_reason: str  # "repris par {sources}"
     quote_open: str
     quote_close: str
+    # emerging signals: key phrases whose story counts burst (core.signals)
+    emerging: str
+    emerging_intro: str
+    signal_also: str  # "Aussi" before a signal's other terms
+    signal_seen_in: str  # "voir {place}"
+    signal_more: tuple[str, str]  # "et {n} autre sujet", plural form
 
 
 FR = Strings(
@@ -112,6 +118,14 @@ FR = Strings(
     brief_story_reason="repris par {sources}",
     quote_open="«\u00a0",
     quote_close="\u00a0»",
+    emerging="Signaux émergents",
+    emerging_intro=(
+        "Des mots et des noms qui reviennent soudain dans plusieurs sources : souvent un sujet qui grandit "
+        "à l'intérieur d'un thème que vous suivez déjà."
+    ),
+    signal_also="Aussi",
+    signal_seen_in="voir «\u00a0{place}\u00a0»",
+    signal_more=("autre sujet", "autres sujets"),
 )
 
 EN = Strings(
@@ -158,6 +172,13 @@ EN = Strings(
     brief_story_reason="covered by {sources}",
     quote_open="“",
     quote_close="”",
+    emerging="Emerging signals",
+    emerging_intro=(
+        "Words and names suddenly found in several sources: often a subject growing inside a theme you already follow."
+    ),
+    signal_also="Also",
+    signal_seen_in="see “{place}”",
+    signal_more=("more story", "more stories"),
 )
 
 

@@ -18,16 +18,28 @@ Rules (``SignalRules``):
   the ``baseline_weeks`` before, or the last 2 to ``max_span`` weeks together against the weeks before
   them, as long as this week is at least their average: a ramp (2, 4, 6, 8 stories a week) is absorbed
   week by week by a trailing baseline, not by the weeks before it started;
-* a term carried by more than ``max_share`` of the week's stories is the field's own vocabulary;
+* a term carried by more than ``max_share`` of the week's stories is the field's own vocabulary, and so is
+  a term present in every week it is compared with and carried by at least ``field_share`` of their
+  stories (document frequency across weeks: "formation" in a learning watch may double in a busy week, it
+  is still no news);
+* a term made only of generic words (``generic_words``: "formation", "learning", "questions", "première"…,
+  shipped in ``veille/data/signal_generic.txt``) is never a signal: "tuteur ia" can be, "online learning"
+  cannot;
 * terms carried by mostly the same stories ("space", "space station", "nasa") are one signal.
+
+``explain`` says why in numbers, ``display_term`` gives a term back its casing as the items write it.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
-from collections.abc import Sequence
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 
 from veille.core.labels import stop_words, tokens
 
@@ -54,6 +66,7 @@ class SignalRules:
     overlap: float = 0.5
     max_signals: int = 8
     max_span: int = 4
+    field_share: float = 0.05
 
 
 DEFAULT_SIGNAL_RULES = SignalRules()
@@ -71,6 +84,19 @@ class Signal:
     @property
     def label(self) -> str:
         return ", ".join(self.terms)
+
+
+@functools.cache
+def generic_words() -> frozenset[str]:
+    """Words that are never a signal on their own, French and English (``veille/data/signal_generic.txt``)."""
+    text = resources.files("veille").joinpath("data", "signal_generic.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def is_generic(term: str, generic: frozenset[str] | None = None) -> bool:
+    """True when every word of ``term`` is a generic word ("formation", "online learning")."""
+    words = generic_words() if generic is None else generic
+    return all(word in words for word in term.split())
 
 
 def story_terms(text: str, stops: frozenset[str] | None = None) -> frozenset[str]:
@@ -111,9 +137,10 @@ def detect(
     if total == 0:
         return []
     found: list[tuple[float, str, list[StoryTerms], dict[str, int | float]]] = []
+    generic = generic_words()
     for term, carriers in current.items():
         n = len(carriers)
-        if n < rules.min_stories or n > rules.max_share * total:
+        if n < rules.min_stories or n > rules.max_share * total or is_generic(term, generic):
             continue
         per_feed: dict[int, int] = {}
         for story in carriers:
@@ -125,6 +152,7 @@ def detect(
         reason = _test(counts[term], totals, weeks, n, top, rules)
         if reason is not None:
             reason["sources"] = len(per_feed)
+            reason["this_week"] = n
             found.append((float(reason["z"]), term, carriers, reason))
     found.sort(key=lambda entry: (-entry[0], entry[1]))
     signals: list[tuple[list[str], set[int], set[int], dict[str, int | float]]] = []
@@ -158,6 +186,8 @@ def _test(
             continue
         base_total = sum(totals[w] for w in before)
         rate = sum(per_week.get(w, 0) for w in before) / base_total
+        if rate >= rules.field_share and all(per_week.get(w, 0) for w in before):
+            continue  # in every week before, in many stories: the field's own vocabulary, not news
         expected = rate * sum(totals[w] for w in recent)
         count = n + sum(per_week.get(w, 0) for w in recent[:-1])
         z = _z(count, expected, span, len(before))
@@ -173,3 +203,70 @@ def _test(
                 "baseline_weeks": len(before),
             }
     return None
+
+
+# --------------------------------------------------------------------------------------------------
+# What the reader sees
+
+
+def explain(reason: Mapping[str, int | float], lang: str) -> str:
+    """Why a term is a signal, in numbers, from its stored ``reason``: ``7 sujets publiés par 4 sources cette
+    semaine, contre 0,5 attendu au rythme des 6 semaines d'avant``. The numbers are those of its strongest
+    term (the first of its label)."""
+    fr = lang.lower().startswith("fr")
+    weeks = int(reason.get("weeks", 1))
+    count = int(reason.get("count", reason.get("stories", 0)))
+    now = int(reason.get("this_week", count if weeks == 1 else 0))
+    sources = int(reason.get("sources", 0))
+    expected = float(reason.get("expected", 0.0))
+    before = int(reason.get("baseline_weeks", 0))
+    shown = f"{expected:.1f}".replace(".", ",") if fr else f"{expected:.1f}"
+    if fr:
+        src = f"{sources} source{'s' if sources >= 2 else ''}"
+        if weeks == 1:
+            head = f"{count} sujet{'s' if count >= 2 else ''} publié{'s' if count >= 2 else ''} par {src} cette semaine"
+        else:
+            head = f"{count} sujets en {weeks} semaines"
+            if now:
+                head += f", dont {now} cette semaine publié{'s' if now >= 2 else ''} par {src}"
+        tail = f"contre {shown} attendu{'s' if expected >= 2 else ''}"
+        if before:
+            tail += f" au rythme des {before} semaine{'s' if before >= 2 else ''} d'avant"
+        return f"{head}, {tail}"
+    src = f"{sources} source{'' if sources == 1 else 's'}"
+    if weeks == 1:
+        head = f"{count} {'story' if count == 1 else 'stories'} published by {src} this week"
+    else:
+        head = f"{count} stories in {weeks} weeks"
+        if now:
+            head += f", {now} of them this week from {src}"
+    tail = f"against {shown} expected"
+    if before:
+        tail += f" at the pace of the {before} week{'' if before == 1 else 's'} before"
+    return f"{head}, {tail}"
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?:«\"“]\s*)$")
+
+
+def display_term(term: str, summaries: Iterable[str], titles: Iterable[str] = ()) -> str:
+    """``term`` (lower case) as the items write it: ``IA``, ``ChatGPT``, ``Orvane``, else lower case.
+
+    A form with a capital after its first letter (an acronym, a brand) wins wherever it is found; otherwise
+    the most common form inside a sentence of the summaries, since headlines capitalise every word in
+    English and any first word."""
+    pattern = re.compile(r"(?<![\w-])" + r"\s+".join(re.escape(w) for w in term.split()) + r"(?![\w-])", re.I)
+    inner: Counter[str] = Counter()
+    plain: Counter[str] = Counter()
+    for source, texts in (("summary", summaries), ("title", titles)):
+        for text in texts:
+            for match in pattern.finditer(text or ""):
+                form = " ".join(match.group().split())
+                if any(ch.isupper() for word in form.split() for ch in word[1:]) or (len(form) > 1 and form.isupper()):
+                    inner[form] += 1
+                elif source == "summary" and not _SENTENCE_START.search(text[: match.start()]):
+                    plain[form] += 1
+    for counter in (inner, plain):
+        if counter:
+            return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    return term

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from veille.core import i18n, titles
+from veille.core import signals as term_signals
 from veille.core.digest import OTHER_FORMAT, format_label
 from veille.core.radar import (
     MIN_WATCH_WEEKS,
@@ -161,6 +162,16 @@ class DigestRecord:
 
 
 @dataclass(frozen=True)
+class SignalRecord:
+    """A key phrase whose story counts burst in ``week`` (``core.signals``), as ``veille process`` stored it."""
+
+    week: str
+    label: str  # its terms, strongest first, comma-separated
+    story_keys: tuple[str, ...]  # "s12"
+    reason: Mapping[str, int | float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SiteRecords:
     feeds: tuple[FeedRecord, ...]
     stories: tuple[StoryRecord, ...]
@@ -170,6 +181,7 @@ class SiteRecords:
     watch_start: datetime | None = None
     radar: tuple[RadarStory, ...] = ()  # every story as the format radar counts it (adapters.radar_store)
     first_week: str | None = None  # the week of the watch's first story
+    term_signals: tuple[SignalRecord, ...] = ()  # every week's emerging signals
 
 
 # --------------------------------------------------------------------------------------------------
@@ -304,6 +316,17 @@ class WeekPage:
     health: tuple[tuple[Link, EventView], ...]
     previous: Link | None
     next: Link | None
+    emerging: tuple[SignalCard, ...] = ()  # the week's emerging signals, as the digest shows them
+
+
+@dataclass(frozen=True)
+class SignalCard:
+    """An emerging signal on a week page: its phrase, its numbers, its stories on this site."""
+
+    label: str
+    also: tuple[str, ...]
+    reason: str
+    stories: tuple[Link, ...]
 
 
 @dataclass(frozen=True)
@@ -904,6 +927,8 @@ def build_site_view(
         return Link(week_label(all_weeks[index], d), week_href(all_weeks[index]))
 
     # weeks
+    story_themes = {story.key: dict(story.themes) for story in records.stories}
+    emerging = _signal_cards(records.term_signals, by_week, story_themes, theme_weeks, ctx)
     for index, week in enumerate(all_weeks):
         pages.append(
             _week_page(
@@ -917,6 +942,7 @@ def build_site_view(
                 previous=week_link(index - 1),
                 following=week_link(index + 1),
                 ctx=ctx,
+                emerging=emerging.get(week, ()),
             )
         )
     pages.append(
@@ -1210,6 +1236,54 @@ def _week_cards(
     return cards(trends, with_stories), cards(signals, with_stories), cards(every, False)
 
 
+SIGNALS_PER_WEEK = 5
+STORIES_PER_SIGNAL_CARD = 3
+
+
+def _signal_cards(
+    records: Sequence[SignalRecord],
+    by_week: Mapping[str, Sequence[StoryView]],
+    story_themes: Mapping[str, Mapping[str, int]],
+    theme_weeks: Mapping[str, Sequence[tuple[ThemeRecord, ThemeWeekRecord]]],
+    ctx: _Context,
+) -> dict[str, tuple[SignalCard, ...]]:
+    """Each week's emerging signals, chosen as the digest chooses them (strongest first, at most 5, none
+    whose stories all sit in one theme the week shows as a trend or weak signal), each story linked to
+    its entry on this site."""
+    views = {story.key: story for stories in by_week.values() for story in stories}
+    out: dict[str, list[SignalCard]] = {}
+    for record in sorted(records, key=lambda r: (r.week, -float(r.reason.get("z", 0.0)), r.label)):
+        cards = out.setdefault(record.week, [])
+        stories = sorted(
+            (views[key] for key in dict.fromkeys(record.story_keys) if key in views),
+            key=lambda s: (-s.n_sources, s.key),
+        )
+        if len(cards) >= SIGNALS_PER_WEEK or not stories:
+            continue
+        shown = {
+            th.id
+            for th, row in theme_weeks.get(record.week, ())
+            if row.weak_signal or shown_as_trend(row.status, row.sources, weak_signal=row.weak_signal)
+        }
+        homes = {story_themes.get(s.key, {}).get(record.week) for s in stories}
+        if len(homes) == 1 and homes <= shown:
+            continue  # all in one theme the week page shows above: the signal says nothing it does not
+        terms = [t for t in (text(term) for term in record.label.split(",")) if t]
+        if not terms:
+            continue
+        written = [term_signals.display_term(term, [s.summary for s in stories], [s.title for s in stories])
+                   for term in terms]  # fmt: skip
+        cards.append(
+            SignalCard(
+                label=written[0][:1].upper() + written[0][1:],
+                also=tuple(dict.fromkeys(w for w in written[1:] if w.casefold() != written[0].casefold())),
+                reason=term_signals.explain(record.reason, ctx.language),
+                stories=tuple(Link(s.title, s.href) for s in stories[:STORIES_PER_SIGNAL_CARD]),
+            )
+        )
+    return {week: tuple(cards) for week, cards in out.items() if cards}
+
+
 def _week_page(
     week: str,
     stories: Sequence[StoryView],
@@ -1222,6 +1296,7 @@ def _week_page(
     previous: Link | None,
     following: Link | None,
     ctx: _Context,
+    emerging: tuple[SignalCard, ...] = (),
 ) -> Page:
     d, t, lang = ctx.d, ctx.t, ctx.language
     trends, signals, every = _week_cards(rows, theme_stories, ctx, with_stories=True)
@@ -1255,6 +1330,7 @@ def _week_page(
         health=tuple(health),
         previous=previous,
         next=following,
+        emerging=emerging,
     )
     return Page(week_href(week), "site/week.html", f"{week_label(week, d)} ({period(week, lang)})", "weeks", view)
 
