@@ -118,8 +118,8 @@ def test_two_machines_sending_the_digest_at_once_send_each_copy_once(tmp_path: P
     assert Counter(rcpt for rcpts, _ in box.messages for rcpt in rcpts) == dict.fromkeys(RECIPIENTS, 1)
     outs = sorted(out.strip().splitlines()[-1] for out, _ in results)
     assert outs == [
-        f"digest {WEEK} (recorded before): sent to 0, already sent to 2",
-        f"digest {WEEK} (recorded now): sent to 2, already sent to 0",
+        f"digest {WEEK} (déjà enregistré) : envoyé à 0, déjà envoyé à 2",
+        f"digest {WEEK} (enregistré maintenant) : envoyé à 2, déjà envoyé à 0",
     ]
     assert count(postgres_url, "SELECT COUNT(*) FROM digests") == 2  # the earlier week's and this one
     assert count(postgres_url, f"SELECT COUNT(*) FROM digest_sends WHERE week = '{WEEK}' AND sent_at IS NOT NULL") == 2

@@ -821,7 +821,8 @@ class SentenceStore:
         with self.store.transaction() as conn:
             conn.executemany(
                 """INSERT INTO sentence_vectors (model, key, week, vector) VALUES (?, ?, ?, ?)
-                   ON CONFLICT (model, key) DO UPDATE SET week = MAX(week, excluded.week)""",
+                   ON CONFLICT (model, key) DO UPDATE SET week = CASE
+                       WHEN excluded.week > sentence_vectors.week THEN excluded.week ELSE sentence_vectors.week END""",
                 [(model, _sentence_key(text), week, to_blob(vector)) for text, vector in vectors.items()],
             )
             newest = conn.execute("SELECT MAX(week) FROM sentence_vectors").fetchone()[0]
