@@ -15,7 +15,7 @@ lost connection is a ``DatabaseUnavailable`` (one line naming the database), any
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -59,6 +59,44 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Any]: ...
 
     def __iter__(self) -> Iterator[Any]: ...
+
+
+class TranslatedCursor:
+    """A driver's cursor whose errors, row by row too, are translated by its connection (both backends)."""
+
+    def __init__(
+        self,
+        cursor: Any,
+        driver_error: type[Exception],
+        translate: Callable[[Any], StorageError],
+        lastrowid: int | None = None,
+    ) -> None:
+        self._cursor = cursor
+        self._driver_error = driver_error
+        self._translate = translate
+        self.lastrowid = lastrowid
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+    def fetchone(self) -> Any:
+        try:
+            return self._cursor.fetchone()
+        except self._driver_error as exc:
+            raise self._translate(exc) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return list(self._cursor.fetchall())
+        except self._driver_error as exc:
+            raise self._translate(exc) from exc
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from self._cursor
+        except self._driver_error as exc:
+            raise self._translate(exc) from exc
 
 
 class Connection(Protocol):

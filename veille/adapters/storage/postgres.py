@@ -29,7 +29,7 @@ import psycopg
 import psycopg.errors
 
 from veille.adapters.schema import MIGRATIONS
-from veille.adapters.storage.base import DatabaseUnavailable, Params
+from veille.adapters.storage.base import DatabaseUnavailable, Params, TranslatedCursor
 from veille.adapters.store import Store, _statements
 from veille.errors import StorageError
 
@@ -129,35 +129,6 @@ def translate_error(exc: psycopg.Error, location: str, timeout: float) -> Storag
     return StorageError(f"database {location}: {reason}")
 
 
-class PgCursor:
-    def __init__(self, cursor: psycopg.Cursor[Any], conn: PgConnection, lastrowid: int | None = None) -> None:
-        self._cursor = cursor
-        self._conn = conn
-        self.lastrowid = lastrowid
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    def fetchone(self) -> Any:
-        try:
-            return self._cursor.fetchone()
-        except psycopg.Error as exc:
-            raise self._conn.error(exc) from exc
-
-    def fetchall(self) -> list[Any]:
-        try:
-            return self._cursor.fetchall()
-        except psycopg.Error as exc:
-            raise self._conn.error(exc) from exc
-
-    def __iter__(self) -> Iterator[Any]:
-        try:
-            yield from self._cursor
-        except psycopg.Error as exc:
-            raise self._conn.error(exc) from exc
-
-
 class PgConnection:
     """A psycopg connection speaking SQLite's dialect (see ``translate``), its errors translated."""
 
@@ -171,7 +142,7 @@ class PgConnection:
     def error(self, exc: psycopg.Error) -> StorageError:
         return translate_error(exc, self.location, self.timeout)
 
-    def execute(self, sql: str, params: Params = ()) -> PgCursor:
+    def execute(self, sql: str, params: Params = ()) -> TranslatedCursor:
         query, returns_id = translate(sql)
         try:
             cursor = self.raw.cursor(row_factory=_row_factory)
@@ -180,11 +151,11 @@ class PgConnection:
             if returns_id:
                 row = cursor.fetchone()
                 lastrowid = int(row[0]) if row is not None else None
-            return PgCursor(cursor, self, lastrowid)
+            return TranslatedCursor(cursor, psycopg.Error, self.error, lastrowid)
         except psycopg.Error as exc:
             raise self.error(exc) from exc
 
-    def executemany(self, sql: str, rows: Iterable[Params]) -> PgCursor:
+    def executemany(self, sql: str, rows: Iterable[Params]) -> TranslatedCursor:
         query, _ = translate(sql)
         if query.endswith(" RETURNING id"):
             query = query[: -len(" RETURNING id")]
@@ -193,7 +164,7 @@ class PgConnection:
             cursor = self.raw.cursor(row_factory=_row_factory)
             if batch:
                 cursor.executemany(query, batch)
-            return PgCursor(cursor, self)
+            return TranslatedCursor(cursor, psycopg.Error, self.error)
         except psycopg.Error as exc:
             raise self.error(exc) from exc
 

@@ -12,10 +12,9 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 from veille.adapters.schema import MIGRATIONS
-from veille.adapters.storage.base import DatabaseUnavailable, Params
+from veille.adapters.storage.base import DatabaseUnavailable, Params, TranslatedCursor
 from veille.adapters.store import Store, _statements, unwritable_data_dir
 from veille.errors import StorageError
 
@@ -33,40 +32,6 @@ def translate(exc: sqlite3.Error, location: str, timeout: float) -> StorageError
     return StorageError(f"database {location}: {text}")
 
 
-class SqliteCursor:
-    """A cursor whose errors, row by row too, are translated."""
-
-    def __init__(self, cursor: sqlite3.Cursor, conn: SqliteConnection) -> None:
-        self._cursor = cursor
-        self._conn = conn
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    def fetchone(self) -> Any:
-        try:
-            return self._cursor.fetchone()
-        except sqlite3.Error as exc:
-            raise self._conn.error(exc) from exc
-
-    def fetchall(self) -> list[Any]:
-        try:
-            return self._cursor.fetchall()
-        except sqlite3.Error as exc:
-            raise self._conn.error(exc) from exc
-
-    def __iter__(self) -> Iterator[Any]:
-        try:
-            yield from self._cursor
-        except sqlite3.Error as exc:
-            raise self._conn.error(exc) from exc
-
-
 class SqliteConnection:
     """``sqlite3.Connection`` with its errors translated (see ``storage.base.Connection``)."""
 
@@ -80,15 +45,18 @@ class SqliteConnection:
     def error(self, exc: sqlite3.Error) -> StorageError:
         return translate(exc, self.location, self.timeout)
 
-    def execute(self, sql: str, params: Params = ()) -> SqliteCursor:
+    def _cursor(self, cursor: sqlite3.Cursor) -> TranslatedCursor:
+        return TranslatedCursor(cursor, sqlite3.Error, self.error, cursor.lastrowid)
+
+    def execute(self, sql: str, params: Params = ()) -> TranslatedCursor:
         try:
-            return SqliteCursor(self.raw.execute(sql, params), self)
+            return self._cursor(self.raw.execute(sql, params))
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
 
-    def executemany(self, sql: str, rows: Iterable[Params]) -> SqliteCursor:
+    def executemany(self, sql: str, rows: Iterable[Params]) -> TranslatedCursor:
         try:
-            return SqliteCursor(self.raw.executemany(sql, rows), self)
+            return self._cursor(self.raw.executemany(sql, rows))
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
 
