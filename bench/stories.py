@@ -28,16 +28,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
-import html
-import json
-import re
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +41,6 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from veille.adapters.embed import DEFAULT_MODEL, SentenceTransformerEmbedder  # noqa: E402
 from veille.core import clustering  # noqa: E402
 from veille.core.metrics import bcubed  # noqa: E402
 from veille.core.normalize import html_to_text  # noqa: E402
@@ -55,23 +48,10 @@ from veille.core.weeks import iso_week  # noqa: E402
 from veille.demo_corpus import load_corpus  # noqa: E402
 from veille.process import embedding_text  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from cluster import embed, load_story_dev  # noqa: E402  (one embedding cache and story set for both)
+
 SHARED = ROOT.parent / "shared"
-CACHE = Path(tempfile.gettempdir()) / "veille-bench-cache"
-_EMBEDDER: SentenceTransformerEmbedder | None = None
-
-
-def embed(texts: list[str]) -> np.ndarray:
-    """Model embeddings, cached on disk (keyed by model and texts)."""
-    global _EMBEDDER
-    key = hashlib.sha1((DEFAULT_MODEL + "\n" + "\n".join(texts)).encode()).hexdigest()[:16]
-    path = CACHE / f"{key}.npy"
-    if path.exists():
-        return np.load(path)
-    CACHE.mkdir(exist_ok=True)
-    _EMBEDDER = _EMBEDDER or SentenceTransformerEmbedder(DEFAULT_MODEL)
-    vectors = _EMBEDDER.embed(texts)
-    np.save(path, vectors)
-    return vectors
 
 
 @dataclass
@@ -86,25 +66,7 @@ class StorySet:
 
 
 def load_dev(limit: int | None = None) -> StorySet:
-    titles: list[str] = []
-    labels: list[str] = []
-    times: list[datetime] = []
-    langs: list[str] = []
-    raw = (SHARED / "feeds" / "real" / "google_news_top.rss").read_text(encoding="utf-8")
-    for number, item in enumerate(re.findall(r"<item>(.*?)</item>", raw, re.S)):
-        published = parsedate_to_datetime(re.search(r"<pubDate>(.*?)</pubDate>", item).group(1))  # type: ignore[union-attr]
-        description = html.unescape(re.search(r"<description>(.*?)</description>", item, re.S).group(1))  # type: ignore[union-attr]
-        for title in re.findall(r"<li><a [^>]*>(.*?)</a>", description):
-            titles.append(html.unescape(title))
-            labels.append(f"gn-{number}")
-            times.append(published)
-            langs.append("en")
-    for line in (ROOT / "tests" / "data" / "stories_dev.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        titles.append(row["text"])
-        labels.append(row["label"])
-        times.append(datetime.fromisoformat(row["at"]))
-        langs.append(row["lang"])
+    titles, labels, times, langs = load_story_dev()  # the story set of bench/cluster.py
     keep = _limit(len(titles), limit)
     titles = [titles[i] for i in keep]
     return StorySet(
