@@ -40,7 +40,7 @@ from veille.adapters.process_store import (
 )
 from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store
-from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, text_key
+from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, signal_generic_words, text_key
 from veille.app import App
 from veille.core import brief, clustering, i18n, labels, signals, titles, trends
 from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
@@ -400,6 +400,7 @@ def _save_signals(themes: ThemeStore, week: str) -> None:
         [signals.StoryTerms(sid, w, feeds, signals.story_terms(text, stops)) for sid, w, feeds, text in rows],
         week,
         weeks,
+        generic=signal_generic_words(),
     )
     themes.save_signals(week, [(s.label, s.stories, s.sources, dict(s.reason)) for s in found])
 

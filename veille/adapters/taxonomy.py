@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -238,3 +239,10 @@ def to_plain(taxonomy: Taxonomy) -> dict[str, Any]:
             for f in taxonomy.formats
         }
     }
+
+
+@lru_cache(maxsize=1)
+def signal_generic_words() -> frozenset[str]:
+    """Words that never make a signal on their own, French and English (``veille/data/signal_generic.txt``)."""
+    text = resources.files("veille").joinpath("data", "signal_generic.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))

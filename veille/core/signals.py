@@ -22,9 +22,9 @@ Rules (``SignalRules``):
   a term present in every week it is compared with and carried by at least ``field_share`` of their
   stories (document frequency across weeks: "formation" in a learning watch may double in a busy week, it
   is still no news);
-* a term made only of generic words (``generic_words``: "formation", "learning", "questions", "première"…,
-  shipped in ``veille/data/signal_generic.txt``) is never a signal: "tuteur ia" can be, "online learning"
-  cannot;
+* a term made only of generic words ("formation", "learning", "questions", "première"…, shipped in
+  ``veille/data/signal_generic.txt``, read by ``adapters.taxonomy.signal_generic_words``) is never a
+  signal: "tuteur ia" can be, "online learning" cannot;
 * terms carried by mostly the same stories ("space", "space station", "nasa") are one signal.
 
 ``explain`` says why in numbers, ``display_term`` gives a term back its casing as the items write it.
@@ -39,7 +39,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 
 from veille.core.labels import stop_words, tokens
 
@@ -87,16 +86,9 @@ class Signal:
 
 
 @functools.cache
-def generic_words() -> frozenset[str]:
-    """Words that are never a signal on their own, French and English (``veille/data/signal_generic.txt``)."""
-    text = resources.files("veille").joinpath("data", "signal_generic.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
-
-
-def is_generic(term: str, generic: frozenset[str] | None = None) -> bool:
-    """True when every word of ``term`` is a generic word ("formation", "online learning")."""
-    words = generic_words() if generic is None else generic
-    return all(word in words for word in term.split())
+def is_generic(term: str, generic: frozenset[str]) -> bool:
+    """True when every word of ``term`` is one of the ``generic`` words ("formation", "online learning")."""
+    return all(word in generic for word in term.split())
 
 
 def story_terms(text: str, stops: frozenset[str] | None = None) -> frozenset[str]:
@@ -115,10 +107,15 @@ def _z(count: float, expected: float, weeks: int, baseline_weeks: int) -> float:
 
 
 def detect(
-    stories: Sequence[StoryTerms], week: str, weeks: Sequence[str], rules: SignalRules = DEFAULT_SIGNAL_RULES
+    stories: Sequence[StoryTerms],
+    week: str,
+    weeks: Sequence[str],
+    rules: SignalRules = DEFAULT_SIGNAL_RULES,
+    *,
+    generic: frozenset[str] = frozenset(),
 ) -> list[Signal]:
     """The signals of ``week`` from the stories of ``weeks`` (consecutive ISO weeks, oldest first, ending
-    with ``week``), strongest first."""
+    with ``week``), strongest first; a term made only of ``generic`` words is never one."""
     if not weeks or weeks[-1] != week:
         raise ValueError(f"the weeks must end with {week}")
     totals = {w: 0 for w in weeks}
@@ -137,7 +134,6 @@ def detect(
     if total == 0:
         return []
     found: list[tuple[float, str, list[StoryTerms], dict[str, int | float]]] = []
-    generic = generic_words()
     for term, carriers in current.items():
         n = len(carriers)
         if n < rules.min_stories or n > rules.max_share * total or is_generic(term, generic):
