@@ -40,7 +40,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from veille.core.i18n import number, plural
 from veille.core.labels import stop_words, tokens
+from veille.core.trends import volume_label
 
 
 @dataclass(frozen=True)
@@ -209,36 +211,35 @@ def explain(reason: Mapping[str, int | float], lang: str) -> str:
     """Why a term is a signal, in numbers, from its stored ``reason``: ``7 sujets publiés par 4 sources cette
     semaine, contre 0,5 attendu au rythme des 6 semaines d'avant``. The numbers are those of its strongest
     term (the first of its label)."""
-    fr = lang.lower().startswith("fr")
+    language = "fr" if lang.lower().startswith("fr") else "en"
     weeks = int(reason.get("weeks", 1))
     count = int(reason.get("count", reason.get("stories", 0)))
     now = int(reason.get("this_week", count if weeks == 1 else 0))
     sources = int(reason.get("sources", 0))
     expected = float(reason.get("expected", 0.0))
     before = int(reason.get("baseline_weeks", 0))
-    shown = f"{expected:.1f}".replace(".", ",") if fr else f"{expected:.1f}"
-    if fr:
-        src = f"{sources} source{'s' if sources >= 2 else ''}"
+    shown = number(expected, language)
+    if language == "fr":
         if weeks == 1:
-            head = f"{count} sujet{'s' if count >= 2 else ''} publié{'s' if count >= 2 else ''} par {src} cette semaine"
+            head = f"{volume_label(count, sources, language)} cette semaine"
         else:
             head = f"{count} sujets en {weeks} semaines"
             if now:
-                head += f", dont {now} cette semaine publié{'s' if now >= 2 else ''} par {src}"
+                head += f", dont {now} cette semaine publié{'s' if now >= 2 else ''} par "
+                head += plural(sources, "source", "sources", language)
         tail = f"contre {shown} attendu{'s' if expected >= 2 else ''}"
         if before:
-            tail += f" au rythme des {before} semaine{'s' if before >= 2 else ''} d'avant"
+            tail += f" au rythme des {plural(before, 'semaine', 'semaines', language)} d'avant"
         return f"{head}, {tail}"
-    src = f"{sources} source{'' if sources == 1 else 's'}"
     if weeks == 1:
-        head = f"{count} {'story' if count == 1 else 'stories'} published by {src} this week"
+        head = f"{volume_label(count, sources, language)} this week"
     else:
         head = f"{count} stories in {weeks} weeks"
         if now:
-            head += f", {now} of them this week from {src}"
+            head += f", {now} of them this week from {plural(sources, 'source', 'sources', language)}"
     tail = f"against {shown} expected"
     if before:
-        tail += f" at the pace of the {before} week{'' if before == 1 else 's'} before"
+        tail += f" at the pace of the {plural(before, 'week', 'weeks', language)} before"
     return f"{head}, {tail}"
 
 
