@@ -187,7 +187,7 @@ def _load_week(
             sources=row[6],
             weak_signal=bool(row[7]),
             history=tuple(history.get(row[0], {}).get(w, 0) for w in weeks),
-            reason=_reason(row[8]),
+            reason=stored_numbers(row[8]),
             titles={"fr": row[9], "en": row[10]},
         )
         for row in conn.execute(
@@ -292,7 +292,7 @@ def _term_signals(conn: Connection, week: str) -> tuple[SignalRecord, ...]:
     ):
         carried.setdefault(label, []).append(int(story_id))
     rows = [
-        (label, int(sources), _reason(reason))
+        (label, int(sources), stored_numbers(reason))
         for label, sources, reason in conn.execute("SELECT label, sources, reason FROM signals WHERE week = ?", (week,))
     ]
     rows.sort(key=lambda row: (-row[2].get("z", 0.0), row[0]))  # the order core.signals ranked them
@@ -312,8 +312,9 @@ def _recorded_brief(conn: Connection, week: str) -> tuple[BriefLine, ...]:
     )
 
 
-def _reason(text: str | None) -> dict[str, int | float]:
-    """The numbers trend scoring stored with a theme's week (empty when there are none, or not numbers)."""
+def stored_numbers(text: str | None) -> dict[str, int | float]:
+    """The numbers stored as JSON with a theme's week or a signal (their "reason"; empty when there are
+    none, or not numbers)."""
     try:
         data = json.loads(text) if text else {}
     except ValueError:

@@ -7,11 +7,11 @@ so the site is useful right after the first ``veille fetch``.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 
+from veille.adapters.digest_store import stored_numbers
 from veille.adapters.radar_store import RadarRecords, load_radar
 from veille.adapters.storage.base import Connection
 from veille.adapters.store import Store, from_iso, json_list, stored_datetime
@@ -56,24 +56,13 @@ def _load(conn: Connection, archived: frozenset[str]) -> SiteRecords:
     )
 
 
-def _reason(text: str | None) -> dict[str, int | float]:
-    """The numbers stored with a signal (empty when there are none, or not numbers)."""
-    try:
-        data = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {str(k): v for k, v in data.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-
-
 def _term_signals(conn: Connection) -> tuple[SignalRecord, ...]:
     """Every week's emerging signals (``core.signals``), strongest first, with the keys of their stories."""
     carried: dict[tuple[str, str], list[str]] = {}
     for week, label, story_id in conn.execute("SELECT week, label, story_id FROM signal_stories ORDER BY story_id"):
         carried.setdefault((week, label), []).append(f"s{story_id}")
     rows = [
-        (week, label, _reason(reason))
+        (week, label, stored_numbers(reason))
         for week, label, reason in conn.execute("SELECT week, label, reason FROM signals")
     ]
     rows.sort(key=lambda row: (row[0], -row[2].get("z", 0.0), row[1]))  # the order core.signals ranked them
