@@ -44,6 +44,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/site.py
 	$(BIN)/python bench/radar.py
 	$(BIN)/python bench/titles.py
+	$(BIN)/python bench/stories.py
 	$(BIN)/python bench/replay.py
 
 # After editing the shipped taxonomy or its corpus: re-embed its texts with the default model.
