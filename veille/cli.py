@@ -772,7 +772,8 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
 
 def _echo_digest(context: Context, result: Any) -> None:
     click.echo(context.text("digest_built", subject=result.subject, stories=result.stories))
-    click.echo(context.text("digest_files", html=result.html_path, text=result.text_path, eml=result.eml_path))
+    # the file kinds read the same in every language: scripts read these lines
+    click.echo(f"html: {result.html_path}\ntext: {result.text_path}\neml:  {result.eml_path}")
 
 
 def _preview_line(context: Context, report: Any, *, dry_run: bool) -> str:

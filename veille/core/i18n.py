@@ -326,8 +326,6 @@ CLI_TEXT: dict[str, tuple[str, str]] = {
         "digest {week} reconstruit et enregistré ; rien d'envoyé (--send l'envoie)",
     ),
     "digest_built": ("{subject}: {stories} story(ies) in the digest", "{subject} : {stories} sujet(s) dans le digest"),
-    # file kinds, the same in both languages: scripts read these lines
-    "digest_files": ("html: {html}\ntext: {text}\neml:  {eml}", "html: {html}\ntext: {text}\neml:  {eml}"),
     "digest_sent": (
         "digest {week} ({recorded}): sent to {sent}, already sent to {already}",
         "digest {week} ({recorded}) : envoyé à {sent}, déjà envoyé à {already}",
