@@ -33,7 +33,7 @@ from veille.adapters.render import render_digest
 from veille.adapters.store import Store, iso
 from veille.core.digest import build_view
 from veille.core.weeks import previous_weeks, week_bounds
-from veille.digest_job import build_digest
+from veille.jobs.digest import build_digest
 from veille.models import DigestSettings, FeedConfig, Settings
 
 WEEK = "2026-W48"
@@ -190,7 +190,7 @@ def week_sentences(store: Store) -> list[str]:
     """The distinct sentences ``store_week_sentences`` embeds for the week (to time the model alone)."""
     from veille.adapters.process_store import SentenceStore
     from veille.core import brief
-    from veille.process import rising_formats
+    from veille.jobs.process import rising_formats
 
     rising = rising_formats(store, WEEK)
     candidates = SentenceStore(store).candidates(WEEK, rising, min_story_sources=brief.MIN_STORY_SOURCES)
@@ -235,7 +235,7 @@ def main() -> None:
             process_step = None
             if args.process_step:
                 from veille.adapters.embed import SentenceTransformerEmbedder
-                from veille.process import store_week_sentences
+                from veille.jobs.process import store_week_sentences
 
                 embedder = SentenceTransformerEmbedder()
                 embedder.embed(["warm up"])

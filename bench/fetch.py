@@ -164,9 +164,9 @@ def run_pipeline(urls: list[str], concurrency: int, folder: Path) -> tuple[float
     """What ``veille fetch`` does, end to end: fetch, parse, normalise and store in a fresh SQLite file."""
     from datetime import UTC, datetime
 
-    from veille import pipeline
     from veille.app import make_app
     from veille.config import loads
+    from veille.jobs import fetch as fetch_job
 
     config = folder / "feeds.yaml"
     text = f"fetch:\n  concurrency: {concurrency}\n  per_host: {concurrency}\nfeeds:\n"
@@ -174,7 +174,7 @@ def run_pipeline(urls: list[str], concurrency: int, folder: Path) -> tuple[float
     config.write_text(text, encoding="utf-8")
     app = make_app(loads(text, config), now=datetime.now(UTC))
     began = time.perf_counter()
-    report = pipeline.fetch(app)
+    report = fetch_job.fetch(app)
     seconds = time.perf_counter() - began
     items = app.feeds.counts()["items"]
     app.close()

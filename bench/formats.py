@@ -51,7 +51,7 @@ from veille.core.formats import (  # noqa: E402
     Taxonomy,
     macro_f1,
 )
-from veille.process import taxonomy_vectors  # noqa: E402
+from veille.jobs.process import taxonomy_vectors  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "formats_labelled.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "formats_heldout.jsonl"
@@ -86,8 +86,8 @@ def load_labelled(path: Path = LABELLED, feeds_dir: Path = SHARED_FEEDS) -> list
 
 def load_set(name: str) -> list[dict]:
     """One labelled set as rows ``{"text", "lang", "formats", "embed"}``: ``text`` is what the tagger reads
-    (title. summary), ``embed`` what the embedder reads (``veille.process.embedding_text``)."""
-    from veille.process import embedding_text
+    (title. summary), ``embed`` what the embedder reads (``veille.jobs.process.embedding_text``)."""
+    from veille.jobs.process import embedding_text
 
     if name in ("test", "dev"):
         return [{**r, "embed": r["text"]} for r in load_labelled() if r["split"] == name]

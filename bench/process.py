@@ -28,9 +28,9 @@ from veille.adapters.store import FeedStore, Store  # noqa: E402
 from veille.app import make_app  # noqa: E402
 from veille.config import loads  # noqa: E402
 from veille.core.normalize import content_hash  # noqa: E402
-from veille.demo_corpus import load_corpus  # noqa: E402
+from veille.demo.corpus import load_corpus  # noqa: E402
+from veille.jobs.process import classify_new, cluster_weeks, embed_new, embedding_text, group_new_items, language_means  # noqa: E402
 from veille.models import FeedConfig, NewItem  # noqa: E402
-from veille.process import classify_new, cluster_weeks, embed_new, embedding_text, group_new_items, language_means  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 

@@ -55,14 +55,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.feedserver import FeedServer  # noqa: E402
-from veille import pipeline  # noqa: E402
 from veille.adapters.embed import SentenceTransformerEmbedder  # noqa: E402
 from veille.app import make_app  # noqa: E402
 from veille.config import load  # noqa: E402
 from veille.core import trends  # noqa: E402
 from veille.core.digest import MAX_TERM_SIGNALS  # noqa: E402
 from veille.core.weeks import iso_week  # noqa: E402
-from veille.process import process  # noqa: E402
+from veille.jobs import fetch as fetch_job  # noqa: E402
+from veille.jobs.process import process  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 START = datetime(2026, 6, 1, tzinfo=UTC)  # a Monday
@@ -310,7 +310,7 @@ def replay(scenario: Scenario, seed: int, weeks: int, folder: Path, embedder: Se
                 server.register(f"/{feed}.xml", _rss(feed, visible), content_type="application/rss+xml")
             app = make_app(settings, now=now, embedder_factory=lambda _s: embedder)
             try:
-                pipeline.fetch(app, only_due=False)
+                fetch_job.fetch(app, only_due=False)
                 process(app)
             finally:
                 app.close()

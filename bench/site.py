@@ -32,8 +32,8 @@ from veille.adapters.store import Store, iso
 from veille.adapters.taxonomy import format_names
 from veille.core.site import build_site_view
 from veille.core.weeks import iso_week, shift_week, week_bounds
+from veille.jobs.site import _environment, build_site
 from veille.models import DigestSettings, Settings, SiteSettings
-from veille.site_job import _environment, build_site
 
 BUDGET = 60.0
 LAST_WEEK = "2026-W48"

@@ -45,8 +45,8 @@ from veille.core import clustering  # noqa: E402
 from veille.core.metrics import bcubed  # noqa: E402
 from veille.core.normalize import html_to_text  # noqa: E402
 from veille.core.weeks import iso_week  # noqa: E402
-from veille.demo_corpus import load_corpus  # noqa: E402
-from veille.process import embedding_text  # noqa: E402
+from veille.demo.corpus import load_corpus  # noqa: E402
+from veille.jobs.process import embedding_text  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from cluster import embed, load_story_dev  # noqa: E402  (one embedding cache and story set for both)

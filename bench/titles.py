@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 from veille.adapters.embed import DEFAULT_MODEL, SentenceTransformerEmbedder  # noqa: E402
 from veille.core.sanitize import html_to_text  # noqa: E402
 from veille.core.titles import Doc, TitleParams, theme_titles  # noqa: E402
-from veille.demo_corpus import load_corpus  # noqa: E402
+from veille.demo.corpus import load_corpus  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CACHE = Path(tempfile.gettempdir()) / "veille-bench-cache"

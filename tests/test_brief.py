@@ -30,9 +30,9 @@ from veille.core.brief import Candidate, Sentence, item_sentences, select_lines,
 from veille.core.digest import build_view
 from veille.core.radar import build_radar, explain_format, radar_span
 from veille.core.trends import TrendStatus, explain
-from veille.digest_job import build_digest
-from veille.process import store_week_sentences
-from veille.site_job import build_site
+from veille.jobs.digest import build_digest
+from veille.jobs.process import store_week_sentences
+from veille.jobs.site import build_site
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 

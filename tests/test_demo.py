@@ -20,7 +20,8 @@ from click.testing import CliRunner
 
 from veille.cli import cli
 from veille.config import load
-from veille.demo import (
+from veille.demo.corpus import load_corpus
+from veille.demo.run import (
     MARKER,
     RECIPIENTS,
     DemoFeedServer,
@@ -29,7 +30,6 @@ from veille.demo import (
     run_demo,
     simulated_days,
 )
-from veille.demo_corpus import load_corpus
 from veille.errors import ConfigError
 
 GOLDEN = Path(__file__).parent / "data" / "golden"

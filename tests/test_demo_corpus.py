@@ -11,7 +11,7 @@ import feedparser
 import pytest
 import yaml
 
-from veille.demo_corpus import (
+from veille.demo.corpus import (
     FORMAT_KEYS,
     Corpus,
     DemoItem,

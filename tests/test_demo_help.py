@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-import veille.demo
+import veille.demo.run
 from tests.conftest import ROOT
 from veille.cli import cli
 
@@ -27,6 +27,6 @@ def test_the_readme_and_the_module_do_not_claim_every_command_works_on_the_demo_
     assert "every command works on the demo folder" not in readme
     assert "works with every other command" not in readme
     assert "`run`, `fetch` and `feeds check` on `demo-out` report every feed as unreachable" in readme
-    doc = _flat(veille.demo.__doc__ or "")
+    doc = _flat(veille.demo.run.__doc__ or "")
     assert "every other command works" not in doc
     assert "``run``, ``fetch`` and ``feeds check`` on DIR find every feed unreachable" in doc

@@ -22,8 +22,8 @@ from veille.adapters.store import Store
 from veille.core import i18n
 from veille.core.digest import ThemeRecord, WeekRecords, build_view, subject_line
 from veille.core.trends import TrendStatus, explain
-from veille.digest_job import build_digest
 from veille.errors import DigestError, RenderError
+from veille.jobs.digest import build_digest
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 

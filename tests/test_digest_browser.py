@@ -10,7 +10,7 @@ from tests.conftest import ROOT, need_real_part
 from tests.test_digest_support import NOW, WEEK, make_settings, populate
 from tests.test_site_browser import BROKEN_WORDS
 from veille.adapters.store import Store
-from veille.digest_job import build_digest
+from veille.jobs.digest import build_digest
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"

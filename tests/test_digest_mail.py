@@ -23,8 +23,8 @@ from tests.conftest import need_real_part
 from tests.test_digest_support import NOW, WEEK, make_settings, populate
 from veille.adapters.mail import Mailer
 from veille.adapters.store import Store
-from veille.digest_job import send_digest
 from veille.errors import MailError
+from veille.jobs.digest import send_digest
 from veille.models import MailSettings
 
 USER, PASSWORD = "dlm@example.org", "s3cret-pass"

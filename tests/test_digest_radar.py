@@ -14,7 +14,7 @@ from tests.test_digest_support import NOW, WEEK, make_settings, populate
 from veille.adapters.store import Store
 from veille.core.digest import WeekRecords, build_view
 from veille.core.radar import RadarStory
-from veille.digest_job import build_digest
+from veille.jobs.digest import build_digest
 
 HEADINGS = {
     "fr": ("Tendances", "Formats en mouvement", "Par format d'apprentissage"),

@@ -13,8 +13,8 @@ from tests.test_digest_support import NOW, WEEK, make_settings, mark_processed, 
 from veille.adapters.store import Store
 from veille.core.digest import MAX_TERM_SIGNALS, STORIES_PER_TERM_SIGNAL, SignalRecord, WeekRecords, build_view
 from veille.core.digest import StoryRecord as Story
-from veille.digest_job import build_digest
-from veille.site_job import build_site
+from veille.jobs.digest import build_digest
+from veille.jobs.site import build_site
 
 RAMP = {"weeks": 2, "count": 9, "this_week": 6, "expected": 1.26, "baseline_weeks": 6}
 

@@ -13,9 +13,9 @@ import pytest
 from tests.conftest import ROOT
 from veille.adapters.embed import OnnxEmbedder, SentenceTransformerEmbedder, make_embedder
 from veille.config import loads
-from veille.demo_corpus import load_corpus
+from veille.demo.corpus import load_corpus
 from veille.errors import ConfigError
-from veille.process import embedding_text
+from veille.jobs.process import embedding_text
 
 pytestmark = pytest.mark.slow
 

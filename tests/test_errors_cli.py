@@ -126,12 +126,12 @@ def test_the_storage_path_line_speaks_the_configured_language(tmp_path: Path) ->
 def test_a_bug_is_one_line_asking_for_a_report_and_only_debug_shows_its_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import veille.stats
+    import veille.jobs.stats
 
     def broken(_app: object) -> dict[str, int]:
         return {"items": 1 // 0}
 
-    monkeypatch.setattr(veille.stats, "collect", broken)
+    monkeypatch.setattr(veille.jobs.stats, "collect", broken)
     config = config_file(tmp_path)
     code, out, err = invoke("--config", str(config), "-v", "stats")
     assert code == 1 and out == ""
@@ -189,12 +189,12 @@ def test_an_interrupted_run_says_the_next_run_resumes_logs_the_signal_and_the_ne
 
 
 def test_ctrl_c_in_any_command_is_exit_130_with_the_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import veille.stats
+    import veille.jobs.stats
 
     def interrupted(_app: object) -> dict[str, int]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(veille.stats, "collect", interrupted)
+    monkeypatch.setattr(veille.jobs.stats, "collect", interrupted)
     config = config_file(tmp_path, "feeds: []\ndigest:\n  language: fr\n")
     code, out, err = invoke("--config", str(config), "stats")
     assert code == 130 and out == ""
@@ -328,7 +328,7 @@ def test_ctrl_c_before_any_command_runs_exits_130_with_the_resume_line(
 
 def test_process_summarises_many_weeks_as_a_range() -> None:
     from veille.core.weeks import shift_week
-    from veille.process import ProcessReport
+    from veille.jobs.process import ProcessReport
 
     weeks = tuple(shift_week("2020-W01", n) for n in range(350))
     line = ProcessReport(
@@ -350,7 +350,7 @@ def test_embedding_reports_its_progress_batch_by_batch(tmp_path: Path, monkeypat
     """What the progress bar of `veille process` shows on a terminal (a fake model: only the counting is tested)."""
     import numpy as np
 
-    import veille.process
+    import veille.jobs.process
     from veille.app import make_app
     from veille.config import load
 
@@ -365,11 +365,11 @@ def test_embedding_reports_its_progress_batch_by_batch(tmp_path: Path, monkeypat
         def embed(self, texts: list[str]) -> object:
             return np.ones((len(texts), 8), dtype=np.float32)
 
-    monkeypatch.setattr(veille.process, "EMBED_BATCH", 2)
+    monkeypatch.setattr(veille.jobs.process, "EMBED_BATCH", 2)
     app = make_app(load(config, environ={}), embedder_factory=lambda _s: Fake())
     seen: list[tuple[int, int]] = []
     try:
-        assert veille.process.embed_new(app, lambda done, total: seen.append((done, total))) == 3
+        assert veille.jobs.process.embed_new(app, lambda done, total: seen.append((done, total))) == 3
     finally:
         app.close()
     assert seen == [(0, 3), (2, 3), (3, 3)]

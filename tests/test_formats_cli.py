@@ -22,7 +22,7 @@ from veille.cli import cli
 from veille.core.normalize import content_hash
 from veille.core.sanitize import html_to_text
 from veille.core.weeks import iso_week
-from veille.demo_corpus import load_corpus
+from veille.demo.corpus import load_corpus
 from veille.models import FeedConfig, NewItem
 
 pytestmark = pytest.mark.slow

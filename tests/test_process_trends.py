@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from tests.feedserver import FeedServer
-from veille import pipeline
 from veille.app import make_app
 from veille.config import load
-from veille.demo_corpus import feeds_yaml as demo_feeds_yaml
-from veille.demo_corpus import load_corpus, render_feed
-from veille.process import process
+from veille.demo.corpus import feeds_yaml as demo_feeds_yaml
+from veille.demo.corpus import load_corpus, render_feed
+from veille.jobs import fetch as fetch_job
+from veille.jobs.process import process
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
                 server.register(source.url, body, content_type=content_type)
             app = make_app(settings, now=now)
             try:
-                pipeline.fetch(app, only_due=False)
+                fetch_job.fetch(app, only_due=False)
                 process(app)
             finally:
                 app.close()

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from tests.feedserver import FeedServer
 from veille.adapters.lock import run_lock
 from veille.cli import cli
-from veille.demo import DemoFeedServer, Outbox, SimulatedClock, _free_port
-from veille.demo_corpus import load_corpus
+from veille.demo.corpus import load_corpus
+from veille.demo.run import DemoFeedServer, Outbox, SimulatedClock, _free_port
 
 NOW = "2026-11-30T06:00:00Z"  # a Monday: the W48 digest is due (digest.hour 6 below)
 LATER = "2026-11-30T08:00:00Z"
@@ -239,8 +239,8 @@ def test_a_run_whose_model_fails_builds_no_digest_and_the_next_run_does(tmp_path
     from veille.app import make_app
     from veille.config import load
     from veille.core.normalize import content_hash
-    from veille.daily import run_daily
     from veille.errors import ModelError
+    from veille.jobs.daily import run_daily
     from veille.models import FeedConfig, NewItem
 
     config = tmp_path / "feeds.yaml"

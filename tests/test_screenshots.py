@@ -15,7 +15,7 @@ from tests.test_digest_support import FEEDS, WEEK, populate
 from veille.adapters.store import Store
 from veille.cli import cli
 from veille.config import load
-from veille.digest_job import build_digest
+from veille.jobs.digest import build_digest
 
 sys.path.insert(0, str(ROOT / "tools"))
 import screenshots

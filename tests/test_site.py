@@ -18,7 +18,7 @@ from veille.adapters.site import MANIFEST
 from veille.adapters.store import Store
 from veille.core.site import ChartBar, bar_chart_svg
 from veille.errors import SiteError
-from veille.site_job import SiteResult, build_site
+from veille.jobs.site import SiteResult, build_site
 
 
 @pytest.fixture

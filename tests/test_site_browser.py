@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT, need_real_part
 from tests.test_site_support import NOW, make_settings, populate
 from veille.adapters.store import Store
-from veille.site_job import SiteResult, build_site
+from veille.jobs.site import SiteResult, build_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "site"

@@ -20,7 +20,7 @@ from tests.test_site_browser import ARTIFACTS, no_horizontal_scroll, open_page
 from tests.test_site_browser import browser as browser
 from tests.test_site_support import NOW, make_settings, populate
 from veille.adapters.store import Store
-from veille.site_job import SiteResult, build_site
+from veille.jobs.site import SiteResult, build_site
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 

@@ -1,4 +1,4 @@
-"""The command line: a thin layer over ``veille.app`` and ``veille.pipeline``.
+"""The command line: a thin layer over ``veille.app`` and the jobs in ``veille.jobs``.
 
 Exit codes: 0 ok, 1 error (a setup mistake included), 2 usage, 3 partial (some feeds failed, or the mail
 server refused the digest, which stays queued: the next run retries), 130 interrupted by Ctrl-C (143 by
@@ -228,17 +228,17 @@ def init(directory: Path, full: bool) -> None:
 
 
 def _fetch_with_progress(app: Any, *, only_due: bool) -> Any:
-    from veille import pipeline
+    from veille.jobs import fetch as fetch_job
 
     if not sys.stderr.isatty():
-        return pipeline.fetch(app, only_due=only_due)
+        return fetch_job.fetch(app, only_due=only_due)
     from rich.console import Console
     from rich.progress import Progress
 
     # on stderr, where the check above looked: stdout stays the command's result (and may be a pipe)
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("fetching", total=len(app.settings.feeds))
-        return pipeline.fetch(app, only_due=only_due, on_outcome=lambda _o: progress.advance(task))
+        return fetch_job.fetch(app, only_due=only_due, on_outcome=lambda _o: progress.advance(task))
 
 
 @cli.command()
@@ -333,10 +333,10 @@ def feeds_add(
 
 
 def _feed_of(context: Context, url: str, fetch: Any, *, choose: bool, hint: bool = True) -> str:
-    """The feed URL stands for (see ``veille.discovery``), said on the terminal when it is not URL;
+    """The feed URL stands for (see ``veille.jobs.discover``), said on the terminal when it is not URL;
     ``hint``: say that --choose lists the other feeds of the page."""
-    from veille.discovery import discover
     from veille.errors import FeedError, FetchError
+    from veille.jobs.discover import discover
 
     try:
         found = discover(url, fetch)
@@ -486,7 +486,7 @@ def process(context: Context) -> None:
 
 def _process_with_progress(app: Any, context: Context) -> Any:
     """``process``, with a progress bar while embedding (the long step) when stderr is a terminal."""
-    from veille.process import process as run_process
+    from veille.jobs.process import process as run_process
 
     if not sys.stderr.isatty() or context.verbosity < 0:
         return run_process(app)
@@ -629,7 +629,7 @@ def formats_command(context: Context, week: str | None, as_json: bool) -> None:
 def eval_command(context: Context, file: Path, level: str, assignments: Path | None, with_formats: bool) -> None:
     """Measure veille's grouping (and tagging) against labelled texts: JSON lines {"text", "label"},
     label<TAB>text, or index_id<TAB>category<TAB>text with a header. Prints one JSON object."""
-    from veille.evaluate import evaluate, write_assignments
+    from veille.jobs.evaluate import evaluate, write_assignments
 
     app = _eval_app(context)
     try:
@@ -661,7 +661,7 @@ def _eval_app(context: Context) -> Any:
 @handle_errors
 def site(context: Context, out: Path | None) -> None:
     """Build or update the static site; prints the path of its index.html."""
-    from veille.site_job import build_site
+    from veille.jobs.site import build_site
 
     app = context.app()
     try:
@@ -717,8 +717,8 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
     --rebuild builds a recorded digest nobody received again. A week whose items `veille process` has not
     handled yet is refused. Exit 3 when the digest stays queued."""
     from veille.core.weeks import week_bounds
-    from veille.digest_job import check_mail, preview_digest, rebuild_digest, send_digest
     from veille.errors import MailError, setup_problem
+    from veille.jobs.digest import check_mail, preview_digest, rebuild_digest, send_digest
 
     if dry_run and (send or rebuild):
         other = "--send" if send else "--rebuild"
@@ -798,7 +798,7 @@ def _preview_line(context: Context, report: Any, *, dry_run: bool) -> str:
 @handle_errors
 def stats(context: Context, as_json: bool) -> None:
     """Counts: feeds, failing feeds, items, stories, and what later stages added."""
-    from veille.stats import collect
+    from veille.jobs.stats import collect
 
     app = context.app()
     try:
@@ -933,7 +933,7 @@ def run(context: Context, no_send: bool) -> None:
     run finishes the work.
     """
     from veille.app import make_app
-    from veille.daily import run_daily
+    from veille.jobs.daily import run_daily
 
     settings = context.settings()
     stream_level = logging.DEBUG if context.verbosity > 0 or context.debug else logging.WARNING
@@ -1025,7 +1025,7 @@ def demo(context: Context, out: Path, days: int | None, lang: str) -> None:
     needs the demo's loopback servers, which stop with it: run, fetch and feeds check on OUT report
     every feed as unreachable.
     """
-    from veille.demo import run_demo
+    from veille.demo.run import run_demo
 
     root = logging.getLogger("veille")
     for handler in root.handlers:

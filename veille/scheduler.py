@@ -142,7 +142,7 @@ def run_once(config_path: Path, now: datetime | None = None) -> int:
     """
     from veille.app import make_app
     from veille.config import load
-    from veille.daily import EXIT_FAILED, run_daily
+    from veille.jobs.daily import EXIT_FAILED, run_daily
 
     log.info("scheduled run started")
     try:

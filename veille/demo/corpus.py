@@ -33,7 +33,7 @@ from veille.errors import ConfigError
 # libyaml's loader when PyYAML was built with it: the corpus loads ten times faster.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-DEMO_DIR = Path(__file__).resolve().parent / "data" / "demo"
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 
 FORMAT_KEYS: frozenset[str] = frozenset({*formats.FORMAT_KEYS, formats.OTHER})
 FEED_FORMATS: frozenset[str] = frozenset({"rss2", "atom", "jsonfeed"})

@@ -36,12 +36,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from veille.demo_corpus import Corpus, feeds_yaml, iso_week, load_corpus, render_feed
+from veille.demo.corpus import Corpus, feeds_yaml, iso_week, load_corpus, render_feed
 from veille.errors import ConfigError
 
 if TYPE_CHECKING:
     from veille.adapters.embed import Embedder
-    from veille.daily import RunReport
+    from veille.jobs.daily import RunReport
     from veille.models import Settings
 
 MARKER = "# Written by `veille demo`: running the demo again into this folder replaces it."
@@ -356,7 +356,7 @@ def run_demo(
 
     from veille.app import make_app
     from veille.config import load
-    from veille.daily import run_daily
+    from veille.jobs.daily import run_daily
 
     corpus = load_corpus()
     schedule = simulated_days(corpus, days)

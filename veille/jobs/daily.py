@@ -98,14 +98,14 @@ def run_daily(app: App, *, send: bool = True) -> RunReport:
 
 
 def _run_stages(app: App, *, send: bool) -> RunReport:
-    from veille import pipeline
-    from veille.digest_job import build_digest, send_digest
-    from veille.process import process
-    from veille.site_job import build_site
+    from veille.jobs import fetch as fetch_job
+    from veille.jobs.digest import build_digest, send_digest
+    from veille.jobs.process import process
+    from veille.jobs.site import build_site
 
     report = RunReport()
     try:
-        fetched = pipeline.fetch(app)
+        fetched = fetch_job.fetch(app)
         report.fetched = len(fetched.outcomes)
         report.feeds_failed = len(fetched.failed)
         report.new_items = fetched.new_items

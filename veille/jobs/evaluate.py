@@ -44,7 +44,7 @@ def evaluate(app: App, path: Path, *, level: str = "story", with_formats: bool =
     predicted: list[list[str]] | None = None
     profiles: np.ndarray | None = None
     if with_formats or level == "theme":
-        from veille.process import classifier
+        from veille.jobs.process import classifier
 
         tagger, _ = classifier(app)
         tags = tagger.classify(texts, vectors, langs)
