@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from veille.config import feed_url_key, is_feed_url, normalize_lang
+from veille.core.identity import feed_url_key, is_feed_url, normalize_lang
 from veille.errors import ConfigError
 from veille.models import FeedConfig
 

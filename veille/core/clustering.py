@@ -38,7 +38,6 @@ from datetime import datetime, timedelta
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
-from threadpoolctl import threadpool_limits
 
 from veille.core.labels import stop_words
 
@@ -307,13 +306,8 @@ def cluster_themes(
     which are merged by centroid linkage while the closest two centroids have cosine ≥ ``threshold``.
     Themes with fewer than ``min_size`` stories are dissolved (label -1): a lone story is not a theme.
     Labels are numbered by size, biggest theme first; members are listed most central first.
+    The jobs call it under ``adapters.threads.one_blas_thread`` (a process-wide setting, not core's to make).
     """
-    # One BLAS thread: on a shared 2-core machine, oversubscribed OpenBLAS threads run 2-3x slower.
-    with threadpool_limits(1):
-        return _cluster_themes(vectors, min_size=min_size, threshold=threshold, seed=seed)
-
-
-def _cluster_themes(vectors: NDArray[np.floating], *, min_size: int, threshold: float, seed: int) -> ThemeClustering:
     x = _normalise(np.asarray(vectors, dtype=np.float32))
     n = len(x)
     if n == 0:

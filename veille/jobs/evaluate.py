@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from veille.adapters.evalset import LabelledText, read_eval_file
+from veille.adapters.threads import one_blas_thread
 from veille.app import App
 from veille.core import clustering
 from veille.core.clustering import story_names
@@ -91,7 +92,8 @@ def group(
     story_profiles = None
     if profiles is not None:
         story_profiles = np.vstack([profiles[story.members].mean(axis=0) for story in stories.stories])
-    themes = clustering.cluster_themes(clustering.theme_features(centroids, story_profiles))
+    with one_blas_thread():
+        themes = clustering.cluster_themes(clustering.theme_features(centroids, story_profiles))
     return [int(themes.labels[label]) for label in story_labels]
 
 

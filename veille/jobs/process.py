@@ -41,6 +41,7 @@ from veille.adapters.process_store import (
 from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, signal_generic_words, text_key
+from veille.adapters.threads import one_blas_thread
 from veille.app import App
 from veille.core import brief, clustering, i18n, labels, signals, titles, trends
 from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
@@ -488,7 +489,8 @@ def _theme_groups(
     """Cluster the window's stories, link each cluster to a theme and merge the clusters of one theme."""
     vectors = np.vstack([s.centroid for s in stories])
     profiles = themes.format_profiles([s.id for s in stories])
-    clustered = clustering.cluster_themes(clustering.theme_features(vectors, profiles))
+    with one_blas_thread():
+        clustered = clustering.cluster_themes(clustering.theme_features(vectors, profiles))
     words = labels.keywords([story.text for story in stories], clustered.labels)
     held = themes.held_stories([s.id for s in stories], first_week, week)
     members = [[int(i) for i in m] for m in clustered.members]
