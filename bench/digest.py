@@ -31,6 +31,7 @@ from veille.adapters import digest_store
 from veille.adapters.process_store import ThemeStore
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store, iso
+from veille.app import make_app
 from veille.core.digest import build_view
 from veille.core.weeks import previous_weeks, week_bounds
 from veille.jobs.digest import build_digest
@@ -230,7 +231,7 @@ def main() -> None:
             t2 = time.perf_counter()
             rendered = render_digest(view)
             t3 = time.perf_counter()
-            result = build_digest(store, settings, WEEK, datetime(2026, 11, 30, 7, tzinfo=UTC))
+            result = build_digest(make_app(settings, now=datetime(2026, 11, 30, 7, tzinfo=UTC), store=store), WEEK)
             t4 = time.perf_counter()
             process_step = None
             if args.process_step:

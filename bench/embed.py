@@ -33,11 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from veille.adapters.embed import DEFAULT_MODEL, make_embedder  # noqa: E402
+from veille.adapters.tagger import taxonomy_vectors  # noqa: E402
 from veille.adapters.taxonomy import load_taxonomy  # noqa: E402
 from veille.core.clustering import align_languages, cluster_themes, group_stories  # noqa: E402
 from veille.core.formats import ClassifierParams, FormatClassifier, macro_f1  # noqa: E402
 from veille.demo.corpus import load_corpus  # noqa: E402
-from veille.jobs.process import embedding_text, taxonomy_vectors  # noqa: E402
+from veille.jobs.process import embedding_text  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 BACKENDS = ("torch", "onnx", "onnx-int8")

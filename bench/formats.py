@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from veille.adapters.embed import SentenceTransformerEmbedder  # noqa: E402
+from veille.adapters.tagger import taxonomy_vectors  # noqa: E402
 from veille.adapters.taxonomy import load_taxonomy  # noqa: E402
 from veille.core.formats import (  # noqa: E402
     OTHER,
@@ -51,7 +52,6 @@ from veille.core.formats import (  # noqa: E402
     Taxonomy,
     macro_f1,
 )
-from veille.jobs.process import taxonomy_vectors  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "formats_labelled.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "formats_heldout.jsonl"

@@ -30,6 +30,7 @@ from veille.adapters import site_store
 from veille.adapters.site import render_site, write_site
 from veille.adapters.store import Store, iso
 from veille.adapters.taxonomy import format_names
+from veille.app import make_app
 from veille.core.site import build_site_view
 from veille.core.weeks import iso_week, shift_week, week_bounds
 from veille.jobs.site import _environment, build_site
@@ -249,11 +250,11 @@ def main() -> None:
             size = sum(len(content) for content in files.values())
 
             t = time.perf_counter()
-            same = build_site(store, settings, now)
+            same = build_site(make_app(settings, now=now, store=store))
             nochange = time.perf_counter() - t
             add_day(store, end, next_id, args.items // 365, rng)
             t = time.perf_counter()
-            day = build_site(store, settings, now)
+            day = build_site(make_app(settings, now=now, store=store))
             oneday = time.perf_counter() - t
 
     pages = sum(1 for name in files if name.endswith(".html"))

@@ -25,6 +25,7 @@ from veille.adapters.process_store import from_blob
 from veille.adapters.radar_store import load_radar
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
+from veille.app import make_app
 from veille.core import brief
 from veille.core.brief import Candidate, Sentence, item_sentences, select_lines, split_sentences
 from veille.core.digest import build_view
@@ -53,8 +54,8 @@ def build_week(root: Path, language: str, embedder: SentenceTransformerEmbedder)
     with Store.open(settings.database) as store:
         populate(store)
         store_week_sentences(store, embedder, WEEK)
-        result = build_digest(store, settings, WEEK, NOW)
-        site = build_site(store, settings, NOW)
+        result = build_digest(make_app(settings, now=NOW, store=store), WEEK)
+        site = build_site(make_app(settings, now=NOW, store=store))
     return settings.database, result.html_path, result.text_path, site.index_path
 
 
@@ -214,11 +215,12 @@ def test_a_rebuilt_archive_opens_with_the_lines_first_sent(
     settings = make_settings(tmp_path)
     with Store.open(settings.database) as store:
         populate(store)
-        first = build_digest(store, settings, WEEK, NOW)  # no sentences chosen yet: stories speak with titles
+        app = make_app(settings, now=NOW, store=store)
+        first = build_digest(app, WEEK)  # no sentences chosen yet: stories speak with titles
         sent = read(first.text_path)
         store_week_sentences(store, embedder, WEEK)  # the week is processed again afterwards
         first.text_path.unlink()
-        again = build_digest(store, settings, WEEK, NOW)
+        again = build_digest(make_app(settings, now=NOW, store=store), WEEK)
     assert again.built is False
     head = sent[: sent.index("La semaine en chiffres")]
     assert "L'essentiel de la semaine" in head

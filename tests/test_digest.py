@@ -19,6 +19,7 @@ from tests.test_digest_support import NOW, WEEK, make_settings, mark_processed, 
 from veille.adapters import digest_store
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
+from veille.app import make_app
 from veille.core import i18n
 from veille.core.digest import ThemeRecord, WeekRecords, build_view, subject_line
 from veille.core.trends import TrendStatus, explain
@@ -44,7 +45,7 @@ def text_of(path: Path) -> str:
 
 
 def test_digest_shows_trends_formats_signals_and_health_in_order(week_store: Store, tmp_path: Path) -> None:
-    result = build_digest(week_store, make_settings(tmp_path), WEEK, NOW)
+    result = build_digest(make_app(make_settings(tmp_path), now=NOW, store=week_store), WEEK)
     text = text_of(result.text_path)
 
     assert result.subject == "Veille digital learning — semaine 48 (23–29 nov. 2026)"
@@ -120,7 +121,7 @@ def test_a_bilingual_story_appears_once_with_all_its_sources_and_languages(week_
         conn.execute("INSERT INTO item_formats (item_id, format, score) VALUES (801, 'immersive', 0.9)")
         conn.execute("UPDATE stories SET last_at = '2026-11-26T10:00:00+00:00' WHERE id = 80")
     mark_processed(week_store)
-    result = build_digest(week_store, make_settings(tmp_path), WEEK, NOW)
+    result = build_digest(make_app(make_settings(tmp_path), now=NOW, store=week_store), WEEK)
     text = text_of(result.text_path)
     signals = text[text.index("Signaux faibles") : text.index("Santé des sources")]
     # the week's essentials point at what matters (this story among them); the sections show it once
@@ -144,7 +145,7 @@ def test_a_bilingual_story_appears_once_with_all_its_sources_and_languages(week_
 
 
 def test_english_digest_uses_english_dates_and_headings(week_store: Store, tmp_path: Path) -> None:
-    result = build_digest(week_store, make_settings(tmp_path, language="en"), WEEK, NOW)
+    result = build_digest(make_app(make_settings(tmp_path, language="en"), now=NOW, store=week_store), WEEK)
     text = text_of(result.text_path)
     assert result.subject == "Digital learning watch — week 48 (23–29 Nov 2026)"
     assert "6 stories published by 5 sources, x4.0 against its 4-week average" in text
@@ -153,7 +154,7 @@ def test_english_digest_uses_english_dates_and_headings(week_store: Store, tmp_p
 
 
 def test_the_digest_records_the_stories_it_showed_and_nothing_else(week_store: Store, tmp_path: Path) -> None:
-    result = build_digest(week_store, make_settings(tmp_path), WEEK, NOW)
+    result = build_digest(make_app(make_settings(tmp_path), now=NOW, store=week_store), WEEK)
     claimed = digest_store.digest_story_ids(week_store, WEEK)
     assert len(claimed) == result.stories == 12
     assert 1 not in claimed and 60 not in claimed  # last week's and next week's
@@ -161,7 +162,7 @@ def test_the_digest_records_the_stories_it_showed_and_nothing_else(week_store: S
 
 def test_building_twice_keeps_the_first_digest(week_store: Store, tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    first = build_digest(week_store, settings, WEEK, NOW)
+    first = build_digest(make_app(settings, now=NOW, store=week_store), WEEK)
     html_before = first.html_path.read_bytes()
     # a late story arrives for the same week: the built week is not rebuilt with other stories
     with week_store.transaction() as conn:
@@ -174,7 +175,7 @@ def test_building_twice_keeps_the_first_digest(week_store: Store, tmp_path: Path
             [1, 2, 3, 4, 5, 6],
             "2026-11-29T20:00:00+00:00",
         )
-    again = build_digest(week_store, settings, WEEK, datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    again = build_digest(make_app(settings, now=datetime(2026, 11, 30, 9, 0, tzinfo=UTC), store=week_store), WEEK)
     assert not again.built
     assert (again.message_id, again.html_path) == (first.message_id, first.html_path)
     assert first.html_path.read_bytes() == html_before
@@ -183,9 +184,9 @@ def test_building_twice_keeps_the_first_digest(week_store: Store, tmp_path: Path
     # it is built once `veille process` has clustered the late story (its trends build on the week before)
     monday = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     with pytest.raises(DigestError, match=r"week 2026-W49 is not processed yet .*run `veille process` first"):
-        build_digest(week_store, settings, "2026-W49", monday)
+        build_digest(make_app(settings, now=monday, store=week_store), "2026-W49")
     mark_processed(week_store)
-    next_week = build_digest(week_store, settings, "2026-W49", monday)
+    next_week = build_digest(make_app(settings, now=monday, store=week_store), "2026-W49")
     assert "Late arrival" not in text_of(next_week.text_path)  # published in W48, not active in W49
     assert "Next week's news" in text_of(next_week.text_path)
     assert "AI tutors reach" not in text_of(next_week.text_path)
@@ -193,7 +194,7 @@ def test_building_twice_keeps_the_first_digest(week_store: Store, tmp_path: Path
 
 def test_a_lost_archive_is_rewritten_with_the_same_stories(week_store: Store, tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    first = build_digest(week_store, settings, WEEK, NOW)
+    first = build_digest(make_app(settings, now=NOW, store=week_store), WEEK)
     titles = ("AI tutors reach 40 community colleges", "Des casques VR pour apprendre la soudure", "Podcast : la")
     for path in (first.html_path, first.text_path, first.eml_path):
         path.unlink()
@@ -207,7 +208,7 @@ def test_a_lost_archive_is_rewritten_with_the_same_stories(week_store: Store, tm
             [1, 2, 3],
             "2026-11-29T21:00:00+00:00",
         )
-    again = build_digest(week_store, settings, WEEK, datetime(2026, 12, 2, tzinfo=UTC))
+    again = build_digest(make_app(settings, now=datetime(2026, 12, 2, tzinfo=UTC), store=week_store), WEEK)
     text = text_of(again.text_path)
     assert all(title in text for title in titles)
     assert "Another late one" not in text
@@ -218,8 +219,8 @@ def test_a_lost_archive_is_rewritten_with_the_same_stories(week_store: Store, tm
 
 def test_out_dir_gets_a_copy_of_the_same_digest(week_store: Store, tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    first = build_digest(week_store, settings, WEEK, NOW)
-    copy = build_digest(week_store, settings, WEEK, NOW, out_dir=tmp_path / "elsewhere")
+    first = build_digest(make_app(settings, now=NOW, store=week_store), WEEK)
+    copy = build_digest(make_app(settings, now=NOW, store=week_store), WEEK, out_dir=tmp_path / "elsewhere")
     assert copy.text_path == tmp_path / "elsewhere" / WEEK / f"digest-{WEEK}.txt"
     assert text_of(copy.text_path) == text_of(first.text_path)
 
@@ -227,7 +228,7 @@ def test_out_dir_gets_a_copy_of_the_same_digest(week_store: Store, tmp_path: Pat
 def test_an_empty_week_gives_a_short_honest_digest(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     with Store.open(settings.database) as store:
-        result = build_digest(store, settings, "2026-W10", datetime(2026, 3, 9, 7, tzinfo=UTC))
+        result = build_digest(make_app(settings, now=datetime(2026, 3, 9, 7, tzinfo=UTC), store=store), "2026-W10")
     text = text_of(result.text_path)
     assert result.empty and result.stories == 0
     assert "Semaine calme" in text and "Aucun nouveau sujet" in text
@@ -237,7 +238,7 @@ def test_an_empty_week_gives_a_short_honest_digest(tmp_path: Path) -> None:
 
 
 def test_the_eml_is_a_complete_multipart_message(week_store: Store, tmp_path: Path) -> None:
-    result = build_digest(week_store, make_settings(tmp_path), WEEK, NOW)
+    result = build_digest(make_app(make_settings(tmp_path), now=NOW, store=week_store), WEEK)
     msg = email.message_from_bytes(result.eml_path.read_bytes(), policy=email.policy.default)
     assert msg.get_content_type() == "multipart/alternative"
     assert msg["Subject"] == result.subject
@@ -283,7 +284,7 @@ def test_hostile_feed_content_never_reaches_the_digest_unsanitised(tmp_path: Pat
     settings = make_settings(tmp_path)
     with Store.open(settings.database) as store:
         populate(store, hostile_title=hostile_title)
-        result = build_digest(store, settings, WEEK, NOW)
+        result = build_digest(make_app(settings, now=NOW, store=store), WEEK)
     page = text_of(result.html_path)
     text = text_of(result.text_path)
 
@@ -329,7 +330,7 @@ def test_a_user_template_overrides_one_file_only(week_store: Store, tmp_path: Pa
     user = settings.config_path.parent / "templates"
     user.mkdir(parents=True)
     (user / "digest.txt").write_text("{{ digest.subject }} & {{ digest.trends | length }} trends\n")
-    result = build_digest(week_store, settings, WEEK, NOW)
+    result = build_digest(make_app(settings, now=NOW, store=week_store), WEEK)
     assert text_of(result.text_path) == "Veille digital learning — semaine 48 (23–29 nov. 2026) & 2 trends\n"
     assert "Tendances" in text_of(result.html_path)  # the shipped HTML template is still used
 

@@ -10,6 +10,7 @@ from tests.conftest import ROOT, need_real_part
 from tests.test_digest_support import NOW, WEEK, make_settings, populate
 from tests.test_site_browser import BROKEN_WORDS
 from veille.adapters.store import Store
+from veille.app import make_app
 from veille.jobs.digest import build_digest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,7 +25,7 @@ def test_digest_fits_phone_and_desktop_widths_without_horizontal_scroll(tmp_path
     with Store.open(settings.database) as store:
         # a hostile title with long unbroken text is the usual cause of overflow on a phone
         populate(store, hostile_title="Supercalifragilistic" * 8 + " <script>alert(1)</script>")
-        result = build_digest(store, settings, WEEK, NOW)
+        result = build_digest(make_app(settings, now=NOW, store=store), WEEK)
     ARTIFACTS.mkdir(exist_ok=True)
 
     with sync_api.sync_playwright() as playwright:

@@ -8,7 +8,7 @@ import shutil
 import socket
 import ssl
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -23,9 +23,10 @@ from tests.conftest import need_real_part
 from tests.test_digest_support import NOW, WEEK, make_settings, populate
 from veille.adapters.mail import Mailer
 from veille.adapters.store import Store
+from veille.app import App, make_app
 from veille.errors import MailError
 from veille.jobs.digest import send_digest
-from veille.models import MailSettings
+from veille.models import MailSettings, Settings
 
 USER, PASSWORD = "dlm@example.org", "s3cret-pass"
 RECIPIENTS = ("dlm@example.org", "team-lead@example.org")
@@ -143,6 +144,18 @@ def mail_settings(port: int, security: str = "starttls", **overrides: Any) -> Ma
 ENV = {"VEILLE_TEST_SMTP_PASSWORD": PASSWORD}
 
 
+def app_for(
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    *,
+    env: Mapping[str, str] | None = None,
+    context: ssl.SSLContext | None = None,
+) -> App:
+    """The app a digest send runs in: this store, and a mailer with the test's password and trust."""
+    return make_app(settings, now=now, store=store, mailer_factory=lambda mail: Mailer(mail, env=env, context=context))
+
+
 def sends(store: Store) -> list[tuple[str, str | None, int, str | None]]:
     rows = store.conn.execute(
         "SELECT recipient, sent_at, attempts, last_error FROM digest_sends WHERE week = ? ORDER BY recipient",
@@ -161,10 +174,14 @@ def test_digest_arrives_over_starttls_with_auth_once_per_recipient(
     settings = make_settings(tmp_path, mail=mail_settings(controller.port))
     with Store.open(settings.database) as store:
         populate(store)
-        report = send_digest(store, settings, WEEK, NOW, dry_run=False, env=ENV, context=client_context(certificate))
+        report = send_digest(
+            app_for(store, settings, NOW, env=ENV, context=client_context(certificate)), WEEK, dry_run=False
+        )
         assert report.sent == RECIPIENTS and report.queued == ()
         # a second run sends nothing more
-        again = send_digest(store, settings, WEEK, NOW, dry_run=False, env=ENV, context=client_context(certificate))
+        again = send_digest(
+            app_for(store, settings, NOW, env=ENV, context=client_context(certificate)), WEEK, dry_run=False
+        )
         assert again.sent == () and again.already_sent == RECIPIENTS
         assert [row[1] is not None for row in sends(store)] == [True, True]
 
@@ -209,7 +226,9 @@ def test_implicit_tls_without_auth(certificate: tuple[Path, Path], tmp_path: Pat
         )
         with Store.open(settings.database) as store:
             populate(store)
-            report = send_digest(store, settings, WEEK, NOW, dry_run=False, context=client_context(certificate))
+            report = send_digest(
+                app_for(store, settings, NOW, context=client_context(certificate)), WEEK, dry_run=False
+            )
     finally:
         controller.stop()
     assert report.sent == ("a@example.org",)
@@ -222,7 +241,7 @@ def test_an_untrusted_certificate_is_a_clear_mail_error(smtp_server: tuple[Contr
     with Store.open(settings.database) as store:
         populate(store)
         with pytest.raises(MailError, match="certificate not trusted"):
-            send_digest(store, settings, WEEK, NOW, dry_run=False, env=ENV)  # system trust store only
+            send_digest(app_for(store, settings, NOW, env=ENV), WEEK, dry_run=False)  # system trust store only
         assert all(row[1] is None and row[2] == 1 for row in sends(store))
     assert inbox.messages == []
 
@@ -237,11 +256,13 @@ def test_a_wrong_password_keeps_the_digest_queued(
         populate(store)
         with pytest.raises(MailError, match=r"refused the login of dlm@example.org: 535"):
             send_digest(
-                store, settings, WEEK, NOW, dry_run=False, env={"VEILLE_TEST_SMTP_PASSWORD": "no"}, context=context
+                app_for(store, settings, NOW, env={"VEILLE_TEST_SMTP_PASSWORD": "no"}, context=context),
+                WEEK,
+                dry_run=False,
             )
         assert "535" in (sends(store)[0][3] or "")
         with pytest.raises(MailError, match=r"VEILLE_TEST_SMTP_PASSWORD.*is not set"):
-            send_digest(store, settings, WEEK, NOW, dry_run=False, env={}, context=context)
+            send_digest(app_for(store, settings, NOW, env={}, context=context), WEEK, dry_run=False)
         # an unset variable is found before connecting: no attempt is counted, both stay queued
         assert [(r[1], r[2]) for r in sends(store)] == [(None, 1), (None, 1)]
     assert inbox.messages == []
@@ -258,21 +279,21 @@ def test_a_server_that_refuses_then_recovers_sends_each_copy_once(
         populate(store)
         # 1. the server is down: nothing is lost, everything is queued, the error says so
         with pytest.raises(MailError, match=r"still queued for 2 recipient\(s\).*connection refused"):
-            send_digest(store, settings, WEEK, NOW, dry_run=False, env=ENV, context=context)
+            send_digest(app_for(store, settings, NOW, env=ENV, context=context), WEEK, dry_run=False)
         assert [(r[1], r[2]) for r in sends(store)] == [(None, 1), (None, 1)]
         # 2. it is back but busy (451): still queued, with the server's words
         controller = start_server(inbox, certificate, port)
         try:
             with pytest.raises(MailError, match=r"451 4\.3\.0 Mailbox busy"):
-                send_digest(store, settings, WEEK, NOW, dry_run=False, env=ENV, context=context)
+                send_digest(app_for(store, settings, NOW, env=ENV, context=context), WEEK, dry_run=False)
             assert [(r[1], r[2]) for r in sends(store)] == [(None, 2), (None, 2)]
             assert "451" in (sends(store)[0][3] or "")
             # 3. it recovers: sent, once per recipient, and never again
             inbox.refuse = False
             later = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-            report = send_digest(store, settings, WEEK, later, dry_run=False, env=ENV, context=context)
+            report = send_digest(app_for(store, settings, later, env=ENV, context=context), WEEK, dry_run=False)
             assert report.sent == RECIPIENTS
-            send_digest(store, settings, WEEK, later, dry_run=False, env=ENV, context=context)
+            send_digest(app_for(store, settings, later, env=ENV, context=context), WEEK, dry_run=False)
         finally:
             controller.stop()
         assert [(r[1], r[2], r[3]) for r in sends(store)] == [("2026-11-30T08:00:00+00:00", 3, None)] * 2
@@ -285,7 +306,7 @@ def test_dry_run_writes_the_message_and_sends_nothing(smtp_server: tuple[Control
     settings = make_settings(tmp_path, mail=mail_settings(controller.port))
     with Store.open(settings.database) as store:
         populate(store)
-        report = send_digest(store, settings, WEEK, NOW, dry_run=True, out_dir=tmp_path / "out")
+        report = send_digest(app_for(store, settings, NOW), WEEK, dry_run=True, out_dir=tmp_path / "out")
         assert sends(store) == []
         for table in ("digests", "digest_stories"):  # nothing recorded: the week stays open
             assert store.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE week = ?", (WEEK,)).fetchone()[0] == 0
@@ -299,6 +320,6 @@ def test_dry_run_writes_the_message_and_sends_nothing(smtp_server: tuple[Control
 def test_mail_without_a_host_says_how_to_configure_it(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, mail=MailSettings(sender="v@example.org", recipients=("a@example.org",)))
     with Store.open(settings.database) as store, pytest.raises(MailError, match=r"set mail.host"):
-        send_digest(store, settings, WEEK, NOW, dry_run=False)
+        send_digest(app_for(store, settings, NOW), WEEK, dry_run=False)
     with pytest.raises(MailError, match=r"mail.security must be one of"):
         Mailer(mail_settings(25, "ssl"))

@@ -12,6 +12,7 @@ import pytest
 
 from tests.test_digest_support import NOW, WEEK, make_settings, populate
 from veille.adapters.store import Store
+from veille.app import make_app
 from veille.core.digest import WeekRecords, build_view
 from veille.core.radar import RadarStory
 from veille.jobs.digest import build_digest
@@ -59,7 +60,7 @@ def section(text: str, language: str) -> str:
 def test_formats_on_the_move_with_reasons_and_the_steady_ones_in_one_line(
     store: Store, tmp_path: Path, language: str, rising: str, fading: str, steady: str
 ) -> None:
-    result = build_digest(store, make_settings(tmp_path, language=language), WEEK, NOW)
+    result = build_digest(make_app(make_settings(tmp_path, language=language), now=NOW, store=store), WEEK)
     text = result.text_path.read_text(encoding="utf-8")
     trends, moving, by_format = HEADINGS[language]
     assert text.index(trends) < text.index(moving) < text.index(by_format)  # after the trends

@@ -11,6 +11,7 @@ import pytest
 
 from tests.test_digest_support import NOW, WEEK, make_settings, mark_processed, populate, story, term_signal
 from veille.adapters.store import Store
+from veille.app import make_app
 from veille.core.digest import MAX_TERM_SIGNALS, STORIES_PER_TERM_SIGNAL, SignalRecord, WeekRecords, build_view
 from veille.core.digest import StoryRecord as Story
 from veille.jobs.digest import build_digest
@@ -81,7 +82,7 @@ def test_a_term_that_bursts_is_shown_with_its_numbers_and_its_stories(
             add_space_stories(conn)
             term_signal(conn, "space station, nasa", [70, 71, 72, 73, 10], RAMP)
         mark_processed(store)
-        result = build_digest(store, settings, WEEK, NOW)
+        result = build_digest(make_app(settings, now=NOW, store=store), WEEK)
     text = result.text_path.read_text(encoding="utf-8")
     html = result.html_path.read_text(encoding="utf-8")
 
@@ -118,7 +119,7 @@ def test_no_term_bursts_no_section(tmp_path: Path) -> None:
         with store.transaction() as conn:
             conn.execute("DELETE FROM signal_stories")
             conn.execute("DELETE FROM signals")
-        result = build_digest(store, settings, WEEK, NOW)
+        result = build_digest(make_app(settings, now=NOW, store=store), WEEK)
     assert "Signaux émergents" not in result.text_path.read_text(encoding="utf-8")
     assert "Signaux émergents" not in result.html_path.read_text(encoding="utf-8")
     assert "Tendances" in result.text_path.read_text(encoding="utf-8")  # the rest of the digest is there
@@ -133,7 +134,7 @@ def test_a_signal_whose_stories_all_sit_in_one_trend_is_left_out(tmp_path: Path)
             conn.execute("DELETE FROM signal_stories")
             conn.execute("DELETE FROM signals")
             term_signal(conn, "tuteurs", [10, 11, 12], RAMP)
-        result = build_digest(store, settings, WEEK, NOW)
+        result = build_digest(make_app(settings, now=NOW, store=store), WEEK)
     assert "Signaux émergents" not in result.text_path.read_text(encoding="utf-8")
 
 
@@ -200,7 +201,7 @@ def test_hostile_text_in_a_signal_never_reaches_the_digest(tmp_path: Path) -> No
             )
             term_signal(conn, "<script>alert(4)</script>space station", [90, 40], RAMP)
         mark_processed(store)
-        result = build_digest(store, settings, WEEK, NOW)
+        result = build_digest(make_app(settings, now=NOW, store=store), WEEK)
     html = result.html_path.read_text(encoding="utf-8")
     text = result.text_path.read_text(encoding="utf-8")
     parser = _Tags()
@@ -223,7 +224,7 @@ def test_the_week_page_shows_the_emerging_signals_with_links_to_their_stories(tm
             term_signal(conn, "space station, nasa", [70, 71, 72, 73], RAMP)
             term_signal(conn, "tuteurs", [10, 11, 12], RAMP)  # all in the rising AI theme: left out
         mark_processed(store)
-        site = build_site(store, settings, NOW)
+        site = build_site(make_app(settings, now=NOW, store=store))
     page = (site.out_dir / "weeks" / f"{WEEK}.html").read_text(encoding="utf-8")
     part = page[page.index(">Emerging signals</h2>") :]
     part = part[: part.index("</section>")]

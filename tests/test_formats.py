@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from veille.adapters.embed import SentenceTransformerEmbedder
+from veille.adapters.tagger import taxonomy_vectors
 from veille.adapters.taxonomy import SHIPPED, load_taxonomy, read_corpus, read_taxonomy, shipped_vectors
 from veille.core.formats import FORMAT_KEYS, OTHER, FormatClassifier, Taxonomy, TermMatcher, fold
 from veille.errors import ConfigError
-from veille.jobs.process import taxonomy_vectors
 
 # One clear, new item per format and language (not in the taxonomy examples nor in the labelled set).
 CLEAR: dict[str, tuple[str, str]] = {

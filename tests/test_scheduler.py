@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from tests.feedserver import FeedServer
 from veille.config import loads
@@ -164,3 +167,68 @@ def test_the_help_and_the_module_say_the_digest_hour_is_read_in_schedule_timezon
     assert "digest.hour (also in schedule.timezone)" in help_text
     doc = " ".join((veille.scheduler.__doc__ or "").split())
     assert "in UTC" not in doc and "``digest.hour`` in that zone" in doc
+
+
+@pytest.mark.slow
+def test_the_daemon_loads_the_model_and_fits_the_format_tagger_once_for_its_life(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two scheduled runs of the real daily job in one daemon, on two simulated days of the demo's feeds,
+    each with new items to embed and tag: the model is loaded once and the tagger fitted once."""
+    import sentence_transformers
+
+    import veille.scheduler
+    from veille.app import make_app
+    from veille.core.formats import FormatClassifier
+    from veille.demo.corpus import feeds_yaml, load_corpus
+    from veille.demo.run import DemoFeedServer, SimulatedClock
+
+    loads_: list[str] = []
+    fits: list[str] = []
+    real_model, real_fit = sentence_transformers.SentenceTransformer, FormatClassifier.fit
+
+    class CountedModel(real_model):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            loads_.append(str(args[0]))
+            super().__init__(*args, **kwargs)
+
+    def counted_fit(*args: Any, **kwargs: Any) -> FormatClassifier:
+        fits.append("fit")
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", CountedModel)
+    monkeypatch.setattr(FormatClassifier, "fit", counted_fit)
+
+    corpus = load_corpus()
+    first_day = corpus.days()[2]  # the run of the third day finds the items of the first two
+    clock = SimulatedClock(datetime.combine(first_day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=6))
+    embedded: list[int] = []
+    codes: list[int] = []
+    real_run_once = veille.scheduler.run_once
+    with DemoFeedServer(corpus, clock) as feeds:
+        config = tmp_path / "feeds.yaml"
+        config.write_text(feeds_yaml(corpus, feeds.base_url), encoding="utf-8")
+        settings = loads(config.read_text(encoding="utf-8"), config)
+        daemon = Daemon(
+            config, settings, trigger=IntervalTrigger(seconds=1), app=make_app(settings, clock=lambda: clock.now)
+        )
+
+        def counted_run(config_path: Path, app: Any = None, **kwargs: Any) -> int:
+            code = real_run_once(config_path, app, **kwargs)
+            codes.append(code)
+            with sqlite3.connect(settings.database) as conn:
+                embedded.append(conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
+            if len(codes) == 2:
+                daemon.request_stop()
+            clock.set(clock.now + timedelta(days=1))  # the next run is the next day's
+            return code
+
+        monkeypatch.setattr(veille.scheduler, "run_once", counted_run)
+        thread = threading.Thread(target=daemon.serve)
+        thread.start()
+        thread.join(600)
+    assert not thread.is_alive()
+    assert codes == [0, 0]
+    assert 0 < embedded[0] < embedded[1], embedded  # both days brought items to embed and tag
+    assert len(loads_) == 1, loads_
+    assert fits == ["fit"]

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from tests.conftest import ROOT, need_real_part
 from tests.test_digest_support import FEEDS, WEEK, populate
 from veille.adapters.store import Store
+from veille.app import make_app
 from veille.cli import cli
 from veille.config import load
 from veille.jobs.digest import build_digest
@@ -41,7 +42,7 @@ def test_screenshots_of_the_digest_and_the_formats_page(tmp_path: Path) -> None:
     with Store.open(watch / ".veille" / "veille.db") as store:
         populate(store)
         # recorded and archived, as the daily job does when the digest is due (a preview records nothing)
-        build_digest(store, load(config), WEEK, datetime.fromisoformat(NOW))
+        build_digest(make_app(load(config), now=datetime.fromisoformat(NOW), store=store), WEEK)
     result = CliRunner().invoke(cli, ["--config", str(config), "--now", NOW, "site"])
     assert result.exit_code == 0, result.output
 

@@ -16,6 +16,7 @@ import pytest
 from tests.test_site_support import HOSTILE, NOW, make_settings, populate
 from veille.adapters.site import MANIFEST
 from veille.adapters.store import Store
+from veille.app import make_app
 from veille.core.site import ChartBar, bar_chart_svg
 from veille.errors import SiteError
 from veille.jobs.site import SiteResult, build_site
@@ -26,7 +27,7 @@ def built(tmp_path: Path) -> Iterator[tuple[Store, SiteResult, Path]]:
     settings = make_settings(tmp_path)
     store = Store.open(settings.database)
     populate(store, tmp_path)
-    result = build_site(store, settings, NOW)
+    result = build_site(make_app(settings, now=NOW, store=store))
     yield store, result, tmp_path
     store.close()
 
@@ -270,7 +271,7 @@ def test_english_site(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, language="en")
     with Store.open(settings.database) as store:
         populate(store, tmp_path)
-        result = build_site(store, settings, NOW)
+        result = build_site(make_app(settings, now=NOW, store=store))
     home = result.index_path.read_text(encoding="utf-8")
     assert '<html lang="en">' in home and ">Weeks</a>" in home and "Latest digest" in home
     week = (result.out_dir / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
@@ -281,7 +282,7 @@ def test_english_site(tmp_path: Path) -> None:
 def test_an_empty_database_gives_a_small_honest_site(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     with Store.open(settings.database) as store:
-        result = build_site(store, settings, NOW)
+        result = build_site(make_app(settings, now=NOW, store=store))
     assert "La veille est encore vide" in result.index_path.read_text(encoding="utf-8")
     assert feedparser.parse((result.out_dir / "atom.xml").read_bytes()).bozo == 0
 
@@ -293,7 +294,7 @@ def test_an_empty_database_gives_a_small_honest_site(tmp_path: Path) -> None:
 def test_a_rebuild_with_nothing_changed_rewrites_nothing(built: tuple[Store, SiteResult, Path]) -> None:
     store, result, tmp_path = built
     before = snapshot(result.out_dir)
-    again = build_site(store, make_settings(tmp_path), NOW)
+    again = build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
     assert again.written == 0 and again.unchanged == len(before) and again.removed == 0
     assert snapshot(result.out_dir) == before
 
@@ -303,7 +304,7 @@ def test_a_changed_story_rewrites_only_the_pages_showing_it(built: tuple[Store, 
     before = snapshot(result.out_dir)
     with store.transaction() as conn:  # the source corrected the title of a MOOC story of W45
         conn.execute("UPDATE items SET title = 'MOOC completion rates: the corrected figures' WHERE id = 1040")
-    again = build_site(store, make_settings(tmp_path), NOW)
+    again = build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
     after = snapshot(result.out_dir)
     rewritten = {path for path in after if after[path] != before.get(path)}
     assert rewritten == {
@@ -321,7 +322,7 @@ def test_pages_of_things_that_disappeared_are_removed(built: tuple[Store, SiteRe
     store, result, tmp_path = built
     with store.transaction() as conn:
         conn.execute("DELETE FROM themes WHERE id = 3")
-    again = build_site(store, make_settings(tmp_path), NOW)
+    again = build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
     assert again.removed == 1
     assert not (result.out_dir / "themes" / "3.html").exists()
     assert "themes/3.html" not in (result.out_dir / "themes" / "index.html").read_text(encoding="utf-8")
@@ -331,7 +332,7 @@ def test_the_site_is_swapped_in_whole_and_nothing_is_left_beside_it(built: tuple
     store, result, tmp_path = built
     with store.transaction() as conn:
         conn.execute("UPDATE items SET title = 'Changed' WHERE id = 1010")
-    build_site(store, make_settings(tmp_path), NOW)
+    build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
     leftovers = [p.name for p in result.out_dir.parent.iterdir() if p.name.startswith(".site.")]
     assert leftovers == []
     manifest = json.loads((result.out_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -343,7 +344,7 @@ def test_a_build_killed_between_the_two_renames_is_repaired(built: tuple[Store, 
     site = result.out_dir
     os.rename(site, site.parent / ".site.old-crashed")  # as if killed right after renaming the old site away
     (site.parent / ".site.new-crashed").mkdir()  # and a half-built staging folder
-    again = build_site(store, make_settings(tmp_path), NOW)
+    again = build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
     assert again.written == 0  # the old site was restored, and it was up to date
     assert sorted(p.name for p in site.parent.iterdir() if p.name.startswith(".site")) == []
     assert (site / "index.html").is_file()
@@ -355,7 +356,7 @@ def test_a_folder_veille_did_not_write_is_never_replaced(tmp_path: Path) -> None
     precious.mkdir()
     (precious / "thesis.odt").write_bytes(b"years of work")
     with Store.open(settings.database) as store, pytest.raises(SiteError, match="did not write"):
-        build_site(store, settings, NOW, out_dir=precious)
+        build_site(make_app(settings, now=NOW, store=store), out_dir=precious)
     assert (precious / "thesis.odt").read_bytes() == b"years of work"
 
 
@@ -371,7 +372,7 @@ def test_a_user_template_overrides_one_page_and_keeps_autoescape(tmp_path: Path)
         populate(store, tmp_path)
         with store.transaction() as conn:
             conn.execute("UPDATE feeds SET name = '<b>Bold</b> & co' WHERE id = 1")
-        result = build_site(store, settings, NOW)
+        result = build_site(make_app(settings, now=NOW, store=store))
     page = (result.out_dir / "sources" / "1.html").read_text(encoding="utf-8")
     assert '<h1 class="mine">Bold &amp; co</h1>' in page
     assert "<b>" not in page

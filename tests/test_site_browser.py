@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import ROOT, need_real_part
 from tests.test_site_support import NOW, make_settings, populate
 from veille.adapters.store import Store
+from veille.app import make_app
 from veille.jobs.site import SiteResult, build_site
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,7 +33,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> SiteResult:
     settings = make_settings(tmp_path)
     with Store.open(settings.database) as store:
         populate(store, tmp_path)
-        return build_site(store, settings, NOW)
+        return build_site(make_app(settings, now=NOW, store=store))
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from tests.test_site_browser import ARTIFACTS, no_horizontal_scroll, open_page
 from tests.test_site_browser import browser as browser
 from tests.test_site_support import NOW, make_settings, populate
 from veille.adapters.store import Store
+from veille.app import make_app
 from veille.jobs.site import SiteResult, build_site
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -29,7 +30,7 @@ def build(tmp_path: Path, language: str) -> SiteResult:
     settings = make_settings(tmp_path, language=language)
     with Store.open(settings.database) as store:
         populate(store, tmp_path)
-        return build_site(store, settings, NOW)
+        return build_site(make_app(settings, now=NOW, store=store))
 
 
 @pytest.fixture(scope="module")

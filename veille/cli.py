@@ -323,7 +323,7 @@ def feeds_add(
     settings = context.settings()
     listed = {feed_url_key(feed.url) for feed in settings.feeds}
     if not as_is and feed_url_key(url) not in listed:  # a listed URL is refused below, without a lookup
-        url = _feed_of(context, url, settings.fetch, choose=choose)
+        url = _feed_of(context, url, choose=choose)
     text = _read_config_text(context.config_path)
     new_text = add_feeds_to_yaml(
         text, [FeedConfig(url=url, name=name, tags=tags, lang=lang)], path=context.config_path, skip_existing=False
@@ -332,14 +332,14 @@ def feeds_add(
     click.echo(context.text("feed_added", url=url, path=context.config_path))
 
 
-def _feed_of(context: Context, url: str, fetch: Any, *, choose: bool, hint: bool = True) -> str:
+def _feed_of(context: Context, url: str, *, choose: bool, hint: bool = True) -> str:
     """The feed URL stands for (see ``veille.jobs.discover``), said on the terminal when it is not URL;
     ``hint``: say that --choose lists the other feeds of the page."""
     from veille.errors import FeedError, FetchError
     from veille.jobs.discover import discover
 
     try:
-        found = discover(url, fetch)
+        found = discover(context.app(), url)
     except FetchError as exc:  # offline, or the site is down: the address is kept as given
         click.echo(context.text("discover_unreachable", url=url, reason=exc.reason), err=True)
         return url
@@ -438,7 +438,7 @@ def opml_import(context: Context, file: Path) -> None:
     found = read_opml(file)
     for site in read_opml_websites(file):  # outlines giving only a website: look their feed up
         try:
-            url = _feed_of(context, site.url, settings.fetch, choose=False, hint=False)
+            url = _feed_of(context, site.url, choose=False, hint=False)
         except FeedError as exc:
             click.echo(error_line(exc, context.language), err=True)
             continue
@@ -665,7 +665,7 @@ def site(context: Context, out: Path | None) -> None:
 
     app = context.app()
     try:
-        result = build_site(app.store, app.settings, app.now, out_dir=out)
+        result = build_site(app, out_dir=out)
     finally:
         app.close()
     click.echo(str(result.index_path))
@@ -735,24 +735,24 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
             click.echo(context.text("error", message=ended), err=True)
             sys.exit(EXIT_ERROR)
         if send:
-            check_mail(app.settings)  # before anything is recorded
+            check_mail(app)  # before anything is recorded
         if rebuild:
-            rebuilt = rebuild_digest(app.store, app.settings, target, app.now)
+            rebuilt = rebuild_digest(app, target)
             _echo_digest(context, rebuilt)
             if not send:
                 if out is not None:
-                    preview_digest(app.store, app.settings, target, app.now, out_dir=out)
+                    preview_digest(app, target, out_dir=out)
                 click.echo(context.text("digest_rebuilt_unsent", week=target))
                 return
             click.echo(context.text("digest_rebuilt", week=target))
         elif not send:
-            report = send_digest(app.store, app.settings, target, app.now, dry_run=True, out_dir=out)
+            report = send_digest(app, target, dry_run=True, out_dir=out)
             assert report.digest is not None  # a dry run always returns its preview
             _echo_digest(context, report.digest)
             click.echo(_preview_line(context, report, dry_run=dry_run))
             return
         try:
-            report = send_digest(app.store, app.settings, target, app.now, dry_run=False, out_dir=out)
+            report = send_digest(app, target, dry_run=False, out_dir=out)
         except MailError as exc:
             click.echo(f"veille: {exc}", err=True)
             # a setup mistake (an unset password variable…) is an error: retrying cannot help

@@ -1,7 +1,9 @@
 """``veille schedule``: the long-running alternative to cron, over the same daily job as ``veille run``.
 
     Daemon(config_path, settings).serve()
-        one job (``run_once``: reload feeds.yaml, ``daily.run_daily``, log the one-line summary), fired by
+        one App for the daemon's life: the model is loaded and the format tagger fitted once, not every day
+        one job (``run_once``: reload feeds.yaml into the App, ``daily.run_daily``, close the database,
+            log the one-line summary), fired by
             the daily run      schedule.run_time in schedule.timezone
             the digest run     digest.weekday at digest.hour, so the digest goes out on time even when the
                                daily run comes earlier in the day
@@ -40,6 +42,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from veille.app import App, make_app
 from veille.errors import VeilleError
 from veille.models import Settings
 
@@ -135,18 +138,24 @@ def job_options(settings: Settings) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------- job
 
 
-def run_once(config_path: Path, now: datetime | None = None) -> int:
+def run_once(config_path: Path, app: App | None = None, *, now: datetime | None = None) -> int:
     """One scheduled run: reload feeds.yaml (edits apply without a restart), run the daily job, log it.
 
-    Returns the run's exit code and never raises: a failed run is logged and the daemon waits for the next.
+    ``app``: the daemon's App, kept from run to run (``App.next_run``: settings and clock read again, the
+    model and the fitted tagger kept); without it, an App for this run only. ``now``: the run's time
+    (else the App's clock). Returns the run's exit code and never raises: a failed run is logged and the
+    daemon waits for the next.
     """
-    from veille.app import make_app
     from veille.config import load
     from veille.jobs.daily import EXIT_FAILED, run_daily
 
     log.info("scheduled run started")
     try:
-        app = make_app(load(config_path), now=now)
+        settings = load(config_path)
+        if app is None:
+            app = make_app(settings, now=now)
+        else:
+            app.next_run(settings, now)
         try:
             report = run_daily(app)
         finally:
@@ -180,14 +189,16 @@ class Daemon:
         job: Callable[[], object] | None = None,
         trigger: BaseTrigger | None = None,
         run_at_start: bool = False,
+        app: App | None = None,
     ) -> None:
         self.settings = settings
+        self.app = app or make_app(settings)  # for the daemon's life: the model loads once
         self.trigger = trigger or run_trigger(settings)
         self.scheduler = BlockingScheduler(timezone=ZoneInfo(settings.schedule.timezone))
         self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
         options: dict[str, Any] = {"next_run_time": datetime.now(UTC)} if run_at_start else {}
         self.scheduler.add_job(
-            job or (lambda: run_once(config_path)),
+            job or (lambda: run_once(config_path, self.app)),
             self.trigger,
             id=JOB_ID,
             name="veille run",
@@ -223,6 +234,7 @@ class Daemon:
             log.debug("scheduler loop ended during the stop", exc_info=True)
         if self._stopper is not None:
             self._stopper.join()
+        self.app.close()
         log.info("veille schedule stopped")
 
     def request_stop(self) -> None:

@@ -42,7 +42,6 @@ from veille.errors import ConfigError
 if TYPE_CHECKING:
     from veille.adapters.embed import Embedder
     from veille.jobs.daily import RunReport
-    from veille.models import Settings
 
 MARKER = "# Written by `veille demo`: running the demo again into this folder replaces it."
 RUN_AT = time(6, 0)  # the simulated daily run, UTC
@@ -367,7 +366,6 @@ def run_demo(
     outbox = Outbox(out_dir / "outbox")
     smtp_port = _free_port("127.0.0.1")
     controller = Controller(outbox, hostname="127.0.0.1", port=smtp_port)
-    shared = _SharedEmbedder(embedder)
     echo(
         f"veille demo: {len(corpus.items)} items from {len(corpus.sources)} sources, "
         f"{len(schedule)} simulated day(s) {schedule[0]} … {schedule[-1]}, into {out_dir}"
@@ -376,10 +374,17 @@ def run_demo(
         controller.start()
         try:
             config_path.write_text(demo_config(corpus, feeds.base_url, smtp_port, language), encoding="utf-8")
+            # one App for every simulated day, as ``veille schedule`` keeps one: the model loads once and the
+            # format tagger is fitted once
+            app = make_app(
+                load(config_path),
+                clock=lambda: clock.now,
+                embedder_factory=(lambda _settings: embedder) if embedder is not None else None,
+            )
             week_reports: list[RunReport] = []
             for n, day in enumerate(schedule):
                 clock.set(_at_run_time(day))
-                app = make_app(load(config_path), now=clock.now, embedder_factory=shared)
+                app.next_run(load(config_path))
                 try:
                     report = run_daily(app)
                 finally:
@@ -412,20 +417,6 @@ def _at_run_time(day: date) -> datetime:
 def _worse(a: int, b: int) -> int:
     rank = {EXIT_OK: 0, EXIT_PARTIAL: 1, EXIT_FAILED: 2}
     return a if rank.get(a, 2) >= rank.get(b, 2) else b
-
-
-class _SharedEmbedder:
-    """An embedder factory that loads the model once for all the simulated days (each day is a new App)."""
-
-    def __init__(self, embedder: Embedder | None) -> None:
-        self._embedder = embedder
-
-    def __call__(self, settings: Settings) -> Embedder:
-        if self._embedder is None:
-            from veille.app import _default_embedder
-
-            self._embedder = _default_embedder(settings)
-        return self._embedder
 
 
 def _week_line(week: str, reports: list[RunReport]) -> str:

@@ -126,11 +126,11 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
         # a digest is built once and never rebuilt with other stories: not from half-processed data
         week = digest_due(app) if not any(e.startswith("process:") for e in report.errors) else None
         if week is not None:
-            build_digest(app.store, app.settings, week, app.now)  # recorded now that it is due, sent or not
+            build_digest(app, week)  # recorded now that it is due, sent or not
             report.digest_week = week
             if send and app.settings.mail.host:
                 try:
-                    sent = send_digest(app.store, app.settings, week, app.now, dry_run=False)
+                    sent = send_digest(app, week, dry_run=False)
                     report.digest_sent = len(sent.sent) + len(sent.already_sent)
                 except MailError as exc:
                     report.digest_queued = True
@@ -144,7 +144,7 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
     except VeilleError as exc:
         report.errors.append(f"digest: {exc}")
     try:
-        report.site_index = build_site(app.store, app.settings, app.now).index_path
+        report.site_index = build_site(app).index_path
     except DatabaseUnavailable:
         raise
     except VeilleError as exc:

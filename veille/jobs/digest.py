@@ -1,22 +1,22 @@
 """The weekly digest job: preview freely, record once, send once per recipient.
 
-    preview_digest(store, settings, week, now, out_dir=...)
+    preview_digest(app, week, out_dir=...)
         recorded?          -> re-render the recorded stories (same id, same date)
         else               -> week processed? (else DigestError: run `veille process`)
                               -> load the week (adapters.digest_store) -> view model (core.digest)
                               -> render html + text (adapters.render) -> message (adapters.mail)
         write .html/.txt/.eml (temp + rename) into out_dir or <data dir>/previews; record nothing
-    build_digest(store, settings, week, now)
+    build_digest(app, week)
         recorded?          -> keep it (re-render the archive from the recorded stories if files are missing)
         else               -> as a preview, into the archive, then record digest + claim its stories
-    rebuild_digest(store, settings, week, now)
+    rebuild_digest(app, week)
         sent to anyone?    -> DigestError (a digest someone received is never rebuilt)
         else               -> forget the record and build it again from the week as it is now
-    send_digest(store, settings, week, now, dry_run=...)
+    send_digest(app, week, dry_run=...)
         dry run            -> preview_digest(...): nothing recorded, nothing sent
         else               -> mail settings checked -> build_digest(...) -> queue every configured recipient;
-                              one SMTP session; one copy per recipient still queued; each success recorded
-                              at once, so a crash or a refused address never causes a second copy
+                              one SMTP session (``app.mailer()``); one copy per recipient still queued; each
+                              success recorded at once, so a crash or a refused address never causes a second copy
         anything queued    -> MailError (the CLI exits non-zero; the next run sends what is left)
 
 Only ``build_digest`` (the daily job when the digest is due, ``veille digest --send``) and
@@ -31,7 +31,6 @@ import email
 import email.policy
 import hashlib
 import os
-import ssl
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,10 +39,11 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from veille.adapters import digest_store
-from veille.adapters.mail import Mailer, build_message, check_address, message_id
+from veille.adapters.mail import build_message, check_address, message_id
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import format_names
+from veille.app import App
 from veille.core.digest import build_view
 from veille.errors import DigestError, MailError, MailSetupError, StorageError
 from veille.models import Settings
@@ -106,25 +106,22 @@ def check_processed(store: Store, week: str) -> None:
 
 
 def preview_digest(
-    store: Store,
-    settings: Settings,
+    app: App,
     week: str,
-    now: datetime,
     *,
     out_dir: Path | None = None,
     format_labels: Mapping[str, str] | None = None,
 ) -> DigestResult:
     """Write ``week``'s digest as it would go out (the recorded one, when there is one) and record nothing."""
+    store, settings, now = app.store, app.settings, app.now
     existing = store.digests.get(week)
     folder = archive_folder(settings, week, out_dir) if out_dir is not None else preview_folder(settings, week)
     return _compose(store, settings, week, now, existing, folder, format_labels, record=False)
 
 
 def build_digest(
-    store: Store,
-    settings: Settings,
+    app: App,
     week: str,
-    now: datetime,
     *,
     out_dir: Path | None = None,
     format_labels: Mapping[str, str] | None = None,
@@ -134,6 +131,7 @@ def build_digest(
     With ``out_dir``, a digest already recorded is also written there (its record is left as it is).
     One process at a time on the database (machines sharing a PostgreSQL one): the others wait, then
     find it recorded."""
+    store, settings, now = app.store, app.settings, app.now
     with store.exclusive(f"digest {week}"):
         return _build_digest(store, settings, week, now, out_dir=out_dir, format_labels=format_labels)
 
@@ -178,15 +176,14 @@ def _build_digest(
 
 
 def rebuild_digest(
-    store: Store,
-    settings: Settings,
+    app: App,
     week: str,
-    now: datetime,
     *,
     format_labels: Mapping[str, str] | None = None,
 ) -> DigestResult:
     """Build ``week``'s recorded digest again from the week as it is now (new stories, new message id, new
     date) — only when no recipient has received it. DigestError when it was never recorded or was sent."""
+    store, settings, now = app.store, app.settings, app.now
     with store.exclusive(f"digest {week}"):
         return _rebuild(store, settings, week, now, format_labels)
 
@@ -291,11 +288,12 @@ def _configured(settings: Settings) -> list[str]:
     return [feed.url for feed in settings.feeds]
 
 
-def check_mail(settings: Settings, env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+def check_mail(app: App) -> tuple[str, ...]:
     """The configured recipients, once each, after checking what sending needs (MailError otherwise): done
     before anything is recorded, so a digest is never recorded for a send that cannot start."""
+    settings = app.settings
     # mail.host, mail.security and the password's variable (it connects only when opened)
-    Mailer(settings.mail, env=env).check_credentials()
+    app.mailer().check_credentials()
     recipients = tuple(dict.fromkeys(check_address(r) for r in settings.mail.recipients))
     if not recipients:
         raise MailSetupError("mail.recipients is empty in feeds.yaml: nobody to send the digest to")
@@ -305,26 +303,17 @@ def check_mail(settings: Settings, env: Mapping[str, str] | None = None) -> tupl
     return recipients
 
 
-def send_digest(
-    store: Store,
-    settings: Settings,
-    week: str,
-    now: datetime,
-    *,
-    dry_run: bool,
-    out_dir: Path | None = None,
-    env: Mapping[str, str] | None = None,
-    context: ssl.SSLContext | None = None,
-) -> SendReport:
+def send_digest(app: App, week: str, *, dry_run: bool, out_dir: Path | None = None) -> SendReport:
     """Send ``week``'s digest to every configured recipient who has not received it yet, recording it
     first if it is not recorded yet. A dry run only writes the preview and records and sends nothing.
 
     Raises MailError (after recording the attempt) when any recipient is still queued, so the command
     exits non-zero with the server's reason; the next call sends only to those still queued.
     """
+    store = app.store
     if dry_run:
-        recipients = tuple(dict.fromkeys(check_address(r) for r in settings.mail.recipients))
-        preview = preview_digest(store, settings, week, now, out_dir=out_dir)
+        recipients = tuple(dict.fromkeys(check_address(r) for r in app.settings.mail.recipients))
+        preview = preview_digest(app, week, out_dir=out_dir)
         pending = store.digests.pending(week, recipients)
         return SendReport(
             week=week,
@@ -334,26 +323,17 @@ def send_digest(
             queued=tuple(pending),
             digest=preview,
         )
-    recipients = check_mail(settings, env)
+    recipients = check_mail(app)
     # one sender at a time, whichever machine: a second one waits, then finds every copy sent
     with store.exclusive(f"digest {week}"):
-        return _send(store, settings, week, now, recipients, out_dir=out_dir, env=env, context=context)
+        return _send(app, week, recipients, out_dir=out_dir)
 
 
-def _send(
-    store: Store,
-    settings: Settings,
-    week: str,
-    now: datetime,
-    recipients: tuple[str, ...],
-    *,
-    out_dir: Path | None,
-    env: Mapping[str, str] | None,
-    context: ssl.SSLContext | None,
-) -> SendReport:
-    result = build_digest(store, settings, week, now)
+def _send(app: App, week: str, recipients: tuple[str, ...], *, out_dir: Path | None) -> SendReport:
+    store, now = app.store, app.now
+    result = build_digest(app, week)
     if out_dir is not None:
-        preview_digest(store, settings, week, now, out_dir=out_dir)  # a copy of what is sent
+        preview_digest(app, week, out_dir=out_dir)  # a copy of what is sent
 
     with store.transaction():
         store.digests.queue(week, recipients)
@@ -367,7 +347,7 @@ def _send(
     msg["To"] = ", ".join(recipients)
     sent: list[str] = []
     failed: list[tuple[str, str]] = []
-    mailer = Mailer(settings.mail, env=env, context=context)
+    mailer = app.mailer()
     try:
         mailer.open()
     except MailError as exc:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from veille.adapters.html import page_links
-from veille.adapters.http import Page, get_page
+from veille.adapters.http import Page
 from veille.adapters.parse import parse_feed
+from veille.app import App
 from veille.core.discover import FeedLink, feed_links, guess_urls
 from veille.errors import FetchError, ParseError
-from veille.models import FetchSettings
 
 _KINDS = (("atom", "Atom"), ("json", "JSON Feed"), ("rss", "RSS"))
 
@@ -29,11 +29,13 @@ class Discovery:
         return own[0] if own else None
 
 
-def discover(url: str, settings: FetchSettings) -> Discovery:
+def discover(app: App, url: str) -> Discovery:
     """The feeds ``url`` stands for: itself when it is a feed, else those its page declares, else the
-    first usual path (``/feed``, ``/rss.xml``…) that answers with a feed. Raises ``FetchError`` when
-    ``url`` itself cannot be fetched."""
-    page = get_page(url, settings)
+    first usual path (``/feed``, ``/rss.xml``…) that answers with a feed (pages read with
+    ``app.page_fetcher`` and the configured fetch settings). Raises ``FetchError`` when ``url`` itself
+    cannot be fetched."""
+    settings = app.settings.fetch
+    page = app.page_fetcher(url, settings)
     own = _as_feed(page, url)
     if own is not None:
         return Discovery(url, (own,), direct=True)
@@ -43,7 +45,7 @@ def discover(url: str, settings: FetchSettings) -> Discovery:
         return Discovery(url, tuple(found))
     for candidate in guess_urls(page.url):
         try:
-            feed = _as_feed(get_page(candidate, settings), candidate)
+            feed = _as_feed(app.page_fetcher(candidate, settings), candidate)
         except FetchError:
             continue
         if feed is not None:

@@ -45,9 +45,7 @@ def evaluate(app: App, path: Path, *, level: str = "story", with_formats: bool =
     predicted: list[list[str]] | None = None
     profiles: np.ndarray | None = None
     if with_formats or level == "theme":
-        from veille.jobs.process import classifier
-
-        tagger, _ = classifier(app)
+        tagger = app.tagger().tagger
         tags = tagger.classify(texts, vectors, langs)
         predicted = [[tag.format for tag in item_tags] for item_tags in tags]
         keys = [key for key in tagger.taxonomy.keys if key != OTHER]

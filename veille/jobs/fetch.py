@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from veille.adapters.http import fetch_feeds_sync
 from veille.adapters.parse import parse_feed
 from veille.app import App
 from veille.core import schedule
@@ -79,7 +78,7 @@ def fetch(
 
     1. make the feeds table match feeds.yaml (new feeds added, dropped ones marked removed);
     2. keep the feeds that are due (``core.schedule.is_due``: interval, backoff, Retry-After, gone);
-    3. fetch them concurrently with conditional GET (``adapters.http``); as each result arrives:
+    3. fetch them concurrently with conditional GET (``app.fetcher``: ``adapters.http``); as each result arrives:
        parse it (``adapters.parse``), normalise each item (``core.normalize``), decide when to fetch
        it next (``core.schedule``), and store the feed's batch in one transaction (``adapters.store``).
     """
@@ -107,7 +106,7 @@ def fetch(
         if on_outcome is not None:
             on_outcome(outcome)
 
-    fetch_feeds_sync(work, user_agent=settings.fetch.user_agent or None, on_result=store_result)
+    app.fetcher(work, user_agent=settings.fetch.user_agent or None, on_result=store_result)
     return FetchReport(tuple(outcomes))
 
 

@@ -8,8 +8,9 @@
                       the stories still active (last ``STORY_WINDOW_DAYS``)
         4. themes     each ISO week whose stories changed (signature) -> core.clustering.cluster_themes on the
                       week's stories, c-TF-IDF keywords (core.labels) and a title in French and English
-                      (core.titles), linked to the persistent themes of the previous weeks and scored
-                      (core.trends); later weeks are redone after it, since their history changed
+                      (core.titles); core.themes decides which persistent theme of the previous weeks
+                      each cluster continues, which merge, which are new and what each is reported as
+                      (scored by core.trends); later weeks are redone after it, since their history changed
         5. sentences  each clustered week whose sentences are missing or stale -> the most central sentences
                       of its new and rising themes, most covered stories and formats on the move
                       (core.brief), stored with their vectors for the digest's "week's essentials"
@@ -19,19 +20,17 @@ Every step is idempotent: a second run with nothing new changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from veille.adapters.embed import Embedder, is_default_model
+from veille.adapters.embed import Embedder
 from veille.adapters.process_store import (
     ItemText,
     SentenceSource,
@@ -40,12 +39,22 @@ from veille.adapters.process_store import (
 )
 from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store
-from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, signal_generic_words, text_key
+from veille.adapters.taxonomy import signal_generic_words
 from veille.adapters.threads import one_blas_thread
 from veille.app import App
 from veille.core import brief, clustering, i18n, labels, signals, titles, trends
-from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
 from veille.core.radar import build_radar, radar_span
+from veille.core.themes import (
+    LINK_WEEKS,
+    THEME_WINDOW_WEEKS,
+    Story,
+    ThemeGroup,
+    fading_themes,
+    follow_groups,
+    gone_themes,
+    score_groups,
+    theme_groups,
+)
 from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
 
 log = logging.getLogger(__name__)
@@ -114,62 +123,11 @@ def embed_new(app: App, on_progress: Progress | None = None) -> int:
 # ------------------------------------------------------------------------------------------- formats
 
 
-def classifier(app: App) -> tuple[FormatClassifier, str]:
-    """The format tagger for the configured taxonomy and model, and the signature stored with each tagged
-    item (model + taxonomy + rules: a change of any re-tags the items).
-
-    The taxonomy's texts (descriptions, examples and the labelled corpus) are embedded once per (model,
-    taxonomy) and cached under the data folder; the fitted tagger (about a second of fitting) is kept for
-    the life of the embedder, so that a process that runs many days (``veille schedule``, the demo) fits
-    it once."""
-    taxonomy = load_taxonomy(app.settings.formats_file)
-    model = app.settings.model.key
-    key = hashlib.sha256(f"{model}\0{taxonomy.signature()}".encode()).hexdigest()[:16]
-    fitted = _TAGGERS.setdefault(app.embedder, {})
-    if key not in fitted:
-        fitted.clear()  # one taxonomy at a time per embedder
-        fitted[key] = _fit_tagger(app, taxonomy, key)
-    tagger = fitted[key]
-    return tagger, hashlib.sha256(f"{model}\0{tagger.signature}".encode()).hexdigest()[:16]
-
-
-_TAGGERS: weakref.WeakKeyDictionary[Any, dict[str, FormatClassifier]] = weakref.WeakKeyDictionary()
-
-
-def _fit_tagger(app: App, taxonomy: Taxonomy, key: str) -> FormatClassifier:
-    cache = app.settings.data_dir / "cache" / f"taxonomy-{key}.npy"
-    texts = [text.text for text in taxonomy.texts()]
-    vectors = _load_cached(cache, len(texts))
-    if vectors is None:
-        vectors = taxonomy_vectors(app.embedder, texts)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp.npy")
-        np.save(tmp, vectors)
-        tmp.replace(cache)
-    return FormatClassifier.fit(taxonomy, vectors, ClassifierParams())
-
-
-def taxonomy_vectors(embedder: Embedder, texts: list[str]) -> NDArray[np.float32]:
-    """One vector per text: the shipped ones when the embedder is the default model, the rest embedded."""
-    known = shipped_vectors() if is_default_model(embedder) else {}
-    missing = [text for text in dict.fromkeys(texts) if text_key(text) not in known]
-    if missing:
-        known = {**known, **dict(zip(map(text_key, missing), embedder.embed(missing), strict=True))}
-    return np.stack([known[text_key(text)] for text in texts]).astype(np.float32)
-
-
-def _load_cached(path: Path, rows: int) -> NDArray[np.float32] | None:
-    try:
-        vectors = np.load(path)
-    except (OSError, ValueError):
-        return None
-    return vectors if vectors.shape[0] == rows else None
-
-
 def classify_new(app: App) -> int:
     """Tag the items not yet tagged with the current (model, taxonomy, rules) signature."""
     store = app.store.items
-    tagger, signature = classifier(app)
+    fitted = app.tagger()
+    tagger, signature = fitted.tagger, fitted.signature
     todo = store.items_to_classify(signature, app.settings.model.key)
     done = 0
     for start in range(0, len(todo), 2000):
@@ -254,9 +212,6 @@ def _names(*titles: str) -> frozenset[str]:
 
 # -------------------------------------------------------------------------------------------- themes
 
-LINK_WEEKS = 12  # a theme unseen for longer than this is over: a similar cluster starts a new theme
-THEME_WINDOW_WEEKS = 4  # weeks of stories clustered together to find a week's themes
-
 
 def cluster_weeks(app: App) -> list[str]:
     """Cluster every week whose stories changed since it was last clustered, and every week after it
@@ -300,17 +255,12 @@ def _phrase_embedder(embedder: Embedder) -> titles.Embed:
 
 def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime, embed: titles.Embed) -> None:
     """Cluster the stories of the window of weeks ending at ``week`` into themes, link them to the themes
-    of the previous weeks, and score each theme's trend in ``week``.
+    of the previous weeks, and score each theme's trend in ``week``; the decisions are
+    ``core.themes``'s, this loads, calls and stores.
 
     Clustering a window of ``THEME_WINDOW_WEEKS`` weeks rather than one week gives themes enough stories
     to exist, and the same clustering gives each theme's story counts for every week of the window, so
-    its trend is read off one consistent grouping; older weeks come from the stored history.
-
-    Consecutive windows share all but one week, so a cluster continues the theme that already held most
-    of its stories (``trends.link_by_stories``), and clusters continuing one theme are merged: the
-    window's clustering may cut a broad theme in pieces, the theme's trend counts all of them. Clusters
-    sharing no story with any theme are linked by centroid (a theme back after a gap). A theme seen last
-    week that no cluster continues is scored on its stored weeks, and kept when it is fading."""
+    its trend is read off one consistent grouping; older weeks come from the stored history."""
     window = [*previous_weeks(week, THEME_WINDOW_WEEKS - 1), week]
     themes.clear_week(week)
     stories = themes.window_stories(week_bounds(window[0])[0], week_bounds(week)[1])
@@ -321,72 +271,53 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime, 
     groups = _theme_groups(themes, stories, week, window[0], refs) if stories else []
     history_start = shift_week(week, -trends.DEFAULT_RULES.window)
     continued = {group.theme_id for group in groups if group.theme_id is not None}
-    last_week = shift_week(week, -1)
-    gone = [ref.id for ref in refs if ref.id not in continued and ref.last_week == last_week]
+    gone = gone_themes(refs, groups, week)
     stored = themes.theme_history([*continued, *gone], history_start, window[0])
     stored_recent = themes.theme_history(gone, window[0], week)
     earlier = themes.earlier_centroids(window[0])
     kept_titles = themes.latest_titles(gone, week)
-    followed: list[tuple[_ThemeGroup, list[WindowStory], list[trends.WeekPoint]]] = []
-    for group in groups:
-        members = [stories[i] for i in group.members]
-        older = _points(stored.get(group.theme_id, [])) if group.theme_id is not None else []
-        points = [*older, *(_window_point(members, w) for w in window)]
-        if group.theme_id is None:
-            if points[-1].stories == 0:
-                continue  # a grouping of earlier weeks only, never seen as a theme: nothing to follow
-            points = _new_theme_points(points)
-        followed.append((group, members, points))
+    followed = follow_groups(groups, stories, window, stored)
     # titles for the groups followed as themes only: a dropped grouping must not take a theme's title
-    named = _group_titles(themes, stories, [g for g, _, _ in followed], window[0], week, embed) if followed else []
-    scored = [(g, m, p, t) for (g, m, p), t in zip(followed, named, strict=True)]
-    priors = _priors(themes, stories, [(g.centroid, m, p) for g, m, p, _ in scored], week, window[0])
-    for (group, members, points, group_titles), prior in zip(scored, priors, strict=True):
-        current = points[-1]
-        novelty = trends.novelty(group.centroid, list(earlier)) if len(earlier) else 1.0
-        status = trends.score_theme(
-            points, week, novelty=novelty, recorded_before=group.theme_id is not None, prior=prior
-        )
-        if current.stories == 0 and status.status != "fading":
+    named = _group_titles(themes, stories, [f.group for f in followed], window[0], week, embed) if followed else []
+    priors = _priors(themes, stories, [(f.group.centroid, f.stories, f.points) for f in followed], week, window[0])
+    for item, group_titles, decision in zip(
+        followed, named, score_groups(followed, priors, week, earlier), strict=True
+    ):
+        if decision is None:
             continue  # quiet this week, and nothing to report about it
-        this_week = [s.id for s in members if s.weeks.get(week)]
+        group = item.group
         theme_id = group.theme_id
         if theme_id is None:
             theme_id = themes.new_theme(week, ", ".join(group.keywords[:4]), group.centroid)
         themes.save_theme_week(
             theme_id,
             week,
-            stories=this_week,
-            items=current.items,
-            sources=current.sources,
-            top_source=current.top_source,
+            stories=list(decision.stories),
+            items=decision.current.items,
+            sources=decision.current.sources,
+            top_source=decision.current.top_source,
             keywords=group.keywords,
-            status=status.status,
-            weak_signal=status.weak_signal,
-            reason=dict(status.reason),
+            status=decision.status.status,
+            weak_signal=decision.status.weak_signal,
+            reason=dict(decision.status.reason),
             centroid=group.centroid,
             titles=group_titles,
         )
-    for theme_id in gone:  # seen last week, continued by no cluster: report it only when it fades
-        points = [*_points(stored.get(theme_id, [])), *_points(stored_recent.get(theme_id, []))]
-        points.append(trends.WeekPoint(week, 0, 0, 0, 0))
-        if any(p.stories for p in points):
-            status = trends.score_theme(points, week, novelty=0.0)
-            if status.status == "fading":
-                themes.save_theme_week(
-                    theme_id,
-                    week,
-                    stories=[],
-                    items=0,
-                    sources=0,
-                    top_source=0,
-                    keywords=(),
-                    status=status.status,
-                    weak_signal=False,
-                    reason=dict(status.reason),
-                    centroid=None,
-                    titles=kept_titles.get(theme_id),
-                )
+    for theme_id, status in fading_themes(gone, stored, stored_recent, week):  # reported only when it fades
+        themes.save_theme_week(
+            theme_id,
+            week,
+            stories=[],
+            items=0,
+            sources=0,
+            top_source=0,
+            keywords=(),
+            status=status.status,
+            weak_signal=False,
+            reason=dict(status.reason),
+            centroid=None,
+            titles=kept_titles.get(theme_id),
+        )
     _save_signals(themes, week)
     themes.mark_processed(week, signature, now)
 
@@ -409,7 +340,7 @@ def _save_signals(themes: ThemeStore, week: str) -> None:
 def _priors(
     themes: ThemeStore,
     stories: list[WindowStory],
-    young: list[tuple[NDArray[np.float32], list[WindowStory], list[trends.WeekPoint]]],
+    young: Sequence[tuple[NDArray[np.float32], Sequence[Story], Sequence[trends.WeekPoint]]],
     week: str,
     window_start: str,
 ) -> list[list[trends.WeekPoint]]:
@@ -467,26 +398,11 @@ def _weeks_from(first: str, before: str) -> list[str]:
     return out
 
 
-# An unlinked cluster is a new theme, scored from its first week, when at least this share of its window
-# stories came in the last ``new_weeks`` weeks (an even spread over a 4-week window gives 1/2): otherwise
-# it is an old grouping that lost its identity, and its whole window is its history.
-NEW_SHARE = 2 / 3
-
-
-@dataclass(frozen=True)
-class _ThemeGroup:
-    """The window stories (indices) that make one theme this week, and the theme they continue."""
-
-    theme_id: int | None
-    members: tuple[int, ...]
-    centroid: NDArray[np.float32]
-    keywords: tuple[str, ...]
-
-
 def _theme_groups(
     themes: ThemeStore, stories: list[WindowStory], week: str, first_week: str, refs: list[trends.ThemeRef]
-) -> list[_ThemeGroup]:
-    """Cluster the window's stories, link each cluster to a theme and merge the clusters of one theme."""
+) -> list[ThemeGroup]:
+    """Cluster the window's stories (one BLAS thread), find each cluster's keywords, read which theme held
+    each story, and let ``core.themes`` link each cluster to a theme and merge the clusters of one theme."""
     vectors = np.vstack([s.centroid for s in stories])
     profiles = themes.format_profiles([s.id for s in stories])
     with one_blas_thread():
@@ -494,45 +410,14 @@ def _theme_groups(
     words = labels.keywords([story.text for story in stories], clustered.labels)
     held = themes.held_stories([s.id for s in stories], first_week, week)
     members = [[int(i) for i in m] for m in clustered.members]
-    counts = [_count(held[stories[i].id] for i in m if stories[i].id in held) for m in members]
-    older = [sum(1 for i in m if any(w < week for w in stories[i].weeks)) for m in members]
-    links = trends.link_by_stories(counts, older)
-    # Clusters sharing no story with any theme: centroid linking, one-to-one, to the themes left over.
-    claimed = {t for t in links if t is not None}
-    orphans = [c for c, t in enumerate(links) if t is None and not counts[c]]
-    fallback = trends.link_clusters(
-        [ref for ref in refs if ref.id not in claimed],
-        [
-            trends.WeekCluster(
-                centroid=vectors[members[c]].sum(axis=0), story_count=len(members[c]), item_count=0, sources=frozenset()
-            )
-            for c in orphans
-        ],
-        threshold=trends.LINK_THRESHOLD,
-    )
-    for c, theme_id in zip(orphans, fallback, strict=True):
-        links[c] = theme_id
-    by_theme: dict[int, list[int]] = {}
-    for c, theme_id in enumerate(links):
-        if theme_id is not None:
-            by_theme.setdefault(theme_id, []).append(c)
-    groups: list[_ThemeGroup] = []
-    for c, theme_id in enumerate(links):
-        parts = by_theme.get(theme_id, [c]) if theme_id is not None else [c]
-        if parts[0] != c:
-            continue  # merged into the group of its theme's biggest cluster (clusters come biggest first)
-        idx = tuple(i for part in parts for i in members[part])
-        total = np.sum(np.vstack([stories[i].centroid for i in idx]), axis=0)
-        centroid = (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
-        keywords = tuple(word for word, _ in words.get(parts[0], []))
-        groups.append(_ThemeGroup(theme_id, idx, centroid, keywords))
-    return groups
+    keywords = {c: [word for word, _ in pairs] for c, pairs in words.items()}
+    return theme_groups(stories, members, held, week, refs, keywords)
 
 
 def _group_titles(
     themes: ThemeStore,
     stories: list[WindowStory],
-    groups: list[_ThemeGroup],
+    groups: Sequence[ThemeGroup],
     first_week: str,
     week: str,
     embed: titles.Embed,
@@ -560,43 +445,6 @@ def _group_titles(
     for rank, g in enumerate(order):
         out[g] = {lang: title.text for lang, title in made[rank].items()}
     return out
-
-
-def _count(theme_ids: Iterable[int]) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for theme_id in theme_ids:
-        counts[theme_id] = counts.get(theme_id, 0) + 1
-    return counts
-
-
-def _new_theme_points(points: list[trends.WeekPoint]) -> list[trends.WeekPoint]:
-    """The points a theme that continues no earlier theme is scored on: only its last ``new_weeks``
-    weeks when most of its stories are that recent (it is new), else all of them."""
-    recent = points[-trends.DEFAULT_RULES.new_weeks :]
-    if sum(p.stories for p in recent) >= NEW_SHARE * sum(p.stories for p in points):
-        return recent
-    return points
-
-
-def _window_point(stories: list[WindowStory], week: str) -> trends.WeekPoint:
-    """A theme's volume in one week of the window: stories and items that week, distinct feeds, and how
-    many of its stories the most prolific single feed carried."""
-    active = [s for s in stories if s.weeks.get(week)]
-    per_feed: dict[int, int] = {}
-    for story in active:
-        for feed in story.feeds.get(week, ()):
-            per_feed[feed] = per_feed.get(feed, 0) + 1
-    return trends.WeekPoint(
-        week,
-        len(active),
-        sum(s.weeks[week] for s in active),
-        len(per_feed),
-        max(per_feed.values(), default=0),
-    )
-
-
-def _points(rows: list[tuple]) -> list[trends.WeekPoint]:
-    return [trends.WeekPoint(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
 
 # ------------------------------------------------------------------------------------------ sentences

@@ -1,9 +1,10 @@
 """The static site job: read the database, decide every page, render, write atomically and incrementally.
 
-    build_site(store, settings, now)
+    build_site(app)
         digests' HTML archives on disk?  -> copied into the site as digests/<week>.html
         load everything (adapters.site_store) -> view models (core.site) -> render (adapters.site)
-        -> write_site: only the files whose content changed, in a temporary folder swapped in at once
+        -> app.site_writer (adapters.site.write_site): only the files whose content changed, in a
+           temporary folder swapped in at once
 
 A daily rebuild with nothing new rewrites no file; a new day rewrites its week, the themes, formats and
 sources it touches, the home page and the search index.
@@ -13,16 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 
 from veille.adapters.render import make_environment
-from veille.adapters.site import render_site, write_site
-from veille.adapters.store import Store
+from veille.adapters.site import render_site
 from veille.adapters.taxonomy import format_names
+from veille.app import App
 from veille.core.site import build_site_view
 from veille.models import Settings
 
@@ -42,14 +42,13 @@ def site_folder(settings: Settings, out_dir: Path | None = None) -> Path:
 
 
 def build_site(
-    store: Store,
-    settings: Settings,
-    now: datetime,
+    app: App,
     *,
     out_dir: Path | None = None,
     format_labels: Mapping[str, str] | None = None,
 ) -> SiteResult:
     """Build or update the site; returns where ``index.html`` is and how many files were rewritten."""
+    store, settings = app.store, app.settings
     folder = site_folder(settings, out_dir)
     archives: dict[str, bytes] = {}
     for week, path in store.site.digest_paths().items():
@@ -64,14 +63,14 @@ def build_site(
         records,
         language=settings.digest.language,
         title=settings.site.title or settings.digest.title,
-        now=now,
+        now=app.now,
         format_labels=format_labels,
     )
     templates = _templates_dir(settings)
     files = render_site(view, _environment(templates, templates is not None and templates.is_dir()))
     for week in view.digest_weeks:
         files[f"digests/{week}.html"] = archives[week]
-    report = write_site(files, folder)
+    report = app.site_writer(files, folder)
     resolved = folder.resolve()
     return SiteResult(
         out_dir=resolved,
