@@ -146,6 +146,14 @@ class Strings:
     signal_also: str  # "Aussi" before a signal's other terms
     signal_seen_in: str  # "voir {place}"
     signal_more: tuple[str, str]  # "et {n} autre sujet", plural form
+    # the week in numbers
+    items_read: tuple[str, str]  # "article lu", "articles lus"
+    from_sources: str  # "venant de {sources}"
+    distinct_stories: tuple[str, str]
+    shown_in_digest: str  # ", dont {n} dans ce digest"
+    new_themes: tuple[str, str]
+    and_more: str  # "et {more}"
+    times: str  # "{n} fois", a source's repeated problem
 
 
 def _digest_strings(lang: Language) -> Strings:
@@ -197,6 +205,13 @@ def _digest_strings(lang: Language) -> Strings:
         signal_also=_("Also"),
         signal_seen_in=_("see “{place}”"),
         signal_more=(_("more story"), _("more stories")),
+        items_read=(_("item read"), _("items read")),
+        from_sources=_("from {sources}"),
+        distinct_stories=(_("distinct story"), _("distinct stories")),
+        shown_in_digest=_(", {n} of them in this digest"),
+        new_themes=(_("new theme"), _("new themes")),
+        and_more=_("and {more}"),
+        times=_("{n} times"),
     )
 
 
