@@ -5,9 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 
-.PHONY: install demo test lint typecheck pytest bench taxonomy-vectors clean
+# The gettext catalogs (veille/locale/<lang>/LC_MESSAGES/veille.po) and their compiled .mo files.
+PO := $(wildcard veille/locale/*/LC_MESSAGES/veille.po)
+MO := $(PO:.po=.mo)
 
-install: $(STAMP)
+.PHONY: install demo test lint typecheck pytest bench messages taxonomy-vectors clean
+
+install: $(STAMP) $(MO)
 
 # torch first, pinned to the CPU build (any other version would pull a multi-GB CUDA build).
 $(STAMP): pyproject.toml
@@ -17,11 +21,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# Compiled at install: the package reads the .mo files (a .po newer than its .mo is compiled in memory).
+veille/locale/%/LC_MESSAGES/veille.mo: veille/locale/%/LC_MESSAGES/veille.po | $(STAMP)
+	$(BIN)/pybabel compile --domain veille --locale $* --input-file $< --output-file $@
+
+# After changing a message in the code or a template: extract them all, merge into every catalog (new
+# ones empty: tests/test_catalogs.py fails until they are translated). A new language: pybabel init.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-output --add-comments TRANSLATORS: \
+		--project veille --copyright-holder "veille contributors" --output-file veille/locale/veille.pot .
+	$(BIN)/pybabel update --domain veille --input-file veille/locale/veille.pot --output-dir veille/locale \
+		--ignore-pot-creation-date --no-fuzzy-matching --ignore-obsolete
+
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-demo: $(STAMP)
+demo: $(STAMP) $(MO)
 	$(BIN)/veille demo --out demo-out
 
 lint: $(STAMP)
@@ -31,7 +47,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(MO)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -52,4 +68,4 @@ taxonomy-vectors: $(STAMP)
 	$(BIN)/python tools/taxonomy_vectors.py
 
 clean:
-	rm -rf $(VENV) demo-out test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-out test-artifacts .pytest_cache .mypy_cache .ruff_cache $(MO) veille/locale/veille.pot

@@ -19,8 +19,9 @@ Rules the loader enforces:
 Feed entries in the ``feeds`` list are numbered from 1 in messages (``feeds[1]`` is the first feed), as a
 reader counts them.
 
-The editing helpers (``add_feeds_to_yaml``, ``remove_feed_from_yaml``) change the text in place, line by
-line, so the user's comments and layout survive; the result is validated again before it is returned.
+The editing helpers (``add_feeds_to_yaml``, ``remove_feed_from_yaml``) edit the file as a ruamel.yaml
+round-trip document, so the user's comments, key order and layout survive; the result is validated again
+before it is returned.
 """
 
 from __future__ import annotations
@@ -787,74 +788,92 @@ def init_config(directory: Path, *, full: bool = False) -> Path:
 # Editing feeds.yaml text in place (feeds add|remove, opml import)
 
 
-def _feeds_node(root: yaml.Node | None) -> tuple[yaml.ScalarNode, yaml.Node] | None:
-    if isinstance(root, yaml.MappingNode):
-        for key, value in root.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == "feeds":
-                return key, value
+def _round_trip() -> Any:
+    from ruamel.yaml import YAML
+
+    rt = YAML()  # round-trip mode: comments, key order, quotes and flow/block styles are kept
+    rt.preserve_quotes = True
+    rt.width = 1_000_000  # never fold a long URL or name onto a second line
+    rt.brace_single_entry_mapping_in_flow_sequence = True  # `[{url: …}]` stays as written
+    return rt
+
+
+def _load_round_trip(text: str, label: str) -> Any:
+    from ruamel.yaml.error import YAMLError as RuamelError
+
+    _compose(text, label)  # PyYAML's reading first: its messages carry the file and line
+    try:
+        return _round_trip().load(text)
+    except RuamelError as exc:
+        raise ConfigError(f"cannot edit this YAML: {exc}", path=label) from None
+
+
+def _dash_column(feeds: Any) -> int:
+    """Where the file puts the ``-`` of the feeds list (``feeds:\\n- url`` or ``feeds:\\n  - url``), 2 if new."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    if isinstance(feeds, CommentedSeq) and len(feeds) and not feeds.fa.flow_style():
+        position = feeds.lc.item(0)
+        if position is not None:
+            return max(0, position[1] - 2)
+    return 2
+
+
+def _dump_round_trip(root: Any, dash: int) -> str:
+    import io
+
+    rt = _round_trip()
+    rt.indent(mapping=2, sequence=dash + 2, offset=dash)
+    out = io.StringIO()
+    rt.dump(root, out)
+    return out.getvalue()
+
+
+def _feed_entry(feed: FeedConfig) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    entry = CommentedMap(url=feed.url)
+    if feed.name:
+        entry["name"] = " ".join(feed.name.split())
+    if feed.tags:
+        tags = CommentedSeq(feed.tags)
+        tags.fa.set_flow_style()  # `tags: [a, b]`, as the starter file writes them
+        entry["tags"] = tags
+    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes"):
+        if getattr(feed, name) is not None:
+            entry[name] = getattr(feed, name)
+    return entry
+
+
+def _entry_url_key(entry: Any) -> str | None:
+    if isinstance(entry, str):
+        return feed_url_key(entry)
+    if isinstance(entry, Mapping) and isinstance(entry.get("url"), str):
+        return feed_url_key(entry["url"])
     return None
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
-    return starts
-
-
-def _content_end_line(node: yaml.Node) -> int:
-    """The 0-based line holding the last character of ``node`` (PyYAML's block end marks overshoot)."""
-    while True:
-        if isinstance(node, yaml.MappingNode) and node.value and not node.flow_style:
-            node = node.value[-1][1] if not _is_empty_scalar(node.value[-1][1]) else node.value[-1][0]
-        elif isinstance(node, yaml.SequenceNode) and node.value and not node.flow_style:
-            node = node.value[-1]
-        else:
-            break
-    mark = node.end_mark
-    return mark.line - 1 if mark.column == 0 and mark.line > node.start_mark.line else mark.line
-
-
-def _is_empty_scalar(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.start_mark.index == node.end_mark.index
-
-
-def _item_last_line(lines: list[str], node: yaml.Node, dash_column: int) -> int:
-    """Last line of a block-list item: its content plus comment lines indented under it."""
-    last = _content_end_line(node)
-    while last + 1 < len(lines):
-        stripped = lines[last + 1].lstrip(" ")
-        indent = len(lines[last + 1]) - len(stripped)
-        if stripped.startswith("#") and indent > dash_column:
-            last += 1
-        else:
-            break
-    return last
-
-
-def _dash_line(text: str, item: yaml.Node) -> int:
-    """The 0-based line of the ``-`` that introduces a block-list item."""
-    index = text.rfind("-", 0, item.start_mark.index)
-    return text.count("\n", 0, index)
 
 
 def add_feeds_to_yaml(
     text: str, feeds: Iterable[FeedConfig], *, path: Path = Path(CONFIG_NAME), skip_existing: bool = True
 ) -> str:
-    """``text`` with ``feeds`` appended under ``feeds:``, keeping every comment and line as it was.
+    """``text`` with ``feeds`` appended to the ``feeds:`` list, every comment, key order and style kept.
 
-    Feeds already listed (same URL up to scheme, case and trailing slash) are skipped, or raise
-    ``ConfigError`` naming the line where they are listed when ``skip_existing`` is false. The result is
-    validated like ``load`` would (``path`` names the file in messages) before it is returned.
+    The file is edited as a ruamel.yaml round-trip document. Feeds already listed (same URL up to scheme,
+    case and trailing slash) are skipped, or raise ``ConfigError`` naming the line where they are listed
+    when ``skip_existing`` is false. The result is validated like ``load`` would (``path`` names the file
+    in messages) before it is returned.
     """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     label = str(path)
-    root = _compose(text, label)
-    found = _feeds_node(root)
+    root = _load_round_trip(text, label)
+    current = root.get("feeds") if isinstance(root, CommentedMap) else None
     listed: dict[str, int] = {}  # key → line
-    if found is not None and isinstance(found[1], yaml.SequenceNode):
-        for item in found[1].value:
-            item_key = _item_url_key(item)
-            if item_key is not None:
-                listed.setdefault(item_key, item.start_mark.line + 1)
+    if isinstance(current, CommentedSeq):
+        for i, entry in enumerate(current):
+            entry_key = _entry_url_key(entry)
+            if entry_key is not None:
+                listed.setdefault(entry_key, current.lc.item(i)[0] + 1)
     new: list[FeedConfig] = []
     for feed in feeds:
         key = feed_url_key(feed.url)
@@ -867,96 +886,117 @@ def add_feeds_to_yaml(
     if not new:
         return text
 
-    if not text.endswith("\n") and text:
-        text += "\n"
-    if found is None:
-        result = text + dump_feeds(new)
+    if root is None:  # an empty file, or only comments: the list goes below them
+        result = (text if not text or text.endswith("\n") else text + "\n") + dump_feeds(new)
+    elif not isinstance(root, CommentedMap):
+        raise ConfigError("expected settings such as `feeds:` at the top", path=label)
     else:
-        key_node, value = found
-        lines = text.splitlines(keepends=True)
-        starts = _line_starts(text)
-        if isinstance(value, yaml.SequenceNode) and value.flow_style:
-            close = value.end_mark.index - 1  # the "]"
-            entries = ", ".join(_flow(_feed_mapping(f)) for f in new)
-            separator = ", " if value.value else ""
-            result = text[:close] + separator + entries + text[close:]
-        elif isinstance(value, yaml.SequenceNode) and value.value:
-            column = value.start_mark.column
-            last = _item_last_line(lines, value.value[-1], column)
-            at = starts[last + 1] if last + 1 < len(starts) else len(text)
-            block = "".join(feed_entry_yaml(f, column) for f in new)
-            result = text[:at] + block + text[at:]
-        elif _is_null(value):
-            # `feeds:` with nothing (or `~`/`null`) after it: drop the null, add a block list below.
-            text = text[: value.start_mark.index] + text[value.end_mark.index :]
-            line = key_node.start_mark.line
-            starts = _line_starts(text)
-            at = starts[line + 1] if line + 1 < len(starts) else len(text)
-            if at == len(text) and not text.endswith("\n"):
-                text += "\n"
-                at += 1
-            block = "".join(feed_entry_yaml(f, key_node.start_mark.column + 2) for f in new)
-            result = text[:at] + block + text[at:]
-        else:
+        if current is None:
+            current = root["feeds"] = CommentedSeq()
+        elif not isinstance(current, CommentedSeq):
             raise ConfigError(
-                f"expected a list, got {_describe(value)}",
+                f"expected a list, got {type(current).__name__}",
                 path=label,
-                line=value.start_mark.line + 1,
+                line=root.lc.value("feeds")[0] + 1,
                 field="feeds",
             )
+        dash = _dash_column(current)
+        current.extend(_feed_entry(feed) for feed in new)
+        result = _dump_round_trip(root, dash)
     _parse(result, path, environ={}, check_files=False, label=label)
     return result
 
 
-def _feed_mapping(feed: FeedConfig) -> dict[str, Any]:
-    out: dict[str, Any] = {"url": feed.url}
-    if feed.name:
-        out["name"] = " ".join(feed.name.split())
-    if feed.tags:
-        out["tags"] = list(feed.tags)
-    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes"):
-        if getattr(feed, name) is not None:
-            out[name] = getattr(feed, name)
-    return out
+def _comment_text(tokens: Iterable[Any]) -> str:
+    """The text of ruamel comment tokens, each comment line at its column again."""
+    return "".join(
+        " " * tok.start_mark.column + tok.value if tok.value.startswith("#") else tok.value for tok in tokens
+    )
+
+
+def _comment_token(text: str) -> Any:
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    return CommentToken(text, CommentMark(0), None)
+
+
+def _comment_lines(text: str) -> list[tuple[int, str]]:
+    """Comment text as (column, line) pairs; a blank line is (0, "")."""
+    return [(len(line) - len(line.lstrip(" ")), line.strip()) for line in text.splitlines()]
+
+
+def _comment_tokens(lines: Iterable[tuple[int, str]]) -> list[Any]:
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    return [CommentToken(f"{line}\n", CommentMark(column), None) for column, line in lines]
+
+
+def _remove_entry(feeds: Any, index: int, dash_column: int) -> None:
+    """Delete entry ``index`` of a block list with the comment lines that are its own: its end-of-line
+    comments and the comment lines indented under its ``-`` that follow it. The comment lines above it and
+    those after it (a blank line, then a note about the next entries) stay where they were.
+
+    ruamel hangs the lines after an entry either on the entry's last key or in front of the next entry; both
+    are read here, so what is kept does not depend on where ruamel put them.
+    """
+    from ruamel.yaml.comments import CommentedMap
+
+    entry = feeds[index]
+    above = _comment_lines(_comment_text(feeds.ca.items.get(index, [None, None])[1] or []))
+    after: list[tuple[int, str]] = []
+    if isinstance(entry, CommentedMap) and entry:
+        tokens = entry.ca.items.get(list(entry)[-1])
+        if tokens and tokens[2] is not None:
+            after = _comment_lines(tokens[2].value)[1:]  # the first line ends the entry's last value
+    if index + 1 < len(feeds):
+        next_slot = feeds.ca.items.get(index + 1)
+        after += _comment_lines(_comment_text(next_slot[1] or [])) if next_slot else []
+    else:
+        after += _comment_lines(_comment_text(feeds.ca.end or []))
+    own = 0
+    while own < len(after) and after[own][1].startswith("#") and after[own][0] > dash_column:
+        own += 1
+    kept = above + after[own:]
+    del feeds[index]
+    if index < len(feeds):
+        slot = feeds.ca.items.setdefault(index, [None, None, None, None])
+        slot[1] = _comment_tokens(kept) or None
+    else:
+        feeds.ca.end = _comment_tokens(kept) or None
 
 
 def remove_feed_from_yaml(text: str, url: str, *, path: Path = Path(CONFIG_NAME)) -> str:
-    """``text`` without the feed whose URL is ``url`` (same key as duplicate checks); comments stay.
+    """``text`` without the feed whose URL is ``url`` (same key as duplicate checks), the entry's own
+    comments with it; every other comment, key order and style stays (a ruamel.yaml round trip).
 
     Raises ``ConfigError`` when no listed feed has that URL. The result is validated before it is returned.
     """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     label = str(path)
     _parse(text, path, environ={}, check_files=False, label=label)
-    found = _feeds_node(_compose(text, label))
-    items = list(found[1].value) if found and isinstance(found[1], yaml.SequenceNode) else []
+    root = _load_round_trip(text, label)
+    current = root.get("feeds") if isinstance(root, CommentedMap) else None
+    entries = list(current) if isinstance(current, CommentedSeq) else []
     wanted = feed_url_key(url)
-    index = next((i for i, item in enumerate(items) if _item_url_key(item) == wanted), None)
-    if found is None or index is None:
+    index = next((i for i, entry in enumerate(entries) if _entry_url_key(entry) == wanted), None)
+    if current is None or index is None:
         raise ConfigError(f"{url!r} is not listed", path=label, field="feeds")
-    seq = found[1]
-    assert isinstance(seq, yaml.SequenceNode)
-    item = items[index]
-    if seq.flow_style:
-        start, end = item.start_mark.index, item.end_mark.index
-        if index + 1 < len(items):
-            end = items[index + 1].start_mark.index
-        elif index > 0:
-            start = items[index - 1].end_mark.index
-        result = text[:start] + text[end:]
+    dash = _dash_column(current)
+    if current.fa.flow_style():
+        del current[index]
     else:
-        lines = text.splitlines(keepends=True)
-        first = _dash_line(text, item)
-        last = _item_last_line(lines, item, seq.start_mark.column)
-        result = "".join(lines[:first] + lines[last + 1 :])
+        _remove_entry(current, index, dash)
+    if not current:
+        # an empty block list cannot be written under its comments: `feeds: []`, the comments below it
+        comments = [tok for group in current.ca.comment or [] if group for tok in group] + list(current.ca.end or [])
+        emptied = CommentedSeq()
+        emptied.fa.set_flow_style()
+        root["feeds"] = emptied
+        if comments:
+            root.ca.items["feeds"] = [None, None, _comment_token("\n" + _comment_text(comments)), None]
+    result = _dump_round_trip(root, dash)
     _parse(result, path, environ={}, check_files=False, label=label)
     return result
-
-
-def _item_url_key(item: yaml.Node) -> str | None:
-    if isinstance(item, yaml.ScalarNode):
-        return feed_url_key(item.value)
-    if isinstance(item, yaml.MappingNode):
-        for key, value in item.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == "url" and isinstance(value, yaml.ScalarNode):
-                return feed_url_key(value.value)
-    return None

@@ -346,7 +346,7 @@ def build_view(
     format_labels: Mapping[str, str] | None = None,
 ) -> DigestView:
     """The digest of ``records.week``: pure, so the same records always give the same digest."""
-    lang = "en" if language == "en" else "fr"
+    lang = i18n.language(language).code
     t = i18n.strings(lang)
     title = plain_text(title) or t.default_title
     first, last = week_dates(records.week)
@@ -446,7 +446,7 @@ def build_view(
                 also=also,
                 reason=term_signals.explain(record.reason, lang),
                 items=tuple(items),
-                more=f"{_AND[lang]} {i18n.plural(rest, *t.signal_more, lang)}" if rest > 0 else "",
+                more=t.and_more.format(more=i18n.plural(rest, *t.signal_more, lang)) if rest > 0 else "",
             )
         )
 
@@ -465,14 +465,14 @@ def build_view(
     )
 
     n_stories = len(records.week_story_ids | set(shown)) + records.loose_items
-    stories_line = i18n.plural(n_stories, *_STORY_WORDS[lang], lang)
+    stories_line = i18n.plural(n_stories, *t.distinct_stories, lang)
     if len(shown) < n_stories:
-        stories_line += _SHOWN[lang].format(n=len(shown))
+        stories_line += t.shown_in_digest.format(n=len(shown))
     summary = (
-        f"{i18n.plural(records.items, *_ITEM_WORDS[lang], lang)}, "
-        f"{_FROM[lang]} {i18n.plural(records.sources, t.source_one, t.source_many, lang)}",
+        f"{i18n.plural(records.items, *t.items_read, lang)}, "
+        + t.from_sources.format(sources=i18n.plural(records.sources, t.source_one, t.source_many, lang)),
         stories_line,
-        i18n.plural(records.new_themes, *_NEW_THEME_WORDS[lang], lang),
+        i18n.plural(records.new_themes, *t.new_themes, lang),
     )
     return DigestView(
         week=records.week,
@@ -524,7 +524,7 @@ def week_brief(
     A theme speaks with the reason trend scoring stored and a format on the move is one the format radar
     (``radar``: its moving tracks) finds rising, with the radar's reason: the essentials never give
     another reason than the sections below them."""
-    lang = "en" if language == "en" else "fr"
+    lang = i18n.language(language).code
     t = i18n.strings(lang)
     candidates: list[brief_lines.Candidate] = []
     kind_labels: dict[tuple[str, str], str] = {}
@@ -604,12 +604,6 @@ def _title_sentence(story: StoryRecord) -> brief_lines.Sentence:
     return brief_lines.Sentence(plain_text(story.title), story.url, story.id)
 
 
-_ITEM_WORDS = {"fr": ("article lu", "articles lus"), "en": ("item read", "items read")}
-_FROM = {"fr": "venant de", "en": "from"}
-_AND = {"fr": "et", "en": "and"}
-_STORY_WORDS = {"fr": ("sujet distinct", "sujets distincts"), "en": ("distinct story", "distinct stories")}
-_SHOWN = {"fr": ", dont {n} dans ce digest", "en": ", {n} of them in this digest"}
-_NEW_THEME_WORDS = {"fr": ("nouveau thème", "nouveaux thèmes"), "en": ("new theme", "new themes")}
 _HEALTH_ORDER = ("gone", "moved", "error", "stale")
 
 
@@ -757,7 +751,7 @@ def _health_view(record: HealthRecord, lang: str, t: i18n.Strings) -> HealthView
     kinds = dict(t.health_kinds)
     detail = shorten(plain_text(record.detail), 160)
     if record.count > 1:
-        times = f"{record.count} fois" if lang == "fr" else f"{record.count} times"
+        times = t.times.format(n=record.count)
         detail = f"{detail} ({times})" if detail else times
     return HealthView(
         feed=plain_text(record.feed) or record.url,

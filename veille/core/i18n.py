@@ -1,26 +1,100 @@
-"""Interface strings and dates of the digest in French and English.
+"""The reader's language: interface strings, dates, numbers and plurals, for the digest, the site and the CLI.
 
-Written out here instead of read from the system locale: a server's locale is rarely the reader's, and
-golden-file tests must give the same bytes on every machine. The digest's strings, and the command line's
-(``CLI_TEXT``).
+The wording lives in gettext catalogs, one per language (``veille/locale/<code>/LC_MESSAGES/veille.po``,
+English message ids, extracted with ``pybabel extract`` and compiled to ``.mo`` at install); dates, numbers,
+week ranges and plural rules come from CLDR through Babel, in the reader's locale, never the machine's (a
+server's locale is rarely the reader's, and golden-file tests must give the same bytes on every machine).
+A third language is a new catalog, not a code change.
+
+Core reads no file: ``veille.adapters.translations`` loads each catalog and its CLDR locale once and
+``install``s them here as ``Language`` objects (``import veille`` does it). ``language(code)`` gives one;
+the tables below (``strings``, ``cli_text``, and ``core.site_i18n``) are built from it. An unknown code
+falls back to French, the project's first reader (the CLI, to English).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
 
-LANGUAGES = ("fr", "en")
+from babel.dates import format_interval, format_skeleton
+from babel.numbers import format_decimal
 
-_MONTHS_SHORT = {
-    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
-_DAYS_SHORT = {
-    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
+if TYPE_CHECKING:
+    from babel import Locale
+
+DEFAULT = "fr"  # the digest's and site's language when the configured one has no catalog
+CLI_DEFAULT = "en"  # the command line's when no configuration loads
+
+
+class Catalog(Protocol):
+    """A loaded gettext catalog (``gettext.GNUTranslations`` and Babel's ``Translations`` are ones)."""
+
+    def gettext(self, message: str, /) -> object: ...
+    def pgettext(self, context: str, message: str, /) -> object: ...
+    def ngettext(self, singular: str, plural: str, n: int, /) -> object: ...
+
+
+@dataclass(frozen=True)
+class Language:
+    """One reader language: its code (``fr``), its catalog and its CLDR locale, both loaded by the adapter."""
+
+    code: str
+    catalog: Catalog
+    locale: Locale
+    plural_rule: Callable[[int], int] = field(default=lambda n: int(n != 1))  # the catalog's Plural-Forms
+
+    def gettext(self, message: str) -> str:
+        return str(self.catalog.gettext(message))
+
+    def pgettext(self, context: str, message: str) -> str:
+        return str(self.catalog.pgettext(context, message))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return str(self.catalog.ngettext(singular, plural, n))
+
+    def singular(self, count: int) -> bool:
+        """Whether ``count`` takes the singular: 0 and 1 in French, only 1 in English (the catalog's rule)."""
+        return self.plural_rule(count) == 0
+
+
+_INSTALLED: dict[str, Language] = {}
+_TABLES: dict[tuple[str, str], Any] = {}  # (table, code) -> built once per installed language
+
+
+def install(languages: Iterable[Language]) -> None:
+    """Make ``languages`` the ones core speaks (called once at the edge, by ``veille.adapters.translations``)."""
+    _INSTALLED.clear()
+    _TABLES.clear()
+    _INSTALLED.update((lang.code, lang) for lang in languages)
+
+
+def installed() -> tuple[str, ...]:
+    """The codes of the installed languages, sorted."""
+    return tuple(sorted(_INSTALLED))
+
+
+def language(code: str | None, *, default: str = DEFAULT) -> Language:
+    """The installed language ``code`` (``fr``, ``en``, ``fr-FR``…), else ``default``."""
+    if not _INSTALLED:
+        raise RuntimeError("no language installed: veille.adapters.translations.install() loads the catalogs")
+    if code:
+        found = _INSTALLED.get(code) or _INSTALLED.get(code.replace("-", "_").split("_")[0].lower())
+        if found is not None:
+            return found
+    return _INSTALLED[default] if default in _INSTALLED else next(iter(_INSTALLED.values()))
+
+
+def table(name: str, code: str | None, build: Callable[[Language], Any], *, default: str = DEFAULT) -> Any:
+    """``build(language(code))``, built once per language while the same catalogs are installed."""
+    lang = language(code, default=default)
+    key = (name, lang.code)
+    if key not in _TABLES:
+        _TABLES[key] = build(lang)
+    return _TABLES[key]
 
 
 @dataclass(frozen=True)
@@ -72,321 +146,258 @@ class Strings:
     signal_also: str  # "Aussi" before a signal's other terms
     signal_seen_in: str  # "voir {place}"
     signal_more: tuple[str, str]  # "et {n} autre sujet", plural form
+    # the week in numbers
+    items_read: tuple[str, str]  # "article lu", "articles lus"
+    from_sources: str  # "venant de {sources}"
+    distinct_stories: tuple[str, str]
+    shown_in_digest: str  # ", dont {n} dans ce digest"
+    new_themes: tuple[str, str]
+    and_more: str  # "et {more}"
+    times: str  # "{n} fois", a source's repeated problem
 
 
-FR = Strings(
-    language="fr",
-    colon=" : ",
-    default_title="Veille digital learning",
-    week_word="semaine",
-    week_heading="Semaine",
-    week_abbrev="S",
-    in_numbers="La semaine en chiffres",
-    trends="Tendances",
-    trends_intro="Les thèmes qui montent ou apparaissent cette semaine.",
-    formats="Par format d'apprentissage",
-    formats_intro="Les sujets les plus repris, classés par format.",
-    formats_moving="Formats en mouvement",
-    formats_moving_intro="Les formats d'apprentissage en hausse ou en baisse par rapport à leurs semaines précédentes.",
-    steady_formats="Stables (sujets de la semaine)",
-    signals="Signaux faibles",
-    signals_intro="Des thèmes nouveaux et encore discrets, vus dans au moins deux sources.",
-    health="Santé des sources",
-    health_intro="Ces flux ont posé problème cette semaine : à vérifier dans feeds.yaml.",
-    read="Lire",
-    source_one="source",
-    source_many="sources",
-    status_new="nouveau",
-    status_rising="en hausse",
-    status_fading="en baisse",
-    keywords="Mots-clés",
-    empty_title="Semaine calme",
-    empty_body="Aucun nouveau sujet n'a été publié dans vos sources cette semaine.",
-    footer="Digest construit par veille à partir de vos flux. Les liens mènent aux articles d'origine.",
-    other_format="Autres formats",
-    health_kinds=(
-        ("gone", "supprimé (410)"),
-        ("moved", "déplacé"),
-        ("error", "en erreur"),
-        ("stale", "silencieux"),
-    ),
-    brief="L'essentiel de la semaine",
-    brief_rising_theme="Thème en hausse",
-    brief_new_theme="Nouveau thème",
-    brief_story="Très repris",
-    brief_format="Format en mouvement",
-    brief_story_reason="repris par {sources}",
-    quote_open="«\u00a0",
-    quote_close="\u00a0»",
-    emerging="Signaux émergents",
-    emerging_intro=(
-        "Des mots et des noms qui reviennent soudain dans plusieurs sources : souvent un sujet qui grandit "
-        "à l'intérieur d'un thème que vous suivez déjà."
-    ),
-    signal_also="Aussi",
-    signal_seen_in="voir «\u00a0{place}\u00a0»",
-    signal_more=("autre sujet", "autres sujets"),
-)
-
-EN = Strings(
-    language="en",
-    colon=": ",
-    default_title="Digital learning watch",
-    week_word="week",
-    week_heading="Week",
-    week_abbrev="W",
-    in_numbers="The week in numbers",
-    trends="Trends",
-    trends_intro="Themes rising or appearing this week.",
-    formats="By learning format",
-    formats_intro="The most widely covered stories, by format.",
-    formats_moving="Formats on the move",
-    formats_moving_intro="Learning formats rising or fading against their previous weeks.",
-    steady_formats="Steady (stories this week)",
-    signals="Weak signals",
-    signals_intro="New themes, still small, seen in at least two sources.",
-    health="Source health",
-    health_intro="These feeds had problems this week: check them in feeds.yaml.",
-    read="Read",
-    source_one="source",
-    source_many="sources",
-    status_new="new",
-    status_rising="rising",
-    status_fading="fading",
-    keywords="Keywords",
-    empty_title="A quiet week",
-    empty_body="No new story was published in your sources this week.",
-    footer="Digest built by veille from your feeds. Links lead to the original articles.",
-    other_format="Other formats",
-    health_kinds=(
-        ("gone", "gone (410)"),
-        ("moved", "moved"),
-        ("error", "failing"),
-        ("stale", "stale"),
-    ),
-    brief="This week in brief",
-    brief_rising_theme="Rising theme",
-    brief_new_theme="New theme",
-    brief_story="Widely covered",
-    brief_format="Format on the move",
-    brief_story_reason="covered by {sources}",
-    quote_open="“",
-    quote_close="”",
-    emerging="Emerging signals",
-    emerging_intro=(
-        "Words and names suddenly found in several sources: often a subject growing inside a theme you already follow."
-    ),
-    signal_also="Also",
-    signal_seen_in="see “{place}”",
-    signal_more=("more story", "more stories"),
-)
+def _digest_strings(lang: Language) -> Strings:
+    _ = lang.gettext
+    return Strings(
+        language=lang.code,
+        colon=lang.pgettext("typography", ": "),
+        default_title=_("Digital learning watch"),
+        week_word=_("week"),
+        week_heading=_("Week"),
+        week_abbrev=_("W"),
+        in_numbers=_("The week in numbers"),
+        trends=_("Trends"),
+        trends_intro=_("Themes rising or appearing this week."),
+        formats=_("By learning format"),
+        formats_intro=_("The most widely covered stories, by format."),
+        formats_moving=_("Formats on the move"),
+        formats_moving_intro=_("Learning formats rising or fading against their previous weeks."),
+        steady_formats=_("Steady (stories this week)"),
+        signals=_("Weak signals"),
+        signals_intro=_("New themes, still small, seen in at least two sources."),
+        health=_("Source health"),
+        health_intro=_("These feeds had problems this week: check them in feeds.yaml."),
+        read=_("Read"),
+        source_one=_("source"),
+        source_many=_("sources"),
+        status_new=_("new"),
+        status_rising=_("rising"),
+        status_fading=_("fading"),
+        keywords=_("Keywords"),
+        empty_title=_("A quiet week"),
+        empty_body=_("No new story was published in your sources this week."),
+        footer=_("Digest built by veille from your feeds. Links lead to the original articles."),
+        other_format=_("Other formats"),
+        health_kinds=(("gone", _("gone (410)")), ("moved", _("moved")), ("error", _("failing")), ("stale", _("stale"))),
+        brief=_("This week in brief"),
+        brief_rising_theme=_("Rising theme"),
+        brief_new_theme=_("New theme"),
+        brief_story=_("Widely covered"),
+        brief_format=_("Format on the move"),
+        brief_story_reason=_("covered by {sources}"),
+        quote_open=lang.pgettext("typography", "“"),
+        quote_close=lang.pgettext("typography", "”"),
+        emerging=_("Emerging signals"),
+        emerging_intro=_(
+            "Words and names suddenly found in several sources: often a subject growing inside a theme you "
+            "already follow."
+        ),
+        signal_also=_("Also"),
+        signal_seen_in=_("see “{place}”"),
+        signal_more=(_("more story"), _("more stories")),
+        items_read=(_("item read"), _("items read")),
+        from_sources=_("from {sources}"),
+        distinct_stories=(_("distinct story"), _("distinct stories")),
+        shown_in_digest=_(", {n} of them in this digest"),
+        new_themes=(_("new theme"), _("new themes")),
+        and_more=_("and {more}"),
+        times=_("{n} times"),
+    )
 
 
 def strings(language: str) -> Strings:
-    """The strings of ``language``; anything but English falls back to French, the project's first reader."""
-    return EN if language == "en" else FR
+    """The digest's strings in ``language``; a language without a catalog falls back to French."""
+    return table("digest", language, _digest_strings)
 
 
 def month_short(month: int, language: str) -> str:
-    return _MONTHS_SHORT["en" if language == "en" else "fr"][month - 1]
+    """``nov.`` / ``Nov``: the month's abbreviated name in the reader's locale."""
+    return str(_lang(language).locale.months["format"]["abbreviated"][month])
 
 
 def day_label(day: date, language: str) -> str:
     """``ven. 27 nov.`` / ``Fri 27 Nov``: a date inside the digest's week, where the year goes without saying."""
-    lang = "en" if language == "en" else "fr"
-    return f"{_DAYS_SHORT[lang][day.weekday()]} {day.day} {month_short(day.month, lang)}"
+    return str(format_skeleton("MMMEd", day, locale=_lang(language).locale))
 
 
 def date_label(day: date, language: str) -> str:
     """``27 nov. 2026`` / ``27 Nov 2026``."""
-    return f"{day.day} {month_short(day.month, language)} {day.year}"
+    return str(format_skeleton("yMMMd", day, locale=_lang(language).locale))
 
 
 def period_label(first: date, last: date, language: str) -> str:
-    """A date range as people write it: ``23–29 nov. 2026``, ``30 nov. – 6 déc. 2026``, across years too."""
-    if first.year != last.year:
-        return f"{date_label(first, language)} – {date_label(last, language)}"
-    if first.month != last.month:
-        return f"{first.day} {month_short(first.month, language)} – {date_label(last, language)}"
-    return f"{first.day}–{date_label(last, language)}"
+    """A date range as people write it: ``23–29 nov. 2026``, ``30 nov. – 6 déc. 2026``, across years too.
+
+    CLDR's interval pattern for the locale, in the house typography: the dash is tight after a bare day
+    number, spaced otherwise, with ordinary spaces (thin spaces get lost in plain-text mail)."""
+    text = str(format_interval(first, last, "yMMMd", locale=_lang(language).locale))
+    parts = re.split(r"\s*–\s*", text, maxsplit=1)
+    if len(parts) != 2:
+        return text
+    return parts[0] + ("–" if parts[0].isdigit() else " – ") + parts[1]
 
 
 def plural(count: int, one: str, many: str, language: str) -> str:
-    """``count`` with the right noun: French takes the singular for 0 and 1, English only for 1."""
-    singular = count in (0, 1) if language != "en" else count == 1
-    return f"{count} {one if singular else many}"
+    """``count`` with the right noun, by the language's plural rule: French takes the singular for 0 and 1,
+    English only for 1. ``one`` and ``many`` are already in that language."""
+    return f"{count} {one if _lang(language).singular(count) else many}"
 
 
 def number(value: float, language: str) -> str:
-    """A ratio with at most one decimal, French decimal comma included: ``2,5`` / ``2.5``; ``3`` stays ``3``."""
-    rounded = round(value, 1)
-    text = f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.1f}"
-    return text.replace(".", ",") if language != "en" else text
+    """A ratio with at most one decimal, in the locale's decimal mark: ``2,5`` / ``2.5``; ``3`` stays ``3``."""
+    return str(format_decimal(round(value, 1), "0.#", locale=_lang(language).locale))
+
+
+def _lang(code: str) -> Language:
+    return language(code)
 
 
 # ------------------------------------------------------------------------------------- command line
 # The command line's own sentences (``veille themes``, ``stats``, ``process``, ``run``, interruptions), in the
-# configured ``digest.language``, or English when no configuration loads: one table, key -> (English, French),
-# ``str.format`` fields filled by the CLI. A VeilleError is worded here when it carries a ``text_key``; the
-# others stay English, whole lines (never a French prefix on an English message).
+# configured ``digest.language``, or English when no configuration loads: key -> (context, English message id),
+# translated by the catalogs, ``str.format`` fields filled by the CLI. A VeilleError is worded here when it
+# carries a ``text_key``; the others stay English, whole lines (never a French prefix on an English message).
 
-CLI_TEXT: dict[str, tuple[str, str]] = {
-    "colon": (": ", " : "),
-    "none": ("none", "aucun"),
-    "theme": ("theme", "thème"),
-    "themes": ("themes", "thèmes"),
-    "story": ("story", "sujet"),
-    "stories": ("stories", "sujets"),
-    "source": ("source", "source"),
-    "sources": ("sources", "sources"),
-    "week": ("week", "semaine"),
-    "weeks": ("weeks", "semaines"),
-    "weak_signal": (" (weak signal)", " (signal faible)"),
-    "themes_none": (
-        "{week}: no themes (run `veille process` after `veille fetch`)",
-        "{week} : aucun thème (lancez `veille process` après `veille fetch`)",
+
+class _Mark:
+    """Marks a message for ``pybabel extract`` (which finds the ``gettext``/``pgettext`` calls) without
+    translating it: ``cli_text`` translates it when the sentence is printed, in the run's language."""
+
+    @staticmethod
+    def gettext(message: str) -> tuple[str | None, str]:
+        return None, message
+
+    @staticmethod
+    def pgettext(context: str, message: str) -> tuple[str | None, str]:
+        """``message`` in ``context``: when one English word has two translations (``none``: aucun, aucune)."""
+        return context, message
+
+
+mark = _Mark()
+
+
+CLI_TEXT: dict[str, tuple[str | None, str]] = {
+    "colon": mark.pgettext("typography", ": "),
+    "none": mark.gettext("none"),
+    "theme": mark.gettext("theme"),
+    "themes": mark.gettext("themes"),
+    "story": mark.gettext("story"),
+    "stories": mark.gettext("stories"),
+    "source": mark.gettext("source"),
+    "sources": mark.gettext("sources"),
+    "week": mark.gettext("week"),
+    "weeks": mark.gettext("weeks"),
+    "weak_signal": mark.gettext(" (weak signal)"),
+    "themes_none": mark.gettext("{week}: no themes (run `veille process` after `veille fetch`)"),
+    "process_summary": mark.gettext(
+        "{embedded} item(s) embedded, {tagged} tagged, {grouped} grouped into {stories_new} new "
+        "story(ies), weeks clustered: {weeks}"
     ),
-    "process_summary": (
-        "{embedded} item(s) embedded, {tagged} tagged, {grouped} grouped into {stories_new} new story(ies), "
-        "weeks clustered: {weeks}",
-        "{embedded} article(s) vectorisé(s), {tagged} classé(s) par format, {grouped} regroupé(s) en "
-        "{stories_new} nouveau(x) sujet(s), semaines regroupées en thèmes : {weeks}",
+    "no_weeks": mark.pgettext("weeks", "none"),
+    "week_range": mark.gettext("{first} to {last} ({count})"),
+    "embedding": mark.gettext("embedding"),
+    "run_status_ok": mark.gettext("ok"),
+    "run_status_partial": mark.gettext("partial"),
+    "run_status_failed": mark.gettext("failed"),
+    "run_summary": mark.gettext("veille run {status}: {parts}"),
+    "run_fetched": mark.gettext("{fetched} feed(s) fetched ({failed} failed)"),
+    "run_new_items": mark.gettext("{count} new item(s)"),
+    "run_embedded": mark.gettext("{count} embedded"),
+    "run_digest_queued": mark.gettext("digest {week} queued"),
+    "run_digest_sent": mark.gettext("digest {week} sent to {count}"),
+    "run_digest_archived": mark.gettext("digest {week} archived"),
+    "run_site": mark.gettext("site {path}"),
+    "stats_feeds": mark.gettext("feeds"),
+    "stats_feeds_failing": mark.gettext("feeds failing"),
+    "stats_items": mark.gettext("items"),
+    "stats_sightings": mark.gettext("sightings"),
+    "stats_stories": mark.gettext("stories"),
+    "stats_embedded": mark.gettext("embedded"),
+    "stats_classified": mark.gettext("classified"),
+    "stats_themes": mark.gettext("themes"),
+    "stats_formats": mark.gettext("formats"),
+    "stats_digests_built": mark.gettext("digests built"),
+    "stats_digests_sent": mark.gettext("digests sent"),
+    "init_wrote": mark.gettext("wrote {path}"),
+    "init_next": mark.gettext("next: veille --config {path} fetch"),
+    "fetch_summary": mark.gettext("{fetched} feed(s) fetched, {new} new item(s), {failed} failed"),
+    "feed_added": mark.gettext("added {url} to {path}"),
+    "discover_unreachable": mark.gettext(
+        "{url}: not reachable now ({reason}); added as given (`veille feeds check` tells whether it works)"
     ),
-    "no_weeks": ("none", "aucune"),
-    "week_range": ("{first} to {last} ({count})", "{first} à {last} ({count})"),
-    "embedding": ("embedding", "vectorisation"),
-    "run_status_ok": ("ok", "ok"),
-    "run_status_partial": ("partial", "partiel"),
-    "run_status_failed": ("failed", "échec"),
-    "run_summary": ("veille run {status}: {parts}", "veille run {status} : {parts}"),
-    "run_fetched": ("{fetched} feed(s) fetched ({failed} failed)", "{fetched} flux lu(s) ({failed} en échec)"),
-    "run_new_items": ("{count} new item(s)", "{count} nouvel(aux) article(s)"),
-    "run_embedded": ("{count} embedded", "{count} vectorisé(s)"),
-    "run_digest_queued": ("digest {week} queued", "digest {week} en attente"),
-    "run_digest_sent": ("digest {week} sent to {count}", "digest {week} envoyé à {count}"),
-    "run_digest_archived": ("digest {week} archived", "digest {week} archivé"),
-    "run_site": ("site {path}", "site {path}"),
-    "stats_feeds": ("feeds", "flux"),
-    "stats_feeds_failing": ("feeds failing", "flux en échec"),
-    "stats_items": ("items", "articles"),
-    "stats_sightings": ("sightings", "parutions"),
-    "stats_stories": ("stories", "sujets"),
-    "stats_embedded": ("embedded", "vectorisés"),
-    "stats_classified": ("classified", "classés par format"),
-    "stats_themes": ("themes", "thèmes"),
-    "stats_formats": ("formats", "formats"),
-    "stats_digests_built": ("digests built", "digests construits"),
-    "stats_digests_sent": ("digests sent", "digests envoyés"),
-    "init_wrote": ("wrote {path}", "{path} écrit"),
-    "init_next": ("next: veille --config {path} fetch", "ensuite : veille --config {path} fetch"),
-    "fetch_summary": (
-        "{fetched} feed(s) fetched, {new} new item(s), {failed} failed",
-        "{fetched} flux lu(s), {new} nouvel(aux) article(s), {failed} en échec",
+    "discover_found": mark.gettext("{url} is a web page; its feed: {feed} ({kind}: {title})"),
+    "discover_guessed": mark.gettext("{url} declares no feed; found one at {feed} ({kind}: {title})"),
+    "discover_others": mark.gettext("the page offers {count} other feed(s) (comments…): --choose lists them"),
+    "discover_which": mark.gettext("Which feed"),
+    "feed_removed": mark.gettext("removed {url} from {path}"),
+    "feeds_checked": mark.gettext("{checked} checked, {failing} failing"),
+    "opml_imported": mark.gettext("{found} feed(s) in {file}, {added} added to {path}"),
+    "opml_exported": mark.gettext("wrote {count} feed(s) to {file}"),
+    "health_gone": mark.gettext("GONE (410), retired"),
+    "health_failing": mark.gettext("FAILING x{count}: {error}"),
+    "health_ok": mark.gettext("ok, last success {when}"),
+    "health_never": mark.gettext("never fetched"),
+    "health_stale": mark.gettext(", STALE (nothing new for a long time)"),
+    "health_moved": mark.gettext(" (moved from {url})"),
+    "digest_not_ended": mark.gettext(
+        "--week {week} has not ended yet (it ends {end} UTC, now is {now} UTC): its digest can only be "
+        "built once the week is over"
     ),
-    "feed_added": ("added {url} to {path}", "{url} ajouté à {path}"),
-    "discover_unreachable": (
-        "{url}: not reachable now ({reason}); added as given (`veille feeds check` tells whether it works)",
-        "{url} : injoignable pour l'instant ({reason}) ; ajouté tel quel (`veille feeds check` dira s'il fonctionne)",
+    "digest_rebuilt": mark.gettext("digest {week} rebuilt and recorded"),
+    "digest_rebuilt_unsent": mark.gettext("digest {week} rebuilt and recorded; nothing sent (--send sends it)"),
+    "digest_built": mark.gettext("{subject}: {stories} story(ies) in the digest"),
+    "digest_sent": mark.gettext("digest {week} ({recorded}): sent to {sent}, already sent to {already}"),
+    "digest_recorded_now": mark.gettext("recorded now"),
+    "digest_recorded_before": mark.gettext("recorded before"),
+    "digest_state_recorded": mark.gettext("the digest of {week} is recorded (sent to {sent})"),
+    "digest_state_unrecorded": mark.gettext("the digest of {week} is not recorded yet"),
+    "digest_dry_run": mark.gettext(
+        "dry run, nothing recorded or sent: {state}; --send would send it to {count} recipient(s)"
     ),
-    "discover_found": (
-        "{url} is a web page; its feed: {feed} ({kind}: {title})",
-        "{url} est une page web ; son flux : {feed} ({kind} : {title})",
+    "digest_preview": mark.gettext("preview only, nothing recorded or sent: {state}"),
+    "digest_preview_hint": mark.gettext(" (--send records and sends it)"),
+    "week_in_progress": mark.gettext(" (week in progress)"),
+    "run_crashed": mark.gettext("unexpected failure ({kind}: {message}); details in {log}"),
+    "error": mark.gettext("veille: error: {message}"),
+    "error_storage_path": mark.gettext(
+        "storage.path {path}: cannot write there ({reason}); set storage.path in feeds.yaml to a folder "
+        "veille can write, or fix that folder's permissions"
     ),
-    "discover_guessed": (
-        "{url} declares no feed; found one at {feed} ({kind}: {title})",
-        "{url} ne déclare aucun flux ; trouvé à {feed} ({kind} : {title})",
+    "error_locked": mark.gettext("another veille run is in progress ({holder}); lock file {path}"),
+    "interrupted": mark.gettext(
+        "veille: interrupted ({signal}); what was stored is kept: the next run resumes where this one stopped"
     ),
-    "discover_others": (
-        "the page offers {count} other feed(s) (comments…): --choose lists them",
-        "la page propose {count} autre(s) flux (commentaires…) : --choose les liste",
-    ),
-    "discover_which": ("Which feed", "Quel flux"),
-    "feed_removed": ("removed {url} from {path}", "{url} retiré de {path}"),
-    "feeds_checked": ("{checked} checked, {failing} failing", "{checked} vérifié(s), {failing} en échec"),
-    "opml_imported": (
-        "{found} feed(s) in {file}, {added} added to {path}",
-        "{found} flux dans {file}, {added} ajouté(s) à {path}",
-    ),
-    "opml_exported": ("wrote {count} feed(s) to {file}", "{count} flux écrit(s) dans {file}"),
-    "health_gone": ("GONE (410), retired", "DISPARU (410), retiré"),
-    "health_failing": ("FAILING x{count}: {error}", "EN ÉCHEC x{count} : {error}"),
-    "health_ok": ("ok, last success {when}", "ok, dernier succès {when}"),
-    "health_never": ("never fetched", "jamais lu"),
-    "health_stale": (", STALE (nothing new for a long time)", ", INACTIF (rien de neuf depuis longtemps)"),
-    "health_moved": (" (moved from {url})", " (déplacé depuis {url})"),
-    "digest_not_ended": (
-        "--week {week} has not ended yet (it ends {end} UTC, now is {now} UTC): its digest can only be built "
-        "once the week is over",
-        "la semaine {week} n'est pas terminée (elle finit le {end} UTC, il est {now} UTC) : son digest ne peut "
-        "être construit qu'une fois la semaine finie",
-    ),
-    "digest_rebuilt": ("digest {week} rebuilt and recorded", "digest {week} reconstruit et enregistré"),
-    "digest_rebuilt_unsent": (
-        "digest {week} rebuilt and recorded; nothing sent (--send sends it)",
-        "digest {week} reconstruit et enregistré ; rien d'envoyé (--send l'envoie)",
-    ),
-    "digest_built": ("{subject}: {stories} story(ies) in the digest", "{subject} : {stories} sujet(s) dans le digest"),
-    "digest_sent": (
-        "digest {week} ({recorded}): sent to {sent}, already sent to {already}",
-        "digest {week} ({recorded}) : envoyé à {sent}, déjà envoyé à {already}",
-    ),
-    "digest_recorded_now": ("recorded now", "enregistré maintenant"),
-    "digest_recorded_before": ("recorded before", "déjà enregistré"),
-    "digest_state_recorded": (
-        "the digest of {week} is recorded (sent to {sent})",
-        "le digest de {week} est enregistré (envoyé à {sent})",
-    ),
-    "digest_state_unrecorded": (
-        "the digest of {week} is not recorded yet",
-        "le digest de {week} n'est pas encore enregistré",
-    ),
-    "digest_dry_run": (
-        "dry run, nothing recorded or sent: {state}; --send would send it to {count} recipient(s)",
-        "essai, rien d'enregistré ni d'envoyé : {state} ; --send l'enverrait à {count} destinataire(s)",
-    ),
-    "digest_preview": (
-        "preview only, nothing recorded or sent: {state}",
-        "aperçu seulement, rien d'enregistré ni d'envoyé : {state}",
-    ),
-    "digest_preview_hint": (" (--send records and sends it)", " (--send l'enregistre et l'envoie)"),
-    "week_in_progress": (" (week in progress)", " (semaine en cours)"),
-    "run_crashed": (
-        "unexpected failure ({kind}: {message}); details in {log}",
-        "échec inattendu ({kind} : {message}) ; détails dans {log}",
-    ),
-    "error": ("veille: error: {message}", "veille : erreur : {message}"),
-    "error_storage_path": (
-        "storage.path {path}: cannot write there ({reason}); set storage.path in feeds.yaml to a folder veille "
-        "can write, or fix that folder's permissions",
-        "storage.path {path} : impossible d'y écrire ({reason}) ; indiquez dans feeds.yaml (storage.path) un "
-        "dossier où veille peut écrire, ou corrigez les droits de ce dossier",
-    ),
-    "error_locked": (
-        "another veille run is in progress ({holder}); lock file {path}",
-        "une autre exécution de veille est en cours ({holder}) ; fichier de verrou {path}",
-    ),
-    "interrupted": (
-        "veille: interrupted ({signal}); what was stored is kept: the next run resumes where this one stopped",
-        "veille : interrompu ({signal}) ; ce qui est enregistré est conservé : la prochaine exécution reprend "
-        "là où celle-ci s'est arrêtée",
-    ),
-    "internal_error": (
-        "veille: internal error: {kind}: {message} (run again with --debug for the details, and please report it)",
-        "veille : erreur interne : {kind} : {message} (relancez avec --debug pour le détail, et signalez-la)",
+    "internal_error": mark.gettext(
+        "veille: internal error: {kind}: {message} (run again with --debug for the details, and please report it)"
     ),
 }
 
 
 def cli_language(language: str | None) -> str:
-    """The command line's language: the configured one, English when there is none."""
-    return "fr" if language == "fr" else "en"
+    """The command line's language: the configured one when it has a catalog, English otherwise."""
+    return language if language in _INSTALLED else CLI_DEFAULT
 
 
 def cli_text(key: str, language: str | None, **fields: object) -> str:
     """The CLI sentence ``key`` in ``language`` (see ``CLI_TEXT``), its fields filled in."""
-    english, french = CLI_TEXT[key]
-    text = french if cli_language(language) == "fr" else english
+    context, message = CLI_TEXT[key]
+    lang = _cli(language)
+    text = lang.pgettext(context, message) if context else lang.gettext(message)
     return text.format(**fields) if fields else text
+
+
+def _cli(code: str | None) -> Language:
+    return language(cli_language(code), default=CLI_DEFAULT)
 
 
 def week_list(weeks: Sequence[str], language: str | None, *, listed: int = 3) -> str:

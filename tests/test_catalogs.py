@@ -1,0 +1,130 @@
+"""The gettext catalogs: every message of the code and the templates is translated in every language, and
+a new language is a new catalog, not a code change."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po, write_po
+
+from tests.conftest import ROOT
+from veille.adapters import translations
+from veille.core import i18n
+from veille.core.site_i18n import radar_strings, site_strings
+
+LOCALE = ROOT / "veille" / "locale"
+LANGUAGES = translations.available(LOCALE)
+
+
+def extracted() -> dict[tuple[str | None, str], str]:
+    """What `make messages` (pybabel extract with babel.cfg) finds: (context, message id) -> where."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found: dict[tuple[str | None, str], str] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(str(ROOT), method_map, options_map):
+        for one in message if isinstance(message, tuple) else (message,):
+            if one:
+                found.setdefault((context, one), f"{filename}:{lineno}")
+    return found
+
+
+def catalog(code: str) -> Catalog:
+    with (LOCALE / code / "LC_MESSAGES" / "veille.po").open("rb") as handle:
+        return read_po(handle, locale=code)
+
+
+def fields(text: str) -> set[str]:
+    return set(re.findall(r"\{(\w*)[^{}]*\}", text))
+
+
+def test_french_and_english_catalogs_ship() -> None:
+    assert set(LANGUAGES) >= {"fr", "en"}
+    assert set(i18n.installed()) == set(LANGUAGES)
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_every_message_of_the_code_and_templates_is_translated(code: str) -> None:
+    in_code = extracted()
+    assert len(in_code) > 150  # the extraction found the interface (not an empty walk)
+    entries = {(m.context, m.id): m for m in catalog(code) if m.id}
+    missing = sorted(f"{where}: {key[1]!r}" for key, where in in_code.items() if key not in entries)
+    assert missing == [], f"not in the {code} catalog (run `make messages`, then translate): {missing}"
+    stale = sorted(repr(key[1]) for key in entries if key not in in_code)
+    assert stale == [], f"in the {code} catalog but no longer in the code (run `make messages`): {stale}"
+    for key, entry in entries.items():
+        assert isinstance(entry.string, str) and entry.string.strip(), f"{code}: {key[1]!r} has no translation"
+        assert not entry.fuzzy, f"{code}: {key[1]!r} is marked fuzzy: check it"
+        # a translation that drops or renames a {field} would fail when the sentence is printed
+        assert fields(entry.string) == fields(entry.id), f"{code}: {key[1]!r} -> {entry.string!r}"
+
+
+def test_the_words_are_the_catalogs_and_the_dates_the_readers_locale() -> None:
+    assert i18n.strings("fr").trends == "Tendances" and i18n.strings("en").trends == "Trends"
+    assert site_strings("fr").search == "Recherche" and site_strings("fr").search_button == "Chercher"
+    assert i18n.cli_text("none", "fr") == "aucun" and i18n.cli_text("no_weeks", "fr") == "aucune"
+    assert i18n.cli_text("digest_built", "fr", subject="S48", stories=3) == "S48 : 3 sujet(s) dans le digest"
+    assert radar_strings("en").of_week.format(share="28%") == "28% of the week's stories"
+    assert i18n.day_label(date(2026, 11, 27), "fr") == "ven. 27 nov."
+    assert i18n.day_label(date(2026, 11, 27), "en") == "Fri 27 Nov"
+    assert i18n.period_label(date(2026, 11, 23), date(2026, 11, 29), "fr") == "23–29 nov. 2026"
+    assert i18n.period_label(date(2026, 11, 23), date(2026, 11, 29), "en") == "23–29 Nov 2026"
+    assert i18n.number(1234.56, "fr") == "1234,6" and i18n.number(-0.25, "en") == "-0.2"
+    assert i18n.plural(1, "source", "sources", "en") == "1 source"
+    assert i18n.plural(2_000_000, "sujet", "sujets", "fr") == "2000000 sujets"
+    # a language without a catalog: French for the reader's pages, English for the command line
+    assert i18n.strings("pt").trends == "Tendances" and i18n.cli_text("none", "pt") == "none"
+
+
+@pytest.fixture
+def german(tmp_path: Path) -> Iterator[Path]:
+    """The shipped catalogs plus a German one, written as a translator would (a copy of English, translated
+    in part), installed for the test and the shipped ones put back after."""
+    directory = tmp_path / "locale"
+    shutil.copytree(LOCALE, directory, ignore=shutil.ignore_patterns("*.mo"))
+    german_words = {
+        ("cldr-locale", "en_GB"): "de",
+        (None, "The week in numbers"): "Die Woche in Zahlen",
+        (None, "digest {week} sent to {count}"): "Digest {week} an {count} gesendet",
+    }
+    german = Catalog(locale="de", domain="veille")
+    for message in catalog("en"):
+        if message.id:
+            string = german_words.get((message.context, message.id), message.string)
+            german.add(message.id, string, context=message.context)
+    (directory / "de" / "LC_MESSAGES").mkdir(parents=True)
+    with (directory / "de" / "LC_MESSAGES" / "veille.po").open("wb") as handle:
+        write_po(handle, german)
+    yield directory
+    translations.install()
+
+
+def test_a_third_language_is_a_new_catalog(german: Path) -> None:
+    assert translations.install(german) == ("de", "en", "fr")
+    assert i18n.strings("de").in_numbers == "Die Woche in Zahlen"
+    assert i18n.cli_text("run_digest_sent", "de", week="2026-W48", count=3) == "Digest 2026-W48 an 3 gesendet"
+    # dates, numbers and plurals in German, from CLDR: nothing in the code knows German
+    assert i18n.day_label(date(2026, 11, 27), "de") == "Fr., 27. Nov."
+    assert i18n.period_label(date(2026, 11, 30), date(2026, 12, 6), "de") == "30. Nov. – 6. Dez. 2026"
+    assert i18n.number(2.5, "de") == "2,5"
+    assert i18n.plural(0, "Quelle", "Quellen", "de") == "0 Quellen"
+
+
+def test_a_catalog_edited_after_its_build_is_read_from_its_source(tmp_path: Path) -> None:
+    directory = tmp_path / "locale"
+    shutil.copytree(LOCALE, directory)
+    po = directory / "fr" / "LC_MESSAGES" / "veille.po"
+    edited = catalog("fr")
+    edited.get("Trends").string = "Tendances du moment"
+    with po.open("wb") as handle:
+        write_po(handle, edited)
+    assert translations.load_catalog("fr", directory).gettext("Trends") == "Tendances du moment"
+    po.with_suffix(".mo").unlink(missing_ok=True)  # never built: the source is compiled in memory
+    assert translations.load_catalog("fr", directory).gettext("Trends") == "Tendances du moment"
