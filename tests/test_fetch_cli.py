@@ -279,3 +279,29 @@ def test_adding_a_feed_already_listed_says_so_and_leaves_the_file_as_it_was(tmp_
     assert out.startswith("https://example.org/other.xml ajouté à")  # the configured language (fr)
     code, _, err = run(config, "feeds", "remove", "https://example.org/missing.xml")
     assert code == 1 and "is not listed" in err
+
+
+def test_parsing_on_every_core_stores_exactly_what_parsing_in_one_process_stores(
+    tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille import pipeline
+
+    paths = server.paths("/real/") + server.paths("/edge/")  # malformed feeds included: their errors too
+    stored = {}
+    for mode, threshold in (("workers", pipeline.PARALLEL_MIN_FEEDS), ("inline", 10**6)):
+        monkeypatch.setattr(pipeline, "PARALLEL_MIN_FEEDS", threshold)
+        (tmp_path / mode).mkdir()
+        config = write_config(tmp_path / mode, [server.url(p) for p in paths])
+        code, _out, err = run(config, "fetch")
+        assert code == 3 and "Traceback" not in err  # some edge feeds fail, as they should
+        with db(config) as conn:
+            # which feed brought a story first depends on arrival order, in both modes: compare what
+            # each feed's entries became, not which feed owns the merged item
+            items = conn.execute(
+                "SELECT f.config_url, s.entry_key, i.title, i.url, i.published_at, i.lang, i.content_hash "
+                "FROM sightings s JOIN feeds f ON f.id = s.feed_id JOIN items i ON i.id = s.item_id ORDER BY 1, 2"
+            ).fetchall()
+            errors = conn.execute("SELECT config_url, last_error FROM feeds ORDER BY 1").fetchall()
+        stored[mode] = (items, errors)
+    assert len(stored["workers"][0]) > 1000
+    assert stored["workers"] == stored["inline"]
