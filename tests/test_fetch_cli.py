@@ -284,11 +284,11 @@ def test_adding_a_feed_already_listed_says_so_and_leaves_the_file_as_it_was(tmp_
 def test_parsing_on_every_core_stores_exactly_what_parsing_in_one_process_stores(
     tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from veille import pipeline
+    from veille.jobs import fetch as fetch_job
 
     paths = server.paths("/real/") + server.paths("/edge/")  # malformed feeds included: their errors too
     stored = {}
-    for mode, threshold in (("workers", pipeline.PARALLEL_MIN_FEEDS), ("inline", 10**6)):
+    for mode, threshold in (("workers", fetch_job.PARALLEL_MIN_FEEDS), ("inline", 10**6)):
         monkeypatch.setattr(pipeline, "PARALLEL_MIN_FEEDS", threshold)
         (tmp_path / mode).mkdir()
         config = write_config(tmp_path / mode, [server.url(p) for p in paths])
