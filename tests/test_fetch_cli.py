@@ -190,9 +190,11 @@ def test_a_fetch_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, ser
     # each feed answers after 150 ms: the kill lands while some batches are stored and others are not
     urls = [server.url(f"/delay/150{p}") for p in paths]
     config = write_config(tmp_path, urls, "fetch:\n  concurrency: 4\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    mark = f"veille-kill-test-{os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VEILLE_TEST_MARK": mark}
     command = [sys.executable, "-m", "veille.cli", "--config", str(config), "--now", NOW, "fetch"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # pipes, as cron or a shell pipeline would read them: the parsing workers must not keep them open
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     database = config.parent / ".veille" / "veille.db"
     deadline = time.monotonic() + 60
     stored = 0
@@ -207,8 +209,10 @@ def test_a_fetch_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, ser
                 break
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.communicate(timeout=30)  # EOF on both pipes: no worker process holds them
     assert 0 < stored < len(paths), "the kill should land mid-run"
+    if sys.platform.startswith("linux"):  # /proc
+        assert _processes_marked(mark, within=10.0) == [], "worker processes outlived the killed fetch"
 
     code, _, err = run(config, "fetch")  # same clock: the feeds not stored yet are still due
     assert code == 0, err
@@ -221,6 +225,24 @@ def test_a_fetch_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, ser
         sightings = "SELECT COUNT(*) FROM sightings"
         assert conn.execute(sightings).fetchone() == ref.execute(sightings).fetchone()
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _processes_marked(mark: str, *, within: float) -> list[int]:
+    """Processes whose environment carries ``mark`` (Linux /proc), waiting up to ``within`` seconds for
+    them to end."""
+    deadline = time.monotonic() + within
+    while True:
+        alive = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if f"VEILLE_TEST_MARK={mark}".encode() in (entry / "environ").read_bytes():
+                        alive.append(int(entry.name))
+                except OSError:  # ended meanwhile, or not ours
+                    continue
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
 
 
 def _daily_feed(days: list[str]) -> bytes:
@@ -289,7 +311,7 @@ def test_parsing_on_every_core_stores_exactly_what_parsing_in_one_process_stores
     paths = server.paths("/real/") + server.paths("/edge/")  # malformed feeds included: their errors too
     stored = {}
     for mode, threshold in (("workers", fetch_job.PARALLEL_MIN_FEEDS), ("inline", 10**6)):
-        monkeypatch.setattr(pipeline, "PARALLEL_MIN_FEEDS", threshold)
+        monkeypatch.setattr(fetch_job, "PARALLEL_MIN_FEEDS", threshold)
         (tmp_path / mode).mkdir()
         config = write_config(tmp_path / mode, [server.url(p) for p in paths])
         code, _out, err = run(config, "fetch")

@@ -5,20 +5,15 @@ A failing feed is a result, not an exception: every feed ends as one ``FeedOutco
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-import multiprocessing
-import os
-import signal
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 
 from veille.adapters.http import fetch_feeds_sync
 from veille.adapters.parse import parse_feed
+from veille.adapters.workers import CorePool
 from veille.app import App
 from veille.core import schedule
 from veille.core.normalize import normalize_item
@@ -105,12 +100,12 @@ def fetch(
     work = [(state, fetch_settings) for state, fetch_settings in work if state.id in claimed]
     by_id = {state.id: (state, fetch_settings) for state, fetch_settings in work}
     outcomes: list[FeedOutcome] = []
-    readers = _ReaderPool(len(work))
+    readers = CorePool(len(work), min_tasks=PARALLEL_MIN_FEEDS)
 
     async def store_result(result: FetchResult) -> None:
         state, fetch_settings = by_id[result.feed_id]
         config = configs.get(state.config_url)
-        reading = await readers.read(result, config.lang if config else None, now)
+        reading = await readers.run(read_result, result, config.lang if config else None, now)
         outcome = _store_result(app, state, fetch_settings, config, result, reading)
         log_outcome(outcome)
         outcomes.append(outcome)
@@ -160,45 +155,6 @@ def read_result(result: FetchResult, config_lang: str | None, now: datetime) -> 
 #: With at least this many feeds to fetch, parsing runs in worker processes, one per core: feedparser
 #: holds the GIL, and a process costs ~0.2 s to start (not worth it for a handful of feeds).
 PARALLEL_MIN_FEEDS = 8
-
-
-class _ReaderPool:
-    """``read_result`` on every core while the event loop goes on fetching; the store stays in this
-    process (one writer). Falls back to reading here when there are few feeds, one core, or a worker
-    died (a ``BrokenProcessPool``: logged, nothing lost)."""
-
-    def __init__(self, feeds: int) -> None:
-        cores = os.cpu_count() or 1
-        self._pool: ProcessPoolExecutor | None = None
-        if feeds >= PARALLEL_MIN_FEEDS and cores > 1:
-            self._pool = ProcessPoolExecutor(
-                max_workers=min(cores, feeds),
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_ignore_interrupts,
-            )
-
-    async def read(self, result: FetchResult, config_lang: str | None, now: datetime) -> Reading:
-        if self._pool is not None and result.body is not None:
-            try:
-                loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._pool, read_result, result, config_lang, now)
-            except BrokenProcessPool:
-                log.warning("a parsing worker died; the remaining feeds are parsed in this process")
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-        return read_result(result, config_lang, now)
-
-    def __enter__(self) -> _ReaderPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the main process, which says what was kept (no traceback per worker)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _store_result(
