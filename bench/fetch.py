@@ -11,7 +11,11 @@ feeds. Measured in one run, same machine, same server:
 * reader (``make_reader`` on a temporary SQLite file, ``update_feeds(workers=N)``) first and second
   update with the same concurrency. Note that reader also stores the entries in its database.
 
-Usage: ``python bench/fetch.py [--feeds 200] [--concurrency 16]``. Prints one table of seconds and ratios.
+The end-to-end runs (``veille fetch`` with parsing in worker processes, the same with parsing in one
+process, reader) are repeated ``--rounds`` times, the three taking turns going first; the table gives
+the median seconds and the median of the per-round ratios.
+
+Usage: ``python bench/fetch.py [--feeds 200] [--concurrency 16] [--rounds 3]``. Prints one table.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -160,8 +166,9 @@ def run_reader(urls: list[str], workers: int, folder: Path, server: ServerProces
     return first_seconds, second_seconds, entries or 0, second_bytes
 
 
-def run_pipeline(urls: list[str], concurrency: int, folder: Path) -> tuple[float, int]:
-    """What ``veille fetch`` does, end to end: fetch, parse, normalise and store in a fresh SQLite file."""
+def run_pipeline(urls: list[str], concurrency: int, folder: Path, *, workers: bool = True) -> tuple[float, int]:
+    """What ``veille fetch`` does, end to end: fetch, parse, normalise and store in a fresh SQLite file;
+    ``workers=False`` keeps parsing in this process (as before the worker pool), for comparison."""
     from datetime import UTC, datetime
 
     from veille.app import make_app
@@ -173,9 +180,14 @@ def run_pipeline(urls: list[str], concurrency: int, folder: Path) -> tuple[float
     text += "".join(f"  - url: {url}\n" for url in urls)
     config.write_text(text, encoding="utf-8")
     app = make_app(loads(text, config), now=datetime.now(UTC))
-    began = time.perf_counter()
-    report = fetch_job.fetch(app)
-    seconds = time.perf_counter() - began
+    threshold = fetch_job.PARALLEL_MIN_FEEDS
+    fetch_job.PARALLEL_MIN_FEEDS = threshold if workers else len(urls) + 1
+    try:
+        began = time.perf_counter()
+        report = fetch_job.fetch(app)
+        seconds = time.perf_counter() - began
+    finally:
+        fetch_job.PARALLEL_MIN_FEEDS = threshold
     items = app.feeds.counts()["items"]
     app.close()
     assert not report.failed, [o.error for o in report.failed]
@@ -186,6 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     options.add_argument("--feeds", type=int, default=200, help="at least this many feeds (default 200)")
     options.add_argument("--concurrency", type=int, default=16, help="global cap, and reader's workers")
+    options.add_argument("--rounds", type=int, default=3, help="rounds of the end-to-end runs (median reported)")
     args = options.parse_args(argv)
     if not SHARED_REAL.is_dir():
         raise SystemExit(f"{SHARED_REAL} is absent: the shared feeds must sit next to the project")
@@ -205,12 +218,33 @@ def main(argv: list[str] | None = None) -> None:
         settings = FetchSettings(concurrency=args.concurrency, per_host=args.concurrency)
         v_first, v_second, first, second, v_items, v_second_bytes = run_veille(urls, settings, parse, server)
         v_fetch_only = run_fetch_only(urls, settings)
-        with tempfile.TemporaryDirectory() as folder:
-            v_pipeline, v_stored = run_pipeline(urls, args.concurrency, Path(folder))
-        with tempfile.TemporaryDirectory() as folder:
-            r_first, r_second, r_entries, r_second_bytes = run_reader(urls, args.concurrency, Path(folder), server)
+        # end to end, in rounds; the contenders take turns going first (order rotates each round)
+        timings: dict[str, list[float]] = {"workers": [], "inline": [], "reader": []}
+        r_seconds: list[float] = []
+        contenders = list(timings)
+        for round_ in range(args.rounds):
+            order = contenders[round_ % 3 :] + contenders[: round_ % 3]
+            for name in order:
+                with tempfile.TemporaryDirectory() as folder:
+                    if name == "reader":
+                        r_first, r_second, r_entries, r_second_bytes = run_reader(
+                            urls, args.concurrency, Path(folder), server
+                        )
+                        timings[name].append(r_first)
+                        r_seconds.append(r_second)
+                    else:
+                        seconds, v_stored = run_pipeline(
+                            urls, args.concurrency, Path(folder), workers=name == "workers"
+                        )
+                        timings[name].append(seconds)
     finally:
         server.stop()
+    ratios = {
+        name: [t / r for t, r in zip(timings[name], timings["reader"], strict=True)] for name in ("workers", "inline")
+    }
+    v_pipeline, v_inline = statistics.median(timings["workers"]), statistics.median(timings["inline"])
+    r_first, r_second = statistics.median(timings["reader"]), statistics.median(r_seconds)
+    gain = statistics.median(w / i for w, i in zip(timings["workers"], timings["inline"], strict=True))
 
     v_errors = sum(r.error is not None for r in first)
     v_not_modified = sum(r.not_modified for r in second)
@@ -219,9 +253,16 @@ def main(argv: list[str] | None = None) -> None:
         (
             "veille fetch (fetch+parse+normalise+store)",
             v_pipeline,
-            f"{v_pipeline / r_first:.2f}",
+            f"{statistics.median(ratios['workers']):.2f}",
             "",
-            f"{v_stored} distinct items stored (copies merged), like reader's run",
+            f"{v_stored} distinct items stored (copies merged); parsing on {os.cpu_count()} cores",
+        ),
+        (
+            "the same, parsing in one process",
+            v_inline,
+            f"{statistics.median(ratios['inline']):.2f}",
+            "",
+            f"workers / one process: {gain:.2f}",
         ),
         (
             "veille first fetch + parse",
@@ -249,6 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     ]
     print(f"fetch benchmark: {len(urls)} feeds ({len(files)} real files, up to {copies} URLs each),")
     print(f"loopback server in its own process, concurrency {args.concurrency}; veille parser: {parser_name}")
+    print(f"end-to-end rows: median of {args.rounds} round(s), the three contenders taking turns going first")
     print()
     print(f"| {'run':42} | {'seconds':>8} | {'veille/reader':>13} | {'second/first':>12} | notes")
     print(f"|{'-' * 44}|{'-' * 10}|{'-' * 15}|{'-' * 14}|{'-' * 50}")

@@ -18,7 +18,7 @@ from tests.conftest import ROOT, need_shared
 SMOKE: dict[str, tuple[list[str], str]] = {
     "cluster.py": (["--skip-bertopic", "--limit", "150"], "## Stories"),
     "embed.py": (["--texts", "60", "--rounds", "1"], "rate / torch"),
-    "fetch.py": (["--feeds", "12", "--concurrency", "4"], "veille second fetch (conditional)"),
+    "fetch.py": (["--feeds", "12", "--concurrency", "4", "--rounds", "1"], "veille second fetch (conditional)"),
     "formats.py": (["--set", "dev"], "naive threshold"),
     "process.py": (["--items", "80", "--week-stories", "80"], "embedding rate ratio"),
     "stories.py": (["--limit", "120"], "average-link 0.6 (anchor)"),

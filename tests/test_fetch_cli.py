@@ -190,9 +190,11 @@ def test_a_fetch_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, ser
     # each feed answers after 150 ms: the kill lands while some batches are stored and others are not
     urls = [server.url(f"/delay/150{p}") for p in paths]
     config = write_config(tmp_path, urls, "fetch:\n  concurrency: 4\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    mark = f"veille-kill-test-{os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VEILLE_TEST_MARK": mark}
     command = [sys.executable, "-m", "veille.cli", "--config", str(config), "--now", NOW, "fetch"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # pipes, as cron or a shell pipeline would read them: the parsing workers must not keep them open
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     database = config.parent / ".veille" / "veille.db"
     deadline = time.monotonic() + 60
     stored = 0
@@ -207,8 +209,10 @@ def test_a_fetch_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, ser
                 break
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.communicate(timeout=30)  # EOF on both pipes: no worker process holds them
     assert 0 < stored < len(paths), "the kill should land mid-run"
+    if sys.platform.startswith("linux"):  # /proc
+        assert _processes_marked(mark, within=10.0) == [], "worker processes outlived the killed fetch"
 
     code, _, err = run(config, "fetch")  # same clock: the feeds not stored yet are still due
     assert code == 0, err
@@ -221,6 +225,24 @@ def test_a_fetch_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, ser
         sightings = "SELECT COUNT(*) FROM sightings"
         assert conn.execute(sightings).fetchone() == ref.execute(sightings).fetchone()
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _processes_marked(mark: str, *, within: float) -> list[int]:
+    """Processes whose environment carries ``mark`` (Linux /proc), waiting up to ``within`` seconds for
+    them to end."""
+    deadline = time.monotonic() + within
+    while True:
+        alive = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if f"VEILLE_TEST_MARK={mark}".encode() in (entry / "environ").read_bytes():
+                        alive.append(int(entry.name))
+                except OSError:  # ended meanwhile, or not ours
+                    continue
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
 
 
 def _daily_feed(days: list[str]) -> bytes:
@@ -279,3 +301,29 @@ def test_adding_a_feed_already_listed_says_so_and_leaves_the_file_as_it_was(tmp_
     assert out.startswith("https://example.org/other.xml ajouté à")  # the configured language (fr)
     code, _, err = run(config, "feeds", "remove", "https://example.org/missing.xml")
     assert code == 1 and "is not listed" in err
+
+
+def test_parsing_on_every_core_stores_exactly_what_parsing_in_one_process_stores(
+    tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.jobs import fetch as fetch_job
+
+    paths = server.paths("/real/") + server.paths("/edge/")  # malformed feeds included: their errors too
+    stored = {}
+    for mode, threshold in (("workers", fetch_job.PARALLEL_MIN_FEEDS), ("inline", 10**6)):
+        monkeypatch.setattr(fetch_job, "PARALLEL_MIN_FEEDS", threshold)
+        (tmp_path / mode).mkdir()
+        config = write_config(tmp_path / mode, [server.url(p) for p in paths])
+        code, _out, err = run(config, "fetch")
+        assert code == 3 and "Traceback" not in err  # some edge feeds fail, as they should
+        with db(config) as conn:
+            # which feed brought a story first depends on arrival order, in both modes: compare what
+            # each feed's entries became, not which feed owns the merged item
+            items = conn.execute(
+                "SELECT f.config_url, s.entry_key, i.title, i.url, i.published_at, i.lang, i.content_hash "
+                "FROM sightings s JOIN feeds f ON f.id = s.feed_id JOIN items i ON i.id = s.item_id ORDER BY 1, 2"
+            ).fetchall()
+            errors = conn.execute("SELECT config_url, last_error FROM feeds ORDER BY 1").fetchall()
+        stored[mode] = (items, errors)
+    assert len(stored["workers"][0]) > 1000
+    assert stored["workers"] == stored["inline"]

@@ -21,7 +21,7 @@ import asyncio
 import email.utils
 import errno
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -386,14 +386,15 @@ async def fetch_feeds(
     feeds: Sequence[tuple[FeedState, FetchSettings]],
     *,
     user_agent: str | None = None,
-    on_result: Callable[[FetchResult], None] | None = None,
+    on_result: Callable[[FetchResult], Awaitable[None] | None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every feed concurrently under the caps; results come back in the order of ``feeds``.
 
     Each feed carries its own ``FetchSettings`` so per-feed overrides (read timeout, size cap) apply.
     The global caps (``concurrency``, ``per_host``) are one budget for the whole run: the strictest value
     among the given settings wins. ``on_result`` is called as soon as each feed is done (the pipeline
-    stores that feed's batch in its own transaction); an exception it raises cancels the run.
+    stores that feed's batch in its own transaction); it may be a coroutine function (the pipeline
+    awaits the parsing it hands to other cores), and an exception it raises cancels the run.
     """
     if not feeds:
         return []
@@ -409,7 +410,9 @@ async def fetch_feeds(
             result = await fetch_one(client, state, settings, limits, user_agent=user_agent_for(settings, user_agent))
             results[index] = result
             if on_result is not None:
-                on_result(result)
+                pending = on_result(result)
+                if pending is not None:
+                    await pending
 
         try:
             async with asyncio.TaskGroup() as group:
@@ -427,7 +430,7 @@ def fetch_feeds_sync(
     feeds: Sequence[tuple[FeedState, FetchSettings]],
     *,
     user_agent: str | None = None,
-    on_result: Callable[[FetchResult], None] | None = None,
+    on_result: Callable[[FetchResult], Awaitable[None] | None] | None = None,
 ) -> list[FetchResult]:
     """``fetch_feeds`` for synchronous callers (the pipeline, the CLI): runs its own event loop."""
     return asyncio.run(fetch_feeds(feeds, user_agent=user_agent, on_result=on_result))

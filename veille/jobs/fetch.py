@@ -9,8 +9,10 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from veille.adapters.parse import parse_feed
+from veille.adapters.workers import CorePool
 from veille.app import App
 from veille.core import schedule
 from veille.core.normalize import normalize_item
@@ -79,8 +81,9 @@ def fetch(
     1. make the feeds table match feeds.yaml (new feeds added, dropped ones marked removed);
     2. keep the feeds that are due (``core.schedule.is_due``: interval, backoff, Retry-After, gone);
     3. fetch them concurrently with conditional GET (``app.fetcher``: ``adapters.http``); as each result arrives:
-       parse it (``adapters.parse``), normalise each item (``core.normalize``), decide when to fetch
-       it next (``core.schedule``), and store the feed's batch in one transaction (``adapters.store``).
+       parse it (``adapters.parse``) and normalise each item (``core.normalize``) — in worker
+       processes, one per core, when there are many feeds — decide when to fetch it next
+       (``core.schedule``), and store the feed's batch in one transaction (``adapters.store``), here.
     """
     settings, now, feeds = app.settings, app.now, app.feeds
     feeds.sync_feeds(settings.feeds, now)
@@ -96,44 +99,75 @@ def fetch(
     work = [(state, fetch_settings) for state, fetch_settings in work if state.id in claimed]
     by_id = {state.id: (state, fetch_settings) for state, fetch_settings in work}
     outcomes: list[FeedOutcome] = []
+    readers = CorePool(len(work), min_tasks=PARALLEL_MIN_FEEDS)
 
-    def store_result(result: FetchResult) -> None:
+    async def store_result(result: FetchResult) -> None:
         state, fetch_settings = by_id[result.feed_id]
         config = configs.get(state.config_url)
-        outcome = _store_result(app, state, fetch_settings, config, result)
+        reading = await readers.run(read_result, result, config.lang if config else None, now)
+        outcome = _store_result(app, state, fetch_settings, config, result, reading)
         log_outcome(outcome)
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
 
-    app.fetcher(work, user_agent=settings.fetch.user_agent or None, on_result=store_result)
+    with readers:
+        app.fetcher(work, user_agent=settings.fetch.user_agent or None, on_result=store_result)
     return FetchReport(tuple(outcomes))
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What one fetched body holds: the feed (without its raw entries), its items, or why it failed."""
+
+    parsed: ParsedFeed | None = None
+    items: tuple[NewItem, ...] = ()
+    error: str | None = None
+
+
+def read_result(result: FetchResult, config_lang: str | None, now: datetime) -> Reading:
+    """Parse one fetched body (``adapters.parse``) and normalise its items (``core.normalize``): the CPU
+    part of a fetch, run in a worker process when there are many feeds."""
+    if result.error is not None or result.not_modified or result.body is None:
+        return Reading()
+    try:
+        parsed = parse_feed(result.body, result.final_url, result.headers)
+    except ParseError as exc:
+        return Reading(error=exc.reason)
+    feed_lang = config_lang or parsed.lang
+    items = tuple(
+        item
+        for item in (
+            normalize_item(entry, feed_url=result.final_url, feed_lang=feed_lang, now=now) for entry in parsed.items
+        )
+        if item is not None
+    )
+    parsed = dataclasses.replace(parsed, items=())  # the raw entries stay in the worker
+    if not items and parsed.warning:
+        # a broken document from which nothing could be recovered is a failure, not an empty feed
+        return Reading(error=f"no entries could be read ({parsed.warning})")
+    if not items:
+        parsed = dataclasses.replace(parsed, warning="the feed has no entries")
+    return Reading(parsed, items)
+
+
+#: With at least this many feeds to fetch, parsing runs in worker processes, one per core: feedparser
+#: holds the GIL, and a process costs ~0.2 s to start (not worth it for a handful of feeds).
+PARALLEL_MIN_FEEDS = 8
+
+
 def _store_result(
-    app: App, state: FeedState, fetch_settings: FetchSettings, config: FeedConfig | None, result: FetchResult
+    app: App,
+    state: FeedState,
+    fetch_settings: FetchSettings,
+    config: FeedConfig | None,
+    result: FetchResult,
+    reading: Reading,
 ) -> FeedOutcome:
     now, feeds = app.now, app.feeds
     name = (config.name if config else None) or state.url
-    error = result.error
-    parsed: ParsedFeed | None = None
-    items: list[NewItem] = []
-    if error is None and not result.not_modified and result.body is not None:
-        try:
-            parsed = parse_feed(result.body, result.final_url, result.headers)
-        except ParseError as exc:
-            error = exc.reason
-        else:
-            feed_lang = (config.lang if config else None) or parsed.lang
-            for parsed_item in parsed.items:
-                item = normalize_item(parsed_item, feed_url=result.final_url, feed_lang=feed_lang, now=now)
-                if item is not None:
-                    items.append(item)
-            if not items and parsed.warning:
-                # a broken document from which nothing could be recovered is a failure, not an empty feed
-                error = f"no entries could be read ({parsed.warning})"
-            elif not items:
-                parsed = dataclasses.replace(parsed, warning="the feed has no entries")
+    error = result.error or reading.error
+    parsed, items = reading.parsed, list(reading.items)
     failed_result = dataclasses.replace(result, error=error) if error and not result.error else result
     next_at = schedule.next_fetch_after(state, failed_result, fetch_settings, now)
     stale = False
