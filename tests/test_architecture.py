@@ -21,6 +21,7 @@ FORBIDDEN_IN_CORE = {
     "aiosmtpd",
     "apscheduler",
     "veille.adapters",
+    "importlib.resources",
 }
 
 
@@ -32,6 +33,7 @@ def imported_modules(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)  # "from importlib import resources"
     return names
 
 

@@ -21,7 +21,7 @@ own material, as KeyBERT builds key phrases:
 A French title comes from French items when the theme has a good enough French phrase, else from the
 English ones (and the other way round): nothing is translated.
 
-Pure: texts, vectors and an ``embed`` function in, titles out.
+Pure: texts, vectors, stop words (``adapters.stopwords``) and an ``embed`` function in, titles out.
 """
 
 from __future__ import annotations
@@ -36,8 +36,6 @@ from functools import cache
 import numpy as np
 import simplemma
 from numpy.typing import NDArray
-
-from veille.core.labels import stop_words
 
 Embed = Callable[[Sequence[str]], NDArray[np.float32]]
 
@@ -458,14 +456,15 @@ def _mmr(scores: NDArray[np.float64], vectors: NDArray[np.float64], top_n: int, 
     return chosen
 
 
-def shorten_headline(headline: str, max_words: int = 6, max_chars: int = 50, lang: str = "en") -> str:
+def shorten_headline(
+    headline: str, stops: frozenset[str], max_words: int = 6, max_chars: int = 50, lang: str = "en"
+) -> str:
     """A headline cut to a title: its first part before a separator, then at most ``max_words`` words
     and ``max_chars`` characters, never ending on a stop word."""
     text = " ".join(headline.split())
     parts = [p.strip(" .,'\"«»") for p in _HEADLINE_CUT.split(text) if p.strip(" .,'\"«»")]
     if parts:
         text = next((p for p in parts if len(p.split()) >= 2), parts[0])
-    stops = stop_words()
     words = text.split()
     while len(words) > 1 and _bare(words[0]) in stops:
         words.pop(0)
@@ -486,6 +485,7 @@ def theme_titles(
     groups: Sequence[Sequence[int]],
     embed: Embed,
     *,
+    stops: frozenset[str],
     languages: Sequence[str] = LANGUAGES,
     params: TitleParams | None = None,
 ) -> list[dict[str, Title]]:
@@ -496,7 +496,6 @@ def theme_titles(
     come biggest-or-most-important first: an earlier group keeps a title two groups would share.
     """
     p = params or TitleParams()
-    stops = stop_words()
     x = np.asarray(vectors, dtype=np.float64)
     stats = _Stats()
     toks: list[list[_Tok | None]] = []
@@ -568,7 +567,7 @@ def theme_titles(
             ranked = [Title(names[ok[i]], lang, "phrase", round(float(score[ok[i]]), 4)) for i in picks]
             results[g][lang] = _paired(ranked, p)
 
-    return _assign(docs, x, groups, results, languages, p)
+    return _assign(docs, x, groups, results, languages, p, stops)
 
 
 _LINK_KEYS = frozenset(_LINK_KEY.values()) | frozenset().union(*LINK_WORDS.values())
@@ -628,6 +627,7 @@ def _assign(
     results: list[dict[str, list[Title]]],
     languages: Sequence[str],
     p: TitleParams,
+    stops: frozenset[str],
 ) -> list[dict[str, Title]]:
     """Each group's title per language: its best phrase in that language not taken by an earlier group,
     else its best phrase in another language, else its most central headline."""
@@ -641,7 +641,7 @@ def _assign(
                     options += results[g].get(other, [])
             choice = next((t for t in options if _norm(t.text) not in taken), None)
             if choice is None:
-                choice = _headline(docs, x, members, lang, taken, p)
+                choice = _headline(docs, x, members, lang, taken, p, stops)
             if choice is not None:
                 taken.add(_norm(choice.text))
                 out[g][lang] = Title(_capital(choice.text), choice.lang, choice.kind, choice.score)
@@ -649,7 +649,13 @@ def _assign(
 
 
 def _headline(
-    docs: Sequence[Doc], x: NDArray[np.float64], members: Sequence[int], lang: str, taken: set[str], p: TitleParams
+    docs: Sequence[Doc],
+    x: NDArray[np.float64],
+    members: Sequence[int],
+    lang: str,
+    taken: set[str],
+    p: TitleParams,
+    stops: frozenset[str],
 ) -> Title | None:
     """The most central headline of the group (in ``lang`` when it has one), shortened, not yet taken."""
     idx = [int(i) for i in members if docs[int(i)].title.strip()]
@@ -658,7 +664,7 @@ def _headline(
     centre = _unit(x[idx].sum(axis=0))
     ranked = sorted(idx, key=lambda i: (_lang(docs[i].lang) != lang, -float(x[i] @ centre), i))
     for i in ranked:
-        text = shorten_headline(docs[i].title, p.max_words, p.max_chars, _lang(docs[i].lang))
+        text = shorten_headline(docs[i].title, stops, p.max_words, p.max_chars, _lang(docs[i].lang))
         if text and _norm(text) not in taken:
             return Title(text, _lang(docs[i].lang), "headline", round(float(x[i] @ centre), 4))
     return None

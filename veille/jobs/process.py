@@ -39,6 +39,7 @@ from veille.adapters.process_store import (
     WindowStory,
 )
 from veille.adapters.radar_store import load_radar
+from veille.adapters.stopwords import stop_words
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, signal_generic_words, text_key
 from veille.app import App
@@ -248,7 +249,7 @@ def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[in
 
 
 def _names(*titles: str) -> frozenset[str]:
-    return frozenset().union(*(clustering.story_names(title) for title in titles))
+    return frozenset().union(*(clustering.story_names(title, stop_words()) for title in titles))
 
 
 # -------------------------------------------------------------------------------------------- themes
@@ -395,7 +396,7 @@ def _save_signals(themes: ThemeStore, week: str) -> None:
     rules = signals.DEFAULT_SIGNAL_RULES
     weeks = [*previous_weeks(week, rules.baseline_weeks + rules.max_span - 1), week]
     rows = themes.story_texts(week_bounds(weeks[0])[0], week_bounds(week)[1])
-    stops = labels.stop_words()
+    stops = stop_words()
     found = signals.detect(
         [signals.StoryTerms(sid, w, feeds, signals.story_terms(text, stops)) for sid, w, feeds, text in rows],
         week,
@@ -489,7 +490,7 @@ def _theme_groups(
     vectors = np.vstack([s.centroid for s in stories])
     profiles = themes.format_profiles([s.id for s in stories])
     clustered = clustering.cluster_themes(clustering.theme_features(vectors, profiles))
-    words = labels.keywords([story.text for story in stories], clustered.labels)
+    words = labels.keywords([story.text for story in stories], clustered.labels, stops=stop_words())
     held = themes.held_stories([s.id for s in stories], first_week, week)
     members = [[int(i) for i in m] for m in clustered.members]
     counts = [_count(held[stories[i].id] for i in m if stories[i].id in held) for m in members]
@@ -553,7 +554,7 @@ def _group_titles(
         return [{} for _ in groups]
     vectors = themes.store.items.vectors(item_ids)
     order = sorted(range(len(groups)), key=lambda g: (-len(groups[g].members), g))
-    made = titles.theme_titles(docs, vectors, [members[g] for g in order], embed)
+    made = titles.theme_titles(docs, vectors, [members[g] for g in order], embed, stops=stop_words())
     out: list[dict[str, str]] = [{} for _ in groups]
     for rank, g in enumerate(order):
         out[g] = {lang: title.text for lang, title in made[rank].items()}
