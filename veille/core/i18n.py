@@ -61,6 +61,7 @@ class Strings:
     brief: str
     brief_rising_theme: str
     brief_new_theme: str
+    brief_theme: str  # one of the week's biggest themes, said when fewer than 3 things moved
     brief_story: str
     brief_format: str
     brief_story_reason: str  # "repris par {sources}"
@@ -113,6 +114,7 @@ FR = Strings(
     brief="L'essentiel de la semaine",
     brief_rising_theme="Thème en hausse",
     brief_new_theme="Nouveau thème",
+    brief_theme="Thème de la semaine",
     brief_story="Très repris",
     brief_format="Format en mouvement",
     brief_story_reason="repris par {sources}",
@@ -167,6 +169,7 @@ EN = Strings(
     brief="This week in brief",
     brief_rising_theme="Rising theme",
     brief_new_theme="New theme",
+    brief_theme="Theme of the week",
     brief_story="Widely covered",
     brief_format="Format on the move",
     brief_story_reason="covered by {sources}",

@@ -29,6 +29,8 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 #: Tokens touching a digit ("2024", "covid19", "4.1") are dropped whole.
 _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+_PUNCTUATION = re.compile(r'[.,;:!?()\[\]{}«»"|/–—]')
+_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
 
 
 def tokens(text: str, stops: frozenset[str]) -> list[str | None]:
@@ -41,10 +43,10 @@ def tokens(text: str, stops: frozenset[str]) -> list[str | None]:
     for match in _TOKEN.finditer(text):
         between = text[position : match.start()]
         position = match.end()
-        if between.strip() and any(ch in between for ch in '.,;:!?()[]{}«»"|/–—'):
+        if between != " " and _PUNCTUATION.search(between):
             out.append(None)  # punctuation: no bigram across it
         raw = match.group().replace("’", "'")
-        if any(ch.isdigit() for ch in raw) or "_" in raw:
+        if _DIGIT_OR_UNDERSCORE.search(raw):
             out.append(None)
             continue
         raw = _ELISION.sub("", raw)

@@ -106,7 +106,25 @@ NUMBER_WORDS = frozenset(
     }
 )
 #: Adverbs the stop-word lists miss, never a title's first or last word.
-ADVERBS = frozenset({"puis", "déjà", "toujours", "désormais", "bientôt", "already", "soon", "yet"})
+ADVERBS = frozenset(
+    {"puis", "déjà", "toujours", "désormais", "bientôt", "already", "soon", "yet"}
+    | {"inside", "outside", "behind", "beyond", "across", "among", "amid", "via", "versus", "without", "within"}
+    | {"despite", "toward", "towards", "upon", "onto", "into", "after", "before", "since", "until", "unlike"}
+)
+#: English adjectives and adverbs the texts often write before a noun: never a title's last word ("Live
+#: virtual", "Live online").
+MODIFIERS = frozenset(
+    {"online", "virtual", "live", "digital", "new", "free", "internal", "external", "hybrid", "blended"}
+    | {"short", "long", "open", "global", "local", "national", "annual", "weekly", "daily", "monthly"}
+    | {"real", "social", "soft", "hard", "public", "private", "senior", "junior", "remote", "mobile"}
+)
+#: English words after which the next word is a verb ("to hack", "will pick").
+VERB_MARKERS = frozenset({"to", "will", "can", "could", "should", "would", "may", "might", "must", "does", "did"})
+#: A compound adjective ("two-minute", "all-classroom", "in-person"): never a title's last word.
+_COMPOUND_ADJECTIVE = re.compile(
+    r"^(?:[a-z]+-(?:minute|second|hour|day|week|month|year|page|step|level|person|time|class|classroom))$"
+    r"|^(?:all|in|on|off|one|two|three|four|five|six|ten|ninety|self|full|part|high|low|well)-"
+)
 #: Words after which an English word is a noun ("the cuts", "of barcamps"): a phrase ends on a noun, and
 #: an English word never seen after one of them may be a verb ("Students pick", "onboarding cuts").
 DETERMINERS = frozenset(
@@ -123,6 +141,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 _ELISION = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
 _BREAKS = '.,;:!?()[]{}«»"|/–—…'
 _SENTENCE_END = ".!?…:"
+_BREAK = re.compile("[" + re.escape(_BREAKS) + "]")
+_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
+_SENTENCE_BREAK = re.compile("[" + re.escape(_SENTENCE_END) + "]")
 #: Where a headline is cut when it is used as a title.
 _HEADLINE_CUT = re.compile(r"\s+[:–—|-]\s+|\s*[?!;]\s*|\s*:\s+")
 
@@ -143,6 +164,7 @@ class Title:
     lang: str  # the language of its words
     kind: str  # "phrase" or "headline"
     score: float
+    alone: bool = True  # may be a title by itself: two words or more, or a proper name ("OpenCourseHub")
 
 
 @dataclass(frozen=True)
@@ -174,6 +196,7 @@ class _Tok:
     start: bool = False  # first word of a sentence (its capital says nothing)
     lead: bool = True  # may start a phrase (a participle may not: "inversé", "lancée")
     after_det: bool = False  # written right after a determiner ("the", "a", "its")
+    after_verb: bool = False  # written right after "to" or a modal verb: a verb ("to hack")
     tail: bool = True  # may end a phrase (an English past form may not: "handled")
     trusted: bool = False  # its capital (or its absence) is a choice of the writer
 
@@ -219,17 +242,18 @@ def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
     for match in _TOKEN.finditer(text):
         between = text[position : match.start()]
         position = match.end()
-        if any(ch in between for ch in _BREAKS):
+        if between != " " and _BREAK.search(between):
             out.append(None)
             previous = ""
-            if any(ch in between for ch in _SENTENCE_END):
+            if _SENTENCE_BREAK.search(between):
                 sentence_start = True
         raw = match.group().replace("’", "'")
         after_det = previous in DETERMINERS
+        after_verb = previous in VERB_MARKERS
         previous = raw.lower()
         starts = sentence_start
         sentence_start = False
-        if any(ch.isdigit() for ch in raw) or "_" in raw:
+        if _DIGIT_OR_UNDERSCORE.search(raw):
             out.append(None)
             continue
         prefix = ""
@@ -263,6 +287,7 @@ def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
             continue
         tok = _Tok(raw, lower, "content", prefix, starts, lead=form != "participle", tail=form != "past")
         tok.after_det = after_det
+        tok.after_verb = after_verb and lang == "en"
         out.append(tok)
     return out
 
@@ -279,7 +304,8 @@ class _Stats:
     acronym: Counter[str] = field(default_factory=Counter)
     spelling: Counter[tuple[str, str]] = field(default_factory=Counter)
     camel: dict[str, Counter[str]] = field(default_factory=dict)  # spellings with an inner capital
-    nouns: set[str] = field(default_factory=set)  # English lemmas seen after a determiner
+    nouns: set[str] = field(default_factory=set)  # English lemmas ending a run after a determiner
+    verbs: set[str] = field(default_factory=set)  # English lemmas seen after "to" or a modal verb
 
     def observe(self, toks: Sequence[_Tok | None], trust_case: bool) -> None:
         for n, tok in enumerate(toks):
@@ -293,8 +319,8 @@ class _Stats:
                 if last is not None:
                     self.nouns.add(_lemma(last.lower, "en"))
             tok.trusted = trust_case and not tok.start
-            if tok.after_det:
-                self.nouns.add(_lemma(tok.lower, "en"))
+            if tok.after_verb:
+                self.verbs.add(_lemma(tok.lower, "en"))
             if any(c.isupper() for c in tok.surface[1:]) and not _is_acronym(tok.surface):
                 self.camel.setdefault(tok.lower, Counter())[tok.surface] += 1
             if _is_acronym(tok.surface):
@@ -393,9 +419,22 @@ def _emit(
         )
     ):
         return  # "Students pick", "Blended onboarding cuts": an English phrase ends on a noun
+    if lang == "en" and not stats.is_name(last.lower) and (
+        last.lower in MODIFIERS or _COMPOUND_ADJECTIVE.match(last.lower)
+    ):
+        return  # "Live virtual", "Two-minute": an adjective waits for its noun
+    if lang == "en" and any(
+        w.kind == "content"
+        and _lemma(w.lower, lang) in stats.verbs
+        and _lemma(w.lower, lang) not in stats.nouns
+        and not _is_acronym(w.surface)
+        and not stats.is_name(w.lower)
+        for w in words
+    ):
+        return  # "Schoolers hack classroom": a verb ("to hack") inside
     infinitive = last.lower.endswith(_INFINITIVE) and _lemma(last.lower, lang) == last.lower
-    if lang == "fr" and len(words) == 1 and infinitive:
-        return  # "Comprendre", "Réinventer": a verb alone
+    if lang == "fr" and infinitive and (len(words) == 1 or words[-2].kind == "link"):
+        return  # "Comprendre", "Plateau pour enseigner": a verb alone or after its preposition
     if (
         after is not None
         and after.kind == "content"
@@ -564,7 +603,16 @@ def theme_titles(
             if not ok:
                 continue
             picks = _mmr(score[ok], cand[ok], p.alternatives, p.diversity)
-            ranked = [Title(names[ok[i]], lang, "phrase", round(float(score[ok[i]]), 4)) for i in picks]
+            ranked = [
+                Title(
+                    names[ok[i]],
+                    lang,
+                    "phrase",
+                    round(float(score[ok[i]]), 4),
+                    alone=bool(content[ok[i]] >= 2) or _single_name(names[ok[i]], stats),
+                )
+                for i in picks
+            ]
             results[g][lang] = _paired(ranked, p)
 
     return _assign(docs, x, groups, results, languages, p, stops)
@@ -576,12 +624,19 @@ _LINK_KEYS = frozenset(_LINK_KEY.values()) | frozenset().union(*LINK_WORDS.value
 _AND = {"fr": "et", "en": "and"}
 
 
+def _single_name(text: str, stats: _Stats) -> bool:
+    """A one-word proper name ("OpenCourseHub", "Campusphere") names a theme by itself; an acronym or a
+    common noun ("MOOC", "Classroom", "Game") does not."""
+    return len(text.split()) == 1 and not _is_acronym(text) and stats.is_name(text.lower())
+
+
 def _paired(ranked: list[Title], p: TitleParams) -> list[Title]:
     """A title of a single word ("MOOC") becomes "A et B" with the next pick, a phrase, that shares no
     word with it and scores nearly as well ("MOOC and open courses"); a person names a theme with a
-    phrase."""
-    if not ranked or len(ranked[0].text.split()) > 1:
-        return ranked
+    phrase. Single words that are no proper name are then dropped: a theme is never called "Game"."""
+    alone = [t for t in ranked if t.alone]
+    if not ranked or ranked[0].alone:
+        return alone
     first = ranked[0]
     words = set(_norm(first.text).split())
     for other in ranked[1:]:
@@ -591,8 +646,8 @@ def _paired(ranked: list[Title], p: TitleParams) -> list[Title]:
             continue
         text = f"{first.text} {_AND.get(first.lang, 'and')} {other.text}"
         if _fits(text, p):
-            return [Title(text, first.lang, "phrase", first.score), *ranked]
-    return ranked
+            return [Title(text, first.lang, "phrase", first.score), *alone]
+    return alone
 
 
 def _maximal(df: Counter[tuple[str, ...]]) -> Counter[tuple[str, ...]]:
