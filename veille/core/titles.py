@@ -119,7 +119,17 @@ MODIFIERS = frozenset(
     | {"real", "social", "soft", "hard", "public", "private", "senior", "junior", "remote", "mobile"}
 )
 #: English words after which the next word is a verb ("to hack", "will pick").
-VERB_MARKERS = frozenset({"to", "will", "can", "could", "should", "would", "may", "might", "must", "does", "did"})
+VERB_MARKERS = frozenset(
+    {"to", "will", "can", "could", "should", "would", "may", "might", "must", "does", "did"}
+    | {"who", "they", "we", "he", "she", "you"}
+)
+#: French adjectives that wait for their noun: never the last word of a cut headline ("ses premiers").
+FR_MODIFIERS = frozenset(
+    {"premiers", "premières", "derniers", "dernières", "nouveau", "nouvel", "nouvelle", "nouveaux", "nouvelles"}
+    | {"grand", "grande", "grands", "grandes", "petit", "petite", "petits", "petites", "seul", "seule", "futurs"}
+)
+#: Articles a title never starts with ("Une licence hybride" is "Licence hybride").
+ARTICLES = frozenset({"le", "la", "les", "l'", "un", "une", "des", "the", "a", "an"})
 #: A compound adjective ("two-minute", "all-classroom", "in-person"): never a title's last word.
 _COMPOUND_ADJECTIVE = re.compile(
     r"^(?:[a-z]+-(?:minute|second|hour|day|week|month|year|page|step|level|person|time|class|classroom))$"
@@ -288,6 +298,18 @@ def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
         tok = _Tok(raw, lower, "content", prefix, starts, lead=form != "participle", tail=form != "past")
         tok.after_det = after_det
         tok.after_verb = after_verb and lang == "en"
+        before = out[-1] if out else None
+        if (
+            lang == "en"
+            and before is not None
+            and before.kind == "content"
+            and before.surface[:1].isupper()
+            and not _is_acronym(before.surface)
+            and raw[:1].islower()
+            and lower.endswith("s")
+            and _lemma(lower, lang) != lower
+        ):
+            tok.lead = tok.tail = False  # "OpenCourseHub ends …", "Brightline trains …": a name's verb
         out.append(tok)
     return out
 
@@ -306,6 +328,7 @@ class _Stats:
     camel: dict[str, Counter[str]] = field(default_factory=dict)  # spellings with an inner capital
     nouns: set[str] = field(default_factory=set)  # English lemmas ending a run after a determiner
     verbs: set[str] = field(default_factory=set)  # English lemmas seen after "to" or a modal verb
+    np_words: set[str] = field(default_factory=set)  # English lemmas seen in a run after a determiner
 
     def observe(self, toks: Sequence[_Tok | None], trust_case: bool) -> None:
         for n, tok in enumerate(toks):
@@ -318,6 +341,10 @@ class _Stats:
                 last = toks[end]
                 if last is not None:
                     self.nouns.add(_lemma(last.lower, "en"))
+                for k in range(n, end + 1):
+                    inner = toks[k]
+                    if inner is not None:
+                        self.np_words.add(_lemma(inner.lower, "en"))
             tok.trusted = trust_case and not tok.start
             if tok.after_verb:
                 self.verbs.add(_lemma(tok.lower, "en"))
@@ -419,10 +446,27 @@ def _emit(
         )
     ):
         return  # "Students pick", "Blended onboarding cuts": an English phrase ends on a noun
-    if lang == "en" and not stats.is_name(last.lower) and (
-        last.lower in MODIFIERS or _COMPOUND_ADJECTIVE.match(last.lower)
+    if (
+        lang == "en"
+        and not stats.is_name(last.lower)
+        and (last.lower in MODIFIERS or _COMPOUND_ADJECTIVE.match(last.lower))
     ):
         return  # "Live virtual", "Two-minute": an adjective waits for its noun
+    first = words[0]
+    if (
+        lang == "en"
+        and stats.np_words
+        and not (
+            _lemma(first.lower, lang) in stats.np_words
+            or first.lower in MODIFIERS
+            or "-" in first.lower
+            or _is_acronym(first.surface)
+            or stats.is_name(first.lower)
+        )
+    ):
+        return  # "Keep unlimited certificates": an English phrase starts as a noun phrase after "the" does
+    if lang == "en" and after is not None and after.kind == "content" and after.lower in MODIFIERS:
+        return  # "OpenCourseHub ends | free certificates": cut before the object's adjective
     if lang == "en" and any(
         w.kind == "content"
         and _lemma(w.lower, lang) in stats.verbs
@@ -498,20 +542,72 @@ def _mmr(scores: NDArray[np.float64], vectors: NDArray[np.float64], top_n: int, 
 def shorten_headline(
     headline: str, stops: frozenset[str], max_words: int = 6, max_chars: int = 50, lang: str = "en"
 ) -> str:
-    """A headline cut to a title: its first part before a separator, then at most ``max_words`` words
-    and ``max_chars`` characters, never ending on a stop word."""
-    text = " ".join(headline.split())
-    parts = [p.strip(" .,'\"«»") for p in _HEADLINE_CUT.split(text) if p.strip(" .,'\"«»")]
+    """A headline cut to a title at a phrase boundary.
+
+    Its first part before a separator (":", "?", " – "), whole when it fits in ``max_words`` words and
+    ``max_chars`` characters ("What the evidence says about microlearning"). A longer one loses its
+    leading stop words ("comment le …"), then its first clause before a comma when that is a phrase, then
+    is cut right before a stop word ("State funding formula | will reward colleges …", "Airline trains
+    cabin crew | with two-minute …"), so it never ends on a stop word, a number or a dangling adjective.
+    """
+    text = " ".join(_QUOTES.sub(" ", headline).split())
+    parts = [q for q in (part.strip(" .,'") for part in _HEADLINE_CUT.split(text)) if q]
     if parts:
-        text = next((p for p in parts if len(p.split()) >= 2), parts[0])
+        text = next((q for q in parts if len(q.split()) >= 2), parts[0])
     words = text.split()
-    while len(words) > 1 and _bare(words[0]) in stops:
+    if len(words) > 2 and words[0].lower().replace("’", "'") in ARTICLES:
+        words.pop(0)  # "Une licence hybride" → "Licence hybride"
+    elif len(words) > 1 and words[0][:2].lower() == "l'" and len(words[0]) > 2:
+        words[0] = words[0][2:]  # "L'école …" → "École …"
+    if _fits_words(words, max_words, max_chars):
+        return _capital(" ".join(words).strip(" .,;:'"))
+    while len(words) > 2 and _bare(words[0]) in stops and _bare(words[0]) not in NUMBER_WORDS:
         words.pop(0)
-    words = words[:max_words]
-    while words and (len(" ".join(words)) > max_chars or _bare(words[-1]) in stops):
-        words.pop()
-    out = " ".join(words).strip(" .,;:'\"«»") or text[:max_chars].strip()
-    return out[:1].upper() + out[1:]
+    clause = " ".join(words).split(", ")[0].split()
+    if len(clause) >= 2 and len(clause) < len(words):
+        words = clause
+    if not _fits_words(words, max_words, max_chars):
+        ends = [
+            k
+            for k in range(2, len(words))
+            if _fits_words(words[:k], max_words, max_chars)
+            and _bare(words[k]) in stops
+            and _good_end(words[k - 1], stops, lang)
+        ]
+        if ends:
+            words = words[: max(ends)]
+        else:
+            words = words[:max_words]
+            while len(words) > 1 and (
+                not _fits_words(words, max_words, max_chars) or not _good_end(words[-1], stops, lang)
+            ):
+                words.pop()
+    out = " ".join(words).strip(" .,;:'") or text[:max_chars].strip()
+    return _capital(out)
+
+
+_QUOTES = re.compile(r"[«»“”\"]")
+
+
+def _fits_words(words: Sequence[str], max_words: int, max_chars: int) -> bool:
+    return len(words) <= max_words and len(" ".join(words)) <= max_chars
+
+
+def _good_end(word: str, stops: frozenset[str], lang: str) -> bool:
+    """A headline may end on this word: no stop word, number, adjective waiting for its noun ("shared",
+    "two-minute", "premiers"), French conjugated verb ("lance") or word ending on punctuation."""
+    bare = _bare(word)
+    return bool(
+        bare
+        and bare not in stops
+        and bare not in NUMBER_WORDS
+        and bare not in MODIFIERS
+        and bare not in FR_MODIFIERS
+        and (lang != "fr" or _verb_form(bare, "fr") != "verb")
+        and not _COMPOUND_ADJECTIVE.match(bare)
+        and not any(ch.isdigit() for ch in bare)
+        and not word.endswith((",", ";", ":"))
+    )
 
 
 def _bare(word: str) -> str:
