@@ -131,7 +131,7 @@ def test_a_long_headline_is_cut_at_a_phrase_boundary_never_after_an_article_or_a
 
 
 def test_a_theme_is_never_named_by_one_common_word() -> None:
-    """"Game", "Classroom", "MOOC": a single word names a theme only when it is a proper name."""
+    """A single word ("Game", "Classroom", "MOOC") names a theme only when it is a proper name."""
     games = [
         Doc("Game night for chemistry", "Students play a game about molecules. The game is free.", "en"),
         Doc("A board game teaches budgets", "The game asks players to plan a budget.", "en"),
