@@ -110,6 +110,7 @@ ADVERBS = frozenset(
     {"puis", "déjà", "toujours", "désormais", "bientôt", "already", "soon", "yet"}
     | {"inside", "outside", "behind", "beyond", "across", "among", "amid", "via", "versus", "without", "within"}
     | {"despite", "toward", "towards", "upon", "onto", "into", "after", "before", "since", "until", "unlike"}
+    | {"contre", "malgré", "pendant", "parmi", "dès", "face"}
 )
 #: English adjectives and adverbs the texts often write before a noun: never a title's last word ("Live
 #: virtual", "Live online").
@@ -143,6 +144,12 @@ DETERMINERS = frozenset(
 )
 #: French infinitive endings: a verb is no title on its own ("Comprendre", "Réinventer").
 _INFINITIVE = ("er", "ir", "dre", "oir", "ire", "tre")
+#: An English word written right before an article is a verb ("keep the", "wants a"), but "a video a week".
+_BEFORE_ARTICLE = re.compile(
+    r"\b([a-z][\w'-]*) (?:the|a|an) (?!(?:week|day|month|year|time|minute|hour|second|term|semester)\b)",
+    re.IGNORECASE,
+)
+_IRREGULAR_PLURALS = frozenset({"children", "men", "women", "people", "data", "media", "criteria", "feet", "teeth"})
 #: How a linking word is keyed (``des`` and ``du`` are ``de``).
 _LINK_KEY = {"des": "de", "du": "de", "d'": "de", "au": "à", "aux": "à"}
 
@@ -186,7 +193,9 @@ class TitleParams:
     min_cosine: float = 0.15  # below: the phrase is not about the theme (a headline may do better)
     relative_cosine: float = 0.6  # a phrase must be this close to the theme relative to its best phrase
     pair_ratio: float = 0.85  # a single word is paired ("A et B") with a next pick scoring this much
-    shortlist: int = 30  # candidates per theme (best c-TF-IDF first) that are embedded
+    pair_cosine: float = 0.4  # … and this close to it in meaning ("MOOC" / "open courses" 0.43)
+    shortlist: int = 30  # candidates per theme (best c-TF-IDF first) that are embedded, at most
+    shortlist_per_unit: int = 4  # … and 8 + this per story of the theme: a small theme has few good phrases
     alternatives: int = 6  # MMR picks kept per theme and language (dedupe across themes)
     diversity: float = 0.4  # MMR trade-off
     max_words: int = 6
@@ -207,6 +216,7 @@ class _Tok:
     lead: bool = True  # may start a phrase (a participle may not: "inversé", "lancée")
     after_det: bool = False  # written right after a determiner ("the", "a", "its")
     after_verb: bool = False  # written right after "to" or a modal verb: a verb ("to hack")
+    before_article: bool = False  # written right before an article: a verb ("keep the", "wants a")
     tail: bool = True  # may end a phrase (an English past form may not: "handled")
     trusted: bool = False  # its capital (or its absence) is a choice of the writer
 
@@ -220,8 +230,8 @@ def _lemma(word: str, lang: str) -> str:
 
 @cache
 def _is_acronym(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    letters = [c for c in (word[:-1] if word.endswith("s") else word) if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)  # "MOOC", "MOOCs", "LMS"
 
 
 _PARTICIPLE = ("é", "ée", "és", "ées", "i", "ie", "is", "ies", "u", "ue", "us", "ues", "ant", "ante", "ants", "antes")
@@ -233,7 +243,10 @@ def _verb_form(lower: str, lang: str) -> str:
     English: "past" for a past form ("handled", "launched"). English present forms cannot be told
     from nouns this way ("hits")."""
     if lang == "en":
-        return "past" if lower.endswith("ed") and _lemma(lower, lang) != lower else ""
+        lemma = _lemma(lower, lang)
+        if lemma == lower or lower.endswith(("s", "ing")) or "-" in lower or lower in _IRREGULAR_PLURALS:
+            return ""
+        return "past" if lower.endswith("ed") else "irregular"  # "handled"; "built", "taught"
     if lang != "fr":
         return ""
     lemma = _lemma(lower, lang)
@@ -245,6 +258,7 @@ def _verb_form(lower: str, lang: str) -> str:
 def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
     """Word tokens of one text; ``None`` marks a break no phrase crosses."""
     links = LINK_WORDS.get(lang, frozenset())
+    verbish = {m.group(1).lower() for m in _BEFORE_ARTICLE.finditer(text)} if lang == "en" else set()
     out: list[_Tok | None] = []
     position = 0
     sentence_start = True
@@ -284,7 +298,7 @@ def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
         if lower in links and not prefix:
             out.append(_Tok(raw, lower, "link", start=starts))
             continue
-        form = _verb_form(lower, lang)
+        form = "" if _is_acronym(raw) else _verb_form(lower, lang)  # "AI" is no verb
         if (
             (lower in stops and not _is_acronym(raw))  # "AI" is no French "ai"
             or lower in NUMBER_WORDS
@@ -295,15 +309,25 @@ def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
         ):
             out.append(None)
             continue
-        tok = _Tok(raw, lower, "content", prefix, starts, lead=form != "participle", tail=form != "past")
+        tok = _Tok(
+            raw,
+            lower,
+            "content",
+            prefix,
+            starts,
+            lead=form not in ("participle", "irregular"),
+            tail=form not in ("past", "irregular"),
+        )
         tok.after_det = after_det
         tok.after_verb = after_verb and lang == "en"
+        tok.before_article = lower in verbish  # "keep the", "wants a": a verb
         before = out[-1] if out else None
         if (
             lang == "en"
             and before is not None
             and before.kind == "content"
             and before.surface[:1].isupper()
+            and (not before.start or any(c.isupper() for c in before.surface[1:]))  # a name, not a capital
             and not _is_acronym(before.surface)
             and raw[:1].islower()
             and lower.endswith("s")
@@ -339,14 +363,14 @@ class _Stats:
                 while end + 1 < len(toks) and (nxt := toks[end + 1]) is not None and nxt.kind == "content":
                     end += 1
                 last = toks[end]
-                if last is not None:
+                if last is not None and not last.before_article:
                     self.nouns.add(_lemma(last.lower, "en"))
                 for k in range(n, end + 1):
                     inner = toks[k]
                     if inner is not None:
                         self.np_words.add(_lemma(inner.lower, "en"))
             tok.trusted = trust_case and not tok.start
-            if tok.after_verb:
+            if tok.after_verb or tok.before_article:
                 self.verbs.add(_lemma(tok.lower, "en"))
             if any(c.isupper() for c in tok.surface[1:]) and not _is_acronym(tok.surface):
                 self.camel.setdefault(tok.lower, Counter())[tok.surface] += 1
@@ -436,6 +460,8 @@ def _emit(
     """The phrase ``words`` ending at token ``j``, unless it ends inside a proper name."""
     if not words or words[-1].kind != "content" or not words[-1].tail or sum(w.kind == "content" for w in words) > 3:
         return
+    if any(not w.tail for w in words[1:-1]):
+        return  # "Teachers built prototypes": a verb inside
     after = toks[j + 1] if j + 1 < len(toks) else None
     last = words[-1]
     if (
@@ -487,12 +513,19 @@ def _emit(
         and stats.is_name(after.lower)
     ):
         return  # would cut a proper name
-    key = tuple(_LINK_KEY.get(w.lower, w.lower) if w.kind == "link" else _lemma(w.lower, lang) for w in words)
+    key = tuple(_LINK_KEY.get(w.lower, w.lower) if w.kind == "link" else _key_word(w, lang) for w in words)
     if len(set(k for k, w in zip(key, words, strict=True) if w.kind == "content")) < sum(
         w.kind == "content" for w in words
     ):
         return  # "cours en ligne cours"
     yield key, list(words)
+
+
+def _key_word(tok: _Tok, lang: str) -> str:
+    """How a word is counted: its lemma, an acronym without its plural "s" ("MOOCs" is "mooc")."""
+    if len(tok.lower) > 3 and tok.surface.endswith("s") and _is_acronym(tok.surface):
+        return tok.lower[:-1]
+    return _lemma(tok.lower, lang)
 
 
 def _surface(words: Sequence[_Tok], stats: _Stats) -> str:
@@ -550,10 +583,7 @@ def shorten_headline(
     is cut right before a stop word ("State funding formula | will reward colleges …", "Airline trains
     cabin crew | with two-minute …"), so it never ends on a stop word, a number or a dangling adjective.
     """
-    text = " ".join(_QUOTES.sub(" ", headline).split())
-    parts = [q for q in (part.strip(" .,'") for part in _HEADLINE_CUT.split(text)) if q]
-    if parts:
-        text = next((q for q in parts if len(q.split()) >= 2), parts[0])
+    text = _first_part(headline)
     words = text.split()
     if len(words) > 2 and words[0].lower().replace("’", "'") in ARTICLES:
         words.pop(0)  # "Une licence hybride" → "Licence hybride"
@@ -589,6 +619,22 @@ def shorten_headline(
 _QUOTES = re.compile(r"[«»“”\"]")
 
 
+def _first_part(headline: str) -> str:
+    """A headline's first part of two words or more before a separator (":", "?", " – "), quotes out."""
+    text = " ".join(_QUOTES.sub(" ", headline).split())
+    parts = [q for q in (part.strip(" .,'") for part in _HEADLINE_CUT.split(text)) if q]
+    return next((q for q in parts if len(q.split()) >= 2), parts[0]) if parts else text
+
+
+def _uncut(headline: str, title: str) -> bool:
+    """``title`` is the headline's first part as written (but for a leading article)."""
+    first = _first_part(headline)
+    if "," in first:
+        return False  # "Deux ans après, les déçus témoignent": a clause, not a name
+    part, got = _norm(first).split(), _norm(title).split()
+    return got in (part, part[1:])
+
+
 def _fits_words(words: Sequence[str], max_words: int, max_chars: int) -> bool:
     return len(words) <= max_words and len(" ".join(words)) <= max_chars
 
@@ -603,7 +649,7 @@ def _good_end(word: str, stops: frozenset[str], lang: str) -> bool:
         and bare not in NUMBER_WORDS
         and bare not in MODIFIERS
         and bare not in FR_MODIFIERS
-        and (lang != "fr" or _verb_form(bare, "fr") != "verb")
+        and (lang != "fr" or not _verb_form(bare, "fr"))  # "lance", "pensées"
         and not _COMPOUND_ADJECTIVE.match(bare)
         and not any(ch.isdigit() for ch in bare)
         and not word.endswith((",", ";", ":"))
@@ -679,7 +725,7 @@ def theme_titles(
                 if count >= floor
             ]
             scored.sort(key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
-            shortlists.append(scored[: p.shortlist])
+            shortlists.append(scored[: min(p.shortlist, 8 + p.shortlist_per_unit * sizes[g])])
         phrases = sorted({forms[key].most_common(1)[0][0] for sl in shortlists for key, _ in sl})
         vec_of = dict(zip(phrases, np.asarray(embed(phrases), dtype=np.float64), strict=True)) if phrases else {}
         for g, members in enumerate(groups):
@@ -709,7 +755,7 @@ def theme_titles(
                 )
                 for i in picks
             ]
-            results[g][lang] = _paired(ranked, p)
+            results[g][lang] = _paired(ranked, [cand[ok[i]] for i in picks], p)
 
     return _assign(docs, x, groups, results, languages, p, stops)
 
@@ -726,16 +772,19 @@ def _single_name(text: str, stats: _Stats) -> bool:
     return len(text.split()) == 1 and not _is_acronym(text) and stats.is_name(text.lower())
 
 
-def _paired(ranked: list[Title], p: TitleParams) -> list[Title]:
+def _paired(ranked: list[Title], vectors: Sequence[NDArray[np.float64]], p: TitleParams) -> list[Title]:
     """A title of a single word ("MOOC") becomes "A et B" with the next pick, a phrase, that shares no
-    word with it and scores nearly as well ("MOOC and open courses"); a person names a theme with a
-    phrase. Single words that are no proper name are then dropped: a theme is never called "Game"."""
+    word with it, scores nearly as well and means nearly the same ("MOOC and open courses", never
+    "Funding and parent company"); a person names a theme with a phrase. Single words that are no
+    proper name are then dropped: a theme is never called "Game"."""
     alone = [t for t in ranked if t.alone]
     if not ranked or ranked[0].alone:
         return alone
     first = ranked[0]
     words = set(_norm(first.text).split())
-    for other in ranked[1:]:
+    for other, vector in zip(ranked[1:], vectors[1:], strict=True):
+        if float(vector @ vectors[0]) < p.pair_cosine:
+            continue  # two subjects joined by "and" are no title
         if len(other.text.split()) < 2 or other.score < p.pair_ratio * first.score:
             continue  # "Jeu et professeurs", "Coach and learning": two loose words are no title
         if words & set(_norm(other.text).split()):
@@ -781,16 +830,19 @@ def _assign(
     stops: frozenset[str],
 ) -> list[dict[str, Title]]:
     """Each group's title per language: its best phrase in that language not taken by an earlier group,
-    else its best phrase in another language, else its most central headline."""
+    else a headline in that language short enough to be a title uncut, else its best phrase in another
+    language, else its most central headline, shortened (an English reader gets "HyFlex fatigue" rather
+    than "Classe virtuelle")."""
     out: list[dict[str, Title]] = [{} for _ in groups]
     for lang in languages:
         taken: set[str] = set()
         for g, members in enumerate(groups):
-            options = [*results[g].get(lang, [])]
-            for other in languages:
-                if other != lang:
-                    options += results[g].get(other, [])
-            choice = next((t for t in options if _norm(t.text) not in taken), None)
+            choice = next((t for t in results[g].get(lang, []) if _norm(t.text) not in taken), None)
+            if choice is None:
+                choice = _headline(docs, x, members, lang, taken, p, stops, only_lang=True)
+            if choice is None:
+                others = [t for other in languages if other != lang for t in results[g].get(other, [])]
+                choice = next((t for t in others if _norm(t.text) not in taken), None)
             if choice is None:
                 choice = _headline(docs, x, members, lang, taken, p, stops)
             if choice is not None:
@@ -807,15 +859,22 @@ def _headline(
     taken: set[str],
     p: TitleParams,
     stops: frozenset[str],
+    *,
+    only_lang: bool = False,
 ) -> Title | None:
-    """The most central headline of the group (in ``lang`` when it has one), shortened, not yet taken."""
-    idx = [int(i) for i in members if docs[int(i)].title.strip()]
+    """The most central headline of the group (in ``lang`` when it has one, only in ``lang`` when
+    ``only_lang``), shortened, not yet taken."""
+    idx = [
+        int(i) for i in members if docs[int(i)].title.strip() and (not only_lang or _lang(docs[int(i)].lang) == lang)
+    ]
     if not idx:
         return None
     centre = _unit(x[idx].sum(axis=0))
     ranked = sorted(idx, key=lambda i: (_lang(docs[i].lang) != lang, -float(x[i] @ centre), i))
     for i in ranked:
         text = shorten_headline(docs[i].title, stops, p.max_words, p.max_chars, _lang(docs[i].lang))
+        if only_lang and not _uncut(docs[i].title, text):
+            continue  # in its own language, a headline is a title only as written
         if text and _norm(text) not in taken:
             return Title(text, _lang(docs[i].lang), "headline", round(float(x[i] @ centre), 4))
     return None
