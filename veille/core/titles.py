@@ -430,9 +430,11 @@ def _phrases(toks: Sequence[_Tok | None], stats: _Stats, lang: str) -> Iterable[
             and not first.prefix
         ):
             continue  # inside a proper name
+        # right after another content word, three words are a cut of a longer run ("Chain simulation game")
+        mid = before is not None and before.kind == "content" and not first.prefix
         words: list[_Tok] = [first]
         links = 0
-        yield from _emit(words, toks, i, stats, lang)
+        yield from _emit(words, toks, i, stats, lang, mid)
         for j in range(i + 1, min(n, i + 5)):
             tok = toks[j]
             if tok is None:
@@ -452,13 +454,15 @@ def _phrases(toks: Sequence[_Tok | None], stats: _Stats, lang: str) -> Iterable[
             words.append(tok)
             if sum(w.kind == "content" for w in words) > 3:
                 break
-            yield from _emit(words, toks, j, stats, lang)
+            yield from _emit(words, toks, j, stats, lang, mid)
 
 
 def _emit(
-    words: list[_Tok], toks: Sequence[_Tok | None], j: int, stats: _Stats, lang: str
+    words: list[_Tok], toks: Sequence[_Tok | None], j: int, stats: _Stats, lang: str, mid: bool = False
 ) -> Iterable[tuple[tuple[str, ...], list[_Tok]]]:
     """The phrase ``words`` ending at token ``j``, unless it ends inside a proper name."""
+    if mid and sum(w.kind == "content" for w in words) >= 3:
+        return
     if not words or words[-1].kind != "content" or not words[-1].tail or sum(w.kind == "content" for w in words) > 3:
         return
     if any(not w.tail for w in words[1:-1]):
