@@ -110,7 +110,7 @@ ADVERBS = frozenset(
     {"puis", "déjà", "toujours", "désormais", "bientôt", "already", "soon", "yet"}
     | {"inside", "outside", "behind", "beyond", "across", "among", "amid", "via", "versus", "without", "within"}
     | {"despite", "toward", "towards", "upon", "onto", "into", "after", "before", "since", "until", "unlike"}
-    | {"contre", "malgré", "pendant", "parmi", "dès", "face"}
+    | {"contre", "malgré", "pendant", "parmi", "dès", "face", "autour", "auprès", "lorsque", "quand"}
 )
 #: English adjectives and adverbs the texts often write before a noun: never a title's last word ("Live
 #: virtual", "Live online").
@@ -902,7 +902,13 @@ def _headline(
     ranked = sorted(idx, key=lambda i: (_lang(docs[i].lang) != lang, -float(x[i] @ centre), i))
     for i in ranked:
         text = shorten_headline(docs[i].title, stops, p.max_words, p.max_chars, _lang(docs[i].lang))
-        if only_lang and not _uncut(docs[i].title, text):
+        words = text.split()
+        if only_lang and (
+            not _uncut(docs[i].title, text)
+            or len(words) < 2
+            or _bare(words[0]) in ARTICLES | LINK_WORDS.get(lang, frozenset()) | _LINK_KEY.keys()  # "Aux femmes"
+            or _bare(words[-1]) in stops
+        ):
             continue  # in its own language, a headline is a title only as written
         if text and _norm(text) not in taken:
             return Title(text, _lang(docs[i].lang), "headline", round(float(x[i] @ centre), 4))
