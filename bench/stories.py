@@ -41,6 +41,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from veille.adapters.stopwords import stop_words  # noqa: E402
 from veille.core import clustering  # noqa: E402
 from veille.core.metrics import bcubed  # noqa: E402
 from veille.core.normalize import html_to_text  # noqa: E402
@@ -124,7 +125,7 @@ def veille_labels(data: StorySet, vectors: np.ndarray, **options: float) -> np.n
     week grouped in one batch against the stories still active from earlier weeks (their titles' names
     and their languages), as the daily job does once a week's items are in."""
     aligned, _ = clustering.align_languages(vectors, data.langs)
-    names = [clustering.story_names(title) for title in data.titles]
+    names = [clustering.story_names(title, stop_words()) for title in data.titles]
     window = timedelta(days=clustering.STORY_WINDOW_DAYS)
     labels = np.full(len(aligned), -1, dtype=np.int64)
     kept: list[dict] = []  # story id -> centroid, size, first, last, names, langs

@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from veille.adapters.embed import DEFAULT_MODEL, SentenceTransformerEmbedder  # noqa: E402
+from veille.adapters.stopwords import stop_words  # noqa: E402
 from veille.core.sanitize import html_to_text  # noqa: E402
 from veille.core.titles import Doc, TitleParams, theme_titles  # noqa: E402
 from veille.demo.corpus import load_corpus  # noqa: E402
@@ -144,7 +145,7 @@ def evaluate(data: LabelledSet, embed: CachedEmbedder, params: TitleParams | Non
     groups = [[i for i, label in enumerate(data.labels) if label == name] for name in names]
     langs = [lang for lang in ("fr", "en") if any(d.lang == lang for d in data.docs)]
     started = time.perf_counter()
-    titles = theme_titles(data.docs, vectors, groups, embed, languages=langs, params=params)
+    titles = theme_titles(data.docs, vectors, groups, embed, stops=stop_words(), languages=langs, params=params)
     seconds = time.perf_counter() - started
     centroids = np.vstack([vectors[g].sum(axis=0) for g in groups])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)

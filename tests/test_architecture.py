@@ -57,8 +57,6 @@ FORBIDDEN_NAMES_IN_CORE = {
 }
 # Known offenders, each being moved out of core now; the exemption goes when the move is merged.
 KNOWN_IN_CORE = {
-    ("labels.py", "importlib.resources"),  # stop words read from package data: moving to an adapter
-    ("labels.py", "read_text"),
     ("formats.py", "threadpoolctl"),  # the tagger's one-thread limit: moving to the job
     ("normalize.py", "from_model_file"),  # the language identifier loads py3langid's model file
 }

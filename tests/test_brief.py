@@ -172,6 +172,22 @@ def test_a_candidate_speaks_with_its_next_sentence_when_its_first_repeats_a_line
     assert [line.sentence for line in lines] == ["Same news told once.", "Another angle entirely."]
 
 
+def test_a_quiet_week_still_opens_with_three_lines_and_a_busy_one_with_five_at_most() -> None:
+    axes = np.eye(12, dtype=np.float32)
+
+    def cand(kind: str, key: int, *, spare: bool = False, rank: int = 0) -> Candidate:
+        sentence = Sentence(f"Sentence number {key} says one thing.", f"https://x.example/{key}", key, 0.9, axes[key])
+        return Candidate(kind, str(key), f"L{key}", f"{key} stories", (sentence,), rank=rank, spare=spare)
+
+    quiet = [cand("story", 0), *(cand("theme", k, spare=True, rank=k) for k in range(1, 6))]
+    lines = select_lines(quiet)
+    assert len(lines) == brief.MIN_LINES == 3
+    assert [line.key for line in lines] == ["0", "1", "2"]  # what moved first, then the biggest themes
+    busy = [cand("theme", k, rank=k) for k in range(8)] + [cand("theme", 9, spare=True)]
+    lines = select_lines(busy)
+    assert len(lines) == brief.MAX_LINES == 5 and "9" not in {line.key for line in lines}  # no spare needed
+
+
 def test_the_reasons_give_the_numbers_the_database_holds(weeks: dict) -> None:
     """Each reason's numbers, recomputed here with SQL of their own."""
     database, *_ = weeks["fr"]

@@ -248,6 +248,24 @@ def test_other_commands_work_on_the_demo_folder_afterwards(demo_run: tuple[Path,
     assert sightings == len(corpus.items)  # ... seen in each feed that carried it: nothing lost
 
 
+@pytest.mark.slow
+def test_every_demo_digest_opens_with_three_to_five_essentials(demo_run: tuple[Path, list[str], int]) -> None:
+    """The week's essentials: 3 to 5 lines in every digest the demo sent (fewer only in a week that has
+    fewer than three themes to speak for it), each with a sentence, a reason in numbers and a link."""
+    out, _lines, _code = demo_run
+    with sqlite3.connect(out / ".veille" / "veille.db") as conn:
+        weeks = [row[0] for row in conn.execute("SELECT week FROM digests ORDER BY week")]
+        assert len(weeks) >= 10
+        for week in weeks:
+            lines = conn.execute("SELECT sentence, reason, url FROM digest_brief WHERE week = ?", (week,)).fetchall()
+            themes = conn.execute(
+                "SELECT COUNT(*) FROM theme_weeks WHERE week = ? AND stories > 0 AND sources >= 2", (week,)
+            ).fetchone()[0]
+            assert min(3, themes) <= len(lines) <= 5, (week, themes, lines)
+            for sentence, reason, url in lines:
+                assert sentence and re.search(r"\d", reason) and url.startswith("http"), (week, sentence, reason, url)
+
+
 def theme_titles_by_week(database: Path, lang: str) -> str:
     """Each demo week's themes, biggest first: "2026-W47" then one indented title per theme."""
     lines: list[str] = []

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import need_real_part
+from veille.adapters.stopwords import stop_words
 from veille.core.clustering import align_languages, cluster_themes
-from veille.core.labels import keywords, mmr, representatives, stop_words
+from veille.core.labels import keywords, mmr, representatives
 
 MOODLE = [
     "Moodle 4.1 est sorti avec un index de cours repensé",
@@ -30,7 +31,7 @@ def _words(keyword: str) -> list[str]:
 
 
 def test_keywords_name_each_theme_and_are_not_stop_words_or_numbers() -> None:
-    result = keywords(MOODLE + VR + ["Une annonce isolée sans rapport"], [0] * 4 + [1] * 4 + [-1])
+    result = keywords(MOODLE + VR + ["Une annonce isolée sans rapport"], [0] * 4 + [1] * 4 + [-1], stops=stop_words())
     assert set(result) == {0, 1}  # unclustered stories get no label
     first = [k for k, _ in result[0]]
     second = [k for k, _ in result[1]]
@@ -46,7 +47,7 @@ def test_keywords_name_each_theme_and_are_not_stop_words_or_numbers() -> None:
 
 def test_a_word_common_to_every_theme_ranks_below_distinctive_ones() -> None:
     texts = [t + " formation" for t in MOODLE + VR]
-    result = dict(keywords(texts, [0] * 4 + [1] * 4, top_n=10)[0])
+    result = dict(keywords(texts, [0] * 4 + [1] * 4, top_n=10, stops=stop_words())[0])
     assert result["Moodle"] > result.get("formation", 0.0)
 
 
@@ -57,7 +58,7 @@ def test_both_languages_stop_words_are_shipped() -> None:
 
 
 def test_empty_theme_texts_give_empty_keywords() -> None:
-    assert keywords(["", "2024 !"], [0, 0]) == {0: []}
+    assert keywords(["", "2024 !"], [0, 0], stops=stop_words()) == {0: []}
 
 
 def test_representatives_central_first_most_sources_break_ties() -> None:
@@ -106,7 +107,7 @@ def test_real_model_themes_get_readable_keywords() -> None:
     assert not set(labels[4:8].tolist()) & {labels[0], labels[8]}  # VR stories are not forced in
     labels = labels.copy()
     labels[4:8] = labels.max() + 1  # label the VR group by hand to read its keywords too
-    words = keywords(texts, labels)
+    words = keywords(texts, labels, stops=stop_words())
     by_group = {int(labels[0]): "moodle", int(labels[4]): "virtu", int(labels[8]): "podcast"}
     for theme, expected in by_group.items():
         assert any(expected in k.lower() for k, _ in words[theme][:3]), words[theme]

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from veille.adapters.stopwords import stop_words
 from veille.adapters.taxonomy import signal_generic_words
 from veille.core.signals import SignalRules, StoryTerms, detect, display_term, explain, is_generic, story_terms
 from veille.core.weeks import previous_weeks
@@ -61,7 +62,7 @@ def test_a_burst_that_is_over_is_no_longer_a_signal() -> None:
 
 
 def test_story_terms_keep_words_and_phrases_without_stop_words() -> None:
-    terms = story_terms("The new space station opens, says NASA")
+    terms = story_terms("The new space station opens, says NASA", stop_words())
     assert {"space", "station", "space station", "nasa"} <= terms
     assert "the" not in terms and "station opens" in terms  # stop words break no phrase they are not in
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+MIN_LINES = 3  # a quiet week still gets its three biggest things (``Candidate.spare``)
 MAX_LINES = 5
 MIN_STORY_SOURCES = 3  # "a story covered by many sources"
 MIN_THEME_SOURCES = 2
@@ -208,6 +209,7 @@ class Candidate:
     reason: str
     sentences: tuple[Sentence, ...]
     rank: int = 0  # its place among the candidates of its kind, by their numbers (0 = strongest)
+    spare: bool = False  # said only to reach ``MIN_LINES`` (a steady theme, a story of two sources)
 
 
 @dataclass(frozen=True)
@@ -224,11 +226,16 @@ class Line:
 def select_lines(
     candidates: Sequence[Candidate],
     *,
+    min_lines: int = MIN_LINES,
     max_lines: int = MAX_LINES,
     lam: float = MMR_LAMBDA,
     same: float = SAME_COSINE,
 ) -> tuple[Line, ...]:
-    """Up to ``max_lines`` lines, by maximal marginal relevance.
+    """``min_lines`` to ``max_lines`` lines, by maximal marginal relevance.
+
+    Spare candidates (``Candidate.spare``: the week's other big themes and stories) are taken only while
+    the other candidates leave fewer than ``min_lines`` lines, so a quiet week still opens with three
+    things; fewer only when the week has fewer things with a sentence to say.
 
     A candidate's relevance is its kind's weight divided by (1 + its rank among its kind), so the
     strongest theme, story and format come before the second of any kind. Each step takes the
@@ -242,19 +249,9 @@ def select_lines(
     stories: set[int | None] = set()
     left = list(candidates)
     while left and len(chosen) < max_lines:
-        best: tuple[float, int, Sentence] | None = None
-        for index, cand in enumerate(left):
-            relevance = KIND_WEIGHT.get(cand.kind, 0.5) / (1 + cand.rank)
-            for sentence in cand.sentences:
-                if sentence.text.casefold() in texts or sentence.story_id in stories:
-                    continue
-                closeness = _closeness(sentence.vector, vectors)
-                if closeness >= same:
-                    continue
-                value = lam * relevance - (1 - lam) * max(closeness, 0.0)
-                if best is None or value > best[0] + 1e-12:
-                    best = (value, index, sentence)
-                break  # a candidate speaks with its most central acceptable sentence
+        best = _best_next(left, vectors, texts, stories, lam, same, spare=False)
+        if best is None and len(chosen) < min_lines:
+            best = _best_next(left, vectors, texts, stories, lam, same, spare=True)
         if best is None:
             break
         _, index, sentence = best
@@ -268,6 +265,35 @@ def select_lines(
         if sentence.vector is not None:
             vectors.append(sentence.vector)
     return tuple(chosen)
+
+
+def _best_next(
+    left: Sequence[Candidate],
+    vectors: Sequence[NDArray[np.float32]],
+    texts: set[str],
+    stories: set[int | None],
+    lam: float,
+    same: float,
+    *,
+    spare: bool,
+) -> tuple[float, int, Sentence] | None:
+    """The (value, index in ``left``, sentence) MMR takes next among the spare or the other candidates."""
+    best: tuple[float, int, Sentence] | None = None
+    for index, cand in enumerate(left):
+        if cand.spare != spare:
+            continue
+        relevance = KIND_WEIGHT.get(cand.kind, 0.5) / (1 + cand.rank)
+        for sentence in cand.sentences:
+            if sentence.text.casefold() in texts or sentence.story_id in stories:
+                continue
+            closeness = _closeness(sentence.vector, vectors)
+            if closeness >= same:
+                continue
+            value = lam * relevance - (1 - lam) * max(closeness, 0.0)
+            if best is None or value > best[0] + 1e-12:
+                best = (value, index, sentence)
+            break  # a candidate speaks with its most central acceptable sentence
+    return best
 
 
 def _closeness(vector: NDArray[np.float32] | None, chosen: Sequence[NDArray[np.float32]]) -> float:

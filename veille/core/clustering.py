@@ -39,8 +39,6 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 
-from veille.core.labels import stop_words
-
 FloatMatrix = NDArray[np.float32]
 IntArray = NDArray[np.int64]
 
@@ -381,12 +379,11 @@ _ELIDED = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNOREC
 _POSSESSIVE = re.compile(r"['’]s?$", re.IGNORECASE)
 
 
-def story_names(title: str, stop: frozenset[str] | None = None) -> frozenset[str]:
+def story_names(title: str, stop: frozenset[str]) -> frozenset[str]:
     """The capitalised words of a title, folded ("Brightline", "OpenCourseHub" → "opencoursehub"), stop
     words, French elisions and English possessives left out ("L'Orvane", "Orvane's" → "orvane"): proper
     names mostly, spelled the same in French and English. Common capitalised words ("MOOC", a title's
     first word) are many stories' names, so ``group_stories`` ignores them."""
-    stop = stop_words() if stop is None else stop
     out: set[str] = set()
     for word in _NAME.findall(title):
         word = _POSSESSIVE.sub("", _ELIDED.sub("", word).rstrip(".-'’"))

@@ -135,6 +135,7 @@ class Strings:
     brief: str
     brief_rising_theme: str
     brief_new_theme: str
+    brief_theme: str  # one of the week's biggest themes, said when fewer than 3 things moved
     brief_story: str
     brief_format: str
     brief_story_reason: str  # "repris par {sources}"
@@ -192,6 +193,7 @@ def _digest_strings(lang: Language) -> Strings:
         brief=_("This week in brief"),
         brief_rising_theme=_("Rising theme"),
         brief_new_theme=_("New theme"),
+        brief_theme=_("Theme of the week"),
         brief_story=_("Widely covered"),
         brief_format=_("Format on the move"),
         brief_story_reason=_("covered by {sources}"),

@@ -3,9 +3,10 @@
 Keywords follow BERTopic's class-based TF-IDF (``bertopic/vectorizers/_ctfidf.py``): all texts of a
 theme form one document; a term scores ``tf(term, theme) · log(1 + A / f(term))`` where ``tf`` is the
 term's share of the theme's words, ``A`` the average number of words per theme and ``f`` the term's
-frequency over every theme. French and English stop words (the package's own lists) are removed, as are
-tokens with digits; unigrams and bigrams are both candidates, accents are kept, and a keyword is shown in
-its most frequent spelling (``Moodle``, ``IA``) so labels read naturally.
+frequency over every theme. French and English stop words are removed (the caller passes them in:
+``adapters.stopwords`` loads the package's lists, the core reads no file), as are tokens with digits;
+unigrams and bigrams are both candidates, accents are kept, and a keyword is shown in its most frequent
+spelling (``Moodle``, ``IA``) so labels read naturally.
 
 An optional MMR step (maximal marginal relevance, as in BERTopic ``representation/_mmr.py``) diversifies
 keywords when the caller has embedded the candidates; without it, a cheap lexical rule keeps a unigram
@@ -19,8 +20,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
-from importlib import resources
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,33 +29,24 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 #: Tokens touching a digit ("2024", "covid19", "4.1") are dropped whole.
 _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+_PUNCTUATION = re.compile(r'[.,;:!?()\[\]{}«»"|/–—]')
+_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
 
 
-@cache
-def stop_words() -> frozenset[str]:
-    """French and English stop words shipped in ``veille/data`` (lower case)."""
-    words: set[str] = set()
-    for name in ("stopwords_fr.txt", "stopwords_en.txt"):
-        text = resources.files("veille").joinpath("data", name).read_text(encoding="utf-8")
-        words.update(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    return frozenset(words)
-
-
-def tokens(text: str, stops: frozenset[str] | None = None) -> list[str | None]:
+def tokens(text: str, stops: frozenset[str]) -> list[str | None]:
     """Lower-case word tokens; ``None`` marks a break (stop word, number, punctuation) bigrams skip.
 
     Elisions are split off (``l'école`` → ``école``) and possessive ``'s`` dropped.
     """
-    stops = stop_words() if stops is None else stops
     out: list[str | None] = []
     position = 0
     for match in _TOKEN.finditer(text):
         between = text[position : match.start()]
         position = match.end()
-        if between.strip() and any(ch in between for ch in '.,;:!?()[]{}«»"|/–—'):
+        if between != " " and _PUNCTUATION.search(between):
             out.append(None)  # punctuation: no bigram across it
         raw = match.group().replace("’", "'")
-        if any(ch.isdigit() for ch in raw) or "_" in raw:
+        if _DIGIT_OR_UNDERSCORE.search(raw):
             out.append(None)
             continue
         raw = _ELISION.sub("", raw)
@@ -90,7 +80,7 @@ def keywords(
     top_n: int = 8,
     bigrams: bool = True,
     min_count: int = 2,
-    stops: Iterable[str] | None = None,
+    stops: Iterable[str],
 ) -> dict[int, list[tuple[str, float]]]:
     """c-TF-IDF keywords per theme: ``{theme: [(keyword, score), …]}``, best first.
 
@@ -101,7 +91,7 @@ def keywords(
     """
     if len(texts) != len(labels):
         raise ValueError(f"{len(labels)} labels for {len(texts)} texts")
-    stop_set = stop_words() if stops is None else frozenset(w.lower() for w in stops)
+    stop_set = frozenset(w.lower() for w in stops)
     per_theme: dict[int, Counter[str]] = {}
     spellings: Counter[tuple[str, str]] = Counter()
     sizes: Counter[int] = Counter()

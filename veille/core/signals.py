@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from veille.core.i18n import number, plural
-from veille.core.labels import stop_words, tokens
+from veille.core.labels import tokens
 from veille.core.trends import volume_label
 
 
@@ -93,9 +93,9 @@ def is_generic(term: str, generic: frozenset[str]) -> bool:
     return all(word in generic for word in term.split())
 
 
-def story_terms(text: str, stops: frozenset[str] | None = None) -> frozenset[str]:
+def story_terms(text: str, stops: frozenset[str]) -> frozenset[str]:
     """The distinct lower-case unigrams and bigrams of a text, stop words, numbers and punctuation out."""
-    toks = [t.lower() if t is not None else None for t in tokens(text, stop_words() if stops is None else stops)]
+    toks = [t.lower() if t is not None else None for t in tokens(text, stops)]
     words = {t for t in toks if t is not None and len(t) >= 3}
     pairs = {f"{a} {b}" for a, b in itertools.pairwise(toks) if a is not None and b is not None}
     return frozenset(words | pairs)

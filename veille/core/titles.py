@@ -21,7 +21,7 @@ own material, as KeyBERT builds key phrases:
 A French title comes from French items when the theme has a good enough French phrase, else from the
 English ones (and the other way round): nothing is translated.
 
-Pure: texts, vectors and an ``embed`` function in, titles out.
+Pure: texts, vectors, stop words (``adapters.stopwords``) and an ``embed`` function in, titles out.
 """
 
 from __future__ import annotations
@@ -36,8 +36,6 @@ from functools import cache
 import numpy as np
 import simplemma
 from numpy.typing import NDArray
-
-from veille.core.labels import stop_words
 
 Embed = Callable[[Sequence[str]], NDArray[np.float32]]
 
@@ -108,7 +106,36 @@ NUMBER_WORDS = frozenset(
     }
 )
 #: Adverbs the stop-word lists miss, never a title's first or last word.
-ADVERBS = frozenset({"puis", "déjà", "toujours", "désormais", "bientôt", "already", "soon", "yet"})
+ADVERBS = frozenset(
+    {"puis", "déjà", "toujours", "désormais", "bientôt", "already", "soon", "yet"}
+    | {"inside", "outside", "behind", "beyond", "across", "among", "amid", "via", "versus", "without", "within"}
+    | {"despite", "toward", "towards", "upon", "onto", "into", "after", "before", "since", "until", "unlike"}
+    | {"contre", "malgré", "pendant", "parmi", "dès", "face", "autour", "auprès", "lorsque", "quand"}
+)
+#: English adjectives and adverbs the texts often write before a noun: never a title's last word ("Live
+#: virtual", "Live online").
+MODIFIERS = frozenset(
+    {"online", "virtual", "live", "digital", "new", "free", "internal", "external", "hybrid", "blended"}
+    | {"short", "long", "open", "global", "local", "national", "annual", "weekly", "daily", "monthly"}
+    | {"real", "social", "soft", "hard", "public", "private", "senior", "junior", "remote", "mobile"}
+)
+#: English words after which the next word is a verb ("to hack", "will pick").
+VERB_MARKERS = frozenset(
+    {"to", "will", "can", "could", "should", "would", "may", "might", "must", "does", "did"}
+    | {"who", "they", "we", "he", "she", "you"}
+)
+#: French adjectives that wait for their noun: never the last word of a cut headline ("ses premiers").
+FR_MODIFIERS = frozenset(
+    {"premiers", "premières", "derniers", "dernières", "nouveau", "nouvel", "nouvelle", "nouveaux", "nouvelles"}
+    | {"grand", "grande", "grands", "grandes", "petit", "petite", "petits", "petites", "seul", "seule", "futurs"}
+)
+#: Articles a title never starts with ("Une licence hybride" is "Licence hybride").
+ARTICLES = frozenset({"le", "la", "les", "l'", "un", "une", "des", "the", "a", "an"})
+#: A compound adjective ("two-minute", "all-classroom", "in-person"): never a title's last word.
+_COMPOUND_ADJECTIVE = re.compile(
+    r"^(?:[a-z]+-(?:minute|second|hour|day|week|month|year|page|step|level|person|time|class|classroom))$"
+    r"|^(?:all|in|on|off|one|two|three|four|five|six|ten|ninety|self|full|part|high|low|well)-"
+)
 #: Words after which an English word is a noun ("the cuts", "of barcamps"): a phrase ends on a noun, and
 #: an English word never seen after one of them may be a verb ("Students pick", "onboarding cuts").
 DETERMINERS = frozenset(
@@ -117,6 +144,12 @@ DETERMINERS = frozenset(
 )
 #: French infinitive endings: a verb is no title on its own ("Comprendre", "Réinventer").
 _INFINITIVE = ("er", "ir", "dre", "oir", "ire", "tre")
+#: An English word written right before an article is a verb ("keep the", "wants a"), but "a video a week".
+_BEFORE_ARTICLE = re.compile(
+    r"\b([a-z][\w'-]*) (?:the|a|an) (?!(?:week|day|month|year|time|minute|hour|second|term|semester)\b)",
+    re.IGNORECASE,
+)
+_IRREGULAR_PLURALS = frozenset({"children", "men", "women", "people", "data", "media", "criteria", "feet", "teeth"})
 #: How a linking word is keyed (``des`` and ``du`` are ``de``).
 _LINK_KEY = {"des": "de", "du": "de", "d'": "de", "au": "à", "aux": "à"}
 
@@ -125,6 +158,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 _ELISION = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
 _BREAKS = '.,;:!?()[]{}«»"|/–—…'
 _SENTENCE_END = ".!?…:"
+_BREAK = re.compile("[" + re.escape(_BREAKS) + "]")
+_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
+_SENTENCE_BREAK = re.compile("[" + re.escape(_SENTENCE_END) + "]")
 #: Where a headline is cut when it is used as a title.
 _HEADLINE_CUT = re.compile(r"\s+[:–—|-]\s+|\s*[?!;]\s*|\s*:\s+")
 
@@ -145,6 +181,7 @@ class Title:
     lang: str  # the language of its words
     kind: str  # "phrase" or "headline"
     score: float
+    alone: bool = True  # may be a title by itself: two words or more, or a proper name ("OpenCourseHub")
 
 
 @dataclass(frozen=True)
@@ -156,12 +193,15 @@ class TitleParams:
     min_cosine: float = 0.15  # below: the phrase is not about the theme (a headline may do better)
     relative_cosine: float = 0.6  # a phrase must be this close to the theme relative to its best phrase
     pair_ratio: float = 0.85  # a single word is paired ("A et B") with a next pick scoring this much
-    shortlist: int = 30  # candidates per theme (best c-TF-IDF first) that are embedded
+    pair_cosine: float = 0.4  # … and this close to it in meaning ("MOOC" / "open courses" 0.43)
+    shortlist: int = 30  # candidates per theme (best c-TF-IDF first) that are embedded, at most
+    shortlist_per_unit: int = 4  # … and 8 + this per story of the theme: a small theme has few good phrases
     alternatives: int = 6  # MMR picks kept per theme and language (dedupe across themes)
     diversity: float = 0.4  # MMR trade-off
     max_words: int = 6
     max_chars: int = 50
     summary_chars: int = 400  # summaries are read up to about this length
+    max_docs: int = 60  # a theme's phrases come from at most this many of its most central docs per language
 
 
 # ------------------------------------------------------------------------------------------ tokens
@@ -176,6 +216,8 @@ class _Tok:
     start: bool = False  # first word of a sentence (its capital says nothing)
     lead: bool = True  # may start a phrase (a participle may not: "inversé", "lancée")
     after_det: bool = False  # written right after a determiner ("the", "a", "its")
+    after_verb: bool = False  # written right after "to" or a modal verb: a verb ("to hack")
+    before_article: bool = False  # written right before an article: a verb ("keep the", "wants a")
     tail: bool = True  # may end a phrase (an English past form may not: "handled")
     trusted: bool = False  # its capital (or its absence) is a choice of the writer
 
@@ -189,8 +231,8 @@ def _lemma(word: str, lang: str) -> str:
 
 @cache
 def _is_acronym(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    letters = [c for c in (word[:-1] if word.endswith("s") else word) if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)  # "MOOC", "MOOCs", "LMS"
 
 
 _PARTICIPLE = ("é", "ée", "és", "ées", "i", "ie", "is", "ies", "u", "ue", "us", "ues", "ant", "ante", "ants", "antes")
@@ -202,7 +244,10 @@ def _verb_form(lower: str, lang: str) -> str:
     English: "past" for a past form ("handled", "launched"). English present forms cannot be told
     from nouns this way ("hits")."""
     if lang == "en":
-        return "past" if lower.endswith("ed") and _lemma(lower, lang) != lower else ""
+        lemma = _lemma(lower, lang)
+        if lemma == lower or lower.endswith(("s", "ing")) or "-" in lower or lower in _IRREGULAR_PLURALS:
+            return ""
+        return "past" if lower.endswith("ed") else "irregular"  # "handled"; "built", "taught"
     if lang != "fr":
         return ""
     lemma = _lemma(lower, lang)
@@ -214,6 +259,7 @@ def _verb_form(lower: str, lang: str) -> str:
 def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
     """Word tokens of one text; ``None`` marks a break no phrase crosses."""
     links = LINK_WORDS.get(lang, frozenset())
+    verbish = {m.group(1).lower() for m in _BEFORE_ARTICLE.finditer(text)} if lang == "en" else set()
     out: list[_Tok | None] = []
     position = 0
     sentence_start = True
@@ -221,17 +267,18 @@ def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
     for match in _TOKEN.finditer(text):
         between = text[position : match.start()]
         position = match.end()
-        if any(ch in between for ch in _BREAKS):
+        if between != " " and _BREAK.search(between):
             out.append(None)
             previous = ""
-            if any(ch in between for ch in _SENTENCE_END):
+            if _SENTENCE_BREAK.search(between):
                 sentence_start = True
         raw = match.group().replace("’", "'")
         after_det = previous in DETERMINERS
+        after_verb = previous in VERB_MARKERS
         previous = raw.lower()
         starts = sentence_start
         sentence_start = False
-        if any(ch.isdigit() for ch in raw) or "_" in raw:
+        if _DIGIT_OR_UNDERSCORE.search(raw):
             out.append(None)
             continue
         prefix = ""
@@ -252,7 +299,7 @@ def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
         if lower in links and not prefix:
             out.append(_Tok(raw, lower, "link", start=starts))
             continue
-        form = _verb_form(lower, lang)
+        form = "" if _is_acronym(raw) else _verb_form(lower, lang)  # "AI" is no verb
         if (
             (lower in stops and not _is_acronym(raw))  # "AI" is no French "ai"
             or lower in NUMBER_WORDS
@@ -263,8 +310,31 @@ def _tokens(text: str, lang: str, stops: frozenset[str]) -> list[_Tok | None]:
         ):
             out.append(None)
             continue
-        tok = _Tok(raw, lower, "content", prefix, starts, lead=form != "participle", tail=form != "past")
+        tok = _Tok(
+            raw,
+            lower,
+            "content",
+            prefix,
+            starts,
+            lead=form not in ("participle", "irregular"),
+            tail=form not in ("past", "irregular"),
+        )
         tok.after_det = after_det
+        tok.after_verb = after_verb and lang == "en"
+        tok.before_article = lower in verbish  # "keep the", "wants a": a verb
+        before = out[-1] if out else None
+        if (
+            lang == "en"
+            and before is not None
+            and before.kind == "content"
+            and before.surface[:1].isupper()
+            and (not before.start or any(c.isupper() for c in before.surface[1:]))  # a name, not a capital
+            and not _is_acronym(before.surface)
+            and raw[:1].islower()
+            and lower.endswith("s")
+            and _lemma(lower, lang) != lower
+        ):
+            tok.lead = tok.tail = False  # "OpenCourseHub ends …", "Brightline trains …": a name's verb
         out.append(tok)
     return out
 
@@ -281,7 +351,9 @@ class _Stats:
     acronym: Counter[str] = field(default_factory=Counter)
     spelling: Counter[tuple[str, str]] = field(default_factory=Counter)
     camel: dict[str, Counter[str]] = field(default_factory=dict)  # spellings with an inner capital
-    nouns: set[str] = field(default_factory=set)  # English lemmas seen after a determiner
+    nouns: set[str] = field(default_factory=set)  # English lemmas ending a run after a determiner
+    verbs: set[str] = field(default_factory=set)  # English lemmas seen after "to" or a modal verb
+    np_words: set[str] = field(default_factory=set)  # English lemmas seen in a run after a determiner
 
     def observe(self, toks: Sequence[_Tok | None], trust_case: bool) -> None:
         for n, tok in enumerate(toks):
@@ -292,11 +364,15 @@ class _Stats:
                 while end + 1 < len(toks) and (nxt := toks[end + 1]) is not None and nxt.kind == "content":
                     end += 1
                 last = toks[end]
-                if last is not None:
+                if last is not None and not last.before_article:
                     self.nouns.add(_lemma(last.lower, "en"))
+                for k in range(n, end + 1):
+                    inner = toks[k]
+                    if inner is not None:
+                        self.np_words.add(_lemma(inner.lower, "en"))
             tok.trusted = trust_case and not tok.start
-            if tok.after_det:
-                self.nouns.add(_lemma(tok.lower, "en"))
+            if tok.after_verb or tok.before_article:
+                self.verbs.add(_lemma(tok.lower, "en"))
             if any(c.isupper() for c in tok.surface[1:]) and not _is_acronym(tok.surface):
                 self.camel.setdefault(tok.lower, Counter())[tok.surface] += 1
             if _is_acronym(tok.surface):
@@ -354,9 +430,11 @@ def _phrases(toks: Sequence[_Tok | None], stats: _Stats, lang: str) -> Iterable[
             and not first.prefix
         ):
             continue  # inside a proper name
+        # right after another content word, three words are a cut of a longer run ("Chain simulation game")
+        mid = before is not None and before.kind == "content" and not first.prefix
         words: list[_Tok] = [first]
         links = 0
-        yield from _emit(words, toks, i, stats, lang)
+        yield from _emit(words, toks, i, stats, lang, mid)
         for j in range(i + 1, min(n, i + 5)):
             tok = toks[j]
             if tok is None:
@@ -376,15 +454,19 @@ def _phrases(toks: Sequence[_Tok | None], stats: _Stats, lang: str) -> Iterable[
             words.append(tok)
             if sum(w.kind == "content" for w in words) > 3:
                 break
-            yield from _emit(words, toks, j, stats, lang)
+            yield from _emit(words, toks, j, stats, lang, mid)
 
 
 def _emit(
-    words: list[_Tok], toks: Sequence[_Tok | None], j: int, stats: _Stats, lang: str
+    words: list[_Tok], toks: Sequence[_Tok | None], j: int, stats: _Stats, lang: str, mid: bool = False
 ) -> Iterable[tuple[tuple[str, ...], list[_Tok]]]:
     """The phrase ``words`` ending at token ``j``, unless it ends inside a proper name."""
+    if mid and sum(w.kind == "content" for w in words) >= 3:
+        return
     if not words or words[-1].kind != "content" or not words[-1].tail or sum(w.kind == "content" for w in words) > 3:
         return
+    if any(not w.tail for w in words[1:-1]):
+        return  # "Teachers built prototypes": a verb inside
     after = toks[j + 1] if j + 1 < len(toks) else None
     last = words[-1]
     if (
@@ -395,9 +477,39 @@ def _emit(
         )
     ):
         return  # "Students pick", "Blended onboarding cuts": an English phrase ends on a noun
+    if (
+        lang == "en"
+        and not stats.is_name(last.lower)
+        and (last.lower in MODIFIERS or _COMPOUND_ADJECTIVE.match(last.lower))
+    ):
+        return  # "Live virtual", "Two-minute": an adjective waits for its noun
+    first = words[0]
+    if (
+        lang == "en"
+        and stats.np_words
+        and not (
+            _lemma(first.lower, lang) in stats.np_words
+            or first.lower in MODIFIERS
+            or "-" in first.lower
+            or _is_acronym(first.surface)
+            or stats.is_name(first.lower)
+        )
+    ):
+        return  # "Keep unlimited certificates": an English phrase starts as a noun phrase after "the" does
+    if lang == "en" and after is not None and after.kind == "content" and after.lower in MODIFIERS:
+        return  # "OpenCourseHub ends | free certificates": cut before the object's adjective
+    if lang == "en" and any(
+        w.kind == "content"
+        and _lemma(w.lower, lang) in stats.verbs
+        and _lemma(w.lower, lang) not in stats.nouns
+        and not _is_acronym(w.surface)
+        and not stats.is_name(w.lower)
+        for w in words
+    ):
+        return  # "Schoolers hack classroom": a verb ("to hack") inside
     infinitive = last.lower.endswith(_INFINITIVE) and _lemma(last.lower, lang) == last.lower
-    if lang == "fr" and len(words) == 1 and infinitive:
-        return  # "Comprendre", "Réinventer": a verb alone
+    if lang == "fr" and infinitive and (len(words) == 1 or words[-2].kind == "link"):
+        return  # "Comprendre", "Plateau pour enseigner": a verb alone or after its preposition
     if (
         after is not None
         and after.kind == "content"
@@ -406,12 +518,19 @@ def _emit(
         and stats.is_name(after.lower)
     ):
         return  # would cut a proper name
-    key = tuple(_LINK_KEY.get(w.lower, w.lower) if w.kind == "link" else _lemma(w.lower, lang) for w in words)
+    key = tuple(_LINK_KEY.get(w.lower, w.lower) if w.kind == "link" else _key_word(w, lang) for w in words)
     if len(set(k for k, w in zip(key, words, strict=True) if w.kind == "content")) < sum(
         w.kind == "content" for w in words
     ):
         return  # "cours en ligne cours"
     yield key, list(words)
+
+
+def _key_word(tok: _Tok, lang: str) -> str:
+    """How a word is counted: its lemma, an acronym without its plural "s" ("MOOCs" is "mooc")."""
+    if len(tok.lower) > 3 and tok.surface.endswith("s") and _is_acronym(tok.surface):
+        return tok.lower[:-1]
+    return _lemma(tok.lower, lang)
 
 
 def _surface(words: Sequence[_Tok], stats: _Stats) -> str:
@@ -458,22 +577,88 @@ def _mmr(scores: NDArray[np.float64], vectors: NDArray[np.float64], top_n: int, 
     return chosen
 
 
-def shorten_headline(headline: str, max_words: int = 6, max_chars: int = 50, lang: str = "en") -> str:
-    """A headline cut to a title: its first part before a separator, then at most ``max_words`` words
-    and ``max_chars`` characters, never ending on a stop word."""
-    text = " ".join(headline.split())
-    parts = [p.strip(" .,'\"«»") for p in _HEADLINE_CUT.split(text) if p.strip(" .,'\"«»")]
-    if parts:
-        text = next((p for p in parts if len(p.split()) >= 2), parts[0])
-    stops = stop_words()
+def shorten_headline(
+    headline: str, stops: frozenset[str], max_words: int = 6, max_chars: int = 50, lang: str = "en"
+) -> str:
+    """A headline cut to a title at a phrase boundary.
+
+    Its first part before a separator (":", "?", " – "), whole when it fits in ``max_words`` words and
+    ``max_chars`` characters ("What the evidence says about microlearning"). A longer one loses its
+    leading stop words ("comment le …"), then its first clause before a comma when that is a phrase, then
+    is cut right before a stop word ("State funding formula | will reward colleges …", "Airline trains
+    cabin crew | with two-minute …"), so it never ends on a stop word, a number or a dangling adjective.
+    """
+    text = _first_part(headline)
     words = text.split()
-    while len(words) > 1 and _bare(words[0]) in stops:
+    if len(words) > 2 and words[0].lower().replace("’", "'") in ARTICLES:
+        words.pop(0)  # "Une licence hybride" → "Licence hybride"
+    elif len(words) > 1 and words[0][:2].lower() == "l'" and len(words[0]) > 2:
+        words[0] = words[0][2:]  # "L'école …" → "École …"
+    if _fits_words(words, max_words, max_chars):
+        return _capital(" ".join(words).strip(" .,;:'"))
+    while len(words) > 2 and _bare(words[0]) in stops and _bare(words[0]) not in NUMBER_WORDS:
         words.pop(0)
-    words = words[:max_words]
-    while words and (len(" ".join(words)) > max_chars or _bare(words[-1]) in stops):
-        words.pop()
-    out = " ".join(words).strip(" .,;:'\"«»") or text[:max_chars].strip()
-    return out[:1].upper() + out[1:]
+    clause = " ".join(words).split(", ")[0].split()
+    if len(clause) >= 2 and len(clause) < len(words):
+        words = clause
+    if not _fits_words(words, max_words, max_chars):
+        ends = [
+            k
+            for k in range(2, len(words))
+            if _fits_words(words[:k], max_words, max_chars)
+            and _bare(words[k]) in stops
+            and _good_end(words[k - 1], stops, lang)
+        ]
+        if ends:
+            words = words[: max(ends)]
+        else:
+            words = words[:max_words]
+            while len(words) > 1 and (
+                not _fits_words(words, max_words, max_chars) or not _good_end(words[-1], stops, lang)
+            ):
+                words.pop()
+    out = " ".join(words).strip(" .,;:'") or text[:max_chars].strip()
+    return _capital(out)
+
+
+_QUOTES = re.compile(r"[«»“”\"]")
+
+
+def _first_part(headline: str) -> str:
+    """A headline's first part of two words or more before a separator (":", "?", " – "), quotes out."""
+    text = " ".join(_QUOTES.sub(" ", headline).split())
+    parts = [q for q in (part.strip(" .,'") for part in _HEADLINE_CUT.split(text)) if q]
+    return next((q for q in parts if len(q.split()) >= 2), parts[0]) if parts else text
+
+
+def _uncut(headline: str, title: str) -> bool:
+    """``title`` is the headline's first part as written (but for a leading article)."""
+    first = _first_part(headline)
+    if "," in first:
+        return False  # "Deux ans après, les déçus témoignent": a clause, not a name
+    part, got = _norm(first).split(), _norm(title).split()
+    return got in (part, part[1:])
+
+
+def _fits_words(words: Sequence[str], max_words: int, max_chars: int) -> bool:
+    return len(words) <= max_words and len(" ".join(words)) <= max_chars
+
+
+def _good_end(word: str, stops: frozenset[str], lang: str) -> bool:
+    """A headline may end on this word: no stop word, number, adjective waiting for its noun ("shared",
+    "two-minute", "premiers"), French conjugated verb ("lance") or word ending on punctuation."""
+    bare = _bare(word)
+    return bool(
+        bare
+        and bare not in stops
+        and bare not in NUMBER_WORDS
+        and bare not in MODIFIERS
+        and bare not in FR_MODIFIERS
+        and (lang != "fr" or not _verb_form(bare, "fr"))  # "lance", "pensées"
+        and not _COMPOUND_ADJECTIVE.match(bare)
+        and not any(ch.isdigit() for ch in bare)
+        and not word.endswith((",", ";", ":"))
+    )
 
 
 def _bare(word: str) -> str:
@@ -486,6 +671,7 @@ def theme_titles(
     groups: Sequence[Sequence[int]],
     embed: Embed,
     *,
+    stops: frozenset[str],
     languages: Sequence[str] = LANGUAGES,
     params: TitleParams | None = None,
 ) -> list[dict[str, Title]]:
@@ -496,11 +682,16 @@ def theme_titles(
     come biggest-or-most-important first: an earlier group keeps a title two groups would share.
     """
     p = params or TitleParams()
-    stops = stop_words()
     x = np.asarray(vectors, dtype=np.float64)
+    full_groups = groups
+    groups = [_central(members, x, docs, p.max_docs) for members in groups]
+    used = {i for members in groups for i in members}
     stats = _Stats()
     toks: list[list[_Tok | None]] = []
-    for doc in docs:
+    for n, doc in enumerate(docs):
+        if n not in used:
+            toks.append([])
+            continue
         lang = _lang(doc.lang)
         summary = _clip(doc.summary, p.summary_chars)
         title_toks = _tokens(doc.title, lang, stops)
@@ -545,7 +736,7 @@ def theme_titles(
                 if count >= floor
             ]
             scored.sort(key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
-            shortlists.append(scored[: p.shortlist])
+            shortlists.append(scored[: min(p.shortlist, 8 + p.shortlist_per_unit * sizes[g])])
         phrases = sorted({forms[key].most_common(1)[0][0] for sl in shortlists for key, _ in sl})
         vec_of = dict(zip(phrases, np.asarray(embed(phrases), dtype=np.float64), strict=True)) if phrases else {}
         for g, members in enumerate(groups):
@@ -565,10 +756,37 @@ def theme_titles(
             if not ok:
                 continue
             picks = _mmr(score[ok], cand[ok], p.alternatives, p.diversity)
-            ranked = [Title(names[ok[i]], lang, "phrase", round(float(score[ok[i]]), 4)) for i in picks]
-            results[g][lang] = _paired(ranked, p)
+            ranked = [
+                Title(
+                    names[ok[i]],
+                    lang,
+                    "phrase",
+                    round(float(score[ok[i]]), 4),
+                    alone=bool(content[ok[i]] >= 2) or _single_name(names[ok[i]], stats),
+                )
+                for i in picks
+            ]
+            results[g][lang] = _paired(ranked, [cand[ok[i]] for i in picks], p)
 
-    return _assign(docs, x, groups, results, languages, p)
+    return _assign(docs, x, full_groups, results, languages, p, stops)
+
+
+def _central(members: Sequence[int], x: NDArray[np.float64], docs: Sequence[Doc], limit: int) -> list[int]:
+    """The group's ``limit`` docs per language nearest its centre (all of a small group): a big theme's
+    phrases are read from its most central items, so titling a 5,000-story week stays linear in themes."""
+    idx = [int(i) for i in members]
+    if len(idx) <= limit:
+        return idx
+    centre = _unit(x[idx].sum(axis=0))
+    closeness = x[idx] @ centre
+    kept: list[int] = []
+    per_lang: Counter[str] = Counter()
+    for k in np.argsort(-closeness, kind="stable"):
+        lang = _lang(docs[idx[k]].lang)
+        if per_lang[lang] < limit:
+            per_lang[lang] += 1
+            kept.append(idx[k])
+    return sorted(kept)
 
 
 _LINK_KEYS = frozenset(_LINK_KEY.values()) | frozenset().union(*LINK_WORDS.values())
@@ -577,23 +795,33 @@ _LINK_KEYS = frozenset(_LINK_KEY.values()) | frozenset().union(*LINK_WORDS.value
 _AND = {"fr": "et", "en": "and"}
 
 
-def _paired(ranked: list[Title], p: TitleParams) -> list[Title]:
+def _single_name(text: str, stats: _Stats) -> bool:
+    """A one-word proper name ("OpenCourseHub", "Campusphere") names a theme by itself; an acronym or a
+    common noun ("MOOC", "Classroom", "Game") does not."""
+    return len(text.split()) == 1 and not _is_acronym(text) and stats.is_name(text.lower())
+
+
+def _paired(ranked: list[Title], vectors: Sequence[NDArray[np.float64]], p: TitleParams) -> list[Title]:
     """A title of a single word ("MOOC") becomes "A et B" with the next pick, a phrase, that shares no
-    word with it and scores nearly as well ("MOOC and open courses"); a person names a theme with a
-    phrase."""
-    if not ranked or len(ranked[0].text.split()) > 1:
-        return ranked
+    word with it, scores nearly as well and means nearly the same ("MOOC and open courses", never
+    "Funding and parent company"); a person names a theme with a phrase. Single words that are no
+    proper name are then dropped: a theme is never called "Game"."""
+    alone = [t for t in ranked if t.alone]
+    if not ranked or ranked[0].alone:
+        return alone
     first = ranked[0]
     words = set(_norm(first.text).split())
-    for other in ranked[1:]:
+    for other, vector in zip(ranked[1:], vectors[1:], strict=True):
+        if float(vector @ vectors[0]) < p.pair_cosine:
+            continue  # two subjects joined by "and" are no title
         if len(other.text.split()) < 2 or other.score < p.pair_ratio * first.score:
             continue  # "Jeu et professeurs", "Coach and learning": two loose words are no title
         if words & set(_norm(other.text).split()):
             continue
         text = f"{first.text} {_AND.get(first.lang, 'and')} {other.text}"
         if _fits(text, p):
-            return [Title(text, first.lang, "phrase", first.score), *ranked]
-    return ranked
+            return [Title(text, first.lang, "phrase", first.score), *alone]
+    return alone
 
 
 def _maximal(df: Counter[tuple[str, ...]]) -> Counter[tuple[str, ...]]:
@@ -628,20 +856,24 @@ def _assign(
     results: list[dict[str, list[Title]]],
     languages: Sequence[str],
     p: TitleParams,
+    stops: frozenset[str],
 ) -> list[dict[str, Title]]:
     """Each group's title per language: its best phrase in that language not taken by an earlier group,
-    else its best phrase in another language, else its most central headline."""
+    else a headline in that language short enough to be a title uncut, else its best phrase in another
+    language, else its most central headline, shortened (an English reader gets "HyFlex fatigue" rather
+    than "Classe virtuelle")."""
     out: list[dict[str, Title]] = [{} for _ in groups]
     for lang in languages:
         taken: set[str] = set()
         for g, members in enumerate(groups):
-            options = [*results[g].get(lang, [])]
-            for other in languages:
-                if other != lang:
-                    options += results[g].get(other, [])
-            choice = next((t for t in options if _norm(t.text) not in taken), None)
+            choice = next((t for t in results[g].get(lang, []) if _norm(t.text) not in taken), None)
             if choice is None:
-                choice = _headline(docs, x, members, lang, taken, p)
+                choice = _headline(docs, x, members, lang, taken, p, stops, only_lang=True)
+            if choice is None:
+                others = [t for other in languages if other != lang for t in results[g].get(other, [])]
+                choice = next((t for t in others if _norm(t.text) not in taken), None)
+            if choice is None:
+                choice = _headline(docs, x, members, lang, taken, p, stops)
             if choice is not None:
                 taken.add(_norm(choice.text))
                 out[g][lang] = Title(_capital(choice.text), choice.lang, choice.kind, choice.score)
@@ -649,16 +881,35 @@ def _assign(
 
 
 def _headline(
-    docs: Sequence[Doc], x: NDArray[np.float64], members: Sequence[int], lang: str, taken: set[str], p: TitleParams
+    docs: Sequence[Doc],
+    x: NDArray[np.float64],
+    members: Sequence[int],
+    lang: str,
+    taken: set[str],
+    p: TitleParams,
+    stops: frozenset[str],
+    *,
+    only_lang: bool = False,
 ) -> Title | None:
-    """The most central headline of the group (in ``lang`` when it has one), shortened, not yet taken."""
-    idx = [int(i) for i in members if docs[int(i)].title.strip()]
+    """The most central headline of the group (in ``lang`` when it has one, only in ``lang`` when
+    ``only_lang``), shortened, not yet taken."""
+    idx = [
+        int(i) for i in members if docs[int(i)].title.strip() and (not only_lang or _lang(docs[int(i)].lang) == lang)
+    ]
     if not idx:
         return None
     centre = _unit(x[idx].sum(axis=0))
     ranked = sorted(idx, key=lambda i: (_lang(docs[i].lang) != lang, -float(x[i] @ centre), i))
     for i in ranked:
-        text = shorten_headline(docs[i].title, p.max_words, p.max_chars, _lang(docs[i].lang))
+        text = shorten_headline(docs[i].title, stops, p.max_words, p.max_chars, _lang(docs[i].lang))
+        words = text.split()
+        if only_lang and (
+            not _uncut(docs[i].title, text)
+            or len(words) < 2
+            or _bare(words[0]) in ARTICLES | LINK_WORDS.get(lang, frozenset()) | _LINK_KEY.keys()  # "Aux femmes"
+            or _bare(words[-1]) in stops
+        ):
+            continue  # in its own language, a headline is a title only as written
         if text and _norm(text) not in taken:
             return Title(text, _lang(docs[i].lang), "headline", round(float(x[i] @ centre), 4))
     return None

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from veille.adapters.evalset import LabelledText, read_eval_file
+from veille.adapters.stopwords import stop_words
 from veille.adapters.threads import one_blas_thread
 from veille.app import App
 from veille.core import clustering
@@ -54,7 +55,7 @@ def evaluate(app: App, path: Path, *, level: str = "story", with_formats: bool =
             for tag in item_tags:
                 if tag.format != OTHER:
                     profiles[row, keys.index(tag.format)] = tag.score
-    names = [story_names(split_title(text)[0]) for text in texts]
+    names = [story_names(split_title(text)[0], stop_words()) for text in texts]
     assignments = group(vectors, langs, level=level, profiles=profiles, names=names)
     scores: dict[str, Any] = {"level": level}
     if rows and all(row.label is not None for row in rows):

@@ -38,6 +38,7 @@ from veille.adapters.process_store import (
     WindowStory,
 )
 from veille.adapters.radar_store import load_radar
+from veille.adapters.stopwords import stop_words
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import signal_generic_words
 from veille.adapters.threads import one_blas_thread
@@ -207,7 +208,7 @@ def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[in
 
 
 def _names(*titles: str) -> frozenset[str]:
-    return frozenset().union(*(clustering.story_names(title) for title in titles))
+    return frozenset().union(*(clustering.story_names(title, stop_words()) for title in titles))
 
 
 # -------------------------------------------------------------------------------------------- themes
@@ -327,7 +328,7 @@ def _save_signals(themes: ThemeStore, week: str) -> None:
     rules = signals.DEFAULT_SIGNAL_RULES
     weeks = [*previous_weeks(week, rules.baseline_weeks + rules.max_span - 1), week]
     rows = themes.story_texts(week_bounds(weeks[0])[0], week_bounds(week)[1])
-    stops = labels.stop_words()
+    stops = stop_words()
     found = signals.detect(
         [signals.StoryTerms(sid, w, feeds, signals.story_terms(text, stops)) for sid, w, feeds, text in rows],
         week,
@@ -407,7 +408,7 @@ def _theme_groups(
     profiles = themes.format_profiles([s.id for s in stories])
     with one_blas_thread():
         clustered = clustering.cluster_themes(clustering.theme_features(vectors, profiles))
-    words = labels.keywords([story.text for story in stories], clustered.labels)
+    words = labels.keywords([story.text for story in stories], clustered.labels, stops=stop_words())
     held = themes.held_stories([s.id for s in stories], first_week, week)
     members = [[int(i) for i in m] for m in clustered.members]
     keywords = {c: [word for word, _ in pairs] for c, pairs in words.items()}
@@ -440,7 +441,7 @@ def _group_titles(
         return [{} for _ in groups]
     vectors = themes.store.items.vectors(item_ids)
     order = sorted(range(len(groups)), key=lambda g: (-len(groups[g].members), g))
-    made = titles.theme_titles(docs, vectors, [members[g] for g in order], embed)
+    made = titles.theme_titles(docs, vectors, [members[g] for g in order], embed, stops=stop_words())
     out: list[dict[str, str]] = [{} for _ in groups]
     for rank, g in enumerate(order):
         out[g] = {lang: title.text for lang, title in made[rank].items()}
