@@ -40,10 +40,11 @@ from veille.adapters.process_store import (
 )
 from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store
-from veille.adapters.taxonomy import load_taxonomy, shipped_vectors, signal_generic_words, text_key
+from veille.adapters.taxonomy import load_relevance, load_taxonomy, shipped_vectors, signal_generic_words, text_key
+from veille.adapters.threads import one_thread
 from veille.app import App
 from veille.core import brief, clustering, i18n, labels, signals, titles, trends
-from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
+from veille.core.formats import ClassifierParams, FormatClassifier, RelevanceRules, Taxonomy
 from veille.core.radar import build_radar, radar_span
 from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
 
@@ -123,11 +124,12 @@ def classifier(app: App) -> tuple[FormatClassifier, str]:
     it once."""
     taxonomy = load_taxonomy(app.settings.formats_file)
     model = app.settings.model.key
-    key = hashlib.sha256(f"{model}\0{taxonomy.signature()}".encode()).hexdigest()[:16]
+    relevance = load_relevance()
+    key = hashlib.sha256(f"{model}\0{taxonomy.signature()}\0{relevance.signature()}".encode()).hexdigest()[:16]
     fitted = _TAGGERS.setdefault(app.embedder, {})
     if key not in fitted:
         fitted.clear()  # one taxonomy at a time per embedder
-        fitted[key] = _fit_tagger(app, taxonomy, key)
+        fitted[key] = _fit_tagger(app, taxonomy, relevance, key)
     tagger = fitted[key]
     return tagger, hashlib.sha256(f"{model}\0{tagger.signature}".encode()).hexdigest()[:16]
 
@@ -135,9 +137,9 @@ def classifier(app: App) -> tuple[FormatClassifier, str]:
 _TAGGERS: weakref.WeakKeyDictionary[Any, dict[str, FormatClassifier]] = weakref.WeakKeyDictionary()
 
 
-def _fit_tagger(app: App, taxonomy: Taxonomy, key: str) -> FormatClassifier:
+def _fit_tagger(app: App, taxonomy: Taxonomy, relevance: RelevanceRules, key: str) -> FormatClassifier:
     cache = app.settings.data_dir / "cache" / f"taxonomy-{key}.npy"
-    texts = [text.text for text in taxonomy.texts()]
+    texts = [text.text for text in taxonomy.texts()] + [text for _, _, text in relevance.texts()]
     vectors = _load_cached(cache, len(texts))
     if vectors is None:
         vectors = taxonomy_vectors(app.embedder, texts)
@@ -145,7 +147,9 @@ def _fit_tagger(app: App, taxonomy: Taxonomy, key: str) -> FormatClassifier:
         tmp = cache.with_suffix(".tmp.npy")
         np.save(tmp, vectors)
         tmp.replace(cache)
-    return FormatClassifier.fit(taxonomy, vectors, ClassifierParams())
+    split = len(taxonomy.texts())
+    with one_thread():
+        return FormatClassifier.fit(taxonomy, vectors[:split], ClassifierParams(), relevance, vectors[split:])
 
 
 def taxonomy_vectors(embedder: Embedder, texts: list[str]) -> NDArray[np.float32]:
