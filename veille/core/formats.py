@@ -501,10 +501,8 @@ class FormatClassifier:
             rel = np.asarray(relevance_vectors if relevance_vectors is not None else [], dtype=np.float32)
             if rel.ndim != 2 or rel.shape[0] != len(sentences):
                 raise ValueError(f"expected {len(sentences)} relevance vectors, got array of shape {rel.shape}")
-            mean_centre = np.mean(list(centres.values()), axis=0)
-            rel = _normalise(
-                rel - np.stack([centres[lang] if lang in centres else mean_centre for _, lang, _ in sentences])
-            )
+            mean_centre: NDArray[np.float32] = np.mean(list(centres.values()), axis=0).astype(np.float32)
+            rel = _normalise(rel - np.stack([centres.get(lang, mean_centre) for _, lang, _ in sentences]))
             side = np.array([s == "learning" for s, _, _ in sentences], dtype=bool)
             # the taxonomy's texts of a format (``other``'s descriptions and examples: edtech news without
             # a format) are learning sentences too; corpus items labelled ``other`` are left out (many
