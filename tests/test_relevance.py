@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT
 from veille.adapters.embed import SentenceTransformerEmbedder
 from veille.adapters.taxonomy import load_relevance, load_taxonomy
-from veille.core.formats import OTHER, FormatClassifier, RelevanceRules, Taxonomy
+from veille.core.formats import OTHER, FormatClassifier, RelevanceRules, Taxonomy, split_title
 from veille.errors import ConfigError
 from veille.jobs.process import taxonomy_vectors
 
@@ -147,3 +147,52 @@ def test_learning_news_keeps_its_format_in_both_languages(gated, embedder) -> No
     texts = [text for _, text, _ in LEARNING]
     tags = gated.classify(texts, embedder.embed(texts), [lang for lang, _, _ in LEARNING])
     assert [[t.format for t in item][:1] for item in tags] == [[key] for _, _, key in LEARNING]
+
+
+@pytest.mark.slow
+def test_veille_process_leaves_off_topic_items_without_any_format(tmp_path: Path) -> None:
+    """Through the real command: the football match and the game ranking are classified (not re-tagged on
+    every run) but carry no format row, so neither the formats nor the radar count them."""
+    import json
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    from click.testing import CliRunner
+
+    from veille.adapters.store import FeedStore, Store
+    from veille.cli import cli
+    from veille.core.normalize import content_hash
+    from veille.models import FeedConfig, NewItem
+
+    start = datetime(2026, 11, 16, 8, tzinfo=UTC)
+    texts = [(lang, text) for lang, text in OFF_TOPIC] + [(lang, text) for lang, text, _ in LEARNING]
+    items = [(lang, *split_title(text)) for lang, text in texts]
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds:\n  - url: https://source.example/feed.xml\n", encoding="utf-8")
+    with Store.open(tmp_path / ".veille" / "veille.db") as store:
+        feeds = FeedStore(store)
+        feeds.sync_feeds([FeedConfig(url="https://source.example/feed.xml")], start)
+        state = feeds.feed_states()[0]
+        with store.transaction():
+            for index, (lang, title, summary) in enumerate(items):
+                url = f"https://source.example/{index}"
+                published = start + timedelta(hours=index)
+                item = NewItem(
+                    url, url, url, title, summary, summary, None, (), published, lang, content_hash(title, summary, url)
+                )
+                feeds._store_items(state.id, [item], published)
+    result = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", "process"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    with sqlite3.connect(tmp_path / ".veille" / "veille.db") as conn:
+        tagged = dict(
+            conn.execute(
+                "SELECT i.title, COUNT(f.format) FROM items i "
+                "LEFT JOIN item_formats f ON f.item_id = i.id GROUP BY i.id"
+            )
+        )
+        classified = conn.execute("SELECT COUNT(*) FROM classified").fetchone()[0]
+    assert classified == len(items)
+    assert [title for _, title, _ in items[: len(OFF_TOPIC)] if tagged[title]] == []
+    assert all(tagged[title] for _, title, _ in items[len(OFF_TOPIC) :])
+    stats = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", "stats", "--json"])
+    assert sum(json.loads(stats.stdout)["formats"].values()) == sum(tagged.values())
