@@ -62,6 +62,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/titles.py
 	$(BIN)/python bench/stories.py
 	$(BIN)/python bench/replay.py
+	$(BIN)/python bench/relevance.py
 
 # After editing the shipped taxonomy or its corpus: re-embed its texts with the default model.
 taxonomy-vectors: $(STAMP)

@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from veille.adapters.embed import SentenceTransformerEmbedder  # noqa: E402
 from veille.adapters.tagger import taxonomy_vectors  # noqa: E402
 from veille.adapters.taxonomy import load_taxonomy  # noqa: E402
+from veille.adapters.threads import one_blas_thread  # noqa: E402
 from veille.core.formats import (  # noqa: E402
     OTHER,
     ClassifierParams,
@@ -174,7 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     labels = list(taxonomy.keys)
 
     t0 = time.perf_counter()
-    classifier = FormatClassifier.fit(taxonomy, tax_vectors, ClassifierParams())
+    with one_blas_thread():
+        classifier = FormatClassifier.fit(taxonomy, tax_vectors, ClassifierParams())
     fit_s = time.perf_counter() - t0
 
     # The naive anchor: description vectors per language, threshold tuned on the dev half.

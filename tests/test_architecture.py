@@ -57,7 +57,6 @@ FORBIDDEN_NAMES_IN_CORE = {
 }
 # Known offenders, each being moved out of core now; the exemption goes when the move is merged.
 KNOWN_IN_CORE = {
-    ("formats.py", "threadpoolctl"),  # the tagger's one-thread limit: moving to the job
     ("normalize.py", "from_model_file"),  # the language identifier loads py3langid's model file
 }
 FORBIDDEN_IN_ADAPTERS = ("veille.config", "veille.jobs", "veille.app", "veille.cli", "veille.demo")

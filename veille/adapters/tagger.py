@@ -19,7 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from veille.adapters.embed import Embedder, is_default_model
-from veille.adapters.taxonomy import shipped_vectors, text_key
+from veille.adapters.taxonomy import load_relevance, shipped_vectors, text_key
+from veille.adapters.threads import one_blas_thread
 from veille.core.formats import ClassifierParams, FormatClassifier, Taxonomy
 
 
@@ -34,15 +35,17 @@ class FittedTagger:
 
 
 def tagger_key(model_key: str, taxonomy: Taxonomy) -> str:
-    """What a fitted tagger depends on: the model and the taxonomy."""
-    return hashlib.sha256(f"{model_key}\0{taxonomy.signature()}".encode()).hexdigest()[:16]
+    """What a fitted tagger depends on: the model, the taxonomy and the relevance rules."""
+    relevance = load_relevance().signature()
+    return hashlib.sha256(f"{model_key}\0{taxonomy.signature()}\0{relevance}".encode()).hexdigest()[:16]
 
 
 def fit_tagger(embedder: Embedder, taxonomy: Taxonomy, model_key: str, cache_dir: Path) -> FittedTagger:
     """Fit the tagger of ``taxonomy`` on ``embedder``'s vectors (cached under ``cache_dir``)."""
     key = tagger_key(model_key, taxonomy)
+    relevance = load_relevance()
     cache = cache_dir / f"taxonomy-{key}.npy"
-    texts = [text.text for text in taxonomy.texts()]
+    texts = [text.text for text in taxonomy.texts()] + [text for _, _, text in relevance.texts()]
     vectors = _load_cached(cache, len(texts))
     if vectors is None:
         vectors = taxonomy_vectors(embedder, texts)
@@ -50,7 +53,9 @@ def fit_tagger(embedder: Embedder, taxonomy: Taxonomy, model_key: str, cache_dir
         tmp = cache.with_suffix(".tmp.npy")
         np.save(tmp, vectors)
         tmp.replace(cache)
-    tagger = FormatClassifier.fit(taxonomy, vectors, ClassifierParams())
+    split = len(taxonomy.texts())
+    with one_blas_thread():  # the fits are tiny: threads on a busy machine only fight
+        tagger = FormatClassifier.fit(taxonomy, vectors[:split], ClassifierParams(), relevance, vectors[split:])
     signature = hashlib.sha256(f"{model_key}\0{tagger.signature}".encode()).hexdigest()[:16]
     return FittedTagger(tagger, key, signature)
 

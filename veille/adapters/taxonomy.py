@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import yaml
 
-from veille.core.formats import OTHER, CorpusItem, LearningFormat, Taxonomy
+from veille.core.formats import OTHER, CorpusItem, LearningFormat, RelevanceRules, Taxonomy
 from veille.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ SHIPPED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "formats_corp
 # The shipped taxonomy's texts embedded by the default model, so that a first run does not spend half a
 # minute embedding them; rebuilt by ``make taxonomy-vectors``.
 SHIPPED_VECTORS = Path(__file__).resolve().parent.parent / "data" / "formats_vectors.npz"
+SHIPPED_RELEVANCE = Path(__file__).resolve().parent.parent / "data" / "relevance.yaml"
 _FIELDS = ("name", "description", "examples", "terms")
 _KEY_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -42,6 +43,34 @@ def load_taxonomy(user_file: Path | str | None = None) -> Taxonomy:
     if user_file is None:
         return shipped
     return shipped.merged(read_taxonomy(Path(user_file), require_complete=False))
+
+
+def load_relevance(path: Path = SHIPPED_RELEVANCE) -> RelevanceRules:
+    """The rules that decide whether an item is about learning at all (``veille/data/relevance.yaml``)."""
+    where = str(path)
+    try:
+        root = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read relevance rules: {exc.strerror or exc}", path=where) from exc
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"invalid relevance rules: {exc}", path=where) from exc
+    try:
+        sides = {
+            name: {str(lang): tuple(str(t).strip() for t in texts) for lang, texts in root[name].items()}
+            for name in ("learning", "elsewhere", "terms")
+        }
+        rules = root.get("rules") or {}
+        neighbours = int(rules.get("neighbours", RelevanceRules.neighbours))
+        term_weight = float(rules.get("term_weight", RelevanceRules.term_weight))
+        threshold = float(rules.get("threshold", RelevanceRules.threshold))
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
+        raise ConfigError(
+            f"expected 'learning', 'elsewhere' and 'terms' as language -> list of text, and numeric 'rules' ({exc})",
+            path=where,
+        ) from exc
+    if not any(sides["learning"].values()) or not any(sides["elsewhere"].values()):
+        raise ConfigError("give learning and elsewhere sentences", path=where)
+    return RelevanceRules(sides["learning"], sides["elsewhere"], sides["terms"], neighbours, term_weight, threshold)
 
 
 def format_names(user_file: Path | None, language: str) -> dict[str, str]:

@@ -30,6 +30,9 @@ How an item is tagged, and why:
    ``other`` is the answer when no format is kept. Weights and thresholds were calibrated on four
    labelled sets (``bench/formats.py --set dev|test|heldout|demo``); the fresh held-out set
    ``tests/data/formats_heldout2.jsonl`` was scored once, after that.
+5. **Relevance first.** With relevance rules (``veille/data/relevance.yaml``), an item is first asked
+   whether it is about learning at all (``RelevanceGate``); one that is not gets no format, not even
+   ``other`` (calibrated with ``bench/relevance.py``).
 """
 
 from __future__ import annotations
@@ -47,7 +50,6 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -236,16 +238,25 @@ class TermMatcher:
     grows with the text, not with the number of terms."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
-        self.keys = taxonomy.keys
+        self._prepare(taxonomy.keys, [[t for terms in fmt.terms.values() for t in terms] for fmt in taxonomy.formats])
+
+    @classmethod
+    def of_groups(cls, groups: Mapping[str, Sequence[str]]) -> TermMatcher:
+        """A matcher of named groups of terms (``match`` returns one list per group, in order)."""
+        matcher = cls.__new__(cls)
+        matcher._prepare(tuple(groups), [list(terms) for terms in groups.values()])
+        return matcher
+
+    def _prepare(self, keys: tuple[str, ...], groups: Sequence[Sequence[str]]) -> None:
+        self.keys = keys
         self._plain = _TermIndex(_PLAIN_ENDINGS)
         self._acronyms = _TermIndex(_ACRONYM_ENDINGS)
-        for k, fmt in enumerate(taxonomy.formats):
-            for terms in fmt.terms.values():
-                for term in terms:
-                    if _is_acronym(term):
-                        self._acronyms.add(fold(term, keep_case=True), k, term)
-                    elif fold(term):
-                        self._plain.add(fold(term), k, term)
+        for k, terms in enumerate(groups):
+            for term in terms:
+                if _is_acronym(term):
+                    self._acronyms.add(fold(term, keep_case=True), k, term)
+                elif fold(term):
+                    self._plain.add(fold(term), k, term)
 
     def match(self, text: str) -> list[list[str]]:
         """For each format (taxonomy order), the terms found in ``text``, as the taxonomy writes them,
@@ -259,6 +270,83 @@ class TermMatcher:
             [t for t in sorted(terms, key=len, reverse=True) if not any(o != t and o.startswith(t) for o in terms)]
             for terms in found
         ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Relevance: is the item about learning at all?
+
+
+@dataclass(frozen=True)
+class RelevanceRules:
+    """What decides whether an item is about learning, training or education at all (``veille/data/
+    relevance.yaml``, loaded by ``adapters.taxonomy.load_relevance``): sentences written like learning
+    news and like the other news general feeds carry, per language, learning terms, and the calibrated
+    weights (``bench/relevance.py``)."""
+
+    learning: Mapping[str, tuple[str, ...]]
+    elsewhere: Mapping[str, tuple[str, ...]]
+    terms: Mapping[str, tuple[str, ...]]
+    neighbours: int = 1  # how many best similarities are averaged on each side
+    term_weight: float = 0.1  # added per distinct learning term found (at most ``MAX_TERMS``)
+    threshold: float = 0.071  # minimum score of a relevant item
+
+    MAX_TERMS = 2
+
+    def texts(self) -> list[tuple[str, str, str]]:
+        """Every sentence as (side, language, text), learning first: the rows ``RelevanceGate.fit``
+        expects vectors for."""
+        return [
+            (side, lang, text)
+            for side, sentences in (("learning", self.learning), ("elsewhere", self.elsewhere))
+            for lang in sorted(sentences)
+            for text in sentences[lang]
+        ]
+
+    def signature(self) -> str:
+        blob = json.dumps(
+            [
+                [[side, lang, text] for side, lang, text in self.texts()],
+                {k: list(v) for k, v in sorted(self.terms.items())},
+                [self.neighbours, self.term_weight, self.threshold],
+            ],
+            ensure_ascii=False,
+        ).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RelevanceGate:
+    """Decides, before any format, whether an item is about learning at all.
+
+    The score of an item is the mean of its ``neighbours`` best cosine similarities to the learning
+    sentences (the rules' own and every taxonomy description, example and corpus item that carries a
+    format) minus the same mean for the elsewhere sentences, all vectors centred per language like the
+    tagger's, plus ``term_weight`` per distinct learning term in its text (at most two). The item is
+    about learning when the score reaches ``threshold``. Items that are not get no format, not even
+    ``other``: they stay out of the format radar."""
+
+    rules: RelevanceRules
+    learning: NDArray[np.float32]  # centred, normalised rows
+    elsewhere: NDArray[np.float32]
+    matcher: TermMatcher
+
+    def scores(self, texts: Sequence[str], centred: NDArray[np.float32]) -> NDArray[np.float32]:
+        """One score per item; ``centred``: the items' vectors centred per language and normalised."""
+        if len(texts) == 0:
+            return np.zeros(0, dtype=np.float32)
+        near = _mean_best(centred @ self.learning.T, self.rules.neighbours)
+        far = _mean_best(centred @ self.elsewhere.T, self.rules.neighbours)
+        terms = np.array([min(len(self.terms(text)), RelevanceRules.MAX_TERMS) for text in texts], dtype=np.float32)
+        return (near - far + self.rules.term_weight * terms).astype(np.float32)
+
+    def terms(self, text: str) -> list[str]:
+        """The learning terms found in ``text``."""
+        return self.matcher.match(text)[0]
+
+
+def _mean_best(similarities: NDArray[np.float32], k: int) -> NDArray[np.float32]:
+    k = max(1, min(k, similarities.shape[1]))
+    return np.asarray(np.partition(similarities, -k, axis=1)[:, -k:].mean(axis=1), dtype=np.float32)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -326,9 +414,9 @@ class _Linear:
         if classes.size < 2:
             intercept[classes] = 0.0
             return cls(coef, intercept)
-        # One BLAS thread: these problems are tiny, and on a busy machine threads fight (10x slower).
-        with threadpool_limits(limits=1):
-            model = LogisticRegression(C=c, max_iter=3000, solver="newton-cg").fit(x.astype(np.float32), y)
+        # Callers fit with one BLAS thread (``adapters.threads.one_blas_thread``): these problems are tiny,
+        # and on a busy machine threads fight (10x slower). Core does not change process-wide settings.
+        model = LogisticRegression(C=c, max_iter=3000, solver="newton-cg").fit(x.astype(np.float32), y)
         rows = model.coef_ if classes.size > 2 else np.vstack([-model.coef_[0], model.coef_[0]]) / 2
         bias = model.intercept_ if classes.size > 2 else np.array([-model.intercept_[0], model.intercept_[0]]) / 2
         coef[classes] = rows
@@ -363,6 +451,7 @@ class FormatClassifier:
     semantic: _Linear  # on centred item vectors
     lexical: _Linear  # on TF-IDF word and word-pair features of the folded text
     vocabulary: TfidfVectorizer
+    gate: RelevanceGate | None = None  # None: every item is taken to be about learning
 
     @classmethod
     def fit(
@@ -370,8 +459,12 @@ class FormatClassifier:
         taxonomy: Taxonomy,
         example_vectors: NDArray[np.floating],
         params: ClassifierParams | None = None,
+        relevance: RelevanceRules | None = None,
+        relevance_vectors: NDArray[np.floating] | None = None,
     ) -> FormatClassifier:
-        """Prepare the tagger. ``example_vectors`` holds one embedding per ``taxonomy.texts()`` row.
+        """Prepare the tagger. ``example_vectors`` holds one embedding per ``taxonomy.texts()`` row;
+        with ``relevance`` rules, ``relevance_vectors`` one per ``relevance.texts()`` row, and items the
+        gate finds off-topic get no format.
 
         Two small logistic models are fitted here, from the taxonomy alone (a user's examples and terms
         count at once): one on the centred embeddings of the descriptions and examples, one on their
@@ -402,6 +495,25 @@ class FormatClassifier:
         vocabulary = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
         word_x = vocabulary.fit_transform(word_docs)
         lexical = _Linear.fit(word_x, np.array(word_labels, dtype=np.int64), len(keys), params.lexical_c)
+        gate = None
+        if relevance is not None:
+            sentences = relevance.texts()
+            rel = np.asarray(relevance_vectors if relevance_vectors is not None else [], dtype=np.float32)
+            if rel.ndim != 2 or rel.shape[0] != len(sentences):
+                raise ValueError(f"expected {len(sentences)} relevance vectors, got array of shape {rel.shape}")
+            mean_centre: NDArray[np.float32] = np.mean(list(centres.values()), axis=0).astype(np.float32)
+            rel = _normalise(rel - np.stack([centres.get(lang, mean_centre) for _, lang, _ in sentences]))
+            side = np.array([s == "learning" for s, _, _ in sentences], dtype=bool)
+            # the taxonomy's texts of a format (``other``'s descriptions and examples: edtech news without
+            # a format) are learning sentences too; corpus items labelled ``other`` are left out (many
+            # are hard negatives: "vidéosurveillance", "plateforme de recrutement")
+            taught = [i for i, t in enumerate(texts) if t.format != OTHER or t.kind != "corpus"]
+            gate = RelevanceGate(
+                rules=relevance,
+                learning=np.vstack([rel[side], centred[taught]]),
+                elsewhere=rel[~side],
+                matcher=TermMatcher.of_groups({"learning": [t for terms in relevance.terms.values() for t in terms]}),
+            )
         return cls(
             taxonomy=taxonomy,
             params=params,
@@ -412,6 +524,7 @@ class FormatClassifier:
             semantic=semantic,
             lexical=lexical,
             vocabulary=vocabulary,
+            gate=gate,
         )
 
     @property
@@ -419,7 +532,8 @@ class FormatClassifier:
         """The taxonomy's signature and the calibrated knobs: what ``classified.signature`` stores (with the
         model name) so that a change of either re-tags the items."""
         knobs = json.dumps(self.params.knobs(), sort_keys=True)
-        return f"{self.taxonomy.signature()}-{hashlib.sha256(knobs.encode()).hexdigest()[:8]}"
+        gate = f"-{self.gate.rules.signature()[:8]}" if self.gate is not None else ""
+        return f"{self.taxonomy.signature()}-{hashlib.sha256(knobs.encode()).hexdigest()[:8]}{gate}"
 
     def _centred(self, vectors: NDArray[np.floating], langs: Sequence[str | None]) -> NDArray[np.float32]:
         """Item vectors minus their language's taxonomy centre (the mean centre for other languages)."""
@@ -427,6 +541,17 @@ class FormatClassifier:
         mean_centre = np.mean(list(self.centres.values()), axis=0)
         centres = np.stack([self.centres.get(lang or "", mean_centre) for lang in langs]) if len(langs) else 0
         return _normalise(vectors - centres)
+
+    def relevance(
+        self, texts: Sequence[str], vectors: NDArray[np.floating], langs: Sequence[str | None]
+    ) -> NDArray[np.float32] | None:
+        """The relevance gate's score per item (about learning when it reaches the rules' threshold);
+        None without a gate."""
+        if self.gate is None:
+            return None
+        if not (len(texts) == len(langs) == len(vectors)):
+            raise ValueError("texts, vectors and langs must have the same length")
+        return self.gate.scores(texts, self._centred(vectors, langs))
 
     def scores(
         self, texts: Sequence[str], vectors: NDArray[np.floating], langs: Sequence[str | None]
@@ -456,9 +581,11 @@ class FormatClassifier:
     def classify(
         self, texts: Sequence[str], vectors: NDArray[np.floating], langs: Sequence[str | None]
     ) -> list[list[FormatTag]]:
-        """Zero or more formats per item, best first; ``[other]`` when no format is confident."""
+        """Zero or more formats per item, best first; ``[other]`` when no format is confident; ``[]`` (no
+        format at all) when the relevance gate finds the item is not about learning."""
         if len(texts) == 0:
             return []
+        relevance = self.relevance(texts, vectors, langs)
         probs, terms, in_title = self.scores(texts, vectors, langs)
         keys = self.taxonomy.keys
         other_index = keys.index(OTHER) if OTHER in keys else -1
@@ -469,6 +596,9 @@ class FormatClassifier:
         closest = self._closest(np.asarray(vectors, dtype=np.float32), langs)
         result: list[list[FormatTag]] = []
         for i in range(len(texts)):
+            if relevance is not None and relevance[i] < self.gate.rules.threshold:  # type: ignore[union-attr]
+                result.append([])
+                continue
             chosen = sorted(np.flatnonzero(kept[i]), key=lambda k: -probs[i, k])
             tags = [
                 FormatTag(

@@ -1,0 +1,198 @@
+"""The relevance gate: items that are not about learning get no learning format and stay off the radar."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+from veille.adapters.embed import SentenceTransformerEmbedder
+from veille.adapters.taxonomy import load_relevance, load_taxonomy
+from veille.core.formats import OTHER, FormatClassifier, RelevanceRules, Taxonomy, split_title
+from veille.errors import ConfigError
+from veille.jobs.process import taxonomy_vectors
+
+# --------------------------------------------------------------------------------------- the rules file
+
+
+def test_the_shipped_rules_have_both_languages_on_both_sides() -> None:
+    rules = load_relevance()
+    for side in (rules.learning, rules.elsewhere, rules.terms):
+        assert side["fr"] and side["en"]
+    assert rules.neighbours >= 1 and rules.term_weight >= 0
+
+
+def test_a_broken_rules_file_names_itself(tmp_path: Path) -> None:
+    path = tmp_path / "relevance.yaml"
+    path.write_text("learning: [just a list]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_relevance(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_change_of_the_rules_retags_the_items() -> None:
+    rules = load_relevance()
+    assert RelevanceRules(rules.learning, rules.elsewhere, rules.terms, threshold=0.5).signature() != rules.signature()
+
+
+def test_the_core_sets_no_process_wide_thread_settings() -> None:
+    tree = ast.parse((ROOT / "veille" / "core" / "formats.py").read_text(encoding="utf-8"))
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(m and m.startswith("threadpoolctl") for m in modules)
+
+
+# ------------------------------------------------------------------------------ the decision, on vectors
+
+
+def _toy() -> tuple[Taxonomy, RelevanceRules, np.ndarray, np.ndarray]:
+    """The shipped taxonomy on random vectors; learning sentences along one axis, elsewhere along another."""
+    taxonomy = load_taxonomy()
+    rules = RelevanceRules(
+        learning={"en": ("a course for teachers",)},
+        elsewhere={"en": ("a football match",)},
+        terms={"en": ("teachers",)},
+        neighbours=1,
+        term_weight=0.5,
+        threshold=0.0,
+    )
+    rng = np.random.default_rng(3)
+    tax = rng.normal(size=(len(taxonomy.texts()), 16)).astype(np.float32) * 0.01
+    rel = np.zeros((2, 16), np.float32)
+    rel[0, 0] = rel[1, 1] = 1.0
+    return taxonomy, rules, tax, rel
+
+
+def test_an_item_near_the_elsewhere_sentences_gets_no_format_at_all() -> None:
+    taxonomy, rules, tax, rel = _toy()
+    tagger = FormatClassifier.fit(taxonomy, tax, relevance=rules, relevance_vectors=rel)
+    vectors = np.zeros((2, 16), np.float32)
+    vectors[0, 0] = vectors[1, 1] = 1.0
+    tags = tagger.classify(["Webinar on a new course. Details.", "Webinar on the match. Score."], vectors, ["en"] * 2)
+    assert tags[0] != [] and tags[1] == []
+    ungated = FormatClassifier.fit(taxonomy, tax)
+    assert ungated.classify(["Webinar on the match. Score."], vectors[1:], ["en"])[0] != []
+
+
+def test_a_learning_term_tips_a_doubtful_item_into_learning() -> None:
+    taxonomy, rules, tax, rel = _toy()
+    tagger = FormatClassifier.fit(taxonomy, tax, relevance=rules, relevance_vectors=rel)
+    halfway = np.zeros((2, 16), np.float32)
+    halfway[:, 1] = 1.0
+    halfway[:, 0] = 0.8  # a little nearer the elsewhere sentence
+    scores = tagger.relevance(["A talk. For everyone.", "A talk. For teachers."], halfway, ["en"] * 2)
+    assert scores is not None and scores[0] < rules.threshold <= scores[1]
+
+
+def test_without_rules_every_item_is_taken_to_be_about_learning() -> None:
+    taxonomy, _, tax, _ = _toy()
+    tagger = FormatClassifier.fit(taxonomy, tax)
+    assert tagger.gate is None and tagger.relevance(["x"], np.ones((1, 16)), ["en"]) is None
+
+
+# ---------------------------------------------------------------------------------------- real model
+
+OFF_TOPIC = [
+    ("en", "Every Mainline Yakuza Game, Ranked. From Yakuza 0 to Infinite Wealth, the series at its best."),
+    ("en", "Tottenham v Manchester United – live! Minute-by-minute report of the Premier League match."),
+    ("en", "Oil prices climb as producers agree to extend output cuts into next year."),
+    ("en", "Senate passes the spending bill hours before the government shutdown deadline."),
+    ("fr", "Ligue 1 : le PSG s'impose à Marseille dans un Classique tendu. Deux buts en fin de match."),
+    ("fr", "La Bourse de Paris termine en baisse, plombée par les valeurs du luxe."),
+    ("fr", "Le gouvernement présente son projet de budget pour 2027 en Conseil des ministres."),
+]
+
+LEARNING = [
+    ("en", "Webinar on Tuesday at 10 am: running virtual classrooms with remote participants.", "virtual-classroom"),
+    ("en", "A new free MOOC on emotional intelligence opens to everyone on FutureLearn next month.", "mooc"),
+    (
+        "fr",
+        "Les formations en présentiel reprennent au centre de Lyon avec des groupes de huit personnes.",
+        "face-to-face",
+    ),
+    ("fr", "Trois minutes par jour sur smartphone : le microlearning gagne les équipes en magasin.", "microlearning"),
+]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="module")
+def gated(embedder: SentenceTransformerEmbedder) -> FormatClassifier:
+    """The tagger with the shipped gate, fitted as ``veille process`` fits it."""
+    taxonomy, rules = load_taxonomy(), load_relevance()
+    return FormatClassifier.fit(
+        taxonomy,
+        taxonomy_vectors(embedder, [t.text for t in taxonomy.texts()]),
+        relevance=rules,
+        relevance_vectors=taxonomy_vectors(embedder, [text for _, _, text in rules.texts()]),
+    )
+
+
+@pytest.mark.slow
+def test_news_about_games_football_oil_and_budgets_gets_no_learning_format(gated, embedder) -> None:
+    texts = [text for _, text in OFF_TOPIC]
+    tags = gated.classify(texts, embedder.embed(texts), [lang for lang, _ in OFF_TOPIC])
+    given = [(text, [t.format for t in item]) for text, item in zip(texts, tags, strict=True)]
+    assert [g for g in given if any(f != OTHER for f in g[1])] == []
+
+
+@pytest.mark.slow
+def test_learning_news_keeps_its_format_in_both_languages(gated, embedder) -> None:
+    texts = [text for _, text, _ in LEARNING]
+    tags = gated.classify(texts, embedder.embed(texts), [lang for lang, _, _ in LEARNING])
+    assert [[t.format for t in item][:1] for item in tags] == [[key] for _, _, key in LEARNING]
+
+
+@pytest.mark.slow
+def test_veille_process_leaves_off_topic_items_without_any_format(tmp_path: Path) -> None:
+    """Through the real command: the football match and the game ranking are classified (not re-tagged on
+    every run) but carry no format row, so neither the formats nor the radar count them."""
+    import json
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    from click.testing import CliRunner
+
+    from veille.adapters.store import FeedStore, Store
+    from veille.cli import cli
+    from veille.core.normalize import content_hash
+    from veille.models import FeedConfig, NewItem
+
+    start = datetime(2026, 11, 16, 8, tzinfo=UTC)
+    texts = [(lang, text) for lang, text in OFF_TOPIC] + [(lang, text) for lang, text, _ in LEARNING]
+    items = [(lang, *split_title(text)) for lang, text in texts]
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds:\n  - url: https://source.example/feed.xml\n", encoding="utf-8")
+    with Store.open(tmp_path / ".veille" / "veille.db") as store:
+        feeds = FeedStore(store)
+        feeds.sync_feeds([FeedConfig(url="https://source.example/feed.xml")], start)
+        state = feeds.feed_states()[0]
+        with store.transaction():
+            for index, (lang, title, summary) in enumerate(items):
+                url = f"https://source.example/{index}"
+                published = start + timedelta(hours=index)
+                item = NewItem(
+                    url, url, url, title, summary, summary, None, (), published, lang, content_hash(title, summary, url)
+                )
+                feeds._store_items(state.id, [item], published)
+    result = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", "process"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    with sqlite3.connect(tmp_path / ".veille" / "veille.db") as conn:
+        tagged = dict(
+            conn.execute(
+                "SELECT i.title, COUNT(f.format) FROM items i "
+                "LEFT JOIN item_formats f ON f.item_id = i.id GROUP BY i.id"
+            )
+        )
+        classified = conn.execute("SELECT COUNT(*) FROM classified").fetchone()[0]
+    assert classified == len(items)
+    assert [title for _, title, _ in items[: len(OFF_TOPIC)] if tagged[title]] == []
+    assert all(tagged[title] for _, title, _ in items[len(OFF_TOPIC) :])
+    stats = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", "stats", "--json"])
+    assert sum(json.loads(stats.stdout)["formats"].values()) == sum(tagged.values())
