@@ -42,11 +42,12 @@ sys.path.insert(0, str(ROOT))
 from bench.formats import SETS, embed_cached, load_set  # noqa: E402
 from veille.adapters.embed import SentenceTransformerEmbedder  # noqa: E402
 from veille.adapters.parse import parse_feed  # noqa: E402
+from veille.adapters.tagger import taxonomy_vectors  # noqa: E402
 from veille.adapters.taxonomy import load_relevance, load_taxonomy  # noqa: E402
 from veille.adapters.threads import one_blas_thread  # noqa: E402
 from veille.core.formats import OTHER, FormatClassifier, RelevanceRules, macro_f1  # noqa: E402
 from veille.core.normalize import normalize_item  # noqa: E402
-from veille.jobs.process import embedding_text, taxonomy_vectors  # noqa: E402
+from veille.jobs.process import embedding_text  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 REAL_LABELS = ROOT / "tests" / "data" / "relevance_real.jsonl"

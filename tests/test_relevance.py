@@ -10,10 +10,10 @@ import pytest
 
 from tests.conftest import ROOT
 from veille.adapters.embed import SentenceTransformerEmbedder
+from veille.adapters.tagger import taxonomy_vectors
 from veille.adapters.taxonomy import load_relevance, load_taxonomy
 from veille.core.formats import OTHER, FormatClassifier, RelevanceRules, Taxonomy, split_title
 from veille.errors import ConfigError
-from veille.jobs.process import taxonomy_vectors
 
 # --------------------------------------------------------------------------------------- the rules file
 
