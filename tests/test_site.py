@@ -14,9 +14,11 @@ import feedparser
 import pytest
 
 from tests.test_site_support import HOSTILE, NOW, make_settings, populate
+from veille.adapters.render import make_environment
 from veille.adapters.site import MANIFEST
 from veille.adapters.store import Store
-from veille.core.site import ChartBar, bar_chart_svg
+from veille.core.site import ChartBar
+from veille.core.site.charts import bar_chart
 from veille.errors import SiteError
 from veille.jobs.site import SiteResult, build_site
 
@@ -388,7 +390,10 @@ def test_the_chart_is_built_from_numbers_and_escaped_labels_only() -> None:
         ChartBar("S2", "two", 0),
         ChartBar("S3", 'q"uote', 6, "fading"),
     )
-    svg = bar_chart_svg(bars, chart_id="c1", title="T & <b>", desc="d")
+    frame = bar_chart(bars, chart_id="c1", title="T & <b>", desc="d")
+    macros = make_environment(None).get_template("site/macros.html").make_module({"t": None, "d": None, "root": ""})
+    svg = str(macros.bar_chart(frame))  # the macro the theme and format pages draw their timeline with
+    assert svg.startswith('<svg class="chart" id="c1"') and svg.endswith("</svg>") and "\n" not in svg
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "T &amp; &lt;b&gt;" in svg
     assert re.findall(r'<rect class="bar" x="\d+" y="(\d+)" width="28" height="(\d+)"', svg) == [
         ("73", "55"),
