@@ -6,6 +6,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -303,8 +304,9 @@ def test_a_rebuild_with_nothing_changed_rewrites_nothing(built: tuple[Store, Sit
 def test_a_changed_story_rewrites_only_the_pages_showing_it(built: tuple[Store, SiteResult, Path]) -> None:
     store, result, tmp_path = built
     before = snapshot(result.out_dir)
-    with store.transaction() as conn:  # the source corrected the title of a MOOC story of W45
+    with store.transaction() as conn:  # the source corrected the title of a MOOC story of W45, seen by a fetch
         conn.execute("UPDATE items SET title = 'MOOC completion rates: the corrected figures' WHERE id = 1040")
+        conn.execute("INSERT INTO feed_events (feed_id, at, kind, status) VALUES (2, ?, 'ok', 200)", (NOW.isoformat(),))
     again = build_site(store, make_settings(tmp_path), NOW)
     after = snapshot(result.out_dir)
     rewritten = {path for path in after if after[path] != before.get(path)}
@@ -331,8 +333,9 @@ def test_pages_of_things_that_disappeared_are_removed(built: tuple[Store, SiteRe
 
 def test_the_site_is_swapped_in_whole_and_nothing_is_left_beside_it(built: tuple[Store, SiteResult, Path]) -> None:
     store, result, tmp_path = built
-    with store.transaction() as conn:
+    with store.transaction() as conn:  # a fetch brought a corrected title
         conn.execute("UPDATE items SET title = 'Changed' WHERE id = 1010")
+        conn.execute("INSERT INTO feed_events (feed_id, at, kind, status) VALUES (1, ?, 'ok', 200)", (NOW.isoformat(),))
     build_site(store, make_settings(tmp_path), NOW)
     leftovers = [p.name for p in result.out_dir.parent.iterdir() if p.name.startswith(".site.")]
     assert leftovers == []
@@ -401,3 +404,32 @@ def test_the_chart_is_built_from_numbers_and_escaped_labels_only() -> None:
         ("18", "110"),
     ]
     assert 'aria-labelledby="c1-t c1-d"' in svg and svg.count("<polygon") == 1 and svg.count("<circle") == 1
+
+
+def test_a_rebuild_with_nothing_new_answers_without_reading_the_history(
+    built: tuple[Store, SiteResult, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, result, tmp_path = built
+    before = snapshot(result.out_dir)
+
+    def no_history(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the history was read although nothing changed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("veille.adapters.site_store.SiteReader.load_site", no_history)
+        again = build_site(store, make_settings(tmp_path), NOW)
+    assert (again.written, again.unchanged, again.removed, again.pages) == (0, len(before), 0, result.pages)
+    assert snapshot(result.out_dir) == before
+
+    (result.out_dir / "themes" / "3.html").unlink()  # a page lost by hand is rebuilt
+    again = build_site(store, make_settings(tmp_path), NOW)
+    assert again.written == 1 and (result.out_dir / "themes" / "3.html").is_file()
+
+    user = tmp_path / "templates" / "site"  # a user template added after the build is used at once
+    user.mkdir(parents=True)
+    (user / "story_row.html").write_text('<li class="mine">{{ story.title }}</li>\n', encoding="utf-8")
+    again = build_site(store, make_settings(tmp_path), NOW)
+    assert again.written > 0 and 'class="mine"' in (result.out_dir / "themes" / "3.html").read_text(encoding="utf-8")
+
+    later = build_site(store, make_settings(tmp_path), NOW + timedelta(days=7))  # a new week: the radar moves on
+    assert later.written > 0 and "formats/index.html" in snapshot(result.out_dir)

@@ -6,8 +6,11 @@ Rendering uses the digest's template environment (``adapters.render.make_environ
 
 Writing (``write_site``):
 
-1. A manifest (``.veille-site.json``) in the site folder records the SHA-256 of every file written.
-2. If no file's content changed and none disappeared, nothing is touched at all.
+1. A manifest (``.veille-site.json``) in the site folder records the SHA-256 of every file written, and
+   the fingerprint of what the site was built from (``inputs_fingerprint``: the database's change marker,
+   the week, the settings, the templates, the digests' archives, veille's own code).
+2. If no file's content changed and none disappeared, nothing is touched at all; if the inputs did not
+   change either, nothing is even computed (``up_to_date``).
 3. Otherwise the new site is assembled in a temporary folder beside the target: unchanged files are
    hard-linked from the current site (same inode, same mtime: not rewritten), changed ones written.
 4. Swap: the current folder is renamed away, the new one renamed in, the old one deleted. A reader
@@ -23,9 +26,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -134,8 +138,39 @@ def search_index_js(entries: tuple[SearchEntry, ...]) -> str:
 # Writing
 
 
-def write_site(files: Mapping[str, bytes], out_dir: Path) -> WriteReport:
-    """Make ``out_dir`` hold exactly ``files``, rewriting only what changed, swapped in atomically."""
+def inputs_fingerprint(parts: Iterable[object], folders: Iterable[Path]) -> str:
+    """What a site is built from, in 32 hex digits: ``parts`` (the database's change marker, the week,
+    the settings…) and the name, size and modification time of every file under ``folders`` (templates,
+    veille's code): a few hundred ``stat`` calls, no file read."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode("utf-8", "surrogatepass") + b"\x00")
+    for folder in folders:
+        digest.update(str(folder).encode("utf-8", "surrogatepass") + b"\x01")
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file() and "__pycache__" not in path.parts:
+                stat = path.stat()
+                digest.update(f"{path.relative_to(folder)}\x02{stat.st_size}\x02{stat.st_mtime_ns}\x00".encode())
+    return digest.hexdigest()[:32]
+
+
+def up_to_date(out_dir: Path, inputs: str) -> tuple[str, ...] | None:
+    """The site's files when ``out_dir`` holds a complete site built from ``inputs``, else None."""
+    out_dir = out_dir.resolve()
+    try:
+        _recover(out_dir)
+        content = _manifest(out_dir)
+        files = tuple(sorted(content.get("files", {}))) if content.get("inputs") == inputs else ()
+        if not files or not all((out_dir / path).is_file() for path in files):
+            return None
+    except (OSError, SiteError):
+        return None  # the full build says what is wrong
+    return files
+
+
+def write_site(files: Mapping[str, bytes], out_dir: Path, *, inputs: str | None = None) -> WriteReport:
+    """Make ``out_dir`` hold exactly ``files``, rewriting only what changed, swapped in atomically;
+    ``inputs`` (``inputs_fingerprint``) is recorded in the manifest for the next ``up_to_date``."""
     out_dir = out_dir.resolve()
     try:
         _recover(out_dir)
@@ -145,8 +180,10 @@ def write_site(files: Mapping[str, bytes], out_dir: Path) -> WriteReport:
         removed = sorted(set(old) - set(files))
         unchanged = tuple(p for p in sorted(files) if p not in set(changed))
         if not changed and not removed and (out_dir / MANIFEST).is_file():
+            if inputs is not None and _manifest(out_dir).get("inputs") != inputs:
+                _write_manifest(out_dir, hashes, inputs)  # same files, new inputs: only the manifest changes
             return WriteReport(written=(), unchanged=unchanged, removed=())
-        _swap_in(out_dir, files, hashes, set(changed))
+        _swap_in(out_dir, files, hashes, set(changed), inputs)
     except OSError as exc:
         raise SiteError(f"cannot write the site to {out_dir}: {exc.strerror or exc}") from exc
     return WriteReport(written=tuple(changed), unchanged=unchanged, removed=tuple(removed))
@@ -174,15 +211,37 @@ def _read_manifest(out_dir: Path) -> dict[str, str]:
                 "choose an empty or new folder for the site"
             )
         return {}
-    try:
-        content = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # a damaged manifest only costs a full rewrite
-    files = content.get("files") if isinstance(content, dict) else None
+    files = _manifest(out_dir).get("files")
     return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
 
 
-def _swap_in(out_dir: Path, files: Mapping[str, bytes], hashes: Mapping[str, str], changed: set[str]) -> None:
+def _manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        content = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a damaged manifest only costs a full rewrite
+    return content if isinstance(content, dict) else {}
+
+
+def _manifest_text(hashes: Mapping[str, str], inputs: str | None) -> str:
+    manifest: dict[str, object] = {"version": 1, "files": dict(sorted(hashes.items()))}
+    if inputs is not None:
+        manifest["inputs"] = inputs
+    return json.dumps(manifest, indent=0, sort_keys=True)
+
+
+def _write_manifest(out_dir: Path, hashes: Mapping[str, str], inputs: str | None) -> None:
+    """Replace the manifest alone, atomically (write beside it, then rename)."""
+    fd, temporary = tempfile.mkstemp(prefix=".manifest-", dir=out_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(_manifest_text(hashes, inputs))
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, out_dir / MANIFEST)
+
+
+def _swap_in(
+    out_dir: Path, files: Mapping[str, bytes], hashes: Mapping[str, str], changed: set[str], inputs: str | None
+) -> None:
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
@@ -196,8 +255,7 @@ def _swap_in(out_dir: Path, files: Mapping[str, bytes], hashes: Mapping[str, str
             if path not in changed and _link(out_dir / path, target):
                 continue
             target.write_bytes(content)
-        manifest = {"version": 1, "files": dict(sorted(hashes.items()))}
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=0, sort_keys=True), encoding="utf-8")
+        (staging / MANIFEST).write_text(_manifest_text(hashes, inputs), encoding="utf-8")
         os.chmod(staging, 0o755)  # mkdtemp makes it private; a site is meant to be read
         if out_dir.exists():
             away = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))

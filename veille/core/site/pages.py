@@ -328,10 +328,10 @@ def build_site_view(
 
 
 def _watch_began(records: SiteRecords, all_weeks: Sequence[str], now: datetime) -> datetime:
-    """When the watch began: its first fetch, else the start of its first week, else ``now`` (empty)."""
+    """When the watch began: its first fetch, else the start of its first week, else of ``now``'s week."""
     if records.watch_start is not None:
         return records.watch_start
-    return week_bounds(all_weeks[0])[0] if all_weeks else now
+    return week_bounds(all_weeks[0] if all_weeks else iso_week(now))[0]
 
 
 def _archive_pages(
