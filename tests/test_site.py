@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import feedparser
@@ -84,8 +85,8 @@ def test_every_week_theme_format_and_source_has_its_page(built: tuple[Store, Sit
     assert not (site / "weeks" / "2026-W49.html").exists()  # nothing published yet this week
     for name in ("themes/1.html", "themes/2.html", "themes/3.html", "formats/ai-learning.html",
                  "formats/mooc.html", "formats/podcast.html", "formats/other.html", "sources/1.html",
-                 "sources/6.html", "search.html", "search-index.js", "search.js", "style.css", "atom.xml",
-                 "digests/2026-W47.html"):  # fmt: skip
+                 "sources/6.html", "search.html", "search/index.js", "search/2026-W48.js", "search.js",
+                 "style.css", "atom.xml", "digests/2026-W47.html"):  # fmt: skip
         assert (site / name).is_file(), name
     assert result.pages == len(pages(site))
     assert result.written == len([p for p in site.rglob("*") if p.is_file() and p.name != MANIFEST])
@@ -175,7 +176,7 @@ def test_hostile_feed_content_never_reaches_a_page(built: tuple[Store, SiteResul
             continue  # the digest archive is its own renderer's output, tested there
         links = parse(path)
         scripts = [attrs.get("src") for tag, attrs in links.tags if tag == "script"]
-        assert all(src and src.endswith(("search-index.js", "search.js")) for src in scripts), path
+        assert all(src and src.endswith(("search/index.js", "search.js")) for src in scripts), path
         for tag, attrs in links.tags:
             assert not any(name.startswith("on") for name in attrs), f"{path.name}: event handler on <{tag}>"
             for name in ("href", "src"):
@@ -183,7 +184,7 @@ def test_hostile_feed_content_never_reaches_a_page(built: tuple[Store, SiteResul
                 assert not value.lower().startswith(("javascript:", "vbscript:")), path
     week = (site / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
     assert "alert" not in week and "Badges &amp; numériques" in week
-    assert "alert" not in (site / "search-index.js").read_text(encoding="utf-8")
+    assert all("alert" not in part.read_text(encoding="utf-8") for part in (site / "search").iterdir())
     assert HOSTILE not in week
 
 
@@ -255,17 +256,30 @@ def test_the_atom_feed_parses_and_lists_the_weeks(built: tuple[Store, SiteResult
     assert by_id["2026-W47"].updated.startswith("2026-11-23")  # built the Monday after
 
 
-def test_search_index_is_a_script_with_every_story(built: tuple[Store, SiteResult, Path]) -> None:
+def test_search_index_is_scripts_in_pieces_with_every_story(built: tuple[Store, SiteResult, Path]) -> None:
     _, result, _ = built
-    script = (result.out_dir / "search-index.js").read_text(encoding="utf-8")
-    prefix = "window.VEILLE_SEARCH = "
-    assert script.startswith(prefix)
-    index = json.loads(script[len(prefix) :].rstrip().rstrip(";"))
-    titles = [row[0] for row in index["stories"]]
+    folder = result.out_dir / "search"
+
+    def payload(script: str, prefix: str) -> dict[str, list[Any]]:
+        assert script.startswith(prefix), script[:80]
+        loaded: dict[str, list[Any]] = json.loads(script[len(prefix) :].rstrip().rstrip(";"))
+        return loaded
+
+    parts = payload((folder / "index.js").read_text(encoding="utf-8"), "window.VEILLE_SEARCH = ")["parts"]
+    assert parts[:3] == ["2026-W48", "2026-W47", "2026-W46"]  # newest first: the first search reads these
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["index.js", *(f"{name}.js" for name in parts)])
+    stories, sources = [], {}
+    for name in parts:
+        target = f'(window.VEILLE_SEARCH_PARTS = window.VEILLE_SEARCH_PARTS || {{}})["{name}"] = '
+        piece = payload((folder / f"{name}.js").read_text(encoding="utf-8"), target)
+        for row in piece["stories"]:
+            stories.append(row)
+            sources[row[0]] = [piece["sources"][i] for i in row[5]]
+    titles = [row[0] for row in stories]
     assert len(titles) == 50  # 18 stories, 31 video and serious-game stories (format radar), the ungrouped item
-    row = index["stories"][titles.index("Open Badges 3.0 adopted by a European network")]
+    row = stories[titles.index("Open Badges 3.0 adopted by a European network")]
     assert row[1] == "weeks/2026-W48.html#s112"
-    assert [index["sources"][i] for i in row[5]] == ["Le Café pédagogique", "Thot Cursus"]
+    assert sources[row[0]] == ["Le Café pédagogique", "Thot Cursus"]
     assert "Open badges, certification" in row[6]
 
 
@@ -315,7 +329,7 @@ def test_a_changed_story_rewrites_only_the_pages_showing_it(built: tuple[Store, 
         "themes/3.html",
         "formats/mooc.html",
         "sources/2.html",
-        "search-index.js",
+        "search/2026-W45.js",
     }
     assert again.written == len(rewritten)
     assert "the corrected figures" in (result.out_dir / "themes" / "3.html").read_text(encoding="utf-8")

@@ -41,6 +41,7 @@ from veille.errors import RenderError, SiteError
 MANIFEST = ".veille-site.json"
 STATIC_FILES = ("style.css", "search.js")
 SEARCH_GLOBAL = "VEILLE_SEARCH"
+SEARCH_INDEX = "search/index.js"
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def render_site(view: SiteView, env: jinja2.Environment) -> dict[str, bytes]:
         html = render_template(env, page.template, page=page, view=page.view, root=page.root, **common)
         files[page.path] = html.encode("utf-8")
     files["atom.xml"] = render_template(env, "site/atom.xml", feed=view.atom, **common).encode("utf-8")
-    files["search-index.js"] = search_index_js(view.search).encode("utf-8")
+    for name, script in search_parts(view.search).items():
+        files[name] = script.encode("utf-8")
     for name in STATIC_FILES:
         files[name] = _static(env, f"site/{name}").encode("utf-8")
     return files
@@ -108,17 +110,27 @@ def _static(env: jinja2.Environment, name: str) -> str:
     return source
 
 
-def search_index_js(entries: tuple[SearchEntry, ...]) -> str:
-    """The search index as a script assigning a global, so search works from file:// (no fetch()).
+def search_parts(entries: tuple[SearchEntry, ...]) -> dict[str, str]:
+    """The search index in pieces, as scripts (so search works from file://, no fetch()).
 
-    Formats and sources are written once and referenced by number: the index of 50,000 stories stays
-    a few megabytes. Entry layout: ``[title, href, summary, week, [format…], [source…], keywords]``.
+    ``search/index.js`` assigns ``window.VEILLE_SEARCH = {"parts": [...]}``: the names of the pieces,
+    newest first, one per page that holds stories (a week, or a year of the archive). Each piece,
+    ``search/<name>.js``, adds ``{"formats", "sources", "stories"}`` to ``window.VEILLE_SEARCH_PARTS``;
+    formats and sources are written once per piece and referenced by number. Story layout:
+    ``[title, href, summary, week, [format…], [source…], keywords]``, newest first.
+
+    ``search.js`` loads the pieces newest first and stops once it has enough results, so the first
+    search on a large site reads a few weeks, not the whole history; a new day rewrites only its week's
+    piece (and the small index when the week is new).
     """
-    formats: dict[str, int] = {}
-    sources: dict[str, int] = {}
-    rows = []
-    for entry in entries:
-        rows.append(
+    parts: dict[str, list[SearchEntry]] = {}
+    for entry in reversed(entries):  # newest first
+        parts.setdefault(_part_name(entry.href), []).append(entry)
+    files = {SEARCH_INDEX: _script(f"window.{SEARCH_GLOBAL}", {"parts": list(parts)})}
+    for name, members in parts.items():
+        formats: dict[str, int] = {}
+        sources: dict[str, int] = {}
+        rows = [
             [
                 entry.title,
                 entry.href,
@@ -128,10 +140,23 @@ def search_index_js(entries: tuple[SearchEntry, ...]) -> str:
                 [sources.setdefault(s, len(sources)) for s in entry.sources],
                 " ".join(entry.keywords),
             ]
-        )
-    payload = {"formats": list(formats), "sources": list(sources), "stories": rows[::-1]}  # newest first
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return f"window.{SEARCH_GLOBAL} = {body};\n"
+            for entry in members
+        ]
+        payload = {"formats": list(formats), "sources": list(sources), "stories": rows}
+        target = f'(window.{SEARCH_GLOBAL}_PARTS = window.{SEARCH_GLOBAL}_PARTS || {{}})["{name}"]'
+        files[f"search/{name}.js"] = _script(target, payload)
+    return files
+
+
+def _part_name(href: str) -> str:
+    """``weeks/2026-W48.html#s12`` -> ``2026-W48``; ``weeks/archive-2019.html#i3`` -> ``archive-2019``."""
+    page = href.split("#", 1)[0].rsplit("/", 1)[-1]
+    name = page.removesuffix(".html")
+    return name if name and all(c.isalnum() or c == "-" for c in name) else "other"
+
+
+def _script(target: str, payload: object) -> str:
+    return f"{target} = {json.dumps(payload, ensure_ascii=False, separators=(',', ':'))};\n"
 
 
 # --------------------------------------------------------------------------------------------------
