@@ -66,9 +66,17 @@ def text(value: str | None) -> str:
     return html_to_text(value)
 
 
+# An http(s) link with a plain host and nothing but printable ASCII after it: ``safe_url`` would return it
+# unchanged (no blank or control character to remove, a scheme it allows, a host, a netloc urlsplit accepts)
+_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][\x21-\x7e]*)?")
+
+
 @lru_cache(maxsize=1 << 17)
 def web_url(url: str | None) -> str | None:
-    """``core.sanitize.safe_url``, cached: a story's lead link is also one of its copies' links."""
+    """``core.sanitize.safe_url``, cached (a story's lead link is also one of its copies' links), and
+    without parsing the plain links most feeds give (a third of the site's story views' time)."""
+    if url and _PLAIN_WEB_URL.fullmatch(url):
+        return url
     return safe_url(url)
 
 
