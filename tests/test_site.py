@@ -6,18 +6,22 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
 
 from tests.test_site_support import HOSTILE, NOW, make_settings, populate
+from veille.adapters.render import make_environment
 from veille.adapters.site import MANIFEST
 from veille.adapters.store import Store
 from veille.app import make_app
-from veille.core.site import ChartBar, bar_chart_svg
+from veille.core.site import ChartBar
+from veille.core.site.charts import bar_chart
 from veille.errors import SiteError
 from veille.jobs.site import SiteResult, build_site
 
@@ -82,8 +86,8 @@ def test_every_week_theme_format_and_source_has_its_page(built: tuple[Store, Sit
     assert not (site / "weeks" / "2026-W49.html").exists()  # nothing published yet this week
     for name in ("themes/1.html", "themes/2.html", "themes/3.html", "formats/ai-learning.html",
                  "formats/mooc.html", "formats/podcast.html", "formats/other.html", "sources/1.html",
-                 "sources/6.html", "search.html", "search-index.js", "search.js", "style.css", "atom.xml",
-                 "digests/2026-W47.html"):  # fmt: skip
+                 "sources/6.html", "search.html", "search/index.js", "search/2026-W48.js", "search.js",
+                 "style.css", "atom.xml", "digests/2026-W47.html"):  # fmt: skip
         assert (site / name).is_file(), name
     assert result.pages == len(pages(site))
     assert result.written == len([p for p in site.rglob("*") if p.is_file() and p.name != MANIFEST])
@@ -173,7 +177,7 @@ def test_hostile_feed_content_never_reaches_a_page(built: tuple[Store, SiteResul
             continue  # the digest archive is its own renderer's output, tested there
         links = parse(path)
         scripts = [attrs.get("src") for tag, attrs in links.tags if tag == "script"]
-        assert all(src and src.endswith(("search-index.js", "search.js")) for src in scripts), path
+        assert all(src and src.endswith(("search/index.js", "search.js")) for src in scripts), path
         for tag, attrs in links.tags:
             assert not any(name.startswith("on") for name in attrs), f"{path.name}: event handler on <{tag}>"
             for name in ("href", "src"):
@@ -181,7 +185,7 @@ def test_hostile_feed_content_never_reaches_a_page(built: tuple[Store, SiteResul
                 assert not value.lower().startswith(("javascript:", "vbscript:")), path
     week = (site / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
     assert "alert" not in week and "Badges &amp; numériques" in week
-    assert "alert" not in (site / "search-index.js").read_text(encoding="utf-8")
+    assert all("alert" not in part.read_text(encoding="utf-8") for part in (site / "search").iterdir())
     assert HOSTILE not in week
 
 
@@ -253,17 +257,30 @@ def test_the_atom_feed_parses_and_lists_the_weeks(built: tuple[Store, SiteResult
     assert by_id["2026-W47"].updated.startswith("2026-11-23")  # built the Monday after
 
 
-def test_search_index_is_a_script_with_every_story(built: tuple[Store, SiteResult, Path]) -> None:
+def test_search_index_is_scripts_in_pieces_with_every_story(built: tuple[Store, SiteResult, Path]) -> None:
     _, result, _ = built
-    script = (result.out_dir / "search-index.js").read_text(encoding="utf-8")
-    prefix = "window.VEILLE_SEARCH = "
-    assert script.startswith(prefix)
-    index = json.loads(script[len(prefix) :].rstrip().rstrip(";"))
-    titles = [row[0] for row in index["stories"]]
+    folder = result.out_dir / "search"
+
+    def payload(script: str, prefix: str) -> dict[str, list[Any]]:
+        assert script.startswith(prefix), script[:80]
+        loaded: dict[str, list[Any]] = json.loads(script[len(prefix) :].rstrip().rstrip(";"))
+        return loaded
+
+    parts = payload((folder / "index.js").read_text(encoding="utf-8"), "window.VEILLE_SEARCH = ")["parts"]
+    assert parts[:3] == ["2026-W48", "2026-W47", "2026-W46"]  # newest first: the first search reads these
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["index.js", *(f"{name}.js" for name in parts)])
+    stories, sources = [], {}
+    for name in parts:
+        target = f'(window.VEILLE_SEARCH_PARTS = window.VEILLE_SEARCH_PARTS || {{}})["{name}"] = '
+        piece = payload((folder / f"{name}.js").read_text(encoding="utf-8"), target)
+        for row in piece["stories"]:
+            stories.append(row)
+            sources[row[0]] = [piece["sources"][i] for i in row[5]]
+    titles = [row[0] for row in stories]
     assert len(titles) == 50  # 18 stories, 31 video and serious-game stories (format radar), the ungrouped item
-    row = index["stories"][titles.index("Open Badges 3.0 adopted by a European network")]
+    row = stories[titles.index("Open Badges 3.0 adopted by a European network")]
     assert row[1] == "weeks/2026-W48.html#s112"
-    assert [index["sources"][i] for i in row[5]] == ["Le Café pédagogique", "Thot Cursus"]
+    assert sources[row[0]] == ["Le Café pédagogique", "Thot Cursus"]
     assert "Open badges, certification" in row[6]
 
 
@@ -302,8 +319,9 @@ def test_a_rebuild_with_nothing_changed_rewrites_nothing(built: tuple[Store, Sit
 def test_a_changed_story_rewrites_only_the_pages_showing_it(built: tuple[Store, SiteResult, Path]) -> None:
     store, result, tmp_path = built
     before = snapshot(result.out_dir)
-    with store.transaction() as conn:  # the source corrected the title of a MOOC story of W45
+    with store.transaction() as conn:  # the source corrected the title of a MOOC story of W45, seen by a fetch
         conn.execute("UPDATE items SET title = 'MOOC completion rates: the corrected figures' WHERE id = 1040")
+        conn.execute("INSERT INTO feed_events (feed_id, at, kind, status) VALUES (2, ?, 'ok', 200)", (NOW.isoformat(),))
     again = build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
     after = snapshot(result.out_dir)
     rewritten = {path for path in after if after[path] != before.get(path)}
@@ -312,7 +330,7 @@ def test_a_changed_story_rewrites_only_the_pages_showing_it(built: tuple[Store, 
         "themes/3.html",
         "formats/mooc.html",
         "sources/2.html",
-        "search-index.js",
+        "search/2026-W45.js",
     }
     assert again.written == len(rewritten)
     assert "the corrected figures" in (result.out_dir / "themes" / "3.html").read_text(encoding="utf-8")
@@ -330,8 +348,9 @@ def test_pages_of_things_that_disappeared_are_removed(built: tuple[Store, SiteRe
 
 def test_the_site_is_swapped_in_whole_and_nothing_is_left_beside_it(built: tuple[Store, SiteResult, Path]) -> None:
     store, result, tmp_path = built
-    with store.transaction() as conn:
+    with store.transaction() as conn:  # a fetch brought a corrected title
         conn.execute("UPDATE items SET title = 'Changed' WHERE id = 1010")
+        conn.execute("INSERT INTO feed_events (feed_id, at, kind, status) VALUES (1, ?, 'ok', 200)", (NOW.isoformat(),))
     build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
     leftovers = [p.name for p in result.out_dir.parent.iterdir() if p.name.startswith(".site.")]
     assert leftovers == []
@@ -389,7 +408,10 @@ def test_the_chart_is_built_from_numbers_and_escaped_labels_only() -> None:
         ChartBar("S2", "two", 0),
         ChartBar("S3", 'q"uote', 6, "fading"),
     )
-    svg = bar_chart_svg(bars, chart_id="c1", title="T & <b>", desc="d")
+    frame = bar_chart(bars, chart_id="c1", title="T & <b>", desc="d")
+    macros = make_environment(None).get_template("site/macros.html").make_module({"t": None, "d": None, "root": ""})
+    svg = str(macros.bar_chart(frame))  # the macro the theme and format pages draw their timeline with
+    assert svg.startswith('<svg class="chart" id="c1"') and svg.endswith("</svg>") and "\n" not in svg
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "T &amp; &lt;b&gt;" in svg
     assert re.findall(r'<rect class="bar" x="\d+" y="(\d+)" width="28" height="(\d+)"', svg) == [
         ("73", "55"),
@@ -397,3 +419,35 @@ def test_the_chart_is_built_from_numbers_and_escaped_labels_only() -> None:
         ("18", "110"),
     ]
     assert 'aria-labelledby="c1-t c1-d"' in svg and svg.count("<polygon") == 1 and svg.count("<circle") == 1
+
+
+def test_a_rebuild_with_nothing_new_answers_without_reading_the_history(
+    built: tuple[Store, SiteResult, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, result, tmp_path = built
+    before = snapshot(result.out_dir)
+
+    def no_history(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the history was read although nothing changed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("veille.adapters.site_store.SiteReader.load_site", no_history)
+        again = build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
+    assert (again.written, again.unchanged, again.removed, again.pages) == (0, len(before), 0, result.pages)
+    assert snapshot(result.out_dir) == before
+
+    (result.out_dir / "themes" / "3.html").unlink()  # a page lost by hand is rebuilt
+    again = build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
+    assert again.written == 1 and (result.out_dir / "themes" / "3.html").is_file()
+
+    user = tmp_path / "templates" / "site"  # a user template added after the build is used at once
+    user.mkdir(parents=True)
+    (user / "story_row.html").write_text('<li class="mine">{{ story.title }}</li>\n', encoding="utf-8")
+    again = build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
+    assert again.written > 0 and 'class="mine"' in (result.out_dir / "themes" / "3.html").read_text(encoding="utf-8")
+
+    # a new week: the radar moves on
+    later = build_site(
+        make_app(make_settings(tmp_path), now=NOW + timedelta(days=7), store=store)
+    )  # a new week: the radar moves on
+    assert later.written > 0 and "formats/index.html" in snapshot(result.out_dir)

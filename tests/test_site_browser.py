@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import random
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +170,38 @@ def test_a_query_in_the_address_fills_the_search_from_file(site: SiteResult, bro
     page, problems = open_page(browser, (site.out_dir / "search.html").as_uri() + "?q=chatbots")
     page.locator("#search-results a", has_text="Chatbots for onboarding: a field report").wait_for(timeout=5000)
     assert page.get_by_label("Rechercher dans la veille").input_value() == "chatbots"
+    assert problems == []
+    page.close()
+
+
+@pytest.mark.slow
+def test_the_first_search_on_a_large_site_reads_only_the_newest_weeks(tmp_path: Path, browser: Any) -> None:
+    """A year of a big watch: a common word stops after the newest weeks with a hundred results; a word
+    found nowhere reads every week before saying so; both from file://."""
+    spec = importlib.util.spec_from_file_location("bench_site", ROOT / "bench" / "site.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        bench.populate(store, 6000, 12, random.Random(7))
+        site = build_site(make_app(settings, now=datetime(2026, 11, 30, 6, 0, tzinfo=UTC), store=store))
+    pieces = sorted((site.out_dir / "search").glob("*-W*.js"))
+    assert len(pieces) == 12
+    page, problems = open_page(browser, (site.out_dir / "search.html").as_uri())
+    page.get_by_label("Rechercher dans la veille").fill("learning")
+    page.locator("#search-status", has_text="100+ sujets trouvés. Les 100 plus récents sont affichés.").wait_for(
+        timeout=10000
+    )
+    assert page.locator("#search-results li").count() == 100
+    read = page.evaluate("Object.keys(window.VEILLE_SEARCH_PARTS)")
+    assert read == ["2026-W48"]  # one week of twelve
+    size = (site.out_dir / "search" / "2026-W48.js").stat().st_size
+    assert size < sum(piece.stat().st_size for piece in pieces) / 8
+
+    page.get_by_label("Rechercher dans la veille").fill("zzzz")
+    page.locator("#search-status", has_text="Aucun sujet ne correspond.").wait_for(timeout=10000)
+    assert len(page.evaluate("Object.keys(window.VEILLE_SEARCH_PARTS)")) == 12
     assert problems == []
     page.close()
 

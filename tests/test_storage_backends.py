@@ -206,3 +206,30 @@ def test_fetch_process_digest_and_site_give_the_same_watch_on_sqlite_and_postgre
     assert stats["items"] > 100 and stats["embedded"] == stats["items"] and stats["digests_sent"] == 1
     for key in ("stats", "subject", "text", "pages", "themes", "home"):
         assert pg[key] == lite[key], key
+
+
+def test_the_site_change_marker_moves_with_what_the_site_shows_on_each_backend(
+    tmp_path: Path, backend: str | None
+) -> None:
+    """`veille site` with nothing new answers from the marker alone: it must stay put while nothing the
+    site shows was written, and move with a fetch (new items, a feed's health) on either engine."""
+    with FeedServer({}) as server:
+        server.register("/a.xml", rss("alpha", 3))
+        config = write_config(tmp_path, [server.url("/a.xml")], backend)
+        assert run(config, "fetch")[0] == 0
+
+        def marker() -> str:
+            store = open_storage(load(config))
+            try:
+                return store.site.change_marker()
+            finally:
+                store.close()
+
+        first = marker()
+        assert marker() == first and len(first) == 32
+        code, _, err = run(config, "site")
+        assert code == 0, err
+        assert marker() == first  # building the site writes nothing the site shows
+        server.register("/a.xml", rss("alpha", 4))  # one new post
+        assert run(config, "fetch", now=LATER)[0] == 0
+        assert marker() != first

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 Fetcher = Callable[..., "list[FetchResult]"]  # (work, *, user_agent, on_result) as fetch_feeds_sync
 PageFetcher = Callable[[str, FetchSettings], "Page"]
 MailerFactory = Callable[[MailSettings], "Mailer"]
-SiteWriter = Callable[[Mapping[str, bytes], Path], "WriteReport"]
+SiteWriter = Callable[[Mapping[str, bytes], Path, str | None], "WriteReport"]
 TaggerFitter = Callable[["Embedder", "Taxonomy", str, Path], "FittedTagger"]
 
 
@@ -76,10 +76,10 @@ def _mailer(settings: MailSettings) -> Mailer:
     return Mailer(settings)
 
 
-def _write_site(files: Mapping[str, bytes], out_dir: Path) -> WriteReport:
+def _write_site(files: Mapping[str, bytes], out_dir: Path, inputs: str | None = None) -> WriteReport:
     from veille.adapters.site import write_site
 
-    return write_site(files, out_dir)
+    return write_site(files, out_dir, inputs=inputs)
 
 
 def _fit_tagger(embedder: Embedder, taxonomy: Taxonomy, model_key: str, cache_dir: Path) -> FittedTagger:

@@ -6,8 +6,11 @@ Rendering uses the digest's template environment (``adapters.render.make_environ
 
 Writing (``write_site``):
 
-1. A manifest (``.veille-site.json``) in the site folder records the SHA-256 of every file written.
-2. If no file's content changed and none disappeared, nothing is touched at all.
+1. A manifest (``.veille-site.json``) in the site folder records the SHA-256 of every file written, and
+   the fingerprint of what the site was built from (``inputs_fingerprint``: the database's change marker,
+   the week, the settings, the templates, the digests' archives, veille's own code).
+2. If no file's content changed and none disappeared, nothing is touched at all; if the inputs did not
+   change either, nothing is even computed (``up_to_date``).
 3. Otherwise the new site is assembled in a temporary folder beside the target: unchanged files are
    hard-linked from the current site (same inode, same mtime: not rewritten), changed ones written.
 4. Swap: the current folder is renamed away, the new one renamed in, the old one deleted. A reader
@@ -23,9 +26,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -37,6 +41,7 @@ from veille.errors import RenderError, SiteError
 MANIFEST = ".veille-site.json"
 STATIC_FILES = ("style.css", "search.js")
 SEARCH_GLOBAL = "VEILLE_SEARCH"
+SEARCH_INDEX = "search/index.js"
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,8 @@ def render_site(view: SiteView, env: jinja2.Environment) -> dict[str, bytes]:
         html = render_template(env, page.template, page=page, view=page.view, root=page.root, **common)
         files[page.path] = html.encode("utf-8")
     files["atom.xml"] = render_template(env, "site/atom.xml", feed=view.atom, **common).encode("utf-8")
-    files["search-index.js"] = search_index_js(view.search).encode("utf-8")
+    for name, script in search_parts(view.search).items():
+        files[name] = script.encode("utf-8")
     for name in STATIC_FILES:
         files[name] = _static(env, f"site/{name}").encode("utf-8")
     return files
@@ -104,17 +110,27 @@ def _static(env: jinja2.Environment, name: str) -> str:
     return source
 
 
-def search_index_js(entries: tuple[SearchEntry, ...]) -> str:
-    """The search index as a script assigning a global, so search works from file:// (no fetch()).
+def search_parts(entries: tuple[SearchEntry, ...]) -> dict[str, str]:
+    """The search index in pieces, as scripts (so search works from file://, no fetch()).
 
-    Formats and sources are written once and referenced by number: the index of 50,000 stories stays
-    a few megabytes. Entry layout: ``[title, href, summary, week, [format…], [source…], keywords]``.
+    ``search/index.js`` assigns ``window.VEILLE_SEARCH = {"parts": [...]}``: the names of the pieces,
+    newest first, one per page that holds stories (a week, or a year of the archive). Each piece,
+    ``search/<name>.js``, adds ``{"formats", "sources", "stories"}`` to ``window.VEILLE_SEARCH_PARTS``;
+    formats and sources are written once per piece and referenced by number. Story layout:
+    ``[title, href, summary, week, [format…], [source…], keywords]``, newest first.
+
+    ``search.js`` loads the pieces newest first and stops once it has enough results, so the first
+    search on a large site reads a few weeks, not the whole history; a new day rewrites only its week's
+    piece (and the small index when the week is new).
     """
-    formats: dict[str, int] = {}
-    sources: dict[str, int] = {}
-    rows = []
-    for entry in entries:
-        rows.append(
+    parts: dict[str, list[SearchEntry]] = {}
+    for entry in reversed(entries):  # newest first
+        parts.setdefault(_part_name(entry.href), []).append(entry)
+    files = {SEARCH_INDEX: _script(f"window.{SEARCH_GLOBAL}", {"parts": list(parts)})}
+    for name, members in parts.items():
+        formats: dict[str, int] = {}
+        sources: dict[str, int] = {}
+        rows = [
             [
                 entry.title,
                 entry.href,
@@ -124,18 +140,62 @@ def search_index_js(entries: tuple[SearchEntry, ...]) -> str:
                 [sources.setdefault(s, len(sources)) for s in entry.sources],
                 " ".join(entry.keywords),
             ]
-        )
-    payload = {"formats": list(formats), "sources": list(sources), "stories": rows[::-1]}  # newest first
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return f"window.{SEARCH_GLOBAL} = {body};\n"
+            for entry in members
+        ]
+        payload = {"formats": list(formats), "sources": list(sources), "stories": rows}
+        target = f'(window.{SEARCH_GLOBAL}_PARTS = window.{SEARCH_GLOBAL}_PARTS || {{}})["{name}"]'
+        files[f"search/{name}.js"] = _script(target, payload)
+    return files
+
+
+def _part_name(href: str) -> str:
+    """``weeks/2026-W48.html#s12`` -> ``2026-W48``; ``weeks/archive-2019.html#i3`` -> ``archive-2019``."""
+    page = href.split("#", 1)[0].rsplit("/", 1)[-1]
+    name = page.removesuffix(".html")
+    return name if name and all(c.isalnum() or c == "-" for c in name) else "other"
+
+
+def _script(target: str, payload: object) -> str:
+    return f"{target} = {json.dumps(payload, ensure_ascii=False, separators=(',', ':'))};\n"
 
 
 # --------------------------------------------------------------------------------------------------
 # Writing
 
 
-def write_site(files: Mapping[str, bytes], out_dir: Path) -> WriteReport:
-    """Make ``out_dir`` hold exactly ``files``, rewriting only what changed, swapped in atomically."""
+def inputs_fingerprint(parts: Iterable[object], folders: Iterable[Path]) -> str:
+    """What a site is built from, in 32 hex digits: ``parts`` (the database's change marker, the week,
+    the settings…) and the name, size and modification time of every file under ``folders`` (templates,
+    veille's code): a few hundred ``stat`` calls, no file read."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode("utf-8", "surrogatepass") + b"\x00")
+    for folder in folders:
+        digest.update(str(folder).encode("utf-8", "surrogatepass") + b"\x01")
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file() and "__pycache__" not in path.parts:
+                stat = path.stat()
+                digest.update(f"{path.relative_to(folder)}\x02{stat.st_size}\x02{stat.st_mtime_ns}\x00".encode())
+    return digest.hexdigest()[:32]
+
+
+def up_to_date(out_dir: Path, inputs: str) -> tuple[str, ...] | None:
+    """The site's files when ``out_dir`` holds a complete site built from ``inputs``, else None."""
+    out_dir = out_dir.resolve()
+    try:
+        _recover(out_dir)
+        content = _manifest(out_dir)
+        files = tuple(sorted(content.get("files", {}))) if content.get("inputs") == inputs else ()
+        if not files or not all((out_dir / path).is_file() for path in files):
+            return None
+    except (OSError, SiteError):
+        return None  # the full build says what is wrong
+    return files
+
+
+def write_site(files: Mapping[str, bytes], out_dir: Path, *, inputs: str | None = None) -> WriteReport:
+    """Make ``out_dir`` hold exactly ``files``, rewriting only what changed, swapped in atomically;
+    ``inputs`` (``inputs_fingerprint``) is recorded in the manifest for the next ``up_to_date``."""
     out_dir = out_dir.resolve()
     try:
         _recover(out_dir)
@@ -145,8 +205,10 @@ def write_site(files: Mapping[str, bytes], out_dir: Path) -> WriteReport:
         removed = sorted(set(old) - set(files))
         unchanged = tuple(p for p in sorted(files) if p not in set(changed))
         if not changed and not removed and (out_dir / MANIFEST).is_file():
+            if inputs is not None and _manifest(out_dir).get("inputs") != inputs:
+                _write_manifest(out_dir, hashes, inputs)  # same files, new inputs: only the manifest changes
             return WriteReport(written=(), unchanged=unchanged, removed=())
-        _swap_in(out_dir, files, hashes, set(changed))
+        _swap_in(out_dir, files, hashes, set(changed), inputs)
     except OSError as exc:
         raise SiteError(f"cannot write the site to {out_dir}: {exc.strerror or exc}") from exc
     return WriteReport(written=tuple(changed), unchanged=unchanged, removed=tuple(removed))
@@ -174,15 +236,37 @@ def _read_manifest(out_dir: Path) -> dict[str, str]:
                 "choose an empty or new folder for the site"
             )
         return {}
-    try:
-        content = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # a damaged manifest only costs a full rewrite
-    files = content.get("files") if isinstance(content, dict) else None
+    files = _manifest(out_dir).get("files")
     return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
 
 
-def _swap_in(out_dir: Path, files: Mapping[str, bytes], hashes: Mapping[str, str], changed: set[str]) -> None:
+def _manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        content = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a damaged manifest only costs a full rewrite
+    return content if isinstance(content, dict) else {}
+
+
+def _manifest_text(hashes: Mapping[str, str], inputs: str | None) -> str:
+    manifest: dict[str, object] = {"version": 1, "files": dict(sorted(hashes.items()))}
+    if inputs is not None:
+        manifest["inputs"] = inputs
+    return json.dumps(manifest, indent=0, sort_keys=True)
+
+
+def _write_manifest(out_dir: Path, hashes: Mapping[str, str], inputs: str | None) -> None:
+    """Replace the manifest alone, atomically (write beside it, then rename)."""
+    fd, temporary = tempfile.mkstemp(prefix=".manifest-", dir=out_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(_manifest_text(hashes, inputs))
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, out_dir / MANIFEST)
+
+
+def _swap_in(
+    out_dir: Path, files: Mapping[str, bytes], hashes: Mapping[str, str], changed: set[str], inputs: str | None
+) -> None:
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
@@ -196,8 +280,7 @@ def _swap_in(out_dir: Path, files: Mapping[str, bytes], hashes: Mapping[str, str
             if path not in changed and _link(out_dir / path, target):
                 continue
             target.write_bytes(content)
-        manifest = {"version": 1, "files": dict(sorted(hashes.items()))}
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=0, sort_keys=True), encoding="utf-8")
+        (staging / MANIFEST).write_text(_manifest_text(hashes, inputs), encoding="utf-8")
         os.chmod(staging, 0o755)  # mkdtemp makes it private; a site is meant to be read
         if out_dir.exists():
             away = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))

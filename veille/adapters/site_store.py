@@ -7,6 +7,7 @@ so the site is useful right after the first ``veille fetch``.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
@@ -38,6 +39,51 @@ def load_site(store: Store, *, archived: frozenset[str] = frozenset()) -> SiteRe
     records = _load(store.conn, archived)
     radar = load_radar(store)  # every week: the format pages' timelines count stories as the radar does
     return replace(records, radar=radar.stories, first_week=radar.first_week)
+
+
+# What the change marker reads: every table the site shows, each by a cheap aggregate (counts and largest
+# ids use the primary keys; the small tables are read whole). Every write path of veille moves one of them:
+# a fetch always adds a feed event (and its item updates ride along), grouping adds story items, a
+# reclassification rewrites ``classified``'s signatures, processing a week stamps ``processed_weeks``,
+# building a digest stamps ``digests``.
+_MARKER_QUERIES = (
+    "SELECT COUNT(*), MAX(id) FROM feed_events",
+    "SELECT COUNT(*), MAX(id) FROM items",
+    "SELECT COUNT(*) FROM sightings",
+    "SELECT COUNT(*), MAX(id) FROM stories",
+    "SELECT COUNT(*) FROM story_items",
+    "SELECT COUNT(*) FROM item_formats",
+    "SELECT signature, COUNT(*) FROM classified GROUP BY signature ORDER BY signature",
+    "SELECT COUNT(*), MAX(id) FROM themes",
+    "SELECT COUNT(*) FROM theme_weeks",
+    "SELECT COUNT(*) FROM story_themes",
+    "SELECT week, signature, at FROM processed_weeks ORDER BY week",
+    "SELECT week, built_at, html_path FROM digests ORDER BY week",
+    "SELECT COUNT(*) FROM digest_stories",
+    "SELECT COUNT(*) FROM digest_brief",
+    "SELECT COUNT(*) FROM signals",
+    "SELECT COUNT(*) FROM signal_stories",
+    "SELECT * FROM feeds ORDER BY id",
+)
+
+
+def change_marker(store: Store) -> str:
+    """A short fingerprint of everything the site shows, read without loading the history (milliseconds
+    at 100,000 items): equal markers mean the database gives the same site. Engine-neutral SQL, so
+    SQLite and PostgreSQL answer it alike (what a marker is made of is not comparable across engines)."""
+    digest = hashlib.sha256(store.backend.encode())
+    for sql in _MARKER_QUERIES:
+        for row in store.conn.execute(sql):
+            digest.update(repr(tuple(_plain(value) for value in row)).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()[:32]
+
+
+def _plain(value: object) -> object:
+    """A column value as text the same on every run (bytes and dates by their text, numbers as numbers)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return hashlib.sha256(bytes(value)).hexdigest()
+    return value if value is None or isinstance(value, int | float | str) else str(value)
 
 
 def digest_paths(store: Store) -> dict[str, str]:
@@ -268,6 +314,9 @@ class SiteReader:
 
     def digest_paths(self) -> dict[str, str]:
         return digest_paths(self.store)
+
+    def change_marker(self) -> str:
+        return change_marker(self.store)
 
     def load_radar(self, first: str | None = None, last: str | None = None) -> RadarRecords:
         return load_radar(self.store, first, last)

@@ -39,7 +39,7 @@ from veille.core import brief as brief_lines
 from veille.core import i18n, titles
 from veille.core import signals as term_signals
 from veille.core.radar import MIN_WATCH_WEEKS, FormatTrack, RadarStory, build_radar, explain_format, story_formats
-from veille.core.sanitize import html_to_text, safe_url, truncate_text
+from veille.core.sanitize import capitalised, html_to_text, safe_url, truncate_text
 from veille.core.trends import STATUSES, Status, TrendStatus, explain, shown_as_trend, volume_label
 from veille.core.weeks import previous_weeks, week_bounds
 
@@ -507,7 +507,7 @@ def theme_name(theme: ThemeRecord, lang: str) -> str:
     """The theme's display name: its title in ``lang`` (``core.titles``), else its label, else its first
     keywords (weeks clustered before titles existed)."""
     keywords = [k for k in (plain_text(k) for k in theme.keywords) if k]
-    return _capitalised(
+    return capitalised(
         plain_text(titles.in_language(theme.titles, lang)) or plain_text(theme.label) or ", ".join(keywords[:3])
     )
 
@@ -661,7 +661,7 @@ def _signal_terms(label: str, stories: Sequence[StoryRecord]) -> tuple[str, tupl
     if not terms:
         return "—", ()
     shown = [term_signals.display_term(term, summaries, heads) for term in terms]
-    return _capitalised(shown[0]), tuple(dict.fromkeys(x for x in shown[1:] if x.casefold() != shown[0].casefold()))
+    return capitalised(shown[0]), tuple(dict.fromkeys(x for x in shown[1:] if x.casefold() != shown[0].casefold()))
 
 
 def languages_label(languages: Iterable[str]) -> str:
@@ -737,11 +737,6 @@ def _steady_line(
         f"{format_label(f.format, lang, labels)} {f.current.stories}" for f in steady if f.current.stories
     )
     return f"{t.steady_formats}{t.colon}{listed}" if listed else ""
-
-
-def _capitalised(text: str) -> str:
-    """Theme labels are lower-case keywords; a heading starts with a capital (acronyms left alone)."""
-    return text[:1].upper() + text[1:]
 
 
 def _reason(theme: ThemeRecord, lang: str) -> str:

@@ -194,6 +194,12 @@ def html_to_text(markup: str | None) -> str:
     return _SPACES.sub(" ", _INVISIBLE.sub(" ", text)).strip()
 
 
+def capitalised(text: str) -> str:
+    """A heading's first letter in upper case, the rest left alone (theme labels are lower-case keywords;
+    acronyms stay as they are). The digest and the site use this one."""
+    return text[:1].upper() + text[1:]
+
+
 def truncate_text(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters on a word boundary, with an ellipsis when cut."""
     if len(text) <= limit:

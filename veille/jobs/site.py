@@ -1,30 +1,39 @@
 """The static site job: read the database, decide every page, render, write atomically and incrementally.
 
     build_site(app)
+        the database's change marker, the week, the settings, the templates, the archives' file stats
+            -> the same fingerprint as the site on disk was built from?  -> done, nothing read or computed
         digests' HTML archives on disk?  -> copied into the site as digests/<week>.html
         load everything (adapters.site_store) -> view models (core.site) -> render (adapters.site)
         -> app.site_writer (adapters.site.write_site): only the files whose content changed, in a
            temporary folder swapped in at once
 
-A daily rebuild with nothing new rewrites no file; a new day rewrites its week, the themes, formats and
+A rebuild with nothing new reads no history and rewrites no file; a new day rewrites its week, the themes, formats and
 sources it touches, the home page and the search index.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 
-from veille.adapters.render import make_environment
-from veille.adapters.site import render_site
+from veille import __version__
+from veille.adapters.render import SHIPPED_TEMPLATES, make_environment
+from veille.adapters.site import inputs_fingerprint, render_site, up_to_date
 from veille.adapters.taxonomy import format_names
 from veille.app import App
+from veille.core import site as core_site
 from veille.core.site import build_site_view
+from veille.core.weeks import iso_week
 from veille.models import Settings
+
+# what else decides the pages: veille's pure code (core/) and its message catalogs, by their files' stats
+_CORE = Path(core_site.__file__).resolve().parent.parent
+_LOCALE = _CORE.parent / "locale"
 
 
 @dataclass(frozen=True)
@@ -50,15 +59,28 @@ def build_site(
     """Build or update the site; returns where ``index.html`` is and how many files were rewritten."""
     store, settings = app.store, app.settings
     folder = site_folder(settings, out_dir)
+    if format_labels is None:
+        format_labels = format_names(settings.formats_file, settings.digest.language)
+    templates = _templates_dir(settings)
+    paths = store.site.digest_paths()
+    inputs = inputs_fingerprint(
+        (store.site.change_marker(), iso_week(app.now), settings.digest.language, settings.site.title,
+         settings.digest.title, sorted(format_labels.items()), __version__, *_file_stats(paths.values())),
+        [SHIPPED_TEMPLATES / "site", *([templates / "site"] if templates else []), _CORE, _LOCALE],
+    )  # fmt: skip
+    current = up_to_date(folder, inputs)
+    if current is not None:
+        resolved = folder.resolve()
+        return SiteResult(
+            resolved, resolved / "index.html", 0, len(current), 0, sum(1 for n in current if n.endswith(".html"))
+        )
     archives: dict[str, bytes] = {}
-    for week, path in store.site.digest_paths().items():
+    for week, path in paths.items():
         try:
             archives[week] = Path(path).read_bytes()
         except OSError:
             continue  # the archive was moved or deleted: the week page then links to nothing
     records = store.site.load_site(archived=frozenset(archives))
-    if format_labels is None:
-        format_labels = format_names(settings.formats_file, settings.digest.language)
     view = build_site_view(
         records,
         language=settings.digest.language,
@@ -66,11 +88,10 @@ def build_site(
         now=app.now,
         format_labels=format_labels,
     )
-    templates = _templates_dir(settings)
     files = render_site(view, _environment(templates, templates is not None and templates.is_dir()))
     for week in view.digest_weeks:
         files[f"digests/{week}.html"] = archives[week]
-    report = app.site_writer(files, folder)
+    report = app.site_writer(files, folder, inputs)
     resolved = folder.resolve()
     return SiteResult(
         out_dir=resolved,
@@ -87,6 +108,18 @@ def _environment(templates_dir: Path | None, exists: bool) -> jinja2.Environment
     """One environment per templates folder (and whether it exists yet), kept between builds of a
     long-running process: compiled templates are reused, and Jinja reloads any template whose file changed."""
     return make_environment(templates_dir if exists else None)
+
+
+def _file_stats(paths: Iterable[str]) -> list[tuple[str, int, int]]:
+    """Each file's size and modification time (-1 when missing): a digest archive rewritten changes it."""
+    stats = []
+    for path in sorted(paths):
+        try:
+            stat = Path(path).stat()
+            stats.append((path, stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            stats.append((path, -1, -1))
+    return stats
 
 
 def _templates_dir(settings: Settings) -> Path | None:

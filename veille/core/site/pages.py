@@ -1,0 +1,733 @@
+"""Every page of the site, decided from the records: ``build_site_view``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from veille.core import i18n
+from veille.core.digest import OTHER_FORMAT
+from veille.core.radar import (
+    MIN_WATCH_WEEKS,
+    FormatTrack,
+    Radar,
+    build_radar,
+    explain_format,
+    story_formats,
+)
+from veille.core.sanitize import safe_url, truncate_text
+from veille.core.site.atom import (
+    build_atom,
+)
+from veille.core.site.charts import (
+    _chart,
+    _chart_bars,
+    heat_level,
+    heatmap_svg,
+    sparkline_svg,
+)
+from veille.core.site.common import (
+    _LANG,
+    _NEW_THEMES,
+    CHART_MAX_WEEKS,
+    HOME_TRENDS,
+    RECENT_WEEKS,
+    _by_format_groups,
+    _by_week_groups,
+    _Context,
+    _feed_state,
+    _keywords,
+    _plural,
+    _signal_cards,
+    _sorted_recent,
+    _story_view,
+    _theme_label,
+    _week_cards,
+    archive_href,
+    period,
+    slug,
+    story_week,
+    text,
+    web_url,
+    week_href,
+    week_label,
+    week_number,
+    week_range,
+    week_short,
+)
+from veille.core.site.records import (
+    DigestRecord,
+    FeedEventRecord,
+    FeedRecord,
+    SiteRecords,
+    StoryRecord,
+    ThemeRecord,
+    ThemeWeekRecord,
+)
+from veille.core.site.search import (
+    _search_entry,
+)
+from veille.core.site.views import (
+    ArchivePage,
+    ArchiveRow,
+    BriefView,
+    EventView,
+    FormatPage,
+    FormatRow,
+    FormatsPage,
+    HeatCell,
+    HomePage,
+    KeywordRow,
+    Link,
+    Page,
+    RadarRow,
+    SignalCard,
+    SiteView,
+    SourcePage,
+    SourceRow,
+    SourcesPage,
+    StoryGroup,
+    StoryView,
+    ThemeCard,
+    ThemePage,
+    ThemeRow,
+    ThemesPage,
+    WeekPage,
+    WeekRow,
+    WeeksPage,
+)
+from veille.core.site_i18n import radar_strings, site_strings
+from veille.core.weeks import iso_week, shift_week, week_bounds
+
+
+def build_site_view(
+    records: SiteRecords,
+    *,
+    language: str = "fr",
+    title: str = "",
+    now: datetime,
+    format_labels: Mapping[str, str] | None = None,
+) -> SiteView:
+    """Every page of the site. Pure: the same records and week of ``now`` always give the same site."""
+    lang = "en" if language == "en" else "fr"
+    t, d = site_strings(lang), i18n.strings(lang)
+    site_title = text(title) or d.default_title
+    themes = {theme.id: theme for theme in records.themes}
+    format_counts: dict[str, int] = defaultdict(int)
+    for record in records.stories:
+        for fmt in story_formats(fmt for fmt, _ in record.formats):
+            format_counts[fmt] += 1
+    format_keys = sorted(format_counts, key=lambda k: (k == OTHER_FORMAT, -format_counts[k], k))
+    ctx = _Context(
+        language=lang,
+        t=t,
+        d=d,
+        format_labels=format_labels,
+        feeds={feed.id: feed for feed in records.feeds},
+        theme_labels={th.id: _theme_label(th, lang) for th in records.themes},
+        format_paths=_format_paths(format_keys),
+    )
+    current = iso_week(now)
+    digests = {dg.week: dg for dg in records.digests if dg.week <= current}
+    # Weeks before the watch began (a feed's backlog) are grouped by year; a week with a digest keeps its page.
+    starts = ([iso_week(records.watch_start)] if records.watch_start else []) + sorted(digests)[:1]
+    ctx.watch_week = min(starts) if starts else None
+
+    # one view per story, shared by every page that lists it
+    stories: list[StoryView] = []
+    by_week: dict[str, list[StoryView]] = defaultdict(list)
+    records_by_key: dict[str, StoryRecord] = {}
+    for record in sorted(records.stories, key=lambda s: (s.first_at, s.key)):
+        week = story_week(record)
+        if week > current:
+            continue
+        view = _story_view(record, week, ctx)
+        stories.append(view)
+        by_week[week].append(view)
+        records_by_key[record.key] = record
+
+    weeks = sorted(
+        set(by_week) | {w.week for th in records.themes for w in th.weeks if w.week <= current} | set(digests)
+    )
+    archived = [w for w in weeks if ctx.watch_week is not None and w < ctx.watch_week]
+    weeks = weeks[len(archived) :]
+    if archived and ctx.watch_week is not None and ctx.watch_week <= current and ctx.watch_week not in weeks:
+        weeks.insert(0, ctx.watch_week)  # on the first day, a backlog and nothing new yet: the watch's week
+    all_weeks = week_range(weeks[0], weeks[-1]) if weeks else []
+    theme_weeks: dict[str, list[tuple[ThemeRecord, ThemeWeekRecord]]] = defaultdict(list)
+    for theme in records.themes:
+        for row in theme.weeks:
+            theme_weeks[row.week].append((theme, row))
+    # The sources of a week, as the digest counts them: the feeds that published during the week.
+    week_feeds: dict[str, set[int]] = defaultdict(set)
+    for record in records.stories:
+        for copy in record.copies:
+            week_feeds[iso_week(copy.published_at)].add(copy.feed_id)
+    theme_stories: dict[int, list[StoryView]] = defaultdict(list)
+    format_stories: dict[str, list[StoryView]] = defaultdict(list)
+    source_stories: dict[int, list[StoryView]] = defaultdict(list)
+    for view in stories:
+        record = records_by_key[view.key]
+        for theme_id in dict.fromkeys(theme_id for _, theme_id in record.themes):
+            if theme_id in themes:
+                theme_stories[theme_id].append(view)
+        for fmt in story_formats(fmt for fmt, _ in record.formats):
+            format_stories[fmt].append(view)
+        for feed_id in dict.fromkeys(copy.feed_id for copy in record.copies):
+            source_stories[feed_id].append(view)
+
+    week_rows = {
+        week: WeekRow(
+            week=week,
+            label=week_label(week, d),
+            period=period(week, lang),
+            href=week_href(week),
+            stories=len(by_week.get(week, ())),
+            digest_subject=text(digests[week].subject) if week in digests else None,
+        )
+        for week in all_weeks
+    }
+    pages: list[Page] = []
+
+    # before the watch: one archive page per year; the newest leads to the first week of the watch
+    archive_pages, archive_rows = _archive_pages(archived, by_week, records, all_weeks[0] if all_weeks else None, ctx)
+    pages.extend(archive_pages)
+    first_previous = Link(archive_rows[-1].label, archive_rows[-1].href) if archive_rows else None
+
+    def week_link(index: int) -> Link | None:
+        if index < 0:
+            return first_previous
+        if index >= len(all_weeks):
+            return None
+        return Link(week_label(all_weeks[index], d), week_href(all_weeks[index]))
+
+    # weeks
+    story_themes = {story.key: dict(story.themes) for story in records.stories}
+    emerging = _signal_cards(records.term_signals, by_week, story_themes, theme_weeks, ctx)
+    for index, week in enumerate(all_weeks):
+        pages.append(
+            _week_page(
+                week,
+                by_week.get(week, []),
+                theme_weeks.get(week, []),
+                digests.get(week),
+                theme_stories,
+                records.feeds,
+                len(week_feeds.get(week, ())),
+                previous=week_link(index - 1),
+                following=week_link(index + 1),
+                ctx=ctx,
+                emerging=emerging.get(week, ()),
+            )
+        )
+    pages.append(
+        Page(
+            "weeks/index.html",
+            "site/weeks.html",
+            t.weeks,
+            "weeks",
+            WeeksPage(
+                tuple(week_rows[w] for w in reversed(all_weeks)),
+                archives=tuple(reversed(archive_rows)),
+                archives_intro=t.archives_intro.format(date=ctx.date(records.watch_start)) if archive_pages else "",
+            ),
+        )
+    )
+
+    # themes
+    theme_rows: list[tuple[str, ThemeRow]] = []
+    for theme in records.themes:
+        page = _theme_page(theme, theme_stories.get(theme.id, []), all_weeks, ctx)
+        pages.append(page)
+        latest = theme.weeks[-1] if theme.weeks else None
+        theme_rows.append(
+            (
+                theme.last_week,
+                ThemeRow(
+                    link=Link(ctx.theme_labels[theme.id], page.path),
+                    status=latest.status if latest else "steady",
+                    status_label=ctx.status_label(latest.status) if latest else "",
+                    keywords=_keywords(latest.keywords) if latest else (),
+                    first_week=week_short(theme.first_week, d) + " " + theme.first_week[:4],
+                    last_week=week_short(theme.last_week, d) + " " + theme.last_week[:4],
+                    stories=len(theme_stories.get(theme.id, ())),
+                ),
+            )
+        )
+    theme_rows.sort(key=lambda pair: (pair[0], pair[1].stories, pair[1].link.label), reverse=True)
+    pages.append(
+        Page("themes/index.html", "site/themes.html", t.themes, "themes", ThemesPage(tuple(r for _, r in theme_rows)))
+    )
+
+    # formats: the radar scores the last complete week (a week in progress would look like a fall)
+    radar = build_radar(
+        records.radar, shift_week(current, -1), formats=list(format_labels or ()), first_week=records.first_week
+    )
+    tracks = {track.format: track for track in radar.formats}
+    format_rows = []
+    for key in (k for k in format_keys if format_stories.get(k)):
+        page = _format_page(
+            key, ctx.format_paths[key], format_stories[key], all_weeks, ctx, tracks.get(key), radar, records_by_key
+        )
+        pages.append(page)
+        format_rows.append(
+            FormatRow(
+                Link(ctx.format_name(key), page.path),
+                len(format_stories[key]),
+                week_label(format_stories[key][-1].week, d),
+            )
+        )
+    pages.append(
+        Page(
+            "formats/index.html",
+            "site/formats.html",
+            t.formats,
+            "formats",
+            _formats_page(
+                radar, tuple(format_rows), {k: ctx.format_paths[k] for k in format_keys if format_stories.get(k)}, ctx
+            ),
+        )
+    )
+
+    # sources
+    source_rows = []
+    for feed in sorted(records.feeds, key=lambda f: ctx.feed_name(f.id).lower()):
+        page = _source_page(feed, source_stories.get(feed.id, []), ctx)
+        pages.append(page)
+        state = _feed_state(feed)
+        source_rows.append(
+            SourceRow(
+                link=Link(ctx.feed_name(feed.id), page.path),
+                state=state,
+                state_label=dict(t.feed_states)[state],
+                last_success=ctx.date(feed.last_success_at),
+                stories=len(source_stories.get(feed.id, ())),
+            )
+        )
+    pages.append(Page("sources/index.html", "site/sources.html", t.sources, "sources", SourcesPage(tuple(source_rows))))
+
+    # home and search
+    pages.insert(0, _home_page(all_weeks, week_rows, digests, theme_weeks, theme_stories, records, format_rows,
+                               source_rows, ctx))  # fmt: skip
+    pages.append(Page("search.html", "site/search.html", t.search, "search", None))
+
+    search = tuple(_search_entry(view, records_by_key[view.key], ctx) for view in stories)
+    return SiteView(
+        language=lang,
+        title=site_title,
+        t=t,
+        d=d,
+        pages=tuple(pages),
+        search=search,
+        atom=build_atom(
+            site_title, all_weeks, digests, theme_weeks, by_week, ctx, since=_watch_began(records, all_weeks, now)
+        ),
+        digest_weeks=tuple(w for w in all_weeks if w in digests and digests[w].archived),
+    )
+
+
+def _watch_began(records: SiteRecords, all_weeks: Sequence[str], now: datetime) -> datetime:
+    """When the watch began: its first fetch, else the start of its first week, else of ``now``'s week."""
+    if records.watch_start is not None:
+        return records.watch_start
+    return week_bounds(all_weeks[0] if all_weeks else iso_week(now))[0]
+
+
+def _archive_pages(
+    weeks: Sequence[str],
+    by_week: Mapping[str, Sequence[StoryView]],
+    records: SiteRecords,
+    first_week: str | None,
+    ctx: _Context,
+) -> tuple[list[Page], list[ArchiveRow]]:
+    """One page per year of the weeks before the watch began, oldest year first, and its row on the
+    weeks index: the items a feed's backlog brought, by week, each story under its anchor as on a week
+    page."""
+    t, lang = ctx.t, ctx.language
+    years: dict[str, list[str]] = defaultdict(list)
+    for week in weeks:  # a year whose weeks only have theme rows still gets its page: theme pages link there
+        years[week[:4]].extend([week] if by_week.get(week) else [])
+    order = sorted(years)
+    started = ctx.date(records.watch_start)
+    pages, rows = [], []
+    for index, year in enumerate(order):
+        groups = tuple(
+            StoryGroup(
+                f"{week_label(week, ctx.d)} ({period(week, lang)})",
+                None,
+                tuple(_sorted_recent(by_week[week])),
+            )
+            for week in reversed(years[year])
+        )
+        stories = [story for group in groups for story in group.stories]
+        sources = {copy.source.href for story in stories for copy in story.copies}
+        label = t.archive_label.format(year=year)
+        previous = order[index - 1] if index > 0 else None
+        following = order[index + 1] if index + 1 < len(order) else None
+        view = ArchivePage(
+            year=year,
+            label=label,
+            intro=t.archive_intro.format(date=started),
+            summary=(
+                _plural(len(stories), t.story_one, t.story_many, lang),
+                _plural(len(sources), ctx.d.source_one, ctx.d.source_many, lang),
+            ),
+            weeks=groups,
+            previous=Link(t.archive_label.format(year=previous), archive_href(previous)) if previous else None,
+            next=(
+                Link(t.archive_label.format(year=following), archive_href(following))
+                if following
+                else Link(week_label(first_week, ctx.d), week_href(first_week))
+                if first_week
+                else None
+            ),
+        )
+        pages.append(Page(archive_href(year), "site/archive.html", label, "weeks", view))
+        rows.append(ArchiveRow(year, label, archive_href(year), len(stories), ctx.stories_label(len(stories))))
+    return pages, rows
+
+
+def _format_paths(keys: Sequence[str]) -> dict[str, str]:
+    """A distinct file name per format key, even when two keys give the same slug."""
+    used: set[str] = set()
+    paths = {}
+    for key in keys:
+        name = slug(key)
+        while name in used:
+            name += "-"
+        used.add(name)
+        paths[key] = f"formats/{name}.html"
+    return paths
+
+
+def _week_page(
+    week: str,
+    stories: Sequence[StoryView],
+    rows: Sequence[tuple[ThemeRecord, ThemeWeekRecord]],
+    digest: DigestRecord | None,
+    theme_stories: Mapping[int, Sequence[StoryView]],
+    feeds: Sequence[FeedRecord],
+    sources: int,
+    *,
+    previous: Link | None,
+    following: Link | None,
+    ctx: _Context,
+    emerging: tuple[SignalCard, ...] = (),
+) -> Page:
+    d, t, lang = ctx.d, ctx.t, ctx.language
+    trends, signals, every = _week_cards(rows, theme_stories, ctx, with_stories=True)
+    in_digest = [s for s in stories if s.in_digest]
+    claimed = {s.key for s in in_digest}
+    others = [s for s in stories if s.key not in claimed]
+    start, end = week_bounds(week)
+    health = []
+    for feed in sorted(feeds, key=lambda f: ctx.feed_name(f.id).lower()):
+        for event in feed.events:
+            if start <= event.at < end:
+                health.append((Link(ctx.feed_name(feed.id), f"sources/{feed.id}.html"), _event_view(event, ctx)))
+    new_themes = sum(1 for _, row in rows if row.status == "new")
+    summary = (
+        _plural(len(stories), t.story_one, t.story_many, lang),
+        _plural(sources, d.source_one, d.source_many, lang),
+        _plural(new_themes, *_NEW_THEMES[lang], lang),
+    )
+    view = WeekPage(
+        week=week,
+        label=week_label(week, d),
+        period=period(week, lang),
+        summary=summary,
+        digest_subject=text(digest.subject) if digest else None,
+        digest_href=f"digests/{week}.html" if digest and digest.archived else None,
+        trends=trends,
+        signals=signals,
+        themes=every,
+        digest_groups=_by_format_groups(in_digest, ctx),
+        other_groups=_by_format_groups(others, ctx),
+        health=tuple(health),
+        previous=previous,
+        next=following,
+        emerging=emerging,
+    )
+    return Page(week_href(week), "site/week.html", f"{week_label(week, d)} ({period(week, lang)})", "weeks", view)
+
+
+def _theme_page(theme: ThemeRecord, stories: Sequence[StoryView], all_weeks: Sequence[str], ctx: _Context) -> Page:
+    d = ctx.d
+    rows = sorted(theme.weeks, key=lambda r: r.week)
+    last = all_weeks[-1] if all_weeks else theme.last_week
+    span = week_range(theme.first_week, max(theme.last_week, last))[-CHART_MAX_WEEKS:]
+    marks: dict[str, str] = {}
+    previous_status: str | None = None
+    keyword_rows = []
+    for row in rows:
+        changed = row.status != previous_status
+        if changed:
+            marks[row.week] = row.status
+        keyword_rows.append(
+            KeywordRow(
+                week=Link(week_label(row.week, d), ctx.week_href(row.week)),
+                status=row.status,
+                status_label=ctx.status_label(row.status),
+                changed=changed,
+                stories=row.stories,
+                keywords=_keywords(row.keywords),
+            )
+        )
+        previous_status = row.status
+    counts = {row.week: row.stories for row in rows}
+    latest = rows[-1] if rows else None
+    label = ctx.theme_labels[theme.id]
+    view = ThemePage(
+        id=theme.id,
+        label=label,
+        status=latest.status if latest else "steady",
+        status_label=ctx.status_label(latest.status) if latest else "",
+        keywords=_keywords(latest.keywords) if latest else (),
+        first_week=Link(week_label(theme.first_week, d), ctx.week_href(theme.first_week)),
+        last_week=Link(week_label(theme.last_week, d), ctx.week_href(theme.last_week)),
+        total=ctx.stories_label(len(stories)),
+        chart=_chart(f"chart-theme-{theme.id}", _chart_bars(counts, span, marks, ctx), ctx.t.timeline, ctx),
+        keyword_rows=tuple(reversed(keyword_rows)),
+        story_weeks=_by_week_groups(stories, ctx),
+    )
+    return Page(f"themes/{theme.id}.html", "site/theme.html", label, "themes", view)
+
+
+def _format_page(
+    key: str,
+    path: str,
+    stories: Sequence[StoryView],
+    all_weeks: Sequence[str],
+    ctx: _Context,
+    track: FormatTrack | None,
+    radar: Radar,
+    records: Mapping[str, StoryRecord],
+) -> Page:
+    counts: dict[str, int] = defaultdict(int)
+    for story in stories:
+        counts[story.week] += 1
+    span = list(all_weeks)[-CHART_MAX_WEEKS:]
+    label = ctx.format_name(key)
+    r = radar_strings(ctx.language)
+    marks: dict[str, str] = {}
+    previous = "steady"
+    for row in track.weeks if track else ():  # status changes over the radar's weeks
+        if row.status != previous:
+            marks[row.week] = row.status
+        previous = row.status
+    carried: dict[int, int] = defaultdict(int)
+    shown = set(radar.weeks)
+    for story in stories:
+        if story.week in shown:
+            for theme_id in dict.fromkeys(theme_id for _, theme_id in records[story.key].themes):
+                if theme_id in ctx.theme_labels:
+                    carried[theme_id] += 1
+    top = sorted(carried.items(), key=lambda pair: (-pair[1], ctx.theme_labels[pair[0]].lower(), pair[0]))[:8]
+    view = FormatPage(
+        key=key,
+        label=label,
+        total=ctx.stories_label(len(stories)),
+        chart=_chart(f"chart-format-{slug(key)}", _chart_bars(counts, span, marks, ctx), ctx.t.timeline, ctx),
+        story_weeks=_by_week_groups(stories, ctx),
+        status=track.status.status if track else "steady",
+        status_label=ctx.status_label(track.status.status if track else "steady"),
+        reason=explain_format(track.status, ctx.language) if track else "",
+        spark=_spark(track, label, ctx) if track else "",
+        themes=tuple(
+            (Link(ctx.theme_labels[theme_id], f"themes/{theme_id}.html"), ctx.stories_label(n)) for theme_id, n in top
+        ),
+        themes_intro=r.carried_intro.format(n=len(radar.weeks)),
+        r=r,
+    )
+    return Page(path, "site/format.html", label, "formats", view)
+
+
+def _share(share: float, ctx: _Context) -> str:
+    percent = round(100 * share)
+    return f"{percent}\u00a0%" if ctx.language == "fr" else f"{percent}%"
+
+
+def _spark(track: FormatTrack, label: str, ctx: _Context) -> str:
+    r = radar_strings(ctx.language)
+    words = r.spark.format(
+        label=label,
+        first=week_short(track.weeks[0].week, ctx.d),
+        last=week_short(track.weeks[-1].week, ctx.d),
+        counts=", ".join(str(n) for n in track.history),
+    )
+    return sparkline_svg(track.history, status=track.status.status, label=words)
+
+
+def _formats_page(radar: Radar, rows: tuple[FormatRow, ...], paths: Mapping[str, str], ctx: _Context) -> FormatsPage:
+    """The formats page as a radar: the heatmap of the radar's weeks, then one row per format."""
+    r, d = radar_strings(ctx.language), ctx.d
+    in_words = f"{d.week_word} {week_number(radar.week)} ({period(radar.week, ctx.language)})"
+    radar_rows = []
+    for track in radar.formats:
+        label = ctx.format_name(track.format)
+        cells = tuple(
+            HeatCell(
+                count=w.stories,
+                level=heat_level(w.stories, w.share),
+                title=f"{label}, {week_label(w.week, d)}{d.colon}{ctx.stories_label(w.stories)}, "
+                + r.of_week.format(share=_share(w.share, ctx)),
+            )
+            for w in track.weeks
+        )
+        radar_rows.append(
+            RadarRow(
+                key=track.format,
+                label=label,
+                href=paths.get(track.format),
+                status=track.status.status,
+                status_label=ctx.status_label(track.status.status),
+                reason=explain_format(track.status, ctx.language),
+                stories=track.current.stories,
+                stories_label=ctx.stories_label(track.current.stories),
+                share_label=_share(track.current.share, ctx),
+                cells=cells,
+                spark=_spark(track, label, ctx),
+            )
+        )
+    columns = tuple(week_short(w, d) for w in radar.weeks)
+    heatmap = ""
+    if sum(radar.totals):
+        heatmap = heatmap_svg(
+            [(row.label, row.cells, row.status, f"{row.label}{d.colon}{row.status_label}") for row in radar_rows],
+            columns,
+            chart_id="radar-heatmap",
+            title=r.heatmap,
+            desc=r.heatmap_desc.format(n=len(radar_rows), weeks=len(columns)),
+        )
+    too_early = ""
+    if radar.watch_weeks < MIN_WATCH_WEEKS:
+        too_early = r.too_early.format(n=radar.watch_weeks, need=MIN_WATCH_WEEKS)
+    return FormatsPage(
+        rows=rows,
+        radar=tuple(radar_rows),
+        week_labels=columns,
+        week_titles=tuple(week_label(w, d) for w in radar.weeks),
+        totals=radar.totals,
+        heatmap=heatmap,
+        intro=r.intro.format(n=len(radar.weeks), week=in_words),
+        too_early=too_early,
+        r=r,
+    )
+
+
+def _event_view(event: FeedEventRecord, ctx: _Context) -> EventView:
+    detail = truncate_text(text(event.detail), 200)
+    if event.status is not None:
+        detail = f"HTTP {event.status}" + (f" — {detail}" if detail else "")
+    return EventView(
+        date_label=ctx.date(event.at),
+        kind=event.kind,
+        kind_label=dict(ctx.t.event_kinds).get(event.kind, event.kind),
+        detail=detail,
+    )
+
+
+def _source_page(feed: FeedRecord, stories: Sequence[StoryView], ctx: _Context) -> Page:
+    t = ctx.t
+    state = _feed_state(feed)
+    facts = [
+        (t.last_success, ctx.date(feed.last_success_at)),
+        (t.last_new_item, ctx.date(feed.last_new_item_at)),
+    ]
+    if feed.last_error:
+        facts.append((t.last_error, f"{ctx.date(feed.last_error_at)} — {truncate_text(text(feed.last_error), 200)}"))
+    if feed.consecutive_failures:
+        facts.append((t.failures, str(feed.consecutive_failures)))
+    if feed.moved_from:
+        moved_from = safe_url(feed.moved_from) or text(feed.moved_from)
+        facts.append((t.moved, f"{ctx.date(feed.moved_at)} — {moved_from} → {feed.url}"))
+    counts = t.event_counts.format(
+        ok=feed.event_counts.get("ok", 0),
+        nm=feed.event_counts.get("not_modified", 0),
+        error=feed.event_counts.get("error", 0),
+    )
+    name = ctx.feed_name(feed.id)
+    view = SourcePage(
+        id=feed.id,
+        name=name,
+        url=safe_url(feed.url),
+        site_url=safe_url(feed.site_url),
+        lang=feed.lang if feed.lang and _LANG.match(feed.lang) else None,
+        state=state,
+        state_label=dict(t.feed_states)[state],
+        facts=tuple(facts),
+        counts=counts,
+        events=tuple(_event_view(e, ctx) for e in feed.events),
+        total=ctx.stories_label(len(stories)),
+        story_weeks=_by_week_groups(stories, ctx),
+    )
+    return Page(f"sources/{feed.id}.html", "site/source.html", name, "sources", view)
+
+
+def _home_page(
+    all_weeks: Sequence[str],
+    week_rows: Mapping[str, WeekRow],
+    digests: Mapping[str, DigestRecord],
+    theme_weeks: Mapping[str, Sequence[tuple[ThemeRecord, ThemeWeekRecord]]],
+    theme_stories: Mapping[int, Sequence[StoryView]],
+    records: SiteRecords,
+    format_rows: Sequence[FormatRow],
+    source_rows: Sequence[SourceRow],
+    ctx: _Context,
+) -> Page:
+    # the latest digest's week; without any digest, the latest week that has themes, else the latest week
+    week = max(digests) if digests else None
+    if week is None:
+        with_themes = [w for w in all_weeks if theme_weeks.get(w)]
+        week = with_themes[-1] if with_themes else (all_weeks[-1] if all_weeks else None)
+    trends: tuple[ThemeCard, ...] = ()
+    signals: tuple[ThemeCard, ...] = ()
+    if week is not None:
+        trends, signals, _ = _week_cards(theme_weeks.get(week, ()), theme_stories, ctx, with_stories=True)
+    digest = digests.get(week) if week else None
+    themes = sorted(records.themes, key=lambda th: (th.last_week, len(theme_stories.get(th.id, ()))), reverse=True)
+    view = HomePage(
+        week=week_rows.get(week) if week else None,
+        digest_href=f"digests/{week}.html" if digest and digest.archived else None,
+        trends=trends[:HOME_TRENDS],
+        signals=signals[:HOME_TRENDS],
+        recent_weeks=tuple(week_rows[w] for w in reversed(all_weeks[-RECENT_WEEKS:])),
+        themes=tuple(Link(ctx.theme_labels[th.id], f"themes/{th.id}.html") for th in themes[:12]),
+        formats=tuple(row.link for row in format_rows),
+        sources=tuple(row.link for row in source_rows),
+        empty=not all_weeks,
+        brief=_brief_views(digest, records, format_rows, ctx),
+    )
+    return Page("index.html", "site/home.html", ctx.d.default_title, "home", view)
+
+
+def _brief_views(
+    digest: DigestRecord | None, records: SiteRecords, format_rows: Sequence[FormatRow], ctx: _Context
+) -> tuple[BriefView, ...]:
+    """The digest's essentials, each linked to its theme, format or story on this site when it has a page."""
+    if digest is None:
+        return ()
+    themes = {str(theme.id) for theme in records.themes}
+    formats = {row.link.href for row in format_rows}
+    stories = {story.key: story for story in records.stories}
+    lines = []
+    for line in digest.brief:
+        href = None
+        if line.kind == "theme" and line.ref in themes:
+            href = f"themes/{line.ref}.html"
+        elif line.kind == "format" and ctx.format_paths.get(line.ref) in formats:
+            href = ctx.format_paths[line.ref]
+        elif line.kind == "story" and (story := stories.get(f"s{line.ref}")) is not None:
+            href = f"{week_href(story_week(story))}#s{line.ref}"
+        lines.append(
+            BriefView(
+                kind_label=text(line.kind_label),
+                label=text(line.label),
+                href=href,
+                sentence=text(line.sentence),
+                reason=text(line.reason),
+                url=web_url(line.url),
+            )
+        )
+    return tuple(lines)

@@ -1,0 +1,133 @@
+"""What the database gives the site (read by ``adapters.site_store``): plain frozen records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from veille.core.radar import (
+    RadarStory,
+)
+
+# --------------------------------------------------------------------------------------------------
+# What the database gives
+
+
+@dataclass(frozen=True)
+class CopyRecord:
+    """One feed's copy of a story: the item it published and when."""
+
+    feed_id: int
+    title: str
+    url: str | None
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    key: str  # "s12" for story 12, "i34" for item 34 not yet grouped into a story
+    title: str  # of its lead item
+    url: str | None
+    summary: str
+    lang: str | None
+    first_at: datetime
+    last_at: datetime
+    copies: tuple[CopyRecord, ...] = ()
+    formats: tuple[tuple[str, float], ...] = ()  # (format, best score over its items)
+    themes: tuple[tuple[str, int], ...] = ()  # (week, theme id)
+    digest_week: str | None = None  # the digest that showed it
+
+
+@dataclass(frozen=True)
+class ThemeWeekRecord:
+    week: str
+    stories: int
+    items: int
+    sources: int
+    keywords: tuple[str, ...]
+    status: str
+    weak_signal: bool
+    titles: Mapping[str, str] = field(default_factory=dict)  # the theme's title that week: {"fr": …, "en": …}
+
+
+@dataclass(frozen=True)
+class ThemeRecord:
+    id: int
+    label: str
+    first_week: str
+    last_week: str
+    weeks: tuple[ThemeWeekRecord, ...]  # oldest first
+
+
+@dataclass(frozen=True)
+class FeedEventRecord:
+    at: datetime
+    kind: str  # error | moved | gone | stale (ok and not_modified are only counted)
+    status: int | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    id: int
+    name: str
+    url: str
+    site_url: str | None
+    lang: str | None
+    status: str  # active | gone | removed
+    stale: bool
+    last_success_at: datetime | None
+    last_new_item_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
+    moved_from: str | None
+    moved_at: datetime | None
+    events: tuple[FeedEventRecord, ...] = ()  # problems, newest first
+    event_counts: Mapping[str, int] = field(default_factory=dict)  # kind -> count, all time
+
+
+@dataclass(frozen=True)
+class BriefRecord:
+    """One line of the week's essentials, as the digest showed it (``core.digest.BriefLine``)."""
+
+    kind: str  # theme | story | format
+    ref: str  # theme id, story id or format key
+    kind_label: str
+    label: str
+    sentence: str
+    reason: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    week: str
+    subject: str
+    built_at: datetime
+    archived: bool  # its HTML archive exists and is copied into the site as digests/<week>.html
+    brief: tuple[BriefRecord, ...] = ()  # the lines the digest opened with
+
+
+@dataclass(frozen=True)
+class SignalRecord:
+    """A key phrase whose story counts burst in ``week`` (``core.signals``), as ``veille process`` stored it."""
+
+    week: str
+    label: str  # its terms, strongest first, comma-separated
+    story_keys: tuple[str, ...]  # "s12"
+    reason: Mapping[str, int | float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SiteRecords:
+    feeds: tuple[FeedRecord, ...]
+    stories: tuple[StoryRecord, ...]
+    themes: tuple[ThemeRecord, ...]
+    digests: tuple[DigestRecord, ...]
+    # When the watch began (first feed added or item fetched): older weeks go to one archive page per year
+    watch_start: datetime | None = None
+    radar: tuple[RadarStory, ...] = ()  # every story as the format radar counts it (adapters.radar_store)
+    first_week: str | None = None  # the week of the watch's first story
+    term_signals: tuple[SignalRecord, ...] = ()  # every week's emerging signals
