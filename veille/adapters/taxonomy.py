@@ -45,8 +45,10 @@ def load_taxonomy(user_file: Path | str | None = None) -> Taxonomy:
     return shipped.merged(read_taxonomy(Path(user_file), require_complete=False))
 
 
+@lru_cache(maxsize=4)
 def load_relevance(path: Path = SHIPPED_RELEVANCE) -> RelevanceRules:
-    """The rules that decide whether an item is about learning at all (``veille/data/relevance.yaml``)."""
+    """The rules that decide whether an item is about learning at all (``veille/data/relevance.yaml``);
+    read once per process (the App asks for them on every run to know whether its tagger still holds)."""
     where = str(path)
     try:
         root = yaml.safe_load(path.read_text(encoding="utf-8"))

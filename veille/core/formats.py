@@ -586,6 +586,7 @@ class FormatClassifier:
         if len(texts) == 0:
             return []
         relevance = self.relevance(texts, vectors, langs)
+        gate_threshold = self.gate.rules.threshold if self.gate is not None else 0.0
         probs, terms, in_title = self.scores(texts, vectors, langs)
         keys = self.taxonomy.keys
         other_index = keys.index(OTHER) if OTHER in keys else -1
@@ -596,7 +597,7 @@ class FormatClassifier:
         closest = self._closest(np.asarray(vectors, dtype=np.float32), langs)
         result: list[list[FormatTag]] = []
         for i in range(len(texts)):
-            if relevance is not None and relevance[i] < self.gate.rules.threshold:  # type: ignore[union-attr]
+            if relevance is not None and relevance[i] < gate_threshold:
                 result.append([])
                 continue
             chosen = sorted(np.flatnonzero(kept[i]), key=lambda k: -probs[i, k])
