@@ -460,3 +460,35 @@ def test_dump_feeds_round_trips_through_the_loader(tmp_path: Path) -> None:
     reloaded = loads(dump_feeds(feeds), tmp_path / "feeds.yaml", environ={}).feeds
     strip = [(f.url, f.name, f.tags, f.lang, f.min_interval_minutes) for f in feeds]
     assert [(f.url, f.name, f.tags, f.lang, f.min_interval_minutes) for f in reloaded] == strip
+
+
+def test_removing_the_last_entry_keeps_the_next_section_and_its_note() -> None:
+    text = (
+        "feeds:\n  - url: https://b.example.org/feed\n    name: B\n  - url: https://a.example.org/feed\n"
+        "    name: A\n\n# Digest settings\n# storage:\n#   url: postgresql://team@db/veille\ndigest:\n  language: en\n"
+    )
+    assert remove_feed_from_yaml(text, "https://a.example.org/feed") == (
+        "feeds:\n  - url: https://b.example.org/feed\n    name: B\n\n# Digest settings\n# storage:\n"
+        "#   url: postgresql://team@db/veille\ndigest:\n  language: en\n"
+    )
+
+
+def test_removing_a_plain_address_keeps_the_note_about_the_next_one() -> None:
+    text = "feeds:\n  - https://a.example.org/feed  # a\n  # about b: the team's favourite\n  - https://b.example.org/feed\n"
+    assert remove_feed_from_yaml(text, "https://a.example.org/feed") == (
+        "feeds:\n  # about b: the team's favourite\n  - https://b.example.org/feed\n"
+    )
+
+
+def test_a_file_indented_by_four_with_crlf_lines_keeps_its_layout() -> None:
+    text = (
+        "---\r\nmodel:\r\n    batch_size: 8\r\nfeeds:\r\n    -   url: https://a.example.org/feed\r\n"
+        "        tags: [ school , corporate ]\r\n"
+    )
+    added = add_feeds_to_yaml(text, [FeedConfig(url="https://b.example.org/feed")])
+    assert added.startswith(text)  # every line as written, the new entry below, with the file's line endings
+    assert added[len(text) :] == "    - url: https://b.example.org/feed\r\n"
+    assert remove_feed_from_yaml(added, "https://b.example.org/feed") == text
+    assert remove_feed_from_yaml(text, "https://a.example.org/feed") == (
+        "---\r\nmodel:\r\n    batch_size: 8\r\nfeeds: []\r\n"
+    )

@@ -808,13 +808,16 @@ def _load_round_trip(text: str, label: str) -> Any:
         raise ConfigError(f"cannot edit this YAML: {exc}", path=label) from None
 
 
-def _dash_column(feeds: Any) -> int:
-    """Where the file puts the ``-`` of the feeds list (``feeds:\\n- url`` or ``feeds:\\n  - url``), 2 if new."""
+def _dash_column(feeds: Any, text: str) -> int:
+    """Where the file puts the ``-`` of the feeds list (``feeds:\n- url`` or ``feeds:\n  - url``), 2 if new."""
     from ruamel.yaml.comments import CommentedSeq
 
     if isinstance(feeds, CommentedSeq) and len(feeds) and not feeds.fa.flow_style():
         position = feeds.lc.item(0)
         if position is not None:
+            line = text.splitlines()[position[0]]
+            if line.lstrip().startswith("-"):
+                return len(line) - len(line.lstrip(" "))
             return max(0, position[1] - 2)
     return 2
 
@@ -858,7 +861,9 @@ def add_feeds_to_yaml(
 ) -> str:
     """``text`` with ``feeds`` appended to the ``feeds:`` list, every comment, key order and style kept.
 
-    The file is edited as a ruamel.yaml round-trip document. Feeds already listed (same URL up to scheme,
+    The file is read as a ruamel.yaml round-trip document; when the list is a block list, the new entries'
+    lines go in after the last entry and every other line stays byte for byte (indentation, line endings,
+    document markers), else the document is written back by ruamel. Feeds already listed (same URL up to scheme,
     case and trailing slash) are skipped, or raise ``ConfigError`` naming the line where they are listed
     when ``skip_existing`` is false. The result is validated like ``load`` would (``path`` names the file
     in messages) before it is returned.
@@ -900,76 +905,62 @@ def add_feeds_to_yaml(
                 line=root.lc.value("feeds")[0] + 1,
                 field="feeds",
             )
-        dash = _dash_column(current)
-        current.extend(_feed_entry(feed) for feed in new)
-        result = _dump_round_trip(root, dash)
+        dash = _dash_column(current, text)
+        if len(current) and not current.fa.flow_style():
+            # a block list: the new entries' lines go in after the last entry's, the rest of the file as written
+            lines = text.splitlines(keepends=True)
+            end = _entry_span(lines, current, len(current) - 1, dash)[1]
+            block = _render_entries([_feed_entry(feed) for feed in new], dash)
+            if "\r\n" in text:
+                block = block.replace("\n", "\r\n")
+            if end and not lines[end - 1].endswith("\n"):
+                lines[end - 1] += "\r\n" if "\r\n" in text else "\n"
+            result = "".join([*lines[:end], block, *lines[end:]])
+        else:
+            current.extend(_feed_entry(feed) for feed in new)
+            result = _dump_round_trip(root, dash)
     _parse(result, path, environ={}, check_files=False, label=label)
     return result
 
 
-def _comment_text(tokens: Iterable[Any]) -> str:
-    """The text of ruamel comment tokens, each comment line at its column again."""
-    return "".join(
-        " " * tok.start_mark.column + tok.value if tok.value.startswith("#") else tok.value for tok in tokens
-    )
+def _render_entries(entries: list[Any], dash: int) -> str:
+    """``entries`` as block list lines with their ``-`` at column ``dash``."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    rendered = _dump_round_trip(CommentedMap(feeds=CommentedSeq(entries)), dash)
+    return rendered.split("\n", 1)[1]  # below `feeds:`
 
 
-def _comment_token(text: str) -> Any:
-    from ruamel.yaml.error import CommentMark
-    from ruamel.yaml.tokens import CommentToken
+def _entry_span(lines: list[str], feeds: Any, index: int, dash: int) -> tuple[int, int]:
+    """The first line and one past the last line of entry ``index`` of a block list whose ``-`` stand at
+    column ``dash``: its dash line and the lines indented under it (its keys, its own comments). The blank
+    lines and notes that follow it are not its own, unless a key of the entry comes after them."""
 
-    return CommentToken(text, CommentMark(0), None)
+    def indent(line: str) -> int:
+        return len(line) - len(line.lstrip(" "))
 
-
-def _comment_lines(text: str) -> list[tuple[int, str]]:
-    """Comment text as (column, line) pairs; a blank line is (0, "")."""
-    return [(len(line) - len(line.lstrip(" ")), line.strip()) for line in text.splitlines()]
-
-
-def _comment_tokens(lines: Iterable[tuple[int, str]]) -> list[Any]:
-    from ruamel.yaml.error import CommentMark
-    from ruamel.yaml.tokens import CommentToken
-
-    return [CommentToken(f"{line}\n", CommentMark(column), None) for column, line in lines]
-
-
-def _remove_entry(feeds: Any, index: int, dash_column: int) -> None:
-    """Delete entry ``index`` of a block list with the comment lines that are its own: its end-of-line
-    comments and the comment lines indented under its ``-`` that follow it. The comment lines above it and
-    those after it (a blank line, then a note about the next entries) stay where they were.
-
-    ruamel hangs the lines after an entry either on the entry's last key or in front of the next entry; both
-    are read here, so what is kept does not depend on where ruamel put them.
-    """
-    from ruamel.yaml.comments import CommentedMap
-
-    entry = feeds[index]
-    above = _comment_lines(_comment_text(feeds.ca.items.get(index, [None, None])[1] or []))
-    after: list[tuple[int, str]] = []
-    if isinstance(entry, CommentedMap) and entry:
-        tokens = entry.ca.items.get(list(entry)[-1])
-        if tokens and tokens[2] is not None:
-            after = _comment_lines(tokens[2].value)[1:]  # the first line ends the entry's last value
-    if index + 1 < len(feeds):
-        next_slot = feeds.ca.items.get(index + 1)
-        after += _comment_lines(_comment_text(next_slot[1] or [])) if next_slot else []
-    else:
-        after += _comment_lines(_comment_text(feeds.ca.end or []))
-    own = 0
-    while own < len(after) and after[own][1].startswith("#") and after[own][0] > dash_column:
-        own += 1
-    kept = above + after[own:]
-    del feeds[index]
-    if index < len(feeds):
-        slot = feeds.ca.items.setdefault(index, [None, None, None, None])
-        slot[1] = _comment_tokens(kept) or None
-    else:
-        feeds.ca.end = _comment_tokens(kept) or None
+    start = feeds.lc.item(index)[0]
+    while start > 0 and not lines[start].lstrip().startswith("-") and lines[start - 1].strip() == "-":
+        start -= 1  # `-` alone on its line, the entry below it
+    end = start + 1
+    while end < len(lines):
+        stripped = lines[end].strip()
+        if stripped and indent(lines[end]) > dash:
+            end += 1
+            continue
+        if not stripped:
+            following = next((line for line in lines[end:] if line.strip()), "")
+            if following and not following.strip().startswith("#") and indent(following) > dash:
+                end += 1
+                continue
+        break
+    return start, end
 
 
 def remove_feed_from_yaml(text: str, url: str, *, path: Path = Path(CONFIG_NAME)) -> str:
     """``text`` without the feed whose URL is ``url`` (same key as duplicate checks), the entry's own
-    comments with it; every other comment, key order and style stays (a ruamel.yaml round trip).
+    comments with it; every other line stays byte for byte (comments, indentation, line endings). A flow
+    list (``feeds: [...]``) is rewritten by a ruamel.yaml round trip.
 
     Raises ``ConfigError`` when no listed feed has that URL. The result is validated before it is returned.
     """
@@ -984,19 +975,19 @@ def remove_feed_from_yaml(text: str, url: str, *, path: Path = Path(CONFIG_NAME)
     index = next((i for i, entry in enumerate(entries) if _entry_url_key(entry) == wanted), None)
     if current is None or index is None:
         raise ConfigError(f"{url!r} is not listed", path=label, field="feeds")
-    dash = _dash_column(current)
+    dash = _dash_column(current, text)
     if current.fa.flow_style():
         del current[index]
+        result = _dump_round_trip(root, dash)
     else:
-        _remove_entry(current, index, dash)
-    if not current:
-        # an empty block list cannot be written under its comments: `feeds: []`, the comments below it
-        comments = [tok for group in current.ca.comment or [] if group for tok in group] + list(current.ca.end or [])
-        emptied = CommentedSeq()
-        emptied.fa.set_flow_style()
-        root["feeds"] = emptied
-        if comments:
-            root.ca.items["feeds"] = [None, None, _comment_token("\n" + _comment_text(comments)), None]
-    result = _dump_round_trip(root, dash)
+        # a block list: the entry's own lines go, every other line stays as written (comments, layout,
+        # line endings); the last entry gone, the list is written `feeds: []`
+        lines = text.splitlines(keepends=True)
+        first, end = _entry_span(lines, current, index, dash)
+        del lines[first:end]
+        if len(current) == 1:
+            at = root.lc.key("feeds")[0]
+            lines[at] = re.sub(r"^(\s*feeds\s*:)", r"\1 []", lines[at], count=1)
+        result = "".join(lines)
     _parse(result, path, environ={}, check_files=False, label=label)
     return result
