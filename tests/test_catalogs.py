@@ -1,5 +1,5 @@
 """The gettext catalogs: every message of the code and the templates is translated in every language, and
-a new language is a new catalog, not a code change."""
+a new language's interface wording, dates, numbers and plurals are a new catalog, not a code change."""
 
 from __future__ import annotations
 

@@ -4,7 +4,9 @@ The wording lives in gettext catalogs, one per language (``veille/locale/<code>/
 English message ids, extracted with ``pybabel extract`` and compiled to ``.mo`` at install); dates, numbers,
 week ranges and plural rules come from CLDR through Babel, in the reader's locale, never the machine's (a
 server's locale is rarely the reader's, and golden-file tests must give the same bytes on every machine).
-A third language is a new catalog, not a code change.
+A third language is a new catalog for all of this wording; the trend and signal reasons
+(``core.trends``, ``core.signals``, ``core.radar``) are still worded in French and English in code, which
+is why ``digest.language`` accepts ``fr`` and ``en`` only until they move to the catalogs.
 
 Core reads no file: ``veille.adapters.translations`` loads each catalog and its CLDR locale once and
 ``install``s them here as ``Language`` objects (``import veille`` does it). ``language(code)`` gives one;
@@ -35,7 +37,6 @@ class Catalog(Protocol):
 
     def gettext(self, message: str, /) -> object: ...
     def pgettext(self, context: str, message: str, /) -> object: ...
-    def ngettext(self, singular: str, plural: str, n: int, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,6 @@ class Language:
 
     def pgettext(self, context: str, message: str) -> str:
         return str(self.catalog.pgettext(context, message))
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return str(self.catalog.ngettext(singular, plural, n))
 
     def singular(self, count: int) -> bool:
         """Whether ``count`` takes the singular: 0 and 1 in French, only 1 in English (the catalog's rule)."""
@@ -222,19 +220,21 @@ def strings(language: str) -> Strings:
     return table("digest", language, _digest_strings)
 
 
-def month_short(month: int, language: str) -> str:
-    """``nov.`` / ``Nov``: the month's abbreviated name in the reader's locale."""
-    return str(_lang(language).locale.months["format"]["abbreviated"][month])
+language_of = language  # for the functions below, whose ``language`` argument is a code
+
+
+def _locale(code: str) -> Locale:
+    return language(code).locale
 
 
 def day_label(day: date, language: str) -> str:
     """``ven. 27 nov.`` / ``Fri 27 Nov``: a date inside the digest's week, where the year goes without saying."""
-    return str(format_skeleton("MMMEd", day, locale=_lang(language).locale))
+    return str(format_skeleton("MMMEd", day, locale=_locale(language)))
 
 
 def date_label(day: date, language: str) -> str:
     """``27 nov. 2026`` / ``27 Nov 2026``."""
-    return str(format_skeleton("yMMMd", day, locale=_lang(language).locale))
+    return str(format_skeleton("yMMMd", day, locale=_locale(language)))
 
 
 def period_label(first: date, last: date, language: str) -> str:
@@ -242,7 +242,7 @@ def period_label(first: date, last: date, language: str) -> str:
 
     CLDR's interval pattern for the locale, in the house typography: the dash is tight after a bare day
     number, spaced otherwise, with ordinary spaces (thin spaces get lost in plain-text mail)."""
-    text = str(format_interval(first, last, "yMMMd", locale=_lang(language).locale))
+    text = str(format_interval(first, last, "yMMMd", locale=_locale(language)))
     parts = re.split(r"\s*–\s*", text, maxsplit=1)
     if len(parts) != 2:
         return text
@@ -252,16 +252,12 @@ def period_label(first: date, last: date, language: str) -> str:
 def plural(count: int, one: str, many: str, language: str) -> str:
     """``count`` with the right noun, by the language's plural rule: French takes the singular for 0 and 1,
     English only for 1. ``one`` and ``many`` are already in that language."""
-    return f"{count} {one if _lang(language).singular(count) else many}"
+    return f"{count} {one if language_of(language).singular(count) else many}"
 
 
 def number(value: float, language: str) -> str:
     """A ratio with at most one decimal, in the locale's decimal mark: ``2,5`` / ``2.5``; ``3`` stays ``3``."""
-    return str(format_decimal(round(value, 1), "0.#", locale=_lang(language).locale))
-
-
-def _lang(code: str) -> Language:
-    return language(code)
+    return str(format_decimal(round(value, 1), "0.#", locale=_locale(language)))
 
 
 # ------------------------------------------------------------------------------------- command line
