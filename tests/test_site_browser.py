@@ -205,6 +205,21 @@ def test_the_first_search_on_a_large_site_reads_only_the_newest_weeks(tmp_path: 
     assert problems == []
     page.close()
 
+    # a second search starting while the first still waits for a piece: each piece read once, none skipped
+    page, problems = open_page(browser, (site.out_dir / "search.html").as_uri())
+    page.evaluate(
+        """() => {
+            const input = document.querySelector('#search-form input');
+            input.value = 'zzzz';
+            for (const _ of [1, 2]) { input.form.requestSubmit(); }
+        }"""
+    )
+    page.locator("#search-status", has_text="Aucun sujet ne correspond.").wait_for(timeout=10000)
+    sources = page.evaluate("[...document.scripts].map(s => s.getAttribute('src')).filter(s => s && s.includes('-W'))")
+    assert len(sources) == len(set(sources)) == 12, sources
+    assert problems == []
+    page.close()
+
 
 @pytest.mark.slow
 def test_keyboard_reaches_the_content_with_a_visible_focus(site: SiteResult, browser: Any) -> None:

@@ -35,12 +35,21 @@
     });
   }
 
+  var waiting = null;  // callbacks of the searches waiting for the piece being loaded, or null
+
   function loadNext(done) {
+    if (waiting) { waiting.push(done); return; }  // one piece at a time: never the same piece twice
+    waiting = [done];
     var name = index.parts[loaded];
     var script = document.createElement("script");
     script.src = "search/" + name + ".js";
-    script.onload = function () { add(pieces[name]); loaded++; done(); };
-    script.onerror = function () { loaded++; done(); };
+    script.onload = script.onerror = function () {
+      add(pieces[name]);  // undefined when the piece failed to load: nothing added, the next one is read
+      loaded++;
+      var callbacks = waiting;
+      waiting = null;
+      callbacks.forEach(function (callback) { callback(); });
+    };
     document.head.appendChild(script);
   }
 
