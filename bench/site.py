@@ -129,6 +129,8 @@ def populate(store: Store, n_items: int, n_weeks: int, rng: random.Random) -> tu
         )
         conn.executemany("INSERT INTO sightings VALUES (?,?,?,?,?)", sightings)
         conn.executemany("INSERT INTO item_formats (item_id, format, score) VALUES (?,?,?)", formats)
+        # what `veille process` writes with each tag: one row per item, its tagger signature and content hash
+        conn.executemany("INSERT INTO classified VALUES (?, ?)", [(row[0], f"bench-tagger:{row[2]}") for row in items])
         conn.executemany("INSERT INTO stories (id, first_at, last_at, lead_item_id) VALUES (?,?,?,?)", stories)
         conn.executemany("INSERT INTO story_items VALUES (?,?)", story_items)
 
@@ -204,6 +206,7 @@ def add_day(store: Store, end: datetime, next_id: int, count: int, rng: random.R
             conn.execute(
                 "INSERT INTO item_formats (item_id, format, score) VALUES (?, ?, 0.7)", (item_id, rng.choice(FORMATS))
             )
+            conn.execute("INSERT INTO classified VALUES (?, ?)", (item_id, f"bench-tagger:h{item_id}"))
             conn.execute(
                 "INSERT INTO stories (id, first_at, last_at, lead_item_id) VALUES (?,?,?,?)", (sid, when, when, item_id)
             )

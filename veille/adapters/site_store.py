@@ -52,8 +52,11 @@ _MARKER_QUERIES = (
     "SELECT COUNT(*) FROM sightings",
     "SELECT COUNT(*), MAX(id) FROM stories",
     "SELECT COUNT(*) FROM story_items",
-    "SELECT COUNT(*) FROM item_formats",
-    "SELECT signature, COUNT(*) FROM classified GROUP BY signature ORDER BY signature",
+    # a re-tag that changes what the site shows moves one of these sums (tags, scores, evidence); one that
+    # only changes the tagger's signature changes no page. Never one row per item: this runs every day.
+    "SELECT format, COUNT(*), SUM(item_id), SUM(score), SUM(LENGTH(evidence)) FROM item_formats"
+    " GROUP BY format ORDER BY format",
+    "SELECT COUNT(*) FROM classified",
     "SELECT COUNT(*), MAX(id) FROM themes",
     "SELECT COUNT(*) FROM theme_weeks",
     "SELECT COUNT(*) FROM story_themes",

@@ -21,19 +21,19 @@ from pathlib import Path
 
 import jinja2
 
+import veille
 from veille import __version__
 from veille.adapters.render import SHIPPED_TEMPLATES, make_environment
 from veille.adapters.site import inputs_fingerprint, render_site, up_to_date
 from veille.adapters.taxonomy import format_names
 from veille.app import App
-from veille.core import site as core_site
 from veille.core.site import build_site_view
 from veille.core.weeks import iso_week
 from veille.models import Settings
 
-# what else decides the pages: veille's pure code (core/) and its message catalogs, by their files' stats
-_CORE = Path(core_site.__file__).resolve().parent.parent
-_LOCALE = _CORE.parent / "locale"
+# what else decides the pages: veille's own code and message catalogs (the whole package, by its files'
+# stats: the view models, the loading queries, the renderer's filters, the search pieces' writer)
+_PACKAGE = Path(veille.__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,8 @@ def build_site(
     paths = store.site.digest_paths()
     inputs = inputs_fingerprint(
         (store.site.change_marker(), iso_week(app.now), settings.digest.language, settings.site.title,
-         settings.digest.title, sorted(format_labels.items()), __version__, *_file_stats(paths.values())),
-        [SHIPPED_TEMPLATES / "site", *([templates / "site"] if templates else []), _CORE, _LOCALE],
+         settings.digest.title, tuple(format_labels.items()), __version__, *_file_stats(paths.values())),
+        [SHIPPED_TEMPLATES / "site", *([templates / "site"] if templates else []), _PACKAGE],
     )  # fmt: skip
     current = up_to_date(folder, inputs)
     if current is not None:
