@@ -539,30 +539,32 @@ def week_brief(
         ),
         key=lambda th: (-th.stories, -th.sources, TREND_STATUSES.index(th.status), th.id),
     )
-    for rank, th in enumerate(themes):
+
+    def add_theme(th: ThemeRecord, rank: int, label: str, *, spare: bool = False) -> None:
         key = str(th.id)
         sentences = records.sentences.get(("theme", key)) or tuple(
             _title_sentence(story) for story in _best(s for s in records.story_records if s.theme_id == th.id)
         )
-        candidates.append(brief_lines.Candidate("theme", key, theme_name(th, lang), _reason(th, lang), sentences, rank))
-        kind_labels[("theme", key)] = t.brief_new_theme if th.status == "new" else t.brief_rising_theme
+        candidates.append(
+            brief_lines.Candidate("theme", key, theme_name(th, lang), _reason(th, lang), sentences, rank, spare=spare)
+        )
+        kind_labels[("theme", key)] = label
+
+    for rank, th in enumerate(themes):
+        add_theme(th, rank, t.brief_new_theme if th.status == "new" else t.brief_rising_theme)
 
     # the week's other big themes: said only when fewer than three things above have a line
     listed = {th.id for th in themes}
     spare = sorted(
-        (th for th in records.themes if th.id not in listed and th.stories > 0 and th.sources >= 2),
+        (
+            th
+            for th in records.themes
+            if th.id not in listed and th.stories > 0 and th.sources >= brief_lines.MIN_THEME_SOURCES
+        ),
         key=lambda th: (-th.stories, -th.sources, th.id),
     )[: brief_lines.MAX_LINES]
     for rank, th in enumerate(spare):
-        key = str(th.id)
-        sentences = records.sentences.get(("theme", key)) or tuple(
-            _title_sentence(story) for story in _best(s for s in records.story_records if s.theme_id == th.id)
-        )
-        reason = _reason(th, lang)
-        candidates.append(
-            brief_lines.Candidate("theme", key, theme_name(th, lang), reason, sentences, rank, spare=True)
-        )
-        kind_labels[("theme", key)] = t.brief_theme
+        add_theme(th, rank, t.brief_theme, spare=True)
 
     covered = sorted(
         (
