@@ -80,10 +80,6 @@ class CorePool:
                 initargs=(os.getpid(),),
             )
 
-    @property
-    def parallel(self) -> bool:
-        return self._pool is not None
-
     async def run(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         if self._pool is not None:
             try:
