@@ -56,7 +56,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/fetch.py
 	$(BIN)/python bench/process.py
 	$(BIN)/python bench/embed.py
-	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/digest.py --process-step
 	$(BIN)/python bench/site.py --items 100000 --weeks 104
 	$(BIN)/python bench/radar.py
 	$(BIN)/python bench/titles.py
