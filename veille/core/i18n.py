@@ -4,9 +4,11 @@ The wording lives in gettext catalogs, one per language (``veille/locale/<code>/
 English message ids, extracted with ``pybabel extract`` and compiled to ``.mo`` at install); dates, numbers,
 week ranges and plural rules come from CLDR through Babel, in the reader's locale, never the machine's (a
 server's locale is rarely the reader's, and golden-file tests must give the same bytes on every machine).
-A third language is a new catalog for all of this wording; the trend and signal reasons
-(``core.trends``, ``core.signals``, ``core.radar``) are still worded in French and English in code, which
-is why ``digest.language`` accepts ``fr`` and ``en`` only until they move to the catalogs.
+The reasons given for trends, signals and formats (``core.trends``, ``core.signals``, ``core.radar``) are
+catalog sentences too, built from a ``Language``: its ``ngettext`` picks the catalog's plural form (a
+fraction, ``1,5 sujet``, the form CLDR gives it), and its ``integer``/``fixed`` write numbers with Babel. So
+a third language is a new catalog and nothing else, and ``digest.language`` accepts any installed catalog
+(a message the catalog does not translate yet is its English message id).
 
 Core reads no file: ``veille.adapters.translations`` loads each catalog and its CLDR locale once and
 ``install``s them here as ``Language`` objects (``import veille`` does it). ``language(code)`` gives one;
@@ -20,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from babel.dates import format_interval, format_skeleton
@@ -37,6 +40,7 @@ class Catalog(Protocol):
 
     def gettext(self, message: str, /) -> object: ...
     def pgettext(self, context: str, message: str, /) -> object: ...
+    def ngettext(self, singular: str, plural: str, n: int, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,43 @@ class Language:
     def pgettext(self, context: str, message: str) -> str:
         return str(self.catalog.pgettext(context, message))
 
+    def ngettext(self, singular: str, plural: str, n: float) -> str:
+        """The catalog's form of a sentence for the number ``n`` (English message ids ``singular``/``plural``).
+
+        gettext's plural rules count whole numbers; a fraction (``1,5 sujet par semaine``, ``2.5 stories``)
+        takes the form CLDR gives it in this locale, asked of the catalog through the first whole number of
+        the same CLDR category (1.5 is "one" in French, like 0 and 1; "other" in English, like 0)."""
+        return str(self.catalog.ngettext(singular, plural, _gettext_count(self.locale, n)))
+
     def singular(self, count: int) -> bool:
         """Whether ``count`` takes the singular: 0 and 1 in French, only 1 in English (the catalog's rule)."""
         return self.plural_rule(count) == 0
+
+    def integer(self, value: int) -> str:
+        """A count in the locale's digits, without grouping (``12345``), as the sentences always wrote it."""
+        return str(format_decimal(value, "0", locale=self.locale))
+
+    def fixed(self, value: float, digits: int = 1) -> str:
+        """``value`` with exactly ``digits`` decimals in the locale's decimal mark: ``3,0`` / ``3.0``. Rounded
+        as Python rounds a float (``f"{value:.1f}"``), then written by Babel."""
+        pattern = "0." + "0" * digits if digits > 0 else "0"
+        return str(format_decimal(Decimal(f"{value:.{digits}f}"), pattern, locale=self.locale))
+
+
+_FIRST_OF_CATEGORY: dict[tuple[str, str], int | None] = {}
+
+
+def _gettext_count(locale: Locale, n: float) -> int:
+    """The whole number to give gettext for ``n``: ``n`` itself when whole, else the first whole number that
+    CLDR puts in ``n``'s plural category (None found: the whole part)."""
+    if float(n).is_integer():
+        return int(n)
+    category = locale.plural_form(n)
+    key = (str(locale), category)
+    if key not in _FIRST_OF_CATEGORY:
+        _FIRST_OF_CATEGORY[key] = next((k for k in range(1000) if locale.plural_form(k) == category), None)
+    found = _FIRST_OF_CATEGORY[key]
+    return int(n) if found is None else found
 
 
 _INSTALLED: dict[str, Language] = {}
@@ -253,6 +291,15 @@ def plural(count: int, one: str, many: str, language: str) -> str:
     """``count`` with the right noun, by the language's plural rule: French takes the singular for 0 and 1,
     English only for 1. ``one`` and ``many`` are already in that language."""
     return f"{count} {one if language_of(language).singular(count) else many}"
+
+
+def percent(value: int, language: str, *, space: str = "\u00a0") -> str:
+    """A whole percentage in the language's typography: ``28 %`` (no-break space) / ``28%``; ``space``
+    replaces the no-break space (a terminal gets an ordinary one)."""
+    lang = language_of(language)
+    # TRANSLATORS: a percentage; French puts a no-break space before the sign.
+    text = lang.pgettext("typography", "{percent}%").format(percent=lang.integer(value))
+    return text.replace("\u00a0", space)
 
 
 def number(value: float, language: str) -> str:
