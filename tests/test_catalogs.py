@@ -3,8 +3,11 @@ a new language's interface wording, dates, numbers and plurals are a new catalog
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -189,3 +192,44 @@ def test_a_fraction_takes_the_plural_form_its_language_gives_it() -> None:
     )
     assert explain(status, "fr") == "1,5 sujet par semaine sur les 2 dernières semaines, contre 4,0 auparavant"
     assert explain(status, "en") == "1.5 stories a week over the last 2 weeks, against 4.0 before"
+
+
+def _veille(package_root: Path, *args: str, cwd: Path, code: str = "") -> subprocess.CompletedProcess[str]:
+    """``veille ARGS`` in a fresh process importing veille from ``package_root``."""
+    script = code or "from veille.cli import main; main()"
+    env = {**os.environ, "PYTHONPATH": str(package_root)}
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_broken_catalog_is_one_line_and_exit_1_from_the_command_line(tmp_path: Path) -> None:
+    copy = tmp_path / "installed"
+    shutil.copytree(ROOT / "veille", copy / "veille", ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    po = copy / "veille" / "locale" / "fr" / "LC_MESSAGES" / "veille.po"
+    po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "Trends"\nTendances\n', encoding="utf-8")  # no msgstr
+    result = _veille(copy, "stats", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("veille: error: ") and str(po) in lines[0] and "'fr' translations" in lines[0]
+
+
+def test_the_command_line_reads_each_catalog_once(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text("feeds:\n  - https://example.org/feed.xml\n", encoding="utf-8")
+    count = (
+        "import sys\n"
+        "from veille.adapters import translations\n"
+        "loaded = []\n"
+        "load = translations.load_language\n"
+        "translations.load_language = lambda code, *a: loaded.append(code) or load(code, *a)\n"
+        "from veille.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print(sorted(loaded), file=sys.stderr)\n"
+    )
+    result = _veille(ROOT, "stats", cwd=tmp_path, code=count)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == "['en', 'fr']"  # the config, the command and its words: one load

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import click
 
 from veille import __version__
+from veille.adapters import translations
 from veille.core import i18n
 from veille.errors import ConfigError, VeilleError
 
@@ -1036,6 +1037,11 @@ def demo(context: Context, out: Path, days: int | None, lang: str) -> None:
 def main() -> None:
     """Console-script entry point. Commands handle their own errors (``handle_errors``); this catches what
     happens outside them."""
+    try:  # the catalogs, once for the process: a broken one is one line (in English: no catalog to speak)
+        translations.install()
+    except ConfigError as exc:
+        click.echo(f"veille: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
     try:
         # not standalone: click would turn Ctrl-C outside a command (while parsing options) into exit 1
         code = cli.main(standalone_mode=False)

@@ -10,8 +10,10 @@ fraction, ``1,5 sujet``, the form CLDR gives it), and its ``integer``/``fixed`` 
 a third language is a new catalog and nothing else, and ``digest.language`` accepts any installed catalog
 (a message the catalog does not translate yet is its English message id).
 
-Core reads no file: ``veille.adapters.translations`` loads each catalog and its CLDR locale once and
-``install``s them here as ``Language`` objects (``import veille`` does it). ``language(code)`` gives one;
+Core reads no file: ``veille.adapters.translations`` loads each catalog and its CLDR locale once per process
+and ``install``s them here as ``Language`` objects: the command line does it first thing (a broken catalog
+is then one line and exit 1), and any other entry point when core first needs a language (``import veille``
+hands core the loader; importing reads nothing). ``language(code)`` gives one;
 the tables below (``strings``, ``cli_text``, and ``core.site_i18n``) are built from it. An unknown code
 falls back to French, the project's first reader (the CLI, to English).
 """
@@ -99,6 +101,19 @@ def _gettext_count(locale: Locale, n: float) -> int:
 
 _INSTALLED: dict[str, Language] = {}
 _TABLES: dict[tuple[str, str], Any] = {}  # (table, code) -> built once per installed language
+_LOADER: Callable[[], Iterable[Language]] | None = None
+
+
+def set_loader(loader: Callable[[], Iterable[Language]]) -> None:
+    """What loads the languages when core first needs one and none is installed yet (``import veille``
+    hands it ``veille.adapters.translations.languages``): core calls it, it reads the files."""
+    global _LOADER
+    _LOADER = loader
+
+
+def _ensure_installed() -> None:
+    if not _INSTALLED and _LOADER is not None:
+        install(_LOADER())
 
 
 def install(languages: Iterable[Language]) -> None:
@@ -110,11 +125,13 @@ def install(languages: Iterable[Language]) -> None:
 
 def installed() -> tuple[str, ...]:
     """The codes of the installed languages, sorted."""
+    _ensure_installed()
     return tuple(sorted(_INSTALLED))
 
 
 def language(code: str | None, *, default: str = DEFAULT) -> Language:
     """The installed language ``code`` (``fr``, ``en``, ``fr-FR``…), else ``default``."""
+    _ensure_installed()
     if not _INSTALLED:
         raise RuntimeError("no language installed: veille.adapters.translations.install() loads the catalogs")
     if code:
@@ -430,7 +447,7 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
 
 def cli_language(language: str | None) -> str:
     """The command line's language: the configured one when it has a catalog, English otherwise."""
-    return language if language in _INSTALLED else CLI_DEFAULT
+    return language if language in installed() else CLI_DEFAULT
 
 
 def cli_text(key: str, language: str | None, **fields: object) -> str:
