@@ -612,7 +612,11 @@ def _formats_page(radar: Radar, rows: tuple[FormatRow, ...], paths: Mapping[str,
         intro=r.intro.format(n=len(radar.weeks), week=in_words),
         too_early=too_early,
         r=r,
+        heat_key=tuple(i18n.percent(n, ctx.language) for n in HEAT_KEY),
     )
+
+
+HEAT_KEY = (5, 10, 20, 30)  # the heatmap legend's steps, in percent of the week's stories
 
 
 def _event_view(event: FeedEventRecord, ctx: _Context) -> EventView:
