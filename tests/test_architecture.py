@@ -55,10 +55,6 @@ FORBIDDEN_NAMES_IN_CORE = {
     "save",
     "from_model_file",
 }
-# Known offenders, each being moved out of core now; the exemption goes when the move is merged.
-KNOWN_IN_CORE = {
-    ("normalize.py", "from_model_file"),  # the language identifier loads py3langid's model file
-}
 FORBIDDEN_IN_ADAPTERS = ("veille.config", "veille.jobs", "veille.app", "veille.cli", "veille.demo")
 ORCHESTRATOR = "daily.py"  # the one job that runs the others
 
@@ -98,12 +94,9 @@ def test_core_does_no_io_reads_no_package_data_and_sets_no_thread_settings() -> 
     offenders = []
     for path in python_files("core"):
         for name in imported_modules(path):
-            bad = _matches(name, FORBIDDEN_IN_CORE)
-            if bad and (path.name, bad) not in KNOWN_IN_CORE:
+            if _matches(name, FORBIDDEN_IN_CORE):
                 offenders.append(f"{path.name} imports {name}")
-        for name in used_names(path) & FORBIDDEN_NAMES_IN_CORE:
-            if (path.name, name) not in KNOWN_IN_CORE:
-                offenders.append(f"{path.name} uses {name}")
+        offenders += [f"{path.name} uses {name}" for name in sorted(used_names(path) & FORBIDDEN_NAMES_IN_CORE)]
     assert offenders == []
 
 

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from tests.conftest import need_shared
 from tests.feedserver import FeedServer, content_type_for
+from veille.adapters.langid import classify
 from veille.adapters.parse import parse_feed
 from veille.adapters.schema import MIGRATIONS
 from veille.adapters.store import FeedStore, Store, StoredBatch, _statements, iso
@@ -54,7 +55,9 @@ def read(path: Path, url: str | None = None) -> Read | None:
         parsed = parse_feed(path.read_bytes(), url, {"Content-Type": content_type_for(path.name)})
     except ParseError:
         return None  # not a feed: the fetch tests check that it is a stored error
-    items = [normalize_item(entry, feed_url=url, feed_lang=parsed.lang, now=NOW) for entry in parsed.items]
+    items = [
+        normalize_item(entry, feed_url=url, feed_lang=parsed.lang, now=NOW, classify=classify) for entry in parsed.items
+    ]
     return Read(url, parsed, [item for item in items if item is not None])
 
 
@@ -207,7 +210,7 @@ def test_two_feeds_linking_two_anchors_of_one_page_are_two_items(store: Store) -
     def feed(name: str, link: str) -> Read:
         url = f"{BASE}/{name}.xml"
         entry = ParsedItem(None, link, "Good morning students and teachers!", None, None, None)
-        item = normalize_item(entry, feed_url=url, feed_lang="en", now=NOW)
+        item = normalize_item(entry, feed_url=url, feed_lang="en", now=NOW, classify=classify)
         assert item is not None
         return Read(url, ParsedFeed(name, None, "en", (entry,)), [item])
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tests.conftest import need_shared
+from veille.adapters.langid import classify
 from veille.core.normalize import (
     canonical_url,
     content_hash,
@@ -44,7 +45,7 @@ def entry(**fields: object) -> ParsedItem:
 
 
 def normalise(item: ParsedItem, feed_lang: str | None = None) -> NewItem | None:
-    return normalize_item(item, feed_url=FEED_URL, feed_lang=feed_lang, now=NOW)
+    return normalize_item(item, feed_url=FEED_URL, feed_lang=feed_lang, now=NOW, classify=classify)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -214,7 +215,8 @@ def test_double_encoded_french_feed_comes_out_right() -> None:
     body = need_shared("feeds", "edge", "ch_lemonde_double_encoded.xml").read_bytes()
     parsed = parse_feed(body, "https://www.lemonde.fr/rss/une.xml", {})
     items = [
-        normalize_item(e, feed_url="https://www.lemonde.fr/rss/une.xml", feed_lang=None, now=NOW) for e in parsed.items
+        normalize_item(e, feed_url="https://www.lemonde.fr/rss/une.xml", feed_lang=None, now=NOW, classify=classify)
+        for e in parsed.items
     ]
     texts = " ".join(i.title + " " + i.summary for i in items if i)
     assert "Ã" not in texts and "â€" not in texts
@@ -253,7 +255,7 @@ def test_language_item_then_feed_then_detected() -> None:
 
 
 def test_too_little_text_has_no_language() -> None:
-    assert detect_language("MOOC") is None
+    assert detect_language("MOOC", classify) is None
     assert normalise(entry(title="LMS", summary_html="")).lang is None  # type: ignore[union-attr]
 
 
@@ -273,7 +275,11 @@ def test_entry_key_prefers_guid_then_link_and_title_then_a_hash() -> None:
     assert untitled is not None and untitled.entry_key == "https://www.example.fr/2026/11/classe-inversee"
     no_link = normalise(entry(entry_id=None, link=None))
     again = normalize_item(
-        entry(entry_id=None, link=None), feed_url=FEED_URL, feed_lang=None, now=NOW + timedelta(days=1)
+        entry(entry_id=None, link=None),
+        feed_url=FEED_URL,
+        feed_lang=None,
+        now=NOW + timedelta(days=1),
+        classify=classify,
     )
     assert no_link is not None and again is not None
     assert re.fullmatch(r"sha1:[0-9a-f]{40}", no_link.entry_key)
@@ -289,6 +295,7 @@ def test_content_hash_covers_stable_fields_only() -> None:
         feed_url=FEED_URL,
         feed_lang=None,
         now=NOW + timedelta(days=2),
+        classify=classify,
     )
     edited = normalise(entry(title="La classe inversée à l’université : bilan"))
     spaced = normalise(entry(title="  La classe   INVERSÉE à l’université "))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED, need_shared
+from veille.adapters.langid import classify
 from veille.adapters.parse import parse_feed
 from veille.core.normalize import normalize_item
 from veille.errors import ParseError
@@ -49,7 +50,7 @@ def _expected_counts(kind: str) -> dict[str, int]:
 def _normalise_all(parsed: ParsedFeed) -> list[NewItem]:
     items = []
     for entry in parsed.items:
-        item = normalize_item(entry, feed_url=FEED_URL, feed_lang=parsed.lang, now=NOW)
+        item = normalize_item(entry, feed_url=FEED_URL, feed_lang=parsed.lang, now=NOW, classify=classify)
         if item is None:
             continue
         assert item.title
@@ -176,7 +177,7 @@ def test_windows_1252_smart_quotes() -> None:
 @pytest.mark.parametrize("name", ["mf_koi8r_declared.xml", "fp_undeclared_koi8r.xml"])
 def test_koi8_r_comes_out_as_cyrillic(name: str) -> None:
     parsed = _parse_file("edge", name)
-    item = normalize_item(parsed.items[0], feed_url=FEED_URL, feed_lang=None, now=NOW)
+    item = normalize_item(parsed.items[0], feed_url=FEED_URL, feed_lang=None, now=NOW, classify=classify)
     assert item is not None
     assert re.search("[А-Яа-яЁё]{4}", item.title), item.title
     assert not re.search("[À-ÿ]", item.title + item.summary), item.title
@@ -234,7 +235,7 @@ def test_content_location_header_is_the_base_for_relative_links() -> None:
 
 def test_xml_base_wins_over_the_feed_url() -> None:
     parsed = _parse_file("edge", "frs_atom_xml_base.xml")
-    item = normalize_item(parsed.items[0], feed_url=FEED_URL, feed_lang=None, now=NOW)
+    item = normalize_item(parsed.items[0], feed_url=FEED_URL, feed_lang=None, now=NOW, classify=classify)
     assert item is not None
     assert item.url == "https://numi.st/post/2022/travel-uke"
     assert 'src="https://numi.st/post/2022/travel-uke/IMG_1232.jpeg"' in item.html
@@ -253,7 +254,7 @@ def test_json_feed_1_0() -> None:
     assert second.content_html == "<p>This is a second item.</p>"
     assert second.author == "me"  # the feed's author when the item has none
     assert first.author == "you"
-    item = normalize_item(first, feed_url=FEED_URL, feed_lang=None, now=NOW)
+    item = normalize_item(first, feed_url=FEED_URL, feed_lang=None, now=NOW, classify=classify)
     assert item is not None and "alert" not in item.html and item.html == "<p>Hello, world!</p>"
 
 
@@ -299,7 +300,9 @@ def test_json_feed_by_content_type_and_relative_urls() -> None:
     assert entry.link == "https://veille.example.fr/articles/a?utm_source=x"
     assert entry.lang == "fr-FR" and entry.categories == ("mooc",)
     assert entry.published == datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
-    item = normalize_item(entry, feed_url="https://veille.example.fr/feed.json", feed_lang=None, now=NOW)
+    item = normalize_item(
+        entry, feed_url="https://veille.example.fr/feed.json", feed_lang=None, now=NOW, classify=classify
+    )
     assert item is not None
     assert item.summary == "Un résumé & 3 < 4"  # JSON Feed summaries are plain text
     assert item.canonical_url == "https://veille.example.fr/articles/a"

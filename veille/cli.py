@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import click
 
 from veille import __version__
+from veille.adapters import translations
 from veille.core import i18n
 from veille.errors import ConfigError, VeilleError
 
@@ -524,7 +525,7 @@ def themes(context: Context, week: str | None, as_json: bool) -> None:
         rows = app.store.themes.week_themes(target)
     finally:
         app.close()
-    lang = "en" if app.settings.digest.language == "en" else "fr"  # the digest's language, as the digest
+    lang = i18n.language(app.settings.digest.language).code  # the digest's language, as the digest
     named = set()
     for row in rows:  # the title in the digest's language; keywords stand in for weeks made before titles
         title = titles.in_language(row.pop("titles"), lang)
@@ -578,7 +579,7 @@ def formats_command(context: Context, week: str | None, as_json: bool) -> None:
     app = context.app()
     try:
         target = _resolve_week(week, app.now)
-        lang = "en" if app.settings.digest.language == "en" else "fr"
+        lang = i18n.language(app.settings.digest.language).code
         taxonomy = format_names(app.settings.formats_file, lang)
         records = load_radar(app.store, *radar_span(target))
     finally:
@@ -589,7 +590,6 @@ def formats_command(context: Context, week: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({**radar_json(radar, names), "complete": complete}, ensure_ascii=False))
         return
-    fr = lang == "fr"
     statuses = dict(site_strings(lang).status_labels)
     total = i18n.plural(radar.total, context.text("story"), context.text("stories"), lang)
     head = f"{target}{context.text('colon')}{total}"
@@ -601,7 +601,7 @@ def formats_command(context: Context, week: str | None, as_json: bool) -> None:
     width = max(len(name) for name in names.values())
     for track in radar.formats:
         spark = "".join("▁▂▃▄▅▆▇█"[min(7, round(7 * n / max(max(track.history), 1)))] for n in track.history)
-        share = f"{round(100 * track.current.share)} %" if fr else f"{round(100 * track.current.share)}%"
+        share = i18n.percent(round(100 * track.current.share), lang, space=" ")
         label = statuses.get(track.status.status, track.status.status)
         click.echo(f"  {names[track.format]:<{width}}  {spark}  {track.current.stories:>4}  {share:>5}  [{label}]")
         if track.status.status != "steady":
@@ -1037,6 +1037,11 @@ def demo(context: Context, out: Path, days: int | None, lang: str) -> None:
 def main() -> None:
     """Console-script entry point. Commands handle their own errors (``handle_errors``); this catches what
     happens outside them."""
+    try:  # the catalogs, once for the process: a broken one is one line (in English: no catalog to speak)
+        translations.install()
+    except ConfigError as exc:
+        click.echo(f"veille: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
     try:
         # not standalone: click would turn Ctrl-C outside a command (while parsing options) into exit 1
         code = cli.main(standalone_mode=False)

@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from veille.core import i18n
 from veille.core.identity import feed_url_key, is_feed_url, normalize_lang
 from veille.errors import ConfigError
 from veille.models import (
@@ -70,14 +71,12 @@ TOP_LEVEL_KEYS = (
     "templates",
 )
 FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes")
-DIGEST_LANGUAGES = ("fr", "en")
 MAIL_SECURITY = ("starttls", "tls", "none")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # French names are accepted too: the digest is written for French-speaking teams as often as not.
 _WEEKDAY_ALIASES = dict(
     zip(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"), WEEKDAYS, strict=True)
 )
-DEFAULT_TITLES = {"fr": "Veille digital learning", "en": "Digital learning watch"}
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -278,6 +277,15 @@ def _choice(choices: Iterable[str]) -> Converter:
     return lambda r, n, f: r.choice(n, f, frozen)
 
 
+def digest_languages() -> tuple[str, ...]:
+    """The languages ``digest.language`` accepts: every installed catalog, French and English first."""
+    return tuple(sorted(i18n.installed(), key=lambda code: (code != "fr", code != "en", code)))
+
+
+def _language(reader: _Reader, node: yaml.Node, field: str) -> str:
+    return reader.choice(node, field, digest_languages())
+
+
 def _weekday(reader: _Reader, node: yaml.Node, field: str) -> str:
     value = reader.text(node, field).lower()
     value = _WEEKDAY_ALIASES.get(value, value)
@@ -348,7 +356,7 @@ _MODEL: dict[str, Converter] = {
     "backend": _choice(MODEL_BACKENDS),
 }
 _DIGEST: dict[str, Converter] = {
-    "language": _choice(DIGEST_LANGUAGES),
+    "language": _language,
     "weekday": _weekday,
     "hour": _int(0, 23),
     "title": _txt(),
@@ -573,7 +581,7 @@ def _parse(
     # Defaults that depend on other settings are filled here, so no stage has to know them.
     digest = dataclasses.replace(
         digest,
-        title=digest.title or DEFAULT_TITLES[digest.language],
+        title=digest.title or i18n.strings(digest.language).default_title,
         archive_dir=digest.archive_dir or data_dir / "digests",
     )
     site = dataclasses.replace(site, title=site.title or digest.title, out_dir=site.out_dir or data_dir / "site")
@@ -724,7 +732,7 @@ feeds:
 #   read_timeout: 30         # seconds
 
 digest:
-  language: fr               # fr | en: the digest's language, and the command line's
+  language: fr               # fr | en | any catalog in veille/locale: the digest's, site's and CLI's
   weekday: monday            # day the weekly digest is built and sent
   # hour: 7                  # in schedule.timezone
   # title: Veille digital learning

@@ -76,10 +76,10 @@ def load_relevance(path: Path = SHIPPED_RELEVANCE) -> RelevanceRules:
 
 
 def format_names(user_file: Path | None, language: str) -> dict[str, str]:
-    """Each format's name in ``language`` (``fr`` unless ``en``), the user's file included: what the
-    digest and the site print as section titles."""
+    """Each format's name in ``language`` (English when the taxonomy has no name in it), the user's file
+    included: what the digest and the site print as section titles."""
     stamp = user_file.stat().st_mtime_ns if user_file is not None and user_file.exists() else None
-    return dict(_names(str(user_file) if user_file else None, stamp, "en" if language == "en" else "fr"))
+    return dict(_names(str(user_file) if user_file else None, stamp, language))
 
 
 @lru_cache(maxsize=4)

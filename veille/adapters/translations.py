@@ -10,8 +10,10 @@ The locale for dates and numbers is the catalog's own translation of the message
 new catalog and nothing else. Babel reads a locale's CLDR data lazily: it is loaded here, so core formats
 dates and numbers without reading a file.
 
-``install()`` runs once, when the ``veille`` package is imported; an unreadable catalog is a
-``ConfigError`` naming its file.
+The catalogs are read once per process: ``veille.cli.main`` calls ``install()`` before any command (an
+unreadable catalog is a ``ConfigError`` naming its file: one line and exit 1), and for any other entry point
+(tests, benchmarks, the demo) ``import veille`` hands ``languages`` to core, which calls it when it first
+needs a language. Importing veille reads no catalog.
 """
 
 from __future__ import annotations
@@ -77,6 +79,11 @@ def load_language(code: str, directory: Path = LOCALE_DIR) -> i18n.Language:
 @lru_cache(maxsize=1)
 def _languages(directory: Path) -> tuple[i18n.Language, ...]:
     return tuple(load_language(code, directory) for code in available(directory))
+
+
+def languages(directory: Path = LOCALE_DIR) -> tuple[i18n.Language, ...]:
+    """Every catalog of ``directory``, loaded once (a failed load is tried again, and fails again)."""
+    return _languages(directory)
 
 
 def install(directory: Path = LOCALE_DIR) -> tuple[str, ...]:

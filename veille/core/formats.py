@@ -91,8 +91,8 @@ class LearningFormat:
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def label(self, lang: str) -> str:
-        """The name to print in ``lang``, falling back to any name the format has."""
-        return self.name.get(lang) or next(iter(self.name.values()), self.key)
+        """The name to print in ``lang``, falling back to the English one, then to any name the format has."""
+        return self.name.get(lang) or self.name.get("en") or next(iter(self.name.values()), self.key)
 
 
 @dataclass(frozen=True)

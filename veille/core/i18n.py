@@ -4,12 +4,16 @@ The wording lives in gettext catalogs, one per language (``veille/locale/<code>/
 English message ids, extracted with ``pybabel extract`` and compiled to ``.mo`` at install); dates, numbers,
 week ranges and plural rules come from CLDR through Babel, in the reader's locale, never the machine's (a
 server's locale is rarely the reader's, and golden-file tests must give the same bytes on every machine).
-A third language is a new catalog for all of this wording; the trend and signal reasons
-(``core.trends``, ``core.signals``, ``core.radar``) are still worded in French and English in code, which
-is why ``digest.language`` accepts ``fr`` and ``en`` only until they move to the catalogs.
+The reasons given for trends, signals and formats (``core.trends``, ``core.signals``, ``core.radar``) are
+catalog sentences too, built from a ``Language``: its ``ngettext`` picks the catalog's plural form (a
+fraction, ``1,5 sujet``, the form CLDR gives it), and its ``integer``/``fixed`` write numbers with Babel. So
+a third language is a new catalog and nothing else, and ``digest.language`` accepts any installed catalog
+(a message the catalog does not translate yet is its English message id).
 
-Core reads no file: ``veille.adapters.translations`` loads each catalog and its CLDR locale once and
-``install``s them here as ``Language`` objects (``import veille`` does it). ``language(code)`` gives one;
+Core reads no file: ``veille.adapters.translations`` loads each catalog and its CLDR locale once per process
+and ``install``s them here as ``Language`` objects: the command line does it first thing (a broken catalog
+is then one line and exit 1), and any other entry point when core first needs a language (``import veille``
+hands core the loader; importing reads nothing). ``language(code)`` gives one;
 the tables below (``strings``, ``cli_text``, and ``core.site_i18n``) are built from it. An unknown code
 falls back to French, the project's first reader (the CLI, to English).
 """
@@ -20,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from babel.dates import format_interval, format_skeleton
@@ -37,6 +42,7 @@ class Catalog(Protocol):
 
     def gettext(self, message: str, /) -> object: ...
     def pgettext(self, context: str, message: str, /) -> object: ...
+    def ngettext(self, singular: str, plural: str, n: int, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -54,13 +60,60 @@ class Language:
     def pgettext(self, context: str, message: str) -> str:
         return str(self.catalog.pgettext(context, message))
 
+    def ngettext(self, singular: str, plural: str, n: float) -> str:
+        """The catalog's form of a sentence for the number ``n`` (English message ids ``singular``/``plural``).
+
+        gettext's plural rules count whole numbers; a fraction (``1,5 sujet par semaine``, ``2.5 stories``)
+        takes the form CLDR gives it in this locale, asked of the catalog through the first whole number of
+        the same CLDR category (1.5 is "one" in French, like 0 and 1; "other" in English, like 0)."""
+        return str(self.catalog.ngettext(singular, plural, _gettext_count(self.locale, n)))
+
     def singular(self, count: int) -> bool:
         """Whether ``count`` takes the singular: 0 and 1 in French, only 1 in English (the catalog's rule)."""
         return self.plural_rule(count) == 0
 
+    def integer(self, value: int) -> str:
+        """A count in the locale's digits, without grouping (``12345``), as the sentences always wrote it."""
+        return str(format_decimal(value, "0", locale=self.locale))
+
+    def fixed(self, value: float, digits: int = 1) -> str:
+        """``value`` with exactly ``digits`` decimals in the locale's decimal mark: ``3,0`` / ``3.0``. Rounded
+        as Python rounds a float (``f"{value:.1f}"``), then written by Babel."""
+        pattern = "0." + "0" * digits if digits > 0 else "0"
+        return str(format_decimal(Decimal(f"{value:.{digits}f}"), pattern, locale=self.locale))
+
+
+_FIRST_OF_CATEGORY: dict[tuple[str, str], int | None] = {}
+
+
+def _gettext_count(locale: Locale, n: float) -> int:
+    """The whole number to give gettext for ``n``: ``n`` itself when whole, else the first whole number that
+    CLDR puts in ``n``'s plural category (None found: the whole part)."""
+    if float(n).is_integer():
+        return int(n)
+    category = locale.plural_form(n)
+    key = (str(locale), category)
+    if key not in _FIRST_OF_CATEGORY:
+        _FIRST_OF_CATEGORY[key] = next((k for k in range(1000) if locale.plural_form(k) == category), None)
+    found = _FIRST_OF_CATEGORY[key]
+    return int(n) if found is None else found
+
 
 _INSTALLED: dict[str, Language] = {}
 _TABLES: dict[tuple[str, str], Any] = {}  # (table, code) -> built once per installed language
+_LOADER: Callable[[], Iterable[Language]] | None = None
+
+
+def set_loader(loader: Callable[[], Iterable[Language]]) -> None:
+    """What loads the languages when core first needs one and none is installed yet (``import veille``
+    hands it ``veille.adapters.translations.languages``): core calls it, it reads the files."""
+    global _LOADER
+    _LOADER = loader
+
+
+def _ensure_installed() -> None:
+    if not _INSTALLED and _LOADER is not None:
+        install(_LOADER())
 
 
 def install(languages: Iterable[Language]) -> None:
@@ -72,11 +125,13 @@ def install(languages: Iterable[Language]) -> None:
 
 def installed() -> tuple[str, ...]:
     """The codes of the installed languages, sorted."""
+    _ensure_installed()
     return tuple(sorted(_INSTALLED))
 
 
 def language(code: str | None, *, default: str = DEFAULT) -> Language:
     """The installed language ``code`` (``fr``, ``en``, ``fr-FR``…), else ``default``."""
+    _ensure_installed()
     if not _INSTALLED:
         raise RuntimeError("no language installed: veille.adapters.translations.install() loads the catalogs")
     if code:
@@ -255,6 +310,15 @@ def plural(count: int, one: str, many: str, language: str) -> str:
     return f"{count} {one if language_of(language).singular(count) else many}"
 
 
+def percent(value: int, language: str, *, space: str = "\u00a0") -> str:
+    """A whole percentage in the language's typography: ``28 %`` (no-break space) / ``28%``; ``space``
+    replaces the no-break space (a terminal gets an ordinary one)."""
+    lang = language_of(language)
+    # TRANSLATORS: a percentage; French puts a no-break space before the sign.
+    text = lang.pgettext("typography", "{percent}%").format(percent=lang.integer(value))
+    return text.replace("\u00a0", space)
+
+
 def number(value: float, language: str) -> str:
     """A ratio with at most one decimal, in the locale's decimal mark: ``2,5`` / ``2.5``; ``3`` stays ``3``."""
     return str(format_decimal(round(value, 1), "0.#", locale=_locale(language)))
@@ -383,7 +447,7 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
 
 def cli_language(language: str | None) -> str:
     """The command line's language: the configured one when it has a catalog, English otherwise."""
-    return language if language in _INSTALLED else CLI_DEFAULT
+    return language if language in installed() else CLI_DEFAULT
 
 
 def cli_text(key: str, language: str | None, **fields: object) -> str:

@@ -20,10 +20,9 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -127,19 +126,17 @@ def language_code(value: Any) -> str | None:
     return match.group(1).lower() if match else None
 
 
-@cache
-def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+Classify = Callable[[str], tuple[str, float]]
+"""A language identifier: a text's most likely language code and its probability (``adapters.langid``
+wraps py3langid's, whose model file it reads; core receives it loaded)."""
 
 
-def detect_language(text: str) -> str | None:
+def detect_language(text: str, classify: Classify) -> str | None:
     """The language of ``text`` as a 2-letter code; None when the text is too short or ambiguous."""
     sample = text.strip()
     if len(sample) < MIN_DETECT_CHARS or sum(ch.isalpha() for ch in sample) < MIN_DETECT_CHARS // 2:
         return None
-    lang, probability = _identifier().classify(sample[:2000])
+    lang, probability = classify(sample[:2000])
     if float(probability) < MIN_DETECT_PROBABILITY:
         return None
     return language_code(str(lang))
@@ -272,8 +269,11 @@ def same_content(a_title: str, a_summary: str, b_title: str, b_summary: str) -> 
 # The item
 
 
-def normalize_item(item: ParsedItem, *, feed_url: str, feed_lang: str | None, now: datetime) -> NewItem | None:
-    """A parsed entry as a storable item, or None when the entry is empty.
+def normalize_item(
+    item: ParsedItem, *, feed_url: str, feed_lang: str | None, now: datetime, classify: Classify
+) -> NewItem | None:
+    """A parsed entry as a storable item, or None when the entry is empty. ``classify`` identifies the
+    language of an entry that declares none, nor its feed (``adapters.langid.classify``).
 
     An entry with no title, no summary/content text and no http(s) link says nothing a reader could
     follow: it is dropped (None), not stored. A missing title is made from the start of the
@@ -297,7 +297,7 @@ def normalize_item(item: ParsedItem, *, feed_url: str, feed_lang: str | None, no
     lang = (
         language_code(item.lang)
         or language_code(feed_lang)
-        or detect_language(f"{title}. {summary}" if summary else title)
+        or detect_language(f"{title}. {summary}" if summary else title, classify)
     )
     author = (html_to_text(item.author) or None) if item.author else None
     categories = tuple(dict.fromkeys(text for text in (html_to_text(c) for c in item.categories) if text))

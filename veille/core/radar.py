@@ -31,7 +31,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from veille.core.trends import DEFAULT_RULES, TrendRules, TrendStatus, WeekPoint, explain, score_theme
+from veille.core import i18n
+from veille.core.trends import (
+    DEFAULT_RULES,
+    TrendRules,
+    TrendStatus,
+    WeekPoint,
+    explain,
+    score_theme,
+    source_count,
+)
 from veille.core.weeks import previous_weeks, shift_week, weeks_between
 
 OTHER = "other"  # the taxonomy's key for "no confident format" (core.formats.OTHER)
@@ -221,28 +230,26 @@ def build_radar(
 
 
 def explain_format(status: TrendStatus, lang: str) -> str:
-    """Why a format has its status, in French or English: the themes' sentence (``core.trends.explain``),
+    """Why a format has its status, in the reader's language: the themes' sentence (``core.trends.explain``),
     or that the watch is too young to tell."""
+    language = i18n.language(lang)
     r: Mapping[str, int | float] = status.reason
     if r.get("too_early"):
         have, need = int(r.get("watch_weeks", 0)), int(r.get("min_watch_weeks", MIN_WATCH_WEEKS))
-        if lang.lower().startswith("fr"):
-            return (
-                f"Trop tôt pour juger\u00a0: {have} semaine{'s' if have >= 2 else ''} de veille sur {need} nécessaires"
-            )
-        return f"Too early to tell: {have} week{'' if have == 1 else 's'} of watch of the {need} needed"
+        return language.ngettext(
+            "Too early to tell: {count} week of watch of the {needed} needed",
+            "Too early to tell: {count} weeks of watch of the {needed} needed",
+            have,
+        ).format(count=language.integer(have), needed=language.integer(need))
     if status.status == "steady" and not r.get("baseline_weeks"):  # no earlier week to compare with
-        fr = lang.lower().startswith("fr")
         n, sources = int(r.get("stories", 0)), int(r.get("sources", 0))
         if n == 0:
-            return "Aucun sujet sur ces semaines" if fr else "No story in these weeks"
-        if fr:
-            return f"{n} sujet{'s' if n >= 2 else ''} de {sources} source{'s' if sources >= 2 else ''}\u00a0: " + (
-                "ses premiers, sans semaine antérieure à laquelle les comparer"
-            )
-        return f"{n} stor{'ies' if n != 1 else 'y'} from {sources} source{'s' if sources != 1 else ''}: " + (
-            "its first, with no earlier week to compare them with"
-        )
+            return language.gettext("No story in these weeks")
+        return language.ngettext(
+            "{count} story from {sources}: its first, with no earlier week to compare them with",
+            "{count} stories from {sources}: its first, with no earlier week to compare them with",
+            n,
+        ).format(count=language.integer(n), sources=source_count(sources, language))
     return explain(status, lang)
 
 

@@ -40,9 +40,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from veille.core.i18n import number, plural
+from veille.core import i18n
+from veille.core.i18n import number
 from veille.core.labels import tokens
-from veille.core.trends import volume_label
+from veille.core.trends import source_count, volume_label
 
 
 @dataclass(frozen=True)
@@ -210,37 +211,34 @@ def _test(
 def explain(reason: Mapping[str, int | float], lang: str) -> str:
     """Why a term is a signal, in numbers, from its stored ``reason``: ``7 sujets publiés par 4 sources cette
     semaine, contre 0,5 attendu au rythme des 6 semaines d'avant``. The numbers are those of its strongest
-    term (the first of its label)."""
-    language = "fr" if lang.lower().startswith("fr") else "en"
+    term (the first of its label). Worded by the catalogs, in the reader's language (see ``core.i18n``)."""
+    language = i18n.language(lang)
+    ngettext, integer = language.ngettext, language.integer
     weeks = int(reason.get("weeks", 1))
     count = int(reason.get("count", reason.get("stories", 0)))
     now = int(reason.get("this_week", count if weeks == 1 else 0))
     sources = int(reason.get("sources", 0))
     expected = float(reason.get("expected", 0.0))
     before = int(reason.get("baseline_weeks", 0))
-    shown = number(expected, language)
-    if language == "fr":
-        if weeks == 1:
-            head = f"{volume_label(count, sources, language)} cette semaine"
-        else:
-            head = f"{count} sujets en {weeks} semaines"
-            if now:
-                head += f", dont {now} cette semaine publié{'s' if now >= 2 else ''} par "
-                head += plural(sources, "source", "sources", language)
-        tail = f"contre {shown} attendu{'s' if expected >= 2 else ''}"
-        if before:
-            tail += f" au rythme des {plural(before, 'semaine', 'semaines', language)} d'avant"
-        return f"{head}, {tail}"
     if weeks == 1:
-        head = f"{volume_label(count, sources, language)} this week"
+        head = language.gettext("{volume} this week").format(volume=volume_label(count, sources, lang))
     else:
-        head = f"{count} stories in {weeks} weeks"
+        head = ngettext("{count} story in {weeks} weeks", "{count} stories in {weeks} weeks", count).format(
+            count=integer(count), weeks=integer(weeks)
+        )
         if now:
-            head += f", {now} of them this week from {plural(sources, 'source', 'sources', language)}"
-    tail = f"against {shown} expected"
+            head += ngettext(
+                ", {count} of them this week from {sources}", ", {count} of them this week from {sources}", now
+            ).format(count=integer(now), sources=source_count(sources, language))
+    tail = ngettext("against {expected} expected", "against {expected} expected", expected).format(
+        expected=number(expected, language.code)
+    )
     if before:
-        tail += f" at the pace of the {plural(before, 'week', 'weeks', language)} before"
-    return f"{head}, {tail}"
+        tail += ngettext(
+            " at the pace of the {count} week before", " at the pace of the {count} weeks before", before
+        ).format(count=integer(before))
+    # TRANSLATORS: a signal's reason: what was seen ("7 stories … this week"), then what was expected.
+    return language.gettext("{seen}, {expected}").format(seen=head, expected=tail)
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?:«\"“]\s*)$")

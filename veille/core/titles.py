@@ -931,6 +931,6 @@ def _clip(text: str, limit: int) -> str:
 
 
 def in_language(stored: Mapping[str, str] | None, lang: str) -> str:
-    """The stored title to show in ``lang``: that language's, else the other one's, else ''."""
+    """The stored title to show in ``lang``: that language's, else the English one, else any, else ''."""
     stored = stored or {}
-    return stored.get(lang) or next((text for text in stored.values() if text), "")
+    return stored.get(lang) or stored.get("en") or next((text for text in stored.values() if text), "")

@@ -52,6 +52,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
+from veille.core import i18n
+from veille.core.i18n import Language
 from veille.core.weeks import weeks_between
 
 Status = Literal["new", "rising", "steady", "fading"]
@@ -500,109 +502,94 @@ def shown_as_trend(status: str, sources: int, *, weak_signal: bool = False, rule
 
 
 # ------------------------------------------------------------------------------------------ sentences
+# The reasons are sentences of the catalogs (English message ids, ``core.i18n``), their numbers written by
+# Babel in the reader's locale and their plurals chosen by the catalog: nothing here knows a language.
 
 
-def _number(value: float, lang: str, digits: int = 1) -> str:
-    """``3.0`` in English, ``3,0`` in French: the digest reader's own decimal mark."""
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "fr" else text
+def source_count(sources: int, lang: Language) -> str:
+    """``1 source``, ``13 sources``: a count of sources inside a reason."""
+    return lang.ngettext("{count} source", "{count} sources", sources).format(count=lang.integer(sources))
 
 
-def _stories(n: float, lang: str, text: str | None = None) -> str:
-    """'1 story', '12 stories' / '1 sujet', '12 sujets' (French is singular below 2)."""
-    shown = text if text is not None else str(int(n))
-    if lang == "fr":
-        return f"{shown} sujet" + ("s" if n >= 2 else "")
-    return f"{shown} " + ("story" if n == 1 else "stories")
-
-
-def _sources(n: int, lang: str) -> str:
-    if lang == "fr":
-        return f"{n} source" + ("s" if n >= 2 else "")
-    return f"{n} source" + ("" if n == 1 else "s")
-
-
-def _semaines(weeks: int) -> str:
-    """``1 semaine``, ``6 semaines`` (never "1 semaines")."""
-    return f"{weeks} semaine{'s' if weeks >= 2 else ''}"
+def _volume(stories: int, sources: int, lang: Language) -> str:
+    return lang.ngettext(
+        "{count} story published by {sources}", "{count} stories published by {sources}", stories
+    ).format(count=lang.integer(stories), sources=source_count(sources, lang))
 
 
 def volume_label(stories: int, sources: int, lang: str) -> str:
     """``11 sujets publiés par 13 sources`` / ``11 stories published by 13 sources``: a theme's stories
     and the sources that published them (``11 sujets de 13 sources`` read as "11 out of 13")."""
-    if lang.lower().startswith("fr"):
-        return f"{_stories(stories, 'fr')} publié{'s' if stories >= 2 else ''} par {_sources(sources, 'fr')}"
-    return f"{_stories(stories, 'en')} published by {_sources(sources, 'en')}"
+    return _volume(stories, sources, i18n.language(lang))
 
 
 def explain(status: TrendStatus, lang: str) -> str:
-    """One sentence saying why a theme has its status, in French (``fr``, ``fr-FR``…) or English.
+    """One sentence saying why a theme has its status, in the reader's language (``fr``, ``fr-FR``, ``en``…).
 
     Only the numbers of ``status.reason`` are used, so the sentence can be rebuilt from the database.
     """
-    lang = "fr" if lang.lower().startswith("fr") else "en"
+    language = i18n.language(lang)
+    ngettext, fixed = language.ngettext, language.fixed
     r: Mapping[str, int | float] = status.reason
     stories, sources = int(r.get("stories", 0)), int(r.get("sources", 0))
-    volume = volume_label(stories, sources, lang)
-    nbsp = "\u00a0"
+    volume = _volume(stories, sources, language)
     if status.status == "new":
-        if lang == "fr":
-            text = f"Nouveau{nbsp}: {volume} cette semaine"
-            if status.weak_signal:
-                text += (
-                    f", loin de tous les thèmes précédents (nouveauté {_number(r['novelty'], lang, 2)})"
-                    f"{nbsp}: signal faible"
-                )
-            return text
-        text = f"New: {volume} this week"
         if status.weak_signal:
-            text += f", far from every earlier theme (novelty {_number(r['novelty'], lang, 2)}): a weak signal"
-        return text
+            return language.gettext(
+                "New: {volume} this week, far from every earlier theme (novelty {novelty}): a weak signal"
+            ).format(volume=volume, novelty=fixed(float(r["novelty"]), 2))
+        return language.gettext("New: {volume} this week").format(volume=volume)
     weeks = int(r.get("baseline_weeks", 0))
     mean = float(r.get("baseline_mean", 0.0))
     if status.status == "rising" and int(r.get("rising_weeks", 1)) > 1:
-        span, ratio = int(r["rising_weeks"]), _number(float(r["sustained_ratio"]), lang)
+        span = int(r["rising_weeks"])
         before = int(r.get("before_weeks", weeks))
-        if lang == "fr":
-            return (
-                f"{volume}{nbsp}; x{ratio} sur les {span} dernières semaines "
-                f"par rapport aux {before} semaines précédentes"
-            )
-        return f"{volume}; x{ratio} over the last {span} weeks against the {before} weeks before"
+        against = ngettext("against the {count} week before", "against the {count} weeks before", before)
+        return ngettext(
+            "{volume}; x{ratio} over the last {count} week {against}",
+            "{volume}; x{ratio} over the last {count} weeks {against}",
+            span,
+        ).format(
+            volume=volume,
+            ratio=fixed(float(r["sustained_ratio"])),
+            count=language.integer(span),
+            against=against.format(count=language.integer(before)),
+        )
     if status.status == "rising":
-        ratio = _number(float(r["ratio"]), lang)
-        if lang == "fr":
-            return f"{volume}, x{ratio} par rapport à sa moyenne sur {_semaines(weeks)}"
-        return f"{volume}, x{ratio} against its {weeks}-week average"
+        return ngettext(
+            "{volume}, x{ratio} against its {count}-week average",
+            "{volume}, x{ratio} against its {count}-week average",
+            weeks,
+        ).format(volume=volume, ratio=fixed(float(r["ratio"])), count=language.integer(weeks))
     if status.status == "fading":
         earlier_mean = float(r.get("earlier_mean", mean))
         earlier_weeks = int(r.get("earlier_weeks", weeks))
         if stories == 0:
-            if lang == "fr":
-                return (
-                    f"Aucun sujet cette semaine, contre {_number(earlier_mean, lang)} par semaine "
-                    f"sur les {earlier_weeks} semaines précédentes"
-                )
-            return (
-                f"No story this week, against {_number(earlier_mean, lang)} a week "
-                f"over the {earlier_weeks} weeks before"
-            )
+            return ngettext(
+                "No story this week, against {mean} a week over the {count} week before",
+                "No story this week, against {mean} a week over the {count} weeks before",
+                earlier_weeks,
+            ).format(mean=fixed(earlier_mean), count=language.integer(earlier_weeks))
         recent_mean = float(r.get("recent_mean", stories))
         recent_weeks = int(r.get("recent_weeks", 1))
-        shown = _number(recent_mean, lang)
-        if lang == "fr":
-            return (
-                f"{_stories(recent_mean, lang, shown)} par semaine sur les {recent_weeks} dernières semaines, "
-                f"contre {_number(earlier_mean, lang)} auparavant"
-            )
-        return (
-            f"{_stories(recent_mean, lang, shown)} a week over the last {recent_weeks} weeks, "
-            f"against {_number(earlier_mean, lang)} before"
+        over = ngettext("over the last {count} week", "over the last {count} weeks", recent_weeks)
+        return ngettext(
+            "{mean} story a week {over}, against {earlier} before",
+            "{mean} stories a week {over}, against {earlier} before",
+            recent_mean,
+        ).format(
+            mean=fixed(recent_mean),
+            over=over.format(count=language.integer(recent_weeks)),
+            earlier=fixed(earlier_mean),
         )
     if stories == 0:
-        if lang == "fr":
-            return f"Aucun sujet cette semaine, pour une moyenne de {_number(mean, lang)} sur {_semaines(weeks)}"
-        return f"No story this week, against a {weeks}-week average of {_number(mean, lang)}"
-    if lang == "fr":
-        return f"{volume}, conforme à sa moyenne sur {_semaines(weeks)} ({_number(mean, lang)})"
-    return f"{volume}, in line with its {weeks}-week average ({_number(mean, lang)})"
+        return ngettext(
+            "No story this week, against a {count}-week average of {mean}",
+            "No story this week, against a {count}-week average of {mean}",
+            weeks,
+        ).format(count=language.integer(weeks), mean=fixed(mean))
+    return ngettext(
+        "{volume}, in line with its {count}-week average ({mean})",
+        "{volume}, in line with its {count}-week average ({mean})",
+        weeks,
+    ).format(volume=volume, count=language.integer(weeks), mean=fixed(mean))

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from veille.adapters import langid
 from veille.adapters.evalset import LabelledText, read_eval_file
 from veille.adapters.stopwords import stop_words
 from veille.adapters.threads import one_blas_thread
@@ -42,7 +43,7 @@ def evaluate(app: App, path: Path, *, level: str = "story", with_formats: bool =
     rows = read_eval_file(path)
     texts = [row.text for row in rows]
     vectors = app.embedder.embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
-    langs = [row.lang or detect_language(row.text) for row in rows]
+    langs = [row.lang or detect_language(row.text, langid.classify) for row in rows]
     predicted: list[list[str]] | None = None
     profiles: np.ndarray | None = None
     if with_formats or level == "theme":

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from veille.adapters import langid
 from veille.adapters.parse import parse_feed
 from veille.adapters.workers import CorePool
 from veille.app import App
@@ -138,7 +139,8 @@ def read_result(result: FetchResult, config_lang: str | None, now: datetime) -> 
     items = tuple(
         item
         for item in (
-            normalize_item(entry, feed_url=result.final_url, feed_lang=feed_lang, now=now) for entry in parsed.items
+            normalize_item(entry, feed_url=result.final_url, feed_lang=feed_lang, now=now, classify=langid.classify)
+            for entry in parsed.items
         )
         if item is not None
     )

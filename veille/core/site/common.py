@@ -350,6 +350,3 @@ def _signal_cards(
             )
         )
     return {week: tuple(cards) for week, cards in out.items() if cards}
-
-
-_NEW_THEMES = {"fr": ("nouveau thème", "nouveaux thèmes"), "en": ("new theme", "new themes")}

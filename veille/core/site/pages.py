@@ -29,7 +29,6 @@ from veille.core.site.charts import (
 )
 from veille.core.site.common import (
     _LANG,
-    _NEW_THEMES,
     CHART_MAX_WEEKS,
     HOME_TRENDS,
     RECENT_WEEKS,
@@ -110,7 +109,7 @@ def build_site_view(
     format_labels: Mapping[str, str] | None = None,
 ) -> SiteView:
     """Every page of the site. Pure: the same records and week of ``now`` always give the same site."""
-    lang = "en" if language == "en" else "fr"
+    lang = i18n.language(language).code  # a language without a catalog: French, as the digest
     t, d = site_strings(lang), i18n.strings(lang)
     site_title = text(title) or d.default_title
     themes = {theme.id: theme for theme in records.themes}
@@ -430,7 +429,7 @@ def _week_page(
     summary = (
         _plural(len(stories), t.story_one, t.story_many, lang),
         _plural(sources, d.source_one, d.source_many, lang),
-        _plural(new_themes, *_NEW_THEMES[lang], lang),
+        _plural(new_themes, *d.new_themes, lang),
     )
     view = WeekPage(
         week=week,
@@ -545,7 +544,7 @@ def _format_page(
 
 def _share(share: float, ctx: _Context) -> str:
     percent = round(100 * share)
-    return f"{percent}\u00a0%" if ctx.language == "fr" else f"{percent}%"
+    return i18n.percent(percent, ctx.language)
 
 
 def _spark(track: FormatTrack, label: str, ctx: _Context) -> str:
@@ -613,7 +612,11 @@ def _formats_page(radar: Radar, rows: tuple[FormatRow, ...], paths: Mapping[str,
         intro=r.intro.format(n=len(radar.weeks), week=in_words),
         too_early=too_early,
         r=r,
+        heat_key=tuple(i18n.percent(n, ctx.language) for n in HEAT_KEY),
     )
+
+
+HEAT_KEY = (5, 10, 20, 30)  # the heatmap legend's steps, in percent of the week's stories
 
 
 def _event_view(event: FeedEventRecord, ctx: _Context) -> EventView:

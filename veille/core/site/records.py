@@ -1,4 +1,10 @@
-"""What the database gives the site (read by ``adapters.site_store``): plain frozen records."""
+"""What the database gives the site (read by ``adapters.site_store``): plain frozen records.
+
+``StoryRecord``, ``ThemeRecord`` and ``SignalRecord`` share their names with ``core.digest``'s, not their
+content: the digest reads one week (a story by its id, its sources' names and its theme that week; a theme's
+row of that week with its recent history), the site a story's whole life (every feed's copy, its theme in
+each week, the digest that showed it, items not yet grouped as ``i34``) and a theme's every week. Text
+helpers are shared (``core.sanitize.capitalised``, ``core.i18n``)."""
 
 from __future__ import annotations
 

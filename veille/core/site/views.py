@@ -315,6 +315,7 @@ class FormatsPage:
     intro: str = ""
     too_early: str = ""  # set while the watch is too young for statuses
     r: RadarStrings | None = None
+    heat_key: tuple[str, ...] = ()  # the heatmap legend's steps in the reader's typography: "5 %", "10 %"…
 
 
 @dataclass(frozen=True)
