@@ -8,11 +8,13 @@ Real parts: a SQLite file, a PostgreSQL server (tests/postgres_server.py), a loo
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -169,3 +171,78 @@ def test_items_stored_before_the_index_existed_are_found(
         assert len(store.search.matches(parse("la OR the OR des"))) == len(POSTS)
     finally:
         store.close()
+
+
+def story_theme_and_formats(config: Path) -> int:
+    """Group the two VR posts into one story of a theme, tag a format (what `veille process` stores)."""
+    store = open_storage(load(config))
+    try:
+        items = {item.title: item for item in store.items.items_to_embed("m")}
+        vr = [items[POSTS[0][0]].id, items[POSTS[1][0]].id]
+        vector = np.ones(4, dtype=np.float32)
+        now = datetime(2026, 11, 10, tzinfo=UTC)
+        with store.transaction():
+            story = store.themes.add_to_story(None, vr, vector, now, now)
+            theme = store.themes.new_theme("2026-W46", "vr, casques", vector)
+            store.themes.save_theme_week(
+                theme,
+                "2026-W46",
+                stories=[story],
+                items=2,
+                sources=2,
+                top_source=1,
+                keywords=["vr"],
+                status="new",
+                weak_signal=False,
+                reason={"stories": 1},
+                centroid=vector,
+                titles={"fr": "Réalité virtuelle en classe", "en": "VR in class"},
+            )
+        store.items.save_formats("sig", [(items[POSTS[0][0]], [("immersive", 0.8, {})])])
+        return story
+    finally:
+        store.close()
+
+
+def test_veille_search_shows_each_story_once_with_its_sources_formats_and_themes(
+    tmp_path: Path, backend: str | None
+) -> None:
+    config = fetched(tmp_path, backend)
+    story = story_theme_and_formats(config)
+    code, out, err = run(config, "search", '"réalité virtuelle" OR "virtual reality"', "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["query"] == '"réalité virtuelle" OR "virtual reality"'
+    (hit,) = result["results"]  # the two posts of one story: one hit, its best item
+    assert hit["story"]["id"] == story and hit["story"]["items"] == 2
+    assert hit["title"] in (POSTS[0][0], POSTS[1][0])
+    assert hit["sources"] == ["Alpha", "Beta"]
+    assert hit["formats"] == ["immersive"]
+    assert hit["themes"] == ["Réalité virtuelle en classe"]
+
+    code, out, err = run(config, "search", '"réalité virtuelle" OR "virtual reality"')  # the table, in French
+    assert code == 0, err
+    assert "1 résultat" in out
+    for shown in ("sujet de 2 articles", "Alpha, Beta", "Immersif", "Réalité virtuelle en classe", "https://"):
+        assert shown in out, out
+
+    code, out, err = run(config, "search", "ia OR ai", "--format", "immersive", "--json")
+    assert code == 0, err
+    assert json.loads(out)["results"] == []
+    code, out, err = run(config, "search", "générative OR generative", "--since", "2026-11-17", "--json")
+    assert [hit["title"] for hit in json.loads(out)["results"]] == [POSTS[3][0]]
+    code, out, err = run(config, "search", "quantum")
+    assert code == 0 and "Aucun résultat" in out
+
+
+def test_a_bad_search_is_one_line_never_a_traceback(tmp_path: Path) -> None:
+    config = fetched(tmp_path, None)
+    code, out, err = run(config, "search", '"réalité virtuelle')
+    assert code == 2
+    assert "réalité virtuelle" in err and "closing quote" in err and "Traceback" not in err + out
+    code, _, err = run(config, "search", "vr", "--format", "podcasts-ish")
+    assert code == 2 and "immersive" in err  # the formats it knows
+    code, _, err = run(config, "search", "vr", "--since", "last tuesday")
+    assert code == 2 and "2026-11-01" in err
+    code, _, err = run(config, "search", "vr", "--audience", "school")
+    assert code == 2 and "audience" in err and "Traceback" not in err
