@@ -10,6 +10,9 @@ runs it on the index the schema keeps in step with ``items`` (title and clean te
   ranked by ``ts_rank`` (title weight A, text weight B).
 
 Both read words the same way as ``core.query.words``: letters and digits, everything else separates.
+
+The watches of feeds.yaml are loaded here for a week (``watch_reports``: their matches, scored by
+``core.watches``; ``shown_matches``: the items the digest lists, with their sources).
 """
 
 from __future__ import annotations
@@ -20,8 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from veille.adapters.store import Store, iso, stored_datetime
-from veille.core.query import AnyOf, Node, Term
+from veille.core.query import AnyOf, Node, Term, parse
+from veille.core.trends import DEFAULT_RULES
+from veille.core.watches import MAX_DIGEST_MATCHES, MatchShown, WatchMatch, WatchReport, watch_report
+from veille.core.weeks import shift_week, week_bounds
 from veille.errors import QueryError, StorageError
+from veille.models import Settings
 
 TITLE_WEIGHT = 4.0  # bm25 column weight of the title against the text (1.0)
 
@@ -78,14 +85,7 @@ class SearchHit:
     themes: tuple[str, ...] = field(default=())  # themes the story was part of, latest first
 
 
-@dataclass(frozen=True)
-class Match:
-    """One item matching a watch: enough to count its weeks (stories, sources) and to show it."""
-
-    item_id: int
-    story_id: int | None
-    feed_id: int
-    published_at: datetime
+Match = WatchMatch  # one item matching a watch (core.watches counts their weeks)
 
 
 def _audience_column(store: Store) -> bool:
@@ -296,3 +296,29 @@ class SearchStore:
                 )
             )
         return hits
+
+
+# ------------------------------------------------------------------------------------------ watches
+
+
+def watch_reports(store: Store, settings: Settings, week: str, *, whole_history: bool = False) -> list[WatchReport]:
+    """Each watch scored in ``week``. Only the weeks the burst test reads are loaded, unless
+    ``whole_history`` (the site's watch pages show every week since the first match)."""
+    reports = []
+    since = None if whole_history else week_bounds(shift_week(week, -(DEFAULT_RULES.window - 1)))[0]
+    until = week_bounds(week)[1]
+    for watch in settings.watches:
+        matches = store.search.matches(parse(watch.query), since=since, until=until)
+        reports.append(watch_report(watch.name, watch.query, watch.slug, matches, week))
+    return reports
+
+
+def shown_matches(
+    store: Store, reports: Sequence[WatchReport], lang: str, limit: int = MAX_DIGEST_MATCHES
+) -> dict[int, MatchShown]:
+    """The items the digest lists for ``reports`` (up to ``limit`` per watch), with their sources."""
+    ids = list(dict.fromkeys(item for report in reports for item in report.week_items[:limit]))
+    return {
+        hit.item_id: MatchShown(hit.item_id, hit.title, hit.url, hit.summary, hit.published_at, hit.sources)
+        for hit in store.search.hits(ids, lang)
+    }
