@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from tests.feedserver import FeedServer
 from tests.postgres_server import storage_yaml
 from veille.adapters import schema
-from veille.adapters.search_store import fts5_match, pg_tsquery
+from veille.adapters.search_store import fts5_match, pg_tsquery, watch_reports
 from veille.adapters.storage import open_storage
 from veille.cli import cli
 from veille.config import load
@@ -122,9 +122,13 @@ def titles(store: object, query: str, **filters: object) -> list[str]:
 
 
 def test_search_folds_accents_and_case_and_ranks_on_each_backend(tmp_path: Path, backend: str | None) -> None:
-    config = fetched(tmp_path, backend)
+    watch = "watches:\n  - name: VR\n    query: '\"réalité virtuelle\" OR \"virtual reality\" OR vr'\n"
+    config = fetched(tmp_path, backend, extra=watch)
     store = open_storage(load(config))
     try:
+        (report,) = watch_reports(store, load(config), "2026-W48", whole_history=True)
+        assert [(p.week, p.stories) for p in report.points if p.stories] == [("2026-W45", 1), ("2026-W46", 1)]
+        assert report.week_items == () and not report.burst
         assert titles(store, "realite virtuelle") == [POSTS[0][0]]  # both words, accents folded
         assert set(titles(store, "réalité")) == {POSTS[0][0], POSTS[5][0]}
         assert titles(store, "réalité")[0] == POSTS[0][0]  # in the title ranks before in the text
@@ -244,5 +248,10 @@ def test_a_bad_search_is_one_line_never_a_traceback(tmp_path: Path) -> None:
     assert code == 2 and "immersive" in err  # the formats it knows
     code, _, err = run(config, "search", "vr", "--since", "last tuesday")
     assert code == 2 and "2026-11-01" in err
+    code, out, err = run(config, "search", 'NEAR(gestes) col:x "" OR', "--json")
+    assert code == 2 and "OR must sit between" in err  # the engine's own syntax never reaches it
+    code, out, err = run(config, "search", "NEAR(gestes techniques) ^title: AND", "--json")
+    assert code == 0, err  # read as words: near, gestes, techniques, title
+    assert json.loads(out)["parsed"] == "(near (gestes techniques) title)"
     code, _, err = run(config, "search", "vr", "--audience", "school")
     assert code == 2 and "audience" in err and "Traceback" not in err
