@@ -122,7 +122,7 @@ def titles(store: object, query: str, **filters: object) -> list[str]:
 
 
 def test_search_folds_accents_and_case_and_ranks_on_each_backend(tmp_path: Path, backend: str | None) -> None:
-    watch = "watches:\n  - name: VR\n    query: '\"réalité virtuelle\" OR \"virtual reality\" OR vr'\n"
+    watch = 'watches:\n  - name: VR\n    query: \'"réalité virtuelle" OR "virtual reality" OR vr\'\n'
     config = fetched(tmp_path, backend, extra=watch)
     store = open_storage(load(config))
     try:
