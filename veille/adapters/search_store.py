@@ -165,12 +165,18 @@ class SearchStore:
         source, where, score, params = self._where(node, since, None, fmt, audience)
         # a story's items often match together: read a few more items than stories shown
         params["n"] = limit * 4
-        rows = self._run(
-            f"""SELECT i.id AS id, {score} AS score, si.story_id AS story_id FROM {source}
-                LEFT JOIN story_items si ON si.item_id = i.id
-                WHERE {where} ORDER BY score DESC, i.published_at DESC, i.id DESC LIMIT :n""",
-            params,
-        )
+        if self.store.backend == "sqlite" and since is None and fmt is None and audience is None:
+            # nothing to filter on the items: rank inside the index, then join only the best (half the time
+            # of joining every match at 1,000,000 items: bench/search.py)
+            sql = f"""SELECT r.id AS id, r.score AS score, si.story_id AS story_id FROM (
+                          SELECT rowid AS id, {score} AS score FROM items_fts WHERE items_fts MATCH :q
+                          ORDER BY score DESC, rowid DESC LIMIT :n
+                      ) r LEFT JOIN story_items si ON si.item_id = r.id ORDER BY r.score DESC, r.id DESC"""
+        else:
+            sql = f"""SELECT i.id AS id, {score} AS score, si.story_id AS story_id FROM {source}
+                      LEFT JOIN story_items si ON si.item_id = i.id
+                      WHERE {where} ORDER BY score DESC, i.id DESC LIMIT :n"""
+        rows = self._run(sql, params)
         chosen: list[tuple[int, float, int | None]] = []
         seen: set[int] = set()
         for row in rows:
