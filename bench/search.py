@@ -212,7 +212,7 @@ def main() -> None:
         for round_number in range(args.rounds + 1):  # round 0 warms the page cache, not counted
             order = plans if round_number % 2 == 0 else list(reversed(plans))
             for query, since, fmt, _ in order:
-                elapsed, hits = timed(lambda q=query, s=since, f=fmt: store.search.search(parse(q), since=s, fmt=f))
+                elapsed, _hits = timed(lambda q=query, s=since, f=fmt: store.search.search(parse(q), since=s, fmt=f))
                 if round_number:
                     times[query].append(elapsed)
             elapsed, _ = timed(lambda: store.search.matches(watch_node, since=watch_since))

@@ -12,11 +12,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner
 
 from tests.test_digest_support import FEEDS, WEEK, mark_processed, populate, story
+from tests.test_site import parse
 from veille.adapters.store import Store
 from veille.cli import cli
 from veille.config import load
@@ -210,3 +212,9 @@ def test_the_site_gives_each_watch_a_page_with_its_weeks_and_its_matches(tmp_pat
     for title in ("Hackathon RH", "Hackathon de rentrée au campus", "Corporate hackathons as a learning format"):
         assert title in page
     assert "Spotify" not in (site / "watches" / "podcasts.html").read_text(encoding="utf-8")
+    for path in (site / "watches").glob("*.html"):  # every link of the watch pages leads to a page
+        for _tag, ref in parse(path).refs:
+            parts = urlsplit(ref)
+            if parts.scheme in ("http", "https", "data") or not parts.path:
+                continue
+            assert (path.parent / unquote(parts.path)).resolve().is_file(), f"{path.name}: {ref!r} leads nowhere"

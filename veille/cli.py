@@ -697,7 +697,7 @@ def _print_hits(context: Context, query: str, hits: list[Any], format_labels: di
         return
     click.echo(text("search_head", query=query, count=i18n.plural(len(hits), text("result"), text("results"), lang)))
     table = Table(show_lines=True)
-    for column in ("search_date", "search_title", "sources", "search_formats", "themes"):
+    for column in ("search_date", "search_title", "search_sources", "search_formats", "search_themes"):
         table.add_column(text(column))
     for hit in hits:
         title = hit.title + (f"\n{hit.url}" if hit.url else "")

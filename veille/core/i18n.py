@@ -372,6 +372,8 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "search_date": mark.gettext("Date"),
     "search_title": mark.gettext("Title"),
     "search_formats": mark.gettext("Formats"),
+    "search_sources": mark.gettext("Sources"),
+    "search_themes": mark.gettext("Themes"),
     "search_story": mark.gettext("story of {count} items"),
     "run_crashed": mark.gettext("unexpected failure ({kind}: {message}); details in {log}"),
     "error": mark.gettext("veille: error: {message}"),
