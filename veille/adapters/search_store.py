@@ -194,14 +194,32 @@ class SearchStore:
         """Every item matching ``node`` published in [since, until), oldest first (watches count them)."""
         source, where, _, params = self._where(node, since, until, None, None)
         rows = self._run(
-            f"""SELECT i.id AS id, si.story_id AS story_id, i.feed_id AS feed_id, i.published_at AS published_at
+            f"""SELECT i.id AS id, si.story_id AS story_id, i.feed_id AS feed_id, i.published_at AS published_at,
+                       sg.feed_id AS seen_by
                 FROM {source} LEFT JOIN story_items si ON si.item_id = i.id
+                LEFT JOIN sightings sg ON sg.item_id = i.id
                 WHERE {where} ORDER BY i.published_at, i.id""",
             params,
         )
+        # one row per (item, feed that carried it): the sources of a watch's week are every feed, as for themes
+        feeds: dict[int, dict[int, None]] = {}
+        first: dict[int, object] = {}
+        for r in rows:
+            item_id = int(r["id"])  # type: ignore[index]
+            if item_id not in first:
+                first[item_id] = r
+                feeds[item_id] = {int(r["feed_id"]): None}  # type: ignore[index]
+            if r["seen_by"] is not None:  # type: ignore[index]
+                feeds[item_id][int(r["seen_by"])] = None  # type: ignore[index]
         return [
-            Match(int(r["id"]), r["story_id"], int(r["feed_id"]), stored_datetime(r["published_at"]))  # type: ignore[index]
-            for r in rows
+            Match(
+                item_id,
+                r["story_id"],  # type: ignore[index]
+                int(r["feed_id"]),  # type: ignore[index]
+                stored_datetime(r["published_at"]),  # type: ignore[index]
+                tuple(feeds[item_id]),
+            )
+            for item_id, r in first.items()
         ]
 
     def hits(self, item_ids: Sequence[int], lang: str = "fr") -> list[SearchHit]:

@@ -40,8 +40,9 @@ class WatchMatch:
 
     item_id: int
     story_id: int | None
-    feed_id: int
+    feed_id: int  # the feed it was first read from
     published_at: datetime
+    feed_ids: tuple[int, ...] = ()  # every feed that carried it (``feed_id`` when not given)
 
     @property
     def story_key(self) -> str:
@@ -74,7 +75,8 @@ class WatchReport:
 
 def weekly_points(matches: Iterable[WatchMatch], first: str, last: str) -> tuple[WeekPoint, ...]:
     """Counts per ISO week from ``first`` to ``last`` (both included, empty weeks as zeros): stories,
-    items, distinct sources, and the stories of the most prolific source."""
+    items, distinct sources (every feed that carried a matching item, as themes count them), and the
+    stories of the most prolific source."""
     stories: dict[str, set[str]] = defaultdict(set)
     items: Counter[str] = Counter()
     by_source: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -82,7 +84,8 @@ def weekly_points(matches: Iterable[WatchMatch], first: str, last: str) -> tuple
         week = iso_week(match.published_at)
         stories[week].add(match.story_key)
         items[week] += 1
-        by_source[week][match.feed_id].add(match.story_key)
+        for feed in match.feed_ids or (match.feed_id,):
+            by_source[week][feed].add(match.story_key)
     points = []
     for k in range(weeks_between(first, last) + 1):
         week = shift_week(first, k)
