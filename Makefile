@@ -63,6 +63,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/stories.py
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/relevance.py
+	$(BIN)/python bench/search.py
 
 # After editing the shipped taxonomy or its corpus: re-embed its texts with the default model.
 taxonomy-vectors: $(STAMP)

@@ -22,6 +22,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "formats.py": (["--set", "dev"], "naive threshold"),
     "process.py": (["--items", "80", "--week-stories", "80"], "embedding rate ratio"),
     "relevance.py": (["--limit", "40"], "share the gate keeps"),
+    "search.py": (["--items", "3000", "--rounds", "1", "--cache", "search-cache"], "slowest query median"),
     "stories.py": (["--limit", "120"], "average-link 0.6 (anchor)"),
     "trends.py": (["--runs", "2"], "false/theme-week"),
 }

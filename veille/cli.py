@@ -608,6 +608,112 @@ def formats_command(context: Context, week: str | None, as_json: bool) -> None:
             click.echo(f"      {explain_format(track.status, lang)}")
 
 
+def _since_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date such as 2026-11-01 (or 2026-11-01T06:00:00Z)") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--since", callback=_since_date, metavar="DATE", help="Only items published from DATE on (2026-11-01).")
+@click.option("--format", "fmt", metavar="F", help="Only items of this learning format (its key, e.g. podcast).")
+@click.option(
+    "--audience",
+    metavar="A",
+    help="Only items for this audience (and general ones), once the database stores audiences.",
+)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="How many stories.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: the query and its ranked results.")
+@pass_context
+@handle_errors
+def search_command(
+    context: Context,
+    query: str,
+    since: datetime | None,
+    fmt: str | None,
+    audience: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Search everything stored: words, "phrases", OR, NOT or -word, prefix*, accents and case ignored.
+    Ranked results, one per story, with the story's sources, formats and themes."""
+    from veille.adapters.taxonomy import format_names
+    from veille.core.query import describe, parse
+    from veille.errors import QueryError
+
+    try:
+        node = parse(query)
+    except QueryError as exc:
+        raise click.UsageError(f"query {query!r}: {exc}") from None
+    settings = context.settings()
+    lang = "en" if settings.digest.language == "en" else "fr"
+    names = format_names(settings.formats_file, lang)
+    if fmt is not None and fmt not in names:
+        raise click.BadParameter(f"{fmt!r} is not a format; one of: {', '.join(names)}", param_hint="--format")
+    app = context.app()
+    try:
+        try:
+            hits = app.store.search.search(node, since=since, fmt=fmt, audience=audience, limit=limit, lang=lang)
+        except QueryError as exc:
+            raise click.UsageError(str(exc)) from None
+    finally:
+        app.close()
+    if as_json:
+        results = [
+            {
+                "item_id": hit.item_id,
+                "title": hit.title,
+                "url": hit.url,
+                "published_at": hit.published_at.isoformat(),
+                "lang": hit.lang,
+                "score": round(hit.score, 4),
+                "story": {"id": hit.story_id, "title": hit.story_title, "items": hit.story_items},
+                "sources": list(hit.sources),
+                "formats": list(hit.formats),
+                "themes": list(hit.themes),
+                "summary": hit.summary,
+            }
+            for hit in hits
+        ]
+        click.echo(json.dumps({"query": query, "parsed": describe(node), "results": results}, ensure_ascii=False))
+        return
+    _print_hits(context, query, hits, names)
+
+
+def _print_hits(context: Context, query: str, hits: list[Any], format_labels: dict[str, str]) -> None:
+    """The hits as a table (rich): date, title and link, story, sources, formats, themes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    text = context.text
+    lang = i18n.cli_language(context.language)
+    if not hits:
+        click.echo(text("search_none", query=query))
+        return
+    click.echo(text("search_head", query=query, count=i18n.plural(len(hits), text("result"), text("results"), lang)))
+    table = Table(show_lines=True)
+    for column in ("search_date", "search_title", "search_sources", "search_formats", "search_themes"):
+        table.add_column(text(column))
+    for hit in hits:
+        title = hit.title + (f"\n{hit.url}" if hit.url else "")
+        if hit.story_items > 1:
+            title += "\n" + text("search_story", count=hit.story_items)
+        table.add_row(
+            hit.published_at.date().isoformat(),
+            title,
+            ", ".join(hit.sources),
+            ", ".join(format_labels.get(f, f) for f in hit.formats),
+            ", ".join(hit.themes),
+        )
+    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200, soft_wrap=False)
+    console.print(table)
+
+
 @cli.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(

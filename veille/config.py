@@ -52,6 +52,7 @@ from veille.models import (
     Settings,
     SiteSettings,
     StorageSettings,
+    WatchConfig,
 )
 
 CONFIG_NAME = "feeds.yaml"
@@ -69,7 +70,9 @@ TOP_LEVEL_KEYS = (
     "schedule",
     "formats",
     "templates",
+    "watches",
 )
+WATCH_KEYS = ("name", "query")
 FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes")
 MAIL_SECURITY = ("starttls", "tls", "none")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -427,6 +430,51 @@ def _feeds(reader: _Reader, node: yaml.Node | None) -> tuple[FeedConfig, ...]:
     return tuple(feeds)
 
 
+def _watches(reader: _Reader, node: yaml.Node | None) -> tuple[WatchConfig, ...]:
+    """``watches: [{name, query}]``: each query is read now (``core.query``), so a bad one stops the load
+    with its line and the watch's name, not a search later."""
+    from veille.core.query import parse
+    from veille.core.watches import watch_slug
+    from veille.errors import QueryError
+
+    if _is_null(node):
+        return ()
+    assert node is not None
+    watches: list[WatchConfig] = []
+    names: dict[str, int] = {}
+    slugs: set[str] = set()
+    for i, item in enumerate(reader.sequence(node, "watches"), 1):
+        field = f"watches[{i}]"
+        if not isinstance(item, yaml.MappingNode):
+            raise reader.error(
+                item, field, f"expected a watch such as {{name: IA, query: ia OR ai}}, got {_describe(item)}"
+            )
+        values = reader.mapping(item, field, WATCH_KEYS)
+        for key in WATCH_KEYS:
+            if _is_null(values.get(key)):
+                raise reader.error(item, f"{field}.{key}", "missing: every watch needs a name and a query")
+        name = reader.text(values["name"], f"{field}.name").strip()
+        query = reader.text(values["query"], f"{field}.query").strip()
+        if not name:
+            raise reader.error(values["name"], f"{field}.name", "empty: give the watch a name")
+        if name.casefold() in names:
+            raise reader.error(
+                values["name"], f"{field}.name", f"{name!r} is already a watch at line {names[name.casefold()]}"
+            )
+        names[name.casefold()] = values["name"].start_mark.line + 1
+        try:
+            parse(query)
+        except QueryError as exc:
+            raise reader.error(values["query"], f"{field}.query", f"watch {name!r}: {exc}") from None
+        base = watch_slug(name) or f"watch-{i}"
+        page = base
+        while page in slugs:
+            page = f"{base}-{i}"
+        slugs.add(page)
+        watches.append(WatchConfig(name=name, query=query, slug=page))
+    return tuple(watches)
+
+
 def _mail(reader: _Reader, node: yaml.Node | None, environ: Mapping[str, str]) -> MailSettings:
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
@@ -577,6 +625,7 @@ def _parse(
     site, _ = _section(reader, top.get("site"), "site", SiteSettings, _SITE)
     schedule, _ = _section(reader, top.get("schedule"), "schedule", ScheduleSettings, _SCHEDULE)
     mail = _mail(reader, top.get("mail"), os.environ if environ is None else environ)
+    watches = _watches(reader, top.get("watches"))
 
     # Defaults that depend on other settings are filled here, so no stage has to know them.
     digest = dataclasses.replace(
@@ -613,6 +662,7 @@ def _parse(
         formats_file=formats_file,
         templates_dir=templates_dir,
         storage=database,
+        watches=watches,
     )
 
 

@@ -6,6 +6,7 @@ clear line naming the thing — and never a traceback.
 
     VeilleError
     ├── ConfigError            feeds.yaml or a taxonomy file is invalid (names file, line and field)
+    ├── QueryError             a search query or a watch's query cannot be read (says why)
     ├── StorageError           the SQLite database cannot be opened, migrated or written
     ├── FeedError              one feed could not be fetched or parsed (stored as that feed's result)
     │   ├── FetchError         network, HTTP status, redirect loop, size cap, timeout
@@ -54,6 +55,10 @@ class ConfigError(VeilleError):
         if field:
             where = f"{where}: {field}" if where else field
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class QueryError(VeilleError):
+    """A search query (``veille search``, a watch of feeds.yaml) cannot be read: the message says why."""
 
 
 class StorageError(VeilleError):

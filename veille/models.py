@@ -126,6 +126,16 @@ class Settings:
     formats_file: Path | None = None  # a user taxonomy overriding the shipped one
     templates_dir: Path | None = None  # user templates overriding single files (default: <config dir>/templates)
     storage: StorageSettings = field(default_factory=StorageSettings)
+    watches: tuple[WatchConfig, ...] = ()  # named searches (radar mode), in feeds.yaml's order
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """A watch of feeds.yaml: a name and a search query (``core.query``), checked when the file loads."""
+
+    name: str
+    query: str
+    slug: str  # its site page: watches/<slug>.html
 
 
 # --------------------------------------------------------------------------------------------------

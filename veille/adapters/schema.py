@@ -6,6 +6,28 @@ single transaction each. Times are ISO-8601 UTC strings (``2026-11-28T06:00:00+0
 
 from __future__ import annotations
 
+# The full-text migration, named so that PostgreSQL can put its own DDL in its place whatever its number
+# (adapters.storage.postgres.PG_SEARCH_INDEX).
+SEARCH_INDEX = """
+    -- Full-text index of every item (title, clean text) for `veille search` and the watches: an FTS5
+    -- table on the items table's content, case and accents folded, kept in step by triggers and filled
+    -- here with the items already stored.
+    CREATE VIRTUAL TABLE items_fts USING fts5(
+        title, summary, content='items', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+    END;
+    CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary) VALUES ('delete', old.id, old.title, old.summary);
+    END;
+    CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary) VALUES ('delete', old.id, old.title, old.summary);
+        INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+    END;
+    INSERT INTO items_fts (items_fts) VALUES ('rebuild');
+   """
+
 MIGRATIONS: list[str] = [
     # ---------------------------------------------------------------------------------------- v1
     """
@@ -303,4 +325,6 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (week, label, story_id)
     );
     """,
+    # ---------------------------------------------------------------------------------------- full-text
+    SEARCH_INDEX,
 ]

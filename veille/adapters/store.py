@@ -24,6 +24,7 @@ from veille.models import FeedConfig, FeedState, FetchResult, NewItem, ParsedFee
 if TYPE_CHECKING:
     from veille.adapters.digest_store import DigestStore
     from veille.adapters.process_store import ProcessStore, SentenceStore, ThemeStore
+    from veille.adapters.search_store import SearchStore
     from veille.adapters.site_store import SiteReader
     from veille.adapters.storage.base import Connection, Row
 
@@ -90,7 +91,8 @@ class Store:
     ``Store.open(path)`` opens the SQLite file (``adapters.storage.sqlite``); ``open_storage(settings)``
     opens whichever database feeds.yaml names (SQLite or PostgreSQL). The query modules run their SQL on
     ``store.conn`` (a ``storage.base.Connection``); jobs reach them through ``store.feeds``,
-    ``store.items``, ``store.themes``, ``store.sentences``, ``store.digests`` and ``store.site``."""
+    ``store.items``, ``store.themes``, ``store.sentences``, ``store.digests``, ``store.site`` and
+    ``store.search``."""
 
     backend = "sqlite"
 
@@ -172,6 +174,12 @@ class Store:
         from veille.adapters.site_store import SiteReader
 
         return SiteReader(self)
+
+    @property
+    def search(self) -> SearchStore:
+        from veille.adapters.search_store import SearchStore
+
+        return SearchStore(self)
 
 
 def _statements(sql: str) -> Iterator[str]:

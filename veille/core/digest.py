@@ -41,6 +41,7 @@ from veille.core import signals as term_signals
 from veille.core.radar import MIN_WATCH_WEEKS, FormatTrack, RadarStory, build_radar, explain_format, story_formats
 from veille.core.sanitize import capitalised, html_to_text, safe_url, truncate_text
 from veille.core.trends import STATUSES, Status, TrendStatus, explain, shown_as_trend, volume_label
+from veille.core.watches import WatchesSection
 from veille.core.weeks import previous_weeks, week_bounds
 
 HISTORY_WEEKS = 8  # bars drawn per trend, this week included
@@ -276,6 +277,7 @@ class DigestView:
     steady_line: str = ""  # the other formats in one line ("" when the radar has nothing to say)
     story_ids: tuple[int, ...] = field(default=())  # every story shown, to record in digest_stories
     emerging: tuple[TermSignalView, ...] = ()  # key phrases that burst, after the trends
+    watches: WatchesSection | None = None  # the watches of feeds.yaml and their week (core.watches)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ only makes the next run redo the build with the same stories (none were claimed 
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import hashlib
@@ -41,14 +42,17 @@ from pathlib import Path
 from veille.adapters import digest_store
 from veille.adapters.mail import build_message, check_address, message_id
 from veille.adapters.render import render_digest
+from veille.adapters.search_store import shown_matches, watch_reports
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import format_names
 from veille.app import App
-from veille.core.digest import build_view
+from veille.core.digest import build_view, plain_text, safe_link, shorten
+from veille.core.watches import digest_section
 from veille.errors import DigestError, MailError, MailSetupError, StorageError
 from veille.models import Settings
 
 DEFAULT_SENDER = "veille <veille@localhost>"
+WATCH_SUMMARY_CHARS = 200  # a watch's listed item: the start of its summary
 
 
 @dataclass(frozen=True)
@@ -238,6 +242,16 @@ def _compose(
         max_trends=settings.digest.max_trends,
         format_labels=format_labels if format_labels is not None else format_names(settings.formats_file, language),
     )
+    if settings.watches:
+        reports = watch_reports(store, settings, week)
+        section = digest_section(
+            reports,
+            shown_matches(store, reports, view.language),
+            view.language,
+            safe_url=safe_link,
+            shorten=lambda text: shorten(plain_text(text), WATCH_SUMMARY_CHARS),
+        )
+        view = dataclasses.replace(view, watches=section)
     rendered = render_digest(view, templates_dir=_templates_dir(settings))
     if not msg_id:
         fingerprint = hashlib.sha256(f"{week}\0{rendered.text}\0{rendered.html}".encode()).hexdigest()

@@ -24,6 +24,7 @@ import jinja2
 import veille
 from veille import __version__
 from veille.adapters.render import SHIPPED_TEMPLATES, make_environment
+from veille.adapters.search_store import watch_reports
 from veille.adapters.site import inputs_fingerprint, render_site, up_to_date
 from veille.adapters.taxonomy import format_names
 from veille.app import App
@@ -65,7 +66,8 @@ def build_site(
     paths = store.site.digest_paths()
     inputs = inputs_fingerprint(
         (store.site.change_marker(), iso_week(app.now), settings.digest.language, settings.site.title,
-         settings.digest.title, tuple(format_labels.items()), __version__, *_file_stats(paths.values())),
+         settings.digest.title, tuple(format_labels.items()), __version__, *_file_stats(paths.values()),
+         tuple((watch.name, watch.query) for watch in settings.watches)),
         [SHIPPED_TEMPLATES / "site", *([templates / "site"] if templates else []), _PACKAGE],
     )  # fmt: skip
     current = up_to_date(folder, inputs)
@@ -87,6 +89,7 @@ def build_site(
         title=settings.site.title or settings.digest.title,
         now=app.now,
         format_labels=format_labels,
+        watches=watch_reports(store, settings, iso_week(app.now), whole_history=True),
     )
     files = render_site(view, _environment(templates, templates is not None and templates.is_dir()))
     for week in view.digest_weeks:

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from veille.adapters.digest_store import DigestRow
     from veille.adapters.process_store import ItemText, SentenceCandidate, SentenceSource, StoryRow, WindowStory
     from veille.adapters.radar_store import RadarRecords
+    from veille.adapters.search_store import Match, SearchHit
     from veille.adapters.store import StoredBatch
     from veille.core.digest import BriefLine, WeekRecords
+    from veille.core.query import Node
     from veille.core.site import SiteRecords
     from veille.models import FeedConfig, FeedState, FetchResult, NewItem, ParsedFeed
 
@@ -233,6 +235,23 @@ class SiteReader(Protocol):
     def load_radar(self, first: str | None = None, last: str | None = None) -> RadarRecords: ...
 
 
+class SearchRepository(Protocol):
+    """Full-text search over every stored item (``core.query`` trees; SQLite FTS5, PostgreSQL tsvector)."""
+
+    def search(
+        self,
+        node: Node,
+        *,
+        since: datetime | None = None,
+        fmt: str | None = None,
+        audience: str | None = None,
+        limit: int = 20,
+        lang: str = "fr",
+    ) -> list[SearchHit]: ...
+    def matches(self, node: Node, *, since: datetime | None = None, until: datetime | None = None) -> list[Match]: ...
+    def hits(self, item_ids: Sequence[int], lang: str = "fr") -> list[SearchHit]: ...
+
+
 class Storage(Protocol):
     """One open database. ``open_storage(settings)`` gives the configured one."""
 
@@ -256,6 +275,8 @@ class Storage(Protocol):
     def digests(self) -> DigestRepository: ...
     @property
     def site(self) -> SiteReader: ...
+    @property
+    def search(self) -> SearchRepository: ...
 
     def transaction(self) -> AbstractContextManager[Connection]: ...
 

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import psycopg.errors
 
-from veille.adapters.schema import MIGRATIONS
+from veille.adapters.schema import MIGRATIONS, SEARCH_INDEX
 from veille.adapters.storage.base import DatabaseUnavailable, Params, TranslatedCursor
 from veille.adapters.store import Store, _statements
 from veille.errors import StorageError
@@ -56,7 +56,45 @@ def pg_ddl(sql: str) -> str:
     return re.sub(r"\bREAL\b", "DOUBLE PRECISION", sql)
 
 
-PG_MIGRATIONS: list[str] = [_MIGRATION_3 if number == 3 else pg_ddl(sql) for number, sql in enumerate(MIGRATIONS, 1)]
+# The full-text index (``schema.SEARCH_INDEX``): a generated tsvector column on items with a GIN index.
+# Words are read as SQLite's FTS5 reads them (punctuation separates, as ``core.query.words`` does) and
+# folded by ``veille_fold``: ``unaccent`` when the server has the extension, else a fixed table of
+# accented Latin letters (``PostgresStore.migrate`` writes the function, knowing which one the server has).
+_SEPARATORS = "[[:punct:]\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a\u2013\u2014\u2026\u00b7\u2022]"
+PG_SEARCH_INDEX = f"""
+CREATE OR REPLACE FUNCTION veille_words(text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+    'SELECT to_tsvector(''simple''::regconfig,
+        veille_fold(regexp_replace(coalesce($1, ''''), ''{_SEPARATORS}'', '' '', ''g'')))';
+ALTER TABLE items ADD COLUMN search tsvector GENERATED ALWAYS AS (
+    setweight(veille_words(title), 'A') || setweight(veille_words(summary), 'B')
+) STORED;
+CREATE INDEX items_search ON items USING GIN (search);
+"""
+
+_ACCENTED = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ"
+_PLAIN = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy"
+
+
+def fold_function(unaccent_schema: str | None) -> str:
+    """``veille_fold(text)``: lower case without accents, with ``unaccent`` (in ``unaccent_schema``) or
+    without it (``translate`` on a fixed table of Latin letters)."""
+    if unaccent_schema is not None:
+        schema = '"' + unaccent_schema.replace('"', '""') + '"'
+        body = f"SELECT lower({schema}.unaccent(''{schema}.unaccent''::regdictionary, coalesce($1, '''')))"
+    else:
+        body = f"SELECT lower(translate(coalesce($1, ''''), ''{_ACCENTED}'', ''{_PLAIN}''))"
+    return f"CREATE OR REPLACE FUNCTION veille_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS '{body}'"
+
+
+def _pg_migration(number: int, sql: str) -> str:
+    if number == 3:
+        return _MIGRATION_3
+    if sql is SEARCH_INDEX:
+        return PG_SEARCH_INDEX
+    return pg_ddl(sql)
+
+
+PG_MIGRATIONS: list[str] = [_pg_migration(number, sql) for number, sql in enumerate(MIGRATIONS, 1)]
 
 # tables whose rows get their id from the database: an INSERT into them returns it (``cursor.lastrowid``)
 _IDENTITY_TABLES = ("feeds", "feed_events", "items", "stories", "themes")
@@ -254,9 +292,28 @@ class PostgresStore(Store):
                 conn.execute("SELECT pg_advisory_xact_lock(?)", (_lock_key("migrate"),))
                 if int(conn.execute("SELECT version FROM veille_schema").fetchone()[0]) >= number:
                     continue  # another machine applied it while this one waited
+                if sql is PG_SEARCH_INDEX:
+                    conn.raw.execute(fold_function(self._unaccent_schema(conn)))
                 for statement in _statements(sql):
                     conn.raw.execute(statement)  # DDL as written: no placeholders to translate
                 conn.execute("UPDATE veille_schema SET version = ?", (number,))
+
+    @staticmethod
+    def _unaccent_schema(conn: PgConnection) -> str | None:
+        """The schema of the ``unaccent`` extension, created when the server has it and this user may
+        (None: fold accents without it)."""
+        if conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'unaccent'").fetchone() is None:
+            return None
+        try:
+            with conn.raw.transaction():  # a savepoint: a refusal leaves the migration's transaction usable
+                conn.raw.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        except psycopg.Error:
+            return None
+        row = conn.execute(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+            " WHERE e.extname = 'unaccent'"
+        ).fetchone()
+        return str(row[0]) if row is not None else None
 
     def lock_feed(self, feed_id: int) -> bool:
         """Claim a feed for this connection's fetch: a session advisory lock, so the claim ends with the

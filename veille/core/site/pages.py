@@ -96,7 +96,9 @@ from veille.core.site.views import (
     WeekRow,
     WeeksPage,
 )
+from veille.core.site.watch_pages import watch_pages
 from veille.core.site_i18n import radar_strings, site_strings
+from veille.core.watches import WatchReport
 from veille.core.weeks import iso_week, shift_week, week_bounds
 
 
@@ -107,8 +109,10 @@ def build_site_view(
     title: str = "",
     now: datetime,
     format_labels: Mapping[str, str] | None = None,
+    watches: Sequence[WatchReport] = (),
 ) -> SiteView:
-    """Every page of the site. Pure: the same records and week of ``now`` always give the same site."""
+    """Every page of the site. Pure: the same records and week of ``now`` always give the same site.
+    ``watches``: the watches of feeds.yaml scored in the week of ``now`` (a page each)."""
     lang = i18n.language(language).code  # a language without a catalog: French, as the digest
     t, d = site_strings(lang), i18n.strings(lang)
     site_title = text(title) or d.default_title
@@ -306,6 +310,10 @@ def build_site_view(
         )
     pages.append(Page("sources/index.html", "site/sources.html", t.sources, "sources", SourcesPage(tuple(source_rows))))
 
+    # watches (radar mode): a page each, when feeds.yaml has some
+    watch_list, watch_nav = watch_pages(watches, {view.key: view for view in stories}, ctx)
+    pages.extend(watch_list)
+
     # home and search
     pages.insert(0, _home_page(all_weeks, week_rows, digests, theme_weeks, theme_stories, records, format_rows,
                                source_rows, ctx))  # fmt: skip
@@ -323,6 +331,7 @@ def build_site_view(
             site_title, all_weeks, digests, theme_weeks, by_week, ctx, since=_watch_began(records, all_weeks, now)
         ),
         digest_weeks=tuple(w for w in all_weeks if w in digests and digests[w].archived),
+        watch_nav=watch_nav,
     )
 
 

@@ -402,3 +402,4 @@ class SiteView:
     search: tuple[SearchEntry, ...]
     atom: AtomFeed
     digest_weeks: tuple[str, ...]  # archived digests the site copies as digests/<week>.html
+    watch_nav: str = ""  # the navigation's link to watches/index.html ("" when feeds.yaml has no watch)

@@ -1,0 +1,257 @@
+"""Full-text search over everything stored: the query language (core.query), the index on both backends
+(SQLite FTS5, PostgreSQL tsvector), kept in step with the items, filled for items stored before it, and
+`veille search` as a reader uses it.
+
+Real parts: a SQLite file, a PostgreSQL server (tests/postgres_server.py), a loopback feed server,
+`veille` through CliRunner.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests.feedserver import FeedServer
+from tests.postgres_server import storage_yaml
+from veille.adapters import schema
+from veille.adapters.search_store import fts5_match, pg_tsquery, watch_reports
+from veille.adapters.storage import open_storage
+from veille.cli import cli
+from veille.config import load
+from veille.core.query import describe, parse, words
+from veille.errors import QueryError
+
+NOW = "2026-11-25T06:00:00Z"
+
+POSTS = [
+    # (title, text, day of November)
+    ("Réalité virtuelle : les élèves s'entraînent aux gestes techniques", "Un lycée professionnel adopte la VR.", 2),
+    ("Virtual reality headsets reach the classroom", "Schools test immersive lessons with VR headsets.", 9),
+    ("L'IA générative au service des formateurs", "ChatGPT aide à écrire des quiz et des études de cas.", 16),
+    ("Generative AI tutors: what the research says", "A meta-analysis of AI tutoring in higher education.", 17),
+    ("Le microlearning en entreprise", "Des capsules de trois minutes pour l'apprentissage au poste.", 23),
+    ("Crypto-monnaies : la blockchain certifie les diplômes", "Des badges numériques et une réalité économique.", 24),
+]
+
+
+def feed(posts: list[tuple[str, str, int]], name: str) -> bytes:
+    items = "".join(
+        f"<item><title>{escape(title)}</title><link>https://news.example.org/{i}</link><guid>{name}-{i}</guid>"
+        f"<pubDate>{['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][datetime(2026, 11, day).weekday()]}, "
+        f"{day:02d} Nov 2026 08:00:00 GMT</pubDate><description>{escape(text)}</description></item>"
+        for i, (title, text, day) in enumerate(posts)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}</title>'
+        f"<link>https://{name}.example.org/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def run(config: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), "--now", NOW, *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def fetched(tmp_path: Path, url: str | None, extra: str = "") -> Path:
+    """feeds.yaml with two feeds, fetched once (the items of POSTS; the first one also from a second feed)."""
+    with FeedServer({}) as server:
+        server.register("/a.xml", feed(POSTS, "alpha"))
+        server.register("/b.xml", feed(POSTS[:1], "beta"))
+        config = tmp_path / "feeds.yaml"
+        config.write_text(
+            f"feeds:\n  - url: {server.url('/a.xml')}\n    name: Alpha\n  - url: {server.url('/b.xml')}\n"
+            f"    name: Beta\n" + storage_yaml(url) + extra,
+            encoding="utf-8",
+        )
+        code, _, err = run(config, "fetch")
+        assert code == 0, err
+    return config
+
+
+# ------------------------------------------------------------------------------------ query language
+
+
+def test_the_query_language_reads_words_phrases_or_not_and_prefixes() -> None:
+    assert describe(parse("ia générative")) == "(ia generative)"
+    assert describe(parse('"Réalité virtuelle" VR')) == '("realite virtuelle" vr)'
+    assert describe(parse("chatgpt OR copilot -crypto")) == "((chatgpt OR copilot) -crypto)"
+    assert describe(parse("NOT crypto formateurs")) == "(formateurs -crypto)"
+    assert describe(parse("apprenti* e-learning")) == '(apprenti* "e learning")'
+    assert describe(parse("tuteur -(crypto OR blockchain)")) == "(tuteur -(crypto OR blockchain))"
+    assert words("L’élève d'aujourd'hui") == ["l", "eleve", "d", "aujourd", "hui"]
+    # what each engine receives: every word quoted, so no engine syntax leaks in
+    node = parse('"réalité virtuelle" OR vr* -crypto')
+    assert fts5_match(node) == '(("realite virtuelle" OR "vr" *) NOT "crypto")'
+    assert pg_tsquery(node) == "((('realite' <-> 'virtuelle') | 'vr':*) & !'crypto')"
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ('"réalité virtuelle', "phrase is not closed"),
+        ("-crypto", "at least one word to look for"),
+        ("ia OR", "OR must sit between"),
+        ("(ia", "parenthesis is not closed"),
+        ("ia)", "closing parenthesis has no opening"),
+        ("a*", "prefix needs at least 2 letters"),
+        ("ap*pr", "* only ends a word"),
+        ("-ia OR vr", "cannot be one side of an OR"),
+        ("!!! ???", "no word to look for"),
+        ('NEAR(a b) ^title : "', "phrase is not closed"),
+    ],
+)
+def test_a_query_that_cannot_be_read_says_why(query: str, reason: str) -> None:
+    with pytest.raises(QueryError, match=re.escape(reason)):
+        parse(query)
+
+
+# ---------------------------------------------------------------------------------- index, backends
+
+
+def titles(store: object, query: str, **filters: object) -> list[str]:
+    return [hit.title for hit in store.search.search(parse(query), **filters)]  # type: ignore[attr-defined]
+
+
+def test_search_folds_accents_and_case_and_ranks_on_each_backend(tmp_path: Path, backend: str | None) -> None:
+    watch = 'watches:\n  - name: VR\n    query: \'"réalité virtuelle" OR "virtual reality" OR vr\'\n'
+    config = fetched(tmp_path, backend, extra=watch)
+    store = open_storage(load(config))
+    try:
+        (report,) = watch_reports(store, load(config), "2026-W48", whole_history=True)
+        assert [(p.week, p.stories) for p in report.points if p.stories] == [("2026-W45", 1), ("2026-W46", 1)]
+        assert report.week_items == () and not report.burst
+        assert titles(store, "realite virtuelle") == [POSTS[0][0]]  # both words, accents folded
+        assert set(titles(store, "réalité")) == {POSTS[0][0], POSTS[5][0]}
+        assert titles(store, "réalité")[0] == POSTS[0][0]  # in the title ranks before in the text
+        assert titles(store, '"réalité économique"') == [POSTS[5][0]]
+        assert titles(store, '"économique réalité"') == []  # a phrase keeps its order
+        assert set(titles(store, "chatgpt OR meta-analysis")) == {POSTS[2][0], POSTS[3][0]}
+        assert titles(store, "réalité -crypto") == [POSTS[0][0]]
+        assert titles(store, "ELEVES") == [POSTS[0][0]]
+        assert set(titles(store, "génér*")) == {POSTS[2][0], POSTS[3][0]}
+        assert titles(store, "l’apprentissage") == [POSTS[4][0]]  # typographic apostrophe as in the text
+        assert titles(store, "vr", since=datetime(2026, 11, 5, tzinfo=UTC)) == [POSTS[1][0]]
+        assert titles(store, "quantum") == []
+        (hit,) = store.search.search(parse("gestes techniques"))
+        assert hit.sources == ("Alpha", "Beta")  # the same post from both feeds: one item, two sources
+        assert hit.url == "https://news.example.org/0"
+        # the index follows the items: an updated title is found by its new words only
+        with store.transaction() as conn:
+            conn.execute("UPDATE items SET title = ? WHERE id = ?", ("Casques immersifs au lycée", hit.item_id))
+        assert titles(store, "gestes techniques") == []
+        assert titles(store, "casques immersifs") == ["Casques immersifs au lycée"]
+    finally:
+        store.close()
+
+
+def test_items_stored_before_the_index_existed_are_found(
+    tmp_path: Path, backend: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.adapters.storage import postgres, sqlite
+
+    before = next(i for i, sql in enumerate(schema.MIGRATIONS) if sql is schema.SEARCH_INDEX)
+    monkeypatch.setattr(sqlite, "MIGRATIONS", schema.MIGRATIONS[:before])
+    monkeypatch.setattr(postgres, "PG_MIGRATIONS", postgres.PG_MIGRATIONS[:before])
+    config = fetched(tmp_path, backend)  # stored by a veille without the index
+    store = open_storage(load(config))
+    try:
+        assert store.version == before
+    finally:
+        store.close()
+    monkeypatch.undo()
+    store = open_storage(load(config))  # the index's migration fills it with what is stored
+    try:
+        assert store.version == len(schema.MIGRATIONS)
+        assert titles(store, "réalité virtuelle") == [POSTS[0][0]]
+        assert len(store.search.matches(parse("la OR the OR des"))) == len(POSTS)
+    finally:
+        store.close()
+
+
+def story_theme_and_formats(config: Path) -> int:
+    """Group the two VR posts into one story of a theme, tag a format (what `veille process` stores)."""
+    store = open_storage(load(config))
+    try:
+        items = {item.title: item for item in store.items.items_to_embed("m")}
+        vr = [items[POSTS[0][0]].id, items[POSTS[1][0]].id]
+        vector = np.ones(4, dtype=np.float32)
+        now = datetime(2026, 11, 10, tzinfo=UTC)
+        with store.transaction():
+            story = store.themes.add_to_story(None, vr, vector, now, now)
+            theme = store.themes.new_theme("2026-W46", "vr, casques", vector)
+            store.themes.save_theme_week(
+                theme,
+                "2026-W46",
+                stories=[story],
+                items=2,
+                sources=2,
+                top_source=1,
+                keywords=["vr"],
+                status="new",
+                weak_signal=False,
+                reason={"stories": 1},
+                centroid=vector,
+                titles={"fr": "Réalité virtuelle en classe", "en": "VR in class"},
+            )
+        store.items.save_formats("sig", [(items[POSTS[0][0]], [("immersive", 0.8, {})])])
+        return story
+    finally:
+        store.close()
+
+
+def test_veille_search_shows_each_story_once_with_its_sources_formats_and_themes(
+    tmp_path: Path, backend: str | None
+) -> None:
+    config = fetched(tmp_path, backend)
+    story = story_theme_and_formats(config)
+    code, out, err = run(config, "search", '"réalité virtuelle" OR "virtual reality"', "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["query"] == '"réalité virtuelle" OR "virtual reality"'
+    (hit,) = result["results"]  # the two posts of one story: one hit, its best item
+    assert hit["story"]["id"] == story and hit["story"]["items"] == 2
+    assert hit["title"] in (POSTS[0][0], POSTS[1][0])
+    assert hit["sources"] == ["Alpha", "Beta"]
+    assert hit["formats"] == ["immersive"]
+    assert hit["themes"] == ["Réalité virtuelle en classe"]
+
+    code, out, err = run(config, "search", '"réalité virtuelle" OR "virtual reality"')  # the table, in French
+    assert code == 0, err
+    assert "1 résultat" in out
+    for shown in ("sujet de 2 articles", "Alpha, Beta", "Immersif", "Réalité virtuelle en classe", "https://"):
+        assert shown in out, out
+
+    code, out, err = run(config, "search", "ia OR ai", "--format", "immersive", "--json")
+    assert code == 0, err
+    assert json.loads(out)["results"] == []
+    code, out, err = run(config, "search", "générative OR generative", "--since", "2026-11-17", "--json")
+    assert [hit["title"] for hit in json.loads(out)["results"]] == [POSTS[3][0]]
+    code, out, err = run(config, "search", "quantum")
+    assert code == 0 and "Aucun résultat" in out
+
+
+def test_a_bad_search_is_one_line_never_a_traceback(tmp_path: Path) -> None:
+    config = fetched(tmp_path, None)
+    code, out, err = run(config, "search", '"réalité virtuelle')
+    assert code == 2
+    assert "réalité virtuelle" in err and "closing quote" in err and "Traceback" not in err + out
+    code, _, err = run(config, "search", "vr", "--format", "podcasts-ish")
+    assert code == 2 and "immersive" in err  # the formats it knows
+    code, _, err = run(config, "search", "vr", "--since", "last tuesday")
+    assert code == 2 and "2026-11-01" in err
+    code, out, err = run(config, "search", 'NEAR(gestes) col:x "" OR', "--json")
+    assert code == 2 and "OR must sit between" in err  # the engine's own syntax never reaches it
+    code, out, err = run(config, "search", "NEAR(gestes techniques) ^title: AND", "--json")
+    assert code == 0, err  # read as words: near, gestes, techniques, title
+    assert json.loads(out)["parsed"] == "(near (gestes techniques) title)"
+    code, _, err = run(config, "search", "vr", "--audience", "school")
+    assert code == 2 and "audience" in err and "Traceback" not in err
