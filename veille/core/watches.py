@@ -246,7 +246,7 @@ def digest_section(
     them); None when feeds.yaml has no watch."""
     if not reports:
         return None
-    lang = "en" if lang == "en" else "fr"
+    lang = i18n.language(lang).code  # a language without a catalog: French, as the digest
     w, d = words(lang), i18n.strings(lang)
     views = []
     for report in reports:
