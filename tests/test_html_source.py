@@ -196,6 +196,11 @@ def test_broken_selectors_missing_pages_and_empty_matches_are_one_clear_line_eac
     assert rows[no_match]["consecutive_failures"] == 1 and rows[empty_feed]["consecutive_failures"] == 0
     assert rows[empty_feed]["parse_warning"] == "the feed has no entries"
     assert len(items_of(config, good)) == 10 and len(items_of(config, feed)) == 3
+    code, _, err = run(config, "site")  # the site's source pages say it too
+    assert code == 0, err
+    site = config.parent / ".veille" / "site"
+    pages = [path.read_text(encoding="utf-8") for path in (site / "sources").glob("*.html")]
+    assert any("no item matched selector &#39;article.post&#39;" in page for page in pages)
 
 
 def test_a_page_that_breaks_later_keeps_its_items_and_backs_off(tmp_path: Path, server: FeedServer) -> None:
