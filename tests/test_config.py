@@ -292,6 +292,32 @@ BAD_CONFIGS = {
         "feeds: [{url: https://example.org/feed}]\nformats: nowhere.yaml\n",
         "feeds.yaml:2: formats: no such file",
     ),
+    "unknown source type": (
+        "feeds:\n  - url: https://example.org/news\n    type: rss\n",
+        "feeds.yaml:3: feeds[1].type: 'rss' is not one of: feed, html",
+    ),
+    "html source without its item selector": (
+        "feeds:\n  - url: https://example.org/feed\n  - url: https://example.org/news\n    type: html\n    title: h2\n",
+        "feeds.yaml:3: feeds[2].item: missing: a `type: html` source needs the CSS selectors item, title",
+    ),
+    "html source without its title selector": (
+        "feeds:\n  - url: https://example.org/news\n    type: html\n    item: article.post\n",
+        "feeds.yaml:2: feeds[1].title: missing: a `type: html` source needs the CSS selectors item, title",
+    ),
+    "a selector selectolax cannot read": (
+        "feeds:\n  - url: https://example.org/news\n    type: html\n    item: article\n    title: h2\n"
+        "    date: '//time/@datetime'\n",
+        "feeds.yaml:6: feeds[1].date: '//time/@datetime' is not a CSS selector selectolax can read (it looks like"
+        " XPath",
+    ),
+    "an empty selector": (
+        "feeds:\n  - url: https://example.org/news\n    type: html\n    item: article\n    title: ''\n",
+        "feeds.yaml:5: feeds[1].title: an empty CSS selector",
+    ),
+    "a selector on a feed": (
+        "feeds:\n  - url: https://example.org/feed\n    item: article\n",
+        "feeds.yaml:3: feeds[1].item: a CSS selector is only for a page read without a feed: add `type: html`",
+    ),
     "top level not a mapping": (
         "- https://example.org/feed\n",
         "feeds.yaml:1: expected settings such as `feeds:` at the top",

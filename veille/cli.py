@@ -279,12 +279,20 @@ def feeds_list(context: Context, as_json: bool) -> None:
         rows = app.feeds.health()
     finally:
         app.close()
+    _add_types(rows, app.settings.feeds)
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     for row in rows:
         click.echo(_health_line(row, context.language))
+
+
+def _add_types(rows: list[dict[str, Any]], feeds: Any) -> None:
+    """Each health row gets its source's ``type``: feed, or html (a page read with CSS selectors)."""
+    types = {feed.url: feed.type for feed in feeds}
+    for row in rows:
+        row["type"] = types.get(str(row["config_url"]), "feed")
 
 
 def _health_line(row: dict[str, Any], language: str | None) -> str:
@@ -300,7 +308,8 @@ def _health_line(row: dict[str, Any], language: str | None) -> str:
     if row.get("stale"):
         state += i18n.cli_text("health_stale", language)
     moved = i18n.cli_text("health_moved", language, url=row["moved_from"]) if row["moved_from"] else ""
-    return f"{row['url']}{moved}  {name}  — {state}"
+    kind = " [html]" if row.get("type") == "html" else ""
+    return f"{row['url']}{kind}{moved}  {name}  — {state}"
 
 
 @feeds.command("add")
@@ -394,6 +403,7 @@ def feeds_check(context: Context) -> None:
         rows = app.feeds.health()
     finally:
         app.close()
+    _add_types(rows, app.settings.feeds)
     for row in rows:
         click.echo(_health_line(row, context.language))
     click.echo(context.text("feeds_checked", checked=len(report.outcomes), failing=len(report.failed)))
@@ -460,12 +470,13 @@ def opml_export(context: Context, file: Path | None) -> None:
     from veille.adapters.opml import write_opml
 
     settings = context.settings()
-    body = write_opml(settings.feeds, "veille subscriptions")
+    feeds = [feed for feed in settings.feeds if feed.type == "feed"]  # a page read with selectors is no feed
+    body = write_opml(feeds, "veille subscriptions")
     if file is None:
         sys.stdout.buffer.write(body)
     else:
         file.write_bytes(body)
-        click.echo(context.text("opml_exported", count=len(settings.feeds), file=file))
+        click.echo(context.text("opml_exported", count=len(feeds), file=file))
 
 
 # ------------------------------------------------------------------------------------- understanding

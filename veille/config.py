@@ -43,9 +43,11 @@ from veille.core.identity import feed_url_key, is_feed_url, normalize_lang
 from veille.errors import ConfigError
 from veille.models import (
     MODEL_BACKENDS,
+    SOURCE_TYPES,
     DigestSettings,
     FeedConfig,
     FetchSettings,
+    HtmlSelectors,
     MailSettings,
     ModelSettings,
     ScheduleSettings,
@@ -73,7 +75,10 @@ TOP_LEVEL_KEYS = (
     "watches",
 )
 WATCH_KEYS = ("name", "query")
-FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes")
+FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes", "type")
+#: The CSS selectors of a ``type: html`` source, keys of its entry; the first two are required.
+SELECTOR_KEYS = ("item", "title", "link", "date", "summary")
+REQUIRED_SELECTORS = ("item", "title")
 MAIL_SECURITY = ("starttls", "tls", "none")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # French names are accepted too: the digest is written for French-speaking teams as often as not.
@@ -400,7 +405,7 @@ def _feeds(reader: _Reader, node: yaml.Node | None) -> tuple[FeedConfig, ...]:
         else:
             if not isinstance(item, yaml.MappingNode):
                 raise reader.error(item, field, f"expected a feed with a url, got {_describe(item)}")
-            values = reader.mapping(item, field, FEED_KEYS)
+            values = reader.mapping(item, field, FEED_KEYS + SELECTOR_KEYS)
             if "url" not in values:
                 raise reader.error(item, f"{field}.url", "missing: every feed needs a url")
             url_node = values["url"]
@@ -415,6 +420,8 @@ def _feeds(reader: _Reader, node: yaml.Node | None) -> tuple[FeedConfig, ...]:
             return None if _is_null(value) else convert(reader, value, f"{field}.{name}")  # type: ignore[arg-type]
 
         tags = get("tags", lambda r, n, f: r.text_list(n, f))
+        source_type = get("type", _choice(SOURCE_TYPES)) or "feed"
+        selectors = _selectors(reader, item, values, field, source_type)
         feeds.append(
             FeedConfig(
                 url=url,
@@ -425,6 +432,8 @@ def _feeds(reader: _Reader, node: yaml.Node | None) -> tuple[FeedConfig, ...]:
                 read_timeout=get("read_timeout", _num()),
                 max_bytes=get("max_bytes", _int(1)),
                 line=line,
+                type=source_type,
+                selectors=selectors,
             )
         )
     return tuple(feeds)
@@ -473,6 +482,36 @@ def _watches(reader: _Reader, node: yaml.Node | None) -> tuple[WatchConfig, ...]
         slugs.add(page)
         watches.append(WatchConfig(name=name, query=query, slug=page))
     return tuple(watches)
+def _selectors(
+    reader: _Reader, item: yaml.Node, values: dict[str, yaml.Node], field: str, source_type: str
+) -> HtmlSelectors | None:
+    """The CSS selectors of a ``type: html`` source (None for a feed, which must have none)."""
+    given = {key: values[key] for key in SELECTOR_KEYS if key in values}
+    if source_type != "html":
+        for key, node in given.items():
+            raise reader.error(
+                node, f"{field}.{key}", "a CSS selector is only for a page read without a feed: add `type: html`"
+            )
+        return None
+    from veille.adapters.html_source import selector_problem
+
+    for key in REQUIRED_SELECTORS:
+        if key not in given or _is_null(given[key]):
+            raise reader.error(
+                item,
+                f"{field}.{key}",
+                f"missing: a `type: html` source needs the CSS selectors {', '.join(REQUIRED_SELECTORS)}",
+            )
+    selectors: dict[str, str] = {}
+    for key, node in given.items():
+        if _is_null(node):
+            continue
+        selector = reader.text(node, f"{field}.{key}")
+        problem = selector_problem(selector)
+        if problem is not None:
+            raise reader.error(node, f"{field}.{key}", problem)
+        selectors[key] = selector
+    return HtmlSelectors(**selectors)
 
 
 def _mail(reader: _Reader, node: yaml.Node | None, environ: Mapping[str, str]) -> MailSettings:
@@ -730,6 +769,8 @@ def feed_entry_yaml(feed: FeedConfig, indent: int = 2) -> str:
         value = getattr(feed, name)
         if value is not None:
             lines.append(f"{name}: {_flow(value)}")
+    for name, value in _source_keys(feed):
+        lines.append(f"{name}: {_flow(value)}")
     pad = " " * indent
     return "".join(f"{pad}{'- ' if i == 0 else '  '}{line}\n" for i, line in enumerate(lines))
 
@@ -903,7 +944,17 @@ def _feed_entry(feed: FeedConfig) -> Any:
     for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes"):
         if getattr(feed, name) is not None:
             entry[name] = getattr(feed, name)
+    for name, value in _source_keys(feed):
+        entry[name] = value
     return entry
+
+
+def _source_keys(feed: FeedConfig) -> list[tuple[str, str]]:
+    """The ``type`` and CSS selectors of a ``type: html`` source, as feeds.yaml writes them (none for a feed)."""
+    if feed.type == "feed" or feed.selectors is None:
+        return []
+    keys = [("type", feed.type)]
+    return keys + [(name, value) for name in SELECTOR_KEYS if (value := getattr(feed.selectors, name)) is not None]
 
 
 def _entry_url_key(entry: Any) -> str | None:

@@ -30,6 +30,22 @@ class FetchSettings:
     user_agent: str = ""  # default: "veille/<version> (+https://github.com/veille-watch/veille)"
 
 
+#: The kinds of source in feeds.yaml: a feed (RSS, Atom, JSON Feed), or a web page read with CSS selectors.
+SOURCE_TYPES = ("feed", "html")
+
+
+@dataclass(frozen=True)
+class HtmlSelectors:
+    """How to read items from a page without a feed (``type: html``): CSS selectors, as FreshRSS's
+    HTML+XPath feeds do. ``item`` selects each item in the page; the others are looked up inside it."""
+
+    item: str
+    title: str
+    link: str | None = None  # default: the title's link, else the item's first a[href]
+    date: str | None = None  # default: the item's first <time>
+    summary: str | None = None  # default: no summary
+
+
 @dataclass(frozen=True)
 class FeedConfig:
     url: str
@@ -41,6 +57,8 @@ class FeedConfig:
     read_timeout: float | None = None
     max_bytes: int | None = None
     line: int | None = None  # line in feeds.yaml, for error messages
+    type: str = "feed"  # one of SOURCE_TYPES
+    selectors: HtmlSelectors | None = None  # for type "html" only
 
 
 #: How the model runs: PyTorch, or ONNX Runtime on a copy exported once from the local weights (int8: quantised).

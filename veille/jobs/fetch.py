@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from veille.adapters import langid
+from veille.adapters.html_source import parse_html_source
 from veille.adapters.parse import parse_feed
 from veille.adapters.workers import CorePool
 from veille.app import App
 from veille.core import schedule
 from veille.core.normalize import normalize_item
 from veille.errors import ParseError
-from veille.models import FeedConfig, FeedState, FetchResult, FetchSettings, NewItem, ParsedFeed
+from veille.models import FeedConfig, FeedState, FetchResult, FetchSettings, HtmlSelectors, NewItem, ParsedFeed
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,9 @@ def fetch(
     async def store_result(result: FetchResult) -> None:
         state, fetch_settings = by_id[result.feed_id]
         config = configs.get(state.config_url)
-        reading = await readers.run(read_result, result, config.lang if config else None, now)
+        reading = await readers.run(
+            read_result, result, config.lang if config else None, now, config.selectors if config else None
+        )
         outcome = _store_result(app, state, fetch_settings, config, result, reading)
         log_outcome(outcome)
         outcomes.append(outcome)
@@ -126,13 +129,19 @@ class Reading:
     error: str | None = None
 
 
-def read_result(result: FetchResult, config_lang: str | None, now: datetime) -> Reading:
-    """Parse one fetched body (``adapters.parse``) and normalise its items (``core.normalize``): the CPU
-    part of a fetch, run in a worker process when there are many feeds."""
+def read_result(
+    result: FetchResult, config_lang: str | None, now: datetime, selectors: HtmlSelectors | None = None
+) -> Reading:
+    """Parse one fetched body and normalise its items (``core.normalize``): the CPU part of a fetch, run
+    in a worker process when there are many feeds. A feed is parsed by ``adapters.parse``; a page without
+    a feed (``type: html``, its ``selectors`` given) by ``adapters.html_source``."""
     if result.error is not None or result.not_modified or result.body is None:
         return Reading()
     try:
-        parsed = parse_feed(result.body, result.final_url, result.headers)
+        if selectors is not None:
+            parsed = parse_html_source(result.body, result.final_url, result.headers, selectors, now)
+        else:
+            parsed = parse_feed(result.body, result.final_url, result.headers)
     except ParseError as exc:
         return Reading(error=exc.reason)
     feed_lang = config_lang or parsed.lang
