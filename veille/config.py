@@ -45,6 +45,7 @@ from veille.models import (
     DigestSettings,
     FeedConfig,
     FetchSettings,
+    FullTextSettings,
     MailSettings,
     ModelSettings,
     ScheduleSettings,
@@ -68,8 +69,9 @@ TOP_LEVEL_KEYS = (
     "schedule",
     "formats",
     "templates",
+    "full_text",
 )
-FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes")
+FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes", "full_text")
 DIGEST_LANGUAGES = ("fr", "en")
 MAIL_SECURITY = ("starttls", "tls", "none")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -83,6 +85,8 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 _EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_TRUE = ("true", "yes", "on")
+_FALSE = ("false", "no", "off")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -159,6 +163,15 @@ class _Reader:
         if value <= 0:
             raise self.error(node, field, f"{value} must be greater than 0")
         return float(value)
+
+    def boolean(self, node: yaml.Node, field: str) -> bool:
+        """``true`` or ``false`` (``yes``/``no``, ``on``/``off`` too), as written: anything else is an error."""
+        value = self.text(node, field).lower() if isinstance(node, yaml.ScalarNode) and not _is_null(node) else None
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise self.error(node, field, f"expected true or false, got {_describe(node)}")
 
     def choice(self, node: yaml.Node, field: str, choices: Iterable[str]) -> str:
         choices = tuple(choices)
@@ -278,6 +291,14 @@ def _choice(choices: Iterable[str]) -> Converter:
     return lambda r, n, f: r.choice(n, f, frozen)
 
 
+def _non_negative(reader: _Reader, node: yaml.Node, field: str) -> float:
+    """A number of seconds that may be 0 (no pause)."""
+    value = reader._construct(node)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise reader.error(node, field, f"expected a number of seconds, 0 or more, got {_describe(node)}")
+    return float(value)
+
+
 def _weekday(reader: _Reader, node: yaml.Node, field: str) -> str:
     value = reader.text(node, field).lower()
     value = _WEEKDAY_ALIASES.get(value, value)
@@ -340,6 +361,16 @@ _FETCH: dict[str, Converter] = {
     "backoff_max_hours": _int(1),
     "stale_days": _int(1),
     "user_agent": _txt(),
+}
+_FULL_TEXT: dict[str, Converter] = {
+    "enabled": lambda r, n, f: r.boolean(n, f),
+    "per_host": _int(1),
+    "delay_seconds": _non_negative,
+    "connect_timeout": _num(),
+    "read_timeout": _num(),
+    "max_bytes": _int(1),
+    "max_age_days": _int(1),
+    "max_per_run": _int(1),
 }
 _MODEL: dict[str, Converter] = {
     "name": _model_name,
@@ -413,10 +444,20 @@ def _feeds(reader: _Reader, node: yaml.Node | None) -> tuple[FeedConfig, ...]:
                 min_interval_minutes=get("min_interval_minutes", _int(1)),
                 read_timeout=get("read_timeout", _num()),
                 max_bytes=get("max_bytes", _int(1)),
+                full_text=get("full_text", lambda r, n, f: r.boolean(n, f)),
                 line=line,
             )
         )
     return tuple(feeds)
+
+
+def _full_text(reader: _Reader, node: yaml.Node | None) -> FullTextSettings:
+    """``full_text:``: the settings of article-page fetching; ``full_text: true`` alone turns it on for
+    every feed with the default settings."""
+    if isinstance(node, yaml.ScalarNode) and not _is_null(node):
+        return FullTextSettings(enabled=reader.boolean(node, "full_text"))
+    settings, _ = _section(reader, node, "full_text", FullTextSettings, _FULL_TEXT)
+    return settings
 
 
 def _mail(reader: _Reader, node: yaml.Node | None, environ: Mapping[str, str]) -> MailSettings:
@@ -568,6 +609,7 @@ def _parse(
     digest, _ = _section(reader, top.get("digest"), "digest", DigestSettings, _DIGEST)
     site, _ = _section(reader, top.get("site"), "site", SiteSettings, _SITE)
     schedule, _ = _section(reader, top.get("schedule"), "schedule", ScheduleSettings, _SCHEDULE)
+    full_text = _full_text(reader, top.get("full_text"))
     mail = _mail(reader, top.get("mail"), os.environ if environ is None else environ)
 
     # Defaults that depend on other settings are filled here, so no stage has to know them.
@@ -605,6 +647,7 @@ def _parse(
         formats_file=formats_file,
         templates_dir=templates_dir,
         storage=database,
+        full_text=full_text,
     )
 
 
@@ -668,7 +711,7 @@ def feed_entry_yaml(feed: FeedConfig, indent: int = 2) -> str:
         lines.append(f"name: {_flow(' '.join(feed.name.split()))}")
     if feed.tags:
         lines.append(f"tags: {_flow(list(feed.tags))}")
-    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes"):
+    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes", "full_text"):
         value = getattr(feed, name)
         if value is not None:
             lines.append(f"{name}: {_flow(value)}")
@@ -842,7 +885,7 @@ def _feed_entry(feed: FeedConfig) -> Any:
         tags = CommentedSeq(feed.tags)
         tags.fa.set_flow_style()  # `tags: [a, b]`, as the starter file writes them
         entry["tags"] = tags
-    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes"):
+    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes", "full_text"):
         if getattr(feed, name) is not None:
             entry[name] = getattr(feed, name)
     return entry
