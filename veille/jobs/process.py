@@ -105,11 +105,15 @@ def analysis_text(item: ItemText) -> str:
     )
 
 
+def gate_text(item: ItemText) -> str:
+    """Whose learning terms the relevance gate counts: title and excerpt, never the article page (a long
+    page names learning words in passing: with them, off-topic pages passed the gate, bench/fulltext.py)."""
+    return f"{item.title}. {item.summary}"
+
+
 def tagger_text(item: ItemText) -> str:
     """What the format tagger reads of an item: title and excerpt, then the start of its article's text."""
-    return fulltext.with_article(
-        f"{item.title}. {item.summary}", item.summary, item.article, fulltext.TAG_ARTICLE_CHARS
-    )
+    return fulltext.with_article(gate_text(item), item.summary, item.article, fulltext.TAG_ARTICLE_CHARS)
 
 
 Progress = Callable[[int, int], None]  # (items embedded so far, items to embed in all)
@@ -151,7 +155,9 @@ def classify_new(app: App) -> int:
         items = store.items(ids)
         vectors = store.vectors(ids)
         texts = [tagger_text(item) for item in items]
-        tags = tagger.classify(texts, vectors, [item.lang for item in items])
+        tags = tagger.classify(
+            texts, vectors, [item.lang for item in items], gate_texts=[gate_text(item) for item in items]
+        )
         store.save_formats(
             signature,
             (
@@ -538,6 +544,7 @@ __all__ = [
     "classify_new",
     "embed_new",
     "embedding_text",
+    "gate_text",
     "process",
     "tagger_text",
 ]
