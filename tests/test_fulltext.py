@@ -234,3 +234,50 @@ def test_the_article_text_feeds_tagging_and_the_digest_shows_the_excerpt(tmp_pat
         assert "12,000 learners enrolled" not in shown
         assert "daily sessions of twenty minutes" not in shown
         assert "INJECTED" not in shown
+
+
+def test_article_pages_are_fetched_one_at_a_time_per_site_and_robots_read_once_per_site() -> None:
+    from veille.adapters.articles import ArticleRequest, fetch_articles_sync
+    from veille.models import FullTextSettings
+
+    with FeedServer({"articles": ARTICLES}) as server:
+        files = sorted(path for path in server.paths("/articles/") if path.endswith(".html"))[:8]
+        requests = [
+            ArticleRequest(server.url(f"/delay/50{path}", host=host))
+            for path in files
+            for host in ("127.0.0.1", "localhost")
+        ]
+        settings = FullTextSettings(delay_seconds=0)
+        pages = fetch_articles_sync(requests, settings)
+        assert [page.status for page in pages] == ["ok"] * len(requests)
+        assert dict(server.max_in_flight_by_host) == {"127.0.0.1": 1, "localhost": 1}
+        assert server.hits("/robots.txt") == 2  # a 404: every page allowed, read once per site
+
+        server.reset_counts()
+        pages = fetch_articles_sync(requests, FullTextSettings(delay_seconds=0, per_host=2))
+        assert max(server.max_in_flight_by_host.values()) <= 2
+
+        # an unreachable robots.txt forbids the whole site for the run (RFC 9309)
+        server.reset_counts()
+        server.register("/robots.txt", b"down", content_type="text/plain", status=503)
+        pages = fetch_articles_sync(requests[:4], settings)
+        assert {page.reason for page in pages} == {"robots.txt unreachable (HTTP 503)"}
+        assert server.hits("/robots.txt") == 2 and server.total_requests == 2
+
+
+def test_full_text_behaves_the_same_on_each_backend(tmp_path: Path, server: FeedServer, backend: str | None) -> None:
+    from tests.postgres_server import storage_yaml
+
+    config = write_config(tmp_path, server, storage_yaml(backend))
+    code, out, err = run(config, "fetch")
+    assert code == 0, err
+    assert "full text: 3 article page(s) read, 5 without text, 0 from the cache" in out
+    listed = [json.loads(line) for line in run(config, "feeds", "list", "--json")[1].splitlines()]
+    assert [(row.get("full_text_ok"), row.get("full_text_failed")) for row in listed] == [(3, 5), (None, None)]
+    server.reset_counts()
+    changed = [(MOOC_TITLE, "/news/mooc.html", MOOC_EXCERPT + " Enrolment is open."), *ENTRIES[1:]]
+    server.register("/full.xml", rss(server, changed), content_type="application/rss+xml")
+    code, out, err = run(config, "fetch", "--all", now=LATER)
+    assert code == 0, err
+    assert server.statuses("/news/mooc.html") == [304]
+    assert server.hits("/news/hostile.html") == 0
