@@ -281,3 +281,39 @@ def test_full_text_behaves_the_same_on_each_backend(tmp_path: Path, server: Feed
     assert code == 0, err
     assert server.statuses("/news/mooc.html") == [304]
     assert server.hits("/news/hostile.html") == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "feeds:\n  - url: https://a.example/feed\n    full_text: maybe\n",
+            "feeds[1].full_text: expected true or false",
+        ),
+        ("feeds: [https://a.example/f]\nfull_text:\n  enable: true\n", "full_text.enable: unknown setting; did"),
+        ("feeds: [https://a.example/f]\nfull_text: 3\n", "full_text: expected true or false, got '3'"),
+        ("feeds: [https://a.example/f]\nfull_text:\n  delay_seconds: -1\n", "full_text.delay_seconds: expected a"),
+        ("feeds: [https://a.example/f]\nfull_text:\n  max_bytes: 0\n", "full_text.max_bytes: 0 is out of range"),
+    ],
+)
+def test_a_bad_full_text_setting_names_its_key(tmp_path: Path, text: str, message: str) -> None:
+    from veille.config import loads
+    from veille.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        loads(text, tmp_path / "feeds.yaml")
+
+
+def test_full_text_is_off_unless_a_feed_or_the_default_says_so(tmp_path: Path) -> None:
+    from veille.config import loads
+    from veille.core.fulltext import wants_full_text
+
+    settings = loads(
+        "feeds:\n  - url: https://a.example/f\n    full_text: true\n  - https://b.example/f\n"
+        "  - url: https://c.example/f\n    full_text: no\n",
+        tmp_path / "feeds.yaml",
+    )
+    assert settings.full_text.enabled is False
+    assert [wants_full_text(f.full_text, settings.full_text.enabled) for f in settings.feeds] == [True, False, False]
+    on = loads("feeds: [https://a.example/f]\nfull_text: true\n", tmp_path / "feeds.yaml")
+    assert on.full_text.enabled and wants_full_text(None, on.full_text.enabled)
