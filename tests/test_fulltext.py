@@ -58,11 +58,13 @@ def page(title: str, body: str) -> bytes:
     ).encode()
 
 
-def rss(server: FeedServer, entries: list[tuple[str, str, str]], title: str = "Example News") -> bytes:
+def rss(
+    server: FeedServer, entries: list[tuple[str, str, str]], title: str = "Example News", *, month: int = 11
+) -> bytes:
     """A feed whose items give only an excerpt: (title, path of the article page, excerpt)."""
     items = "".join(
         f"<item><title>{t}</title><link>{server.url(path)}</link><guid>{server.url(path)}</guid>"
-        f"<pubDate>{format_datetime(datetime(2026, 11, 24, 8 + i, tzinfo=UTC))}</pubDate>"
+        f"<pubDate>{format_datetime(datetime(2026, month, 24, 8 + i, tzinfo=UTC))}</pubDate>"
         f"<description>{excerpt}</description></item>"
         for i, (t, path, excerpt) in enumerate(entries)
     )
@@ -317,3 +319,12 @@ def test_full_text_is_off_unless_a_feed_or_the_default_says_so(tmp_path: Path) -
     assert [wants_full_text(f.full_text, settings.full_text.enabled) for f in settings.feeds] == [True, False, False]
     on = loads("feeds: [https://a.example/f]\nfull_text: true\n", tmp_path / "feeds.yaml")
     assert on.full_text.enabled and wants_full_text(None, on.full_text.enabled)
+
+
+def test_a_feed_added_with_its_archive_gets_no_page_fetched(tmp_path: Path, server: FeedServer) -> None:
+    server.register("/full.xml", rss(server, ENTRIES, month=9), content_type="application/rss+xml")
+    config = write_config(tmp_path, server)
+    code, out, err = run(config, "fetch")
+    assert code == 0, err
+    assert "9 new item(s)" in out and "full text" not in out
+    assert server.hits("/news/mooc.html") == 0 and server.hits("/robots.txt") == 0

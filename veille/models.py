@@ -41,7 +41,7 @@ class FullTextSettings:
     connect_timeout: float = 10.0
     read_timeout: float = 20.0
     max_bytes: int = 2 * 1024 * 1024  # an article page larger than this is not read
-    max_age_days: int = 7  # items first seen longer ago are not fetched (turning the option on fetches no archive)
+    max_age_days: int = 7  # older items (first seen or published) are not fetched: turning it on fetches no archive
     max_per_run: int = 300  # article pages fetched per run at most; the rest wait for the next run
 
 

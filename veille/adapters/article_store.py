@@ -31,8 +31,9 @@ class ArticleStore:
         self.conn = store.conn
 
     def pending(self, feed_ids: Sequence[int], since: datetime, limit: int) -> list[Pending]:
-        """Items seen in these feeds, first seen at or after ``since``, with a link, and no page yet for
-        their current content: newest first, at most ``limit``."""
+        """Items seen in these feeds, first seen and published at or after ``since`` (a feed just added
+        brings its archive: not fetched), with a link, and no page yet for their current content: newest
+        first, at most ``limit``."""
         if not feed_ids:
             return []
         marks = ",".join("?" * len(feed_ids))
@@ -42,11 +43,11 @@ class ArticleStore:
                 FROM items i
                 LEFT JOIN item_articles ia ON ia.item_id = i.id
                 LEFT JOIN articles a ON a.url = i.url
-                WHERE i.url IS NOT NULL AND i.first_seen_at >= ?
+                WHERE i.url IS NOT NULL AND i.first_seen_at >= ? AND i.published_at >= ?
                   AND (ia.item_id IS NULL OR ia.content_hash != i.content_hash)
                   AND i.id IN (SELECT s.item_id FROM sightings s WHERE s.feed_id IN ({marks}))
                 ORDER BY i.first_seen_at DESC, i.id DESC LIMIT ?""",
-            (iso(since), *feed_ids, limit),
+            (iso(since), iso(since), *feed_ids, limit),
         ).fetchall()
         return [Pending(int(row[0]), str(row[1]), str(row[2]), bool(row[3]), row[4], row[5], row[6]) for row in rows]
 
