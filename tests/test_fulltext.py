@@ -328,3 +328,29 @@ def test_a_feed_added_with_its_archive_gets_no_page_fetched(tmp_path: Path, serv
     assert code == 0, err
     assert "9 new item(s)" in out and "full text" not in out
     assert server.hits("/news/mooc.html") == 0 and server.hits("/robots.txt") == 0
+
+
+@pytest.mark.slow
+def test_turning_full_text_on_later_tags_the_items_already_processed_again(tmp_path: Path, server: FeedServer) -> None:
+    config = write_config(tmp_path, server)
+    config.write_text(config.read_text().replace("    full_text: true\n", ""))
+    assert run(config, "fetch")[0] == 0
+    assert run(config, "process")[0] == 0
+
+    def mooc_formats() -> str:
+        with sqlite3.connect(config.parent / ".veille" / "veille.db") as conn:
+            row = conn.execute(
+                """SELECT GROUP_CONCAT(f.format) FROM items i LEFT JOIN item_formats f ON f.item_id = i.id
+                   WHERE i.title = ?""",
+                (MOOC_TITLE,),
+            ).fetchone()
+        return row[0] or ""
+
+    assert "mooc" not in mooc_formats()  # the excerpt alone says nothing of a MOOC
+    config.write_text(config.read_text().replace("    name: Full\n", "    name: Full\n    full_text: true\n"))
+    code, out, err = run(config, "fetch", "--all", now=LATER)
+    assert code == 0, err
+    assert "full text: 3 article page(s) read" in out
+    code, out, err = run(config, "process", now=LATER)
+    assert code == 0, err
+    assert "mooc" in mooc_formats()  # embedded and tagged again with its page's text
