@@ -20,6 +20,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "embed.py": (["--texts", "60", "--rounds", "1"], "rate / torch"),
     "fetch.py": (["--feeds", "12", "--concurrency", "4", "--rounds", "1"], "veille second fetch (conditional)"),
     "formats.py": (["--set", "dev"], "naive threshold"),
+    "fulltext.py": (["--limit", "6", "--rounds", "1"], "extraction success rate"),
     "process.py": (["--items", "80", "--week-stories", "80"], "embedding rate ratio"),
     "relevance.py": (["--limit", "40"], "share the gate keeps"),
     "search.py": (["--items", "3000", "--rounds", "1", "--cache", "search-cache"], "slowest query median"),

@@ -4,6 +4,8 @@
         clock          the time of the run (``now``, read once per run from ``clock``)
         fetcher        the feeds' conditional GETs            adapters.http.fetch_feeds_sync
         page_fetcher   one page (a website's feed discovery)  adapters.http.get_page
+        article_fetcher  the article pages of full_text feeds  adapters.articles.fetch_articles_sync
+        extractor      an article page's main text             adapters.extract.extract_text (trafilatura)
         store          the storage interface, opened on first use (SQLite or PostgreSQL)
         embedder       the embedding model, loaded on first use (fetch and stats never import torch)
         tagger()       the format tagger, fitted on first use, kept while the model and taxonomy hold
@@ -28,6 +30,7 @@ from veille.adapters.store import FeedStore, Store
 from veille.models import FetchSettings, MailSettings, Settings
 
 if TYPE_CHECKING:
+    from veille.adapters.articles import ArticlePage
     from veille.adapters.embed import Embedder
     from veille.adapters.http import Page
     from veille.adapters.mail import Mailer
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
 
 Fetcher = Callable[..., "list[FetchResult]"]  # (work, *, user_agent, on_result) as fetch_feeds_sync
 PageFetcher = Callable[[str, FetchSettings], "Page"]
+ArticleFetcher = Callable[..., "list[ArticlePage]"]  # (requests, settings, *, user_agent, on_page)
+Extractor = Callable[[bytes, str], str]  # (page bytes, url) -> main text
 MailerFactory = Callable[[MailSettings], "Mailer"]
 SiteWriter = Callable[[Mapping[str, bytes], Path, str | None], "WriteReport"]
 TaggerFitter = Callable[["Embedder", "Taxonomy", str, Path], "FittedTagger"]
@@ -68,6 +73,18 @@ def _get_page(url: str, settings: FetchSettings) -> Page:
     from veille.adapters.http import get_page
 
     return get_page(url, settings)
+
+
+def _fetch_articles(*args: Any, **kwargs: Any) -> list[ArticlePage]:
+    from veille.adapters.articles import fetch_articles_sync
+
+    return fetch_articles_sync(*args, **kwargs)
+
+
+def _extract_text(html: bytes, url: str) -> str:
+    from veille.adapters.extract import extract_text
+
+    return extract_text(html, url)
 
 
 def _mailer(settings: MailSettings) -> Mailer:
@@ -101,6 +118,8 @@ class App:
     clock: Callable[[], datetime] = _utc_now
     fetcher: Fetcher = _fetch_feeds
     page_fetcher: PageFetcher = _get_page
+    article_fetcher: ArticleFetcher = _fetch_articles
+    extractor: Extractor = _extract_text
     store_factory: Callable[[Settings], Store] = open_storage
     embedder_factory: Callable[[Settings], Embedder] = _default_embedder
     tagger_fitter: TaggerFitter = _fit_tagger
@@ -174,7 +193,8 @@ def make_app(
     **adapters: Any,
 ) -> App:
     """An App over ``settings``; ``now`` defaults to the clock's time. ``store``: an open store the caller
-    keeps (and closes); ``adapters``: ``fetcher``, ``page_fetcher``, ``store_factory``, ``tagger_fitter``,
+    keeps (and closes); ``adapters``: ``fetcher``, ``page_fetcher``, ``article_fetcher``, ``extractor``,
+    ``store_factory``, ``tagger_fitter``,
     ``mailer_factory`` or ``site_writer`` in place of the real ones."""
     clock = clock or _utc_now
     app = App(settings=settings, now=(now or clock()).astimezone(UTC), clock=clock, **adapters)

@@ -249,9 +249,14 @@ def _fetch_with_progress(app: Any, *, only_due: bool) -> Any:
 @handle_errors
 def fetch(context: Context, fetch_all: bool) -> None:
     """Fetch all due feeds and store new items. Exit 3 when some feeds failed."""
+    from veille.jobs.articles import fetch_articles
+
     app = context.app()
     try:
         report = _fetch_with_progress(app, only_due=not fetch_all)
+        # the article pages of full_text feeds, once every feed is stored: a page that fails never fails
+        # the fetch (nor its feed)
+        articles = fetch_articles(app)
     finally:
         app.close()
     failed = report.failed
@@ -259,6 +264,16 @@ def fetch(context: Context, fetch_all: bool) -> None:
         context.text("fetch_summary", fetched=len(report.outcomes), new=report.new_items, failed=len(failed)),
         err=context.verbosity < 0,
     )
+    if articles.attempted or articles.cached:
+        click.echo(
+            context.text(
+                "articles_summary",
+                fetched=articles.fetched + articles.not_modified,
+                failed=articles.failed,
+                cached=articles.cached,
+            ),
+            err=context.verbosity < 0,
+        )
     sys.exit(report.exit_code)
 
 
@@ -276,7 +291,7 @@ def feeds_list(context: Context, as_json: bool) -> None:
     app = context.app()
     try:
         app.feeds.sync_feeds(app.settings.feeds, app.now)
-        rows = app.feeds.health()
+        rows = _with_full_text(app, app.feeds.health())
     finally:
         app.close()
     _add_types(rows, app.settings.feeds)
@@ -295,6 +310,24 @@ def _add_types(rows: list[dict[str, Any]], feeds: Any) -> None:
         row["type"] = types.get(str(row["config_url"]), "feed")
 
 
+def _with_full_text(app: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The health rows, with each full-text feed's article counts (``full_text_ok``, ``full_text_failed``,
+    ``full_text_last_error``); the other feeds' rows are as they were."""
+    from veille.jobs.articles import full_text_feed_ids
+
+    wanted = set(full_text_feed_ids(app))
+    if not wanted:
+        return rows
+    counts = app.store.articles.feed_counts()
+    out = []
+    for row in rows:
+        if row["id"] in wanted:
+            ok, failed, reason = counts.get(row["id"], (0, 0, None))
+            row = {**row, "full_text_ok": ok, "full_text_failed": failed, "full_text_last_error": reason}
+        out.append(row)
+    return out
+
+
 def _health_line(row: dict[str, Any], language: str | None) -> str:
     name = row["name"] or row["title"] or ""
     if row["status"] == "gone":
@@ -307,6 +340,10 @@ def _health_line(row: dict[str, Any], language: str | None) -> str:
         state = i18n.cli_text("health_never", language)
     if row.get("stale"):
         state += i18n.cli_text("health_stale", language)
+    if "full_text_ok" in row:
+        state += i18n.cli_text("health_full_text", language, ok=row["full_text_ok"], failed=row["full_text_failed"])
+        if row["full_text_last_error"]:
+            state += i18n.cli_text("health_full_text_last", language, reason=row["full_text_last_error"])
     moved = i18n.cli_text("health_moved", language, url=row["moved_from"]) if row["moved_from"] else ""
     kind = " [html]" if row.get("type") == "html" else ""
     return f"{row['url']}{kind}{moved}  {name}  — {state}"

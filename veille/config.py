@@ -47,6 +47,7 @@ from veille.models import (
     DigestSettings,
     FeedConfig,
     FetchSettings,
+    FullTextSettings,
     HtmlSelectors,
     MailSettings,
     ModelSettings,
@@ -73,9 +74,10 @@ TOP_LEVEL_KEYS = (
     "formats",
     "templates",
     "watches",
+    "full_text",
 )
 WATCH_KEYS = ("name", "query")
-FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes", "type")
+FEED_KEYS = ("url", "name", "tags", "lang", "min_interval_minutes", "read_timeout", "max_bytes", "type", "full_text")
 #: The CSS selectors of a ``type: html`` source, keys of its entry; the first two are required.
 SELECTOR_KEYS = ("item", "title", "link", "date", "summary")
 REQUIRED_SELECTORS = ("item", "title")
@@ -90,6 +92,8 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 _EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_TRUE = ("true", "yes", "on")
+_FALSE = ("false", "no", "off")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -166,6 +170,15 @@ class _Reader:
         if value <= 0:
             raise self.error(node, field, f"{value} must be greater than 0")
         return float(value)
+
+    def boolean(self, node: yaml.Node, field: str) -> bool:
+        """``true`` or ``false`` (``yes``/``no``, ``on``/``off`` too), as written: anything else is an error."""
+        value = self.text(node, field).lower() if isinstance(node, yaml.ScalarNode) and not _is_null(node) else None
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise self.error(node, field, f"expected true or false, got {_describe(node)}")
 
     def choice(self, node: yaml.Node, field: str, choices: Iterable[str]) -> str:
         choices = tuple(choices)
@@ -294,6 +307,14 @@ def _language(reader: _Reader, node: yaml.Node, field: str) -> str:
     return reader.choice(node, field, digest_languages())
 
 
+def _non_negative(reader: _Reader, node: yaml.Node, field: str) -> float:
+    """A number of seconds that may be 0 (no pause)."""
+    value = reader._construct(node)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise reader.error(node, field, f"expected a number of seconds, 0 or more, got {_describe(node)}")
+    return float(value)
+
+
 def _weekday(reader: _Reader, node: yaml.Node, field: str) -> str:
     value = reader.text(node, field).lower()
     value = _WEEKDAY_ALIASES.get(value, value)
@@ -356,6 +377,16 @@ _FETCH: dict[str, Converter] = {
     "backoff_max_hours": _int(1),
     "stale_days": _int(1),
     "user_agent": _txt(),
+}
+_FULL_TEXT: dict[str, Converter] = {
+    "enabled": lambda r, n, f: r.boolean(n, f),
+    "per_host": _int(1),
+    "delay_seconds": _non_negative,
+    "connect_timeout": _num(),
+    "read_timeout": _num(),
+    "max_bytes": _int(1),
+    "max_age_days": _int(1),
+    "max_per_run": _int(1),
 }
 _MODEL: dict[str, Converter] = {
     "name": _model_name,
@@ -431,6 +462,7 @@ def _feeds(reader: _Reader, node: yaml.Node | None) -> tuple[FeedConfig, ...]:
                 min_interval_minutes=get("min_interval_minutes", _int(1)),
                 read_timeout=get("read_timeout", _num()),
                 max_bytes=get("max_bytes", _int(1)),
+                full_text=get("full_text", lambda r, n, f: r.boolean(n, f)),
                 line=line,
                 type=source_type,
                 selectors=selectors,
@@ -482,6 +514,8 @@ def _watches(reader: _Reader, node: yaml.Node | None) -> tuple[WatchConfig, ...]
         slugs.add(page)
         watches.append(WatchConfig(name=name, query=query, slug=page))
     return tuple(watches)
+
+
 def _selectors(
     reader: _Reader, item: yaml.Node, values: dict[str, yaml.Node], field: str, source_type: str
 ) -> HtmlSelectors | None:
@@ -512,6 +546,15 @@ def _selectors(
             raise reader.error(node, f"{field}.{key}", problem)
         selectors[key] = selector
     return HtmlSelectors(**selectors)
+
+
+def _full_text(reader: _Reader, node: yaml.Node | None) -> FullTextSettings:
+    """``full_text:``: the settings of article-page fetching; ``full_text: true`` alone turns it on for
+    every feed with the default settings."""
+    if isinstance(node, yaml.ScalarNode) and not _is_null(node):
+        return FullTextSettings(enabled=reader.boolean(node, "full_text"))
+    settings, _ = _section(reader, node, "full_text", FullTextSettings, _FULL_TEXT)
+    return settings
 
 
 def _mail(reader: _Reader, node: yaml.Node | None, environ: Mapping[str, str]) -> MailSettings:
@@ -663,6 +706,7 @@ def _parse(
     digest, _ = _section(reader, top.get("digest"), "digest", DigestSettings, _DIGEST)
     site, _ = _section(reader, top.get("site"), "site", SiteSettings, _SITE)
     schedule, _ = _section(reader, top.get("schedule"), "schedule", ScheduleSettings, _SCHEDULE)
+    full_text = _full_text(reader, top.get("full_text"))
     mail = _mail(reader, top.get("mail"), os.environ if environ is None else environ)
     watches = _watches(reader, top.get("watches"))
 
@@ -702,6 +746,7 @@ def _parse(
         templates_dir=templates_dir,
         storage=database,
         watches=watches,
+        full_text=full_text,
     )
 
 
@@ -765,7 +810,7 @@ def feed_entry_yaml(feed: FeedConfig, indent: int = 2) -> str:
         lines.append(f"name: {_flow(' '.join(feed.name.split()))}")
     if feed.tags:
         lines.append(f"tags: {_flow(list(feed.tags))}")
-    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes"):
+    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes", "full_text"):
         value = getattr(feed, name)
         if value is not None:
             lines.append(f"{name}: {_flow(value)}")
@@ -941,7 +986,7 @@ def _feed_entry(feed: FeedConfig) -> Any:
         tags = CommentedSeq(feed.tags)
         tags.fa.set_flow_style()  # `tags: [a, b]`, as the starter file writes them
         entry["tags"] = tags
-    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes"):
+    for name in ("lang", "min_interval_minutes", "read_timeout", "max_bytes", "full_text"):
         if getattr(feed, name) is not None:
             entry[name] = getattr(feed, name)
     for name, value in _source_keys(feed):

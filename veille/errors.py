@@ -12,6 +12,8 @@ clear line naming the thing — and never a traceback.
     │   ├── FetchError         network, HTTP status, redirect loop, size cap, timeout
     │   │   └── FeedGoneError  HTTP 410: the feed is retired
     │   └── ParseError         the bytes are not a feed we can read
+    ├── ArticleError           one item's article page gave no text (stored with the item, the run goes on)
+    │   └── ExtractError       the page was fetched but its main text could not be extracted
     ├── ModelError             the embedding model cannot be loaded or run
     ├── RenderError            a template is missing or fails to render
     ├── MailError              the SMTP server refused, timed out or is unreachable (a retry may work)
@@ -89,6 +91,20 @@ class FeedGoneError(FetchError):
 
 class ParseError(FeedError):
     """The fetched bytes are not a feed veille can read."""
+
+
+class ArticleError(VeilleError):
+    """One item's article page could not be fetched or read (``full_text``); stored as that page's reason,
+    the item keeps its excerpt and the run goes on."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
+
+
+class ExtractError(ArticleError):
+    """The article page was fetched but no main text could be extracted from it."""
 
 
 class ModelError(VeilleError):

@@ -47,6 +47,21 @@ class HtmlSelectors:
 
 
 @dataclass(frozen=True)
+class FullTextSettings:
+    """Fetching the article pages of excerpt-only feeds (feeds.yaml ``full_text:``; a feed's own
+    ``full_text: true|false`` overrides ``enabled``)."""
+
+    enabled: bool = False  # the default of feeds that do not say
+    per_host: int = 1  # article pages fetched at once from one host
+    delay_seconds: float = 1.0  # pause between two requests to one host (a longer robots.txt Crawl-delay wins)
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    max_bytes: int = 2 * 1024 * 1024  # an article page larger than this is not read
+    max_age_days: int = 7  # older items (first seen or published) are not fetched: turning it on fetches no archive
+    max_per_run: int = 300  # article pages fetched per run at most; the rest wait for the next run
+
+
+@dataclass(frozen=True)
 class FeedConfig:
     url: str
     name: str | None = None
@@ -56,6 +71,7 @@ class FeedConfig:
     min_interval_minutes: int | None = None
     read_timeout: float | None = None
     max_bytes: int | None = None
+    full_text: bool | None = None  # fetch each new item's article page (None: ``full_text.enabled``)
     line: int | None = None  # line in feeds.yaml, for error messages
     type: str = "feed"  # one of SOURCE_TYPES
     selectors: HtmlSelectors | None = None  # for type "html" only
@@ -145,6 +161,7 @@ class Settings:
     templates_dir: Path | None = None  # user templates overriding single files (default: <config dir>/templates)
     storage: StorageSettings = field(default_factory=StorageSettings)
     watches: tuple[WatchConfig, ...] = ()  # named searches (radar mode), in feeds.yaml's order
+    full_text: FullTextSettings = field(default_factory=FullTextSettings)
 
 
 @dataclass(frozen=True)

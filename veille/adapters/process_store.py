@@ -36,6 +36,12 @@ class ItemText:
     content_hash: str
     lang: str | None
     published_at: datetime
+    article: str = ""  # the main text of its article page (``full_text`` feeds), '' when none
+
+
+# the main text of an item's article page, when it has one (``full_text`` feeds)
+_ARTICLE = """COALESCE((SELECT a.text FROM item_articles ia JOIN articles a ON a.url = ia.url AND a.status = 'ok'
+                         WHERE ia.item_id = i.id), '')"""
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ class ProcessStore:
 
     def items_to_embed(self, model: str, limit: int | None = None) -> list[ItemText]:
         """Items with no embedding for this model and their current content (new or changed items)."""
-        sql = """SELECT i.id, i.title, i.summary, i.content_hash, i.lang, i.published_at FROM items i
+        sql = f"""SELECT i.id, i.title, i.summary, i.content_hash, i.lang, i.published_at, {_ARTICLE} FROM items i
                  LEFT JOIN embeddings e ON e.item_id = i.id
                  WHERE e.item_id IS NULL OR e.model != ? OR e.content_hash != i.content_hash
                  ORDER BY i.id"""
@@ -131,7 +137,9 @@ class ProcessStore:
         for chunk in _chunks(list(item_ids), 900):
             marks = ",".join("?" * len(chunk))
             for row in self.conn.execute(
-                f"SELECT id, title, summary, content_hash, lang, published_at FROM items WHERE id IN ({marks})", chunk
+                f"""SELECT i.id, i.title, i.summary, i.content_hash, i.lang, i.published_at, {_ARTICLE}
+                    FROM items i WHERE i.id IN ({marks})""",
+                chunk,
             ):
                 rows[row[0]] = _item_text(row)
         return [rows[item_id] for item_id in item_ids]
@@ -214,6 +222,7 @@ def _item_text(row: Sequence[object]) -> ItemText:
         content_hash=str(row[3]),
         lang=None if row[4] is None else str(row[4]),
         published_at=stored_datetime(str(row[5])),
+        article=str(row[6] or "") if len(row) > 6 else "",
     )
 
 

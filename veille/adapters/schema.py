@@ -327,4 +327,28 @@ MIGRATIONS: list[str] = [
     """,
     # ---------------------------------------------------------------------------------------- full-text
     SEARCH_INDEX,
+    # ---------------------------------------------------------------------------------------- full text
+    # article pages of excerpt-only feeds
+    """
+    -- The article pages fetched for the items of `full_text` feeds, one row per page URL: a page is
+    -- fetched once whichever items point at it; its validators let a changed item revalidate it (304).
+    CREATE TABLE articles (
+        url           TEXT PRIMARY KEY,
+        status        TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+        reason        TEXT,                        -- why there is no text, one line (NULL when ok)
+        http_status   INTEGER,
+        text          TEXT NOT NULL DEFAULT '',    -- the main text, plain text only (never HTML)
+        fetched_at    TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT
+    );
+    -- Which page each item's text was fetched from, for which version of the item: an item of a
+    -- `full_text` feed without a row (or whose content changed since) is still to fetch.
+    CREATE TABLE item_articles (
+        item_id      INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        url          TEXT NOT NULL REFERENCES articles(url),
+        content_hash TEXT NOT NULL
+    );
+    CREATE INDEX item_articles_url ON item_articles(url);
+    """,
 ]

@@ -22,6 +22,7 @@ from veille.errors import StorageError
 from veille.models import FeedConfig, FeedState, FetchResult, NewItem, ParsedFeed
 
 if TYPE_CHECKING:
+    from veille.adapters.article_store import ArticleStore
     from veille.adapters.digest_store import DigestStore
     from veille.adapters.process_store import ProcessStore, SentenceStore, ThemeStore
     from veille.adapters.search_store import SearchStore
@@ -168,6 +169,12 @@ class Store:
         from veille.adapters.digest_store import DigestStore
 
         return DigestStore(self)
+
+    @property
+    def articles(self) -> ArticleStore:
+        from veille.adapters.article_store import ArticleStore
+
+        return ArticleStore(self)
 
     @property
     def site(self) -> SiteReader:

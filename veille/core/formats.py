@@ -579,13 +579,21 @@ class FormatClassifier:
         return probs.astype(np.float32), terms, in_title
 
     def classify(
-        self, texts: Sequence[str], vectors: NDArray[np.floating], langs: Sequence[str | None]
+        self,
+        texts: Sequence[str],
+        vectors: NDArray[np.floating],
+        langs: Sequence[str | None],
+        *,
+        gate_texts: Sequence[str] | None = None,
     ) -> list[list[FormatTag]]:
         """Zero or more formats per item, best first; ``[other]`` when no format is confident; ``[]`` (no
-        format at all) when the relevance gate finds the item is not about learning."""
+        format at all) when the relevance gate finds the item is not about learning. ``gate_texts``, when
+        given, are the texts whose learning terms the gate counts instead of ``texts`` (an item's title and
+        excerpt when ``texts`` go on with its article page: a long page names learning words in passing,
+        measured in bench/fulltext.py)."""
         if len(texts) == 0:
             return []
-        relevance = self.relevance(texts, vectors, langs)
+        relevance = self.relevance(texts if gate_texts is None else gate_texts, vectors, langs)
         gate_threshold = self.gate.rules.threshold if self.gate is not None else 0.0
         probs, terms, in_title = self.scores(texts, vectors, langs)
         keys = self.taxonomy.keys

@@ -375,6 +375,7 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "run_fetched": mark.gettext("{fetched} feed(s) fetched ({failed} failed)"),
     "run_new_items": mark.gettext("{count} new item(s)"),
     "run_embedded": mark.gettext("{count} embedded"),
+    "run_articles": mark.gettext("{fetched} article page(s) read ({failed} without text)"),
     "run_digest_queued": mark.gettext("digest {week} queued"),
     "run_digest_sent": mark.gettext("digest {week} sent to {count}"),
     "run_digest_archived": mark.gettext("digest {week} archived"),
@@ -393,6 +394,9 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "init_wrote": mark.gettext("wrote {path}"),
     "init_next": mark.gettext("next: veille --config {path} fetch"),
     "fetch_summary": mark.gettext("{fetched} feed(s) fetched, {new} new item(s), {failed} failed"),
+    "articles_summary": mark.gettext(
+        "full text: {fetched} article page(s) read, {failed} without text, {cached} from the cache"
+    ),
     "feed_added": mark.gettext("added {url} to {path}"),
     "discover_unreachable": mark.gettext(
         "{url}: not reachable now ({reason}); added as given (`veille feeds check` tells whether it works)"
@@ -411,6 +415,8 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "health_never": mark.gettext("never fetched"),
     "health_stale": mark.gettext(", STALE (nothing new for a long time)"),
     "health_moved": mark.gettext(" (moved from {url})"),
+    "health_full_text": mark.gettext("; full text: {ok} ok, {failed} failed"),
+    "health_full_text_last": mark.gettext(" (last: {reason})"),
     "digest_not_ended": mark.gettext(
         "--week {week} has not ended yet (it ends {end} UTC, now is {now} UTC): its digest can only be "
         "built once the week is over"

@@ -3,6 +3,8 @@
 run_daily(app)
     take the single-instance lock (a second run exits at once; a dead run's lock is taken over)
     1. fetch     the due feeds                     (failed feeds make the run partial, not failed)
+       articles  the article pages of the new items of full_text feeds (a page that fails is recorded
+                 with its reason: neither partial nor failed)
     2. process   whatever is new                   (a model failure fails the run)
     3. digest    when the last complete week's digest is due and not sent to everyone yet:
                  record (build, archive) and send it  (a mail failure leaves it queued: partial;
@@ -37,6 +39,8 @@ class RunReport:
     feeds_failed: int = 0
     new_items: int = 0
     embedded: int = 0
+    articles: int = 0  # article pages read (full_text feeds)
+    articles_failed: int = 0
     digest_week: str | None = None
     digest_sent: int = 0
     digest_queued: bool = False
@@ -58,6 +62,8 @@ class RunReport:
             i18n.cli_text("run_new_items", lang, count=self.new_items),
             i18n.cli_text("run_embedded", lang, count=self.embedded),
         ]
+        if self.articles or self.articles_failed:
+            parts.insert(2, i18n.cli_text("run_articles", lang, fetched=self.articles, failed=self.articles_failed))
         if self.digest_week:
             if self.digest_queued:
                 parts.append(i18n.cli_text("run_digest_queued", lang, week=self.digest_week))
@@ -99,6 +105,7 @@ def run_daily(app: App, *, send: bool = True) -> RunReport:
 
 def _run_stages(app: App, *, send: bool) -> RunReport:
     from veille.jobs import fetch as fetch_job
+    from veille.jobs.articles import fetch_articles
     from veille.jobs.digest import build_digest, send_digest
     from veille.jobs.process import process
     from veille.jobs.site import build_site
@@ -115,6 +122,14 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
         raise  # busy or unreachable: every later stage would fail the same way; one line, exit 1
     except VeilleError as exc:
         report.errors.append(f"fetch: {exc}")
+    try:
+        articles = fetch_articles(app)
+        report.articles = articles.fetched + articles.not_modified
+        report.articles_failed = articles.failed
+    except DatabaseUnavailable:
+        raise
+    except VeilleError as exc:
+        report.errors.append(f"articles: {exc}")
     try:
         processed = process(app)
         report.embedded = processed.embedded

@@ -43,7 +43,7 @@ from veille.adapters.store import Store
 from veille.adapters.taxonomy import signal_generic_words
 from veille.adapters.threads import one_blas_thread
 from veille.app import App
-from veille.core import brief, clustering, i18n, labels, signals, titles, trends
+from veille.core import brief, clustering, fulltext, i18n, labels, signals, titles, trends
 from veille.core.radar import build_radar, radar_span
 from veille.core.themes import (
     LINK_WEEKS,
@@ -97,6 +97,25 @@ def embedding_text(title: str, summary: str) -> str:
     return f"{title}. {summary}" if title else summary
 
 
+def analysis_text(item: ItemText) -> str:
+    """What the embedding reads of an item: ``embedding_text``, then the start of its article's main text
+    when its feed has ``full_text`` (``core.fulltext``); the digest and the site still show the excerpt."""
+    return fulltext.with_article(
+        embedding_text(item.title, item.summary), item.summary, item.article, fulltext.EMBED_ARTICLE_CHARS
+    )
+
+
+def gate_text(item: ItemText) -> str:
+    """Whose learning terms the relevance gate counts: title and excerpt, never the article page (a long
+    page names learning words in passing: with them, off-topic pages passed the gate, bench/fulltext.py)."""
+    return f"{item.title}. {item.summary}"
+
+
+def tagger_text(item: ItemText) -> str:
+    """What the format tagger reads of an item: title and excerpt, then the start of its article's text."""
+    return fulltext.with_article(gate_text(item), item.summary, item.article, fulltext.TAG_ARTICLE_CHARS)
+
+
 Progress = Callable[[int, int], None]  # (items embedded so far, items to embed in all)
 
 
@@ -113,7 +132,7 @@ def embed_new(app: App, on_progress: Progress | None = None) -> int:
         batch = store.items_to_embed(model, limit=EMBED_BATCH)
         if not batch:
             return done
-        vectors = app.embedder.embed([embedding_text(item.title, item.summary) for item in batch])
+        vectors = app.embedder.embed([analysis_text(item) for item in batch])
         store.save_embeddings(model, batch, vectors, langs=[clustering.language_key(item.lang) for item in batch])
         done += len(batch)
         log.debug("embedded %d item(s)", done)
@@ -135,8 +154,10 @@ def classify_new(app: App) -> int:
         ids = todo[start : start + 2000]
         items = store.items(ids)
         vectors = store.vectors(ids)
-        texts = [f"{item.title}. {item.summary}" for item in items]
-        tags = tagger.classify(texts, vectors, [item.lang for item in items])
+        texts = [tagger_text(item) for item in items]
+        tags = tagger.classify(
+            texts, vectors, [item.lang for item in items], gate_texts=[gate_text(item) for item in items]
+        )
         store.save_formats(
             signature,
             (
@@ -516,4 +537,14 @@ def process(app: App, *, on_progress: Progress | None = None) -> ProcessReport:
     )
 
 
-__all__ = ["ItemText", "ProcessReport", "classify_new", "embed_new", "embedding_text", "process"]
+__all__ = [
+    "ItemText",
+    "ProcessReport",
+    "analysis_text",
+    "classify_new",
+    "embed_new",
+    "embedding_text",
+    "gate_text",
+    "process",
+    "tagger_text",
+]

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from veille.adapters.search_store import Match, SearchHit
     from veille.adapters.store import StoredBatch
     from veille.core.digest import BriefLine, WeekRecords
+    from veille.core.fulltext import Pending
     from veille.core.query import Node
     from veille.core.site import SiteRecords
     from veille.models import FeedConfig, FeedState, FetchResult, NewItem, ParsedFeed
@@ -252,6 +253,27 @@ class SearchRepository(Protocol):
     def hits(self, item_ids: Sequence[int], lang: str = "fr") -> list[SearchHit]: ...
 
 
+class ArticleRepository(Protocol):
+    """The article pages of ``full_text`` feeds: the page cache and which items still need their page."""
+
+    def pending(self, feed_ids: Sequence[int], since: datetime, limit: int) -> list[Pending]: ...
+    def link(self, items: Sequence[Pending]) -> None: ...
+    def save_page(
+        self,
+        url: str,
+        *,
+        status: str,
+        now: datetime,
+        items: Sequence[Pending],
+        text: str | None = None,
+        reason: str | None = None,
+        http_status: int | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None: ...
+    def feed_counts(self) -> dict[int, tuple[int, int, str | None]]: ...
+
+
 class Storage(Protocol):
     """One open database. ``open_storage(settings)`` gives the configured one."""
 
@@ -277,6 +299,8 @@ class Storage(Protocol):
     def site(self) -> SiteReader: ...
     @property
     def search(self) -> SearchRepository: ...
+    @property
+    def articles(self) -> ArticleRepository: ...
 
     def transaction(self) -> AbstractContextManager[Connection]: ...
 

@@ -36,6 +36,8 @@ TABLES = (
     "sentence_weeks",
     "signals",
     "signal_stories",
+    "articles",
+    "item_articles",
 )
 _IDENTITY = ("feeds", "feed_events", "items", "stories", "themes")
 

@@ -1,0 +1,153 @@
+"""Queries of the article pages (``full_text`` feeds): the page cache, which items are still to fetch, and
+per-feed counts for ``feeds list``. One page's result and its items' links are written in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from veille.adapters.store import Store, iso
+from veille.core.fulltext import Pending
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    url: str
+    status: str
+    reason: str | None
+    http_status: int | None
+    text: str
+    etag: str | None
+    last_modified: str | None
+
+
+class ArticleStore:
+    """The ``articles`` and ``item_articles`` tables."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.conn = store.conn
+
+    def pending(self, feed_ids: Sequence[int], since: datetime, limit: int) -> list[Pending]:
+        """Items seen in these feeds, first seen and published at or after ``since`` (a feed just added
+        brings its archive: not fetched), with a link, and no page yet for their current content: newest
+        first, at most ``limit``."""
+        if not feed_ids:
+            return []
+        marks = ",".join("?" * len(feed_ids))
+        rows = self.conn.execute(
+            f"""SELECT i.id, i.url, i.content_hash, ia.item_id IS NOT NULL AS linked,
+                       a.status, a.etag, a.last_modified
+                FROM items i
+                LEFT JOIN item_articles ia ON ia.item_id = i.id
+                LEFT JOIN articles a ON a.url = i.url
+                WHERE i.url IS NOT NULL AND i.first_seen_at >= ? AND i.published_at >= ?
+                  AND (ia.item_id IS NULL OR ia.content_hash != i.content_hash)
+                  AND i.id IN (SELECT s.item_id FROM sightings s WHERE s.feed_id IN ({marks}))
+                ORDER BY i.first_seen_at DESC, i.id DESC LIMIT ?""",
+            (iso(since), iso(since), *feed_ids, limit),
+        ).fetchall()
+        return [Pending(int(row[0]), str(row[1]), str(row[2]), bool(row[3]), row[4], row[5], row[6]) for row in rows]
+
+    def link(self, items: Sequence[Pending]) -> None:
+        """Give items the page already cached at their URL (no request)."""
+        with self.store.transaction():
+            self._link(items, changed=True)
+
+    def save_page(
+        self,
+        url: str,
+        *,
+        status: str,
+        now: datetime,
+        items: Sequence[Pending],
+        text: str | None = None,
+        reason: str | None = None,
+        http_status: int | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """Store one page's outcome (``status`` ok with ``text``, not_modified: the cached text stays,
+        failed with ``reason``) and link ``items`` to it, in one transaction."""
+        with self.store.transaction() as conn:
+            old = conn.execute("SELECT text FROM articles WHERE url = ?", (url,)).fetchone()
+            if status == "not_modified":
+                conn.execute(
+                    "UPDATE articles SET fetched_at = ?, etag = COALESCE(?, etag), "
+                    "last_modified = COALESCE(?, last_modified) WHERE url = ?",
+                    (iso(now), etag, last_modified, url),
+                )
+                self._link(items, changed=False)
+                return
+            ok = status == "ok"
+            conn.execute(
+                """INSERT INTO articles (url, status, reason, http_status, text, fetched_at, etag, last_modified)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (url) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+                       http_status = excluded.http_status, text = excluded.text, fetched_at = excluded.fetched_at,
+                       etag = excluded.etag, last_modified = excluded.last_modified""",
+                (
+                    url,
+                    "ok" if ok else "failed",
+                    None if ok else reason,
+                    http_status,
+                    (text or "") if ok else "",
+                    iso(now),
+                    etag if ok else None,
+                    last_modified if ok else None,
+                ),
+            )
+            self._link(items, changed=ok and (old is None or old[0] != text))
+
+    def _link(self, items: Sequence[Pending], *, changed: bool) -> None:
+        for item in items:
+            self.conn.execute(
+                """INSERT INTO item_articles (item_id, url, content_hash) VALUES (?, ?, ?)
+                   ON CONFLICT (item_id) DO UPDATE SET url = excluded.url, content_hash = excluded.content_hash""",
+                (item.item_id, item.url, item.content_hash),
+            )
+        if changed and items:
+            # an item analysed before its page arrived is embedded and tagged again with the page's text
+            ids = [item.item_id for item in items]
+            marks = ",".join("?" * len(ids))
+            self.conn.execute(f"UPDATE embeddings SET content_hash = '' WHERE item_id IN ({marks})", ids)
+            self.conn.execute(f"DELETE FROM classified WHERE item_id IN ({marks})", ids)
+
+    def page(self, url: str) -> ArticleRow | None:
+        row = self.conn.execute(
+            "SELECT url, status, reason, http_status, text, etag, last_modified FROM articles WHERE url = ?", (url,)
+        ).fetchone()
+        return None if row is None else ArticleRow(*row)
+
+    def item_page(self, item_id: int) -> ArticleRow | None:
+        """The page an item was given, if any."""
+        row = self.conn.execute("SELECT url FROM item_articles WHERE item_id = ?", (item_id,)).fetchone()
+        return None if row is None else self.page(str(row[0]))
+
+    def feed_counts(self) -> dict[int, tuple[int, int, str | None]]:
+        """Per feed id: (items with the article's text, items whose page failed, the latest failure's reason)."""
+        rows = self.conn.execute(
+            """SELECT s.feed_id, a.status, COUNT(*)
+               FROM sightings s JOIN item_articles ia ON ia.item_id = s.item_id JOIN articles a ON a.url = ia.url
+               GROUP BY s.feed_id, a.status"""
+        ).fetchall()
+        out: dict[int, tuple[int, int, str | None]] = {}
+        for feed_id, status, count in rows:
+            ok, failed, _reason = out.get(int(feed_id), (0, 0, None))
+            if status == "ok":
+                ok += int(count)
+            else:
+                failed += int(count)
+            out[int(feed_id)] = (ok, failed, None)
+        for feed_id, (ok, failed, _) in list(out.items()):
+            if failed:
+                row = self.conn.execute(
+                    """SELECT a.reason FROM sightings s JOIN item_articles ia ON ia.item_id = s.item_id
+                       JOIN articles a ON a.url = ia.url
+                       WHERE s.feed_id = ? AND a.status = 'failed' ORDER BY a.fetched_at DESC, a.url LIMIT 1""",
+                    (feed_id,),
+                ).fetchone()
+                out[feed_id] = (ok, failed, row[0] if row else None)
+        return out
