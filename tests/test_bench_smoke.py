@@ -21,6 +21,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "fetch.py": (["--feeds", "12", "--concurrency", "4", "--rounds", "1"], "veille second fetch (conditional)"),
     "formats.py": (["--set", "dev"], "naive threshold"),
     "process.py": (["--items", "80", "--week-stories", "80"], "embedding rate ratio"),
+    "audiences.py": (["--limit", "20"], "macro-F1 over corporate"),
     "relevance.py": (["--limit", "40"], "share the gate keeps"),
     "stories.py": (["--limit", "120"], "average-link 0.6 (anchor)"),
     "trends.py": (["--runs", "2"], "false/theme-week"),

@@ -303,4 +303,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (week, label, story_id)
     );
     """,
+    # ---------------------------------------------------------------------------------------- audiences
+    # (append-only; the lead renumbers at merge)
+    """
+    -- Who each item is for (core.audiences): from its feeds' tags when they name one, else its text.
+    CREATE TABLE item_audiences (
+        item_id   INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        audience  TEXT NOT NULL CHECK (audience IN ('corporate', 'higher-ed', 'school', 'general')),
+        source    TEXT NOT NULL,                     -- feed | text | off-topic
+        score     REAL NOT NULL DEFAULT 0,
+        terms     TEXT NOT NULL DEFAULT '[]',        -- JSON: the audience's terms found in the text
+        signature TEXT NOT NULL                      -- decision signature ':' content hash
+    );
+    CREATE INDEX item_audiences_audience ON item_audiences(audience);
+    """,
 ]

@@ -20,6 +20,7 @@ TABLES = (
     "embeddings",
     "item_formats",
     "classified",
+    "item_audiences",
     "stories",
     "story_items",
     "themes",
