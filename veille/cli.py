@@ -768,6 +768,10 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
             "digest_sent", week=report.week, recorded=recorded, sent=len(report.sent), already=len(report.already_sent)
         )
     )
+    for mail_list in app.settings.mail.lists:
+        sent = sum(1 for name, _ in report.list_sent if name == mail_list.name)
+        already = sum(1 for name, _ in report.list_already_sent if name == mail_list.name)
+        click.echo(context.text("digest_list_sent", name=mail_list.name, sent=sent, already=already))
 
 
 def _echo_digest(context: Context, result: Any) -> None:

@@ -316,5 +316,15 @@ MIGRATIONS: list[str] = [
         signature TEXT NOT NULL                      -- decision signature ':' content hash
     );
     CREATE INDEX item_audiences_audience ON item_audiences(audience);
+    -- Each mail list's digest of a week (mail.lists in feeds.yaml), sent once per list and recipient.
+    CREATE TABLE digest_list_sends (
+        week      TEXT NOT NULL REFERENCES digests(week) ON DELETE CASCADE,
+        list      TEXT NOT NULL,                     -- the list's name
+        recipient TEXT NOT NULL,
+        sent_at   TEXT,                              -- NULL: queued, not yet accepted by the server
+        attempts  INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        PRIMARY KEY (week, list, recipient)
+    );
     """,
 ]

@@ -31,12 +31,13 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from veille.core.formats import TermMatcher, Weights, _Linear, _normalise, _per_language, _weights, fold
+from veille.models import AUDIENCES as MODEL_AUDIENCES
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 GENERAL = "general"
-AUDIENCES: tuple[str, ...] = ("corporate", "higher-ed", "school", GENERAL)
+AUDIENCES: tuple[str, ...] = MODEL_AUDIENCES  # ("corporate", "higher-ed", "school", "general")
 MAX_TERMS = 2
 
 

@@ -31,6 +31,7 @@ TABLES = (
     "digests",
     "digest_stories",
     "digest_sends",
+    "digest_list_sends",
     "digest_brief",
     "central_sentences",
     "sentence_vectors",
