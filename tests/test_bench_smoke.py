@@ -22,6 +22,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "formats.py": (["--set", "dev"], "naive threshold"),
     "fulltext.py": (["--limit", "6", "--rounds", "1"], "extraction success rate"),
     "process.py": (["--items", "80", "--week-stories", "80"], "embedding rate ratio"),
+    "audiences.py": (["--limit", "20"], "macro-F1 over corporate"),
     "relevance.py": (["--limit", "40"], "share the gate keeps"),
     "search.py": (["--items", "3000", "--rounds", "1", "--cache", "search-cache"], "slowest query median"),
     "stories.py": (["--limit", "120"], "average-link 0.6 (anchor)"),

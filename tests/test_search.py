@@ -253,5 +253,30 @@ def test_a_bad_search_is_one_line_never_a_traceback(tmp_path: Path) -> None:
     code, out, err = run(config, "search", "NEAR(gestes techniques) ^title: AND", "--json")
     assert code == 0, err  # read as words: near, gestes, techniques, title
     assert json.loads(out)["parsed"] == "(near (gestes techniques) title)"
-    code, _, err = run(config, "search", "vr", "--audience", "school")
-    assert code == 2 and "audience" in err and "Traceback" not in err
+
+
+def test_search_by_audience_keeps_that_audience_and_the_general_items(tmp_path: Path, backend: str | None) -> None:
+    config = fetched(tmp_path, backend)
+    store = open_storage(load(config))
+    try:
+        items = {item.title: item for item in store.items.items_to_embed("m")}
+        audience = {POSTS[2][0]: "corporate", POSTS[3][0]: "higher-ed", POSTS[4][0]: "general"}
+        with store.transaction() as conn:
+            for title, item in items.items():
+                conn.execute(
+                    "INSERT INTO item_audiences (item_id, audience, source, signature) VALUES (?, ?, 'text', 's')",
+                    (item.id, audience.get(title, "school")),
+                )
+    finally:
+        store.close()
+    query = "générative OR generative OR microlearning"
+    found = {}
+    for who in ("higher-ed", "corporate", "school"):
+        code, out, err = run(config, "search", query, "--audience", who, "--json")
+        assert code == 0, err
+        found[who] = {hit["title"] for hit in json.loads(out)["results"]}
+    assert found["higher-ed"] == {POSTS[3][0], POSTS[4][0]}  # its own item and the general one
+    assert found["corporate"] == {POSTS[2][0], POSTS[4][0]}
+    assert found["school"] == {POSTS[4][0]}
+    code, _, err = run(config, "search", "vr", "--audience", "students")
+    assert code == 2 and "higher-ed" in err and "Traceback" not in err

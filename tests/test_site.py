@@ -177,7 +177,7 @@ def test_hostile_feed_content_never_reaches_a_page(built: tuple[Store, SiteResul
             continue  # the digest archive is its own renderer's output, tested there
         links = parse(path)
         scripts = [attrs.get("src") for tag, attrs in links.tags if tag == "script"]
-        assert all(src and src.endswith(("search/index.js", "search.js")) for src in scripts), path
+        assert all(src and src.endswith(("search/index.js", "search.js", "audience.js")) for src in scripts), path
         for tag, attrs in links.tags:
             assert not any(name.startswith("on") for name in attrs), f"{path.name}: event handler on <{tag}>"
             for name in ("href", "src"):

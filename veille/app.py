@@ -31,6 +31,7 @@ from veille.models import FetchSettings, MailSettings, Settings
 
 if TYPE_CHECKING:
     from veille.adapters.articles import ArticlePage
+    from veille.adapters.audiences import FittedAudiences
     from veille.adapters.embed import Embedder
     from veille.adapters.http import Page
     from veille.adapters.mail import Mailer
@@ -129,6 +130,7 @@ class App:
     _owns_store: bool = field(default=True, repr=False)
     _embedder: Embedder | None = field(default=None, repr=False)
     _tagger: FittedTagger | None = field(default=None, repr=False)
+    _audiences: tuple[str, FittedAudiences] | None = field(default=None, repr=False)  # (model, fitted)
 
     @property
     def store(self) -> Store:
@@ -160,6 +162,17 @@ class App:
             self._tagger = self.tagger_fitter(self.embedder, taxonomy, model, self.settings.data_dir / "cache")
         return self._tagger
 
+    def audiences(self) -> FittedAudiences:
+        """The audience classifier (``adapters.audiences.FittedAudiences``) for the configured model,
+        fitted on first use and kept for the life of the App (refitted when the model changes)."""
+        from veille.adapters.audiences import fit_audiences
+
+        model = self.settings.model.key
+        if self._audiences is None or self._audiences[0] != model:
+            fitted = fit_audiences(self.embedder, model, self.settings.data_dir / "cache")
+            self._audiences = (model, fitted)
+        return self._audiences[1]
+
     def mailer(self) -> Mailer:
         """A new SMTP session (not connected yet) with the configured mail settings."""
         return self.mailer_factory(self.settings.mail)
@@ -173,6 +186,7 @@ class App:
             if (settings.model, settings.data_dir) != (self.settings.model, self.settings.data_dir):
                 self._embedder = None
                 self._tagger = None
+                self._audiences = None
             self.settings = settings
         self.now = (now or self.clock()).astimezone(UTC)
 

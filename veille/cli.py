@@ -28,6 +28,7 @@ from veille import __version__
 from veille.adapters import translations
 from veille.core import i18n
 from veille.errors import ConfigError, VeilleError
+from veille.models import AUDIENCES
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 EXIT_SIGNAL_BASE = 128  # killed by signal N: exit 128 + N (130 for Ctrl-C, 143 for SIGTERM), as shells report
@@ -672,8 +673,8 @@ def _since_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.option("--format", "fmt", metavar="F", help="Only items of this learning format (its key, e.g. podcast).")
 @click.option(
     "--audience",
-    metavar="A",
-    help="Only items for this audience (and general ones), once the database stores audiences.",
+    type=click.Choice(AUDIENCES),
+    help="Only items for this audience (and the general ones).",
 )
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="How many stories.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: the query and its ranked results.")
@@ -922,6 +923,10 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
             "digest_sent", week=report.week, recorded=recorded, sent=len(report.sent), already=len(report.already_sent)
         )
     )
+    for mail_list in app.settings.mail.lists:
+        sent = sum(1 for name, _ in report.list_sent if name == mail_list.name)
+        already = sum(1 for name, _ in report.list_already_sent if name == mail_list.name)
+        click.echo(context.text("digest_list_sent", name=mail_list.name, sent=sent, already=already))
 
 
 def _echo_digest(context: Context, result: Any) -> None:

@@ -42,6 +42,7 @@ from veille.core import i18n
 from veille.core.identity import feed_url_key, is_feed_url, normalize_lang
 from veille.errors import ConfigError
 from veille.models import (
+    AUDIENCES,
     MODEL_BACKENDS,
     SOURCE_TYPES,
     DigestSettings,
@@ -49,6 +50,7 @@ from veille.models import (
     FetchSettings,
     FullTextSettings,
     HtmlSelectors,
+    MailList,
     MailSettings,
     ModelSettings,
     ScheduleSettings,
@@ -365,6 +367,43 @@ def _recipients(reader: _Reader, node: yaml.Node, field: str) -> tuple[str, ...]
     return tuple(out)
 
 
+MAIL_LIST_KEYS = ("name", "audience", "recipients", "language")
+_LIST_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def _mail_lists(reader: _Reader, node: yaml.Node, field: str) -> tuple[MailList, ...]:
+    """``mail.lists``: each list its name (a short key), audience, recipients and language."""
+    out: list[MailList] = []
+    for i, item in enumerate(reader.sequence(node, field), 1):
+        where = f"{field}[{i}]"
+        if not isinstance(item, yaml.MappingNode):
+            raise reader.error(
+                item, where, f"expected a list with name, audience and recipients, got {_describe(item)}"
+            )
+        values = reader.mapping(item, where, MAIL_LIST_KEYS)
+        for key in ("name", "audience", "recipients"):
+            if key not in values or _is_null(values[key]):
+                raise reader.error(item, f"{where}.{key}", "missing")
+        name = reader.text(values["name"], f"{where}.name")
+        if not _LIST_NAME_RE.match(name):
+            raise reader.error(values["name"], f"{where}.name", f"{name!r}: use lowercase letters, digits, - and _")
+        if any(existing.name == name for existing in out):
+            raise reader.error(values["name"], f"{where}.name", f"{name!r} is already a list name")
+        language = values.get("language")
+        list_language = (
+            None if language is None or _is_null(language) else _language(reader, language, f"{where}.language")
+        )
+        out.append(
+            MailList(
+                name=name,
+                audience=reader.choice(values["audience"], f"{where}.audience", AUDIENCES),
+                recipients=_recipients(reader, values["recipients"], f"{where}.recipients"),
+                language=list_language,
+            )
+        )
+    return tuple(out)
+
+
 _FETCH: dict[str, Converter] = {
     "concurrency": _int(1),
     "per_host": _int(1),
@@ -412,6 +451,7 @@ _MAIL: dict[str, Converter] = {
     "sender": lambda r, n, f: r.email(n, f),
     "recipients": _recipients,
     "timeout": _num(),
+    "lists": _mail_lists,
 }
 _SITE: dict[str, Converter] = {"out_dir": _path(), "title": _txt()}
 _SCHEDULE: dict[str, Converter] = {
@@ -575,11 +615,11 @@ def _mail(reader: _Reader, node: yaml.Node | None, environ: Mapping[str, str]) -
         changes["port"] = 465  # implicit TLS has its own well-known port
     if mail.sender is None:
         raise reader.error(values.get("host"), "mail.sender", "missing: set the From address when mail.host is set")
-    if not mail.recipients:
+    if not mail.recipients and not mail.lists:
         raise reader.error(
             values.get("host"),
             "mail.recipients",
-            "missing: list at least one recipient when mail.host is set",
+            "missing: list at least one recipient (or a mail.lists entry) when mail.host is set",
         )
     if mail.password_env is not None:
         changes["password"] = environ.get(mail.password_env) or None
@@ -881,6 +921,8 @@ digest:
 #   password_env: VEILLE_SMTP_PASSWORD   # the password is read from this environment variable
 #   sender: veille@example.org
 #   recipients: [dlm@example.org]
+#   lists:                   # more digests: an audience's stories and the general ones
+#     - {name: rh, audience: corporate, recipients: [l-and-d@example.org], language: fr}
 
 # site:
 #   out_dir: .veille/site

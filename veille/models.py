@@ -80,6 +80,8 @@ class FeedConfig:
 #: How the model runs: PyTorch, or ONNX Runtime on a copy exported once from the local weights (int8: quantised).
 ONNX_BACKENDS = ("onnx", "onnx-int8")
 MODEL_BACKENDS = ("torch", *ONNX_BACKENDS)
+# who an item is for (core.audiences); general last
+AUDIENCES = ("corporate", "higher-ed", "school", "general")
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,17 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class MailList:
+    """A mail list of feeds.yaml ``mail.lists``: its own digest, of its audience's and general stories, in
+    its language (``None``: ``digest.language``)."""
+
+    name: str
+    audience: str  # corporate | higher-ed | school | general
+    recipients: tuple[str, ...]
+    language: str | None = None
+
+
+@dataclass(frozen=True)
 class MailSettings:
     host: str | None = None  # None: mail disabled
     port: int = 587
@@ -114,8 +127,9 @@ class MailSettings:
     username: str | None = None
     password_env: str | None = None  # name of the environment variable holding the password
     sender: str | None = None
-    recipients: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()  # the implicit list: everyone, every story, digest.language
     timeout: float = 30.0
+    lists: tuple[MailList, ...] = ()
     # read by config.load from the variable named by password_env; never written in feeds.yaml
     password: str | None = field(default=None, repr=False, compare=False)
 

@@ -30,6 +30,7 @@
       var sources = s[5].map(function (i) { return piece.sources[i]; });
       stories.push({
         title: s[0], href: s[1], summary: s[2], week: s[3], formats: formats, sources: sources,
+        audience: s[7] || "general",
         hayTitle: fold(s[0]), hayRest: fold([s[2], s[6], formats.join(" "), sources.join(" ")].join(" "))
       });
     });
@@ -83,6 +84,7 @@
     hits.slice(0, LIMIT).forEach(function (hit) {
       var s = stories[hit[1]];
       var item = document.createElement("li");
+      item.setAttribute("data-audience", s.audience);  // the audience filter (audience.js) reads it
       var title = document.createElement("p");
       var link = line("a", "", s.title);
       link.href = s.href;

@@ -388,6 +388,7 @@ def forget_digest(conn: Connection, week: str) -> None:
     """Drop the record of ``week``'s digest, its claimed stories and its send queue (inside the caller's
     transaction): only for a digest nobody received, which is then built again."""
     conn.execute("DELETE FROM digest_sends WHERE week = ?", (week,))
+    conn.execute("DELETE FROM digest_list_sends WHERE week = ?", (week,))
     conn.execute("DELETE FROM digest_stories WHERE week = ?", (week,))
     conn.execute("DELETE FROM digests WHERE week = ?", (week,))
 
@@ -398,8 +399,9 @@ def sent_to(store: Store, week: str) -> list[str]:
         row[0]
         for row in _fetchall(
             store,
-            "SELECT recipient FROM digest_sends WHERE week = ? AND sent_at IS NOT NULL ORDER BY recipient",
-            (week,),
+            "SELECT recipient FROM digest_sends WHERE week = ? AND sent_at IS NOT NULL "
+            "UNION SELECT recipient FROM digest_list_sends WHERE week = ? AND sent_at IS NOT NULL ORDER BY 1",
+            (week, week),
         )
     ]
 
@@ -446,6 +448,59 @@ def mark_failed(conn: Connection, week: str, recipients: Iterable[str], error: s
         "UPDATE digest_sends SET attempts = attempts + 1, last_error = ? WHERE week = ? AND recipient = ?",
         ((error, week, r) for r in recipients),
     )
+
+
+def queue_list(conn: Connection, week: str, mail_list: str, recipients: Iterable[str]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO digest_list_sends (week, list, recipient) VALUES (?, ?, ?)",
+        ((week, mail_list, r) for r in recipients),
+    )
+
+
+def pending_list(store: Store, week: str, mail_list: str, recipients: Sequence[str]) -> list[str]:
+    """The list's recipients who have not yet received its digest of ``week`` (in configuration order)."""
+    sent = {
+        row[0]
+        for row in _fetchall(
+            store,
+            "SELECT recipient FROM digest_list_sends WHERE week = ? AND list = ? AND sent_at IS NOT NULL",
+            (week, mail_list),
+        )
+    }
+    return [r for r in recipients if r not in sent]
+
+
+def mark_list_sent(conn: Connection, week: str, mail_list: str, recipient: str, at: datetime) -> None:
+    conn.execute(
+        "UPDATE digest_list_sends SET sent_at = ?, attempts = attempts + 1, last_error = NULL "
+        "WHERE week = ? AND list = ? AND recipient = ?",
+        (iso(at), week, mail_list, recipient),
+    )
+
+
+def mark_list_failed(conn: Connection, week: str, mail_list: str, recipients: Iterable[str], error: str) -> None:
+    conn.executemany(
+        "UPDATE digest_list_sends SET attempts = attempts + 1, last_error = ? "
+        "WHERE week = ? AND list = ? AND recipient = ?",
+        ((error, week, mail_list, r) for r in recipients),
+    )
+
+
+def story_audiences(store: Store, story_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The audiences of each story's items (``item_audiences``; an item not decided yet counts as general)."""
+    out: dict[int, list[str]] = {story_id: [] for story_id in story_ids}
+    ids = list(story_ids)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        for row in _fetchall(
+            store,
+            f"""SELECT si.story_id, COALESCE(a.audience, 'general') FROM story_items si
+                LEFT JOIN item_audiences a ON a.item_id = si.item_id WHERE si.story_id IN ({marks})""",
+            chunk,
+        ):
+            out[int(row[0])].append(str(row[1]))
+    return out
 
 
 def counts(store: Store) -> tuple[int, int]:
@@ -511,3 +566,18 @@ class DigestStore:
 
     def counts(self) -> tuple[int, int]:
         return counts(self.store)
+
+    def queue_list(self, week: str, mail_list: str, recipients: Iterable[str]) -> None:
+        queue_list(self.store.conn, week, mail_list, recipients)
+
+    def pending_list(self, week: str, mail_list: str, recipients: Sequence[str]) -> list[str]:
+        return pending_list(self.store, week, mail_list, recipients)
+
+    def mark_list_sent(self, week: str, mail_list: str, recipient: str, at: datetime) -> None:
+        mark_list_sent(self.store.conn, week, mail_list, recipient, at)
+
+    def mark_list_failed(self, week: str, mail_list: str, recipients: Iterable[str], error: str) -> None:
+        mark_list_failed(self.store.conn, week, mail_list, recipients, error)
+
+    def story_audiences(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
+        return story_audiences(self.store, story_ids)

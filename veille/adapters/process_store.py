@@ -179,6 +179,58 @@ class ProcessStore:
                     (item_id, f"{signature}:{item.content_hash}"),
                 )
 
+    # ------------------------------------------------------------------------------------- audiences
+
+    def items_to_audience(self, signature: str, model: str) -> list[int]:
+        """Embedded items without an audience decided with this signature and their current content."""
+        rows = self.conn.execute(
+            """SELECT i.id FROM items i
+               JOIN embeddings e ON e.item_id = i.id AND e.model = ? AND e.content_hash = i.content_hash
+               LEFT JOIN item_audiences a ON a.item_id = i.id
+               WHERE a.item_id IS NULL OR a.signature != ? || ':' || i.content_hash ORDER BY i.id""",
+            (model, signature),
+        )
+        return [row[0] for row in rows]
+
+    def item_feed_tags(self, item_ids: Sequence[int]) -> dict[int, list[str]]:
+        """The tags of every feed that carried each item (its first source and every sighting)."""
+        out: dict[int, list[str]] = {item_id: [] for item_id in item_ids}
+        for chunk in _chunks(list(item_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for item_id, tags in self.conn.execute(
+                f"""SELECT i.id, f.tags FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.id IN ({marks})
+                    UNION SELECT s.item_id, f.tags FROM sightings s JOIN feeds f ON f.id = s.feed_id
+                    WHERE s.item_id IN ({marks})""",
+                [*chunk, *chunk],
+            ):
+                out[item_id] += json.loads(tags or "[]")
+        return out
+
+    def save_audiences(
+        self, signature: str, decisions: Iterable[tuple[ItemText, str, str, float, Sequence[str]]]
+    ) -> None:
+        """(item, audience, source, score, terms) per item."""
+        with self.store.transaction() as conn:
+            for item, audience, source, score, terms in decisions:
+                conn.execute(
+                    """INSERT INTO item_audiences (item_id, audience, source, score, terms, signature)
+                       VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (item_id) DO UPDATE SET audience = excluded.audience, source = excluded.source,
+                       score = excluded.score, terms = excluded.terms, signature = excluded.signature""",
+                    (
+                        item.id,
+                        audience,
+                        source,
+                        float(score),
+                        json.dumps(list(terms), ensure_ascii=False),
+                        f"{signature}:{item.content_hash}",
+                    ),
+                )
+
+    def audience_counts(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT audience, COUNT(*) FROM item_audiences GROUP BY audience ORDER BY audience")
+        return {row[0]: row[1] for row in rows}
+
     def format_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT format, COUNT(*) FROM item_formats GROUP BY format ORDER BY format")
         return {row[0]: row[1] for row in rows}

@@ -351,4 +351,27 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX item_articles_url ON item_articles(url);
     """,
+    # ---------------------------------------------------------------------------------------- audiences
+    """
+    -- Who each item is for (core.audiences): from its feeds' tags when they name one, else its text.
+    CREATE TABLE item_audiences (
+        item_id   INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        audience  TEXT NOT NULL CHECK (audience IN ('corporate', 'higher-ed', 'school', 'general')),
+        source    TEXT NOT NULL,                     -- feed | text | off-topic
+        score     REAL NOT NULL DEFAULT 0,
+        terms     TEXT NOT NULL DEFAULT '[]',        -- JSON: the audience's terms found in the text
+        signature TEXT NOT NULL                      -- decision signature ':' content hash
+    );
+    CREATE INDEX item_audiences_audience ON item_audiences(audience);
+    -- Each mail list's digest of a week (mail.lists in feeds.yaml), sent once per list and recipient.
+    CREATE TABLE digest_list_sends (
+        week      TEXT NOT NULL REFERENCES digests(week) ON DELETE CASCADE,
+        list      TEXT NOT NULL,                     -- the list's name
+        recipient TEXT NOT NULL,
+        sent_at   TEXT,                              -- NULL: queued, not yet accepted by the server
+        attempts  INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        PRIMARY KEY (week, list, recipient)
+    );
+    """,
 ]

@@ -88,15 +88,6 @@ class SearchHit:
 Match = WatchMatch  # one item matching a watch (core.watches counts their weeks)
 
 
-def _audience_column(store: Store) -> bool:
-    """Whether items carry an audience (a later schema adds it)."""
-    try:
-        store.conn.execute("SELECT audience FROM items WHERE 0 = 1").fetchall()
-    except StorageError:
-        return False
-    return True
-
-
 class SearchStore:
     """Search and watch matches on one store (both engines)."""
 
@@ -133,13 +124,11 @@ class SearchStore:
         if fmt is not None:
             where.append("EXISTS (SELECT 1 FROM item_formats f WHERE f.item_id = i.id AND f.format = :fmt)")
             params["fmt"] = fmt
-        if audience is not None:
-            if not _audience_column(self.store):
-                raise QueryError(
-                    f"--audience {audience}: this database stores no audience for its items yet "
-                    "(audiences come with a later version of veille); search without --audience"
-                )
-            where.append("(i.audience = :audience OR i.audience = 'general')")
+        if audience is not None:  # the audience's items and the general ones (core.audiences)
+            where.append(
+                "EXISTS (SELECT 1 FROM item_audiences a WHERE a.item_id = i.id"
+                " AND (a.audience = :audience OR a.audience = 'general'))"
+            )
             params["audience"] = audience
         return source, " AND ".join(where), score, params
 

@@ -39,7 +39,7 @@ from veille.core.site import SearchEntry, SiteView, StoryView
 from veille.errors import RenderError, SiteError
 
 MANIFEST = ".veille-site.json"
-STATIC_FILES = ("style.css", "search.js")
+STATIC_FILES = ("style.css", "search.js", "audience.js")
 SEARCH_GLOBAL = "VEILLE_SEARCH"
 SEARCH_INDEX = "search/index.js"
 
@@ -117,7 +117,8 @@ def search_parts(entries: tuple[SearchEntry, ...]) -> dict[str, str]:
     newest first, one per page that holds stories (a week, or a year of the archive). Each piece,
     ``search/<name>.js``, adds ``{"formats", "sources", "stories"}`` to ``window.VEILLE_SEARCH_PARTS``;
     formats and sources are written once per piece and referenced by number. Story layout:
-    ``[title, href, summary, week, [format…], [source…], keywords]``, newest first.
+    ``[title, href, summary, week, [format…], [source…], keywords(, audience)]``, newest first (the audience
+    only when it is not ``general``).
 
     ``search.js`` loads the pieces newest first and stops once it has enough results, so the first
     search on a large site reads a few weeks, not the whole history; a new day rewrites only its week's
@@ -139,6 +140,7 @@ def search_parts(entries: tuple[SearchEntry, ...]) -> dict[str, str]:
                 [formats.setdefault(f, len(formats)) for f in entry.formats],
                 [sources.setdefault(s, len(sources)) for s in entry.sources],
                 " ".join(entry.keywords),
+                *([entry.audience] if entry.audience != "general" else []),  # absent: for everyone
             ]
             for entry in members
         ]

@@ -57,6 +57,7 @@ _MARKER_QUERIES = (
     "SELECT format, COUNT(*), SUM(item_id), SUM(score), SUM(LENGTH(evidence)) FROM item_formats"
     " GROUP BY format ORDER BY format",
     "SELECT COUNT(*) FROM classified",
+    "SELECT audience, COUNT(*), SUM(item_id) FROM item_audiences GROUP BY audience ORDER BY audience",
     "SELECT COUNT(*), MAX(id) FROM themes",
     "SELECT COUNT(*) FROM theme_weeks",
     "SELECT COUNT(*) FROM story_themes",
@@ -230,6 +231,12 @@ def _stories(conn: Connection) -> tuple[StoryRecord, ...]:
     for story_id, week, theme_id in conn.execute("SELECT story_id, week, theme_id FROM story_themes ORDER BY week"):
         themes[f"s{story_id}"].append((week, theme_id))
     digest_week = {f"s{row[0]}": row[1] for row in conn.execute("SELECT story_id, week FROM digest_stories")}
+    audiences: dict[str, set[str]] = defaultdict(set)
+    for story_id, item_id, audience in conn.execute(
+        """SELECT si.story_id, a.item_id, a.audience FROM item_audiences a
+           LEFT JOIN story_items si ON si.item_id = a.item_id WHERE a.audience != 'general'"""
+    ):
+        audiences[f"s{story_id}" if story_id is not None else f"i{item_id}"].add(audience)
 
     stories = []
     for story_id, first_at, last_at, title, url, summary, lang in conn.execute(
@@ -249,7 +256,10 @@ def _stories(conn: Connection) -> tuple[StoryRecord, ...]:
     ):
         key = f"i{item_id}"
         stories.append(_story(key, title, url, summary, lang, published, published, copies, formats, themes, {}))
-    return tuple(stories)
+    return tuple(
+        replace(story, audiences=tuple(sorted(audiences[story.key]))) if story.key in audiences else story
+        for story in stories
+    )
 
 
 def _story(

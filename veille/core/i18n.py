@@ -425,6 +425,7 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "digest_rebuilt_unsent": mark.gettext("digest {week} rebuilt and recorded; nothing sent (--send sends it)"),
     "digest_built": mark.gettext("{subject}: {stories} story(ies) in the digest"),
     "digest_sent": mark.gettext("digest {week} ({recorded}): sent to {sent}, already sent to {already}"),
+    "digest_list_sent": mark.gettext("list {name}: sent to {sent}, already sent to {already}"),
     "digest_recorded_now": mark.gettext("recorded now"),
     "digest_recorded_before": mark.gettext("recorded before"),
     "digest_state_recorded": mark.gettext("the digest of {week} is recorded (sent to {sent})"),

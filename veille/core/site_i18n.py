@@ -95,6 +95,9 @@ class SiteStrings:
     status_labels: tuple[tuple[str, str], ...]  # theme statuses: new, rising, steady, fading
     feed_states: tuple[tuple[str, str], ...]  # active, gone, removed, stale
     event_kinds: tuple[tuple[str, str], ...]  # feed_events.kind
+    audience_filter: str = ""  # the filter's label
+    audience_all: str = ""
+    audience_labels: tuple[tuple[str, str], ...] = ()  # corporate, higher-ed, school, general
 
 
 def _site_strings(lang: Language) -> SiteStrings:
@@ -190,6 +193,14 @@ def _site_strings(lang: Language) -> SiteStrings:
             ("gone", _("gone (410)")),
             ("removed", _("removed from feeds.yaml")),
             ("stale", _("stale")),
+        ),
+        audience_filter=_("Audience"),
+        audience_all=_("All audiences"),
+        audience_labels=(
+            ("corporate", _("Corporate")),
+            ("higher-ed", _("Higher education")),
+            ("school", _("School")),
+            ("general", _("Everyone")),
         ),
         event_kinds=(
             ("ok", _("fetched")),

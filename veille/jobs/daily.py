@@ -146,7 +146,8 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
             if send and app.settings.mail.host:
                 try:
                     sent = send_digest(app, week, dry_run=False)
-                    report.digest_sent = len(sent.sent) + len(sent.already_sent)
+                    report.digest_sent = len(sent.sent) + len(sent.already_sent) + len(sent.list_sent)
+                    report.digest_sent += len(sent.list_already_sent)
                 except MailError as exc:
                     report.digest_queued = True
                     setup = setup_problem(exc)

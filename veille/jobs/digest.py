@@ -34,7 +34,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -46,10 +46,11 @@ from veille.adapters.search_store import shown_matches, watch_reports
 from veille.adapters.store import Store
 from veille.adapters.taxonomy import format_names
 from veille.app import App
+from veille.core import audiences
 from veille.core.digest import build_view, plain_text, safe_link, shorten
 from veille.core.watches import digest_section
 from veille.errors import DigestError, MailError, MailSetupError, StorageError
-from veille.models import Settings
+from veille.models import MailList, Settings
 
 DEFAULT_SENDER = "veille <veille@localhost>"
 WATCH_SUMMARY_CHARS = 200  # a watch's listed item: the start of its summary
@@ -78,6 +79,9 @@ class SendReport:
     already_sent: tuple[str, ...] = ()  # accepted by an earlier run: not sent again
     queued: tuple[str, ...] = ()  # still waiting (dry run, or not accepted this time)
     digest: DigestResult | None = None  # what was sent (or, in a dry run, previewed)
+    # mail.lists: (list, recipient) pairs accepted during this call / by an earlier run
+    list_sent: tuple[tuple[str, str], ...] = ()
+    list_already_sent: tuple[tuple[str, str], ...] = ()
 
 
 def archive_folder(settings: Settings, week: str, out_dir: Path | None = None) -> Path:
@@ -309,7 +313,10 @@ def check_mail(app: App) -> tuple[str, ...]:
     # mail.host, mail.security and the password's variable (it connects only when opened)
     app.mailer().check_credentials()
     recipients = tuple(dict.fromkeys(check_address(r) for r in settings.mail.recipients))
-    if not recipients:
+    for mail_list in settings.mail.lists:
+        for address in mail_list.recipients:
+            check_address(address)
+    if not recipients and not settings.mail.lists:
         raise MailSetupError("mail.recipients is empty in feeds.yaml: nobody to send the digest to")
     if not settings.mail.sender:
         raise MailSetupError("mail.sender is not set in feeds.yaml: the digest needs a From address")
@@ -340,7 +347,112 @@ def send_digest(app: App, week: str, *, dry_run: bool, out_dir: Path | None = No
     recipients = check_mail(app)
     # one sender at a time, whichever machine: a second one waits, then finds every copy sent
     with store.exclusive(f"digest {week}"):
-        return _send(app, week, recipients, out_dir=out_dir)
+        error: MailError | None = None
+        try:
+            report = _send(app, week, recipients, out_dir=out_dir)
+        except MailError as exc:  # the lists are still sent (each list and recipient is recorded apart)
+            error, report = exc, None
+        sent, already, failed = _send_lists(app, week)
+    if error is not None:
+        raise error
+    if failed:
+        (name, address, reason), count = failed[0], len(failed)
+        raise MailError(
+            f"digest {week}: list {name} still queued for {count} recipient(s) such as {address} "
+            f"(the next run retries): {reason}"
+        )
+    assert report is not None
+    return replace(report, list_sent=tuple(sent), list_already_sent=tuple(already))
+
+
+def list_digest(app: App, week: str, mail_list: MailList) -> Path:
+    """The archived message of ``mail_list``'s digest of ``week`` (written once, then reused, so that a
+    retry sends the same message): the recorded digest's stories of the list's audience and the general
+    ones, rendered in the list's language."""
+    store, settings = app.store, app.settings
+    folder = archive_folder(settings, week)
+    paths = tuple(folder / f"digest-{week}-{mail_list.name}.{ext}" for ext in ("html", "txt", "eml"))
+    if paths[2].is_file():
+        return paths[2]
+    existing = store.digests.get(week)
+    if existing is None:
+        raise DigestError(f"the digest of {week} is not recorded: its lists are built from it")
+    ids = store.digests.story_ids(week)
+    per_story = store.digests.story_audiences(ids)
+    keep = [i for i in ids if audiences.for_list(audiences.story_audiences(per_story[i]), mail_list.audience)]
+    records = store.digests.load_week(week, only_story_ids=keep, configured_feeds=_configured(settings))
+    records = replace(records, recorded_brief=())  # the essentials of these stories, in the list's language
+    language = mail_list.language or settings.digest.language
+    view = build_view(
+        records,
+        language=language,
+        title=settings.digest.title,
+        max_per_format=settings.digest.max_per_format,
+        max_trends=settings.digest.max_trends,
+        format_labels=format_names(settings.formats_file, language),
+    )
+    rendered = render_digest(view, templates_dir=_templates_dir(settings))
+    fingerprint = hashlib.sha256(f"{week}\0{mail_list.name}\0{rendered.text}".encode()).hexdigest()
+    msg = build_message(
+        sender=settings.mail.sender or DEFAULT_SENDER,
+        recipients=mail_list.recipients,
+        subject=view.subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=message_id(f"{week}-{mail_list.name}", fingerprint, settings.mail.sender),
+        date=existing.built_at,
+    )
+    _write(paths[0], rendered.html.encode("utf-8"))
+    _write(paths[1], rendered.text.encode("utf-8"))
+    _write(paths[2], msg.as_bytes(policy=email.policy.default))
+    return paths[2]
+
+
+def _send_lists(app: App, week: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """Send each mail list's digest to its recipients who have not received it: (sent, already sent,
+    failed with the reason), each success recorded at once."""
+    store, now = app.store, app.now
+    sent: list[tuple[str, str]] = []
+    already: list[tuple[str, str]] = []
+    failed: list[tuple[str, str, str]] = []
+    todo: list[tuple[MailList, list[str]]] = []
+    for mail_list in app.settings.mail.lists:
+        recipients = list(dict.fromkeys(mail_list.recipients))
+        with store.transaction():
+            store.digests.queue_list(week, mail_list.name, recipients)
+        pending = store.digests.pending_list(week, mail_list.name, recipients)
+        already += [(mail_list.name, r) for r in recipients if r not in pending]
+        if pending:
+            todo.append((mail_list, pending))
+    if not todo:
+        return sent, already, failed
+    messages = {mail_list.name: _read_message(list_digest(app, week, mail_list)) for mail_list, _ in todo}
+    mailer = app.mailer()
+    try:
+        mailer.open()
+    except MailError as exc:
+        for mail_list, pending in todo:
+            with store.transaction():
+                store.digests.mark_list_failed(week, mail_list.name, pending, str(exc))
+            failed += [(mail_list.name, r, str(exc)) for r in pending]
+        return sent, already, failed
+    try:
+        for mail_list, pending in todo:
+            msg = messages[mail_list.name]
+            for recipient in pending:
+                try:
+                    mailer.send(msg, recipient)
+                except MailError as exc:
+                    failed.append((mail_list.name, recipient, str(exc)))
+                    with store.transaction():
+                        store.digests.mark_list_failed(week, mail_list.name, [recipient], str(exc))
+                    continue
+                sent.append((mail_list.name, recipient))
+                with store.transaction():
+                    store.digests.mark_list_sent(week, mail_list.name, recipient, now)
+    finally:
+        mailer.close()
+    return sent, already, failed
 
 
 def _send(app: App, week: str, recipients: tuple[str, ...], *, out_dir: Path | None) -> SendReport:

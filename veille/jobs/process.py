@@ -20,6 +20,7 @@ Every step is idempotent: a second run with nothing new changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import weakref
 from collections.abc import Callable, Sequence
@@ -43,7 +44,7 @@ from veille.adapters.store import Store
 from veille.adapters.taxonomy import signal_generic_words
 from veille.adapters.threads import one_blas_thread
 from veille.app import App
-from veille.core import brief, clustering, fulltext, i18n, labels, signals, titles, trends
+from veille.core import audiences, brief, clustering, fulltext, i18n, labels, signals, titles, trends
 from veille.core.radar import build_radar, radar_span
 from veille.core.themes import (
     LINK_WEEKS,
@@ -167,6 +168,37 @@ def classify_new(app: App) -> int:
         )
         done += len(ids)
     return done
+
+
+# ------------------------------------------------------------------------------------------- audiences
+
+
+def decide_audiences(app: App) -> int:
+    """Give each item not yet decided (or whose content, feed tags or rules changed) its audience."""
+    store = app.store.items
+    fitted = app.audiences()
+    classifier = fitted.classifier
+    params = classifier.audiences.params
+    feed_tags = sorted((feed.url, sorted(audiences.named_audiences(feed.tags))) for feed in app.settings.feeds)
+    signature = hashlib.sha256(f"{fitted.signature}{feed_tags}".encode()).hexdigest()[:16]
+    todo = store.items_to_audience(signature, app.settings.model.key)
+    gate = app.tagger().tagger if params.min_relevance > -1.0 else None
+    for start in range(0, len(todo), 2000):
+        ids = todo[start : start + 2000]
+        items = store.items(ids)
+        vectors = store.vectors(ids)
+        tags = store.item_feed_tags(ids)
+        texts = [f"{item.title}. {item.summary}" for item in items]
+        langs = [item.lang for item in items]
+        guesses = classifier.guess(texts, vectors, langs)
+        relevance = gate.relevance(texts, vectors, langs) if gate is not None else None
+        decisions = []
+        for i, (item, guess) in enumerate(zip(items, guesses, strict=True)):
+            score = float(relevance[i]) if relevance is not None else None
+            decision = audiences.decide(audiences.named_audiences(tags[item.id]), score, guess, params)
+            decisions.append((item, decision.audience, decision.source, decision.score, decision.terms))
+        store.save_audiences(signature, decisions)
+    return len(todo)
 
 
 # ------------------------------------------------------------------------------------------- stories
@@ -524,6 +556,7 @@ def process(app: App, *, on_progress: Progress | None = None) -> ProcessReport:
     """Run every step on whatever is new. Idempotent. ``on_progress`` follows the embedding (the long step)."""
     embedded = embed_new(app, on_progress)
     classified = classify_new(app)
+    decide_audiences(app)
     means = language_means(app)
     grouped, created = group_new_items(app, means)
     weeks = cluster_weeks(app)
@@ -542,6 +575,7 @@ __all__ = [
     "ProcessReport",
     "analysis_text",
     "classify_new",
+    "decide_audiences",
     "embed_new",
     "embedding_text",
     "gate_text",

@@ -238,6 +238,8 @@ def _story_view(record: StoryRecord, week: str, ctx: _Context) -> StoryView:
         themes=tuple(Link(ctx.theme_labels[i], f"themes/{i}.html") for i in theme_ids),
         primary_format=ranked[0] if ranked else OTHER_FORMAT,
         in_digest=record.digest_week is not None and record.digest_week == week,
+        audience=" ".join(record.audiences) or "general",
+        audience_label=", ".join(dict(ctx.t.audience_labels).get(a, a) for a in record.audiences),
     )
 
 

@@ -43,6 +43,7 @@ class StoryRecord:
     formats: tuple[tuple[str, float], ...] = ()  # (format, best score over its items)
     themes: tuple[tuple[str, int], ...] = ()  # (week, theme id)
     digest_week: str | None = None  # the digest that showed it
+    audiences: tuple[str, ...] = ()  # its items' audiences but general (core.audiences); () : for everyone
 
 
 @dataclass(frozen=True)

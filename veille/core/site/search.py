@@ -27,4 +27,5 @@ def _search_entry(view: StoryView, record: StoryRecord, ctx: _Context) -> Search
         formats=tuple(f.label for f in view.formats),
         sources=tuple(dict.fromkeys(c.source.label for c in view.copies)),
         keywords=tuple(dict.fromkeys(keywords)),
+        audience=view.audience,
     )

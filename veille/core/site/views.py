@@ -43,6 +43,8 @@ class StoryView:
     themes: tuple[Link, ...]
     primary_format: str
     in_digest: bool  # shown by the digest of its week
+    audience: str = "general"  # space-separated audiences (the site's filter reads it): "corporate school"
+    audience_label: str = ""  # "Entreprise, École"; "" for everyone
 
 
 @dataclass(frozen=True)
@@ -357,6 +359,7 @@ class SearchEntry:
     formats: tuple[str, ...]
     sources: tuple[str, ...]
     keywords: tuple[str, ...]
+    audience: str = "general"  # as StoryView.audience: the site's audience filter reads it
 
 
 @dataclass(frozen=True)
