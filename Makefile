@@ -64,6 +64,8 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/relevance.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/fulltext.py
+	$(BIN)/python bench/audiences.py
 
 # After editing the shipped taxonomy or its corpus: re-embed its texts with the default model.
 taxonomy-vectors: $(STAMP)
