@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from veille.adapters.audiences import load_audiences  # noqa: E402
 from veille.adapters.embed import SentenceTransformerEmbedder  # noqa: E402
+from veille.adapters.langid import classify  # noqa: E402
 from veille.adapters.parse import parse_feed  # noqa: E402
 from veille.adapters.tagger import taxonomy_vectors  # noqa: E402
 from veille.adapters.taxonomy import load_relevance, load_taxonomy  # noqa: E402
@@ -68,7 +69,7 @@ def load_rows(limit: int | None = None) -> list[dict]:
         feed = parse_feed(path.read_bytes(), url, {})
         items: dict[int, tuple[str, str]] = {}
         for index, parsed in enumerate(feed.items):
-            item = normalize_item(parsed, feed_url=url, feed_lang=feed.lang, now=now)
+            item = normalize_item(parsed, feed_url=url, feed_lang=feed.lang, now=now, classify=classify)
             if item is not None:
                 items[index] = (item.title, item.summary)
         feeds[name] = items
