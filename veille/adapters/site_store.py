@@ -22,10 +22,10 @@ from veille.core.site import (
     DigestRecord,
     FeedEventRecord,
     FeedRecord,
-    SignalRecord,
     SiteRecords,
-    StoryRecord,
-    ThemeRecord,
+    SiteSignal,
+    SiteStory,
+    SiteTheme,
     ThemeWeekRecord,
 )
 
@@ -106,7 +106,7 @@ def _load(conn: Connection, archived: frozenset[str]) -> SiteRecords:
     )
 
 
-def _term_signals(conn: Connection) -> tuple[SignalRecord, ...]:
+def _term_signals(conn: Connection) -> tuple[SiteSignal, ...]:
     """Every week's emerging signals (``core.signals``), strongest first, with the keys of their stories."""
     carried: dict[tuple[str, str], list[str]] = {}
     for week, label, story_id in conn.execute("SELECT week, label, story_id FROM signal_stories ORDER BY story_id"):
@@ -117,7 +117,7 @@ def _term_signals(conn: Connection) -> tuple[SignalRecord, ...]:
     ]
     rows.sort(key=lambda row: (row[0], -row[2].get("z", 0.0), row[1]))  # the order core.signals ranked them
     return tuple(
-        SignalRecord(week=week, label=label, story_keys=tuple(carried.get((week, label), ())), reason=reason)
+        SiteSignal(week=week, label=label, story_keys=tuple(carried.get((week, label), ())), reason=reason)
         for week, label, reason in rows
     )
 
@@ -199,7 +199,7 @@ def _feeds(conn: Connection) -> tuple[FeedRecord, ...]:
     return tuple(feeds)
 
 
-def _stories(conn: Connection) -> tuple[StoryRecord, ...]:
+def _stories(conn: Connection) -> tuple[SiteStory, ...]:
     # The key of a story is "s<id>"; an item outside every story is its own story "i<id>".
     copies: dict[str, dict[tuple[int, int], CopyRecord]] = defaultdict(dict)
     for story_id, item_id, feed_id, title, url, published in conn.execute(
@@ -274,8 +274,8 @@ def _story(
     formats: dict[str, list[tuple[str, float]]],
     themes: dict[str, list[tuple[str, int]]],
     digest_week: dict[str, str],
-) -> StoryRecord:
-    return StoryRecord(
+) -> SiteStory:
+    return SiteStory(
         key=key,
         title=title,
         url=url,
@@ -290,7 +290,7 @@ def _story(
     )
 
 
-def _themes(conn: Connection) -> tuple[ThemeRecord, ...]:
+def _themes(conn: Connection) -> tuple[SiteTheme, ...]:
     rows: dict[int, list[ThemeWeekRecord]] = defaultdict(list)
     for theme_id, week, stories, items, sources, keywords, status, weak, title_fr, title_en in conn.execute(
         """
@@ -311,7 +311,7 @@ def _themes(conn: Connection) -> tuple[ThemeRecord, ...]:
             )
         )
     return tuple(
-        ThemeRecord(id=row[0], label=row[1], first_week=row[2], last_week=row[3], weeks=tuple(rows.get(row[0], ())))
+        SiteTheme(id=row[0], label=row[1], first_week=row[2], last_week=row[3], weeks=tuple(rows.get(row[0], ())))
         for row in conn.execute("SELECT id, label, first_week, last_week FROM themes ORDER BY id")
     )
 

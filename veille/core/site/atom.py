@@ -18,7 +18,7 @@ from veille.core.site.common import (
 )
 from veille.core.site.records import (
     DigestRecord,
-    ThemeRecord,
+    SiteTheme,
     ThemeWeekRecord,
 )
 from veille.core.site.views import (
@@ -33,7 +33,7 @@ def build_atom(
     title: str,
     all_weeks: Sequence[str],
     digests: Mapping[str, DigestRecord],
-    theme_weeks: Mapping[str, Sequence[tuple[ThemeRecord, ThemeWeekRecord]]],
+    theme_weeks: Mapping[str, Sequence[tuple[SiteTheme, ThemeWeekRecord]]],
     by_week: Mapping[str, Sequence[StoryView]],
     ctx: _Context,
     *,

@@ -19,9 +19,9 @@ from veille.core.radar import (
 from veille.core.sanitize import capitalised, html_to_text, safe_url, truncate_text
 from veille.core.site.records import (
     FeedRecord,
-    SignalRecord,
-    StoryRecord,
-    ThemeRecord,
+    SiteSignal,
+    SiteStory,
+    SiteTheme,
     ThemeWeekRecord,
 )
 from veille.core.site.views import (
@@ -179,12 +179,12 @@ class _Context:
         return _plural(count, self.t.story_one, self.t.story_many, self.language)
 
 
-def story_week(story: StoryRecord) -> str:
+def story_week(story: SiteStory) -> str:
     """The week whose page holds the story: its digest's week, else the week it first appeared."""
     return story.digest_week or iso_week(story.first_at)
 
 
-def _theme_label(theme: ThemeRecord, lang: str) -> str:
+def _theme_label(theme: SiteTheme, lang: str) -> str:
     """The theme's name: its latest title in ``lang`` (keywords for themes made before titles existed)."""
     titled = [text(titles.in_language(week.titles, lang)) for week in theme.weeks]
     title = next((name for name in reversed(titled) if name), "")
@@ -202,7 +202,7 @@ def _feed_state(feed: FeedRecord) -> str:
     return "stale" if feed.stale else "active"
 
 
-def _story_view(record: StoryRecord, week: str, ctx: _Context) -> StoryView:
+def _story_view(record: SiteStory, week: str, ctx: _Context) -> StoryView:
     seen: dict[tuple[int, str], CopyView] = {}
     # the source of the item shown first, then the others as they published it
     for copy in sorted(record.copies, key=lambda c: (c.url != record.url, c.published_at, c.feed_id)):
@@ -267,7 +267,7 @@ def _by_format_groups(stories: Sequence[StoryView], ctx: _Context) -> tuple[Stor
 
 
 def _theme_card(
-    theme: ThemeRecord, row: ThemeWeekRecord, stories: Sequence[StoryView], ctx: _Context, *, with_stories: bool
+    theme: SiteTheme, row: ThemeWeekRecord, stories: Sequence[StoryView], ctx: _Context, *, with_stories: bool
 ) -> ThemeCard:
     shown: tuple[StoryView, ...] = ()
     if with_stories:
@@ -285,7 +285,7 @@ def _theme_card(
 
 
 def _week_cards(
-    rows: Sequence[tuple[ThemeRecord, ThemeWeekRecord]],
+    rows: Sequence[tuple[SiteTheme, ThemeWeekRecord]],
     theme_stories: Mapping[int, Sequence[StoryView]],
     ctx: _Context,
     *,
@@ -300,7 +300,7 @@ def _week_cards(
     every = sorted(rows, key=lambda p: (STATUS_ORDER.index(p[1].status) if p[1].status in STATUS_ORDER else 9,
                                         -p[1].stories, p[0].id))  # fmt: skip
 
-    def cards(pairs: Iterable[tuple[ThemeRecord, ThemeWeekRecord]], stories: bool) -> tuple[ThemeCard, ...]:
+    def cards(pairs: Iterable[tuple[SiteTheme, ThemeWeekRecord]], stories: bool) -> tuple[ThemeCard, ...]:
         return tuple(_theme_card(th, row, theme_stories.get(th.id, ()), ctx, with_stories=stories) for th, row in pairs)
 
     return cards(trends, with_stories), cards(signals, with_stories), cards(every, False)
@@ -311,10 +311,10 @@ STORIES_PER_SIGNAL_CARD = 3
 
 
 def _signal_cards(
-    records: Sequence[SignalRecord],
+    records: Sequence[SiteSignal],
     by_week: Mapping[str, Sequence[StoryView]],
     story_themes: Mapping[str, Mapping[str, int]],
-    theme_weeks: Mapping[str, Sequence[tuple[ThemeRecord, ThemeWeekRecord]]],
+    theme_weeks: Mapping[str, Sequence[tuple[SiteTheme, ThemeWeekRecord]]],
     ctx: _Context,
 ) -> dict[str, tuple[SignalCard, ...]]:
     """Each week's emerging signals, chosen as the digest chooses them (strongest first, at most 5, none

@@ -60,8 +60,8 @@ from veille.core.site.records import (
     FeedEventRecord,
     FeedRecord,
     SiteRecords,
-    StoryRecord,
-    ThemeRecord,
+    SiteStory,
+    SiteTheme,
     ThemeWeekRecord,
 )
 from veille.core.site.search import (
@@ -140,7 +140,7 @@ def build_site_view(
     # one view per story, shared by every page that lists it
     stories: list[StoryView] = []
     by_week: dict[str, list[StoryView]] = defaultdict(list)
-    records_by_key: dict[str, StoryRecord] = {}
+    records_by_key: dict[str, SiteStory] = {}
     for record in sorted(records.stories, key=lambda s: (s.first_at, s.key)):
         week = story_week(record)
         if week > current:
@@ -158,7 +158,7 @@ def build_site_view(
     if archived and ctx.watch_week is not None and ctx.watch_week <= current and ctx.watch_week not in weeks:
         weeks.insert(0, ctx.watch_week)  # on the first day, a backlog and nothing new yet: the watch's week
     all_weeks = week_range(weeks[0], weeks[-1]) if weeks else []
-    theme_weeks: dict[str, list[tuple[ThemeRecord, ThemeWeekRecord]]] = defaultdict(list)
+    theme_weeks: dict[str, list[tuple[SiteTheme, ThemeWeekRecord]]] = defaultdict(list)
     for theme in records.themes:
         for row in theme.weeks:
             theme_weeks[row.week].append((theme, row))
@@ -412,7 +412,7 @@ def _format_paths(keys: Sequence[str]) -> dict[str, str]:
 def _week_page(
     week: str,
     stories: Sequence[StoryView],
-    rows: Sequence[tuple[ThemeRecord, ThemeWeekRecord]],
+    rows: Sequence[tuple[SiteTheme, ThemeWeekRecord]],
     digest: DigestRecord | None,
     theme_stories: Mapping[int, Sequence[StoryView]],
     feeds: Sequence[FeedRecord],
@@ -460,7 +460,7 @@ def _week_page(
     return Page(week_href(week), "site/week.html", f"{week_label(week, d)} ({period(week, lang)})", "weeks", view)
 
 
-def _theme_page(theme: ThemeRecord, stories: Sequence[StoryView], all_weeks: Sequence[str], ctx: _Context) -> Page:
+def _theme_page(theme: SiteTheme, stories: Sequence[StoryView], all_weeks: Sequence[str], ctx: _Context) -> Page:
     d = ctx.d
     rows = sorted(theme.weeks, key=lambda r: r.week)
     last = all_weeks[-1] if all_weeks else theme.last_week
@@ -510,7 +510,7 @@ def _format_page(
     ctx: _Context,
     track: FormatTrack | None,
     radar: Radar,
-    records: Mapping[str, StoryRecord],
+    records: Mapping[str, SiteStory],
 ) -> Page:
     counts: dict[str, int] = defaultdict(int)
     for story in stories:
@@ -681,7 +681,7 @@ def _home_page(
     all_weeks: Sequence[str],
     week_rows: Mapping[str, WeekRow],
     digests: Mapping[str, DigestRecord],
-    theme_weeks: Mapping[str, Sequence[tuple[ThemeRecord, ThemeWeekRecord]]],
+    theme_weeks: Mapping[str, Sequence[tuple[SiteTheme, ThemeWeekRecord]]],
     theme_stories: Mapping[int, Sequence[StoryView]],
     records: SiteRecords,
     format_rows: Sequence[FormatRow],

@@ -1,10 +1,11 @@
 """What the database gives the site (read by ``adapters.site_store``): plain frozen records.
 
-``StoryRecord``, ``ThemeRecord`` and ``SignalRecord`` share their names with ``core.digest``'s, not their
-content: the digest reads one week (a story by its id, its sources' names and its theme that week; a theme's
-row of that week with its recent history), the site a story's whole life (every feed's copy, its theme in
-each week, the digest that showed it, items not yet grouped as ``i34``) and a theme's every week. Text
-helpers are shared (``core.sanitize.capitalised``, ``core.i18n``)."""
+``SiteStory``, ``SiteTheme`` and ``SiteSignal`` are not ``core.digest``'s ``StoryRecord``,
+``ThemeRecord`` and ``SignalRecord``: the digest reads one week (a story by its id, its sources' names and
+its theme that week; a theme's row of that week with its recent history), the site a story's whole life
+(every feed's copy, its theme in each week, the digest that showed it, items not yet grouped as ``i34``)
+and a theme's every week — different data, so different types with different names. Text helpers are
+shared (``core.sanitize.capitalised``, ``core.i18n``)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class CopyRecord:
 
 
 @dataclass(frozen=True)
-class StoryRecord:
+class SiteStory:
     key: str  # "s12" for story 12, "i34" for item 34 not yet grouped into a story
     title: str  # of its lead item
     url: str | None
@@ -59,7 +60,7 @@ class ThemeWeekRecord:
 
 
 @dataclass(frozen=True)
-class ThemeRecord:
+class SiteTheme:
     id: int
     label: str
     first_week: str
@@ -118,7 +119,7 @@ class DigestRecord:
 
 
 @dataclass(frozen=True)
-class SignalRecord:
+class SiteSignal:
     """A key phrase whose story counts burst in ``week`` (``core.signals``), as ``veille process`` stored it."""
 
     week: str
@@ -130,11 +131,11 @@ class SignalRecord:
 @dataclass(frozen=True)
 class SiteRecords:
     feeds: tuple[FeedRecord, ...]
-    stories: tuple[StoryRecord, ...]
-    themes: tuple[ThemeRecord, ...]
+    stories: tuple[SiteStory, ...]
+    themes: tuple[SiteTheme, ...]
     digests: tuple[DigestRecord, ...]
     # When the watch began (first feed added or item fetched): older weeks go to one archive page per year
     watch_start: datetime | None = None
     radar: tuple[RadarStory, ...] = ()  # every story as the format radar counts it (adapters.radar_store)
     first_week: str | None = None  # the week of the watch's first story
-    term_signals: tuple[SignalRecord, ...] = ()  # every week's emerging signals
+    term_signals: tuple[SiteSignal, ...] = ()  # every week's emerging signals

@@ -9,7 +9,7 @@ from veille.core.site.common import (
     week_short,
 )
 from veille.core.site.records import (
-    StoryRecord,
+    SiteStory,
 )
 from veille.core.site.views import (
     SearchEntry,
@@ -17,7 +17,7 @@ from veille.core.site.views import (
 )
 
 
-def _search_entry(view: StoryView, record: StoryRecord, ctx: _Context) -> SearchEntry:
+def _search_entry(view: StoryView, record: SiteStory, ctx: _Context) -> SearchEntry:
     keywords = [ctx.theme_labels[theme_id] for _, theme_id in record.themes if theme_id in ctx.theme_labels]
     return SearchEntry(
         title=view.title,
