@@ -22,12 +22,12 @@ import time
 import zlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
 
+from veille.core.dates import machine_date
 from veille.errors import ParseError
 from veille.models import ParsedFeed, ParsedItem
 
@@ -365,17 +365,7 @@ def _author_name(author: Any) -> str | None:
 
 def _json_date(value: Any) -> datetime | None:
     """RFC 3339 as the spec says, or the RFC 822 dates some generators write instead."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return machine_date(value) if isinstance(value, str) else None
 
 
 def _text_as_html(text: str) -> str:
