@@ -33,7 +33,7 @@ import email.policy
 import hashlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage
@@ -411,7 +411,7 @@ def list_digest(app: App, week: str, mail_list: MailList) -> Path:
 def _send_lists(app: App, week: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str, str]]]:
     """Send each mail list's digest to its recipients who have not received it: (sent, already sent,
     failed with the reason), each success recorded at once."""
-    store, now = app.store, app.now
+    store = app.store
     sent: list[tuple[str, str]] = []
     already: list[tuple[str, str]] = []
     failed: list[tuple[str, str, str]] = []
@@ -427,32 +427,64 @@ def _send_lists(app: App, week: str) -> tuple[list[tuple[str, str]], list[tuple[
     if not todo:
         return sent, already, failed
     messages = {mail_list.name: _read_message(list_digest(app, week, mail_list)) for mail_list, _ in todo}
+    for mail_list, pending in todo:
+        delivered, refused = _deliver_list(app, week, mail_list.name, messages[mail_list.name], pending)
+        sent += [(mail_list.name, recipient) for recipient in delivered]
+        failed += [(mail_list.name, recipient, why) for recipient, why in refused]
+    return sent, already, failed
+
+
+def _deliver_list(
+    app: App, week: str, name: str, msg: EmailMessage, pending: Sequence[str]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """One list's digest to its recipients still queued (``_deliver``), recorded under the list."""
+    store, now = app.store, app.now
+    sent, failed, _ = _deliver(
+        app,
+        msg,
+        pending,
+        mark_sent=lambda recipient: store.digests.mark_list_sent(week, name, recipient, now),
+        mark_failed=lambda recipients, why: store.digests.mark_list_failed(week, name, recipients, why),
+    )
+    return sent, failed
+
+
+def _deliver(
+    app: App,
+    msg: EmailMessage,
+    pending: Sequence[str],
+    *,
+    mark_sent: Callable[[str], None],
+    mark_failed: Callable[[Sequence[str], str], None],
+) -> tuple[list[str], list[tuple[str, str]], MailError | None]:
+    """Send ``msg`` to each of ``pending`` over one connection, each outcome recorded at once: (sent,
+    refused with the server's reason, the error when the connection did not even open — then every
+    recipient is recorded as failed with it)."""
+    store = app.store
+    sent: list[str] = []
+    failed: list[tuple[str, str]] = []
     mailer = app.mailer()
     try:
         mailer.open()
     except MailError as exc:
-        for mail_list, pending in todo:
-            with store.transaction():
-                store.digests.mark_list_failed(week, mail_list.name, pending, str(exc))
-            failed += [(mail_list.name, r, str(exc)) for r in pending]
-        return sent, already, failed
+        with store.transaction():
+            mark_failed(pending, str(exc))
+        return sent, [(recipient, str(exc)) for recipient in pending], exc
     try:
-        for mail_list, pending in todo:
-            msg = messages[mail_list.name]
-            for recipient in pending:
-                try:
-                    mailer.send(msg, recipient)
-                except MailError as exc:
-                    failed.append((mail_list.name, recipient, str(exc)))
-                    with store.transaction():
-                        store.digests.mark_list_failed(week, mail_list.name, [recipient], str(exc))
-                    continue
-                sent.append((mail_list.name, recipient))
+        for recipient in pending:
+            try:
+                mailer.send(msg, recipient)
+            except MailError as exc:
+                failed.append((recipient, str(exc)))
                 with store.transaction():
-                    store.digests.mark_list_sent(week, mail_list.name, recipient, now)
+                    mark_failed([recipient], str(exc))
+                continue
+            sent.append(recipient)
+            with store.transaction():
+                mark_sent(recipient)
     finally:
         mailer.close()
-    return sent, already, failed
+    return sent, failed, None
 
 
 def _send(app: App, week: str, recipients: tuple[str, ...], *, out_dir: Path | None) -> SendReport:
@@ -471,31 +503,17 @@ def _send(app: App, week: str, recipients: tuple[str, ...], *, out_dir: Path | N
     msg = _read_message(result.eml_path)
     del msg["To"]
     msg["To"] = ", ".join(recipients)
-    sent: list[str] = []
-    failed: list[tuple[str, str]] = []
-    mailer = app.mailer()
-    try:
-        mailer.open()
-    except MailError as exc:
-        with store.transaction():
-            store.digests.mark_failed(week, pending, str(exc))
+    sent, failed, unopened = _deliver(
+        app,
+        msg,
+        pending,
+        mark_sent=lambda recipient: store.digests.mark_sent(week, recipient, now),
+        mark_failed=lambda recipients, why: store.digests.mark_failed(week, recipients, why),
+    )
+    if unopened is not None:
         raise MailError(
-            f"digest {week} not sent, still queued for {len(pending)} recipient(s) (the next run retries): {exc}"
-        ) from exc
-    try:
-        for recipient in pending:
-            try:
-                mailer.send(msg, recipient)
-            except MailError as exc:
-                failed.append((recipient, str(exc)))
-                with store.transaction():
-                    store.digests.mark_failed(week, [recipient], str(exc))
-                continue
-            sent.append(recipient)
-            with store.transaction():
-                store.digests.mark_sent(week, recipient, now)
-    finally:
-        mailer.close()
+            f"digest {week} not sent, still queued for {len(pending)} recipient(s) (the next run retries): {unopened}"
+        ) from unopened
     if failed:
         raise MailError(
             f"digest {week}: sent to {len(sent)}, still queued for {len(failed)} recipient(s) "
