@@ -55,6 +55,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -523,7 +524,7 @@ def _young_growth(counts: Mapping[int, WeekPoint], age: int, prior_mean: float, 
         return None
     if 2 * now.top_source > now.stories or now.stories - now.top_source <= last.stories - last.top_source:
         return None  # one feed carries most of it, or the growth is one feed's
-    grows = all(b > a for a, b in zip(stories, stories[1:], strict=False))
+    grows = all(b > a for a, b in pairwise(stories))
     # every week of its life above its topic's prior: a known topic cut anew starts at its old size
     if (
         not grows
