@@ -61,13 +61,15 @@ class ProcessStore:
 
     # ----------------------------------------------------------------------------------- embedding
 
-    def items_to_embed(self, model: str, limit: int | None = None) -> list[ItemText]:
-        """Items with no embedding for this model and their current content (new or changed items)."""
+    def items_to_embed(self, model: str, limit: int | None = None, *, after: int = 0) -> list[ItemText]:
+        """Items with no embedding for this model and their current content (new or changed items), in id
+        order, from the first id above ``after``: a caller going through them in batches passes the last id
+        of its previous batch, so each batch reads on from there instead of rescanning from the first item."""
         sql = f"""SELECT i.id, i.title, i.summary, i.content_hash, i.lang, i.published_at, {_ARTICLE} FROM items i
                  LEFT JOIN embeddings e ON e.item_id = i.id
-                 WHERE e.item_id IS NULL OR e.model != ? OR e.content_hash != i.content_hash
+                 WHERE i.id > ? AND (e.item_id IS NULL OR e.model != ? OR e.content_hash != i.content_hash)
                  ORDER BY i.id"""
-        params: tuple[object, ...] = (model,)
+        params: tuple[object, ...] = (after, model)
         if limit is not None:
             sql += " LIMIT ?"
             params += (limit,)

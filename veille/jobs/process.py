@@ -129,10 +129,12 @@ def embed_new(app: App, on_progress: Progress | None = None) -> int:
     total = store.count_to_embed(model) if on_progress is not None else 0
     if on_progress is not None:
         on_progress(0, total)
+    after = 0  # keyset pagination: each batch reads on from the last id of the one before
     while True:
-        batch = store.items_to_embed(model, limit=EMBED_BATCH)
+        batch = store.items_to_embed(model, limit=EMBED_BATCH, after=after)
         if not batch:
             return done
+        after = batch[-1].id
         vectors = app.embedder.embed([analysis_text(item) for item in batch])
         store.save_embeddings(model, batch, vectors, langs=[clustering.language_key(item.lang) for item in batch])
         done += len(batch)

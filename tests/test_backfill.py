@@ -1,0 +1,119 @@
+"""A backfill through `veille process`: many items stored at once are read in batches that go on from
+the last one (never rescanning from the first item), grouped into stories a week at a time, and the weeks
+to cluster are found from the stories without reading every item's date back, on each storage backend.
+
+Real parts: a SQLite file and a PostgreSQL server (tests/postgres_server.py). The vectors are made by a
+small deterministic embedder: what is checked here is which items each step reads, not the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from tests.postgres_server import storage_yaml
+from veille.app import App, make_app
+from veille.config import load
+from veille.core.normalize import content_hash
+from veille.jobs import process as process_job
+from veille.models import FeedConfig, NewItem
+
+START = datetime(2026, 10, 5, 8, tzinfo=UTC)  # a Monday
+TOPICS = [
+    "Virtual reality headsets reach vocational classrooms",
+    "Generative AI tutors tested in first-year courses",
+    "Microlearning capsules for onboarding in retail",
+    "Open badges recognise skills learnt online",
+]
+
+
+class TopicEmbedder:
+    """One fixed unit vector per topic (the title's first words), a little noise per text: the same
+    topic's items are near duplicates, different topics far apart. Records every call's size."""
+
+    name = "bench-topics"
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        self.calls.append(len(texts))
+        rows = []
+        for text in texts:
+            topic = next((k for k, t in enumerate(TOPICS) if text.startswith(t[:20])), len(TOPICS))
+            base = np.zeros(16, dtype=np.float32)
+            base[topic] = 1.0
+            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+            noise = np.random.default_rng(seed).standard_normal(16).astype(np.float32) * 0.05
+            vector = base + noise
+            rows.append(vector / np.linalg.norm(vector))
+        return np.vstack(rows) if rows else np.zeros((0, 16), dtype=np.float32)
+
+
+def new_item(index: int, published: datetime) -> NewItem:
+    title = f"{TOPICS[index % len(TOPICS)]} ({index})"
+    summary = f"{title}: a report on learning, number {index}."
+    url = f"https://backfill.example/{index}"
+    return NewItem(
+        entry_key=url,
+        canonical_url=url,
+        url=url,
+        title=title,
+        summary=summary,
+        html=summary,
+        author=None,
+        categories=(),
+        published_at=published,
+        lang="en",
+        content_hash=content_hash(title, summary, url),
+    )
+
+
+@pytest.fixture
+def app(tmp_path: Path, backend: str | None) -> Iterator[App]:
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        "feeds:\n" + "".join(f"  - url: https://feed{i}.example/rss\n" for i in range(3)) + storage_yaml(backend),
+        encoding="utf-8",
+    )
+    embedder = TopicEmbedder()
+    app = make_app(load(config), now=START + timedelta(weeks=4), embedder_factory=lambda _settings: embedder)
+    feeds = app.store.feeds
+    feeds.sync_feeds([FeedConfig(url=f"https://feed{i}.example/rss") for i in range(3)], START)
+    yield app
+    app.close()
+
+
+def store_items(app: App, count: int, *, days: float = 21.0, first: int = 0) -> None:
+    """``count`` items spread evenly over ``days`` from START, over the three feeds."""
+    feeds = app.store.feeds
+    states = feeds.feed_states()
+    with app.store.transaction():
+        for index in range(first, first + count):
+            published = START + timedelta(days=days * (index - first) / count)
+            feeds._store_items(states[index % len(states)].id, [new_item(index, published)], published)
+
+
+def test_embedding_reads_each_batch_on_from_the_last_one(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(process_job, "EMBED_BATCH", 4)
+    store_items(app, 10)
+    items, model = app.store.items, app.settings.model.key
+    ids = [item.id for item in items.items_to_embed(model)]
+    assert len(ids) == 10
+    # keyset pagination: from the id after the given one, whatever was embedded before
+    assert [item.id for item in items.items_to_embed(model, limit=3, after=ids[4])] == ids[5:8]
+
+    progress: list[tuple[int, int]] = []
+    assert process_job.embed_new(app, lambda done, total: progress.append((done, total))) == 10
+    embedder = app.embedder
+    assert isinstance(embedder, TopicEmbedder)
+    assert embedder.calls == [4, 4, 2]
+    assert progress == [(0, 10), (4, 10), (8, 10), (10, 10)]
+    assert items.count_to_embed(model) == 0 and items.count_embedded(model) == 10
+    assert process_job.embed_new(app) == 0  # nothing new: nothing embedded again
