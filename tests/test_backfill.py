@@ -117,3 +117,27 @@ def test_embedding_reads_each_batch_on_from_the_last_one(app: App, monkeypatch: 
     assert progress == [(0, 10), (4, 10), (8, 10), (10, 10)]
     assert items.count_to_embed(model) == 0 and items.count_embedded(model) == 10
     assert process_job.embed_new(app) == 0  # nothing new: nothing embedded again
+
+
+def test_formats_and_audiences_are_decided_in_batches_that_read_on(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(process_job, "CLASSIFY_BATCH", 3)
+    store_items(app, 8)
+    process_job.embed_new(app)
+    items = app.store.items
+    read: list[int] = []
+    original = type(items).items
+
+    def spy(self: object, item_ids: Sequence[int]) -> object:
+        read.append(len(item_ids))
+        return original(self, item_ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(items), "items", spy)
+    assert process_job.classify_new(app) == 8
+    assert read == [3, 3, 2]  # three batches, each read on from the last id of the one before
+    assert items.count_classified() == 8 and sum(items.format_counts().values()) >= 8
+    read.clear()
+    assert process_job.decide_audiences(app) == 8
+    assert read == [3, 3, 2]
+    assert sum(items.audience_counts().values()) == 8
+    # a second run finds nothing left to decide
+    assert process_job.classify_new(app) == 0 and process_job.decide_audiences(app) == 0

@@ -148,16 +148,23 @@ class ProcessStore:
 
     # ------------------------------------------------------------------------------------- formats
 
-    def items_to_classify(self, signature: str, model: str) -> list[int]:
-        """Embedded items not tagged with this signature and their current content (new or changed)."""
-        rows = self.conn.execute(
+    def items_to_classify(self, signature: str, model: str, *, after: int = 0, limit: int | None = None) -> list[int]:
+        """Embedded items not tagged with this signature and their current content (new or changed), in id
+        order from the first id above ``after`` (keyset pagination), at most ``limit``."""
+        return self._todo(
             """SELECT i.id FROM items i
                JOIN embeddings e ON e.item_id = i.id AND e.model = ? AND e.content_hash = i.content_hash
                LEFT JOIN classified c ON c.item_id = i.id
-               WHERE c.item_id IS NULL OR c.signature != ? || ':' || i.content_hash ORDER BY i.id""",
-            (model, signature),
+               WHERE i.id > ? AND (c.item_id IS NULL OR c.signature != ? || ':' || i.content_hash) ORDER BY i.id""",
+            (model, after, signature),
+            limit,
         )
-        return [row[0] for row in rows]
+
+    def _todo(self, sql: str, params: tuple[object, ...], limit: int | None) -> list[int]:
+        if limit is not None:
+            sql += " LIMIT ?"
+            params += (limit,)
+        return [row[0] for row in self.conn.execute(sql, params)]
 
     def save_formats(
         self,
@@ -183,16 +190,17 @@ class ProcessStore:
 
     # ------------------------------------------------------------------------------------- audiences
 
-    def items_to_audience(self, signature: str, model: str) -> list[int]:
-        """Embedded items without an audience decided with this signature and their current content."""
-        rows = self.conn.execute(
+    def items_to_audience(self, signature: str, model: str, *, after: int = 0, limit: int | None = None) -> list[int]:
+        """Embedded items without an audience decided with this signature and their current content, in id
+        order from the first id above ``after`` (keyset pagination), at most ``limit``."""
+        return self._todo(
             """SELECT i.id FROM items i
                JOIN embeddings e ON e.item_id = i.id AND e.model = ? AND e.content_hash = i.content_hash
                LEFT JOIN item_audiences a ON a.item_id = i.id
-               WHERE a.item_id IS NULL OR a.signature != ? || ':' || i.content_hash ORDER BY i.id""",
-            (model, signature),
+               WHERE i.id > ? AND (a.item_id IS NULL OR a.signature != ? || ':' || i.content_hash) ORDER BY i.id""",
+            (model, after, signature),
+            limit,
         )
-        return [row[0] for row in rows]
 
     def item_feed_tags(self, item_ids: Sequence[int]) -> dict[int, list[str]]:
         """The tags of every feed that carried each item (its first source and every sighting)."""

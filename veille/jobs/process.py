@@ -62,6 +62,7 @@ from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
 log = logging.getLogger(__name__)
 
 EMBED_BATCH = 256  # items embedded and stored per transaction
+CLASSIFY_BATCH = 2000  # items tagged (formats, audiences) and stored per transaction
 SUMMARY_CHARS = 500  # title + the first ~500 characters of the summary (METHODS.md)
 
 
@@ -151,10 +152,9 @@ def classify_new(app: App) -> int:
     store = app.store.items
     fitted = app.tagger()
     tagger, signature = fitted.tagger, fitted.signature
-    todo = store.items_to_classify(signature, app.settings.model.key)
-    done = 0
-    for start in range(0, len(todo), 2000):
-        ids = todo[start : start + 2000]
+    done = after = 0
+    while ids := store.items_to_classify(signature, app.settings.model.key, after=after, limit=CLASSIFY_BATCH):
+        after = ids[-1]
         items = store.items(ids)
         vectors = store.vectors(ids)
         texts = [tagger_text(item) for item in items]
@@ -183,10 +183,10 @@ def decide_audiences(app: App) -> int:
     params = classifier.audiences.params
     feed_tags = sorted((feed.url, sorted(audiences.named_audiences(feed.tags))) for feed in app.settings.feeds)
     signature = hashlib.sha256(f"{fitted.signature}{feed_tags}".encode()).hexdigest()[:16]
-    todo = store.items_to_audience(signature, app.settings.model.key)
     gate = app.tagger().tagger if params.min_relevance > -1.0 else None
-    for start in range(0, len(todo), 2000):
-        ids = todo[start : start + 2000]
+    done = after = 0
+    while ids := store.items_to_audience(signature, app.settings.model.key, after=after, limit=CLASSIFY_BATCH):
+        after = ids[-1]
         items = store.items(ids)
         vectors = store.vectors(ids)
         tags = store.item_feed_tags(ids)
@@ -200,7 +200,8 @@ def decide_audiences(app: App) -> int:
             decision = audiences.decide(audiences.named_audiences(tags[item.id]), score, guess, params)
             decisions.append((item, decision.audience, decision.source, decision.score, decision.terms))
         store.save_audiences(signature, decisions)
-    return len(todo)
+        done += len(ids)
+    return done
 
 
 # ------------------------------------------------------------------------------------------- stories
