@@ -21,6 +21,7 @@ from tests.postgres_server import storage_yaml
 from veille.app import App, make_app
 from veille.config import load
 from veille.core.normalize import content_hash
+from veille.core.weeks import iso_week
 from veille.jobs import process as process_job
 from veille.models import FeedConfig, NewItem
 
@@ -141,3 +142,33 @@ def test_formats_and_audiences_are_decided_in_batches_that_read_on(app: App, mon
     assert sum(items.audience_counts().values()) == 8
     # a second run finds nothing left to decide
     assert process_job.classify_new(app) == 0 and process_job.decide_audiences(app) == 0
+
+
+def test_stories_are_grouped_a_week_at_a_time_and_continue_across_weeks(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_items(app, 36, days=21.0)  # three ISO weeks, a topic's item every 2.3 days
+    process_job.embed_new(app)
+    items = app.store.items
+    read: list[list[datetime]] = []
+    original = type(items).ungrouped_items
+
+    def spy(self: object, start: datetime | None = None, end: datetime | None = None) -> object:
+        rows = original(self, start, end)  # type: ignore[arg-type]
+        read.append([item.published_at for item in rows])
+        return rows
+
+    monkeypatch.setattr(type(items), "ungrouped_items", spy)
+    grouped, created = process_job.group_new_items(app, process_job.language_means(app))
+    assert grouped == 36
+    # one read per week, each holding that week's items only
+    weeks = [{iso_week(moment) for moment in dates} for dates in read]
+    assert weeks == [{"2026-W41"}, {"2026-W42"}, {"2026-W43"}]
+    assert sum(len(dates) for dates in read) == 36
+    # a topic's story goes on into the next week (the stories still active are read back), until its
+    # two-week span is reached: 4 topics over 21 days make 8 stories, not 12 (one per topic and week)
+    assert created == 8
+    assert app.store.themes.story_weeks().keys() == {"2026-W41", "2026-W42", "2026-W43"}
+    read.clear()
+    assert process_job.group_new_items(app, process_job.language_means(app)) == (0, 0)
+    assert read == []

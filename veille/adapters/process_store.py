@@ -257,11 +257,26 @@ class ProcessStore:
 
     # ------------------------------------------------------------------------------------- stories
 
-    def ungrouped_items(self) -> list[ItemText]:
+    def first_ungrouped(self, since: datetime | None = None) -> datetime | None:
+        """When the earliest embedded item not in a story yet (published at or after ``since``) was published."""
+        row = self.conn.execute(
+            """SELECT i.published_at FROM items i JOIN embeddings e ON e.item_id = i.id
+               WHERE i.published_at >= ? AND NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = i.id)
+               ORDER BY i.published_at LIMIT 1""",
+            (iso(since) if since is not None else "",),
+        ).fetchone()
+        return stored_datetime(row[0]) if row is not None else None
+
+    def ungrouped_items(self, start: datetime | None = None, end: datetime | None = None) -> list[ItemText]:
+        """The embedded items not in a story yet, published in [start, end) (every one by default), in
+        publication order."""
         rows = self.conn.execute(
             """SELECT i.id, i.title, i.summary, i.content_hash, i.lang, i.published_at FROM items i
                JOIN embeddings e ON e.item_id = i.id
-               WHERE i.id NOT IN (SELECT item_id FROM story_items) ORDER BY i.published_at, i.id"""
+               WHERE i.published_at >= ? AND i.published_at < ?
+               AND NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = i.id)
+               ORDER BY i.published_at, i.id""",
+            (iso(start) if start is not None else "", iso(end) if end is not None else "9999"),
         )
         return [_item_text(row) for row in rows]
 

@@ -213,18 +213,17 @@ def language_means(app: App) -> dict[str, NDArray[np.float32]]:
 
 
 def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[int, int]:
-    """Group the items not yet in a story, a week at a time, against the stories still active.
+    """Group the items not yet in a story, a week at a time, against the stories still active: only one
+    week's items are read at once, so a backfill of years takes the memory of its busiest week.
 
     Returns (items grouped, new stories)."""
     store, themes = app.store.items, app.store.themes
-    pending = store.ungrouped_items()
     grouped = created = 0
     window = timedelta(days=clustering.STORY_WINDOW_DAYS)
-    by_week: dict[str, list[ItemText]] = {}
-    for item in pending:
-        by_week.setdefault(iso_week(item.published_at), []).append(item)
-    for week in sorted(by_week):
-        items = by_week[week]
+    since: datetime | None = None
+    while (first := store.first_ungrouped(since)) is not None:
+        start, since = week_bounds(iso_week(first))
+        items = store.ungrouped_items(start, since)
         vectors, _ = clustering.align_languages(
             store.vectors([item.id for item in items]), [item.lang for item in items], means=means
         )
