@@ -61,13 +61,15 @@ class ProcessStore:
 
     # ----------------------------------------------------------------------------------- embedding
 
-    def items_to_embed(self, model: str, limit: int | None = None) -> list[ItemText]:
-        """Items with no embedding for this model and their current content (new or changed items)."""
+    def items_to_embed(self, model: str, limit: int | None = None, *, after: int = 0) -> list[ItemText]:
+        """Items with no embedding for this model and their current content (new or changed items), in id
+        order, from the first id above ``after``: a caller going through them in batches passes the last id
+        of its previous batch, so each batch reads on from there instead of rescanning from the first item."""
         sql = f"""SELECT i.id, i.title, i.summary, i.content_hash, i.lang, i.published_at, {_ARTICLE} FROM items i
                  LEFT JOIN embeddings e ON e.item_id = i.id
-                 WHERE e.item_id IS NULL OR e.model != ? OR e.content_hash != i.content_hash
+                 WHERE i.id > ? AND (e.item_id IS NULL OR e.model != ? OR e.content_hash != i.content_hash)
                  ORDER BY i.id"""
-        params: tuple[object, ...] = (model,)
+        params: tuple[object, ...] = (after, model)
         if limit is not None:
             sql += " LIMIT ?"
             params += (limit,)
@@ -146,16 +148,23 @@ class ProcessStore:
 
     # ------------------------------------------------------------------------------------- formats
 
-    def items_to_classify(self, signature: str, model: str) -> list[int]:
-        """Embedded items not tagged with this signature and their current content (new or changed)."""
-        rows = self.conn.execute(
+    def items_to_classify(self, signature: str, model: str, *, after: int = 0, limit: int | None = None) -> list[int]:
+        """Embedded items not tagged with this signature and their current content (new or changed), in id
+        order from the first id above ``after`` (keyset pagination), at most ``limit``."""
+        return self._todo(
             """SELECT i.id FROM items i
                JOIN embeddings e ON e.item_id = i.id AND e.model = ? AND e.content_hash = i.content_hash
                LEFT JOIN classified c ON c.item_id = i.id
-               WHERE c.item_id IS NULL OR c.signature != ? || ':' || i.content_hash ORDER BY i.id""",
-            (model, signature),
+               WHERE i.id > ? AND (c.item_id IS NULL OR c.signature != ? || ':' || i.content_hash) ORDER BY i.id""",
+            (model, after, signature),
+            limit,
         )
-        return [row[0] for row in rows]
+
+    def _todo(self, sql: str, params: tuple[object, ...], limit: int | None) -> list[int]:
+        if limit is not None:
+            sql += " LIMIT ?"
+            params += (limit,)
+        return [row[0] for row in self.conn.execute(sql, params)]
 
     def save_formats(
         self,
@@ -181,16 +190,17 @@ class ProcessStore:
 
     # ------------------------------------------------------------------------------------- audiences
 
-    def items_to_audience(self, signature: str, model: str) -> list[int]:
-        """Embedded items without an audience decided with this signature and their current content."""
-        rows = self.conn.execute(
+    def items_to_audience(self, signature: str, model: str, *, after: int = 0, limit: int | None = None) -> list[int]:
+        """Embedded items without an audience decided with this signature and their current content, in id
+        order from the first id above ``after`` (keyset pagination), at most ``limit``."""
+        return self._todo(
             """SELECT i.id FROM items i
                JOIN embeddings e ON e.item_id = i.id AND e.model = ? AND e.content_hash = i.content_hash
                LEFT JOIN item_audiences a ON a.item_id = i.id
-               WHERE a.item_id IS NULL OR a.signature != ? || ':' || i.content_hash ORDER BY i.id""",
-            (model, signature),
+               WHERE i.id > ? AND (a.item_id IS NULL OR a.signature != ? || ':' || i.content_hash) ORDER BY i.id""",
+            (model, after, signature),
+            limit,
         )
-        return [row[0] for row in rows]
 
     def item_feed_tags(self, item_ids: Sequence[int]) -> dict[int, list[str]]:
         """The tags of every feed that carried each item (its first source and every sighting)."""
@@ -247,11 +257,26 @@ class ProcessStore:
 
     # ------------------------------------------------------------------------------------- stories
 
-    def ungrouped_items(self) -> list[ItemText]:
+    def first_ungrouped(self, since: datetime | None = None) -> datetime | None:
+        """When the earliest embedded item not in a story yet (published at or after ``since``) was published."""
+        row = self.conn.execute(
+            """SELECT i.published_at FROM items i JOIN embeddings e ON e.item_id = i.id
+               WHERE i.published_at >= ? AND NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = i.id)
+               ORDER BY i.published_at LIMIT 1""",
+            (iso(since) if since is not None else "",),
+        ).fetchone()
+        return stored_datetime(row[0]) if row is not None else None
+
+    def ungrouped_items(self, start: datetime | None = None, end: datetime | None = None) -> list[ItemText]:
+        """The embedded items not in a story yet, published in [start, end) (every one by default), in
+        publication order."""
         rows = self.conn.execute(
             """SELECT i.id, i.title, i.summary, i.content_hash, i.lang, i.published_at FROM items i
                JOIN embeddings e ON e.item_id = i.id
-               WHERE i.id NOT IN (SELECT item_id FROM story_items) ORDER BY i.published_at, i.id"""
+               WHERE i.published_at >= ? AND i.published_at < ?
+               AND NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = i.id)
+               ORDER BY i.published_at, i.id""",
+            (iso(start) if start is not None else "", iso(end) if end is not None else "9999"),
         )
         return [_item_text(row) for row in rows]
 

@@ -62,6 +62,7 @@ from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
 log = logging.getLogger(__name__)
 
 EMBED_BATCH = 256  # items embedded and stored per transaction
+CLASSIFY_BATCH = 2000  # items tagged (formats, audiences) and stored per transaction
 SUMMARY_CHARS = 500  # title + the first ~500 characters of the summary (METHODS.md)
 
 
@@ -129,10 +130,12 @@ def embed_new(app: App, on_progress: Progress | None = None) -> int:
     total = store.count_to_embed(model) if on_progress is not None else 0
     if on_progress is not None:
         on_progress(0, total)
+    after = 0  # keyset pagination: each batch reads on from the last id of the one before
     while True:
-        batch = store.items_to_embed(model, limit=EMBED_BATCH)
+        batch = store.items_to_embed(model, limit=EMBED_BATCH, after=after)
         if not batch:
             return done
+        after = batch[-1].id
         vectors = app.embedder.embed([analysis_text(item) for item in batch])
         store.save_embeddings(model, batch, vectors, langs=[clustering.language_key(item.lang) for item in batch])
         done += len(batch)
@@ -149,10 +152,9 @@ def classify_new(app: App) -> int:
     store = app.store.items
     fitted = app.tagger()
     tagger, signature = fitted.tagger, fitted.signature
-    todo = store.items_to_classify(signature, app.settings.model.key)
-    done = 0
-    for start in range(0, len(todo), 2000):
-        ids = todo[start : start + 2000]
+    done = after = 0
+    while ids := store.items_to_classify(signature, app.settings.model.key, after=after, limit=CLASSIFY_BATCH):
+        after = ids[-1]
         items = store.items(ids)
         vectors = store.vectors(ids)
         texts = [tagger_text(item) for item in items]
@@ -181,10 +183,10 @@ def decide_audiences(app: App) -> int:
     params = classifier.audiences.params
     feed_tags = sorted((feed.url, sorted(audiences.named_audiences(feed.tags))) for feed in app.settings.feeds)
     signature = hashlib.sha256(f"{fitted.signature}{feed_tags}".encode()).hexdigest()[:16]
-    todo = store.items_to_audience(signature, app.settings.model.key)
     gate = app.tagger().tagger if params.min_relevance > -1.0 else None
-    for start in range(0, len(todo), 2000):
-        ids = todo[start : start + 2000]
+    done = after = 0
+    while ids := store.items_to_audience(signature, app.settings.model.key, after=after, limit=CLASSIFY_BATCH):
+        after = ids[-1]
         items = store.items(ids)
         vectors = store.vectors(ids)
         tags = store.item_feed_tags(ids)
@@ -198,7 +200,8 @@ def decide_audiences(app: App) -> int:
             decision = audiences.decide(audiences.named_audiences(tags[item.id]), score, guess, params)
             decisions.append((item, decision.audience, decision.source, decision.score, decision.terms))
         store.save_audiences(signature, decisions)
-    return len(todo)
+        done += len(ids)
+    return done
 
 
 # ------------------------------------------------------------------------------------------- stories
@@ -210,18 +213,17 @@ def language_means(app: App) -> dict[str, NDArray[np.float32]]:
 
 
 def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[int, int]:
-    """Group the items not yet in a story, a week at a time, against the stories still active.
+    """Group the items not yet in a story, a week at a time, against the stories still active: only one
+    week's items are read at once, so a backfill of years takes the memory of its busiest week.
 
     Returns (items grouped, new stories)."""
     store, themes = app.store.items, app.store.themes
-    pending = store.ungrouped_items()
     grouped = created = 0
     window = timedelta(days=clustering.STORY_WINDOW_DAYS)
-    by_week: dict[str, list[ItemText]] = {}
-    for item in pending:
-        by_week.setdefault(iso_week(item.published_at), []).append(item)
-    for week in sorted(by_week):
-        items = by_week[week]
+    since: datetime | None = None
+    while (first := store.first_ungrouped(since)) is not None:
+        start, since = week_bounds(iso_week(first))
+        items = store.ungrouped_items(start, since)
         vectors, _ = clustering.align_languages(
             store.vectors([item.id for item in items]), [item.lang for item in items], means=means
         )
