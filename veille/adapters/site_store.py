@@ -16,6 +16,7 @@ from veille.adapters.digest_store import stored_numbers
 from veille.adapters.radar_store import RadarRecords, load_radar
 from veille.adapters.storage.base import Connection
 from veille.adapters.store import Store, from_iso, json_list, stored_datetime
+from veille.core.radar import radar_span
 from veille.core.site import (
     BriefRecord,
     CopyRecord,
@@ -33,11 +34,12 @@ EVENTS_PER_FEED = 50  # problems listed on a source's page, newest first
 _PROBLEMS = ("error", "moved", "gone", "stale")
 
 
-def load_site(store: Store, *, archived: frozenset[str] = frozenset()) -> SiteRecords:
+def load_site(store: Store, *, archived: frozenset[str] = frozenset(), radar_week: str | None = None) -> SiteRecords:
     """What ``core.site.build_site_view`` needs. ``archived``: weeks whose digest HTML the caller found
-    on disk (the database only knows the path)."""
+    on disk (the database only knows the path). ``radar_week``: the week the formats page's radar scores;
+    only the weeks it reads are loaded for it (``core.radar.radar_span``; None: every week)."""
     records = _load(store.conn, archived)
-    radar = load_radar(store)  # every week: the format pages' timelines count stories as the radar does
+    radar = load_radar(store, *radar_span(radar_week)) if radar_week else load_radar(store)
     return replace(records, radar=radar.stories, first_week=radar.first_week)
 
 
@@ -322,8 +324,8 @@ class SiteReader:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def load_site(self, *, archived: frozenset[str] = frozenset()) -> SiteRecords:
-        return load_site(self.store, archived=archived)
+    def load_site(self, *, archived: frozenset[str] = frozenset(), radar_week: str | None = None) -> SiteRecords:
+        return load_site(self.store, archived=archived, radar_week=radar_week)
 
     def digest_paths(self) -> dict[str, str]:
         return digest_paths(self.store)

@@ -29,7 +29,7 @@ from veille.adapters.site import inputs_fingerprint, render_site, up_to_date
 from veille.adapters.taxonomy import format_names
 from veille.app import App
 from veille.core.site import build_site_view
-from veille.core.weeks import iso_week
+from veille.core.weeks import iso_week, shift_week
 from veille.models import Settings
 
 # what else decides the pages: veille's own code and message catalogs (the whole package, by its files'
@@ -82,7 +82,8 @@ def build_site(
             archives[week] = Path(path).read_bytes()
         except OSError:
             continue  # the archive was moved or deleted: the week page then links to nothing
-    records = store.site.load_site(archived=frozenset(archives))
+    # the radar scores the last complete week: only the weeks it reads are loaded for it
+    records = store.site.load_site(archived=frozenset(archives), radar_week=shift_week(iso_week(app.now), -1))
     view = build_site_view(
         records,
         language=settings.digest.language,

@@ -136,6 +136,6 @@ class SiteRecords:
     digests: tuple[DigestRecord, ...]
     # When the watch began (first feed added or item fetched): older weeks go to one archive page per year
     watch_start: datetime | None = None
-    radar: tuple[RadarStory, ...] = ()  # every story as the format radar counts it (adapters.radar_store)
+    radar: tuple[RadarStory, ...] = ()  # the radar's weeks' stories as it counts them (adapters.radar_store)
     first_week: str | None = None  # the week of the watch's first story
     term_signals: tuple[SiteSignal, ...] = ()  # every week's emerging signals

@@ -1,0 +1,107 @@
+"""An updated site is the site a build from scratch gives: byte for byte, after a new day, a corrected story in
+an old week, a theme renamed, a story moved into a digest, a feed's trouble. Real SQLite file, real folders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_site_support import NOW, add_story, at, make_settings, populate
+from veille.adapters.site import MANIFEST
+from veille.adapters.store import Store
+from veille.app import make_app
+from veille.jobs.site import build_site
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file of a site, the manifest reduced to the files it lists."""
+    files = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    files[MANIFEST] = json.dumps(json.loads(files[MANIFEST])["files"], sort_keys=True).encode()
+    return files
+
+
+def new_day(conn: object) -> None:
+    """Wednesday of the current week: two new stories (one in a theme), an item not grouped yet."""
+    add_story(conn, 90, "Micro-credentials at scale", "https://ex.org/90", "Badges.", [1, 2], at("2026-W49", 1),
+              formats=(("credentials", 0.8), ("video", 0.6)), theme=(1, "2026-W49"))  # fmt: skip
+    add_story(conn, 91, "Un podcast de formation", "https://ex.org/91", "Écouter.", [5], at("2026-W49", 1, 11),
+              formats=(("podcast", 0.7),), lang="fr")  # fmt: skip
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO items (id, canonical_url, content_hash, url, title, summary, html, categories, published_at,"
+        " first_seen_at, lang, feed_id) VALUES (995, 'https://ex.org/995', 'h995', 'https://ex.org/995',"
+        " 'Loose item', 'Not grouped.', '', '[]', ?, ?, 'en', 3)",
+        (at("2026-W49", 1, 12), at("2026-W49", 1, 12)),
+    )
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO theme_weeks (theme_id, week, stories, items, sources, keywords, status, weak_signal)"
+        " VALUES (1, '2026-W49', 1, 2, 2, '[\"badge\"]', 'rising', 0)"
+    )
+    conn.execute("UPDATE themes SET last_week = '2026-W49' WHERE id = 1")  # type: ignore[attr-defined]
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO feed_events (feed_id, at, kind, status, detail) VALUES (4, ?, 'error', 500, 'boom')",
+        (at("2026-W49", 1, 6),),
+    )
+
+
+def corrected_title(conn: object) -> None:
+    conn.execute("UPDATE items SET title = 'MOOC completion: corrected' WHERE id = 1040")  # type: ignore[attr-defined]
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO feed_events (feed_id, at, kind, status) VALUES (2, ?, 'ok', 200)", (NOW.isoformat(),)
+    )
+
+
+def renamed_theme(conn: object) -> None:
+    """``veille process`` titled the theme again (and stamped the week it processed, as it always does)."""
+    conn.execute(  # type: ignore[attr-defined]
+        "UPDATE theme_weeks SET title_fr = 'Tuteurs IA', title_en = 'AI tutors' WHERE theme_id = 1 AND week ="
+        " (SELECT MAX(week) FROM theme_weeks WHERE theme_id = 1)"
+    )
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO processed_weeks (week, signature, at) VALUES ('2026-W48', 'retitled', ?)", (NOW.isoformat(),)
+    )
+
+
+def into_old_digest(conn: object) -> None:
+    week = conn.execute("SELECT MIN(week) FROM digests").fetchone()[0]  # type: ignore[attr-defined]
+    story = conn.execute(  # type: ignore[attr-defined]
+        "SELECT MIN(id) FROM stories WHERE id NOT IN (SELECT story_id FROM digest_stories)"
+    ).fetchone()[0]
+    conn.execute("INSERT INTO digest_stories (story_id, week) VALUES (?, ?)", (story, week))  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[Store, Path]]:
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        populate(store, tmp_path)
+        build_site(make_app(settings, now=NOW, store=store))
+        yield store, tmp_path
+
+
+@pytest.mark.parametrize("change", [new_day, corrected_title, renamed_theme, into_old_digest])
+def test_an_updated_site_is_byte_for_byte_the_site_built_from_scratch(
+    site: tuple[Store, Path], change: Callable[[object], None]
+) -> None:
+    store, tmp_path = site
+    settings = make_settings(tmp_path)
+    with store.transaction() as conn:
+        change(conn)
+    updated = build_site(make_app(settings, now=NOW, store=store))
+    assert updated.written > 0
+    scratch = build_site(make_app(settings, now=NOW, store=store), out_dir=tmp_path / "scratch")
+    assert tree(updated.out_dir) == tree(scratch.out_dir)
+
+
+def test_a_new_day_then_the_next_week_is_still_the_site_built_from_scratch(site: tuple[Store, Path]) -> None:
+    store, tmp_path = site
+    settings = make_settings(tmp_path)
+    with store.transaction() as conn:
+        new_day(conn)
+    build_site(make_app(settings, now=NOW, store=store))
+    later = NOW.replace(day=9)  # a week later: the week in progress becomes complete, the radar moves on
+    updated = build_site(make_app(settings, now=later, store=store))
+    scratch = build_site(make_app(settings, now=later, store=store), out_dir=tmp_path / "scratch")
+    assert tree(updated.out_dir) == tree(scratch.out_dir)
