@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from veille.adapters.search_store import Match, SearchHit
     from veille.adapters.store import StoredBatch
     from veille.core.digest import BriefLine, WeekRecords
-    from veille.core.fulltext import Pending
+    from veille.core.fulltext import ArticleCounts, Pending
     from veille.core.query import Node
     from veille.core.site import SiteRecords
     from veille.models import FeedConfig, FeedState, FetchResult, NewItem, ParsedFeed
@@ -256,7 +256,7 @@ class SearchRepository(Protocol):
 class ArticleRepository(Protocol):
     """The article pages of ``full_text`` feeds: the page cache and which items still need their page."""
 
-    def pending(self, feed_ids: Sequence[int], since: datetime, limit: int) -> list[Pending]: ...
+    def pending(self, feed_ids: Sequence[int], since: datetime, limit: int, now: datetime) -> list[Pending]: ...
     def link(self, items: Sequence[Pending]) -> None: ...
     def save_page(
         self,
@@ -270,8 +270,10 @@ class ArticleRepository(Protocol):
         http_status: int | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        failures: int = 0,
+        retry_after: datetime | None = None,
     ) -> None: ...
-    def feed_counts(self) -> dict[int, tuple[int, int, str | None]]: ...
+    def feed_counts(self) -> dict[int, ArticleCounts]: ...
 
 
 class Storage(Protocol):
