@@ -389,6 +389,7 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "stats_classified": mark.gettext("classified"),
     "stats_themes": mark.gettext("themes"),
     "stats_formats": mark.gettext("formats"),
+    "stats_audiences": mark.gettext("audiences"),
     "stats_digests_built": mark.gettext("digests built"),
     "stats_digests_sent": mark.gettext("digests sent"),
     "init_wrote": mark.gettext("wrote {path}"),
