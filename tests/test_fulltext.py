@@ -180,7 +180,7 @@ def test_fetch_reads_article_pages_politely_and_records_each_failure(tmp_path: P
     full_line = next(line for line in out.splitlines() if "/full.xml" in line)
     plain_line = next(line for line in out.splitlines() if "/plain.xml" in line)
     assert "ok, last success" in full_line
-    assert "; full text: 3 ok, 5 failed (last: " in full_line
+    assert "; full text: 3 ok, 5 failed, 1 to try again later (last: " in full_line  # the page that timed out
     assert "full text" not in plain_line
     listed = [json.loads(line) for line in run(config, "feeds", "list", "--json")[1].splitlines()]
     assert [row.get("full_text_failed") for row in listed] == [5, None]
@@ -197,11 +197,13 @@ def test_fetch_reads_article_pages_politely_and_records_each_failure(tmp_path: P
     config.write_text(text)
     code, out, err = run(config, "fetch", "--all", now=LATER)
     assert code == 0, err
-    assert "full text: 1 article page(s) read, 0 without text, 1 from the cache" in out
+    # three hours later, the page that timed out is tried again (after 1 h) and times out once more
+    assert "full text: 1 article page(s) read, 1 without text, 1 from the cache" in out
+    assert server.hits("/slow") == 1
     # the changed item's page is revalidated (304: its text kept), nothing else is asked for again
     assert server.statuses("/news/mooc.html") == [304]
     assert server.body_bytes("/news/mooc.html") == 0
-    for path in ("/news/removed.html", "/news/big.html", "/slow", "/news/empty.html", "/news/hostile.html"):
+    for path in ("/news/removed.html", "/news/big.html", "/news/empty.html", "/news/hostile.html"):
         assert server.hits(path) == 0, path
     assert server.hits(f"/articles/{REAL_PAGE}") == 0
     found = pages(config)
@@ -276,6 +278,7 @@ def test_full_text_behaves_the_same_on_each_backend(tmp_path: Path, server: Feed
     assert "full text: 3 article page(s) read, 5 without text, 0 from the cache" in out
     listed = [json.loads(line) for line in run(config, "feeds", "list", "--json")[1].splitlines()]
     assert [(row.get("full_text_ok"), row.get("full_text_failed")) for row in listed] == [(3, 5), (None, None)]
+    assert listed[0]["full_text_retrying"] == 1
     server.reset_counts()
     changed = [(MOOC_TITLE, "/news/mooc.html", MOOC_EXCERPT + " Enrolment is open."), *ENTRIES[1:]]
     server.register("/full.xml", rss(server, changed), content_type="application/rss+xml")
@@ -354,3 +357,115 @@ def test_turning_full_text_on_later_tags_the_items_already_processed_again(tmp_p
     code, out, err = run(config, "process", now=LATER)
     assert code == 0, err
     assert "mooc" in mooc_formats()  # embedded and tagged again with its page's text
+
+
+BUSY = "Busy server, then back"
+DOWN = "Server down for days"
+GONE = "A page that is gone"
+RETRY_ENTRIES = [
+    (BUSY, "/news/busy.html", "The server is busy."),
+    (DOWN, "/news/down.html", "The server is down."),
+    (GONE, "/news/gone.html", "Not there."),
+]
+
+
+def test_a_page_the_server_could_not_give_is_tried_again_later_then_given_up(
+    tmp_path: Path, server: FeedServer, backend: str | None
+) -> None:
+    from tests.postgres_server import storage_yaml
+
+    server.register("/full.xml", rss(server, RETRY_ENTRIES), content_type="application/rss+xml")
+    server.register("/news/busy.html", b"busy", content_type="text/plain", status=503)
+    server.register("/news/down.html", b"down", content_type="text/plain", status=500)
+    config = write_config(tmp_path, server, storage_yaml(backend))
+
+    def fetch_at(now: str) -> str:
+        code, out, err = run(config, "fetch", "--all", now=now)
+        assert code == 0, err
+        return out
+
+    def hits() -> tuple[int, int, int]:
+        return server.hits("/news/busy.html"), server.hits("/news/down.html"), server.hits("/news/gone.html")
+
+    def full_line() -> str:
+        return next(line for line in run(config, "feeds", "list", now=NOW)[1].splitlines() if "/full.xml" in line)
+
+    fetch_at("2026-11-25T06:00:00Z")
+    assert hits() == (1, 1, 1)
+    assert "; full text: 0 ok, 3 failed, 2 to try again later (last: " in full_line()
+    # the site's sources page shows the same, per source
+    assert run(config, "site", "--out", str(tmp_path / "site"), now="2026-11-25T06:10:00Z")[0] == 0
+    sources = (tmp_path / "site" / "sources" / "index.html").read_text(encoding="utf-8")
+    assert "Article pages" in sources and "0 read, 3 failed, 2 to try again later" in sources
+
+    fetch_at("2026-11-25T06:50:00Z")  # before the hour: nothing asked again
+    assert hits() == (1, 1, 1)
+    fetch_at("2026-11-25T07:01:00Z")  # an hour after: the two busy servers, not the 404
+    assert hits() == (2, 2, 1)
+    server.register("/news/busy.html", page(MOOC_TITLE, MOOC_BODY), content_type="text/html; charset=utf-8")
+    fetch_at("2026-11-25T12:00:00Z")  # 5 h after the second failure: not yet (6 h)
+    assert hits() == (2, 2, 1)
+    out = fetch_at("2026-11-25T13:02:00Z")
+    assert "full text: 1 article page(s) read, 1 without text" in out
+    assert hits() == (3, 3, 1)
+    if backend is None:
+        found = pages(config)
+        assert found[BUSY][0] == "ok" and "12,000 learners enrolled" in found[BUSY][2]
+        assert found[DOWN][:2] == ("failed", "HTTP 500 Internal Server Error")
+        assert found[GONE][:2] == ("failed", "HTTP 404 Not Found")
+    assert "; full text: 1 ok, 2 failed, 1 to try again later (last: " in full_line()
+    fetch_at("2026-11-26T13:03:00Z")  # 24 h after the third failure: the fourth, the last
+    assert hits() == (3, 4, 1)
+    assert "; full text: 1 ok, 2 failed (last: " in full_line()  # given up
+    fetch_at("2026-11-28T13:03:00Z")
+    assert hits() == (3, 4, 1)
+
+
+def test_retries_wait_1_6_then_24_hours_and_only_for_passing_failures() -> None:
+    from datetime import timedelta
+
+    from veille.core.fulltext import Attempt, next_attempt, passing_failure
+
+    now = datetime(2026, 11, 25, 6, tzinfo=UTC)
+    assert [passing_failure(status, False) for status in (500, 503, 429, 404, 403, 200, None)] == [
+        True, True, True, False, False, False, False,
+    ]  # fmt: skip
+    assert passing_failure(None, True)  # timed out
+    waits = [next_attempt(True, True, before, now).retry_after for before in range(4)]
+    assert waits == [now + timedelta(hours=1), now + timedelta(hours=6), now + timedelta(hours=24), None]
+    assert next_attempt(True, False, 2, now) == Attempt()  # a 404 after two busy answers: never again
+    assert next_attempt(False, True, 2, now) == Attempt()  # read at last
+
+
+def test_a_page_that_failed_on_a_busy_server_before_retries_existed_is_tried_once_more(
+    tmp_path: Path, server: FeedServer, backend: str | None
+) -> None:
+    from tests.postgres_server import storage_yaml
+    from veille.adapters.schema import MIGRATIONS
+    from veille.adapters.storage import open_storage
+    from veille.config import load
+
+    server.register("/full.xml", rss(server, RETRY_ENTRIES), content_type="application/rss+xml")
+    server.register("/news/busy.html", b"busy", content_type="text/plain", status=503)
+    server.register("/news/down.html", b"down", content_type="text/plain", status=500)
+    config = write_config(tmp_path, server, storage_yaml(backend))
+    assert run(config, "fetch")[0] == 0
+    # the database as the veille before retries left it: no retry columns, one migration behind
+    store = open_storage(load(config))
+    try:
+        with store.transaction() as conn:
+            conn.execute("ALTER TABLE articles DROP COLUMN retry_after")
+            conn.execute("ALTER TABLE articles DROP COLUMN failures")
+            if backend is None:
+                conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+            else:
+                conn.execute("UPDATE veille_schema SET version = ?", (len(MIGRATIONS) - 1,))
+    finally:
+        store.close()
+    server.register("/news/busy.html", page(MOOC_TITLE, MOOC_BODY), content_type="text/html; charset=utf-8")
+    code, out, err = run(config, "fetch", "--all", now=LATER)  # the migration, then the next fetch
+    assert code == 0, err
+    assert "full text: 1 article page(s) read, 1 without text" in out
+    assert (server.hits("/news/busy.html"), server.hits("/news/down.html"), server.hits("/news/gone.html")) == (2, 2, 1)
+    line = next(line for line in run(config, "feeds", "list", now=LATER)[1].splitlines() if "/full.xml" in line)
+    assert "; full text: 1 ok, 2 failed, 1 to try again later (last: " in line

@@ -58,6 +58,22 @@ def test_fetch_stats_and_a_second_fetch_behave_the_same_on_each_backend(tmp_path
         assert code == 0, err
         stats = json.loads(out)
         assert (stats["feeds"], stats["feeds_failing"], stats["items"], stats["stories"]) == (3, 1, 8, 8)
+        assert stats["audiences"] == {"corporate": 0, "higher-ed": 0, "school": 0, "general": 0}
+        # once `veille process` decided each item's audience, stats counts them per audience
+        from veille.adapters.storage import open_storage
+        from veille.config import load
+
+        store = open_storage(load(config))
+        try:
+            items = store.items.items_to_embed("m")
+            chosen = ["corporate", "corporate", "school", "general", "general", "general", "higher-ed", "school"]
+            store.items.save_audiences("sig", [(i, a, "text", 0.5, ()) for i, a in zip(items, chosen, strict=True)])
+        finally:
+            store.close()
+        stats = json.loads(run(config, "stats", "--json")[1])
+        assert stats["audiences"] == {"corporate": 2, "higher-ed": 1, "school": 2, "general": 3}
+        out = run(config, "stats")[1]
+        assert "publics : corporate 2, higher-ed 1, school 2, general 3" in out  # the default language: French
 
         server.register("/a.xml", rss("alpha", 6))  # one new post
         code, _, err = run(config, "fetch", now=LATER)

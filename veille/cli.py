@@ -313,7 +313,9 @@ def _add_types(rows: list[dict[str, Any]], feeds: Any) -> None:
 
 def _with_full_text(app: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The health rows, with each full-text feed's article counts (``full_text_ok``, ``full_text_failed``,
-    ``full_text_last_error``); the other feeds' rows are as they were."""
+    ``full_text_retrying`` of them to try again later, ``full_text_last_error``); the other feeds' rows are
+    as they were."""
+    from veille.core.fulltext import ArticleCounts
     from veille.jobs.articles import full_text_feed_ids
 
     wanted = set(full_text_feed_ids(app))
@@ -323,8 +325,14 @@ def _with_full_text(app: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]
     out = []
     for row in rows:
         if row["id"] in wanted:
-            ok, failed, reason = counts.get(row["id"], (0, 0, None))
-            row = {**row, "full_text_ok": ok, "full_text_failed": failed, "full_text_last_error": reason}
+            found = counts.get(row["id"], ArticleCounts())
+            row = {
+                **row,
+                "full_text_ok": found.ok,
+                "full_text_failed": found.failed,
+                "full_text_retrying": found.retrying,
+                "full_text_last_error": found.last_reason,
+            }
         out.append(row)
     return out
 
@@ -343,6 +351,8 @@ def _health_line(row: dict[str, Any], language: str | None) -> str:
         state += i18n.cli_text("health_stale", language)
     if "full_text_ok" in row:
         state += i18n.cli_text("health_full_text", language, ok=row["full_text_ok"], failed=row["full_text_failed"])
+        if row["full_text_retrying"]:
+            state += i18n.cli_text("health_full_text_retrying", language, count=row["full_text_retrying"])
         if row["full_text_last_error"]:
             state += i18n.cli_text("health_full_text_last", language, reason=row["full_text_last_error"])
     moved = i18n.cli_text("health_moved", language, url=row["moved_from"]) if row["moved_from"] else ""

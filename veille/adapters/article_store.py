@@ -5,11 +5,12 @@ per-feed counts for ``feeds list``. One page's result and its items' links are w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from veille.adapters.storage.base import Connection
 from veille.adapters.store import Store, iso
-from veille.core.fulltext import Pending
+from veille.core.fulltext import ArticleCounts, Pending
 
 
 @dataclass(frozen=True)
@@ -30,26 +31,30 @@ class ArticleStore:
         self.store = store
         self.conn = store.conn
 
-    def pending(self, feed_ids: Sequence[int], since: datetime, limit: int) -> list[Pending]:
+    def pending(self, feed_ids: Sequence[int], since: datetime, limit: int, now: datetime) -> list[Pending]:
         """Items seen in these feeds, first seen and published at or after ``since`` (a feed just added
-        brings its archive: not fetched), with a link, and no page yet for their current content: newest
-        first, at most ``limit``."""
+        brings its archive: not fetched), with a link, and no page yet for their current content, or a
+        page whose next try is due at ``now``: newest first, at most ``limit``."""
         if not feed_ids:
             return []
         marks = ",".join("?" * len(feed_ids))
         rows = self.conn.execute(
             f"""SELECT i.id, i.url, i.content_hash, ia.item_id IS NOT NULL AS linked,
-                       a.status, a.etag, a.last_modified
+                       a.status, a.etag, a.last_modified, COALESCE(a.failures, 0),
+                       a.retry_after IS NOT NULL AND a.retry_after <= ? AS due
                 FROM items i
                 LEFT JOIN item_articles ia ON ia.item_id = i.id
                 LEFT JOIN articles a ON a.url = i.url
                 WHERE i.url IS NOT NULL AND i.first_seen_at >= ? AND i.published_at >= ?
-                  AND (ia.item_id IS NULL OR ia.content_hash != i.content_hash)
+                  AND (ia.item_id IS NULL OR ia.content_hash != i.content_hash
+                       OR (a.retry_after IS NOT NULL AND a.retry_after <= ?))
                   AND i.id IN (SELECT s.item_id FROM sightings s WHERE s.feed_id IN ({marks}))
                 ORDER BY i.first_seen_at DESC, i.id DESC LIMIT ?""",
-            (iso(since), iso(since), *feed_ids, limit),
+            (iso(now), iso(since), iso(since), iso(now), *feed_ids, limit),
         ).fetchall()
-        return [Pending(int(row[0]), str(row[1]), str(row[2]), bool(row[3]), row[4], row[5], row[6]) for row in rows]
+        return [
+            Pending(int(r[0]), str(r[1]), str(r[2]), bool(r[3]), r[4], r[5], r[6], int(r[7]), bool(r[8])) for r in rows
+        ]
 
     def link(self, items: Sequence[Pending]) -> None:
         """Give items the page already cached at their URL (no request)."""
@@ -68,9 +73,12 @@ class ArticleStore:
         http_status: int | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        failures: int = 0,
+        retry_after: datetime | None = None,
     ) -> None:
         """Store one page's outcome (``status`` ok with ``text``, not_modified: the cached text stays,
-        failed with ``reason``) and link ``items`` to it, in one transaction."""
+        failed with ``reason``, its passing ``failures`` in a row and when to try it again, if ever) and
+        link ``items`` to it, in one transaction."""
         with self.store.transaction() as conn:
             old = conn.execute("SELECT text FROM articles WHERE url = ?", (url,)).fetchone()
             if status == "not_modified":
@@ -83,11 +91,13 @@ class ArticleStore:
                 return
             ok = status == "ok"
             conn.execute(
-                """INSERT INTO articles (url, status, reason, http_status, text, fetched_at, etag, last_modified)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """INSERT INTO articles (url, status, reason, http_status, text, fetched_at, etag, last_modified,
+                                       failures, retry_after)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (url) DO UPDATE SET status = excluded.status, reason = excluded.reason,
                        http_status = excluded.http_status, text = excluded.text, fetched_at = excluded.fetched_at,
-                       etag = excluded.etag, last_modified = excluded.last_modified""",
+                       etag = excluded.etag, last_modified = excluded.last_modified,
+                       failures = excluded.failures, retry_after = excluded.retry_after""",
                 (
                     url,
                     "ok" if ok else "failed",
@@ -97,6 +107,8 @@ class ArticleStore:
                     iso(now),
                     etag if ok else None,
                     last_modified if ok else None,
+                    0 if ok else failures,
+                    None if ok or retry_after is None else iso(retry_after),
                 ),
             )
             self._link(items, changed=ok and (old is None or old[0] != text))
@@ -126,28 +138,34 @@ class ArticleStore:
         row = self.conn.execute("SELECT url FROM item_articles WHERE item_id = ?", (item_id,)).fetchone()
         return None if row is None else self.page(str(row[0]))
 
-    def feed_counts(self) -> dict[int, tuple[int, int, str | None]]:
-        """Per feed id: (items with the article's text, items whose page failed, the latest failure's reason)."""
-        rows = self.conn.execute(
-            """SELECT s.feed_id, a.status, COUNT(*)
-               FROM sightings s JOIN item_articles ia ON ia.item_id = s.item_id JOIN articles a ON a.url = ia.url
-               GROUP BY s.feed_id, a.status"""
-        ).fetchall()
-        out: dict[int, tuple[int, int, str | None]] = {}
-        for feed_id, status, count in rows:
-            ok, failed, _reason = out.get(int(feed_id), (0, 0, None))
-            if status == "ok":
-                ok += int(count)
-            else:
-                failed += int(count)
-            out[int(feed_id)] = (ok, failed, None)
-        for feed_id, (ok, failed, _) in list(out.items()):
-            if failed:
-                row = self.conn.execute(
-                    """SELECT a.reason FROM sightings s JOIN item_articles ia ON ia.item_id = s.item_id
-                       JOIN articles a ON a.url = ia.url
-                       WHERE s.feed_id = ? AND a.status = 'failed' ORDER BY a.fetched_at DESC, a.url LIMIT 1""",
-                    (feed_id,),
-                ).fetchone()
-                out[feed_id] = (ok, failed, row[0] if row else None)
-        return out
+    def feed_counts(self) -> dict[int, ArticleCounts]:
+        """Per feed id: its items with the article's text, whose page failed (of which to try again
+        later), and the latest failure's reason."""
+        return feed_article_counts(self.conn)
+
+
+def feed_article_counts(conn: Connection) -> dict[int, ArticleCounts]:
+    """``ArticleStore.feed_counts`` on a connection (the site reads it with the rest of its records)."""
+    rows = conn.execute(
+        """SELECT s.feed_id, a.status, a.retry_after IS NOT NULL AS retrying, COUNT(*)
+           FROM sightings s JOIN item_articles ia ON ia.item_id = s.item_id JOIN articles a ON a.url = ia.url
+           GROUP BY s.feed_id, a.status, a.retry_after IS NOT NULL"""
+    ).fetchall()
+    out: dict[int, ArticleCounts] = {}
+    for feed_id, status, retrying, count in rows:
+        old = out.get(int(feed_id), ArticleCounts())
+        if status == "ok":
+            out[int(feed_id)] = replace(old, ok=old.ok + int(count))
+        else:
+            later = int(count) if retrying else 0
+            out[int(feed_id)] = replace(old, failed=old.failed + int(count), retrying=old.retrying + later)
+    for feed_id, counts in list(out.items()):
+        if counts.failed:
+            row = conn.execute(
+                """SELECT a.reason FROM sightings s JOIN item_articles ia ON ia.item_id = s.item_id
+                   JOIN articles a ON a.url = ia.url
+                   WHERE s.feed_id = ? AND a.status = 'failed' ORDER BY a.fetched_at DESC, a.url LIMIT 1""",
+                (feed_id,),
+            ).fetchone()
+            out[feed_id] = replace(counts, last_reason=row[0] if row else None)
+    return out

@@ -12,7 +12,8 @@ Politeness, since these are a publisher's web pages and not the feed it offers f
   as the body streams (``full_text.max_bytes``), connect/read timeouts and a bound on the whole response.
 
 A page that fails is a result with one clear reason (``ArticlePage.reason``), never an exception: an
-article is an extra, and one bad page must not stop the others, nor mark its feed broken.
+article is an extra, and one bad page must not stop the others, nor mark its feed broken. Its HTTP status
+and whether it timed out let ``core.fulltext`` decide whether to try it again later.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class ArticlePage:
     etag: str | None = None
     last_modified: str | None = None
     reason: str | None = None
+    timed_out: bool = False  # failed because the server did not answer in time (worth another try later)
 
 
 @dataclass
@@ -171,8 +173,10 @@ class _Fetcher:
         """Fetch one page, following redirects ourselves (robots.txt checked at each hop)."""
         url = request.url
 
-        def failed(reason: str, status: int | None = None) -> ArticlePage:
-            return ArticlePage(request.url, "failed", http_status=status, final_url=url, reason=reason)
+        def failed(reason: str, status: int | None = None, *, timed_out: bool = False) -> ArticlePage:
+            return ArticlePage(
+                request.url, "failed", http_status=status, final_url=url, reason=reason, timed_out=timed_out
+            )
 
         headers = {"User-Agent": self.user_agent, "Accept": ACCEPT}
         if request.etag:
@@ -189,9 +193,10 @@ class _Fetcher:
                 return failed(f"page larger than {format_size(self.settings.max_bytes)}", 200)
             except TimeoutError:
                 whole = self.settings.connect_timeout + 3 * self.settings.read_timeout
-                return failed(f"timed out after {format_seconds(whole)} (whole response)")
+                return failed(f"timed out after {format_seconds(whole)} (whole response)", timed_out=True)
             except httpx.HTTPError as exc:
-                return failed(describe_httpx_error(exc, self.errors, url))
+                timed_out = isinstance(exc, httpx.TimeoutException)
+                return failed(describe_httpx_error(exc, self.errors, url), timed_out=timed_out)
             except (OSError, ValueError) as exc:
                 return failed(f"network error: {exc}")
             status = response.status

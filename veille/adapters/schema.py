@@ -374,4 +374,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (week, list, recipient)
     );
     """,
+    # ---------------------------------------------------------------------------------------- retries
+    # article pages tried again after a passing failure
+    """
+    -- An article page that failed for a passing reason (HTTP 5xx or 429, a timeout) is tried again:
+    -- its passing failures in a row, and when its next try is due (NULL: never again).
+    ALTER TABLE articles ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN retry_after TEXT;
+    -- pages that failed that way before retries existed get one more try, at the next fetch
+    UPDATE articles SET failures = 1, retry_after = fetched_at
+        WHERE status = 'failed' AND (http_status = 429 OR http_status BETWEEN 500 AND 599
+                                     OR reason LIKE 'timed out after %');
+    """,
 ]

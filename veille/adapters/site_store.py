@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 
+from veille.adapters.article_store import feed_article_counts
 from veille.adapters.digest_store import stored_numbers
 from veille.adapters.radar_store import RadarRecords, load_radar
 from veille.adapters.storage.base import Connection
@@ -70,6 +71,10 @@ _MARKER_QUERIES = (
     "SELECT COUNT(*) FROM signals",
     "SELECT COUNT(*) FROM signal_stories",
     "SELECT * FROM feeds ORDER BY id",
+    # the sources page counts article pages by state: a page read, failed or given up moves these
+    "SELECT status, retry_after IS NOT NULL, COUNT(*) FROM articles GROUP BY status, retry_after IS NOT NULL"
+    " ORDER BY status, retry_after IS NOT NULL",
+    "SELECT COUNT(*) FROM item_articles",
 )
 
 
@@ -169,6 +174,7 @@ def _feeds(conn: Connection) -> tuple[FeedRecord, ...]:
         (*_PROBLEMS, EVENTS_PER_FEED),
     ):
         events[feed_id].append(FeedEventRecord(at=stored_datetime(at), kind=kind, status=status, detail=detail))
+    articles = feed_article_counts(conn)
     feeds = []
     for row in conn.execute(
         """
@@ -196,6 +202,7 @@ def _feeds(conn: Connection) -> tuple[FeedRecord, ...]:
                 moved_at=from_iso(row["moved_at"]),
                 events=tuple(events.get(row["id"], ())),
                 event_counts=dict(counts.get(row["id"], {})),
+                articles=articles.get(row["id"]),
             )
         )
     return tuple(feeds)

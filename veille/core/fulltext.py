@@ -11,6 +11,7 @@ word boundary; what people read (the digest, the site) stays the excerpt.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 #: A page whose extracted main text is shorter than this is "no main text found": a cookie wall, a
 #: paywall teaser or an index page, not an article.
@@ -23,6 +24,11 @@ EMBED_ARTICLE_CHARS = 1_000
 #: What the format tagger reads of the article: its lexical evidence (course names, "podcast", "MOOC")
 #: is often a few paragraphs in, but a whole page would also match the site's menus and related links.
 TAG_ARTICLE_CHARS = 2_500
+#: When a page that failed for a passing reason (the server busy or down: HTTP 5xx or 429, or a timeout)
+#: is tried again, counted from its last failure: after the first, the second and the third failure; a
+#: fourth gives it up. A page that failed for good (HTTP 404, robots.txt disallows it…) is never asked
+#: for again.
+RETRY_DELAYS = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 
 
 def wants_full_text(feed_flag: bool | None, default: bool) -> bool:
@@ -93,6 +99,8 @@ class Pending:
     page_status: str | None  # the cached page at ``url``: ok | failed | None (never fetched)
     etag: str | None = None
     last_modified: str | None = None
+    failures: int = 0  # the page's passing failures in a row
+    retry_due: bool = False  # the page failed for a passing reason and its next try is due
 
 
 @dataclass(frozen=True)
@@ -107,12 +115,14 @@ class Plan:
 def plan_fetches(pending: list[Pending]) -> Plan:
     """Never fetch a page twice: a page already fetched is linked from the cache, unless an item whose
     content changed at the source points at it, when a page read before is revalidated with a
-    conditional GET (a 304 keeps its text). A page that failed is not tried again."""
+    conditional GET (a 304 keeps its text). A page that failed is not tried again, unless it failed for a
+    passing reason and its next try is due (``retry``)."""
     link: list[Pending] = []
     by_url: dict[str, list[Pending]] = {}
     for item in pending:
         revalidate = item.linked and item.page_status == "ok"
-        if item.page_status is not None and not revalidate:
+        retry = item.page_status == "failed" and item.retry_due
+        if item.page_status is not None and not revalidate and not retry:
             link.append(item)
         else:
             by_url.setdefault(item.url, []).append(item)
@@ -121,3 +131,40 @@ def plan_fetches(pending: list[Pending]) -> Plan:
         for url, items in by_url.items()
     )
     return Plan(tuple(link), fetch, {url: tuple(items) for url, items in by_url.items()})
+
+
+def passing_failure(http_status: int | None, timed_out: bool) -> bool:
+    """Whether a failed page may answer later: a timeout, HTTP 429 (too many requests) or a server error
+    (5xx). Anything else (a 404, robots.txt disallowing it, no article in the page…) is for good."""
+    return timed_out or http_status == 429 or (http_status is not None and 500 <= http_status < 600)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What to keep of one page's fetch: its passing failures in a row, and when to try it again (None:
+    never, it has its text or failed for good or too often)."""
+
+    failures: int = 0
+    retry_after: datetime | None = None
+
+
+def next_attempt(failed: bool, passing: bool, failures_before: int, now: datetime) -> Attempt:
+    """After a fetch at ``now``: a page that failed for a passing reason is tried again after
+    ``RETRY_DELAYS`` (1 h, 6 h, 24 h after its first, second and third such failure), then given up."""
+    if not failed or not passing:
+        return Attempt()
+    failures = failures_before + 1
+    if failures > len(RETRY_DELAYS):
+        return Attempt(failures)
+    return Attempt(failures, now + RETRY_DELAYS[failures - 1])
+
+
+@dataclass(frozen=True)
+class ArticleCounts:
+    """One feed's article pages, counted by item: with text, failed (``retrying`` of them to try again
+    later), and the latest failure's reason."""
+
+    ok: int = 0
+    failed: int = 0
+    retrying: int = 0
+    last_reason: str | None = None

@@ -389,6 +389,7 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "stats_classified": mark.gettext("classified"),
     "stats_themes": mark.gettext("themes"),
     "stats_formats": mark.gettext("formats"),
+    "stats_audiences": mark.gettext("audiences"),
     "stats_digests_built": mark.gettext("digests built"),
     "stats_digests_sent": mark.gettext("digests sent"),
     "init_wrote": mark.gettext("wrote {path}"),
@@ -416,6 +417,7 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "health_stale": mark.gettext(", STALE (nothing new for a long time)"),
     "health_moved": mark.gettext(" (moved from {url})"),
     "health_full_text": mark.gettext("; full text: {ok} ok, {failed} failed"),
+    "health_full_text_retrying": mark.gettext(", {count} to try again later"),
     "health_full_text_last": mark.gettext(" (last: {reason})"),
     "digest_not_ended": mark.gettext(
         "--week {week} has not ended yet (it ends {end} UTC, now is {now} UTC): its digest can only be "

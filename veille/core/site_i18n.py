@@ -83,6 +83,10 @@ class SiteStrings:
     never: str
     when: str
     detail: str
+    article_pages: str
+    articles_read: str  # {count}
+    articles_failed: str  # {count}
+    articles_retrying: str  # {count}
     event_counts: str
     atom: str
     footer: str
@@ -178,6 +182,10 @@ def _site_strings(lang: Language) -> SiteStrings:
         never=_("never"),
         when=_("Date"),
         detail=_("Detail"),
+        article_pages=_("Article pages"),
+        articles_read=_("{count} read"),
+        articles_failed=_("{count} failed"),
+        articles_retrying=_("{count} to try again later"),
         event_counts=_("Successful fetches: {ok}; unchanged: {nm}; failed: {error}."),
         atom=_("Atom feed of the digests"),
         footer=_("Site built by veille from your feeds. Links marked ↗ lead to the original articles."),

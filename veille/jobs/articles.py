@@ -13,8 +13,10 @@ its main text for the analysis (``veille fetch`` and ``veille run`` call it once
            one transaction as it arrives
 
 A page that fails is stored with one reason (HTTP 404, robots.txt disallows this page, timed out, page
-larger than 2 MiB, no main text found…): its items keep their excerpt, the feed's health is untouched, and
-the page is not asked for again.
+larger than 2 MiB, no main text found…): its items keep their excerpt and the feed's health is untouched.
+A page that failed for a passing reason (HTTP 5xx or 429, a timeout) is tried again by a later run, 1 h,
+6 h then 24 h after its failures (``core.fulltext.next_attempt``), then given up; any other page that
+failed is not asked for again.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def fetch_articles(app: App) -> ArticleReport:
         return ArticleReport()
     articles = app.store.articles
     since = app.now - timedelta(days=settings.max_age_days)
-    plan = fulltext.plan_fetches(articles.pending(feed_ids, since, settings.max_per_run))
+    plan = fulltext.plan_fetches(articles.pending(feed_ids, since, settings.max_per_run, app.now))
     if plan.link:
         articles.link(plan.link)
     counts = {"ok": 0, "not_modified": 0, "failed": 0}
@@ -81,6 +83,12 @@ def fetch_articles(app: App) -> ArticleReport:
                 verdict = fulltext.PageVerdict(reason=exc.reason)
             text, reason = verdict.text, verdict.reason
             status = "ok" if verdict.reason is None else "failed"
+        attempt = fulltext.next_attempt(
+            status == "failed",
+            fulltext.passing_failure(page.http_status, page.timed_out),
+            max(item.failures for item in items),
+            app.now,
+        )
         articles.save_page(
             page.url,
             status=status,
@@ -91,11 +99,14 @@ def fetch_articles(app: App) -> ArticleReport:
             http_status=page.http_status,
             etag=page.etag,
             last_modified=page.last_modified,
+            failures=attempt.failures,
+            retry_after=attempt.retry_after,
         )
         counts[status] += 1
         if status == "failed":
             reasons.append((page.url, reason or "failed"))
-            log.info("%s: no article text (%s)", page.url, reason)
+            later = f", tried again after {attempt.retry_after.isoformat()}" if attempt.retry_after else ""
+            log.info("%s: no article text (%s%s)", page.url, reason, later)
 
     requests = [ArticleRequest(url, etag, last_modified) for url, etag, last_modified in plan.fetch]
     if requests:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from veille.app import App
+from veille.core.audiences import AUDIENCES
 
 
 def collect(app: App) -> dict[str, Any]:
@@ -16,5 +17,8 @@ def collect(app: App) -> dict[str, Any]:
     numbers["classified"] = understanding.count_classified()
     numbers["themes"] = understanding.count_themes()
     numbers["formats"] = understanding.format_counts()
+    # every audience, in their order, none left out: an item not processed yet has none
+    stored = understanding.audience_counts()
+    numbers["audiences"] = {audience: stored.get(audience, 0) for audience in AUDIENCES}
     numbers["digests_built"], numbers["digests_sent"] = app.store.digests.counts()
     return numbers

@@ -97,7 +97,7 @@ from veille.core.site.views import (
     WeeksPage,
 )
 from veille.core.site.watch_pages import watch_pages
-from veille.core.site_i18n import radar_strings, site_strings
+from veille.core.site_i18n import SiteStrings, radar_strings, site_strings
 from veille.core.watches import WatchReport
 from veille.core.weeks import iso_week, shift_week, week_bounds
 
@@ -306,6 +306,7 @@ def build_site_view(
                 state_label=dict(t.feed_states)[state],
                 last_success=ctx.date(feed.last_success_at),
                 stories=len(source_stories.get(feed.id, ())),
+                articles=_article_health(feed, t),
             )
         )
     pages.append(Page("sources/index.html", "site/sources.html", t.sources, "sources", SourcesPage(tuple(source_rows))))
@@ -743,3 +744,15 @@ def _brief_views(
             )
         )
     return tuple(lines)
+
+
+def _article_health(feed: FeedRecord, t: SiteStrings) -> tuple[str, ...]:
+    """A source's article pages in words ("3 read", "2 failed", "1 to try again later"); () when it never
+    fetched one."""
+    found = feed.articles
+    if found is None or not (found.ok or found.failed):
+        return ()
+    parts = [t.articles_read.format(count=found.ok), t.articles_failed.format(count=found.failed)]
+    if found.retrying:
+        parts.append(t.articles_retrying.format(count=found.retrying))
+    return tuple(parts)

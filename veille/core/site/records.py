@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from veille.core.fulltext import ArticleCounts
 from veille.core.radar import (
     RadarStory,
 )
@@ -94,6 +95,7 @@ class FeedRecord:
     moved_at: datetime | None
     events: tuple[FeedEventRecord, ...] = ()  # problems, newest first
     event_counts: Mapping[str, int] = field(default_factory=dict)  # kind -> count, all time
+    articles: ArticleCounts | None = None  # its items' article pages (full_text feeds), None: never fetched
 
 
 @dataclass(frozen=True)

@@ -343,11 +343,17 @@ class SourceRow:
     state_label: str
     last_success: str
     stories: int
+    articles: tuple[str, ...] = ()  # its article pages' health, in words (full_text feeds): "3 read", …
 
 
 @dataclass(frozen=True)
 class SourcesPage:
     rows: tuple[SourceRow, ...]
+
+    @property
+    def articles(self) -> bool:
+        """Whether a source fetches article pages (the page then has a column for their health)."""
+        return any(row.articles for row in self.rows)
 
 
 @dataclass(frozen=True)
