@@ -171,3 +171,78 @@ def test_titles_name_their_theme_on_a_set_no_knob_was_tuned_on() -> None:
     assert scores["groups"] == 7
     for lang in ("fr", "en"):
         assert scores[f"retrieval@1_{lang}"] >= 0.90, scores
+
+
+def axis(*weights: float) -> np.ndarray:
+    """A unit vector of four dimensions: 0 is theme A's subject, 1 theme B's, 2 and 3 anything else."""
+    v = np.zeros(4, dtype=np.float32)
+    v[: len(weights)] = weights
+    return v / np.linalg.norm(v)
+
+
+def placed(known: dict[str, np.ndarray], default: np.ndarray):  # type: ignore[no-untyped-def]
+    """An embedder that places the given phrases where the test says, every other text at ``default``."""
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return np.vstack([known.get(t, default) for t in texts]) if texts else np.zeros((0, 4), dtype=np.float32)
+
+    return embed
+
+
+CLUB = [  # theme A: "shared platform" is its most frequent phrase, "book club" the one about it
+    Doc("News about the shared platform and the book club", "", "en"),
+    Doc("Notes on the shared platform and the book club", "", "en"),
+    Doc("More on the shared platform", "", "en"),
+]
+GARDEN = [  # theme B
+    Doc("The garden project grows", "", "en"),
+    Doc("A garden project for the school", "", "en"),
+    Doc("Inside the garden project", "", "en"),
+]
+
+
+def test_a_phrase_nearer_another_theme_of_the_week_is_not_the_title() -> None:
+    """ "Shared platform" scores best in theme A (most frequent, close enough to A) but is nearer theme B:
+    A is called by its phrase that is nearer A than any other theme of the week."""
+    docs = CLUB + GARDEN
+    vectors = np.vstack([axis(1, 0, 0)] * 3 + [axis(0, 1, 0)] * 3)
+    embed = placed({"shared platform": axis(0.6, 0.8), "book club": axis(0.45, 0, 0.89)}, axis(0, 0, 0, 1))
+    alone = theme_titles(CLUB, vectors[:3], [[0, 1, 2]], embed, stops=stop_words(), languages=["en"])
+    assert alone[0]["en"].text == "Shared platform"  # with no other theme it is the best phrase
+    week = theme_titles(docs, vectors, [[0, 1, 2], [3, 4, 5]], embed, stops=stop_words(), languages=["en"])
+    assert week[0]["en"].text == "Book club", week
+    assert "Garden project" in week[1]["en"].text, week
+
+
+def test_a_theme_whose_phrases_all_name_another_theme_takes_its_central_headline() -> None:
+    """When even the best phrase is nearer another theme, the theme's most central headline, shortened,
+    is its title, provided that the headline is nearer its own theme; otherwise the phrase stays."""
+    club = [
+        Doc("The book club picks the shared platform", "", "en"),
+        Doc("Shared platform notes for the book club", "", "en"),
+        Doc("Shared platform news for the book club", "", "en"),
+    ]
+    docs = club + GARDEN
+    vectors = np.vstack(
+        [axis(1, 0, 0), axis(1, 0, 0.3), axis(1, 0, -0.3), axis(0, 1, 0), axis(0, 1, 0.1), axis(0, 1, -0.1)]
+    )
+    headline = "Book club picks the shared platform"
+    near_b = axis(0.6, 0.8)
+    embed = placed({headline: axis(1, 0.1)}, near_b)
+    made = theme_titles(docs, vectors, [[0, 1, 2], [3, 4, 5]], embed, stops=stop_words(), languages=["en"])
+    assert (made[0]["en"].text, made[0]["en"].kind) == (headline, "headline"), made
+    assert made[1]["en"].kind == "phrase", made
+    misplaced = placed({headline: near_b}, near_b)
+    made = theme_titles(docs, vectors, [[0, 1, 2], [3, 4, 5]], misplaced, stops=stop_words(), languages=["en"])
+    assert made[0]["en"].kind == "phrase", made
+
+
+def test_a_french_title_never_opens_on_the_tail_of_a_longer_phrase() -> None:
+    """ "Numériques vérifiables" is the end of "badges numériques vérifiables": not a title."""
+    badges = [
+        Doc("Des badges numériques vérifiables", "Les badges numériques vérifiables arrivent en formation.", "fr"),
+        Doc("Certificats numériques vérifiables", "Des certificats numériques vérifiables pour les stagiaires.", "fr"),
+        Doc("Diplômes numériques vérifiables", "Les diplômes numériques vérifiables séduisent.", "fr"),
+    ]
+    for row in titles_of([badges, TUTORS_FR], ["fr"]):
+        assert not row["fr"].lower().startswith("numériques"), row

@@ -13,10 +13,18 @@ own material, as KeyBERT builds key phrases:
 2. scores: specificity to the theme (class-based TF-IDF over the themes' documents, as for keywords)
    plus closeness of the phrase's embedding to the theme's centroid in that language, plus a small
    bonus for two content words or more (a person names a theme with a phrase, not a word);
-3. diversity: MMR over the best candidates gives each theme a short ranked list of alternatives, so
+3. placement: a phrase's margin is its closeness to its theme's centroid minus its closeness to the
+   nearest other theme of the week; phrases with a positive margin come first (a title nearer another
+   theme would name that one), the others only after them;
+4. diversity: MMR over the best candidates gives each theme a short ranked list of alternatives, so
    that no two themes of one week get the same title;
-4. fallback: the most central headline of the theme, cut at its first separator and to six words,
-   when no phrase is close enough to the theme.
+5. fallback: the most central headline of the theme, cut at its first separator and to six words,
+   when its best phrase is misplaced and the headline is placed right, or when no phrase is close
+   enough to the theme.
+
+A French phrase opens on a word the texts write opening a run of content words ("badges numériques
+vérifiables" gives "Badges …", never "Numériques vérifiables"), and French headlines' capitals are
+trusted (they capitalise names only).
 
 A French title comes from French items when the theme has a good enough French phrase, else from the
 English ones (and the other way round): nothing is translated.
@@ -182,6 +190,7 @@ class Title:
     kind: str  # "phrase" or "headline"
     score: float
     alone: bool = True  # may be a title by itself: two words or more, or a proper name ("OpenCourseHub")
+    margin: float = 1.0  # closeness to its theme minus closeness to the nearest other theme of the week
 
 
 @dataclass(frozen=True)
@@ -354,11 +363,15 @@ class _Stats:
     nouns: set[str] = field(default_factory=set)  # English lemmas ending a run after a determiner
     verbs: set[str] = field(default_factory=set)  # English lemmas seen after "to" or a modal verb
     np_words: set[str] = field(default_factory=set)  # English lemmas seen in a run after a determiner
+    heads: set[str] = field(default_factory=set)  # French words (as written) seen opening a run of content words
 
-    def observe(self, toks: Sequence[_Tok | None], trust_case: bool) -> None:
+    def observe(self, toks: Sequence[_Tok | None], trust_case: bool, lang: str = "en") -> None:
         for n, tok in enumerate(toks):
             if tok is None or tok.kind != "content":
                 continue
+            before = toks[n - 1] if n else None
+            if lang == "fr" and (before is None or before.kind != "content" or tok.prefix):
+                self.heads.add(tok.lower)  # "des badges numériques": "badges" opens a run, "numériques" not
             if tok.after_det:  # "their AI tutors": the last word of the run after a determiner is a noun
                 end = n
                 while end + 1 < len(toks) and (nxt := toks[end + 1]) is not None and nxt.kind == "content":
@@ -496,6 +509,13 @@ def _emit(
         )
     ):
         return  # "Keep unlimited certificates": an English phrase starts as a noun phrase after "the" does
+    if (
+        lang == "fr"
+        and stats.heads
+        and first.lower not in stats.heads
+        and not (_is_acronym(first.surface) or stats.is_name(first.lower))
+    ):
+        return  # "Numériques vérifiables" (of "badges numériques vérifiables"): a French phrase opens a run
     if lang == "en" and after is not None and after.kind == "content" and after.lower in MODIFIERS:
         return  # "OpenCourseHub ends | free certificates": cut before the object's adjective
     if lang == "en" and any(
@@ -696,8 +716,9 @@ def theme_titles(
         summary = _clip(doc.summary, p.summary_chars)
         title_toks = _tokens(doc.title, lang, stops)
         summary_toks = _tokens(summary, lang, stops)
-        stats.observe(title_toks, trust_case=not _title_cased(doc.title))
-        stats.observe(summary_toks, trust_case=True)
+        # French headlines capitalise names only ("… Kevin Durant aux Celtics contre Jaylen Brown")
+        stats.observe(title_toks, trust_case=lang == "fr" or not _title_cased(doc.title), lang=lang)
+        stats.observe(summary_toks, trust_case=True, lang=lang)
         toks.append([*title_toks, None, *summary_toks])
 
     # per language: each group's candidate phrases and their document frequencies
@@ -739,14 +760,15 @@ def theme_titles(
             shortlists.append(scored[: min(p.shortlist, 8 + p.shortlist_per_unit * sizes[g])])
         phrases = sorted({forms[key].most_common(1)[0][0] for sl in shortlists for key, _ in sl})
         vec_of = dict(zip(phrases, np.asarray(embed(phrases), dtype=np.float64), strict=True)) if phrases else {}
-        for g, members in enumerate(groups):
+        centres = _centres(x, docs, groups, lang)
+        for g in range(len(groups)):
             if not shortlists[g]:
                 continue
-            mine = [i for i in members if _lang(docs[i].lang) == lang]
-            centre = _unit(x[mine].sum(axis=0)) if mine else _unit(x[list(members)].sum(axis=0))
+            centre = centres[g]
             names = [forms[key].most_common(1)[0][0] for key, _ in shortlists[g]]
             cand = np.vstack([vec_of[name] for name in names])
             cosine = cand @ centre
+            margin = _margins(cand, centres, g)
             best_spec = max(s for _, s in shortlists[g]) or 1.0
             spec = np.array([s / best_spec for _, s in shortlists[g]])
             content = np.array([sum(1 for k in key if k not in _LINK_KEYS) for key, _ in shortlists[g]])
@@ -755,20 +777,97 @@ def theme_titles(
             ok = [i for i in range(len(names)) if cosine[i] >= cos_floor and _fits(names[i], p)]
             if not ok:
                 continue
-            picks = _mmr(score[ok], cand[ok], p.alternatives, p.diversity)
+            # placed right first: a phrase nearer another theme of the week than its own names that one
+            placed = [i for i in ok if margin[i] > 0]
+            misplaced = [i for i in ok if margin[i] <= 0]
+            picks = [placed[k] for k in _mmr(score[placed], cand[placed], p.alternatives, p.diversity)]
+            picks += [misplaced[k] for k in _mmr(score[misplaced], cand[misplaced], p.alternatives, p.diversity)]
             ranked = [
                 Title(
-                    names[ok[i]],
+                    names[i],
                     lang,
                     "phrase",
-                    round(float(score[ok[i]]), 4),
-                    alone=bool(content[ok[i]] >= 2) or _single_name(names[ok[i]], stats),
+                    round(float(score[i]), 4),
+                    alone=bool(content[i] >= 2) or _single_name(names[i], stats),
+                    margin=round(float(margin[i]), 4),
                 )
                 for i in picks
             ]
-            results[g][lang] = _paired(ranked, [cand[ok[i]] for i in picks], p)
+            results[g][lang] = _paired(ranked, [cand[i] for i in picks], p)
+        _placed_headlines(docs, x, groups, results, centres, lang, embed, p, stops)
 
     return _assign(docs, x, full_groups, results, languages, p, stops)
+
+
+def _centres(
+    x: NDArray[np.float64], docs: Sequence[Doc], groups: Sequence[Sequence[int]], lang: str
+) -> NDArray[np.float64]:
+    """Each group's centroid in ``lang`` (of all its docs when it has none in ``lang``), one unit row each."""
+    rows = []
+    for members in groups:
+        mine = [i for i in members if _lang(docs[i].lang) == lang] or list(members)
+        rows.append(_unit(x[mine].sum(axis=0)) if mine else np.zeros(x.shape[1]))
+    return np.vstack(rows) if rows else np.zeros((0, x.shape[1]))
+
+
+def _margins(cand: NDArray[np.float64], centres: NDArray[np.float64], g: int) -> NDArray[np.float64]:
+    """How much nearer its own theme ``g`` each candidate is than the nearest other theme: a title whose
+    margin is not positive would name another theme of the week better than its own."""
+    closeness = cand @ centres.T
+    own = closeness[:, g]
+    if len(centres) < 2:
+        return own
+    others = np.delete(closeness, g, axis=1)
+    return own - others.max(axis=1)
+
+
+def _placed_headlines(
+    docs: Sequence[Doc],
+    x: NDArray[np.float64],
+    groups: Sequence[Sequence[int]],
+    results: list[dict[str, list[Title]]],
+    centres: NDArray[np.float64],
+    lang: str,
+    embed: Embed,
+    p: TitleParams,
+    stops: frozenset[str],
+) -> None:
+    """A theme whose best phrase is misplaced (nearer another theme, or none at all) is titled by its most
+    central headline in ``lang``, shortened, when that headline is placed right itself."""
+    need = [
+        g
+        for g in range(len(groups))
+        if len(groups) > 1 and (not results[g].get(lang) or results[g][lang][0].margin <= 0)
+    ]
+    found = [(g, _central_headline(docs, x, groups[g], lang, p, stops)) for g in need]
+    found = [(g, text) for g, text in found if text]
+    if not found:
+        return
+    vectors = np.asarray(embed([text for _, text in found]), dtype=np.float64)
+    for (g, text), vector in zip(found, vectors, strict=True):
+        margin = float(_margins(vector[None, :], centres, g)[0])
+        if margin > 0:
+            title = Title(text, lang, "headline", round(float(vector @ centres[g]), 4), margin=round(margin, 4))
+            results[g][lang] = [title, *results[g].get(lang, [])]
+
+
+def _central_headline(
+    docs: Sequence[Doc],
+    x: NDArray[np.float64],
+    members: Sequence[int],
+    lang: str,
+    p: TitleParams,
+    stops: frozenset[str],
+) -> str:
+    """The group's most central headline in ``lang``, shortened to a title ('' when it has none that reads
+    as one)."""
+    idx = [int(i) for i in members if docs[int(i)].title.strip() and _lang(docs[int(i)].lang) == lang]
+    if not idx:
+        return ""
+    centre = _unit(x[idx].sum(axis=0))
+    best = min(idx, key=lambda i: (-float(x[i] @ centre), i))
+    text = shorten_headline(docs[best].title, stops, p.max_words, p.max_chars, lang)
+    return text if len(text.split()) >= 2 and _starts_well(text, lang, stops) else ""
 
 
 def _central(members: Sequence[int], x: NDArray[np.float64], docs: Sequence[Doc], limit: int) -> list[int]:
@@ -820,7 +919,7 @@ def _paired(ranked: list[Title], vectors: Sequence[NDArray[np.float64]], p: Titl
             continue
         text = f"{first.text} {_AND.get(first.lang, 'and')} {other.text}"
         if _fits(text, p):
-            return [Title(text, first.lang, "phrase", first.score), *alone]
+            return [Title(text, first.lang, "phrase", first.score, margin=min(first.margin, other.margin)), *alone]
     return alone
 
 
@@ -913,6 +1012,27 @@ def _headline(
         if text and _norm(text) not in taken:
             return Title(text, _lang(docs[i].lang), "headline", round(float(x[i] @ centre), 4))
     return None
+
+
+def _starts_well(text: str, lang: str, stops: frozenset[str]) -> bool:
+    """A title starts on a word that can open a noun phrase: no stop word, article, linking word, number
+    or adverb, and in French no conjugated verb or participle ("Lancée en mars …", "Permet aux …"): a
+    title starting there is the cut tail of a sentence."""
+    words = text.split()
+    if not words:
+        return False
+    first = _bare(words[0])
+    if (
+        not first
+        or first in stops
+        or first in ARTICLES
+        or first in NUMBER_WORDS
+        or first in ADVERBS
+        or first in LINK_WORDS.get(lang, frozenset())
+        or first in _LINK_KEY
+    ):
+        return False
+    return lang != "fr" or _is_acronym(words[0]) or _verb_form(first, "fr") == ""
 
 
 def _norm(text: str) -> str:
