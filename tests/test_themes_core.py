@@ -160,3 +160,22 @@ def test_a_gone_theme_is_reported_only_when_it_fades() -> None:
     busy = [(w, 4, 4, 3, 2) for w in ("2026-W44", "2026-W45", "2026-W46")]
     faded = themes.fading_themes([8, 9], {8: busy}, {8: [("2026-W47", 1, 1, 1, 1)]}, WEEK)
     assert [(theme_id, status.status) for theme_id, status in faded] == [(8, "fading")]  # 9 has no history
+
+
+def test_a_theme_growing_from_a_handful_of_stories_keeps_its_id_as_its_centroid_drifts() -> None:
+    drifted = unit(AI + 0.6 * VR)  # cosine 0.86 to AI
+    # one story of theme 7 last week, five new ones this week around a moved centre
+    stories = [story(0, AI, "2026-W47")] + [story(1 + i, drifted, WEEK) for i in range(5)]
+    assert themes.link_clusters(stories, [list(range(6))], {0: 7}, WEEK, [ref(7, AI)]) == [7]
+    # the same cluster far from the theme's centre: a new theme, not theme 7
+    far = [story(0, AI, "2026-W47")] + [story(1 + i, MOOC, WEEK) for i in range(5)]
+    assert themes.link_clusters(far, [list(range(6))], {0: 7}, WEEK, [ref(7, AI)]) == [None]
+    # and a cluster whose older stories were mostly of no theme is not taken by the one story it shares
+    mixed = [story(0, AI, "2026-W47"), story(1, AI, "2026-W47"), story(2, AI, "2026-W46")] + [
+        story(3 + i, drifted, WEEK) for i in range(3)
+    ]
+    assert themes.link_clusters(mixed, [list(range(6))], {0: 7}, WEEK, [ref(7, AI)]) == [None]
+
+
+def unit(v: NDArray[np.float32]) -> NDArray[np.float32]:
+    return (v / np.linalg.norm(v)).astype(np.float32)

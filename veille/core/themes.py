@@ -2,7 +2,8 @@
 theme is reported as this week: the decisions of ``veille process``'s theme step, over plain data.
 
     theme_groups(stories, members, held, week, refs, keywords)     clusters -> ThemeGroup (linked, merged)
-        a cluster continues the theme that already held most of its stories (``trends.link_by_stories``);
+        a cluster continues the theme that already held most of its stories (``trends.link_by_stories``),
+        also when that is a single story and the cluster's centroid stays close to the theme's (drift);
         a cluster sharing no story with any theme is linked by centroid, one to one, to the themes left
         over (a theme back after a gap); clusters continuing one theme are merged into one group
     gone_themes(refs, groups, week)                                 themes seen last week, continued by none
@@ -102,12 +103,13 @@ def link_clusters(
     counts = [_count(held[stories[i].id] for i in m if stories[i].id in held) for m in members]
     older = [sum(1 for i in m if any(w < week for w in stories[i].weeks)) for m in members]
     links = trends.link_by_stories(counts, older)
+    vectors = np.vstack([s.centroid for s in stories])
+    _follow_drift(links, counts, older, [vectors[list(m)].sum(axis=0) for m in members], refs)
     # Clusters sharing no story with any theme: centroid linking, one-to-one, to the themes left over.
     claimed = {t for t in links if t is not None}
     orphans = [c for c, t in enumerate(links) if t is None and not counts[c]]
     if not orphans:
         return links
-    vectors = np.vstack([s.centroid for s in stories])
     fallback = trends.link_clusters(
         [ref for ref in refs if ref.id not in claimed],
         [
@@ -124,6 +126,29 @@ def link_clusters(
     for c, theme_id in zip(orphans, fallback, strict=True):
         links[c] = theme_id
     return links
+
+
+def _follow_drift(
+    links: list[int | None],
+    counts: Sequence[Mapping[int, int]],
+    older: Sequence[int],
+    centroids: Sequence[NDArray[np.floating]],
+    refs: Sequence[trends.ThemeRef],
+) -> None:
+    """Drift: a cluster left unlinked whose older stories were mostly one theme's, too few of them for
+    ``link_by_stories`` (a theme growing from a handful of stories is mostly new stories each week), and
+    whose centroid is still within ``trends.LINK_THRESHOLD`` of that theme's continues it (in place).
+    Without this, a young theme whose centroid moves as it grows was cut off and reported ``new`` again."""
+    by_id = {ref.id: ref for ref in refs}
+    for c, theme_id in enumerate(links):
+        if theme_id is not None or not counts[c]:
+            continue
+        theme, shared = min(counts[c].items(), key=lambda pair: (-pair[1], pair[0]))
+        if theme not in by_id or 2 * shared <= older[c]:
+            continue
+        a, b = np.asarray(centroids[c], dtype=np.float64), np.asarray(by_id[theme].centroid, dtype=np.float64)
+        if float(a @ b) >= trends.LINK_THRESHOLD * max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12):
+            links[c] = theme
 
 
 def merge_clusters(
