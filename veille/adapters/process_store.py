@@ -440,7 +440,7 @@ class ThemeStore:
         )
         out: dict[str, str] = {}
         week_of: dict[str, str] = {}
-        current, ids = "", []  # the days come in order: a week's days are consecutive
+        current, ids = "", list[int]()  # the days come in order: a week's days are consecutive
         for day, story_id, count in rows:
             week = week_of.get(day) or week_of.setdefault(day, iso_week(date.fromisoformat(day)))
             if week != current:
