@@ -374,4 +374,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (week, list, recipient)
     );
     """,
+    # ---------------------------------------------------------------------------------------- scale
+    # indexes a backfill of a million items needs
+    """
+    -- The stories still active, read for every week `veille process` groups (stories.last_at); a feed's
+    -- items (items.feed_id: feed statistics, a feed removed); a digest's stories (digest_stories.week).
+    CREATE INDEX stories_last_at ON stories(last_at);
+    CREATE INDEX items_feed ON items(feed_id);
+    CREATE INDEX digest_stories_week ON digest_stories(week);
+    """,
 ]
