@@ -91,13 +91,13 @@ def app(tmp_path: Path, backend: str | None) -> Iterator[App]:
     app.close()
 
 
-def store_items(app: App, count: int, *, days: float = 21.0, first: int = 0) -> None:
-    """``count`` items spread evenly over ``days`` from START, over the three feeds."""
+def store_items(app: App, count: int, *, days: float = 21.0, first: int = 0, start: datetime = START) -> None:
+    """``count`` items spread evenly over ``days`` from ``start``, over the three feeds."""
     feeds = app.store.feeds
     states = feeds.feed_states()
     with app.store.transaction():
         for index in range(first, first + count):
-            published = START + timedelta(days=days * (index - first) / count)
+            published = start + timedelta(days=days * (index - first) / count)
             feeds._store_items(states[index % len(states)].id, [new_item(index, published)], published)
 
 
@@ -172,3 +172,27 @@ def test_stories_are_grouped_a_week_at_a_time_and_continue_across_weeks(
     read.clear()
     assert process_job.group_new_items(app, process_job.language_means(app)) == (0, 0)
     assert read == []
+
+
+def test_the_weeks_to_cluster_keep_their_signatures_and_nothing_is_redone(app: App) -> None:
+    store_items(app, 30, days=20.0)
+    process_job.embed_new(app)
+    process_job.group_new_items(app, process_job.language_means(app))
+    # the signature of a week: its items' story ids, sorted (as databases made before stored it)
+    rows = app.store.conn.execute(
+        "SELECT i.published_at, si.story_id FROM story_items si JOIN items i ON i.id = si.item_id"
+    ).fetchall()
+    per_week: dict[str, list[int]] = {}
+    for published, story_id in rows:
+        per_week.setdefault(iso_week(datetime.fromisoformat(published)), []).append(int(story_id))
+    expected = {
+        week: hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
+        for week, ids in per_week.items()
+    }
+    assert app.store.themes.story_weeks() == expected
+    assert process_job.cluster_weeks(app) == ["2026-W41", "2026-W42", "2026-W43"]
+    assert process_job.cluster_weeks(app) == []  # nothing changed: no week clustered again
+    store_items(app, 2, days=1.0, first=100, start=START + timedelta(weeks=1))  # in the second week
+    process_job.embed_new(app)
+    process_job.group_new_items(app, process_job.language_means(app))
+    assert process_job.cluster_weeks(app) == ["2026-W42", "2026-W43"]  # that week and the weeks after it

@@ -1,6 +1,6 @@
 """`veille db migrate-to postgresql://…`: a SQLite watch copied into an empty PostgreSQL database with
 every table's rows checked, the watch then working there (new rows get new ids), and a target that is
-not empty refused in one line.
+not empty refused in one line. And a watch made by an older veille upgraded in place on each backend.
 
 Real parts: the CLI (CliRunner), a SQLite file, a PostgreSQL server started by the test session, a
 loopback feed server.
@@ -9,19 +9,26 @@ loopback feed server.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from tests.feedserver import FeedServer
 from tests.postgres_server import storage_yaml
 from tests.storage_support import rss
 from tests.test_digest_support import FEEDS, mark_processed, populate
+from veille.adapters import schema
+from veille.adapters.storage import open_storage
 from veille.adapters.storage.copy import TABLES, row_counts
 from veille.adapters.storage.postgres import PostgresStore
 from veille.adapters.store import Store
 from veille.cli import cli
+from veille.config import load
+from veille.core.normalize import content_hash
+from veille.models import FeedConfig, NewItem
 
 MONDAY = "2026-11-30T07:00:00Z"
 
@@ -98,3 +105,71 @@ def test_a_bad_target_url_is_one_line(tmp_path: Path) -> None:
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and "is not a PostgreSQL URL" in err
     assert not (tmp_path / ".veille" / "veille.db").exists()
+
+
+def test_a_watch_made_before_the_scale_indexes_gets_them_and_keeps_its_rows(
+    tmp_path: Path, backend: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.adapters.storage import postgres, sqlite
+
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds:\n  - url: https://feed.example/rss\n" + storage_yaml(backend), encoding="utf-8")
+    before = len(schema.MIGRATIONS) - 1
+    monkeypatch.setattr(sqlite, "MIGRATIONS", schema.MIGRATIONS[:before])
+    monkeypatch.setattr(postgres, "PG_MIGRATIONS", postgres.PG_MIGRATIONS[:before])
+    now = datetime(2026, 11, 24, 8, tzinfo=UTC)
+    store = open_storage(load(config))  # a watch stored by the veille before the indexes
+    try:
+        assert store.version == before
+        assert not {"stories_last_at", "items_feed", "digest_stories_week"} & index_names(store)
+        store.feeds.sync_feeds([FeedConfig(url="https://feed.example/rss")], now)
+        (feed,) = store.feeds.feed_states()
+        with store.transaction():
+            store.feeds._store_items(feed.id, [new_item(now)], now)
+            (item,) = store.items.items_to_embed("m")
+            story = store.themes.add_to_story(None, [item.id], np.ones(4, dtype=np.float32), now, now)
+    finally:
+        store.close()
+    monkeypatch.undo()
+
+    store = open_storage(load(config))
+    try:
+        assert store.version == len(schema.MIGRATIONS)
+        assert {"stories_last_at", "items_feed", "digest_stories_week"} <= index_names(store)
+        assert [row[0] for row in store.themes.active_stories(now)] == [story]  # the rows are all there
+        if backend is None:  # the stories still active are found through the index, not a full scan
+            plan = " ".join(
+                str(row[-1])
+                for row in store.conn.execute(
+                    "EXPLAIN QUERY PLAN SELECT id FROM stories WHERE last_at >= ?", ("2026-11-01",)
+                ).fetchall()
+            )
+            assert "stories_last_at" in plan
+    finally:
+        store.close()
+
+
+def index_names(store: Store) -> set[str]:
+    sql = (
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        if isinstance(store, PostgresStore)
+        else "SELECT name FROM sqlite_master WHERE type = 'index'"
+    )
+    return {str(row[0]) for row in store.conn.execute(sql).fetchall()}
+
+
+def new_item(now: datetime) -> NewItem:
+    url = "https://feed.example/posts/1"
+    return NewItem(
+        entry_key=url,
+        canonical_url=url,
+        url=url,
+        title="Open badges in vocational training",
+        summary="Open badges recognise skills learnt online.",
+        html="Open badges recognise skills learnt online.",
+        author=None,
+        categories=(),
+        published_at=now,
+        lang="en",
+        content_hash=content_hash("Open badges in vocational training", "Open badges", url),
+    )

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -303,6 +303,10 @@ def _item_text(row: Sequence[object]) -> ItemText:
     )
 
 
+def _week_signature(story_ids: list[int]) -> str:
+    return hashlib.sha256(",".join(map(str, sorted(story_ids))).encode()).hexdigest()[:16]
+
+
 def _chunks(values: list[int], size: int) -> Iterable[list[int]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -424,18 +428,29 @@ class ThemeStore:
     # -------------------------------------------------------------------------------------- weeks
 
     def story_weeks(self) -> dict[str, str]:
-        """Every ISO week that has grouped items, with a signature of its stories (ids and item counts)."""
+        """Every ISO week that has grouped items, with a signature of its stories (ids and item counts).
+
+        The database counts each story's items per UTC day (dates are stored as UTC ISO text, so a day is
+        its first ten characters); only the few hundred distinct days are turned into weeks here, one
+        week's story ids held at a time. The signature is the sorted story id of every item of the week."""
         rows = self.conn.execute(
-            """SELECT i.published_at, si.story_id FROM story_items si JOIN items i ON i.id = si.item_id
-               ORDER BY si.story_id, i.id"""
+            """SELECT substr(i.published_at, 1, 10), si.story_id, COUNT(*) FROM story_items si
+               JOIN items i ON i.id = si.item_id
+               GROUP BY substr(i.published_at, 1, 10), si.story_id ORDER BY 1, 2"""
         )
-        per_week: dict[str, list[int]] = {}
-        for published, story_id in rows:
-            per_week.setdefault(iso_week(stored_datetime(published)), []).append(int(story_id))
-        return {
-            week: hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
-            for week, ids in per_week.items()
-        }
+        out: dict[str, str] = {}
+        week_of: dict[str, str] = {}
+        current, ids = "", list[int]()  # the days come in order: a week's days are consecutive
+        for day, story_id, count in rows:
+            week = week_of.get(day) or week_of.setdefault(day, iso_week(date.fromisoformat(day)))
+            if week != current:
+                if ids:
+                    out[current] = _week_signature(ids)
+                current, ids = week, []
+            ids.extend([int(story_id)] * int(count))
+        if ids:
+            out[current] = _week_signature(ids)
+        return out
 
     def processed_weeks(self) -> dict[str, str]:
         return {row[0]: row[1] for row in self.conn.execute("SELECT week, signature FROM processed_weeks")}

@@ -386,4 +386,13 @@ MIGRATIONS: list[str] = [
         WHERE status = 'failed' AND (http_status = 429 OR http_status BETWEEN 500 AND 599
                                      OR reason LIKE 'timed out after %');
     """,
+    # ---------------------------------------------------------------------------------------- scale
+    # indexes a backfill of a million items needs
+    """
+    -- The stories still active, read for every week `veille process` groups (stories.last_at); a feed's
+    -- items (items.feed_id: feed statistics, a feed removed); a digest's stories (digest_stories.week).
+    CREATE INDEX stories_last_at ON stories(last_at);
+    CREATE INDEX items_feed ON items(feed_id);
+    CREATE INDEX digest_stories_week ON digest_stories(week);
+    """,
 ]
