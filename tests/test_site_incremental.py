@@ -113,9 +113,9 @@ def test_a_story_view_s_fingerprint_reads_every_field_it_has() -> None:
     from dataclasses import fields
 
     from veille.adapters.site import STORY_FIELDS
-    from veille.core.site.views import CopyView, Link, StoryView
+    from veille.core.site.views import CopyView, Link, SearchEntry, StoryView
 
-    for cls in (StoryView, CopyView, Link):
+    for cls in (StoryView, CopyView, Link, SearchEntry):
         assert tuple(f.name for f in fields(cls)) == STORY_FIELDS[cls.__name__]
 
 

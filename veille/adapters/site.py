@@ -84,8 +84,13 @@ def render_site(
         files[page.path] = html.encode("utf-8")
         rendered += 1
     files["atom.xml"] = render_template(env, "site/atom.xml", feed=view.atom, **common).encode("utf-8")
-    for name, script in search_parts(view.search).items():
-        files[name] = script.encode("utf-8")
+    pieces = _search_pieces(view.search)
+    files[SEARCH_INDEX] = _script(f"window.{SEARCH_GLOBAL}", {"parts": list(pieces)}).encode("utf-8")
+    for name, members in pieces.items():  # a piece whose stories did not change is kept too
+        path = f"search/{name}.js"
+        pages[path] = key = _piece_fingerprint(salt, name, members)
+        kept = previous.kept(path, key) if previous is not None else None
+        files[path] = kept if kept is not None else _piece_script(name, members).encode("utf-8")
     for name in STATIC_FILES:
         files[name] = _static(env, f"site/{name}").encode("utf-8")
     return RenderedSite(files, pages, rendered)
@@ -181,6 +186,7 @@ STORY_FIELDS = {
                   "copies", "formats", "themes", "primary_format", "in_digest", "audience", "audience_label"),
     "CopyView": ("source", "title", "url", "date_label"),
     "Link": ("label", "href"),
+    "SearchEntry": ("title", "href", "summary", "week", "formats", "sources", "keywords", "audience"),
 }  # fmt: skip
 
 
@@ -258,30 +264,46 @@ def search_parts(entries: tuple[SearchEntry, ...]) -> dict[str, str]:
     search on a large site reads a few weeks, not the whole history; a new day rewrites only its week's
     piece (and the small index when the week is new).
     """
-    parts: dict[str, list[SearchEntry]] = {}
-    for entry in reversed(entries):  # newest first
-        parts.setdefault(_part_name(entry.href), []).append(entry)
-    files = {SEARCH_INDEX: _script(f"window.{SEARCH_GLOBAL}", {"parts": list(parts)})}
-    for name, members in parts.items():
-        formats: dict[str, int] = {}
-        sources: dict[str, int] = {}
-        rows = [
-            [
-                entry.title,
-                entry.href,
-                entry.summary,
-                entry.week,
-                [formats.setdefault(f, len(formats)) for f in entry.formats],
-                [sources.setdefault(s, len(sources)) for s in entry.sources],
-                " ".join(entry.keywords),
-                *([entry.audience] if entry.audience != "general" else []),  # absent: for everyone
-            ]
-            for entry in members
-        ]
-        payload = {"formats": list(formats), "sources": list(sources), "stories": rows}
-        target = f'(window.{SEARCH_GLOBAL}_PARTS = window.{SEARCH_GLOBAL}_PARTS || {{}})["{name}"]'
-        files[f"search/{name}.js"] = _script(target, payload)
+    pieces = _search_pieces(entries)
+    files = {SEARCH_INDEX: _script(f"window.{SEARCH_GLOBAL}", {"parts": list(pieces)})}
+    for name, members in pieces.items():
+        files[f"search/{name}.js"] = _piece_script(name, members)
     return files
+
+
+def _search_pieces(entries: tuple[SearchEntry, ...]) -> dict[str, list[SearchEntry]]:
+    """The entries of each piece of the search index, pieces and entries newest first."""
+    pieces: dict[str, list[SearchEntry]] = {}
+    for entry in reversed(entries):
+        pieces.setdefault(_part_name(entry.href), []).append(entry)
+    return pieces
+
+
+def _piece_script(name: str, members: list[SearchEntry]) -> str:
+    formats: dict[str, int] = {}
+    sources: dict[str, int] = {}
+    rows = [
+        [
+            entry.title,
+            entry.href,
+            entry.summary,
+            entry.week,
+            [formats.setdefault(f, len(formats)) for f in entry.formats],
+            [sources.setdefault(s, len(sources)) for s in entry.sources],
+            " ".join(entry.keywords),
+            *([entry.audience] if entry.audience != "general" else []),  # absent: for everyone
+        ]
+        for entry in members
+    ]
+    payload = {"formats": list(formats), "sources": list(sources), "stories": rows}
+    target = f'(window.{SEARCH_GLOBAL}_PARTS = window.{SEARCH_GLOBAL}_PARTS || {{}})["{name}"]'
+    return _script(target, payload)
+
+
+def _piece_fingerprint(salt: str, name: str, members: list[SearchEntry]) -> str:
+    """What a piece of the search index is written from (``STORY_FIELDS["SearchEntry"]``)."""
+    plain = [(e.title, e.href, e.summary, e.week, e.formats, e.sources, e.keywords, e.audience) for e in members]
+    return hashlib.sha256(repr((salt, name, plain)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _part_name(href: str) -> str:
