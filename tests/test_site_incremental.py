@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,31 @@ def test_a_new_day_then_the_next_week_is_still_the_site_built_from_scratch(site:
     updated = build_site(make_app(settings, now=later, store=store))
     scratch = build_site(make_app(settings, now=later, store=store), out_dir=tmp_path / "scratch")
     assert tree(updated.out_dir) == tree(scratch.out_dir)
+
+
+def test_a_story_view_s_fingerprint_reads_every_field_it_has() -> None:
+    """A field added to a story's view and not to its fingerprint would leave pages showing it stale."""
+    from dataclasses import fields
+
+    from veille.adapters.site import STORY_FIELDS
+    from veille.core.site.views import CopyView, Link, SearchEntry, StoryView
+
+    for cls in (StoryView, CopyView, Link, SearchEntry):
+        assert tuple(f.name for f in fields(cls)) == STORY_FIELDS[cls.__name__]
+
+
+def test_a_new_day_renders_only_the_pages_it_changes(site: tuple[Store, Path]) -> None:
+    store, tmp_path = site
+    settings = make_settings(tmp_path)
+    with store.transaction() as conn:
+        new_day(conn)
+    build_site(make_app(settings, now=NOW, store=store))
+    with store.transaction() as conn:  # the next day of the same week: one more podcast story
+        add_story(conn, 92, "Podcasts for onboarding", "https://ex.org/92", "Listen.", [4], at("2026-W49", 2),
+                  formats=(("podcast", 0.7),))  # fmt: skip
+    updated = build_site(make_app(settings, now=NOW, store=store))
+    assert 0 < updated.rendered < updated.pages / 2  # its week, its format, its source, the indexes
+    retitled = replace(settings, site=replace(settings.site, title="Another title"))
+    everything = build_site(make_app(retitled, now=NOW, store=store))
+    copied = len(list((everything.out_dir / "digests").glob("*.html")))  # the digests' archives, copied as they are
+    assert everything.rendered == everything.pages - copied  # every page shows the title

@@ -45,7 +45,7 @@ PageFetcher = Callable[[str, FetchSettings], "Page"]
 ArticleFetcher = Callable[..., "list[ArticlePage]"]  # (requests, settings, *, user_agent, on_page)
 Extractor = Callable[[bytes, str], str]  # (page bytes, url) -> main text
 MailerFactory = Callable[[MailSettings], "Mailer"]
-SiteWriter = Callable[[Mapping[str, bytes], Path, str | None], "WriteReport"]
+SiteWriter = Callable[[Mapping[str, bytes], Path, str | None, Mapping[str, str] | None], "WriteReport"]
 TaggerFitter = Callable[["Embedder", "Taxonomy", str, Path], "FittedTagger"]
 
 
@@ -94,10 +94,12 @@ def _mailer(settings: MailSettings) -> Mailer:
     return Mailer(settings)
 
 
-def _write_site(files: Mapping[str, bytes], out_dir: Path, inputs: str | None = None) -> WriteReport:
+def _write_site(
+    files: Mapping[str, bytes], out_dir: Path, inputs: str | None = None, pages: Mapping[str, str] | None = None
+) -> WriteReport:
     from veille.adapters.site import write_site
 
-    return write_site(files, out_dir, inputs=inputs)
+    return write_site(files, out_dir, inputs=inputs, pages=pages)
 
 
 def _fit_tagger(embedder: Embedder, taxonomy: Taxonomy, model_key: str, cache_dir: Path) -> FittedTagger:

@@ -25,7 +25,7 @@ import veille
 from veille import __version__
 from veille.adapters.render import SHIPPED_TEMPLATES, make_environment
 from veille.adapters.search_store import watch_reports
-from veille.adapters.site import inputs_fingerprint, render_site, up_to_date
+from veille.adapters.site import inputs_fingerprint, previous_site, render_site, up_to_date
 from veille.adapters.taxonomy import format_names
 from veille.app import App
 from veille.core.site import build_site_view
@@ -45,6 +45,7 @@ class SiteResult:
     unchanged: int  # files left untouched
     removed: int  # files of the previous build no longer part of the site
     pages: int  # HTML pages in the site
+    rendered: int = 0  # pages rendered: the others were kept as written, their inputs unchanged
 
 
 def site_folder(settings: Settings, out_dir: Path | None = None) -> Path:
@@ -64,12 +65,14 @@ def build_site(
         format_labels = format_names(settings.formats_file, settings.digest.language)
     templates = _templates_dir(settings)
     paths = store.site.digest_paths()
-    inputs = inputs_fingerprint(
-        (store.site.change_marker(), iso_week(app.now), settings.digest.language, settings.site.title,
+    # what decides every page besides the database: settings, templates, veille's own code
+    salt = inputs_fingerprint(
+        (iso_week(app.now), settings.digest.language, settings.site.title,
          settings.digest.title, tuple(format_labels.items()), __version__, *_file_stats(paths.values()),
          tuple((watch.name, watch.query) for watch in settings.watches)),
         [SHIPPED_TEMPLATES / "site", *([templates / "site"] if templates else []), _PACKAGE],
     )  # fmt: skip
+    inputs = inputs_fingerprint((store.site.change_marker(), salt), [])
     current = up_to_date(folder, inputs)
     if current is not None:
         resolved = folder.resolve()
@@ -92,10 +95,16 @@ def build_site(
         format_labels=format_labels,
         watches=watch_reports(store, settings, iso_week(app.now), whole_history=True),
     )
-    files = render_site(view, _environment(templates, templates is not None and templates.is_dir()))
+    rendered = render_site(
+        view,
+        _environment(templates, templates is not None and templates.is_dir()),
+        salt=salt,
+        previous=previous_site(folder),  # pages whose fingerprint did not change are kept as they are
+    )
+    files = rendered.files
     for week in view.digest_weeks:
         files[f"digests/{week}.html"] = archives[week]
-    report = app.site_writer(files, folder, inputs)
+    report = app.site_writer(files, folder, inputs, rendered.pages)
     resolved = folder.resolve()
     return SiteResult(
         out_dir=resolved,
@@ -104,6 +113,7 @@ def build_site(
         unchanged=len(report.unchanged),
         removed=len(report.removed),
         pages=sum(1 for name in files if name.endswith(".html")),
+        rendered=rendered.rendered,
     )
 
 
