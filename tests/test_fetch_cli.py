@@ -327,3 +327,61 @@ def test_parsing_on_every_core_stores_exactly_what_parsing_in_one_process_stores
         stored[mode] = (items, errors)
     assert len(stored["workers"][0]) > 1000
     assert stored["workers"] == stored["inline"]
+
+
+INVISIBLE_FEED = (
+    '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Hyphenated</title>'
+    "<link>https://h.example.org/</link>"
+    # no guids: each entry's key is its link and title, so the title's text is part of its identity
+    "<item><title>E-\u00adlear\u00adning for appren\u00adtices</title><link>https://h.example.org/1</link>"
+    "<pubDate>Tue, 24 Nov 2026 09:00:00 GMT</pubDate>"
+    "<description>Micro\u200blearning \u2066modules\u2069 for the work\u00adplace, \ufeffweekly.</description></item>"
+    "<item><title>\u200fحلقة\u200f about blended learning\u200d</title><link>https://h.example.org/2</link>"
+    "<pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate>"
+    "<description>Short &amp;shy;note: le&#173;arning \u202aanalytics\u202c.</description></item>"
+    "</channel></rss>"
+).encode()
+INVISIBLE = ("\u00ad", "\u200b", "\u200d", "\u200f", "\u2066", "\u2069", "\u202a", "\u202c", "\ufeff")
+
+
+def test_invisible_characters_are_stripped_and_items_stored_before_are_not_stored_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.core import normalize
+
+    def items(config: Path) -> list[tuple[str, str, str]]:
+        with db(config) as conn:
+            return conn.execute("SELECT title, summary, content_hash FROM items ORDER BY url").fetchall()
+
+    with FeedServer({}) as server:
+        server.register("/h.xml", INVISIBLE_FEED, content_type="application/rss+xml")
+        # a watch filled by the veille before the stripping (text kept as it came)
+        (tmp_path / "before").mkdir()
+        before = write_config(tmp_path / "before", [server.url("/h.xml")])
+        monkeypatch.setattr(normalize, "strip_invisible", lambda text: text)
+        monkeypatch.setattr(normalize, "strip_invisible_markup", lambda markup: markup)
+        assert run(before, "fetch")[0] == 0
+        monkeypatch.undo()
+        stored = items(before)
+        assert len(stored) == 2 and "\u00ad" in stored[0][0]
+
+        # the same feed read again by this veille: nothing new, the stored items found by their identity
+        code, out, err = run(before, "fetch", "--all", now=LATER)
+        assert code == 0, err
+        assert "1 flux lu(s), 0 nouvel(aux) article(s), 0 en échec" in out
+        assert items(before) == stored
+        with db(before) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM sightings").fetchone()[0] == 2
+
+        # a new watch stores the text without them, under the same identity
+        (tmp_path / "after").mkdir()
+        after = write_config(tmp_path / "after", [server.url("/h.xml")])
+        assert run(after, "fetch")[0] == 0
+    fresh = items(after)
+    assert [row[2] for row in fresh] == [row[2] for row in stored]
+    assert fresh[0][:2] == (
+        "E-learning for apprentices",
+        "Micro learning modules for the workplace, weekly.",  # a zero-width space read as a space, as before
+    )
+    assert fresh[1][:2] == ("حلقة about blended learning", "Short note: learning analytics.")
+    assert not any(mark in text for row in fresh for text in row[:2] for mark in INVISIBLE)

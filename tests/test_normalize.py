@@ -432,3 +432,29 @@ def test_a_campaign_fragment_is_not_a_post_anchor() -> None:
     canonical = "https://example.org/2026/post.html"
     tagged = content_hash("T", "S", canonical, link_anchor(f"{canonical}#xtor=RSS-3"))
     assert tagged == content_hash("T", "S", canonical, link_anchor(canonical))
+
+
+def test_invisible_characters_leave_every_item_but_not_its_identity() -> None:
+    from veille.core.normalize import content_hash
+
+    item = normalise(
+        entry(
+            entry_id=None,
+            title="La classe in\u00adver\u00adsée\u200d à l’université\u200f",
+            summary_html="<p>Retour d’expé&shy;rience \u2067d’une équipe\u2069 pédagogique\ufeff.</p>",
+            author="Ca\u00admille",
+            categories=("péda\u00adgogie",),
+        )
+    )
+    assert item is not None
+    assert item.title == "La classe inversée à l’université"
+    assert item.summary == "Retour d’expérience d’une équipe pédagogique ."  # the BOM was read as a space
+    assert (item.author, item.categories) == ("Camille", ("pédagogie",))
+    assert "\u00ad" not in item.html and "&shy;" not in item.html
+    # the key and hash are those of the text as it came, as items stored before were keyed and hashed
+    assert item.content_hash == content_hash(
+        "La classe in\u00adver\u00adsée\u200d à l’université\u200f",
+        "Retour d’expé\u00adrience \u2067d’une équipe\u2069 pédagogique .",
+        item.canonical_url,
+    )
+    assert "in\u00adver\u00adsée" in item.entry_key

@@ -182,6 +182,34 @@ def test_the_english_digest_says_your_watches_and_a_digest_without_watches_has_n
     assert "watches" not in (folder / f"digest-{WEEK}.html").read_text(encoding="utf-8").lower()
 
 
+LISTS = """mail:
+  sender: veille@example.org
+  recipients: [all@example.org]
+  lists:
+    - {name: rh, audience: corporate, recipients: [rh1@example.org, rh2@example.org], language: en}
+    - {name: campus, audience: higher-ed, recipients: [campus@example.org], language: fr}
+"""
+
+
+def test_each_mail_list_digest_has_the_watches_and_a_dry_run_writes_it_beside_the_main_one(tmp_path: Path) -> None:
+    config = write_config(tmp_path, language="fr", extra=WATCHES + LISTS)
+    fill(tmp_path)
+    code, out, err = run(config, "digest", "--week", WEEK, "--dry-run")
+    assert code == 0, err
+    folder = tmp_path / ".veille" / "previews" / WEEK
+    assert f"liste rh : son digest écrit dans {folder / f'digest-{WEEK}-rh.eml'} (et .html, .txt)" in out
+    assert "--send l'enverrait à 2 destinataire(s)" in out
+    assert f"liste campus : son digest écrit dans {folder / f'digest-{WEEK}-campus.eml'}" in out
+    english = (folder / f"digest-{WEEK}-rh.html").read_text(encoding="utf-8")
+    french = (folder / f"digest-{WEEK}-campus.txt").read_text(encoding="utf-8")
+    assert "Your watches</h2>" in english and ">rising</span>" in section(english, "Your watches", "Podcasts")
+    assert "Vos veilles" in french and "Hackathons" in section(french, "Vos veilles", "Podcasts")
+    assert "Corporate hackathons as a learning format" in section(english, "Your watches", "Podcasts")
+    assert (folder / f"digest-{WEEK}-rh.eml").read_bytes().count(b"To: rh1@example.org, rh2@example.org") == 1
+    # a dry run records nothing: no list digest in the archive, nothing queued
+    assert not (tmp_path / ".veille" / "digests").exists()
+
+
 # --------------------------------------------------------------------------------------------- site
 
 

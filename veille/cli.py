@@ -915,6 +915,8 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
             assert report.digest is not None  # a dry run always returns its preview
             _echo_digest(context, report.digest)
             click.echo(_preview_line(context, report, dry_run=dry_run))
+            for name, path, count in report.list_previews:
+                click.echo(context.text("digest_list_preview", name=name, path=path, count=count))
             return
         try:
             report = send_digest(app, target, dry_run=False, out_dir=out)

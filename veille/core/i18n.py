@@ -436,6 +436,9 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
         "dry run, nothing recorded or sent: {state}; --send would send it to {count} recipient(s)"
     ),
     "digest_preview": mark.gettext("preview only, nothing recorded or sent: {state}"),
+    "digest_list_preview": mark.gettext(
+        "list {name}: its digest written to {path} (and .html, .txt); --send would send it to {count} recipient(s)"
+    ),
     "digest_preview_hint": mark.gettext(" (--send records and sends it)"),
     "week_in_progress": mark.gettext(" (week in progress)"),
     "result": mark.gettext("result"),

@@ -26,7 +26,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from veille.core.sanitize import clean_html, html_to_text, safe_url, truncate_text
+from veille.core.sanitize import (
+    clean_html,
+    html_to_text,
+    safe_url,
+    strip_invisible,
+    strip_invisible_markup,
+    truncate_text,
+)
 from veille.models import NewItem, ParsedItem
 
 SUMMARY_CHARS = 1000  # enough for the digest blurb and for embedding (title + ~500 chars)
@@ -278,6 +285,11 @@ def normalize_item(
     An entry with no title, no summary/content text and no http(s) link says nothing a reader could
     follow: it is dropped (None), not stored. A missing title is made from the start of the
     summary, else the link, so every stored item has a readable title.
+
+    Invisible characters (soft hyphens, zero-width spaces and joiners, the byte-order mark, bidi
+    controls: ``sanitize.strip_invisible``) are taken out of what is stored, after the entry's key and
+    content hash are made from the text as veille always read it: an item stored before keeps its
+    identity, so a re-fetch finds it rather than storing it again.
     """
     url = safe_url(item.link, feed_url)
     canonical = canonical_url(url)
@@ -292,15 +304,22 @@ def normalize_item(
     if not title:
         title = truncate_text(summary, FALLBACK_TITLE_CHARS) if summary else str(url)
 
+    identity = content_hash(title, summary, canonical, link_anchor(url))
+    title, summary = strip_invisible(title), strip_invisible(summary)
+    if not title:  # nothing but invisible characters
+        title = truncate_text(summary, FALLBACK_TITLE_CHARS) if summary else str(url)
+
     page_base = safe_url(item.base, feed_url) or url or feed_url
-    markup = clean_html(item.content_html or item.summary_html, page_base)
+    markup = strip_invisible_markup(clean_html(item.content_html or item.summary_html, page_base))
     lang = (
         language_code(item.lang)
         or language_code(feed_lang)
         or detect_language(f"{title}. {summary}" if summary else title, classify)
     )
-    author = (html_to_text(item.author) or None) if item.author else None
-    categories = tuple(dict.fromkeys(text for text in (html_to_text(c) for c in item.categories) if text))
+    author = (strip_invisible(html_to_text(item.author)) or None) if item.author else None
+    categories = tuple(
+        dict.fromkeys(text for text in (strip_invisible(html_to_text(c)) for c in item.categories) if text)
+    )
     return NewItem(
         entry_key=key,
         canonical_url=canonical,
@@ -312,7 +331,7 @@ def normalize_item(
         categories=categories,
         published_at=normalize_date(item.published, now),
         lang=lang,
-        content_hash=content_hash(title, summary, canonical, link_anchor(url)),
+        content_hash=identity,
     )
 
 

@@ -139,6 +139,12 @@ _LOOKS_ESCAPED = re.compile(
 )
 _SPACES = re.compile(r"\s+")
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]+")
+#: Characters that take no room on the page: the soft hyphen (a hyphenation hint), zero-width spaces,
+#: joiners and non-joiners, the word joiner and invisible operators, the byte-order mark, and the
+#: bidirectional controls (marks, embeddings, overrides, isolates). Nothing a reader sees, but they split
+#: the words a search, the language identifier or the model read ("lear\u00adning").
+_FORMAT_MARKS = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_SOFT_HYPHEN_ENTITY = re.compile(r"&shy;|&#173;|&#x0*ad;", re.IGNORECASE)
 
 
 class _TextCollector(HTMLParser):
@@ -192,6 +198,19 @@ def html_to_text(markup: str | None) -> str:
         text = _strip_once(text)
     text = repair_mojibake(text)
     return _SPACES.sub(" ", _INVISIBLE.sub(" ", text)).strip()
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` (one line, as ``html_to_text`` gives it) without its invisible characters (``_FORMAT_MARKS``),
+    spaces collapsed."""
+    if not _FORMAT_MARKS.search(text):
+        return text
+    return _SPACES.sub(" ", _FORMAT_MARKS.sub("", text)).strip()
+
+
+def strip_invisible_markup(markup: str) -> str:
+    """Sanitised HTML without its invisible characters, raw or written as a soft hyphen's entity."""
+    return _SOFT_HYPHEN_ENTITY.sub("", _FORMAT_MARKS.sub("", markup))
 
 
 def capitalised(text: str) -> str:

@@ -47,7 +47,7 @@ from veille.adapters.store import Store
 from veille.adapters.taxonomy import format_names
 from veille.app import App
 from veille.core import audiences
-from veille.core.digest import build_view, plain_text, safe_link, shorten
+from veille.core.digest import DigestView, build_view, plain_text, safe_link, shorten
 from veille.core.watches import digest_section
 from veille.errors import DigestError, MailError, MailSetupError, StorageError
 from veille.models import MailList, Settings
@@ -68,6 +68,7 @@ class DigestResult:
     empty: bool
     built: bool  # True: this call recorded it (False: kept as recorded before, or only a preview)
     recorded: bool = True  # the digest of the week stands recorded (False: a preview of an unrecorded week)
+    story_ids: tuple[int, ...] = ()  # the stories it shows
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class SendReport:
     # mail.lists: (list, recipient) pairs accepted during this call / by an earlier run
     list_sent: tuple[tuple[str, str], ...] = ()
     list_already_sent: tuple[tuple[str, str], ...] = ()
+    # a dry run: each mail list's digest as --send would send it (list name, its .eml, recipients queued)
+    list_previews: tuple[tuple[str, Path, int], ...] = ()
 
 
 def archive_folder(settings: Settings, week: str, out_dir: Path | None = None) -> Path:
@@ -246,16 +249,7 @@ def _compose(
         max_trends=settings.digest.max_trends,
         format_labels=format_labels if format_labels is not None else format_names(settings.formats_file, language),
     )
-    if settings.watches:
-        reports = watch_reports(store, settings, week)
-        section = digest_section(
-            reports,
-            shown_matches(store, reports, view.language),
-            view.language,
-            safe_url=safe_link,
-            shorten=lambda text: shorten(plain_text(text), WATCH_SUMMARY_CHARS),
-        )
-        view = dataclasses.replace(view, watches=section)
+    view = _with_watches(store, settings, week, view)
     rendered = render_digest(view, templates_dir=_templates_dir(settings))
     if not msg_id:
         fingerprint = hashlib.sha256(f"{week}\0{rendered.text}\0{rendered.html}".encode()).hexdigest()
@@ -298,7 +292,24 @@ def _compose(
         empty=view.empty,
         built=record and existing is None,
         recorded=record or existing is not None,
+        story_ids=tuple(view.story_ids),
     )
+
+
+def _with_watches(store: Store, settings: Settings, week: str, view: DigestView) -> DigestView:
+    """``view`` with its "Your watches" section, in the view's language, when feeds.yaml has watches
+    (the main digest and every mail list's digest alike)."""
+    if not settings.watches:
+        return view
+    reports = watch_reports(store, settings, week)
+    section = digest_section(
+        reports,
+        shown_matches(store, reports, view.language),
+        view.language,
+        safe_url=safe_link,
+        shorten=lambda text: shorten(plain_text(text), WATCH_SUMMARY_CHARS),
+    )
+    return dataclasses.replace(view, watches=section)
 
 
 def _configured(settings: Settings) -> list[str]:
@@ -336,6 +347,11 @@ def send_digest(app: App, week: str, *, dry_run: bool, out_dir: Path | None = No
         recipients = tuple(dict.fromkeys(check_address(r) for r in app.settings.mail.recipients))
         preview = preview_digest(app, week, out_dir=out_dir)
         pending = store.digests.pending(week, recipients)
+        lists = []
+        for mail_list in app.settings.mail.lists:  # beside the main one, in the same folder
+            path = _write_list_digest(app, week, mail_list, preview.story_ids, preview.eml_path.parent)
+            waiting = store.digests.pending_list(week, mail_list.name, list(dict.fromkeys(mail_list.recipients)))
+            lists.append((mail_list.name, path, len(waiting)))
         return SendReport(
             week=week,
             dry_run=True,
@@ -343,6 +359,7 @@ def send_digest(app: App, week: str, *, dry_run: bool, out_dir: Path | None = No
             already_sent=tuple(r for r in recipients if r not in pending),
             queued=tuple(pending),
             digest=preview,
+            list_previews=tuple(lists),
         )
     recipients = check_mail(app)
     # one sender at a time, whichever machine: a second one waits, then finds every copy sent
@@ -371,13 +388,20 @@ def list_digest(app: App, week: str, mail_list: MailList) -> Path:
     ones, rendered in the list's language."""
     store, settings = app.store, app.settings
     folder = archive_folder(settings, week)
-    paths = tuple(folder / f"digest-{week}-{mail_list.name}.{ext}" for ext in ("html", "txt", "eml"))
-    if paths[2].is_file():
-        return paths[2]
-    existing = store.digests.get(week)
-    if existing is None:
+    eml = folder / f"digest-{week}-{mail_list.name}.eml"
+    if eml.is_file():
+        return eml
+    if store.digests.get(week) is None:
         raise DigestError(f"the digest of {week} is not recorded: its lists are built from it")
-    ids = store.digests.story_ids(week)
+    return _write_list_digest(app, week, mail_list, store.digests.story_ids(week), folder)
+
+
+def _write_list_digest(app: App, week: str, mail_list: MailList, ids: Sequence[int], folder: Path) -> Path:
+    """Render ``mail_list``'s digest of ``week`` from the main digest's stories ``ids`` (those of the
+    list's audience and the general ones) into ``folder``: its .html, .txt and .eml; returns the .eml."""
+    store, settings = app.store, app.settings
+    paths = tuple(folder / f"digest-{week}-{mail_list.name}.{ext}" for ext in ("html", "txt", "eml"))
+    existing = store.digests.get(week)
     per_story = store.digests.story_audiences(ids)
     keep = [i for i in ids if audiences.for_list(audiences.story_audiences(per_story[i]), mail_list.audience)]
     records = store.digests.load_week(week, only_story_ids=keep, configured_feeds=_configured(settings))
@@ -391,6 +415,7 @@ def list_digest(app: App, week: str, mail_list: MailList) -> Path:
         max_trends=settings.digest.max_trends,
         format_labels=format_names(settings.formats_file, language),
     )
+    view = _with_watches(store, settings, week, view)
     rendered = render_digest(view, templates_dir=_templates_dir(settings))
     fingerprint = hashlib.sha256(f"{week}\0{mail_list.name}\0{rendered.text}".encode()).hexdigest()
     msg = build_message(
@@ -400,7 +425,7 @@ def list_digest(app: App, week: str, mail_list: MailList) -> Path:
         text=rendered.text,
         html=rendered.html,
         message_id=message_id(f"{week}-{mail_list.name}", fingerprint, settings.mail.sender),
-        date=existing.built_at,
+        date=existing.built_at if existing is not None else app.now,
     )
     _write(paths[0], rendered.html.encode("utf-8"))
     _write(paths[1], rendered.text.encode("utf-8"))
