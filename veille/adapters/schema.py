@@ -391,8 +391,8 @@ MIGRATIONS: list[str] = [
     """
     -- The stories still active, read for every week `veille process` groups (stories.last_at); a feed's
     -- items (items.feed_id: feed statistics, a feed removed); a digest's stories (digest_stories.week).
-    CREATE INDEX stories_last_at ON stories(last_at);
-    CREATE INDEX items_feed ON items(feed_id);
-    CREATE INDEX digest_stories_week ON digest_stories(week);
+    CREATE INDEX IF NOT EXISTS stories_last_at ON stories(last_at);
+    CREATE INDEX IF NOT EXISTS items_feed ON items(feed_id);
+    CREATE INDEX IF NOT EXISTS digest_stories_week ON digest_stories(week);
     """,
 ]
