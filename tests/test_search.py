@@ -325,7 +325,8 @@ def test_a_broad_or_query_ranked_from_the_items_having_every_word_gives_the_same
         def ranked(query: str, limit: int) -> list[tuple[int, float]]:
             return [(hit.item_id, round(hit.score, 9)) for hit in store.search.search(parse(query), limit=limit)]
 
-        fast = {(query, limit): ranked(query, limit) for query in ("alpha OR beta", "beta OR alpha") for limit in (20, 40)}
+        queries = [(query, limit) for query in ("alpha OR beta", "beta OR alpha") for limit in (20, 40)]
+        fast = {(query, limit): ranked(query, limit) for query, limit in queries}
         assert answered == [True, False, True, False]  # 160 best (limit 40): more than the 120 having both words
         monkeypatch.setattr(search_store, "MAX_PRUNED_OPTIONS", 1)  # every OR ranked the plain way
         for (query, limit), hits in fast.items():
