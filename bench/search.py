@@ -75,6 +75,7 @@ QUERIES = [  # (query, --since weeks back or None, --format or None)
     ("football OR soccer", 26, None),
     ("apprentissage", 52, "microlearning"),
     ("reuters", None, None),  # a broad word: in about 13 % of the items (AG News credits its agency)
+    ("ap OR reuters", None, None),  # a broad OR: about 22 % of the items (the two agencies)
 ]
 
 

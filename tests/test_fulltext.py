@@ -470,3 +470,21 @@ def test_a_page_that_failed_on_a_busy_server_before_retries_existed_is_tried_onc
     assert (server.hits("/news/busy.html"), server.hits("/news/down.html"), server.hits("/news/gone.html")) == (2, 2, 1)
     line = next(line for line in run(config, "feeds", "list", now=LATER)[1].splitlines() if "/full.xml" in line)
     assert "; full text: 1 ok, 2 failed, 1 to try again later (last: " in line
+
+
+def test_a_page_due_again_is_tried_even_when_its_item_has_grown_older_than_max_age_days(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    server.register("/full.xml", rss(server, RETRY_ENTRIES), content_type="application/rss+xml")
+    server.register("/news/busy.html", b"busy", content_type="text/plain", status=503)
+    server.register("/news/down.html", b"down", content_type="text/plain", status=500)
+    config = write_config(tmp_path, server)
+    config.write_text(config.read_text().replace("full_text:\n", "full_text:\n  max_age_days: 1\n"))
+    for now in ("2026-11-25T06:00:00Z", "2026-11-25T07:01:00Z", "2026-11-25T13:02:00Z"):
+        assert run(config, "fetch", "--all", now=now)[0] == 0
+    assert (server.hits("/news/busy.html"), server.hits("/news/down.html")) == (3, 3)
+    # the third try's 24 h end past the items' day of full text: the last try still happens
+    assert run(config, "fetch", "--all", now="2026-11-26T13:03:00Z")[0] == 0
+    assert (server.hits("/news/busy.html"), server.hits("/news/down.html")) == (4, 4)
+    line = next(line for line in run(config, "feeds", "list")[1].splitlines() if "/full.xml" in line)
+    assert "; full text: 0 ok, 3 failed (last: " in line  # given up: none left to try again

@@ -458,3 +458,11 @@ def test_invisible_characters_leave_every_item_but_not_its_identity() -> None:
         item.canonical_url,
     )
     assert "in\u00adver\u00adsée" in item.entry_key
+
+
+def test_items_stored_with_invisible_characters_read_clean_in_the_digest_and_the_site() -> None:
+    from veille.core.digest import plain_text
+    from veille.core.site.common import text
+
+    stored = "E-\u00adlear\u00adning \u2066for\u2069 appren\u00adtices\u200d"
+    assert plain_text(stored) == text(stored) == "E-learning for apprentices"

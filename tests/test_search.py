@@ -280,3 +280,55 @@ def test_search_by_audience_keeps_that_audience_and_the_general_items(tmp_path: 
     assert found["school"] == {POSTS[4][0]}
     code, _, err = run(config, "search", "vr", "--audience", "students")
     assert code == 2 and "higher-ed" in err and "Traceback" not in err
+
+
+def test_a_broad_or_query_ranked_from_the_items_having_every_word_gives_the_same_hits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from veille.adapters import search_store
+    from veille.adapters.store import Store
+
+    rng = random.Random(3)
+    with Store.open(tmp_path / "veille.db") as store:
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO feeds (id, config_url, url, name, added_at) VALUES (1, 'f', 'f', 'F', '2026-01-01')"
+            )
+            for item_id in range(1, 1201):
+                words = ["learning", "news"] + [f"w{rng.randrange(300)}" for _ in range(rng.randint(4, 30))]
+                title, summary = " ".join(words[:6]), " ".join(words)
+                kind = item_id % 10
+                if kind == 0:  # a few items with both words in their title
+                    title = f"alpha beta {title}"
+                elif kind in (1, 2, 3):
+                    summary += " alpha" * rng.randint(1, 3)
+                elif kind in (4, 5, 6):
+                    summary = "beta " + summary
+                day = f"2026-{1 + item_id % 11:02d}-{1 + item_id % 27:02d}T08:00:00+00:00"
+                conn.execute(
+                    "INSERT INTO items (id, content_hash, url, title, summary, html, published_at, first_seen_at,"
+                    " lang, feed_id) VALUES (?, ?, ?, ?, ?, '', ?, ?, 'en', 1)",
+                    (item_id, f"h{item_id}", f"https://x.example/{item_id}", title, summary, day, day),
+                )
+        answered: list[bool] = []
+        pruning = search_store.SearchStore._best_of_all_options
+
+        def spy(self: search_store.SearchStore, *args: object) -> object:
+            rows = pruning(self, *args)  # type: ignore[arg-type]
+            answered.append(rows is not None)
+            return rows
+
+        monkeypatch.setattr(search_store.SearchStore, "_best_of_all_options", spy)
+
+        def ranked(query: str, limit: int) -> list[tuple[int, float]]:
+            return [(hit.item_id, round(hit.score, 9)) for hit in store.search.search(parse(query), limit=limit)]
+
+        queries = [(query, limit) for query in ("alpha OR beta", "beta OR alpha") for limit in (20, 40)]
+        fast = {(query, limit): ranked(query, limit) for query, limit in queries}
+        assert answered == [True, False, True, False]  # 160 best (limit 40): more than the 120 having both words
+        monkeypatch.setattr(search_store, "MAX_PRUNED_OPTIONS", 1)  # every OR ranked the plain way
+        for (query, limit), hits in fast.items():
+            assert ranked(query, limit) == hits, query
+        assert {item_id % 10 for item_id, _ in fast[("alpha OR beta", 20)]} == {0}

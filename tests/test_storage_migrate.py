@@ -50,6 +50,12 @@ def test_a_sqlite_watch_moves_to_postgresql_with_every_row_and_works_there(tmp_p
         items = store.items.items_to_embed("m")
         vectors = np.random.default_rng(7).standard_normal((len(items), 16)).astype(np.float32)
         store.items.save_embeddings("m", items, vectors, langs=["en"] * len(items))
+        with store.transaction() as conn:  # an article page to try again later (HTTP 503)
+            conn.execute(
+                "INSERT INTO articles (url, status, reason, http_status, fetched_at, failures, retry_after)"
+                " VALUES (?, 'failed', 'HTTP 503 Service Unavailable', 503, ?, 2, ?)",
+                ("https://a.example/busy", "2026-11-29T06:00:00+00:00", "2026-11-29T12:00:00+00:00"),
+            )
     code, _, err = run(config, "digest", "--dry-run")
     assert code == 0, err
     with Store.open(tmp_path / ".veille" / "veille.db") as store:
@@ -70,6 +76,8 @@ def test_a_sqlite_watch_moves_to_postgresql_with_every_row_and_works_there(tmp_p
         assert row_counts(target) == source
         ids = [item.id for item in items]
         assert np.array_equal(target.items.vectors(ids), vectors)  # the vectors, bit for bit
+        page = target.conn.execute("SELECT failures, retry_after FROM articles").fetchone()
+        assert (page[0], page[1]) == (2, "2026-11-29T12:00:00+00:00")  # its next try moves with it
 
     # the same watch, now on PostgreSQL: same numbers, same themes, and new rows get fresh ids
     moved = tmp_path / "moved"

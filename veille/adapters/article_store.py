@@ -34,7 +34,8 @@ class ArticleStore:
     def pending(self, feed_ids: Sequence[int], since: datetime, limit: int, now: datetime) -> list[Pending]:
         """Items seen in these feeds, first seen and published at or after ``since`` (a feed just added
         brings its archive: not fetched), with a link, and no page yet for their current content, or a
-        page whose next try is due at ``now``: newest first, at most ``limit``."""
+        page whose next try is due at ``now``: newest first, at most ``limit``. A page tried before is
+        tried again when due even if its items have grown older than ``since`` (three tries at most)."""
         if not feed_ids:
             return []
         marks = ",".join("?" * len(feed_ids))
@@ -52,9 +53,23 @@ class ArticleStore:
                 ORDER BY i.first_seen_at DESC, i.id DESC LIMIT ?""",
             (iso(now), iso(since), iso(since), iso(now), *feed_ids, limit),
         ).fetchall()
-        return [
+        found = [
             Pending(int(r[0]), str(r[1]), str(r[2]), bool(r[3]), r[4], r[5], r[6], int(r[7]), bool(r[8])) for r in rows
         ]
+        if len(found) < limit:  # the pages due again whose items are older than ``since``
+            seen = {item.item_id for item in found}
+            rows = self.conn.execute(
+                f"""SELECT i.id, i.url, i.content_hash, a.status, a.etag, a.last_modified, a.failures
+                    FROM articles a JOIN item_articles ia ON ia.url = a.url JOIN items i ON i.id = ia.item_id
+                    WHERE a.retry_after IS NOT NULL AND a.retry_after <= ? AND i.url = a.url
+                      AND i.id IN (SELECT s.item_id FROM sightings s WHERE s.feed_id IN ({marks}))
+                    ORDER BY i.first_seen_at DESC, i.id DESC""",
+                (iso(now), *feed_ids),
+            ).fetchall()
+            for r in rows:
+                if int(r[0]) not in seen and len(found) < limit:
+                    found.append(Pending(int(r[0]), str(r[1]), str(r[2]), True, r[3], r[4], r[5], int(r[6]), True))
+        return found
 
     def link(self, items: Sequence[Pending]) -> None:
         """Give items the page already cached at their URL (no request)."""

@@ -39,7 +39,7 @@ from veille.core import brief as brief_lines
 from veille.core import i18n, titles
 from veille.core import signals as term_signals
 from veille.core.radar import MIN_WATCH_WEEKS, FormatTrack, RadarStory, build_radar, explain_format, story_formats
-from veille.core.sanitize import capitalised, html_to_text, safe_url, truncate_text
+from veille.core.sanitize import capitalised, html_to_text, safe_url, strip_invisible, truncate_text
 from veille.core.trends import STATUSES, Status, TrendStatus, explain, shown_as_trend, volume_label
 from veille.core.watches import WatchesSection
 from veille.core.weeks import previous_weeks, week_bounds
@@ -285,8 +285,9 @@ class DigestView:
 
 
 def plain_text(text: str | None) -> str:
-    """Feed text as one line of plain text: tags, scripts and entities gone (double-escaped ones too)."""
-    return html_to_text(text)
+    """Feed text as one line of plain text: tags, scripts and entities gone (double-escaped ones too), and
+    invisible characters (an item stored before they were stripped at fetch reads clean too)."""
+    return strip_invisible(html_to_text(text))
 
 
 def safe_link(url: str | None) -> str | None:

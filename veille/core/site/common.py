@@ -16,7 +16,7 @@ from veille.core.digest import OTHER_FORMAT, format_label
 from veille.core.radar import (
     story_formats,
 )
-from veille.core.sanitize import capitalised, html_to_text, safe_url, truncate_text
+from veille.core.sanitize import capitalised, html_to_text, safe_url, strip_invisible, truncate_text
 from veille.core.site.records import (
     FeedRecord,
     SiteSignal,
@@ -56,14 +56,15 @@ _SLUG = re.compile(r"[^a-z0-9_-]+")
 
 @lru_cache(maxsize=1 << 17)
 def text(value: str | None) -> str:
-    """Feed text as one line of plain text (tags, scripts and entities gone).
+    """Feed text as one line of plain text (tags, scripts, entities and invisible characters gone: an item
+    stored before they were stripped at fetch reads clean too).
 
     Cached, and plain printable ASCII (most titles) skips the sanitiser: with no markup, entity,
     control character or non-ASCII letter, ``html_to_text`` would only collapse the spaces.
     """
     if value and value.isascii() and value.isprintable() and "<" not in value and "&" not in value:
         return " ".join(value.split())
-    return html_to_text(value)
+    return strip_invisible(html_to_text(value))
 
 
 # An http(s) link with a plain host and nothing but printable ASCII after it: ``safe_url`` would return it
