@@ -36,9 +36,9 @@ Why these rules (see ``bench/trends.py`` for the injection benchmark that calibr
   is ``rising`` (``_young_growth``): a topic from nowhere at 2, 4, 6, 8 stories a week has too few
   weeks for any baseline, so without this it was ``new`` and then ``steady``. Guards: at least
   ``min_stories`` stories from ``young_min_sources`` sources this week, no single feed carrying more
-  than half of them (rounded up), growth without the week's most prolific feed, and every week of its
-  life above ``rising_ratio`` times the topic's prior (a grouping cut anew out of old news has its old
-  size as prior). Calibrated on ``bench/replay.py --first-seed 10`` (seeds 10-12).
+  than half of them (rounded up), and its weeks on average above ``rising_ratio`` times the topic's
+  prior (a grouping cut anew out of old news has its old size as prior). Tried on
+  ``bench/replay.py --first-seed 10`` (seed 10) before the reported seeds 0-2.
 * A ``new`` theme needs stories from at least ``new_min_sources`` feeds: one feed's posts are not yet
   a theme anyone else writes about.
 * ``fading`` asks for a baseline at which an empty or near-empty week is unlikely (mean of at least
@@ -519,18 +519,17 @@ def _young_growth(counts: Mapping[int, WeekPoint], age: int, prior_mean: float, 
     empty = WeekPoint(week="", stories=0, items=0, sources=0)
     life = [counts.get(k, empty) for k in range(age, -1, -1)]
     stories = [p.stories for p in life]
-    now, last = life[-1], life[-2]
+    now = life[-1]
     if now.stories < rules.min_stories or now.sources < rules.young_min_sources:
         return None
-    if 2 * now.top_source > now.stories + 1 or now.stories - now.top_source <= last.stories - last.top_source:
-        return None  # one feed carries more than half of it, or the growth is one feed's
+    if 2 * now.top_source > now.stories + 1:
+        return None  # one feed carries more than half of it: its burst, not a theme others take up
     grows = all(b > a for a, b in pairwise(stories))
-    # every week of its life above its topic's prior: a known topic cut anew starts at its old size
-    if (
-        not grows
-        or stories[0] <= rules.rising_ratio * prior_mean
-        or now.stories < rules.rising_ratio * max(prior_mean, 1.0)
-    ):
+    # its weeks on average above its topic's prior: a known topic cut anew starts at about its old size
+    above = _mean(stories) > rules.rising_ratio * prior_mean and now.stories >= rules.rising_ratio * max(
+        prior_mean, 1.0
+    )
+    if not grows or not above:
         return None
     return stories
 
