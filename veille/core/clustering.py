@@ -500,39 +500,55 @@ def group_stories(
 
     labels = np.full(n, -1, dtype=np.int64)
     window_seconds = window.total_seconds()
-    for i in sorted(range(n), key=lambda i: times[i]):
-        best = -1
-        count = len(stories)
-        if count:
-            seconds = times[i].timestamp()
-            sims = (mean[:count] @ x[i]).astype(np.float64)
-            gap_days = (
-                np.maximum(np.maximum(first_seconds[:count] - seconds, seconds - last_seconds[:count]), 0) / 86400
-            )
-            margin = sims - threshold - decay_per_day * gap_days  # how far each story is above its bar
-            span = np.maximum(last_seconds[:count], seconds) - np.minimum(first_seconds[:count], seconds)
-            margin[span > window_seconds] = -np.inf
-            for s in {s for name in rare[i] for s in holders.get(name, ())}:
-                if np.isfinite(margin[s]) and crosses(stories[s], item_langs[i], rare[i], times[i], times[i]):
-                    margin[s] = max(margin[s], sims[s] - cross_threshold)
-            cand = int(np.argmax(margin))
-            if margin[cand] >= 0:
-                best = cand
-        if best < 0:
-            best = len(stories)
-            stories.append(_Story(np.zeros(x.shape[1], dtype=np.float64), 0, times[i], times[i]))
-        joined = stories[best]
-        joined.total += x[i]
-        joined.size += 1
-        joined.first, joined.last = min(joined.first, times[i]), max(joined.last, times[i])
-        if item_langs[i] != POOLED:
-            joined.langs.add(item_langs[i])
-        joined.names |= rare[i]
-        for name in rare[i]:
-            holders.setdefault(name, set()).add(best)
-        first_seconds[best], last_seconds[best] = joined.first.timestamp(), joined.last.timestamp()
-        mean[best] = joined.total / joined.size
-        labels[i] = best
+    # A story whose last item is further back than this cannot take an item: its similarity is at most 1,
+    # so its bar passes 1 after (1 - threshold) / decay days, and the cross-language bar needs 3 days.
+    horizon = (
+        (max(cross_days, (1.0 - min(threshold, cross_threshold)) / decay_per_day) + 1.0) * 86400.0
+        if decay_per_day > 0
+        else np.inf
+    )
+    order = sorted(range(n), key=lambda i: times[i])
+    item_seconds = np.array([moment.timestamp() for moment in times], dtype=np.float64)
+    slot = np.full(capacity, -1, dtype=np.int64)  # a story's position among the current candidates
+    for block_start in range(0, n, _STORY_BLOCK):
+        # Items are taken in blocks: their similarities to the stories that existed when the block began
+        # are one matrix product; only the stories changed or made during the block are read per item.
+        block = order[block_start : block_start + _STORY_BLOCK]
+        fixed = len(stories)
+        alive = np.flatnonzero(last_seconds[:fixed] >= item_seconds[block[0]] - horizon)
+        block_sims = (mean[alive] @ x[block].T).astype(np.float64)  # (alive stories, block items)
+        moved: set[int] = set()  # positions in ``alive`` whose mean changed during the block
+        for column, i in enumerate(block):
+            best = -1
+            made = np.arange(fixed, len(stories))
+            candidates = np.concatenate([alive, made]) if len(made) else alive
+            if len(candidates):
+                seconds = item_seconds[i]
+                sims = np.empty(len(candidates), dtype=np.float64)
+                sims[: len(alive)] = block_sims[:, column]
+                if moved:
+                    rows = np.fromiter(moved, dtype=np.int64, count=len(moved))
+                    sims[rows] = (mean[alive[rows]] @ x[i]).astype(np.float64)
+                if len(made):
+                    sims[len(alive) :] = (mean[fixed : len(stories)] @ x[i]).astype(np.float64)
+                first_c, last_c = first_seconds[candidates], last_seconds[candidates]
+                gap_days = np.maximum(np.maximum(first_c - seconds, seconds - last_c), 0) / 86400
+                margin = sims - threshold - decay_per_day * gap_days  # how far each story is above its bar
+                span = np.maximum(last_c, seconds) - np.minimum(first_c, seconds)
+                margin[span > window_seconds] = -np.inf
+                slot[candidates] = np.arange(len(candidates))
+                for other in {held for name in rare[i] for held in holders.get(name, ())}:
+                    p = int(slot[other])
+                    if p < 0 or p >= len(candidates) or candidates[p] != other:
+                        continue  # beyond the horizon: no bar it could pass
+                    if np.isfinite(margin[p]) and crosses(stories[other], item_langs[i], rare[i], times[i], times[i]):
+                        margin[p] = max(margin[p], sims[p] - cross_threshold)
+                cand = int(np.argmax(margin))
+                if margin[cand] >= 0:
+                    best = int(candidates[cand])
+                    if cand < len(alive):
+                        moved.add(cand)
+            labels[i] = _join(stories, best, i, x, times, item_langs, rare, holders, mean, first_seconds, last_seconds)
 
     # re-merge: stories touched by this batch whose average link now reaches their bar
     parent = {int(s): int(s) for s in set(labels.tolist())}
@@ -590,21 +606,55 @@ def group_stories(
         if not changed:
             break
 
-    final = np.array([find(int(s)) for s in labels], dtype=np.int64)
-    roots_in_order: list[int] = []
-    for i in range(n):  # stories numbered by their first item in input order
-        if int(final[i]) not in roots_in_order:
-            roots_in_order.append(int(final[i]))
-    position = {r: p for p, r in enumerate(roots_in_order)}
-    out_labels = np.array([position[int(r)] for r in final], dtype=np.int64)
+    final = [find(int(s)) for s in labels]
+    position: dict[int, int] = {}  # stories numbered by their first item in input order
+    for root in final:
+        position.setdefault(root, len(position))
+    out_labels = np.array([position[root] for root in final], dtype=np.int64)
+    by_story = np.argsort(out_labels, kind="stable")
+    bounds = np.searchsorted(out_labels[by_story], np.arange(len(position) + 1))
     grouped = tuple(
         GroupedStory(
             existing_id=stories[r].stored_id,
-            members=np.flatnonzero(out_labels == position[r]).astype(np.int64),
+            members=by_story[bounds[p] : bounds[p + 1]].astype(np.int64),
             centroid=_normalise(stories[r].total),
             size=stories[r].size,
             last_at=stories[r].last,
         )
-        for r in roots_in_order
+        for r, p in position.items()
     )
     return StoryGrouping(out_labels, grouped)
+
+
+_STORY_BLOCK = 256  # items whose similarities to the stories are computed in one matrix product
+
+
+def _join(
+    stories: list[_Story],
+    best: int,
+    i: int,
+    x: NDArray[np.float32],
+    times: Sequence[datetime],
+    item_langs: Sequence[str],
+    rare: Sequence[frozenset[str]],
+    holders: dict[str, set[int]],
+    mean: NDArray[np.float32],
+    first_seconds: NDArray[np.float64],
+    last_seconds: NDArray[np.float64],
+) -> int:
+    """Add item ``i`` to story ``best`` (a new story when -1); returns the story's index."""
+    if best < 0:
+        best = len(stories)
+        stories.append(_Story(np.zeros(x.shape[1], dtype=np.float64), 0, times[i], times[i]))
+    joined = stories[best]
+    joined.total += x[i]
+    joined.size += 1
+    joined.first, joined.last = min(joined.first, times[i]), max(joined.last, times[i])
+    if item_langs[i] != POOLED:
+        joined.langs.add(item_langs[i])
+    joined.names |= rare[i]
+    for name in rare[i]:
+        holders.setdefault(name, set()).add(best)
+    first_seconds[best], last_seconds[best] = joined.first.timestamp(), joined.last.timestamp()
+    mean[best] = joined.total / joined.size
+    return best
