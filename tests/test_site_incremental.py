@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,3 +135,18 @@ def test_a_new_day_renders_only_the_pages_it_changes(site: tuple[Store, Path]) -
     everything = build_site(make_app(retitled, now=NOW, store=store))
     copied = len(list((everything.out_dir / "digests").glob("*.html")))  # the digests' archives, copied as they are
     assert everything.rendered == everything.pages - copied  # every page shows the title
+
+
+def test_on_postgresql_an_updated_site_is_the_site_built_from_scratch(tmp_path: Path, postgres_server: Any) -> None:
+    from veille.adapters.storage.postgres import PostgresStore
+
+    settings = make_settings(tmp_path)
+    with PostgresStore.open(postgres_server.database()) as store:
+        populate(store, tmp_path)
+        build_site(make_app(settings, now=NOW, store=store))
+        with store.transaction() as conn:
+            new_day(conn)
+        updated = build_site(make_app(settings, now=NOW, store=store))
+        assert 0 < updated.rendered < updated.pages
+        scratch = build_site(make_app(settings, now=NOW, store=store), out_dir=tmp_path / "scratch")
+    assert tree(updated.out_dir) == tree(scratch.out_dir)

@@ -180,6 +180,12 @@ class _Context:
         return _plural(count, self.t.story_one, self.t.story_many, self.language)
 
 
+@lru_cache(maxsize=4096)
+def kept_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """``core.radar.story_formats``, remembered: a site's stories share a few hundred combinations."""
+    return story_formats(formats)
+
+
 def story_week(story: SiteStory) -> str:
     """The week whose page holds the story: its digest's week, else the week it first appeared."""
     return story.digest_week or iso_week(story.first_at)
@@ -218,7 +224,7 @@ def _story_view(record: SiteStory, week: str, ctx: _Context) -> StoryView:
             )
     copies = tuple(seen.values())
     n_sources = len({copy.source.href for copy in copies})
-    kept = story_formats(fmt for fmt, _ in record.formats)  # "other" only alone, as on the format pages
+    kept = kept_formats(tuple(fmt for fmt, _ in record.formats))  # "other" only alone, as on the format pages
     ranked = [fmt for fmt, _ in sorted(record.formats, key=lambda pair: (-pair[1], pair[0])) if fmt in kept]
     formats = tuple(Link(ctx.format_name(fmt), ctx.format_paths[fmt]) for fmt in dict.fromkeys(ranked))
     theme_ids = dict.fromkeys(theme_id for _, theme_id in sorted(record.themes) if theme_id in ctx.theme_labels)

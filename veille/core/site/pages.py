@@ -14,7 +14,6 @@ from veille.core.radar import (
     Radar,
     build_radar,
     explain_format,
-    story_formats,
 )
 from veille.core.sanitize import safe_url, truncate_text
 from veille.core.site.atom import (
@@ -44,6 +43,7 @@ from veille.core.site.common import (
     _theme_label,
     _week_cards,
     archive_href,
+    kept_formats,
     period,
     slug,
     story_week,
@@ -119,7 +119,7 @@ def build_site_view(
     themes = {theme.id: theme for theme in records.themes}
     format_counts: dict[str, int] = defaultdict(int)
     for record in records.stories:
-        for fmt in story_formats(fmt for fmt, _ in record.formats):
+        for fmt in kept_formats(tuple(fmt for fmt, _ in record.formats)):
             format_counts[fmt] += 1
     format_keys = sorted(format_counts, key=lambda k: (k == OTHER_FORMAT, -format_counts[k], k))
     ctx = _Context(
@@ -175,7 +175,7 @@ def build_site_view(
         for theme_id in dict.fromkeys(theme_id for _, theme_id in record.themes):
             if theme_id in themes:
                 theme_stories[theme_id].append(view)
-        for fmt in story_formats(fmt for fmt, _ in record.formats):
+        for fmt in kept_formats(tuple(fmt for fmt, _ in record.formats)):
             format_stories[fmt].append(view)
         for feed_id in dict.fromkeys(copy.feed_id for copy in record.copies):
             source_stories[feed_id].append(view)
