@@ -4,12 +4,14 @@
         the database's change marker, the week, the settings, the templates, the archives' file stats
             -> the same fingerprint as the site on disk was built from?  -> done, nothing read or computed
         digests' HTML archives on disk?  -> copied into the site as digests/<week>.html
-        load everything (adapters.site_store) -> view models (core.site) -> render (adapters.site)
+        load everything (adapters.site_store; the radar only its weeks) -> view models (core.site)
+        -> render (adapters.site) the pages whose fingerprint changed; the others are kept as written
         -> app.site_writer (adapters.site.write_site): only the files whose content changed, in a
            temporary folder swapped in at once
 
-A rebuild with nothing new reads no history and rewrites no file; a new day rewrites its week, the themes, formats and
-sources it touches, the home page and the search index.
+A rebuild with nothing new reads no history and rewrites no file; a new day recomputes every page's view
+model but renders only the pages it changes (its week, the themes, formats and sources it touches, the home
+page and the indexes) and writes only its week's piece of the search index.
 """
 
 from __future__ import annotations
