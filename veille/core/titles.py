@@ -859,15 +859,26 @@ def _central_headline(
     p: TitleParams,
     stops: frozenset[str],
 ) -> str:
-    """The group's most central headline in ``lang``, shortened to a title ('' when it has none that reads
-    as one)."""
+    """The group's most central headline in ``lang`` as a title: its first part as written, when that is
+    short and reads as a name ('' otherwise: "MOOC, un levier d'upskilling" is a clause, "DRH lance un
+    podcast pour expliquer" a cut sentence)."""
     idx = [int(i) for i in members if docs[int(i)].title.strip() and _lang(docs[int(i)].lang) == lang]
     if not idx:
         return ""
     centre = _unit(x[idx].sum(axis=0))
     best = min(idx, key=lambda i: (-float(x[i] @ centre), i))
     text = shorten_headline(docs[best].title, stops, p.max_words, p.max_chars, lang)
-    return text if len(text.split()) >= 2 and _starts_well(text, lang, stops) else ""
+    words = text.split()
+    if (
+        len(words) < 2
+        or not _uncut(docs[best].title, text)
+        or not _starts_well(text, lang, stops)
+        or not _good_end(words[-1], stops, lang)
+        or words[0][:1].isdigit()
+        or _bare(words[-2]) in LINK_WORDS.get(lang, frozenset())  # "… pour expliquer"
+    ):
+        return ""
+    return text
 
 
 def _central(members: Sequence[int], x: NDArray[np.float64], docs: Sequence[Doc], limit: int) -> list[int]:
@@ -969,7 +980,9 @@ def _assign(
             if choice is None:
                 choice = _headline(docs, x, members, lang, taken, p, stops, only_lang=True)
             if choice is None:
-                others = [t for other in languages if other != lang for t in results[g].get(other, [])]
+                others = [  # the other language's phrases (its headline is no better than this one's)
+                    t for other in languages if other != lang for t in results[g].get(other, []) if t.kind == "phrase"
+                ]
                 choice = next((t for t in others if _norm(t.text) not in taken), None)
             if choice is None:
                 choice = _headline(docs, x, members, lang, taken, p, stops)
