@@ -23,6 +23,10 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "fulltext.py": (["--limit", "6", "--rounds", "1"], "extraction success rate"),
     "process.py": (["--items", "80", "--week-stories", "80"], "embedding rate ratio"),
     "audiences.py": (["--limit", "20"], "macro-F1 over corporate"),
+    "backfill.py": (
+        ["--sizes", "600,1200", "--per-week", "300", "--pool-size", "300", "--budget", "600"],
+        "items/s ratio 1,200 / 600",
+    ),
     "relevance.py": (["--limit", "40"], "share the gate keeps"),
     "search.py": (["--items", "3000", "--rounds", "1", "--cache", "search-cache"], "slowest query median"),
     "stories.py": (["--limit", "120"], "average-link 0.6 (anchor)"),
