@@ -228,6 +228,7 @@ def test_a_phrase_nearer_another_theme_of_the_week_is_not_the_title() -> None:
     assert alone[0]["en"].text == "Shared platform"  # with no other theme it is the best phrase
     week = theme_titles(docs, vectors, [[0, 1, 2], [3, 4, 5]], embed, stops=stop_words(), languages=["en"])
     assert week[0]["en"].text == "Book club", week
+    assert week[0]["en"].margin == pytest.approx(0.45, abs=0.01)  # nearer A (0.45) than B (0)
     assert "Garden project" in week[1]["en"].text, week
 
 
