@@ -190,7 +190,8 @@ class Title:
     kind: str  # "phrase" or "headline"
     score: float
     alone: bool = True  # may be a title by itself: two words or more, or a proper name ("OpenCourseHub")
-    margin: float = 1.0  # closeness to its theme minus closeness to the nearest other theme of the week
+    #: closeness to its theme minus closeness to the nearest other theme of the week (None: not measured)
+    margin: float | None = None
 
 
 @dataclass(frozen=True)
@@ -837,7 +838,7 @@ def _placed_headlines(
     need = [
         g
         for g in range(len(groups))
-        if len(groups) > 1 and (not results[g].get(lang) or results[g][lang][0].margin <= 0)
+        if len(groups) > 1 and (not results[g].get(lang) or (results[g][lang][0].margin or 0.0) <= 0)
     ]
     found = [(g, _central_headline(docs, x, groups[g], lang, p, stops)) for g in need]
     found = [(g, text) for g, text in found if text]
@@ -930,7 +931,8 @@ def _paired(ranked: list[Title], vectors: Sequence[NDArray[np.float64]], p: Titl
             continue
         text = f"{first.text} {_AND.get(first.lang, 'and')} {other.text}"
         if _fits(text, p):
-            return [Title(text, first.lang, "phrase", first.score, margin=min(first.margin, other.margin)), *alone]
+            margin = min(first.margin or 0.0, other.margin or 0.0)
+            return [Title(text, first.lang, "phrase", first.score, margin=margin), *alone]
     return alone
 
 
@@ -988,7 +990,9 @@ def _assign(
                 choice = _headline(docs, x, members, lang, taken, p, stops)
             if choice is not None:
                 taken.add(_norm(choice.text))
-                out[g][lang] = Title(_capital(choice.text), choice.lang, choice.kind, choice.score)
+                out[g][lang] = Title(
+                    _capital(choice.text), choice.lang, choice.kind, choice.score, margin=choice.margin
+                )
     return out
 
 
