@@ -32,9 +32,8 @@ Why these rules (see ``bench/trends.py`` for the injection benchmark that calibr
   week. On the benchmark, ramp z >= 3 finds the slow +1/week ramp in 83 % of runs instead of 73 % for
   0.22 % false flags per theme-week instead of 0.21 % (overdispersed background: 79 % vs 74 %, 0.76 %
   vs 0.70 %).
-* A *young* theme (first seen at most ``young_weeks`` weeks ago) that grew since it appeared (this week
-  above its earlier weeks' average and ``rising_ratio`` times its first week) is ``rising``
-  (``_young_growth``): a topic from nowhere at 2, 4, 6, 8 stories a week has too few weeks for any
+* A *young* theme (first seen at most ``young_weeks`` weeks ago) that grew every week since it appeared
+  is ``rising`` (``_young_growth``): a topic from nowhere at 2, 4, 6, 8 stories a week has too few weeks for any
   baseline, so without this it was ``new`` and then ``steady``. Guards: at least
   ``min_stories`` stories from ``young_min_sources`` sources this week, no single feed carrying more
   than half of them (rounded up), and its weeks on average above ``rising_ratio`` times the topic's
@@ -56,6 +55,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -524,9 +524,9 @@ def _young_growth(counts: Mapping[int, WeekPoint], age: int, prior_mean: float, 
         return None
     if 2 * now.top_source > now.stories + 1:
         return None  # one feed carries more than half of it: its burst, not a theme others take up
-    # growing: this week above every earlier week's average and ``rising_ratio`` times its first week (the
-    # window's clustering recounts earlier weeks, so a strict week-by-week climb is too fragile a test)
-    grows = now.stories > _mean(stories[:-1]) and now.stories >= rules.rising_ratio * max(stories[0], 1)
+    # growing every week: softer tests (this week above its earlier weeks' average and 1.5 times its first
+    # week) flagged more background on bench/replay.py (stationary 0.12 -> 0.50 a week, seed 0) for no gain
+    grows = all(b > a for a, b in pairwise(stories))
     # its weeks on average above its topic's prior: a known topic cut anew starts at about its old size
     above = _mean(stories) > rules.rising_ratio * prior_mean and now.stories >= rules.rising_ratio * max(
         prior_mean, 1.0
