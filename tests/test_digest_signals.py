@@ -4,6 +4,7 @@ each story shown once in full (a signal points to the section that shows it), fr
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -81,6 +82,13 @@ def test_a_term_that_bursts_is_shown_with_its_numbers_and_its_stories(
         with store.transaction() as conn:
             add_space_stories(conn)
             term_signal(conn, "space station, nasa", [70, 71, 72, 73, 10], RAMP)
+            # stories with no learning format every week before: "other formats" stays steady, so the
+            # space stories are left to the signal and their format's section
+            for n in range(24):
+                day = f"2026-{(datetime(2026, 11, 16) - timedelta(days=7 * (n // 4) - n % 4)):%m-%d}"
+                story(
+                    conn, 200 + n, f"Earlier untagged story {n}", None, "Budgets.", [1 + n % 7], f"{day}T10:00:00+00:00"
+                )
         mark_processed(store)
         result = build_digest(make_app(settings, now=NOW, store=store), WEEK)
     text = result.text_path.read_text(encoding="utf-8")
