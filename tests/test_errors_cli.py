@@ -144,6 +144,27 @@ def test_a_bug_is_one_line_asking_for_a_report_and_only_debug_shows_its_tracebac
     assert "Traceback (most recent call last)" in err and err.rstrip().endswith("et signalez-la)")
 
 
+@pytest.mark.parametrize("args", [("feeds", "list"), ("--help",)])
+def test_output_piped_to_a_reader_that_stops_early_is_no_error(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """``veille feeds list | head -1``: the reader closes the pipe before veille writes; veille stops
+    quietly (exit 1, as click does for ``--help``), with no "internal error" line."""
+    feeds = "".join(f"  - url: https://feed{n}.example/rss\n" for n in range(400))
+    config = config_file(tmp_path, f"feeds:\n{feeds}")
+    head = ["--config", str(config)] if args[0] != "--help" else []
+    process = subprocess.Popen(
+        [sys.executable, "-m", "veille.cli", *head, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before Python has even started: every write of veille's finds no reader
+    err = process.stderr.read()
+    process.stderr.close()
+    assert process.wait(timeout=120) == 1, err
+    assert err == ""
+
+
 # ------------------------------------------------------------------------------------------- signals
 
 

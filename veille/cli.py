@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -125,6 +125,8 @@ def handle_errors(func: F) -> F:
             context = _current()
             click.echo(error_line(exc, context.language if context else None), err=True)
             sys.exit(EXIT_ERROR)
+        except BrokenPipeError:
+            _reader_gone()
         except KeyboardInterrupt as exc:
             _traceback_if_debug()
             name, code = _signal_name(exc)
@@ -140,6 +142,14 @@ def handle_errors(func: F) -> F:
             sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _reader_gone() -> NoReturn:
+    """The program reading veille's output stopped (``veille feeds list | head -1``): nothing more is
+    written and nothing is said; exit 1, as click does when its own output (``--help``) meets a closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout again at exit: let that go nowhere
+    sys.exit(EXIT_ERROR)
 
 
 def error_line(exc: VeilleError, language: str | None) -> str:
@@ -1216,6 +1226,7 @@ def main() -> None:
     try:
         # not standalone: click would turn Ctrl-C outside a command (while parsing options) into exit 1
         code = cli.main(standalone_mode=False)
+        sys.stdout.flush()  # here, where a reader gone away is caught, not at the interpreter's exit
     except (click.Abort, KeyboardInterrupt) as exc:
         cause = exc if isinstance(exc, KeyboardInterrupt) else exc.__cause__ or exc.__context__
         if not isinstance(cause, KeyboardInterrupt):  # end of input at a prompt
@@ -1226,6 +1237,8 @@ def main() -> None:
     except click.ClickException as exc:  # a usage error: click's own message and exit code
         exc.show()
         sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        _reader_gone()
     except Exception as exc:  # a bug: one line for the user, the traceback only when asked for
         if "--debug" in sys.argv[1:]:
             raise
