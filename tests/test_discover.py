@@ -169,3 +169,14 @@ def test_opml_import_looks_up_the_feed_of_outlines_that_give_only_a_website(tmp_
 
     feeds = load(config).feeds
     assert [(feed.url, feed.name, feed.tags) for feed in feeds] == [(verge, "The Verge", ("Tech",))]
+
+
+@pytest.mark.parametrize("url", ["not-a-url", "htp://x", "ftp://site.test/feed", ""])
+def test_an_address_that_is_not_http_is_refused_in_one_line_before_any_lookup(tmp_path: Path, url: str) -> None:
+    config = english_config(tmp_path)
+    code, out, err = add(config, url)
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        f"veille: error: {url}: not an http(s) address: give a feed's or a website's (https://…)"
+    ]
+    assert config.read_text(encoding="utf-8") == "feeds: []\ndigest:\n  language: en\n"

@@ -386,8 +386,12 @@ def feeds_add(
     site's feed (the page's feed links, else the usual paths such as /feed or /rss.xml) and says which.
     Exit 1 when it is already listed, or when the site offers no feed."""
     from veille.config import add_feeds_to_yaml, feed_url_key, load
+    from veille.core.identity import is_feed_url
+    from veille.errors import FeedError
     from veille.models import FeedConfig
 
+    if not is_feed_url(url):  # before any lookup: "not reachable, added as given" then a refusal would contradict
+        raise FeedError(url, "not an http(s) address: give a feed's or a website's (https://…)")
     settings = context.settings()
     listed = {feed_url_key(feed.url) for feed in settings.feeds}
     if not as_is and feed_url_key(url) not in listed:  # a listed URL is refused below, without a lookup
