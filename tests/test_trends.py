@@ -189,6 +189,15 @@ def test_big_stable_theme_with_a_noisy_week_is_steady() -> None:
     assert explain(status, "fr") == "26 sujets publiés par 8 sources, conforme à sa moyenne sur 6 semaines (20,3)"
 
 
+def test_a_steady_theme_far_from_its_average_says_the_counts_are_too_few_not_in_line() -> None:
+    # two stories against 0.2 a week: ten times the average, yet too few for any test to call it a rise
+    status = score_theme(history([0, 0, 1, 0, 0, 0, 0, 2], [1, 1, 1, 1, 1, 1, 1, 2]), WEEK, novelty=0.1)
+    assert status.status == "steady"
+    assert "in line" not in explain(status, "en")
+    assert explain(status, "en").endswith(": too few stories to call it a change")
+    assert explain(status, "fr").endswith(" : trop peu de sujets pour parler de changement")
+
+
 def test_brand_new_small_multi_source_novel_theme_is_a_weak_signal() -> None:
     status = score_theme(history([0, 0, 0, 0, 0, 0, 0, 3], [0] * 7 + [2]), WEEK, novelty=0.41)
     assert status.status == "new" and status.weak_signal

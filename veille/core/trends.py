@@ -644,6 +644,12 @@ def explain(status: TrendStatus, lang: str) -> str:
             "No story this week, against a {count}-week average of {mean}",
             weeks,
         ).format(count=language.integer(weeks), mean=fixed(mean))
+    if stories > 2 * mean or stories < mean / 2:  # a change the tests could not tell from chance
+        return ngettext(
+            "{volume}, against a {count}-week average of {mean}: too few stories to call it a change",
+            "{volume}, against a {count}-week average of {mean}: too few stories to call it a change",
+            weeks,
+        ).format(volume=volume, count=language.integer(weeks), mean=fixed(mean))
     return ngettext(
         "{volume}, in line with its {count}-week average ({mean})",
         "{volume}, in line with its {count}-week average ({mean})",
