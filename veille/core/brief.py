@@ -210,6 +210,7 @@ class Candidate:
     sentences: tuple[Sentence, ...]
     rank: int = 0  # its place among the candidates of its kind, by their numbers (0 = strongest)
     spare: bool = False  # said only to reach ``MIN_LINES`` (a steady theme, a story of two sources)
+    stories: frozenset[int] = frozenset()  # a theme's or a format's stories this week (see ``SAME_STORIES``)
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,16 @@ class Line:
     reason: str
     url: str | None
     story_id: int | None
+
+
+SAME_STORIES = 0.5  # a theme and a format sharing this share of the smaller one's stories are one surge
+
+
+def _same_surge(cand: Candidate, said: Sequence[frozenset[int]]) -> bool:
+    """Whether ``cand`` (a theme or a format) tells the surge of a theme or format already said: the
+    rising theme "AI tutors" and the rising format "AI and learning" counting the same ten stories."""
+    mine = cand.stories
+    return bool(mine) and any(len(mine & other) >= SAME_STORIES * min(len(mine), len(other)) for other in said)
 
 
 def select_lines(
@@ -242,13 +253,16 @@ def select_lines(
     candidate and sentence maximising ``lam * relevance - (1 - lam) * closeness``, where closeness is
     the highest cosine to a sentence already chosen. A sentence from a story already used, equal to a
     chosen sentence, or at least ``same`` close to one is never taken: two lines never say the same
-    thing. A candidate with no acceptable sentence is left out."""
+    thing, and a theme or format whose stories are mostly those of a theme or format already said is
+    left out (``SAME_STORIES``). A candidate with no acceptable sentence is left out."""
     chosen: list[Line] = []
+    said: list[frozenset[int]] = []
     vectors: list[NDArray[np.float32]] = []
     texts: set[str] = set()
     stories: set[int | None] = set()
     left = list(candidates)
     while left and len(chosen) < max_lines:
+        left = [cand for cand in left if not _same_surge(cand, said)]
         best = _best_next(left, vectors, texts, stories, lam, same, spare=False)
         if best is None and len(chosen) < min_lines:
             best = _best_next(left, vectors, texts, stories, lam, same, spare=True)
@@ -260,6 +274,8 @@ def select_lines(
             Line(cand.kind, cand.key, cand.label, sentence.text, cand.reason, sentence.url, sentence.story_id)
         )
         texts.add(sentence.text.casefold())
+        if cand.stories:
+            said.append(cand.stories)
         if sentence.story_id is not None:
             stories.add(sentence.story_id)
         if sentence.vector is not None:

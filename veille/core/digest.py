@@ -548,8 +548,11 @@ def week_brief(
         sentences = records.sentences.get(("theme", key)) or tuple(
             _title_sentence(story) for story in _best(s for s in records.story_records if s.theme_id == th.id)
         )
+        members = frozenset(s.id for s in records.story_records if s.theme_id == th.id)
         candidates.append(
-            brief_lines.Candidate("theme", key, theme_name(th, lang), _reason(th, lang), sentences, rank, spare=spare)
+            brief_lines.Candidate(
+                "theme", key, theme_name(th, lang), _reason(th, lang), sentences, rank, spare=spare, stories=members
+            )
         )
         kind_labels[("theme", key)] = label
 
@@ -589,7 +592,10 @@ def week_brief(
         sentences = records.sentences.get(("format", track.format), ())
         reason = explain_format(track.status, lang)
         label = format_label(track.format, lang, format_labels)
-        candidates.append(brief_lines.Candidate("format", track.format, label, reason, sentences, rank))
+        members = frozenset(s.id for s in records.story_records if any(f == track.format for f, _ in s.formats))
+        candidates.append(
+            brief_lines.Candidate("format", track.format, label, reason, sentences, rank, stories=members)
+        )
         kind_labels[("format", track.format)] = t.brief_format
 
     lines = []
