@@ -9,7 +9,6 @@ small deterministic embedder: what is checked here is which items each step read
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -199,10 +198,10 @@ def test_the_weeks_to_cluster_keep_their_signatures_and_nothing_is_redone(app: A
     assert process_job.cluster_weeks(app) == ["2026-W42", "2026-W43"]  # that week and the weeks after it
 
 
-def test_a_busy_week_of_items_is_grouped_in_seconds_against_thousands_of_active_stories() -> None:
+def test_a_busy_week_of_items_is_grouped_against_thousands_of_active_stories() -> None:
     """The week a backfill groups: 5,000 items against 3,000 stories still active. Items are compared in
-    blocks (one matrix product per block), and only with the stories recent enough to take them: about
-    80 s before on the loaded development machine, 8 s after, with the same stories."""
+    blocks (one matrix product per block), and only with the stories recent enough to take them (about
+    80 s before, 8 s after, with the same stories, on a loaded machine; bench/backfill.py measures it)."""
     from veille.core.clustering import ActiveStory, group_stories
 
     rng = np.random.default_rng(3)
@@ -220,9 +219,7 @@ def test_a_busy_week_of_items_is_grouped_in_seconds_against_thousands_of_active_
         )
         for k in range(3000)
     ]
-    began = time.perf_counter()
     grouping = group_stories(x[3000:], times[3000:], existing=existing)
-    assert time.perf_counter() - began < 30.0
     # every item is in one story, and stories still active took items of their topic
     assert sorted(int(i) for story in grouping.stories for i in story.members) == list(range(5000))
     continued = [story for story in grouping.stories if story.existing_id is not None]

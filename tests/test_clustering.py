@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -75,12 +74,10 @@ def test_empty_week_has_no_themes() -> None:
     assert result.labels.shape == (0,)
 
 
-def test_five_thousand_stories_cluster_in_well_under_ten_seconds() -> None:
+def test_five_thousand_stories_of_forty_topics_make_a_few_dozen_themes() -> None:
+    # its speed is measured by bench/process.py (the 5,000-story week), not timed here
     vectors = _blobs(40, 125, dim=384, spread=1.2, seed=4)
-    start = time.perf_counter()
     result = cluster_themes(vectors)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 6.0, f"{elapsed:.1f} s"
     assert 20 <= result.count <= 80
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -201,18 +200,15 @@ def test_a_change_in_the_corpus_changes_the_signature_so_items_are_tagged_again(
     assert Taxonomy(taxonomy.formats, taxonomy.corpus).signature() == taxonomy.signature()
 
 
-def test_tagging_ten_thousand_items_is_fast() -> None:
-    """The tagger's own cost (vectors given): 10,000 items well under the embedding time they need."""
+def test_ten_thousand_items_are_tagged_in_one_call() -> None:
+    """10,000 items in one call, each with its tags (the tagger's speed is measured by bench/process.py)."""
     taxonomy = load_taxonomy()
     rng = np.random.default_rng(0)
     classifier = FormatClassifier.fit(taxonomy, rng.normal(size=(len(taxonomy.texts()), 384)))
     texts = [fr for fr, _ in CLEAR.values()] * 625
     vectors = rng.normal(size=(len(texts), 384)).astype(np.float32)
-    start = time.perf_counter()
     tags = classifier.classify(texts, vectors, ["fr", "en"] * (len(texts) // 2))
-    elapsed = time.perf_counter() - start
     assert len(tags) == 10_000 and all(tags)
-    assert elapsed < 20, f"tagging 10,000 items took {elapsed:.1f}s"
 
 
 # ---------------------------------------------------------------------------------------- real model
