@@ -712,6 +712,19 @@ def formats_command(context: Context, week: str | None, as_json: bool) -> None:
             click.echo(f"      {explain_format(track.status, lang)}")
 
 
+def _named_key(value: str, names: dict[str, dict[str, str]], what: str, option: str) -> str:
+    """The key ``value`` stands for: a key or a name in any language (``names``: language -> key -> name,
+    the reader's language first), case ignored; else the one-line error listing keys and names."""
+    wanted = value.strip().casefold()
+    for by_key in names.values():
+        for key, name in by_key.items():
+            if wanted in (key.casefold(), name.casefold()):
+                return key
+    shown = next(iter(names.values()))
+    choices = ", ".join(f"{key} ({name})" if name.casefold() != key.casefold() else key for key, name in shown.items())
+    raise click.BadParameter(f"{value!r} is not {what}; one of: {choices}", param_hint=option)
+
+
 def _since_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -725,11 +738,13 @@ def _since_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @cli.command("search")
 @click.argument("query")
 @click.option("--since", callback=_since_date, metavar="DATE", help="Only items published from DATE on (2026-11-01).")
-@click.option("--format", "fmt", metavar="F", help="Only items of this learning format (its key, e.g. podcast).")
+@click.option(
+    "--format", "fmt", metavar="F", help="Only items of this learning format (its key or name, e.g. podcast, MOOC)."
+)
 @click.option(
     "--audience",
-    type=click.Choice(AUDIENCES),
-    help="Only items for this audience (and the general ones).",
+    metavar="A",
+    help=f"Only items for this audience (and the general ones): its key or name ({', '.join(AUDIENCES)}).",
 )
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="How many stories.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: the query and its ranked results.")
@@ -757,8 +772,15 @@ def search_command(
     settings = context.settings()
     lang = "en" if settings.digest.language == "en" else "fr"
     names = format_names(settings.formats_file, lang)
-    if fmt is not None and fmt not in names:
-        raise click.BadParameter(f"{fmt!r} is not a format; one of: {', '.join(names)}", param_hint="--format")
+    if fmt is not None:
+        named = {code: format_names(settings.formats_file, code) for code in (lang, "en", "fr")}
+        fmt = _named_key(fmt, named, "a format", "--format")
+    if audience is not None:
+        from veille.adapters.audiences import load_audiences
+
+        people = load_audiences()
+        spoken = {code: {key: people.get(key).label(code) for key in AUDIENCES} for code in (lang, "en", "fr")}
+        audience = _named_key(audience, spoken, "an audience", "--audience")
     app = context.app()
     try:
         try:
