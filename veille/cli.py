@@ -1063,9 +1063,20 @@ def stats(context: Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(numbers, ensure_ascii=False, sort_keys=True))
         return
+    # formats and audiences by their names in the reader's language; --json keeps the keys, for scripts
+    from veille.adapters.audiences import load_audiences
+    from veille.adapters.taxonomy import format_names
+
+    lang = i18n.cli_language(context.language)
+    people = load_audiences()
+    shown = {
+        "formats": format_names(app.settings.formats_file, lang),
+        "audiences": {key: people.get(key).label(lang) for key in AUDIENCES},
+    }
     for key, value in numbers.items():
         if isinstance(value, dict):
-            value = ", ".join(f"{k} {v}" for k, v in value.items()) or context.text("none")
+            names = shown.get(key, {})
+            value = ", ".join(f"{names.get(k, k)} {v}" for k, v in value.items()) or context.text("none")
         label = context.text(f"stats_{key}") if f"stats_{key}" in i18n.CLI_TEXT else key.replace("_", " ")
         click.echo(f"{label}{context.text('colon')}{value}")
 
