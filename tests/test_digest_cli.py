@@ -199,7 +199,7 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     code, out, err = digest(folder, "--rebuild", now="2026-11-30T09:00:00Z")  # a digest received stays
     assert code == 1 and out == ""
     assert err == (
-        "veille: error: the digest of 2026-W48 was already sent to 2 recipient(s) "
+        "veille: error: the digest of 2026-W48 was already sent to 2 recipients "
         "(dlm@example.org, team-lead@example.org): a digest someone received is never rebuilt\n"
     )
     assert recorded(folder) == (1, 13, 2)
@@ -227,7 +227,7 @@ def test_a_week_not_processed_yet_is_refused_in_one_line_and_nothing_is_recorded
         code, out, err = digest(folder, *mode, now=MONDAY)
         assert (code, out) == (1, ""), err
         assert err == (
-            "veille: error: week 2026-W48 is not processed yet (1 of its item(s) are not grouped into stories): "
+            "veille: error: week 2026-W48 is not processed yet (1 of its items is not grouped into stories): "
             "run `veille process` first\n"
         )
     assert recorded(folder) == (0, 0, 0) and box.messages == []
@@ -246,7 +246,7 @@ def test_rebuild_builds_again_a_digest_nobody_received_and_the_next_send_sends_t
     box.refuse = True  # the server is busy: recorded, queued, nobody has it
     code, out, err = digest(folder, "--send", now=MONDAY)
     assert code == 3
-    assert "still queued for 2 recipient(s)" in err
+    assert "still queued for 2 recipients" in err
     first_id = rows(folder, "SELECT message_id FROM digests WHERE week = ?")[0][0]
     assert recorded(folder) == (1, 12, 2)
 

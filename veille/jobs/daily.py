@@ -126,7 +126,7 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
         report.feeds_failed = len(fetched.failed)
         report.new_items = fetched.new_items
         if fetched.failed:
-            report.partial.append(f"fetch: {len(fetched.failed)} feed(s) failed")
+            report.partial.append(f"fetch: {len(fetched.failed)} feed{'' if len(fetched.failed) == 1 else 's'} failed")
     except DatabaseUnavailable:
         raise  # busy or unreachable: every later stage would fail the same way; one line, exit 1
     except VeilleError as exc:
