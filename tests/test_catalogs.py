@@ -89,7 +89,9 @@ def test_the_words_are_the_catalogs_and_the_dates_the_readers_locale() -> None:
     assert i18n.strings("fr").trends == "Tendances" and i18n.strings("en").trends == "Trends"
     assert site_strings("fr").search == "Recherche" and site_strings("fr").search_button == "Chercher"
     assert i18n.cli_text("none", "fr") == "aucun" and i18n.cli_text("no_weeks", "fr") == "aucune"
-    assert i18n.cli_text("digest_built", "fr", subject="S48", stories=3) == "S48 : 3 sujet(s) dans le digest"
+    built = ("{subject}: {count} story in the digest", "{subject}: {count} stories in the digest")
+    assert i18n.language("fr").ngettext(*built, 3).format(subject="S48", count=3) == "S48 : 3 sujets dans le digest"
+    assert i18n.language("fr").ngettext(*built, 1).format(subject="S48", count=1) == "S48 : 1 sujet dans le digest"
     assert radar_strings("en").of_week.format(share="28%") == "28% of the week's stories"
     assert i18n.day_label(date(2026, 11, 27), "fr") == "ven. 27 nov."
     assert i18n.day_label(date(2026, 11, 27), "en") == "Fri 27 Nov"

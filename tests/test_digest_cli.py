@@ -164,7 +164,7 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     assert code == 0, err
     preview = folder / ".veille" / "previews" / WEEK
     assert f"html: {preview / f'digest-{WEEK}.html'}" in out
-    assert "12 sujet(s) dans le digest" in out
+    assert "12 sujets dans le digest" in out
     assert out.rstrip().endswith(
         "aperçu seulement, rien d'enregistré ni d'envoyé : le digest de 2026-W48 n'est pas encore enregistré "
         "(--send l'enregistre et l'envoie)"
@@ -177,7 +177,7 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     assert (tmp_path / "out" / WEEK / f"digest-{WEEK}.eml").is_file()
     assert out.rstrip().endswith(
         "essai, rien d'enregistré ni d'envoyé : le digest de 2026-W48 n'est pas encore enregistré ; "
-        "--send l'enverrait à 2 destinataire(s)"
+        "--send l'enverrait à 2 destinataires"
     )
     assert recorded(folder) == (0, 0, 0) and box.messages == [] and archived_weeks(folder) == []
     assert site_digests(folder) == []  # the site shows recorded digests only (last week's has no file here)
@@ -199,7 +199,7 @@ def test_a_preview_or_dry_run_records_nothing_and_the_next_send_shows_the_week_a
     code, out, err = digest(folder, "--rebuild", now="2026-11-30T09:00:00Z")  # a digest received stays
     assert code == 1 and out == ""
     assert err == (
-        "veille: error: the digest of 2026-W48 was already sent to 2 recipient(s) "
+        "veille: error: the digest of 2026-W48 was already sent to 2 recipients "
         "(dlm@example.org, team-lead@example.org): a digest someone received is never rebuilt\n"
     )
     assert recorded(folder) == (1, 13, 2)
@@ -227,7 +227,7 @@ def test_a_week_not_processed_yet_is_refused_in_one_line_and_nothing_is_recorded
         code, out, err = digest(folder, *mode, now=MONDAY)
         assert (code, out) == (1, ""), err
         assert err == (
-            "veille: error: week 2026-W48 is not processed yet (1 of its item(s) are not grouped into stories): "
+            "veille: error: week 2026-W48 is not processed yet (1 of its items is not grouped into stories): "
             "run `veille process` first\n"
         )
     assert recorded(folder) == (0, 0, 0) and box.messages == []
@@ -246,7 +246,7 @@ def test_rebuild_builds_again_a_digest_nobody_received_and_the_next_send_sends_t
     box.refuse = True  # the server is busy: recorded, queued, nobody has it
     code, out, err = digest(folder, "--send", now=MONDAY)
     assert code == 3
-    assert "still queued for 2 recipient(s)" in err
+    assert "still queued for 2 recipients" in err
     first_id = rows(folder, "SELECT message_id FROM digests WHERE week = ?")[0][0]
     assert recorded(folder) == (1, 12, 2)
 
@@ -260,7 +260,7 @@ def test_rebuild_builds_again_a_digest_nobody_received_and_the_next_send_sends_t
         mark_processed(store)
     code, out, err = digest(folder, "--rebuild", now="2026-11-30T09:00:00Z")
     assert code == 0, err
-    assert "13 sujet(s) dans le digest" in out
+    assert "13 sujets dans le digest" in out
     assert out.rstrip().endswith("digest 2026-W48 reconstruit et enregistré ; rien d'envoyé (--send l'envoie)")
     archive = folder / ".veille" / "digests" / WEEK / f"digest-{WEEK}.txt"
     assert "Late arrival: a consortium opens 300 free courses" in archive.read_text(encoding="utf-8")

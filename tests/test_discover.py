@@ -89,7 +89,7 @@ def test_adding_a_website_adds_the_feed_its_page_declares_and_that_feed_fetches(
     assert f"{page} is a web page; its feed: {feed}?page=backend (RSS: Syndiquer tout le site)" in out
     assert listed(config) == [f"{feed}?page=backend"]
     result = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-30T06:00:00Z", "fetch"])
-    assert result.exit_code == 0 and "1 feed(s) fetched, 34 new item(s), 0 failed" in result.stdout
+    assert result.exit_code == 0 and "1 feed polled: 34 new items, 0 failed" in result.stdout
 
 
 def test_a_root_relative_feed_link_and_a_feed_url_given_directly(tmp_path: Path, server: FeedServer) -> None:
@@ -126,7 +126,7 @@ def test_choose_lists_every_feed_of_the_page_and_takes_the_one_picked(tmp_path: 
     page = server.url("/pages/soundofscience.fr.1927.html")
     code, out, _ = add(config, page)
     assert code == 0
-    assert "the page offers 2 other feed(s) (comments…): --choose lists them" in out
+    assert "the page offers 2 other feeds (comments…): --choose lists them" in out
     assert listed(config) == ["https://www.soundofscience.fr/feed"]
     code, out, _ = add(config, server.url("/pages/blog.python.org.html"), "--choose", stdin="2\n")
     assert code == 0

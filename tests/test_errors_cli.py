@@ -206,7 +206,7 @@ def test_an_interrupted_run_says_the_next_run_resumes_logs_the_signal_and_the_ne
         config.write_text(f"feeds:\n  - url: {server.url('/missing')}\ndigest:\n  language: en\n", encoding="utf-8")
         done = veille("--config", str(config), "-v", "run")
     assert done.returncode == 3, done.stderr  # the one feed is a 404: partial, but the run went through
-    assert "veille run partial: 1 feed(s) fetched (1 failed)" in done.stderr
+    assert "veille run partial: 1 feed polled (1 failed)" in done.stderr
 
 
 def test_ctrl_c_in_any_command_is_exit_130_with_the_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -302,23 +302,23 @@ def test_stats_and_the_run_summary_speak_the_configured_language_and_english_wit
     code, out, _ = invoke("--config", str(english), "stats")
     assert "items: 0" in out and "digests sent: 0" in out and "articles" not in out
     code, out, _ = invoke("--config", str(english), "--now", "2026-11-28T06:00:00Z", "-v", "run")
-    assert out.startswith("veille run ok: 0 feed(s) fetched (0 failed), 0 new item(s), 0 embedded")
+    assert out.startswith("veille run ok: 0 feeds polled (0 failed), 0 new items, 0 embedded")
     french = config_file(tmp_path / "fr", "feeds: []\ndigest:\n  language: fr\n")
     code, out, _ = invoke("--config", str(french), "stats")
     assert "articles : 0" in out and "digests envoyés : 0" in out and "items" not in out
     code, out, _ = invoke("--config", str(french), "--now", "2026-11-28T06:00:00Z", "-v", "run")
     assert code == 0
-    assert out.startswith("veille run ok : 0 flux lu(s) (0 en échec), 0 nouvel(aux) article(s), 0 vectorisé(s)")
+    assert out.startswith("veille run ok : 0 flux interrogé (0 en échec), 0 nouvel article, 0 vectorisé")
     # the log file keeps one language, whatever the terminal speaks
     log = (tmp_path / "fr" / ".veille" / "logs" / "veille.log").read_text(encoding="utf-8")
-    assert "veille run ok: 0 feed(s) fetched" in log
+    assert "veille run ok: 0 feeds polled" in log
 
 
 def test_every_status_line_speaks_the_configured_language(tmp_path: Path) -> None:
     url = "https://example.org/feed.xml"
     for lang, added, removed, fetched in (
-        ("en", f"added {url} to", f"removed {url} from", "0 feed(s) fetched, 0 new item(s), 0 failed"),
-        ("fr", f"{url} ajouté à", f"{url} retiré de", "0 flux lu(s), 0 nouvel(aux) article(s), 0 en échec"),
+        ("en", f"added {url} to", f"removed {url} from", "0 feeds polled: 0 new items, 0 failed"),
+        ("fr", f"{url} ajouté à", f"{url} retiré de", "0 flux interrogé : 0 nouvel article, 0 en échec"),
     ):
         config = config_file(tmp_path / lang, f"feeds: []\ndigest:\n  language: {lang}\n")
         assert invoke("--config", str(config), "feeds", "add", url)[1].startswith(added)
@@ -356,7 +356,7 @@ def test_process_summarises_many_weeks_as_a_range() -> None:
         embedded=1371, classified=1371, stories_new=900, items_grouped=1371, weeks_clustered=weeks
     ).summary("en")
     assert line == (
-        f"1371 item(s) embedded, 1371 tagged, 1371 grouped into 900 new story(ies), weeks clustered: "
+        f"1371 items embedded, 1371 tagged, 1371 grouped into 900 new stories, weeks clustered: "
         f"2020-W01 to {weeks[-1]} (350 weeks)"
     )
     assert (
@@ -467,8 +467,8 @@ def test_process_shows_embedding_progress_on_a_terminal_only(tmp_path: Path) -> 
     os.close(controller)
     out = running.communicate(timeout=60)[0].decode()
     assert running.returncode == 0
-    assert out.startswith("600 item(s) embedded, 600 tagged, 600 grouped into ")
-    assert out.endswith(" new story(ies), weeks clustered: 2026-W45 to 2026-W48 (4 weeks)\n")
+    assert out.startswith("600 items embedded, 600 tagged, 600 grouped into ")
+    assert out.endswith(" new stories, weeks clustered: 2026-W45 to 2026-W48 (4 weeks)\n")
     assert out.count("\n") == 1
     screen = shown.decode("utf-8", "replace")
     assert "embedding" in screen and "%" in screen, screen[-500:]
@@ -476,7 +476,7 @@ def test_process_shows_embedding_progress_on_a_terminal_only(tmp_path: Path) -> 
     # stderr on a pipe: no bar, nothing but the summary (nothing new to embed the second time)
     again = veille("--config", str(config), "--now", "2026-11-30T06:00:00Z", "process")
     assert again.returncode == 0
-    assert again.stderr == "" and again.stdout.startswith("0 item(s) embedded")
+    assert again.stderr == "" and again.stdout.startswith("0 items embedded, 0 tagged, 0 grouped into 0 new stories")
 
 
 def _store_many_items(config: Path, count: int) -> None:
@@ -501,3 +501,25 @@ def _store_many_items(config: Path, count: int) -> None:
         feeds.sync_feeds([FeedConfig(url="http://127.0.0.1:9/feed.xml")], start)
         with store.transaction():
             feeds._store_items(feeds.feed_states()[0].id, items, start)
+
+
+def test_summary_lines_agree_with_their_counts_in_each_language(tmp_path: Path) -> None:
+    """No "flux lu(s)" or "feed(s)": each count takes its own plural, French's singular for 0 and 1, and the
+    fetch line says the feeds were polled, not read, when every one of them failed."""
+    port = _closed_port()
+    one = f"  - url: http://127.0.0.1:{port}/one.xml\n"
+    two = one + f"  - url: http://127.0.0.1:{port}/two.xml\n"
+    now = "2026-11-28T06:00:00Z"
+    for lang, feeds, fetched, wrote in (
+        ("fr", one, "1 flux interrogé : 0 nouvel article, 1 en échec", "1 flux écrit dans"),
+        ("fr", two, "2 flux interrogés : 0 nouvel article, 2 en échec", "2 flux écrits dans"),
+        ("en", one, "1 feed polled: 0 new items, 1 failed", "wrote 1 feed to"),
+        ("en", two, "2 feeds polled: 0 new items, 2 failed", "wrote 2 feeds to"),
+    ):
+        folder = tmp_path / f"{lang}{feeds.count('url')}"
+        config = config_file(folder, f"feeds:\n{feeds}digest:\n  language: {lang}\n")
+        code, out, _ = invoke("--config", str(config), "--now", now, "fetch")
+        assert code == 3 and out.strip() == fetched
+        code, out, _ = invoke("--config", str(config), "opml", "export", str(folder / "feeds.opml"))
+        assert code == 0 and out.startswith(wrote)
+        assert "(s)" not in out

@@ -86,7 +86,7 @@ def test_not_due_feeds_are_not_fetched_again_within_the_interval(tmp_path: Path,
     code, out, _ = run(config, "fetch", now="2026-11-28T06:30:00Z")
     assert code == 0
     assert server.hits("/real/techcrunch.xml") == 0
-    assert "0 flux lu(s), 0 nouvel(aux) article(s), 0 en échec" in out  # the configured language (fr)
+    assert "0 flux interrogé : 0 nouvel article, 0 en échec" in out  # the configured language (fr)
 
 
 def test_failures_are_results_with_reasons_and_exit_code_3(tmp_path: Path, server: FeedServer) -> None:
@@ -271,7 +271,7 @@ def test_a_fetch_that_brings_a_new_item_never_marks_its_feed_silent(tmp_path: Pa
     server.register("/quiet.xml", _daily_feed([*september, "Tue, 17 Nov 2026 07:00:00 GMT"]))
     code, out, err = run(config, "fetch", now="2026-11-17T09:00:00Z")
     assert code == 0, err
-    assert "1 nouvel(aux) article(s)" in out
+    assert "1 nouvel article" in out
     _, out, _ = run(config, "feeds", "list", now="2026-11-17T09:00:00Z")
     assert "INACTIF" not in out
     with db(config) as conn:
@@ -368,7 +368,7 @@ def test_invisible_characters_are_stripped_and_items_stored_before_are_not_store
         # the same feed read again by this veille: nothing new, the stored items found by their identity
         code, out, err = run(before, "fetch", "--all", now=LATER)
         assert code == 0, err
-        assert "1 flux lu(s), 0 nouvel(aux) article(s), 0 en échec" in out
+        assert "1 flux interrogé : 0 nouvel article, 0 en échec" in out
         assert items(before) == stored
         with db(before) as conn:
             assert conn.execute("SELECT COUNT(*) FROM sightings").fetchone()[0] == 2

@@ -145,8 +145,8 @@ def test_fetch_reads_article_pages_politely_and_records_each_failure(tmp_path: P
     config = write_config(tmp_path, server)
     code, out, err = run(config, "fetch")
     assert code == 0, err  # failed article pages never fail the fetch
-    assert "2 feed(s) fetched, 9 new item(s), 0 failed" in out
-    assert "full text: 3 article page(s) read, 5 without text, 0 from the cache" in out
+    assert "2 feeds polled: 9 new items, 0 failed" in out
+    assert "full text: 3 article pages read, 5 without text, 0 from the cache" in out
 
     found = pages(config)
     assert len(found) == len(ENTRIES)  # every item of the full-text feed, none of the other feed
@@ -198,7 +198,7 @@ def test_fetch_reads_article_pages_politely_and_records_each_failure(tmp_path: P
     code, out, err = run(config, "fetch", "--all", now=LATER)
     assert code == 0, err
     # three hours later, the page that timed out is tried again (after 1 h) and times out once more
-    assert "full text: 1 article page(s) read, 1 without text, 1 from the cache" in out
+    assert "full text: 1 article page read, 1 without text, 1 from the cache" in out
     assert server.hits("/slow") == 1
     # the changed item's page is revalidated (304: its text kept), nothing else is asked for again
     assert server.statuses("/news/mooc.html") == [304]
@@ -275,7 +275,7 @@ def test_full_text_behaves_the_same_on_each_backend(tmp_path: Path, server: Feed
     config = write_config(tmp_path, server, storage_yaml(backend))
     code, out, err = run(config, "fetch")
     assert code == 0, err
-    assert "full text: 3 article page(s) read, 5 without text, 0 from the cache" in out
+    assert "full text: 3 article pages read, 5 without text, 0 from the cache" in out
     listed = [json.loads(line) for line in run(config, "feeds", "list", "--json")[1].splitlines()]
     assert [(row.get("full_text_ok"), row.get("full_text_failed")) for row in listed] == [(3, 5), (None, None)]
     assert listed[0]["full_text_retrying"] == 1
@@ -329,7 +329,7 @@ def test_a_feed_added_with_its_archive_gets_no_page_fetched(tmp_path: Path, serv
     config = write_config(tmp_path, server)
     code, out, err = run(config, "fetch")
     assert code == 0, err
-    assert "9 new item(s)" in out and "full text" not in out
+    assert "9 new items" in out and "full text" not in out
     assert server.hits("/news/mooc.html") == 0 and server.hits("/robots.txt") == 0
 
 
@@ -353,7 +353,7 @@ def test_turning_full_text_on_later_tags_the_items_already_processed_again(tmp_p
     config.write_text(config.read_text().replace("    name: Full\n", "    name: Full\n    full_text: true\n"))
     code, out, err = run(config, "fetch", "--all", now=LATER)
     assert code == 0, err
-    assert "full text: 3 article page(s) read" in out
+    assert "full text: 3 article pages read" in out
     code, out, err = run(config, "process", now=LATER)
     assert code == 0, err
     assert "mooc" in mooc_formats()  # embedded and tagged again with its page's text
@@ -406,7 +406,7 @@ def test_a_page_the_server_could_not_give_is_tried_again_later_then_given_up(
     fetch_at("2026-11-25T12:00:00Z")  # 5 h after the second failure: not yet (6 h)
     assert hits() == (2, 2, 1)
     out = fetch_at("2026-11-25T13:02:00Z")
-    assert "full text: 1 article page(s) read, 1 without text" in out
+    assert "full text: 1 article page read, 1 without text" in out
     assert hits() == (3, 3, 1)
     if backend is None:
         found = pages(config)
@@ -466,7 +466,7 @@ def test_a_page_that_failed_on_a_busy_server_before_retries_existed_is_tried_onc
     server.register("/news/busy.html", page(MOOC_TITLE, MOOC_BODY), content_type="text/html; charset=utf-8")
     code, out, err = run(config, "fetch", "--all", now=LATER)  # the migration, then the next fetch
     assert code == 0, err
-    assert "full text: 1 article page(s) read, 1 without text" in out
+    assert "full text: 1 article page read, 1 without text" in out
     assert (server.hits("/news/busy.html"), server.hits("/news/down.html"), server.hits("/news/gone.html")) == (2, 2, 1)
     line = next(line for line in run(config, "feeds", "list", now=LATER)[1].splitlines() if "/full.xml" in line)
     assert "; full text: 1 ok, 2 failed, 1 to try again later (last: " in line

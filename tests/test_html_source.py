@@ -93,7 +93,7 @@ def test_real_pages_give_the_items_a_reader_sees_and_a_second_fetch_is_304(tmp_p
     code, out, err = run(config, "fetch")
     assert code == 0, err
     assert "Traceback" not in err
-    assert "5 flux lu(s), 63 nouvel(aux) article(s), 0 en échec" in out
+    assert "5 flux interrogés : 63 nouveaux articles, 0 en échec" in out
 
     wordpress = items_of(config, urls["blog.wordpress.com.html"])
     assert len(wordpress) == 10
@@ -149,7 +149,7 @@ def test_real_pages_give_the_items_a_reader_sees_and_a_second_fetch_is_304(tmp_p
     server.reset_counts()
     code, out, err = run(config, "fetch", now=LATER)
     assert code == 0, err
-    assert "0 nouvel(aux) article(s)" in out
+    assert "0 nouvel article" in out
     for url in urls.values():
         path = url.removeprefix(server.base_url)
         assert server.statuses(path) == [304], path
@@ -182,7 +182,7 @@ def test_broken_selectors_missing_pages_and_empty_matches_are_one_clear_line_eac
     code, out, err = run(config, "fetch")
     assert code == 3  # partial: some sources failed, the others were stored
     assert "Traceback" not in err
-    assert "6 flux lu(s), 13 nouvel(aux) article(s), 3 en échec" in out
+    assert "6 flux interrogés : 13 nouveaux articles, 3 en échec" in out
     lines = err.splitlines()
     assert [line for line in lines if no_match in line] == [f"{no_match}: no item matched selector 'article.post'"]
     assert len([line for line in lines if missing in line]) == 1 and "404" in err
@@ -260,7 +260,7 @@ def test_hostile_markup_never_reaches_the_digest_or_the_site_and_html_and_feeds_
     )
     code, out, err = run(config, "fetch")
     assert code == 0, err
-    assert "3 feed(s) fetched, 21 new item(s), 0 failed" in out  # 2 of the hostile page, 15, 4
+    assert "3 feeds polled: 21 new items, 0 failed" in out  # 2 of the hostile page, 15, 4
     hostile = items_of(config, page)
     assert hostile == [
         ("Microlearning at scale", server.url("/a/microlearning"), "2026-11-18T09:00:00+00:00"),
@@ -304,7 +304,7 @@ def test_pages_are_parsed_in_the_worker_processes_as_feeds_are(
         config = write_config(tmp_path / mode, entries)
         code, out, err = run(config, "fetch")
         assert code == 3 and "Traceback" not in err
-        assert "10 flux lu(s), 65 nouvel(aux) article(s), 1 en échec" in out  # the copies meet in one item each
+        assert "10 flux interrogés : 65 nouveaux articles, 1 en échec" in out  # the copies meet in one item each
         with sqlite3.connect(config.parent / ".veille" / "veille.db") as conn:
             stored[mode] = conn.execute(
                 "SELECT f.config_url, s.entry_key, i.title, i.url, i.published_at, i.lang, i.summary, f.last_error"

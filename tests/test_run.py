@@ -218,7 +218,7 @@ def test_runs_killed_mid_fetch_and_mid_process_resume_without_loss_or_repeats(
         clean = write_config(tmp_path / "clean", urls)
         code, out, err = cli_run(clean, "-v", "run")
         assert code == 0, err
-        assert out.startswith("veille run ok : 14 flux lu(s) (0 en échec)")
+        assert out.startswith("veille run ok : 14 flux interrogés (0 en échec)")
     for sql in (
         "SELECT COUNT(*) FROM items",
         "SELECT COUNT(DISTINCT content_hash) FROM items",

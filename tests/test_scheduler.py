@@ -129,7 +129,7 @@ def test_a_scheduled_run_does_the_real_daily_job_and_logs_it(tmp_path: Path, cap
     assert code == 3  # the only feed is a 404: partial, not failed
     summaries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("veille run")]
     assert len(summaries) == 1
-    assert summaries[0].startswith("veille run partial: 1 feed(s) fetched (1 failed), 0 new item(s)")
+    assert summaries[0].startswith("veille run partial: 1 feed polled (1 failed), 0 new items")
 
 
 def test_veille_schedule_stops_on_sigterm_and_logs_to_the_data_folder(tmp_path: Path) -> None:

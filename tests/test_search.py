@@ -282,6 +282,70 @@ def test_search_by_audience_keeps_that_audience_and_the_general_items(tmp_path: 
     assert code == 2 and "higher-ed" in err and "Traceback" not in err
 
 
+def test_format_and_audience_are_taken_by_key_or_name_in_either_language_case_ignored(
+    tmp_path: Path, backend: str | None
+) -> None:
+    config = fetched(tmp_path, backend)
+    story_theme_and_formats(config)  # the first VR post is tagged immersive
+    query = '"réalité virtuelle" OR "virtual reality"'
+    for given in (
+        "immersive",
+        "IMMERSIVE",
+        "Immersif (réalité virtuelle et augmentée)",
+        "immersive learning (vr and ar)",
+    ):
+        code, out, err = run(config, "search", query, "--format", given, "--json")
+        assert code == 0, err
+        assert [hit["formats"] for hit in json.loads(out)["results"]] == [["immersive"]], given
+    code, out, err = run(config, "search", "mooc", "--format", "MOOC")
+    assert code == 0 and err == "" and "Aucun résultat" in out
+    for given in ("Corporate", "Entreprise", "enseignement SUPÉRIEUR", "Higher education"):
+        code, out, err = run(config, "search", query, "--audience", given, "--json")
+        assert code == 0, (given, err)
+    code, out, err = run(config, "search", "vr", "--format", "casque")
+    assert code == 2 and out == ""
+    assert (
+        "'casque' is not a format; one of: " in err and "immersive (Immersif (réalité virtuelle et augmentée))" in err
+    )
+    assert "mooc" in err and "(MOOC)" not in err  # a name that is its key is not repeated
+    code, out, err = run(config, "search", "vr", "--audience", "students")
+    assert (
+        code == 2 and "'students' is not an audience; one of: " in err and "higher-ed (Enseignement supérieur)" in err
+    )
+
+
+def test_stats_name_formats_and_audiences_in_the_configured_language_and_json_keeps_the_keys(
+    tmp_path: Path,
+) -> None:
+    for lang, heading, immersive, corporate, higher_ed in (
+        ("fr", "publics : ", "Immersif (réalité virtuelle et augmentée) 1", "Entreprise 1", "Enseignement supérieur 0"),
+        ("en", "audiences: ", "Immersive learning (VR and AR) 1", "Corporate 1", "Higher education 0"),
+    ):
+        (tmp_path / lang).mkdir()
+        config = fetched(tmp_path / lang, None, f"digest:\n  language: {lang}\n")
+        story_theme_and_formats(config)  # one item tagged immersive
+        store = open_storage(load(config))
+        try:
+            item = store.items.items_to_embed("m")[0]
+            with store.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO item_audiences (item_id, audience, source, signature)"
+                    " VALUES (?, 'corporate', 'text', 's')",
+                    (item.id,),
+                )
+        finally:
+            store.close()
+        code, out, err = run(config, "stats")
+        assert code == 0, err
+        formats = next(line for line in out.splitlines() if line.startswith("formats"))
+        audiences = next(line for line in out.splitlines() if line.startswith(heading))
+        assert immersive in formats and "immersive" not in formats
+        assert corporate in audiences and higher_ed in audiences and "corporate" not in audiences
+        code, out, err = run(config, "stats", "--json")
+        numbers = json.loads(out)
+        assert numbers["formats"] == {"immersive": 1} and numbers["audiences"]["corporate"] == 1
+
+
 def test_a_broad_or_query_ranked_from_the_items_having_every_word_gives_the_same_hits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

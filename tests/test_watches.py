@@ -198,7 +198,7 @@ def test_each_mail_list_digest_has_the_watches_and_a_dry_run_writes_it_beside_th
     assert code == 0, err
     folder = tmp_path / ".veille" / "previews" / WEEK
     assert f"liste rh : son digest écrit dans {folder / f'digest-{WEEK}-rh.eml'} (et .html, .txt)" in out
-    assert "--send l'enverrait à 2 destinataire(s)" in out
+    assert "--send l'enverrait à 2 destinataires" in out
     assert f"liste campus : son digest écrit dans {folder / f'digest-{WEEK}-campus.eml'}" in out
     english = (folder / f"digest-{WEEK}-rh.html").read_text(encoding="utf-8")
     french = (folder / f"digest-{WEEK}-campus.txt").read_text(encoding="utf-8")

@@ -44,7 +44,7 @@ def test_digest_site_and_command_count_the_same_stories_and_sources(tmp_path: Pa
         mark_processed(store)
 
     out = invoke(config, "digest", "--week", WEEK, "--out", str(tmp_path / "out"))
-    shown = int(re.search(r" : (\d+) sujet\(s\) dans le digest", out).group(1))  # type: ignore[union-attr]
+    shown = int(re.search(r" : (\d+) sujets? dans le digest", out).group(1))  # type: ignore[union-attr]
     digest = next((tmp_path / "out").rglob("*.txt")).read_text(encoding="utf-8")
     numbers = re.search(r"(\d+) articles? lus?, venant de (\d+) sources?\s+- (\d+) sujets? distincts?", digest)
     assert numbers, digest[:600]

@@ -57,6 +57,12 @@ class Context:
         """A CLI sentence in this run's language (see ``core.i18n.CLI_TEXT``)."""
         return i18n.cli_text(key, self.language, **fields)
 
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The catalog's form of a CLI sentence for ``count`` in this run's language (French: 0 and 1 take
+        the singular), its fields not filled in yet."""
+        lang = i18n.language(i18n.cli_language(self.language), default=i18n.CLI_DEFAULT)
+        return lang.ngettext(singular, plural, count)
+
     def app(self) -> Any:
         from veille.app import make_app
 
@@ -271,18 +277,23 @@ def fetch(context: Context, fetch_all: bool) -> None:
     finally:
         app.close()
     failed = report.failed
+    # "polled", not "read": a feed that failed was asked but not read
+    new = context.ngettext("{count} new item", "{count} new items", report.new_items)
+    tried = len(report.outcomes)
     click.echo(
-        context.text("fetch_summary", fetched=len(report.outcomes), new=report.new_items, failed=len(failed)),
+        context.ngettext(
+            "{count} feed polled: {new}, {failed} failed", "{count} feeds polled: {new}, {failed} failed", tried
+        ).format(count=tried, new=new.format(count=report.new_items), failed=len(failed)),
         err=context.verbosity < 0,
     )
     if articles.attempted or articles.cached:
+        pages = articles.fetched + articles.not_modified
         click.echo(
-            context.text(
-                "articles_summary",
-                fetched=articles.fetched + articles.not_modified,
-                failed=articles.failed,
-                cached=articles.cached,
-            ),
+            context.ngettext(
+                "full text: {count} article page read, {failed} without text, {cached} from the cache",
+                "full text: {count} article pages read, {failed} without text, {cached} from the cache",
+                pages,
+            ).format(count=pages, failed=articles.failed, cached=articles.cached),
             err=context.verbosity < 0,
         )
     sys.exit(report.exit_code)
@@ -435,7 +446,13 @@ def _feed_of(context: Context, url: str, *, choose: bool, hint: bool = True) -> 
     click.echo(context.text(key, url=url, feed=feed.url, kind=feed.kind, title=feed.title or "-"))
     others = len(found.feeds) - 1
     if others and hint and not choose:
-        click.echo(context.text("discover_others", count=others))
+        click.echo(
+            context.ngettext(
+                "the page offers {count} other feed (comments…): --choose lists it",
+                "the page offers {count} other feeds (comments…): --choose lists them",
+                others,
+            ).format(count=others)
+        )
     return feed.url
 
 
@@ -468,7 +485,12 @@ def feeds_check(context: Context) -> None:
     _add_types(rows, app.settings.feeds)
     for row in rows:
         click.echo(_health_line(row, context.language))
-    click.echo(context.text("feeds_checked", checked=len(report.outcomes), failing=len(report.failed)))
+    checked = len(report.outcomes)
+    click.echo(
+        context.ngettext("{count} checked, {failing} failing", "{count} checked, {failing} failing", checked).format(
+            count=checked, failing=len(report.failed)
+        )
+    )
     sys.exit(report.exit_code)
 
 
@@ -520,7 +542,12 @@ def opml_import(context: Context, file: Path) -> None:
     if new:
         text = _read_config_text(context.config_path)
         _write_validated(context.config_path, add_feeds_to_yaml(text, new), load)
-    click.echo(context.text("opml_imported", found=len(found), file=file, added=len(new), path=context.config_path))
+    added = context.ngettext("{count} added to {path}", "{count} added to {path}", len(new))
+    click.echo(
+        context.ngettext("{count} feed in {file}, {added}", "{count} feeds in {file}, {added}", len(found)).format(
+            count=len(found), file=file, added=added.format(count=len(new), path=context.config_path)
+        )
+    )
 
 
 @opml.command("export")
@@ -538,7 +565,11 @@ def opml_export(context: Context, file: Path | None) -> None:
         sys.stdout.buffer.write(body)
     else:
         file.write_bytes(body)
-        click.echo(context.text("opml_exported", count=len(feeds), file=file))
+        click.echo(
+            context.ngettext("wrote {count} feed to {file}", "wrote {count} feeds to {file}", len(feeds)).format(
+                count=len(feeds), file=file
+            )
+        )
 
 
 # ------------------------------------------------------------------------------------- understanding
@@ -681,6 +712,19 @@ def formats_command(context: Context, week: str | None, as_json: bool) -> None:
             click.echo(f"      {explain_format(track.status, lang)}")
 
 
+def _named_key(value: str, names: dict[str, dict[str, str]], what: str, option: str) -> str:
+    """The key ``value`` stands for: a key or a name in any language (``names``: language -> key -> name,
+    the reader's language first), case ignored; else the one-line error listing keys and names."""
+    wanted = value.strip().casefold()
+    for by_key in names.values():
+        for key, name in by_key.items():
+            if wanted in (key.casefold(), name.casefold()):
+                return key
+    shown = next(iter(names.values()))
+    choices = ", ".join(f"{key} ({name})" if name.casefold() != key.casefold() else key for key, name in shown.items())
+    raise click.BadParameter(f"{value!r} is not {what}; one of: {choices}", param_hint=option)
+
+
 def _since_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -694,11 +738,13 @@ def _since_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @cli.command("search")
 @click.argument("query")
 @click.option("--since", callback=_since_date, metavar="DATE", help="Only items published from DATE on (2026-11-01).")
-@click.option("--format", "fmt", metavar="F", help="Only items of this learning format (its key, e.g. podcast).")
+@click.option(
+    "--format", "fmt", metavar="F", help="Only items of this learning format (its key or name, e.g. podcast, MOOC)."
+)
 @click.option(
     "--audience",
-    type=click.Choice(AUDIENCES),
-    help="Only items for this audience (and the general ones).",
+    metavar="A",
+    help=f"Only items for this audience (and the general ones): its key or name ({', '.join(AUDIENCES)}).",
 )
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="How many stories.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: the query and its ranked results.")
@@ -726,8 +772,15 @@ def search_command(
     settings = context.settings()
     lang = "en" if settings.digest.language == "en" else "fr"
     names = format_names(settings.formats_file, lang)
-    if fmt is not None and fmt not in names:
-        raise click.BadParameter(f"{fmt!r} is not a format; one of: {', '.join(names)}", param_hint="--format")
+    if fmt is not None:
+        named = {code: format_names(settings.formats_file, code) for code in (lang, "en", "fr")}
+        fmt = _named_key(fmt, named, "a format", "--format")
+    if audience is not None:
+        from veille.adapters.audiences import load_audiences
+
+        people = load_audiences()
+        spoken = {code: {key: people.get(key).label(code) for key in AUDIENCES} for code in (lang, "en", "fr")}
+        audience = _named_key(audience, spoken, "an audience", "--audience")
     app = context.app()
     try:
         try:
@@ -930,7 +983,15 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
             _echo_digest(context, report.digest)
             click.echo(_preview_line(context, report, dry_run=dry_run))
             for name, path, count in report.list_previews:
-                click.echo(context.text("digest_list_preview", name=name, path=path, count=count))
+                click.echo(
+                    context.ngettext(
+                        "list {name}: its digest written to {path} (and .html, .txt); --send would send it to "
+                        "{count} recipient",
+                        "list {name}: its digest written to {path} (and .html, .txt); --send would send it to "
+                        "{count} recipients",
+                        count,
+                    ).format(name=name, path=path, count=count)
+                )
             return
         try:
             report = send_digest(app, target, dry_run=False, out_dir=out)
@@ -956,7 +1017,11 @@ def digest(context: Context, week: str | None, send: bool, dry_run: bool, rebuil
 
 
 def _echo_digest(context: Context, result: Any) -> None:
-    click.echo(context.text("digest_built", subject=result.subject, stories=result.stories))
+    click.echo(
+        context.ngettext(
+            "{subject}: {count} story in the digest", "{subject}: {count} stories in the digest", result.stories
+        ).format(subject=result.subject, count=result.stories)
+    )
     # the file kinds read the same in every language: scripts read these lines
     click.echo(f"html: {result.html_path}\ntext: {result.text_path}\neml:  {result.eml_path}")
 
@@ -968,7 +1033,12 @@ def _preview_line(context: Context, report: Any, *, dry_run: bool) -> str:
     else:
         state = context.text("digest_state_unrecorded", week=report.week)
     if dry_run:
-        return context.text("digest_dry_run", state=state, count=len(report.queued))
+        count = len(report.queued)
+        return context.ngettext(
+            "dry run, nothing recorded or sent: {state}; --send would send it to {count} recipient",
+            "dry run, nothing recorded or sent: {state}; --send would send it to {count} recipients",
+            count,
+        ).format(state=state, count=count)
     return context.text("digest_preview", state=state) + (
         "" if report.digest.recorded else context.text("digest_preview_hint")
     )
@@ -993,9 +1063,20 @@ def stats(context: Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(numbers, ensure_ascii=False, sort_keys=True))
         return
+    # formats and audiences by their names in the reader's language; --json keeps the keys, for scripts
+    from veille.adapters.audiences import load_audiences
+    from veille.adapters.taxonomy import format_names
+
+    lang = i18n.cli_language(context.language)
+    people = load_audiences()
+    shown = {
+        "formats": format_names(app.settings.formats_file, lang),
+        "audiences": {key: people.get(key).label(lang) for key in AUDIENCES},
+    }
     for key, value in numbers.items():
         if isinstance(value, dict):
-            value = ", ".join(f"{k} {v}" for k, v in value.items()) or context.text("none")
+            names = shown.get(key, {})
+            value = ", ".join(f"{names.get(k, k)} {v}" for k, v in value.items()) or context.text("none")
         label = context.text(f"stats_{key}") if f"stats_{key}" in i18n.CLI_TEXT else key.replace("_", " ")
         click.echo(f"{label}{context.text('colon')}{value}")
 

@@ -361,10 +361,7 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "weeks": mark.gettext("weeks"),
     "weak_signal": mark.gettext(" (weak signal)"),
     "themes_none": mark.gettext("{week}: no themes (run `veille process` after `veille fetch`)"),
-    "process_summary": mark.gettext(
-        "{embedded} item(s) embedded, {tagged} tagged, {grouped} grouped into {stories_new} new "
-        "story(ies), weeks clustered: {weeks}"
-    ),
+    "process_weeks": mark.gettext("weeks clustered: {weeks}"),
     "no_weeks": mark.pgettext("weeks", "none"),
     "week_range": mark.gettext("{first} to {last} ({count})"),
     "embedding": mark.gettext("embedding"),
@@ -372,10 +369,6 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "run_status_partial": mark.gettext("partial"),
     "run_status_failed": mark.gettext("failed"),
     "run_summary": mark.gettext("veille run {status}: {parts}"),
-    "run_fetched": mark.gettext("{fetched} feed(s) fetched ({failed} failed)"),
-    "run_new_items": mark.gettext("{count} new item(s)"),
-    "run_embedded": mark.gettext("{count} embedded"),
-    "run_articles": mark.gettext("{fetched} article page(s) read ({failed} without text)"),
     "run_digest_queued": mark.gettext("digest {week} queued"),
     "run_digest_sent": mark.gettext("digest {week} sent to {count}"),
     "run_digest_archived": mark.gettext("digest {week} archived"),
@@ -394,22 +387,14 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "stats_digests_sent": mark.gettext("digests sent"),
     "init_wrote": mark.gettext("wrote {path}"),
     "init_next": mark.gettext("next: veille --config {path} fetch"),
-    "fetch_summary": mark.gettext("{fetched} feed(s) fetched, {new} new item(s), {failed} failed"),
-    "articles_summary": mark.gettext(
-        "full text: {fetched} article page(s) read, {failed} without text, {cached} from the cache"
-    ),
     "feed_added": mark.gettext("added {url} to {path}"),
     "discover_unreachable": mark.gettext(
         "{url}: not reachable now ({reason}); added as given (`veille feeds check` tells whether it works)"
     ),
     "discover_found": mark.gettext("{url} is a web page; its feed: {feed} ({kind}: {title})"),
     "discover_guessed": mark.gettext("{url} declares no feed; found one at {feed} ({kind}: {title})"),
-    "discover_others": mark.gettext("the page offers {count} other feed(s) (comments…): --choose lists them"),
     "discover_which": mark.gettext("Which feed"),
     "feed_removed": mark.gettext("removed {url} from {path}"),
-    "feeds_checked": mark.gettext("{checked} checked, {failing} failing"),
-    "opml_imported": mark.gettext("{found} feed(s) in {file}, {added} added to {path}"),
-    "opml_exported": mark.gettext("wrote {count} feed(s) to {file}"),
     "health_gone": mark.gettext("GONE (410), retired"),
     "health_failing": mark.gettext("FAILING x{count}: {error}"),
     "health_ok": mark.gettext("ok, last success {when}"),
@@ -425,20 +410,13 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     ),
     "digest_rebuilt": mark.gettext("digest {week} rebuilt and recorded"),
     "digest_rebuilt_unsent": mark.gettext("digest {week} rebuilt and recorded; nothing sent (--send sends it)"),
-    "digest_built": mark.gettext("{subject}: {stories} story(ies) in the digest"),
     "digest_sent": mark.gettext("digest {week} ({recorded}): sent to {sent}, already sent to {already}"),
     "digest_list_sent": mark.gettext("list {name}: sent to {sent}, already sent to {already}"),
     "digest_recorded_now": mark.gettext("recorded now"),
     "digest_recorded_before": mark.gettext("recorded before"),
     "digest_state_recorded": mark.gettext("the digest of {week} is recorded (sent to {sent})"),
     "digest_state_unrecorded": mark.gettext("the digest of {week} is not recorded yet"),
-    "digest_dry_run": mark.gettext(
-        "dry run, nothing recorded or sent: {state}; --send would send it to {count} recipient(s)"
-    ),
     "digest_preview": mark.gettext("preview only, nothing recorded or sent: {state}"),
-    "digest_list_preview": mark.gettext(
-        "list {name}: its digest written to {path} (and .html, .txt); --send would send it to {count} recipient(s)"
-    ),
     "digest_preview_hint": mark.gettext(" (--send records and sends it)"),
     "week_in_progress": mark.gettext(" (week in progress)"),
     "result": mark.gettext("result"),

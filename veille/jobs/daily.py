@@ -57,13 +57,22 @@ class RunReport:
     def summary(self, language: str | None = None) -> str:
         """One line in ``language`` (English by default, as in the log file)."""
         lang = i18n.cli_language(language)
+        ngettext = i18n.language(lang, default=i18n.CLI_DEFAULT).ngettext
+        # one plural per count ("1 new item", "0 nouvel article"); "polled": a failed feed was not read
         parts = [
-            i18n.cli_text("run_fetched", lang, fetched=self.fetched, failed=self.feeds_failed),
-            i18n.cli_text("run_new_items", lang, count=self.new_items),
-            i18n.cli_text("run_embedded", lang, count=self.embedded),
+            ngettext(
+                "{count} feed polled ({failed} failed)", "{count} feeds polled ({failed} failed)", self.fetched
+            ).format(count=self.fetched, failed=self.feeds_failed),
+            ngettext("{count} new item", "{count} new items", self.new_items).format(count=self.new_items),
+            ngettext("{count} embedded", "{count} embedded", self.embedded).format(count=self.embedded),
         ]
         if self.articles or self.articles_failed:
-            parts.insert(2, i18n.cli_text("run_articles", lang, fetched=self.articles, failed=self.articles_failed))
+            pages = ngettext(
+                "{count} article page read ({failed} without text)",
+                "{count} article pages read ({failed} without text)",
+                self.articles,
+            )
+            parts.insert(2, pages.format(count=self.articles, failed=self.articles_failed))
         if self.digest_week:
             if self.digest_queued:
                 parts.append(i18n.cli_text("run_digest_queued", lang, week=self.digest_week))
@@ -117,7 +126,7 @@ def _run_stages(app: App, *, send: bool) -> RunReport:
         report.feeds_failed = len(fetched.failed)
         report.new_items = fetched.new_items
         if fetched.failed:
-            report.partial.append(f"fetch: {len(fetched.failed)} feed(s) failed")
+            report.partial.append(f"fetch: {len(fetched.failed)} feed{'' if len(fetched.failed) == 1 else 's'} failed")
     except DatabaseUnavailable:
         raise  # busy or unreachable: every later stage would fail the same way; one line, exit 1
     except VeilleError as exc:

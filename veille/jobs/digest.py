@@ -109,7 +109,7 @@ def check_processed(store: Store, week: str) -> None:
     if not loose and not stale:
         return
     what = (
-        f"{loose} of its item(s) are not grouped into stories"
+        f"{loose} of its items {'is' if loose == 1 else 'are'} not grouped into stories"
         if loose
         else f"the themes of {stale[-1] if stale[-1] == week else ', '.join(stale[-3:])} are not clustered"
     )
@@ -209,7 +209,7 @@ def _rebuild(
     if sent:
         names = ", ".join(sent[:3]) + (", …" if len(sent) > 3 else "")
         raise DigestError(
-            f"the digest of {week} was already sent to {len(sent)} recipient(s) ({names}): a digest someone "
+            f"the digest of {week} was already sent to {_recipients(len(sent))} ({names}): a digest someone "
             "received is never rebuilt"
         )
     return _compose(store, settings, week, now, None, archive_folder(settings, week), format_labels, record=True)
@@ -375,7 +375,7 @@ def send_digest(app: App, week: str, *, dry_run: bool, out_dir: Path | None = No
     if failed:
         (name, address, reason), count = failed[0], len(failed)
         raise MailError(
-            f"digest {week}: list {name} still queued for {count} recipient(s) such as {address} "
+            f"digest {week}: list {name} still queued for {_recipients(count)} such as {address} "
             f"(the next run retries): {reason}"
         )
     assert report is not None
@@ -537,11 +537,11 @@ def _send(app: App, week: str, recipients: tuple[str, ...], *, out_dir: Path | N
     )
     if unopened is not None:
         raise MailError(
-            f"digest {week} not sent, still queued for {len(pending)} recipient(s) (the next run retries): {unopened}"
+            f"digest {week} not sent, still queued for {_recipients(len(pending))} (the next run retries): {unopened}"
         ) from unopened
     if failed:
         raise MailError(
-            f"digest {week}: sent to {len(sent)}, still queued for {len(failed)} recipient(s) "
+            f"digest {week}: sent to {len(sent)}, still queued for {_recipients(len(failed))} "
             f"(the next run retries): {failed[0][1]}"
         )
     return SendReport(
@@ -579,3 +579,8 @@ def _write(path: Path, content: bytes) -> None:
             raise
     except OSError as exc:
         raise StorageError(f"cannot write the digest archive {path}: {exc.strerror or exc}") from exc
+
+
+def _recipients(count: int) -> str:
+    """``1 recipient``, ``2 recipients``: the (English) error lines give each count its plural."""
+    return f"{count} recipient" if count == 1 else f"{count} recipients"

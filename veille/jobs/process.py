@@ -77,15 +77,18 @@ class ProcessReport:
     def summary(self, language: str | None = None) -> str:
         """One line in ``language`` (English by default); the weeks clustered as a range when there are many."""
         lang = i18n.cli_language(language)
-        return i18n.cli_text(
-            "process_summary",
-            lang,
-            embedded=self.embedded,
-            tagged=self.classified,
-            grouped=self.items_grouped,
-            stories_new=self.stories_new,
-            weeks=i18n.week_list(self.weeks_clustered, lang),
+        ngettext = i18n.language(lang, default=i18n.CLI_DEFAULT).ngettext
+        # one plural per count: "1 item embedded", "0 article vectorisé" (French: 0 and 1 take the singular)
+        new_stories = ngettext("{count} new story", "{count} new stories", self.stories_new)
+        parts = (
+            ngettext("{count} item embedded", "{count} items embedded", self.embedded).format(count=self.embedded),
+            ngettext("{count} tagged", "{count} tagged", self.classified).format(count=self.classified),
+            ngettext("{count} grouped into {stories}", "{count} grouped into {stories}", self.items_grouped).format(
+                count=self.items_grouped, stories=new_stories.format(count=self.stories_new)
+            ),
+            i18n.cli_text("process_weeks", lang, weeks=i18n.week_list(self.weeks_clustered, lang)),
         )
+        return ", ".join(parts)
 
 
 def embedding_text(title: str, summary: str) -> str:
