@@ -73,7 +73,7 @@ def test_fetch_stats_and_a_second_fetch_behave_the_same_on_each_backend(tmp_path
         stats = json.loads(run(config, "stats", "--json")[1])
         assert stats["audiences"] == {"corporate": 2, "higher-ed": 1, "school": 2, "general": 3}
         out = run(config, "stats")[1]
-        assert "publics : corporate 2, higher-ed 1, school 2, general 3" in out  # the default language: French
+        assert "publics : Entreprise 2, Enseignement supérieur 1, École 2, Tous publics 3" in out  # French names
 
         server.register("/a.xml", rss("alpha", 6))  # one new post
         code, _, err = run(config, "fetch", now=LATER)
