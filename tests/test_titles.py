@@ -154,20 +154,25 @@ def test_the_title_shown_is_the_digest_language_s_else_the_other_one() -> None:
     assert in_language({}, "fr") == "" and in_language(None, "en") == ""
 
 
+def bench_titles(*args: str) -> dict[str, float]:
+    """The scores ``bench/titles.py ARGS --json`` prints, run as a user runs it."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "titles.py"), *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
+    )
+    return dict(json.loads(result.stdout.splitlines()[-1]))
+
+
 @pytest.mark.slow
 def test_titles_name_their_theme_on_a_set_no_knob_was_tuned_on() -> None:
     """Title → theme retrieval@1 with the real model on SIB-200 (French and English, 7 topics): each
     topic's title, embedded, is nearest its own topic's centroid. The knobs were tuned on AG News and the
     demo corpus, never on SIB-200 (bench/titles.py prints every set at full size)."""
     need_shared("eval", "sib200-train")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "titles.py"), "--set", "sib200", "--size", "210", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=True,
-    )
-    scores = json.loads(result.stdout.splitlines()[-1])
+    scores = bench_titles("--set", "sib200", "--size", "210")
     assert scores["groups"] == 7
     for lang in ("fr", "en"):
         assert scores[f"retrieval@1_{lang}"] >= 0.90, scores
@@ -177,14 +182,7 @@ def test_titles_name_their_theme_on_a_set_no_knob_was_tuned_on() -> None:
 def test_titles_name_their_news_event_on_the_story_set() -> None:
     """The same on the 44 news events of the story set (French and English), not tuned on either: a
     title placed nearer another event than its own is the exception (at most one in ten)."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "titles.py"), "--set", "stories", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=True,
-    )
-    scores = json.loads(result.stdout.splitlines()[-1])
+    scores = bench_titles("--set", "stories")
     assert scores["groups"] == 44
     for lang in ("fr", "en"):
         assert scores[f"retrieval@1_{lang}"] >= 0.90, scores
