@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,20 @@ def test_the_radar_works_from_file_on_a_desktop_and_a_phone(
         assert problems == []
     finally:
         page.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("fr", "Trop tôt pour juger\u00a0: 0 semaine de veille, il en faut 5 pour qu'un statut ait un sens."),
+        ("en", "Too early to tell: 0 weeks of watch, 5 are needed before a status means anything."),
+    ],
+)
+def test_a_new_watch_says_it_is_too_early_in_a_real_sentence(tmp_path: Path, language: str, sentence: str) -> None:
+    """No "semaine(s)": the language's own plural rule picks the word (French: 0 takes the singular)."""
+    settings = make_settings(tmp_path, language=language)
+    with Store.open(settings.database) as store:
+        site = build_site(make_app(settings, now=NOW, store=store))
+    html = (site.out_dir / "formats" / "index.html").read_text(encoding="utf-8")
+    reason = re.search(r'<p class="reason">(.*?)</p>', html, re.S)[1]  # type: ignore[index]
+    assert unescape(reason.strip()) == sentence

@@ -7,6 +7,7 @@ only the site prints (navigation, page headings, source health). The wording is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from veille.core.i18n import Language, table
@@ -232,7 +233,7 @@ class RadarStrings:
 
     title: str
     intro: str  # {n}: weeks shown, {week}: the scored week, in words
-    too_early: str  # {n}: weeks of watch so far, {need}: weeks needed
+    too_early: tuple[str, str]  # the sentence's singular and plural forms; {n}: weeks of watch so far, {need}: needed
     heatmap: str
     heatmap_desc: str  # {n} formats, {weeks} weeks
     legend: str
@@ -250,6 +251,11 @@ class RadarStrings:
     spark: str  # "{label}, {first} – {last}: {counts}"
 
 
+def _forms(sentence: Callable[[int], str]) -> tuple[str, str]:
+    """A counted sentence's singular and plural forms in the catalog (``core.i18n.Language.singular`` picks)."""
+    return sentence(1), sentence(2)
+
+
 def _radar_strings(lang: Language) -> RadarStrings:
     _ = lang.gettext
     return RadarStrings(
@@ -258,7 +264,13 @@ def _radar_strings(lang: Language) -> RadarStrings:
             "Up to {week}: for each learning format, its stories per week over the last {n} complete weeks, "
             "its share of the week's stories and its status, scored as themes are."
         ),
-        too_early=_("Too early to tell: {n} week(s) of watch, {need} are needed before a status means anything."),
+        too_early=_forms(
+            lambda n: lang.ngettext(
+                "Too early to tell: {n} week of watch, {need} are needed before a status means anything.",
+                "Too early to tell: {n} weeks of watch, {need} are needed before a status means anything.",
+                n,
+            )
+        ),
         heatmap=_("Stories per format and week; the darker the cell, the larger its share of the week"),
         heatmap_desc=_("{n} formats over {weeks} weeks"),
         legend=_("Share of the week's stories"),

@@ -611,7 +611,9 @@ def _formats_page(radar: Radar, rows: tuple[FormatRow, ...], paths: Mapping[str,
         )
     too_early = ""
     if radar.watch_weeks < MIN_WATCH_WEEKS:
-        too_early = r.too_early.format(n=radar.watch_weeks, need=MIN_WATCH_WEEKS)
+        one, many = r.too_early
+        sentence = one if i18n.language_of(ctx.language).singular(radar.watch_weeks) else many
+        too_early = sentence.format(n=radar.watch_weeks, need=MIN_WATCH_WEEKS)
     return FormatsPage(
         rows=rows,
         radar=tuple(radar_rows),
