@@ -122,6 +122,25 @@ def test_the_essentials_open_the_digest_and_the_home_page_with_the_same_lines(we
     assert "format" not in kinds
 
 
+def brief_section(home: Path) -> str:
+    page = read(home)
+    return page[page.index('<section aria-labelledby="brief"') : page.index("</section>", page.index('id="brief"'))]
+
+
+def test_a_site_switched_to_english_says_the_french_digest_essentials_in_english(weeks: dict, tmp_path: Path) -> None:
+    """The digest went out in French, then the watch switched to English: the home page no longer opens
+    with French lines, it says the essentials of the same stories as an English watch would have."""
+    database, *_ = weeks["fr"]
+    settings = make_settings(tmp_path, language="en")
+    settings.database.parent.mkdir(parents=True)
+    settings.database.write_bytes(database.read_bytes())
+    with Store.open(settings.database) as store:
+        home = build_site(make_app(settings, now=NOW, store=store)).index_path
+    switched, english = brief_section(home), brief_section(weeks["en"][3])
+    assert "This week in brief" in switched and "L&#39;essentiel" not in switched
+    assert switched == english
+
+
 def test_no_two_lines_say_the_same_thing(weeks: dict) -> None:
     database, *_ = weeks["en"]
     rows = brief_rows(database)

@@ -142,8 +142,9 @@ def _digests(conn: Connection, archived: frozenset[str]) -> tuple[DigestRecord, 
             built_at=stored_datetime(row[2]),
             archived=row[0] in archived,
             brief=tuple(brief.get(row[0], ())),
+            language=row[3],
         )
-        for row in conn.execute("SELECT week, subject, built_at FROM digests ORDER BY week")
+        for row in conn.execute("SELECT week, subject, built_at, language FROM digests ORDER BY week")
     )
 
 

@@ -515,6 +515,17 @@ def theme_name(theme: ThemeRecord, lang: str) -> str:
     )
 
 
+def essentials(
+    records: WeekRecords, language: str, format_labels: Mapping[str, str] | None = None
+) -> tuple[BriefLine, ...]:
+    """The week's essentials said in ``language``, chosen again from ``records`` (never the recorded ones,
+    which are in the language the digest was sent in)."""
+    radar = build_radar(
+        records.radar_stories, records.week, formats=list(format_labels or ()), first_week=records.first_week
+    )
+    return week_brief(records, i18n.language(language).code, format_labels, radar=radar.moving)
+
+
 def week_brief(
     records: WeekRecords,
     language: str,

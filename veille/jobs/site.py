@@ -4,7 +4,10 @@
         the database's change marker, the week, the settings, the templates, the archives' file stats
             -> the same fingerprint as the site on disk was built from?  -> done, nothing read or computed
         digests' HTML archives on disk?  -> copied into the site as digests/<week>.html
-        load everything (adapters.site_store; the radar only its weeks) -> view models (core.site)
+        load everything (adapters.site_store; the radar only its weeks)
+        the last digest sent in another language than the site's?  -> its essentials chosen again in the
+           site's language from its stories (core.digest.essentials)
+        -> view models (core.site)
         -> render (adapters.site) the pages whose fingerprint changed; the others are kept as written
         -> app.site_writer (adapters.site.write_site): only the files whose content changed, in a
            temporary folder swapped in at once
@@ -17,7 +20,7 @@ page and the indexes) and writes only its week's piece of the search index.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,7 +33,9 @@ from veille.adapters.search_store import watch_reports
 from veille.adapters.site import inputs_fingerprint, previous_site, render_site, up_to_date
 from veille.adapters.taxonomy import format_names
 from veille.app import App
+from veille.core.digest import essentials
 from veille.core.site import build_site_view
+from veille.core.site.records import BriefRecord, SiteRecords
 from veille.core.weeks import iso_week, shift_week
 from veille.models import Settings
 
@@ -89,6 +94,7 @@ def build_site(
             continue  # the archive was moved or deleted: the week page then links to nothing
     # the radar scores the last complete week: only the weeks it reads are loaded for it
     records = store.site.load_site(archived=frozenset(archives), radar_week=shift_week(iso_week(app.now), -1))
+    records = _essentials_in_site_language(app, records, format_labels)
     view = build_site_view(
         records,
         language=settings.digest.language,
@@ -117,6 +123,24 @@ def build_site(
         pages=sum(1 for name in files if name.endswith(".html")),
         rendered=rendered.rendered,
     )
+
+
+def _essentials_in_site_language(app: App, records: SiteRecords, format_labels: Mapping[str, str]) -> SiteRecords:
+    """The home page opens with the latest digest's essentials. Sent in another language than the site's
+    (the language was switched since), they are chosen again from the same stories in the site's."""
+    language = app.settings.digest.language
+    if not records.digests or records.digests[-1].language in ("", language):
+        return records
+    latest = records.digests[-1]
+    store, feeds = app.store, [feed.url for feed in app.settings.feeds]
+    week = store.digests.load_week(
+        latest.week, only_story_ids=store.digests.story_ids(latest.week), configured_feeds=feeds
+    )
+    brief = tuple(
+        BriefRecord(line.kind, line.key, line.kind_label, line.label, line.sentence, line.reason, line.url)
+        for line in essentials(week, language, format_labels)
+    )
+    return replace(records, digests=(*records.digests[:-1], replace(latest, brief=brief, language=language)))
 
 
 @lru_cache(maxsize=4)

@@ -118,6 +118,7 @@ class DigestRecord:
     built_at: datetime
     archived: bool  # its HTML archive exists and is copied into the site as digests/<week>.html
     brief: tuple[BriefRecord, ...] = ()  # the lines the digest opened with
+    language: str = ""  # the digest's language, which its essentials are written in
 
 
 @dataclass(frozen=True)
