@@ -153,6 +153,8 @@ def test_the_full_demo_runs_cleanly_and_says_where_everything_is(demo_run: tuple
     assert f"site:     {out / '.veille' / 'site' / 'index.html'}" in lines
     assert "answered 304 Not Modified" in text
     assert "problems:" not in text
+    assert "(s)" not in text  # "10 weeks", "1 day": real plurals, not "week(s)"
+    assert re.search(r"\(1\d weeks\)", text), text
 
 
 @pytest.mark.slow

@@ -368,7 +368,7 @@ def run_demo(
     controller = Controller(outbox, hostname="127.0.0.1", port=smtp_port)
     echo(
         f"veille demo: {len(corpus.items)} items from {len(corpus.sources)} sources, "
-        f"{len(schedule)} simulated day(s) {schedule[0]} … {schedule[-1]}, into {out_dir}"
+        f"{_count(len(schedule), 'simulated day')} {schedule[0]} … {schedule[-1]}, into {out_dir}"
     )
     with DemoFeedServer(corpus, clock) as feeds:
         controller.start()
@@ -419,13 +419,22 @@ def _worse(a: int, b: int) -> int:
     return a if rank.get(a, 2) >= rank.get(b, 2) else b
 
 
+def _noun(count: int, noun: str) -> str:
+    """The demo speaks English: "1 day", "2 days" (never "day(s)")."""
+    return noun if count == 1 else f"{noun}s"
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {_noun(count, noun)}"
+
+
 def _week_line(week: str, reports: list[RunReport]) -> str:
     new = sum(r.new_items for r in reports)
     embedded = sum(r.embedded for r in reports)
     failed = sum(r.feeds_failed for r in reports)
-    parts = [f"{week}  {len(reports)} day(s)", f"{new:3d} new item(s)", f"{embedded:3d} embedded"]
+    parts = [f"{week}  {_count(len(reports), 'day')}", f"{new:3d} {_noun(new, 'new item')}", f"{embedded:3d} embedded"]
     if failed:
-        parts.append(f"{failed} feed failure(s)")
+        parts.append(_count(failed, "feed failure"))
     for report in reports:
         if report.digest_week:
             state = "queued" if report.digest_queued else f"sent to {report.digest_sent}"
@@ -445,9 +454,11 @@ def _closing_lines(result: DemoResult) -> list[str]:
     if result.digests_dir is not None:
         folder = result.digests_dir
         weeks = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-        lines.append(f"digests:  {result.digests_dir} ({len(weeks)} week(s))")
-    lines.append(f"outbox:   {result.outbox_dir} ({result.messages} message(s) to {len(RECIPIENTS)} recipients)")
-    lines.append(f"feeds:    {result.feed_requests} request(s), {result.not_modified} answered 304 Not Modified")
+        lines.append(f"digests:  {result.digests_dir} ({_count(len(weeks), 'week')})")
+    messages = _count(result.messages, "message")
+    lines.append(f"outbox:   {result.outbox_dir} ({messages} to {len(RECIPIENTS)} recipients)")
+    requests = _count(result.feed_requests, "request")
+    lines.append(f"feeds:    {requests}, {result.not_modified} answered 304 Not Modified")
     lines.append(f"next:     veille --config {result.config_path} stats")
     if result.problems:
         lines.append("problems: " + "; ".join(result.problems))
