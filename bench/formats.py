@@ -174,7 +174,7 @@ def tfidf_anchor(taxonomy: Taxonomy):
     y = binarizer.fit_transform([sorted(labels_of[t]) for t in texts])
     model = make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", min_df=1),
-        OneVsRestClassifier(LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")),
+        OneVsRestClassifier(LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced")),
     )
     model.fit(texts, y)
     return model.predict_proba, list(binarizer.classes_)
