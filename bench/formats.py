@@ -26,6 +26,9 @@ Compares, on the same embeddings in one run:
           regression (scikit-learn), fitted on the same texts veille learns from (descriptions, examples,
           corpus); a format is kept when its probability reaches a threshold chosen on the dev half,
           else the most probable one.
+On the real sets it also prints what the relevance gate (``core.formats.RelevanceGate``, which runs before
+tagging in ``veille process``) does to these items, all about learning: the share it lets through, and
+veille's macro-F1 with it (an item it stops has no format, scored as ``other``).
 and prints macro-F1 per language, French minus English, and per-format precision / recall / F1.
 
 The labelled set is ``tests/data/formats_labelled.jsonl``: written items ``{"text", "lang", "formats",
@@ -52,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from veille.adapters.embed import SentenceTransformerEmbedder  # noqa: E402
 from veille.adapters.tagger import taxonomy_vectors  # noqa: E402
-from veille.adapters.taxonomy import load_taxonomy  # noqa: E402
+from veille.adapters.taxonomy import load_relevance, load_taxonomy  # noqa: E402
 from veille.adapters.threads import one_blas_thread  # noqa: E402
 from veille.core.formats import (  # noqa: E402
     OTHER,
@@ -244,7 +247,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if score > best_f:
             best_t, best_f = float(threshold), float(score)
 
-    # The TF-IDF anchor (real sets only): threshold chosen on the dev half, like the naive anchor's.
+    # The relevance gate and the TF-IDF anchor (real sets only); the anchor's threshold is chosen on the
+    # dev half, like the naive anchor's.
+    gated = None
+    if args.which in REAL_SETS:
+        rules = load_relevance()
+        embedder = SentenceTransformerEmbedder(args.model)
+        rel_vectors = taxonomy_vectors(embedder, [text for _, _, text in rules.texts()])
+        with one_blas_thread():
+            gated = FormatClassifier.fit(
+                taxonomy, tax_vectors, ClassifierParams(), relevance=rules, relevance_vectors=rel_vectors
+            )
     tfidf = None
     if args.which in REAL_SETS:
         proba_of, tfidf_keys = tfidf_anchor(taxonomy)
@@ -271,6 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "veille": evaluate(rows, veille_pred, labels),
             "naive": evaluate(rows, naive_pred, labels),
         }
+        if gated is not None and name == args.which:
+            tags = gated.classify([r["text"] for r in rows], vectors[name], langs)
+            kept = [[t.format for t in item] for item in tags]
+            results[name]["gate_kept"] = sum(bool(k) for k in kept) / len(rows)
+            results[name]["veille_gated"] = evaluate(rows, [k or [OTHER] for k in kept], labels)
         if tfidf is not None and name == args.which:
             proba_of, tfidf_keys, tfidf_t = tfidf
             tfidf_pred = tfidf_predict(proba_of([r["text"] for r in rows]), tfidf_keys, tfidf_t)
@@ -301,6 +319,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.which == "summary":
         return 0
+    if "gate_kept" in results[args.which]:
+        g = results[args.which]
+        print(
+            f"relevance gate first (as veille process runs): {g['gate_kept']:.1%} of these items get a format; "
+            f"veille FR {g['veille_gated']['fr']['macro_f1']:.3f}, EN {g['veille_gated']['en']['macro_f1']:.3f}"
+        )
     if "tfidf" in results[args.which]:
         t = results[args.which]["tfidf"]
         print(
