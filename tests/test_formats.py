@@ -385,9 +385,9 @@ def test_real_set_is_split_by_source_and_labelled_with_known_formats() -> None:
 
 @pytest.mark.slow
 def test_tagging_quality_on_real_held_out_items_holds(classifier, embedder) -> None:
-    """Macro-F1 per language on the held-out part of the real items (213 real blog posts, title + first
-    sentence; bench/formats.py --set real prints the full table). Measured: 0.822 FR, 0.650 EN (below the
-    0.85 target); this keeps it from falling by more than 0.05."""
+    """Macro-F1 per language on the held-out part of the real items (273 real blog posts and press
+    releases, title + first sentence; bench/formats.py --set real prints the full table). Measured: 0.822
+    FR, 0.611 EN (below the 0.85 target); this keeps it from falling by more than 0.05."""
     import json
 
     from veille.core.formats import macro_f1
@@ -402,4 +402,4 @@ def test_tagging_quality_on_real_held_out_items_holds(classifier, embedder) -> N
         scores[lang], _ = macro_f1(
             [rows[i]["formats"] for i in idx], [[t.format for t in tags[i]] for i in idx], load_taxonomy().keys
         )
-    assert scores["fr"] >= 0.77 and scores["en"] >= 0.60, scores
+    assert scores["fr"] >= 0.77 and scores["en"] >= 0.56, scores
