@@ -1,6 +1,6 @@
 """Learning-format tagging quality, per language, on a labelled set: veille's tagger against a naive anchor.
 
-    python bench/formats.py [--set heldout2|heldout|test|dev|demo|summary] [--cache DIR] [--json]
+    python bench/formats.py [--set heldout2|heldout|test|dev|demo|real|real-cal|summary] [--cache DIR] [--json]
 
 Sets:
   heldout2 tests/data/formats_heldout2.jsonl (372 items), written from the labelling guidelines before the
@@ -11,6 +11,10 @@ Sets:
   test     the test half of tests/data/formats_labelled.jsonl (looked at during earlier work)
   dev      the dev half (the taxonomy's examples and the knobs were tuned on it)
   demo     the demo corpus veille/data/demo/items-*.yaml (labels by another author; also used for tuning)
+  real     the held-out part of tests/data/formats_real.jsonl: real edtech blog posts and news entries
+           (title + first sentence), French and English, split by source (tests/data/formats_real.md);
+           no tuning looks at it
+  real-cal the calibration part of the same file (other sources): what tuning on real items may use
   summary  macro-F1 per language of veille and the anchor on all five sets, one table
 
 Compares, on the same embeddings in one run:
@@ -18,6 +22,13 @@ Compares, on the same embeddings in one run:
           taxonomy's examples + lexical evidence, calibrated softmax threshold)
   naive   the anchor: one description per format (the item's language), best cosine above a threshold;
           its threshold is chosen on the dev half, like veille's parameters.
+  tfidf   a second anchor on the real sets: TF-IDF of words and word pairs + one-vs-rest logistic
+          regression (scikit-learn), fitted on the same texts veille learns from (descriptions, examples,
+          corpus); a format is kept when its probability reaches a threshold chosen on the dev half,
+          else the most probable one.
+On the real sets it also prints what the relevance gate (``core.formats.RelevanceGate``, which runs before
+tagging in ``veille process``) does to these items, all about learning: the share it lets through, and
+veille's macro-F1 with it (an item it stops has no format, scored as ``other``).
 and prints macro-F1 per language, French minus English, and per-format precision / recall / F1.
 
 The labelled set is ``tests/data/formats_labelled.jsonl``: written items ``{"text", "lang", "formats",
@@ -44,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from veille.adapters.embed import SentenceTransformerEmbedder  # noqa: E402
 from veille.adapters.tagger import taxonomy_vectors  # noqa: E402
-from veille.adapters.taxonomy import load_taxonomy  # noqa: E402
+from veille.adapters.taxonomy import load_relevance, load_taxonomy  # noqa: E402
 from veille.adapters.threads import one_blas_thread  # noqa: E402
 from veille.core.formats import (  # noqa: E402
     OTHER,
@@ -57,8 +68,10 @@ from veille.core.formats import (  # noqa: E402
 LABELLED = ROOT / "tests" / "data" / "formats_labelled.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "formats_heldout.jsonl"
 HELDOUT2 = ROOT / "tests" / "data" / "formats_heldout2.jsonl"
+REAL = ROOT / "tests" / "data" / "formats_real.jsonl"
 DEMO = ROOT / "veille" / "data" / "demo"
 SETS = ("heldout2", "heldout", "test", "dev", "demo")
+REAL_SETS = {"real": "heldout", "real-cal": "calibration"}
 SHARED_FEEDS = ROOT.parent / "shared" / "feeds"
 _TAG = re.compile(r"<[^>]+>")
 
@@ -92,6 +105,9 @@ def load_set(name: str) -> list[dict]:
 
     if name in ("test", "dev"):
         return [{**r, "embed": r["text"]} for r in load_labelled() if r["split"] == name]
+    if name in REAL_SETS:
+        rows = [json.loads(line) for line in REAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [{**r, "embed": r["text"]} for r in rows if r["split"] == REAL_SETS[name]]
     if name in ("heldout", "heldout2"):
         path = HELDOUT if name == "heldout" else HELDOUT2
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -144,6 +160,38 @@ def naive_predict(
     return out
 
 
+def tfidf_anchor(taxonomy: Taxonomy):
+    """The TF-IDF + logistic-regression anchor fitted on the texts veille learns from: a function from
+    texts to (items x formats) probabilities, and the format keys in column order."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    labels_of: dict[str, set[str]] = {}
+    for t in taxonomy.texts():
+        labels_of.setdefault(t.text, set()).add(t.format)
+    texts = list(labels_of)
+    binarizer = MultiLabelBinarizer(classes=list(taxonomy.keys))
+    y = binarizer.fit_transform([sorted(labels_of[t]) for t in texts])
+    model = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", min_df=1),
+        OneVsRestClassifier(LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced")),
+    )
+    model.fit(texts, y)
+    return model.predict_proba, list(binarizer.classes_)
+
+
+def tfidf_predict(proba: np.ndarray, keys: list[str], threshold: float) -> list[list[str]]:
+    out = []
+    for row in proba:
+        kept = [keys[j] for j in np.argsort(-row) if row[j] >= threshold]
+        kept = [k for k in kept if k != OTHER] or kept  # `other` only when no format is kept
+        out.append(kept or [keys[int(np.argmax(row))]])
+    return out
+
+
 def evaluate(rows: list[dict], predicted: list[list[str]], labels: Sequence[str]) -> dict[str, dict]:
     result = {}
     for lang in ("fr", "en"):
@@ -155,7 +203,7 @@ def evaluate(rows: list[dict], predicted: list[list[str]], labels: Sequence[str]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--set", dest="which", default="heldout2", choices=[*SETS, "summary"])
+    parser.add_argument("--set", dest="which", default="heldout2", choices=[*SETS, *REAL_SETS, "summary"])
     parser.add_argument("--cache", type=Path, default=None, help="directory to cache embeddings in")
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
     parser.add_argument("--json", action="store_true")
@@ -165,7 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not SHARED_FEEDS.exists():
         print(f"note: {SHARED_FEEDS} absent, real-feed items left out", file=sys.stderr)
     # the dev half is always needed (the naive anchor's threshold is chosen on it)
-    sets = {name: load_set(name) for name in SETS if args.which == "summary" or name in ("dev", args.which)}
+    sets = {
+        name: load_set(name)
+        for name in (*SETS, *REAL_SETS)
+        if (args.which == "summary" and name in SETS) or name in ("dev", args.which)
+    }
     tax_texts = [t.text for t in taxonomy.texts()]
     t0 = time.perf_counter()
     # the default model's vectors of the shipped taxonomy ship with veille (a test checks they are current)
@@ -195,6 +247,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         if score > best_f:
             best_t, best_f = float(threshold), float(score)
 
+    # The relevance gate and the TF-IDF anchor (real sets only); the anchor's threshold is chosen on the
+    # dev half, like the naive anchor's.
+    gated = None
+    if args.which in REAL_SETS:
+        rules = load_relevance()
+        embedder = SentenceTransformerEmbedder(args.model)
+        rel_vectors = taxonomy_vectors(embedder, [text for _, _, text in rules.texts()])
+        with one_blas_thread():
+            gated = FormatClassifier.fit(
+                taxonomy, tax_vectors, ClassifierParams(), relevance=rules, relevance_vectors=rel_vectors
+            )
+    tfidf = None
+    if args.which in REAL_SETS:
+        proba_of, tfidf_keys = tfidf_anchor(taxonomy)
+        dev_proba = proba_of([r["text"] for r in dev])
+        tfidf_t, tfidf_f = 0.5, -1.0
+        for threshold in np.arange(0.1, 0.95, 0.05):
+            pred = tfidf_predict(dev_proba, tfidf_keys, float(threshold))
+            score = np.mean([v["macro_f1"] for v in evaluate(dev, pred, labels).values()])
+            if score > tfidf_f:
+                tfidf_t, tfidf_f = float(threshold), float(score)
+        tfidf = (proba_of, tfidf_keys, tfidf_t)
+
     results: dict[str, dict] = {}
     speed = 0
     for name, rows in sets.items():
@@ -209,9 +284,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             "veille": evaluate(rows, veille_pred, labels),
             "naive": evaluate(rows, naive_pred, labels),
         }
+        if gated is not None and name == args.which:
+            tags = gated.classify([r["text"] for r in rows], vectors[name], langs)
+            kept = [[t.format for t in item] for item in tags]
+            results[name]["gate_kept"] = sum(bool(k) for k in kept) / len(rows)
+            results[name]["veille_gated"] = evaluate(rows, [k or [OTHER] for k in kept], labels)
+        if tfidf is not None and name == args.which:
+            proba_of, tfidf_keys, tfidf_t = tfidf
+            tfidf_pred = tfidf_predict(proba_of([r["text"] for r in rows]), tfidf_keys, tfidf_t)
+            results[name]["tfidf"] = evaluate(rows, tfidf_pred, labels)
     report = {
         "sets": results,
         "naive_threshold": round(best_t, 2),
+        **({"tfidf_threshold": round(tfidf[2], 2)} if tfidf is not None else {}),
         "embed_seconds": round(embed_s, 2),
         "fit_seconds": round(fit_s, 3),
         "classify_items_per_second": speed,
@@ -234,10 +319,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.which == "summary":
         return 0
+    if "gate_kept" in results[args.which]:
+        g = results[args.which]
+        print(
+            f"relevance gate first (as veille process runs): {g['gate_kept']:.1%} of these items get a format; "
+            f"veille FR {g['veille_gated']['fr']['macro_f1']:.3f}, EN {g['veille_gated']['en']['macro_f1']:.3f}"
+        )
+    if "tfidf" in results[args.which]:
+        t = results[args.which]["tfidf"]
+        print(
+            f"TF-IDF + logistic regression anchor (threshold {tfidf[2]:.2f}, dev): "
+            f"FR {t['fr']['macro_f1']:.3f}, EN {t['en']['macro_f1']:.3f}"
+        )
     v = results[args.which]["veille"]
+    tf = results[args.which].get("tfidf")
     print(
         f"\n{'format (veille P/R/F1)':22}{'FR P':>7}{'FR R':>7}{'FR F1':>7}{'EN P':>7}{'EN R':>7}{'EN F1':>7}"
-        f"{'n FR':>6}{'n EN':>6}"
+        f"{'n FR':>6}{'n EN':>6}" + (f"{'tfidf FR':>10}{'tfidf EN':>10}" if tf else "")
     )
     for label in labels:
         cells = []
@@ -245,7 +343,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             m = v[lang]["per_format"].get(label)
             cells += [f"{m[k]:>7.2f}" for k in ("precision", "recall", "f1")] if m else ["      -"] * 3
         sup = [int(v[lang]["per_format"].get(label, {}).get("support", 0)) for lang in ("fr", "en")]
-        print(f"{label:22}{''.join(cells)}{sup[0]:>6}{sup[1]:>6}")
+        extra = ""
+        if tf:
+            extra = "".join(
+                f"{tf[lang]['per_format'][label]['f1']:>10.2f}" if label in tf[lang]["per_format"] else f"{'-':>10}"
+                for lang in ("fr", "en")
+            )
+        print(f"{label:22}{''.join(cells)}{sup[0]:>6}{sup[1]:>6}{extra}")
     return 0
 
 

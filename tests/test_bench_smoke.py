@@ -19,7 +19,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "cluster.py": (["--skip-bertopic", "--limit", "150"], "## Stories"),
     "embed.py": (["--texts", "60", "--rounds", "1"], "rate / torch"),
     "fetch.py": (["--feeds", "12", "--concurrency", "4", "--rounds", "1"], "veille second fetch (conditional)"),
-    "formats.py": (["--set", "dev"], "naive threshold"),
+    "formats.py": (["--set", "real-cal"], "TF-IDF + logistic regression anchor"),
     "fulltext.py": (["--limit", "6", "--rounds", "1"], "extraction success rate"),
     "process.py": (["--items", "80", "--week-stories", "80"], "embedding rate ratio"),
     "audiences.py": (["--limit", "20"], "macro-F1 over corporate"),

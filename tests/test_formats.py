@@ -364,3 +364,42 @@ def test_tagging_quality_on_the_held_out_set_meets_the_target_in_both_languages(
         )
     assert scores["fr"] >= 0.85 and scores["en"] >= 0.85, scores
     assert abs(scores["fr"] - scores["en"]) <= 0.05, scores
+
+
+REAL = Path(__file__).parent / "data" / "formats_real.jsonl"
+
+
+def test_real_set_is_split_by_source_and_labelled_with_known_formats() -> None:
+    """One blog never sits on both sides of the real set, and every label is a shipped format."""
+    import json
+
+    rows = [json.loads(line) for line in REAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sides: dict[str, set[str]] = {}
+    for r in rows:
+        sides.setdefault(r["source"], set()).add(r["split"])
+        assert r["formats"] and set(r["formats"]) <= set(load_taxonomy().keys), r
+        assert r["formats"] == [OTHER] or OTHER not in r["formats"], r
+    assert all(len(s) == 1 for s in sides.values()), sides
+    assert sum(r["lang"] == "en" for r in rows) >= 150 and sum(r["lang"] == "fr" for r in rows) >= 100
+
+
+@pytest.mark.slow
+def test_tagging_quality_on_real_held_out_items_holds(classifier, embedder) -> None:
+    """Macro-F1 per language on the held-out part of the real items (273 real blog posts and press
+    releases, title + first sentence; bench/formats.py --set real prints the full table). Measured: 0.822
+    FR, 0.611 EN (below the 0.85 target); this keeps it from falling by more than 0.05."""
+    import json
+
+    from veille.core.formats import macro_f1
+
+    rows = [json.loads(line) for line in REAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["split"] == "heldout"]
+    texts = [r["text"] for r in rows]
+    tags = classifier.classify(texts, embedder.embed(texts), [r["lang"] for r in rows])
+    scores = {}
+    for lang in ("fr", "en"):
+        idx = [i for i, r in enumerate(rows) if r["lang"] == lang]
+        scores[lang], _ = macro_f1(
+            [rows[i]["formats"] for i in idx], [[t.format for t in tags[i]] for i in idx], load_taxonomy().keys
+        )
+    assert scores["fr"] >= 0.77 and scores["en"] >= 0.56, scores
