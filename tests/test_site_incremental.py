@@ -109,6 +109,28 @@ def test_a_new_day_then_the_next_week_is_still_the_site_built_from_scratch(site:
     assert tree(updated.out_dir) == tree(scratch.out_dir)
 
 
+@pytest.mark.parametrize("change", [new_day, corrected_title, into_old_digest])
+def test_with_yearly_archive_pages_an_updated_site_is_still_the_site_built_from_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[object], None]
+) -> None:
+    """Formats' and sources' pages split into recent weeks and a page per older year (a long watch), then a
+    change, then the next week (the recent weeks move on): always the site a build from scratch gives."""
+    import veille.core.site.pages as site_pages
+
+    monkeypatch.setattr(site_pages, "LIST_RECENT_WEEKS", 2)
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        populate(store, tmp_path)
+        first = build_site(make_app(settings, now=NOW, store=store))
+        assert list(first.out_dir.glob("formats/*-archive-*.html"))
+        with store.transaction() as conn:
+            change(conn)
+        for now in (NOW, NOW.replace(day=9)):
+            updated = build_site(make_app(settings, now=now, store=store))
+            scratch = build_site(make_app(settings, now=now, store=store), out_dir=tmp_path / f"scratch{now.day}")
+            assert tree(updated.out_dir) == tree(scratch.out_dir)
+
+
 def test_a_story_view_s_fingerprint_reads_every_field_it_has() -> None:
     """A field added to a story's view and not to its fingerprint would leave pages showing it stale."""
     from dataclasses import fields

@@ -43,6 +43,7 @@ HOME_TRENDS = 5
 STORIES_PER_CARD = 3
 RECENT_WEEKS = 8
 CHART_MAX_WEEKS = 52
+LIST_RECENT_WEEKS = 12  # a format's or source's page lists these weeks' stories; older ones, a page per year
 ATOM_ENTRIES = 52
 TREND_STATUSES = ("rising", "new")
 STATUS_ORDER = ("new", "rising", "steady", "fading")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from veille.core import i18n
@@ -30,6 +31,7 @@ from veille.core.site.common import (
     _LANG,
     CHART_MAX_WEEKS,
     HOME_TRENDS,
+    LIST_RECENT_WEEKS,
     RECENT_WEEKS,
     _by_format_groups,
     _by_week_groups,
@@ -79,6 +81,7 @@ from veille.core.site.views import (
     HomePage,
     KeywordRow,
     Link,
+    ListArchivePage,
     Page,
     RadarRow,
     SignalCard,
@@ -273,7 +276,9 @@ def build_site_view(
         page = _format_page(
             key, ctx.format_paths[key], format_stories[key], all_weeks, ctx, tracks.get(key), radar, records_by_key
         )
+        page, archives = _with_yearly_archives(page, format_stories[key], all_weeks, ctx)
         pages.append(page)
+        pages.extend(archives)
         format_rows.append(
             FormatRow(
                 Link(ctx.format_name(key), page.path),
@@ -297,7 +302,9 @@ def build_site_view(
     source_rows = []
     for feed in sorted(records.feeds, key=lambda f: ctx.feed_name(f.id).lower()):
         page = _source_page(feed, source_stories.get(feed.id, []), ctx)
+        page, archives = _with_yearly_archives(page, source_stories.get(feed.id, []), all_weeks, ctx)
         pages.append(page)
+        pages.extend(archives)
         state = _feed_state(feed)
         source_rows.append(
             SourceRow(
@@ -395,6 +402,52 @@ def _archive_pages(
         pages.append(Page(archive_href(year), "site/archive.html", label, "weeks", view))
         rows.append(ArchiveRow(year, label, archive_href(year), len(stories), ctx.stories_label(len(stories))))
     return pages, rows
+
+
+def _with_yearly_archives(
+    page: Page, stories: Sequence[StoryView], all_weeks: Sequence[str], ctx: _Context
+) -> tuple[Page, list[Page]]:
+    """A format's or source's page lists the stories of the last ``LIST_RECENT_WEEKS`` weeks; the older
+    ones go to one page per year (``formats/video-archive-2025.html``), newest year first, linked from it.
+    A page that size stays readable, and a new day leaves the past years' pages as they were."""
+    if len(all_weeks) < LIST_RECENT_WEEKS:
+        return page, []
+    cutoff = all_weeks[-LIST_RECENT_WEEKS]
+    recent = [story for story in stories if story.week >= cutoff]
+    years: dict[str, list[StoryView]] = defaultdict(list)
+    for story in stories:
+        if story.week < cutoff:
+            years[story.week[:4]].append(story)
+    if not years:
+        return page, []
+    base = page.path.removesuffix(".html")
+    order = sorted(years, reverse=True)
+    links = tuple(Link(year, f"{base}-archive-{year}.html") for year in order)
+    parent = Link(page.title, page.path)
+    archives = [
+        Page(
+            link.href,
+            "site/list_archive.html",
+            f"{page.title} · {link.label}",
+            page.section,
+            ListArchivePage(
+                label=f"{page.title} · {link.label}",
+                parent=parent,
+                total=ctx.stories_label(len(years[link.label])),
+                years=tuple(other if other is not link else Link(link.label, "") for other in links),
+                story_weeks=_by_week_groups(years[link.label], ctx),
+            ),
+        )
+        for link in links
+    ]
+    assert isinstance(page.view, FormatPage | SourcePage)
+    view = replace(
+        page.view,
+        story_weeks=_by_week_groups(recent, ctx),
+        recent_intro=ctx.t.recent_intro.format(n=LIST_RECENT_WEEKS),
+        archives=links,
+    )
+    return replace(page, view=view), archives
 
 
 def _format_paths(keys: Sequence[str]) -> dict[str, str]:

@@ -273,6 +273,8 @@ class FormatPage:
     themes: tuple[tuple[Link, str], ...] = ()  # the themes carrying it over the radar's weeks, with "4 sujets"
     themes_intro: str = ""
     r: RadarStrings | None = None
+    recent_intro: str = ""  # said when older stories are on yearly pages (``archives``)
+    archives: tuple[Link, ...] = ()  # its stories before the recent weeks: one page per year, newest first
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,19 @@ class SourcePage:
     counts: str
     events: tuple[EventView, ...]
     total: str
+    story_weeks: tuple[StoryGroup, ...]
+    recent_intro: str = ""
+    archives: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListArchivePage:
+    """One year of a format's or a source's stories older than the weeks its own page lists."""
+
+    label: str
+    parent: Link  # the format's or source's page
+    total: str
+    years: tuple[Link, ...]  # every year of its archive, newest first (this one without a link)
     story_weeks: tuple[StoryGroup, ...]
 
 
