@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from veille.core import i18n
@@ -384,6 +385,24 @@ class SearchEntry:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """A view computed only when its page is rendered: a page whose ``inputs`` did not change since it was
+    written is kept as it is, and its view (and its stories' views) never computed."""
+
+    build: Callable[[], object]
+
+
+@dataclass(frozen=True)
+class SearchPiece:
+    """One piece of the search index (a week, a year of the archive): its stories' entries, newest first,
+    computed only when the piece is written again (``inputs`` changed)."""
+
+    name: str  # "2026-W48", "archive-2019"
+    inputs: str
+    entries: Callable[[], tuple[SearchEntry, ...]]
+
+
+@dataclass(frozen=True)
 class AtomEntry:
     id: str
     title: str
@@ -408,7 +427,8 @@ class Page:
     template: str  # "site/theme.html"
     title: str
     section: str  # nav entry marked current: home | weeks | themes | formats | sources | search
-    view: object
+    view: object  # a view model, or ``Deferred`` when ``inputs`` says what it is computed from
+    inputs: str | None = None  # a digest of everything the view is computed from, beside the site's context
 
     @property
     def root(self) -> str:
@@ -423,7 +443,7 @@ class SiteView:
     t: SiteStrings
     d: i18n.Strings
     pages: tuple[Page, ...]
-    search: tuple[SearchEntry, ...]
+    search: tuple[SearchPiece, ...]  # newest first
     atom: AtomFeed
     digest_weeks: tuple[str, ...]  # archived digests the site copies as digests/<week>.html
     watch_nav: str = ""  # the navigation's link to watches/index.html ("" when feeds.yaml has no watch)
