@@ -73,7 +73,9 @@ def render_site(
     without the database's change marker)."""
     files: dict[str, bytes] = {}
     pages: dict[str, str] = {}
-    common: dict[str, object] = {"site": view, "t": view.t, "d": view.d}
+    # what every template reads of the site (its language, title, strings, navigation), without its pages:
+    # Jinja's contexts and macros refer to each other, so whatever they hold waits for the cyclic collector
+    common: dict[str, object] = {"site": replace(view, pages=(), search=()), "t": view.t, "d": view.d}
     common["row"] = _RowCache(env, common)
     fingerprint = _Fingerprints(view, salt)
     rendered = 0
@@ -98,6 +100,7 @@ def render_site(
         files[path] = kept if kept is not None else _piece_script(piece.name, piece.entries()).encode("utf-8")
     for name in STATIC_FILES:
         files[name] = _static(env, f"site/{name}").encode("utf-8")
+    common.clear()  # the row cache and the templates' globals refer to each other
     return RenderedSite(files, pages, rendered)
 
 
