@@ -460,7 +460,7 @@ def _context_inputs(ctx: _Context, records: SiteRecords) -> str:
 
 
 def _story_inputs(stories: Sequence[StoryRef]) -> bytes:
-    return b"".join(story.digest for story in stories)
+    return b"".join([story.digest for story in stories])
 
 
 def _deferred(path: str, template: str, title: str, section: str, build: Callable[[], object], inputs: object) -> Page:
