@@ -86,7 +86,7 @@ def signal_in_old_week(conn: object) -> None:
     ).fetchone()
     conn.execute(  # type: ignore[attr-defined]
         "INSERT INTO signals (week, label, stories, sources, reason) VALUES (?, 'adaptive quizzes', 2, 2,"
-        " '{\"z\": 4.5, \"count\": 2, \"mean\": 0.1}')",
+        ' \'{"z": 4.5, "count": 2, "mean": 0.1}\')',
         (week,),
     )
     conn.executemany(  # type: ignore[attr-defined]

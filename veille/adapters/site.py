@@ -9,8 +9,9 @@ Writing (``write_site``):
 1. A manifest (``.veille-site.json``) in the site folder records the SHA-256 of every file written, the
    fingerprint of what the site was built from (``inputs_fingerprint``: the database's change marker,
    the week, the settings, the templates, the digests' archives, veille's own code), and each page's and
-   search piece's own fingerprint (what its template reads): ``render_site`` keeps, without rendering
-   it, a page whose fingerprint is the one it was written with.
+   search piece's own fingerprint (what its template reads: its view, or for a page whose view is
+   deferred, the digest of its inputs ``core.site`` gives): ``render_site`` keeps, without rendering it
+   or computing its view, a page whose fingerprint is the one it was written with.
 2. If no file's content changed and none disappeared, nothing is touched at all; if the inputs did not
    change either, nothing is even computed (``up_to_date``).
 3. Otherwise the new site is assembled in a temporary folder beside the target: unchanged files are
