@@ -40,8 +40,7 @@ import jinja2
 from markupsafe import Markup
 
 from veille.adapters.render import render_template
-from veille.core.site import Page, SearchEntry, SiteView, StoryView
-from veille.core.site.views import Deferred
+from veille.core.site import Deferred, Page, SearchEntry, SiteView, StoryView
 from veille.errors import RenderError, SiteError
 
 MANIFEST = ".veille-site.json"

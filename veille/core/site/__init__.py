@@ -40,18 +40,30 @@ from veille.core.site.records import (
     SiteTheme,
     ThemeWeekRecord,
 )
-from veille.core.site.views import ArchivePage, ChartBar, Page, SearchEntry, SiteView, StoryView, WeeksPage
+from veille.core.site.views import (
+    ArchivePage,
+    ChartBar,
+    Deferred,
+    Page,
+    SearchEntry,
+    SearchPiece,
+    SiteView,
+    StoryView,
+    WeeksPage,
+)
 
 __all__ = [
     "ArchivePage",
     "BriefRecord",
     "ChartBar",
     "CopyRecord",
+    "Deferred",
     "DigestRecord",
     "FeedEventRecord",
     "FeedRecord",
     "Page",
     "SearchEntry",
+    "SearchPiece",
     "SiteRecords",
     "SiteSignal",
     "SiteStory",
