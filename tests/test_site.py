@@ -479,6 +479,8 @@ def test_a_format_s_and_a_source_s_page_list_recent_weeks_and_older_years_on_pag
     listed = stories(page) + stories(older)
     assert len(listed) == len(set(listed)) > 0 and not set(stories(page)) & set(stories(older))
     assert (site / "sources" / "1-archive-2026.html").is_file()
+    # MOOCs had no story in the last 2 weeks: the page says so above the links to its older years
+    assert not stories(page) and page.index("Aucun sujet ces semaines-là.") < page.index("mooc-archive-2026.html")
     for path in [*site.glob("formats/*archive*.html"), *site.glob("sources/*archive*.html")]:
         for _, ref in parse(path).refs:
             if not urlsplit(ref).scheme and urlsplit(ref).path:
