@@ -570,9 +570,12 @@ def _search_pieces(stories: Sequence[StoryRef], ctx: _Context, context: str) -> 
     """The search index's pieces, one per page holding stories (a week, a year of the archive), newest
     first, each piece's entries newest first and computed only when the piece is written again."""
     pieces: dict[str, list[StoryRef]] = {}
+    names: dict[str, str] = {}  # week -> its page's name
     for story in reversed(stories):
-        page = ctx.week_href(story.week).rsplit("/", 1)[-1].removesuffix(".html")
-        pieces.setdefault(page, []).append(story)
+        name = names.get(story.week)
+        if name is None:
+            name = names[story.week] = ctx.week_href(story.week).rsplit("/", 1)[-1].removesuffix(".html")
+        pieces.setdefault(name, []).append(story)
     return tuple(
         SearchPiece(name, _inputs((context, name, _story_inputs(members))), partial(_search_entries, members, ctx))
         for name, members in pieces.items()
