@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import pytest
 
+from tests.test_site_browser import BROKEN_WORDS, OVERLAPS, browser, no_horizontal_scroll, open_page  # noqa: F401
 from tests.test_site_support import HOSTILE, NOW, make_settings, populate
 from veille.adapters.render import make_environment
 from veille.adapters.site import MANIFEST
@@ -485,3 +486,29 @@ def test_a_format_s_and_a_source_s_page_list_recent_weeks_and_older_years_on_pag
         for _, ref in parse(path).refs:
             if not urlsplit(ref).scheme and urlsplit(ref).path:
                 assert (path.parent / unquote(urlsplit(ref).path)).resolve().is_file(), f"{path.name}: {ref}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_format_s_yearly_page_reads_well_on_a_phone_and_a_desktop(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    browser: Any,  # noqa: F811 (the fixture of test_site_browser)
+    width: int,
+) -> None:
+    """A format's page with its years' links and the years' pages, in real chromium: no error, no overflow."""
+    import veille.core.site.pages as site_pages
+
+    monkeypatch.setattr(site_pages, "LIST_RECENT_WEEKS", 2)
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        populate(store, tmp_path)
+        site = build_site(make_app(settings, now=NOW, store=store)).out_dir
+    for path in ("formats/mooc.html", "formats/mooc-archive-2026.html", "sources/1-archive-2026.html"):
+        page, problems = open_page(browser, (site / path).as_uri(), width=width)
+        assert problems == [], path
+        no_horizontal_scroll(page)
+        assert page.evaluate(BROKEN_WORDS) == [], f"{path} at {width}px: words broken across lines"
+        assert page.evaluate(OVERLAPS) == [], f"{path} at {width}px: text overlaps"
+        assert page.locator("h1").count() == 1
+        page.close()
