@@ -225,28 +225,30 @@ def _feed_state(feed: FeedRecord) -> str:
 @dataclass(frozen=True, slots=True)
 class StoryRef:
     """A story as the pages sort and group it, without its view (``_Context.view`` builds that when a page
-    shows it): what ``StoryView`` says of its week, sources, main format and digest, read off the record."""
+    shows it): what ``StoryView`` says of its week, sources, main format and digest, read off the record
+    when a page computed again asks (a page kept as written never does)."""
 
     key: str
     week: str
-    n_sources: int
-    primary_format: str
-    in_digest: bool
     record: SiteStory
     digest: bytes  # ``record_digest``: what a page's inputs say of this story
 
+    @property
+    def n_sources(self) -> int:
+        return len({copy.feed_id for copy in self.record.copies})
+
+    @property
+    def primary_format(self) -> str:
+        ranked = _ranked_formats(self.record)
+        return ranked[0] if ranked else OTHER_FORMAT
+
+    @property
+    def in_digest(self) -> bool:
+        return self.record.digest_week is not None and self.record.digest_week == self.week
+
 
 def story_ref(record: SiteStory, week: str) -> StoryRef:
-    ranked = _ranked_formats(record)
-    return StoryRef(
-        key=record.key,
-        week=week,
-        n_sources=len({copy.feed_id for copy in record.copies}),
-        primary_format=ranked[0] if ranked else OTHER_FORMAT,
-        in_digest=record.digest_week is not None and record.digest_week == week,
-        record=record,
-        digest=record_digest(record, week),
-    )
+    return StoryRef(key=record.key, week=week, record=record, digest=record_digest(record, week))
 
 
 # what ``record_digest`` reads of a story's record: a field added to it must be added there
