@@ -66,7 +66,6 @@ from veille.core.site.records import (
     FeedRecord,
     SiteRecords,
     SiteSignal,
-    SiteStory,
     SiteTheme,
     ThemeWeekRecord,
 )
@@ -149,7 +148,6 @@ def build_site_view(
     # one reference per story; its view is built once, when a page that shows it is rendered
     stories: list[StoryRef] = []
     by_week: dict[str, list[StoryRef]] = defaultdict(list)
-    records_by_key: dict[str, SiteStory] = {}
     for record in sorted(records.stories, key=lambda s: (s.first_at, s.key)):
         week = story_week(record)
         if week > current:
@@ -157,7 +155,6 @@ def build_site_view(
         ref = story_ref(record, week)
         stories.append(ref)
         by_week[week].append(ref)
-        records_by_key[record.key] = record
     refs = {ref.key: ref for ref in stories}
     context = _context_inputs(ctx, records)
 
