@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import pytest
 
+from tests.test_site_browser import BROKEN_WORDS, OVERLAPS, browser, no_horizontal_scroll, open_page  # noqa: F401
 from tests.test_site_support import HOSTILE, NOW, make_settings, populate
 from veille.adapters.render import make_environment
 from veille.adapters.site import MANIFEST
@@ -451,3 +452,63 @@ def test_a_rebuild_with_nothing_new_answers_without_reading_the_history(
         make_app(make_settings(tmp_path), now=NOW + timedelta(days=7), store=store)
     )  # a new week: the radar moves on
     assert later.written > 0 and "formats/index.html" in snapshot(result.out_dir)
+
+
+def test_a_format_s_and_a_source_s_page_list_recent_weeks_and_older_years_on_pages_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long watch: a format's page lists the last weeks' stories and links one page per older year; every
+    story is on exactly one of them, and every link of the split pages resolves."""
+    import veille.core.site.pages as site_pages
+
+    monkeypatch.setattr(site_pages, "LIST_RECENT_WEEKS", 2)  # the watch of the test data is a few weeks long
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        populate(store, tmp_path)
+        result = build_site(make_app(settings, now=NOW, store=store))
+    site = result.out_dir
+    page = (site / "formats" / "mooc.html").read_text(encoding="utf-8")
+    assert "Les sujets des 2 dernières semaines" in page and "Sujets plus anciens, par année" in page
+    archive = site / "formats" / "mooc-archive-2026.html"
+    assert 'href="../formats/mooc-archive-2026.html"' in page
+    older = archive.read_text(encoding="utf-8")
+    assert "<h1>MOOC · 2026</h1>" in older and 'href="../formats/mooc.html"' in older
+
+    def stories(html: str) -> list[str]:
+        return re.findall(r'<li data-audience="[^"]*"><a href="\.\./weeks/[^"#]+#(\w+)"', html)
+
+    listed = stories(page) + stories(older)
+    assert len(listed) == len(set(listed)) > 0 and not set(stories(page)) & set(stories(older))
+    assert (site / "sources" / "1-archive-2026.html").is_file()
+    # MOOCs had no story in the last 2 weeks: the page says so above the links to its older years
+    assert not stories(page) and page.index("Aucun sujet ces semaines-là.") < page.index("mooc-archive-2026.html")
+    for path in [*site.glob("formats/*archive*.html"), *site.glob("sources/*archive*.html")]:
+        for _, ref in parse(path).refs:
+            if not urlsplit(ref).scheme and urlsplit(ref).path:
+                assert (path.parent / unquote(urlsplit(ref).path)).resolve().is_file(), f"{path.name}: {ref}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_format_s_yearly_page_reads_well_on_a_phone_and_a_desktop(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    browser: Any,  # noqa: F811 (the fixture of test_site_browser)
+    width: int,
+) -> None:
+    """A format's page with its years' links and the years' pages, in real chromium: no error, no overflow."""
+    import veille.core.site.pages as site_pages
+
+    monkeypatch.setattr(site_pages, "LIST_RECENT_WEEKS", 2)
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        populate(store, tmp_path)
+        site = build_site(make_app(settings, now=NOW, store=store)).out_dir
+    for path in ("formats/mooc.html", "formats/mooc-archive-2026.html", "sources/1-archive-2026.html"):
+        page, problems = open_page(browser, (site / path).as_uri(), width=width)
+        assert problems == [], path
+        no_horizontal_scroll(page)
+        assert page.evaluate(BROKEN_WORDS) == [], f"{path} at {width}px: words broken across lines"
+        assert page.evaluate(OVERLAPS) == [], f"{path} at {width}px: text overlaps"
+        assert page.locator("h1").count() == 1
+        page.close()

@@ -74,6 +74,35 @@ def into_old_digest(conn: object) -> None:
     conn.execute("INSERT INTO digest_stories (story_id, week) VALUES (?, ?)", (story, week))  # type: ignore[attr-defined]
 
 
+def renamed_feed(conn: object) -> None:
+    """A source renamed in feeds.yaml: every story it carried shows the new name, on every page."""
+    conn.execute("UPDATE feeds SET name = 'Campus numérique' WHERE id = 2")  # type: ignore[attr-defined]
+
+
+def signal_in_old_week(conn: object) -> None:
+    """``veille process`` run again on an old week finds an emerging signal there, with two stories."""
+    week, a, b = conn.execute(  # type: ignore[attr-defined]
+        "SELECT MIN(week), MIN(story_id), MAX(story_id) FROM digest_stories"
+    ).fetchone()
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO signals (week, label, stories, sources, reason) VALUES (?, 'adaptive quizzes', 2, 2,"
+        ' \'{"z": 4.5, "count": 2, "mean": 0.1}\')',
+        (week,),
+    )
+    conn.executemany(  # type: ignore[attr-defined]
+        "INSERT INTO signal_stories (week, label, story_id) VALUES (?, 'adaptive quizzes', ?)", [(week, a), (week, b)]
+    )
+
+
+def retagged_old_item(conn: object) -> None:
+    """A re-tag moves an old story from one format to another: both formats' pages and its week change."""
+    item = conn.execute("SELECT MIN(item_id) FROM item_formats").fetchone()[0]  # type: ignore[attr-defined]
+    conn.execute("DELETE FROM item_formats WHERE item_id = ?", (item,))  # type: ignore[attr-defined]
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO item_formats (item_id, format, score) VALUES (?, 'immersive', 0.9)", (item,)
+    )
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[Store, Path]]:
     settings = make_settings(tmp_path)
@@ -83,7 +112,10 @@ def site(tmp_path: Path) -> Iterator[tuple[Store, Path]]:
         yield store, tmp_path
 
 
-@pytest.mark.parametrize("change", [new_day, corrected_title, renamed_theme, into_old_digest])
+@pytest.mark.parametrize(
+    "change",
+    [new_day, corrected_title, renamed_theme, into_old_digest, renamed_feed, signal_in_old_week, retagged_old_item],
+)
 def test_an_updated_site_is_byte_for_byte_the_site_built_from_scratch(
     site: tuple[Store, Path], change: Callable[[object], None]
 ) -> None:
@@ -109,6 +141,28 @@ def test_a_new_day_then_the_next_week_is_still_the_site_built_from_scratch(site:
     assert tree(updated.out_dir) == tree(scratch.out_dir)
 
 
+@pytest.mark.parametrize("change", [new_day, corrected_title, into_old_digest, renamed_feed, retagged_old_item])
+def test_with_yearly_archive_pages_an_updated_site_is_still_the_site_built_from_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[object], None]
+) -> None:
+    """Formats' and sources' pages split into recent weeks and a page per older year (a long watch), then a
+    change, then the next week (the recent weeks move on): always the site a build from scratch gives."""
+    import veille.core.site.pages as site_pages
+
+    monkeypatch.setattr(site_pages, "LIST_RECENT_WEEKS", 2)
+    settings = make_settings(tmp_path)
+    with Store.open(settings.database) as store:
+        populate(store, tmp_path)
+        first = build_site(make_app(settings, now=NOW, store=store))
+        assert list(first.out_dir.glob("formats/*-archive-*.html"))
+        with store.transaction() as conn:
+            change(conn)
+        for now in (NOW, NOW.replace(day=9)):
+            updated = build_site(make_app(settings, now=now, store=store))
+            scratch = build_site(make_app(settings, now=now, store=store), out_dir=tmp_path / f"scratch{now.day}")
+            assert tree(updated.out_dir) == tree(scratch.out_dir)
+
+
 def test_a_story_view_s_fingerprint_reads_every_field_it_has() -> None:
     """A field added to a story's view and not to its fingerprint would leave pages showing it stale."""
     from dataclasses import fields
@@ -118,6 +172,17 @@ def test_a_story_view_s_fingerprint_reads_every_field_it_has() -> None:
 
     for cls in (StoryView, CopyView, Link, SearchEntry):
         assert tuple(f.name for f in fields(cls)) == STORY_FIELDS[cls.__name__]
+
+
+def test_a_story_record_s_digest_reads_every_field_it_has() -> None:
+    """Pages kept as written when their stories' records did not change: a record field the digest missed
+    would leave them stale."""
+    from dataclasses import fields
+
+    from veille.core.site.common import RECORD_FIELDS
+    from veille.core.site.records import SiteStory
+
+    assert tuple(f.name for f in fields(SiteStory)) == RECORD_FIELDS
 
 
 def test_a_new_day_renders_only_the_pages_it_changes(site: tuple[Store, Path]) -> None:

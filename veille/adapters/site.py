@@ -9,8 +9,9 @@ Writing (``write_site``):
 1. A manifest (``.veille-site.json``) in the site folder records the SHA-256 of every file written, the
    fingerprint of what the site was built from (``inputs_fingerprint``: the database's change marker,
    the week, the settings, the templates, the digests' archives, veille's own code), and each page's and
-   search piece's own fingerprint (what its template reads): ``render_site`` keeps, without rendering
-   it, a page whose fingerprint is the one it was written with.
+   search piece's own fingerprint (what its template reads: its view, or for a page whose view is
+   deferred, the digest of its inputs ``core.site`` gives): ``render_site`` keeps, without rendering it
+   or computing its view, a page whose fingerprint is the one it was written with.
 2. If no file's content changed and none disappeared, nothing is touched at all; if the inputs did not
    change either, nothing is even computed (``up_to_date``).
 3. Otherwise the new site is assembled in a temporary folder beside the target: unchanged files are
@@ -29,7 +30,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import NoneType
@@ -39,7 +40,7 @@ import jinja2
 from markupsafe import Markup
 
 from veille.adapters.render import render_template
-from veille.core.site import Page, SearchEntry, SiteView, StoryView
+from veille.core.site import Deferred, Page, SearchEntry, SiteView, StoryView
 from veille.errors import RenderError, SiteError
 
 MANIFEST = ".veille-site.json"
@@ -72,7 +73,9 @@ def render_site(
     without the database's change marker)."""
     files: dict[str, bytes] = {}
     pages: dict[str, str] = {}
-    common: dict[str, object] = {"site": view, "t": view.t, "d": view.d}
+    # what every template reads of the site (its language, title, strings, navigation), without its pages:
+    # Jinja's contexts and macros refer to each other, so whatever they hold waits for the cyclic collector
+    common: dict[str, object] = {"site": replace(view, pages=(), search=()), "t": view.t, "d": view.d}
     common["row"] = _RowCache(env, common)
     fingerprint = _Fingerprints(view, salt)
     rendered = 0
@@ -82,19 +85,22 @@ def render_site(
         if kept is not None:
             files[page.path] = kept
             continue
+        if isinstance(page.view, Deferred):  # computed only now that it has to be rendered
+            page = replace(page, view=page.view.build())
         html = render_template(env, page.template, page=page, view=page.view, root=page.root, **common)
         files[page.path] = html.encode("utf-8")
         rendered += 1
     files["atom.xml"] = render_template(env, "site/atom.xml", feed=view.atom, **common).encode("utf-8")
-    pieces = _search_pieces(view.search)
-    files[SEARCH_INDEX] = _script(f"window.{SEARCH_GLOBAL}", {"parts": list(pieces)}).encode("utf-8")
-    for name, members in pieces.items():  # a piece whose stories did not change is kept too
-        path = f"search/{name}.js"
-        pages[path] = key = _piece_fingerprint(salt, name, members)
+    parts = [piece.name for piece in view.search]
+    files[SEARCH_INDEX] = _script(f"window.{SEARCH_GLOBAL}", {"parts": parts}).encode("utf-8")
+    for piece in view.search:  # a piece whose stories did not change is kept, its entries never computed
+        path = f"search/{piece.name}.js"
+        pages[path] = key = _piece_fingerprint(salt, piece.name, piece.inputs)
         kept = previous.kept(path, key) if previous is not None else None
-        files[path] = kept if kept is not None else _piece_script(name, members).encode("utf-8")
+        files[path] = kept if kept is not None else _piece_script(piece.name, piece.entries()).encode("utf-8")
     for name in STATIC_FILES:
         files[name] = _static(env, f"site/{name}").encode("utf-8")
+    common.clear()  # the row cache and the templates' globals refer to each other
     return RenderedSite(files, pages, rendered)
 
 
@@ -153,6 +159,9 @@ class _Fingerprints:
 
     def __call__(self, page: Page) -> str:
         digest = self.head.copy()
+        if page.inputs is not None:  # what its view is computed from, said by core.site: the view is not walked
+            digest.update(repr((page.path, page.template, page.title, page.section, page.inputs)).encode())
+            return digest.hexdigest()[:32]
         for value in (page.path, page.template, page.title, page.section, page.view):
             digest.update(self._bytes(value))
         return digest.hexdigest()[:32]
@@ -252,8 +261,8 @@ def _static(env: jinja2.Environment, name: str) -> str:
     return source
 
 
-def search_parts(entries: tuple[SearchEntry, ...]) -> dict[str, str]:
-    """The search index in pieces, as scripts (so search works from file://, no fetch()).
+def _piece_script(name: str, members: Iterable[SearchEntry]) -> str:
+    """A piece of the search index, as a script (so search works from file://, no fetch()).
 
     ``search/index.js`` assigns ``window.VEILLE_SEARCH = {"parts": [...]}``: the names of the pieces,
     newest first, one per page that holds stories (a week, or a year of the archive). Each piece,
@@ -266,22 +275,6 @@ def search_parts(entries: tuple[SearchEntry, ...]) -> dict[str, str]:
     search on a large site reads a few weeks, not the whole history; a new day rewrites only its week's
     piece (and the small index when the week is new).
     """
-    pieces = _search_pieces(entries)
-    files = {SEARCH_INDEX: _script(f"window.{SEARCH_GLOBAL}", {"parts": list(pieces)})}
-    for name, members in pieces.items():
-        files[f"search/{name}.js"] = _piece_script(name, members)
-    return files
-
-
-def _search_pieces(entries: tuple[SearchEntry, ...]) -> dict[str, list[SearchEntry]]:
-    """The entries of each piece of the search index, pieces and entries newest first."""
-    pieces: dict[str, list[SearchEntry]] = {}
-    for entry in reversed(entries):
-        pieces.setdefault(_part_name(entry.href), []).append(entry)
-    return pieces
-
-
-def _piece_script(name: str, members: list[SearchEntry]) -> str:
     formats: dict[str, int] = {}
     sources: dict[str, int] = {}
     rows = [
@@ -302,17 +295,9 @@ def _piece_script(name: str, members: list[SearchEntry]) -> str:
     return _script(target, payload)
 
 
-def _piece_fingerprint(salt: str, name: str, members: list[SearchEntry]) -> str:
-    """What a piece of the search index is written from (``STORY_FIELDS["SearchEntry"]``)."""
-    plain = [(e.title, e.href, e.summary, e.week, e.formats, e.sources, e.keywords, e.audience) for e in members]
-    return hashlib.sha256(repr((salt, name, plain)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def _part_name(href: str) -> str:
-    """``weeks/2026-W48.html#s12`` -> ``2026-W48``; ``weeks/archive-2019.html#i3`` -> ``archive-2019``."""
-    page = href.split("#", 1)[0].rsplit("/", 1)[-1]
-    name = page.removesuffix(".html")
-    return name if name and all(c.isalnum() or c == "-" for c in name) else "other"
+def _piece_fingerprint(salt: str, name: str, inputs: str) -> str:
+    """What a piece of the search index is written from: its stories (``core.site``'s ``inputs``)."""
+    return hashlib.sha256(repr((salt, name, inputs)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _script(target: str, payload: object) -> str:

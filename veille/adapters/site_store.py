@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from veille.adapters.article_store import feed_article_counts
 from veille.adapters.digest_store import stored_numbers
@@ -30,6 +30,7 @@ from veille.core.site import (
     SiteTheme,
     ThemeWeekRecord,
 )
+from veille.errors import StorageError
 
 EVENTS_PER_FEED = 50  # problems listed on a source's page, newest first
 _PROBLEMS = ("error", "moved", "gone", "stale")
@@ -224,7 +225,7 @@ def _stories(conn: Connection) -> tuple[SiteStory, ...]:
         """
     ):
         key = f"s{story_id}" if story_id is not None else f"i{item_id}"
-        copies[key].setdefault((feed_id, item_id), CopyRecord(feed_id, title, url, stored_datetime(published)))
+        copies[key].setdefault((feed_id, item_id), CopyRecord(feed_id, title, url, _moment(published)))
 
     formats: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for story_id, item_id, fmt, score in conn.execute(
@@ -291,13 +292,22 @@ def _story(
         url=url,
         summary=summary,
         lang=lang,
-        first_at=stored_datetime(first_at),
-        last_at=stored_datetime(last_at),
+        first_at=_moment(first_at),
+        last_at=_moment(last_at),
         copies=tuple(copies.get(key, {}).values()),
         formats=tuple(sorted(formats.get(key, ()))),
         themes=tuple(themes.get(key, ())),
         digest_week=digest_week.get(key),
     )
+
+
+def _moment(text: str | None) -> datetime:
+    """``store.stored_datetime`` in one call: the history's 200,000 dates are read here (a third of the
+    loading time went into the layers around ``datetime.fromisoformat``)."""
+    if text is None:
+        raise StorageError("missing date in the database: None")
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _themes(conn: Connection) -> tuple[SiteTheme, ...]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
@@ -40,6 +41,12 @@ def iso(dt: datetime | None) -> str | None:
 def from_iso(text: str | None) -> datetime | None:
     if text is None:
         return None
+    return _from_iso(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _from_iso(text: str) -> datetime:
+    """A stored date read back, remembered: the site reads a story's dates again in each feed's copy."""
     dt = datetime.fromisoformat(text)
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 

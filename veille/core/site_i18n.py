@@ -67,6 +67,9 @@ class SiteStrings:
     archives_intro: str  # {date}: when the watch began
     archive_label: str  # {year}
     archive_intro: str  # {date}
+    recent_intro: str  # {n}: weeks listed on a format's or source's page before its yearly archive pages
+    older_stories: str  # the heading over the links to a format's or source's yearly archive pages
+    none_recent: str  # a format's or source's page when it had no story in its recent weeks
     story_sources: str
     original: str
     health: str
@@ -166,6 +169,9 @@ def _site_strings(lang: Language) -> SiteStrings:
             "Articles published before the watch began (on {date}), from the feeds' backlogs as they were "
             "first read, week by week."
         ),
+        recent_intro=_("The stories of the last {n} weeks; older ones are on one page per year, listed below."),
+        older_stories=_("Older stories, by year"),
+        none_recent=_("No story in these weeks."),
         story_sources=_("Sources"),
         original=_("original article"),
         health=_("Feed health"),

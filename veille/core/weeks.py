@@ -41,9 +41,11 @@ def iso_week(moment: datetime | date) -> str:
     before. A plain date is taken as is.
     """
     if isinstance(moment, datetime):
-        if moment.tzinfo is None or moment.utcoffset() is None:
+        offset = moment.utcoffset()
+        if offset is None:
             raise ValueError(f"naive datetime {moment.isoformat()}: give a timezone-aware one")
-        moment = moment.astimezone(UTC).date()
+        if offset:  # already in UTC (as every stored date): its own calendar date is the UTC one
+            moment = moment.astimezone(UTC)
     year, number, _ = moment.isocalendar()
     return f"{year}-W{number:02d}"
 

@@ -4,7 +4,14 @@
 ``adapters.site_store``) and decides every page: home, the weeks index and one page per week since the
 watch began (its first fetch; the older items of a feed's backlog go to one archive page per year), one
 per theme, format and source, the search index (``search``) and the Atom feed of the digests (``atom``).
-The view models are in ``views``; ``adapters.site`` then only renders and writes.
+The view models are in ``views``; ``adapters.site`` then only renders and writes. A format's and a
+source's page list the last ``LIST_RECENT_WEEKS`` weeks' stories, older ones on a page per year.
+
+The pages computed from stories (weeks, themes, formats, sources, their yearly pages) and the search
+index's pieces say what they are computed from (``Page.inputs``: the digests of their stories' records,
+``common.record_digest``, their rows, and what every story's view reads of the site) and defer their view
+(``Deferred``): the renderer computes it only when the page's inputs changed since it was written, so a
+new day computes the views of the pages it changes, not of the whole history.
 
 Stories live on their week's page, one full block each under the anchor ``#s<id>`` (``#i<id>`` for an
 item not yet grouped into a story), with all the sources that carried them; every other page links
@@ -33,18 +40,30 @@ from veille.core.site.records import (
     SiteTheme,
     ThemeWeekRecord,
 )
-from veille.core.site.views import ArchivePage, ChartBar, Page, SearchEntry, SiteView, StoryView, WeeksPage
+from veille.core.site.views import (
+    ArchivePage,
+    ChartBar,
+    Deferred,
+    Page,
+    SearchEntry,
+    SearchPiece,
+    SiteView,
+    StoryView,
+    WeeksPage,
+)
 
 __all__ = [
     "ArchivePage",
     "BriefRecord",
     "ChartBar",
     "CopyRecord",
+    "Deferred",
     "DigestRecord",
     "FeedEventRecord",
     "FeedRecord",
     "Page",
     "SearchEntry",
+    "SearchPiece",
     "SiteRecords",
     "SiteSignal",
     "SiteStory",

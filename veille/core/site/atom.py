@@ -7,6 +7,7 @@ from datetime import datetime
 
 from veille.core.site.common import (
     ATOM_ENTRIES,
+    StoryRef,
     _Context,
     _week_cards,
     period,
@@ -24,7 +25,6 @@ from veille.core.site.records import (
 from veille.core.site.views import (
     AtomEntry,
     AtomFeed,
-    StoryView,
 )
 from veille.core.weeks import week_bounds
 
@@ -34,7 +34,7 @@ def build_atom(
     all_weeks: Sequence[str],
     digests: Mapping[str, DigestRecord],
     theme_weeks: Mapping[str, Sequence[tuple[SiteTheme, ThemeWeekRecord]]],
-    by_week: Mapping[str, Sequence[StoryView]],
+    by_week: Mapping[str, Sequence[StoryRef]],
     ctx: _Context,
     *,
     since: datetime,

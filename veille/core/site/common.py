@@ -3,6 +3,8 @@ cards."""
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,6 +45,7 @@ HOME_TRENDS = 5
 STORIES_PER_CARD = 3
 RECENT_WEEKS = 8
 CHART_MAX_WEEKS = 52
+LIST_RECENT_WEEKS = 12  # a format's or source's page lists these weeks' stories; older ones, a page per year
 ATOM_ENTRIES = 52
 TREND_STATUSES = ("rising", "new")
 STATUS_ORDER = ("new", "rising", "steady", "fading")
@@ -144,6 +147,17 @@ class _Context:
     watch_week: str | None = None  # weeks before it have no page of their own: see ``week_href``
 
     memo: dict[object, str] = field(default_factory=dict)
+    story_views: dict[str, StoryView] = field(default_factory=dict)  # built when a page needs them
+
+    def view(self, story: StoryRef) -> StoryView:
+        """The story's one view, built the first time a page shows it (a page kept as written needs none)."""
+        view = self.story_views.get(story.key)
+        if view is None:
+            view = self.story_views[story.key] = _story_view(story.record, story.week, self)
+        return view
+
+    def views(self, stories: Iterable[StoryRef]) -> tuple[StoryView, ...]:
+        return tuple(self.view(story) for story in stories)
 
     def week_href(self, week: str) -> str:
         """A week's page, or for a week before the watch began, its year's archive page."""
@@ -209,6 +223,65 @@ def _feed_state(feed: FeedRecord) -> str:
     return "stale" if feed.stale else "active"
 
 
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    """A story as the pages sort and group it, without its view (``_Context.view`` builds that when a page
+    shows it): what ``StoryView`` says of its week, sources, main format and digest, read off the record
+    when a page computed again asks (a page kept as written never does)."""
+
+    key: str
+    week: str
+    record: SiteStory
+    digest: bytes  # ``record_digest``: what a page's inputs say of this story
+
+    @property
+    def n_sources(self) -> int:
+        return len({copy.feed_id for copy in self.record.copies})
+
+    @property
+    def primary_format(self) -> str:
+        ranked = _ranked_formats(self.record)
+        return ranked[0] if ranked else OTHER_FORMAT
+
+    @property
+    def in_digest(self) -> bool:
+        return self.record.digest_week is not None and self.record.digest_week == self.week
+
+
+def story_ref(record: SiteStory, week: str) -> StoryRef:
+    return StoryRef(key=record.key, week=week, record=record, digest=record_digest(record, week))
+
+
+# what ``record_digest`` reads of a story's record: a field added to it must be added there
+RECORD_FIELDS = ("key", "title", "url", "summary", "lang", "first_at", "last_at", "copies", "formats", "themes",
+                 "digest_week", "audiences")  # fmt: skip
+
+
+def record_digest(r: SiteStory, week: str) -> bytes:
+    """A story's record and page week in 16 bytes: equal digests, equal views (the rest of what a view reads
+    is the site's context, ``_Context``, which every page's inputs carry).
+
+    Written with ``marshal`` version 0 (no references between objects, no interning: the same values give
+    the same bytes in every process), each date as its instant and its offset: twice as fast as ``repr``
+    on the 50,000 stories a new day digests."""
+    copies = tuple((c.feed_id, c.title, c.url, c.published_at.timestamp(), _offset(c.published_at)) for c in r.copies)
+    plain = (r.key, r.title, r.url, r.summary, r.lang, r.first_at.timestamp(), _offset(r.first_at),
+             r.last_at.timestamp(), _offset(r.last_at), copies, r.formats, r.themes, r.digest_week, r.audiences,
+             week)  # fmt: skip
+    return hashlib.sha256(marshal.dumps(plain, 0)).digest()[:16]
+
+
+def _offset(moment: datetime) -> float:
+    offset = moment.utcoffset()
+    return offset.total_seconds() if offset is not None else -86400.0  # naive: no offset a real zone has
+
+
+def _ranked_formats(record: SiteStory) -> list[str]:
+    """The story's formats, best score first, "other" only alone (as on the format pages)."""
+    kept = kept_formats(tuple(fmt for fmt, _ in record.formats))
+    return [fmt for fmt, _ in sorted(record.formats, key=lambda pair: (-pair[1], pair[0])) if fmt in kept]
+
+
 def _story_view(record: SiteStory, week: str, ctx: _Context) -> StoryView:
     seen: dict[tuple[int, str], CopyView] = {}
     # the source of the item shown first, then the others as they published it
@@ -224,8 +297,7 @@ def _story_view(record: SiteStory, week: str, ctx: _Context) -> StoryView:
             )
     copies = tuple(seen.values())
     n_sources = len({copy.source.href for copy in copies})
-    kept = kept_formats(tuple(fmt for fmt, _ in record.formats))  # "other" only alone, as on the format pages
-    ranked = [fmt for fmt, _ in sorted(record.formats, key=lambda pair: (-pair[1], pair[0])) if fmt in kept]
+    ranked = _ranked_formats(record)
     formats = tuple(Link(ctx.format_name(fmt), ctx.format_paths[fmt]) for fmt in dict.fromkeys(ranked))
     theme_ids = dict.fromkeys(theme_id for _, theme_id in sorted(record.themes) if theme_id in ctx.theme_labels)
     lang = record.lang if record.lang and _LANG.match(record.lang) and record.lang != ctx.language else None
@@ -250,35 +322,35 @@ def _story_view(record: SiteStory, week: str, ctx: _Context) -> StoryView:
     )
 
 
-def _sorted_recent(stories: Iterable[StoryView]) -> list[StoryView]:
+def _sorted_recent(stories: Iterable[StoryRef]) -> list[StoryRef]:
     return sorted(stories, key=lambda s: (-s.n_sources, s.key))
 
 
-def _by_week_groups(stories: Sequence[StoryView], ctx: _Context) -> tuple[StoryGroup, ...]:
+def _by_week_groups(stories: Sequence[StoryRef], ctx: _Context) -> tuple[StoryGroup, ...]:
     """Stories grouped by week, newest week first, most covered first inside a week."""
-    groups: dict[str, list[StoryView]] = defaultdict(list)
+    groups: dict[str, list[StoryRef]] = defaultdict(list)
     for story in stories:
         groups[story.week].append(story)
     return tuple(
-        StoryGroup(week_label(week, ctx.d), ctx.week_href(week), tuple(_sorted_recent(groups[week])))
+        StoryGroup(week_label(week, ctx.d), ctx.week_href(week), ctx.views(_sorted_recent(groups[week])))
         for week in sorted(groups, reverse=True)
     )
 
 
-def _by_format_groups(stories: Sequence[StoryView], ctx: _Context) -> tuple[StoryGroup, ...]:
-    groups: dict[str, list[StoryView]] = defaultdict(list)
+def _by_format_groups(stories: Sequence[StoryRef], ctx: _Context) -> tuple[StoryGroup, ...]:
+    groups: dict[str, list[StoryRef]] = defaultdict(list)
     for story in stories:
         groups[story.primary_format].append(story)
     order = sorted(groups, key=lambda k: (k == OTHER_FORMAT, -len(groups[k]), k))
-    return tuple(StoryGroup(ctx.format_name(k), None, tuple(_sorted_recent(groups[k]))) for k in order)
+    return tuple(StoryGroup(ctx.format_name(k), None, ctx.views(_sorted_recent(groups[k]))) for k in order)
 
 
 def _theme_card(
-    theme: SiteTheme, row: ThemeWeekRecord, stories: Sequence[StoryView], ctx: _Context, *, with_stories: bool
+    theme: SiteTheme, row: ThemeWeekRecord, stories: Sequence[StoryRef], ctx: _Context, *, with_stories: bool
 ) -> ThemeCard:
     shown: tuple[StoryView, ...] = ()
     if with_stories:
-        shown = tuple(_sorted_recent(s for s in stories if s.week == row.week))[:STORIES_PER_CARD]
+        shown = ctx.views(_sorted_recent(s for s in stories if s.week == row.week)[:STORIES_PER_CARD])
     return ThemeCard(
         id=theme.id,
         label=ctx.theme_labels[theme.id],
@@ -293,7 +365,7 @@ def _theme_card(
 
 def _week_cards(
     rows: Sequence[tuple[SiteTheme, ThemeWeekRecord]],
-    theme_stories: Mapping[int, Sequence[StoryView]],
+    theme_stories: Mapping[int, Sequence[StoryRef]],
     ctx: _Context,
     *,
     with_stories: bool,
@@ -319,7 +391,7 @@ STORIES_PER_SIGNAL_CARD = 3
 
 def _signal_cards(
     records: Sequence[SiteSignal],
-    by_week: Mapping[str, Sequence[StoryView]],
+    views: Mapping[str, StoryRef],
     story_themes: Mapping[str, Mapping[str, int]],
     theme_weeks: Mapping[str, Sequence[tuple[SiteTheme, ThemeWeekRecord]]],
     ctx: _Context,
@@ -327,14 +399,14 @@ def _signal_cards(
     """Each week's emerging signals, chosen as the digest chooses them (strongest first, at most 5, none
     whose stories all sit in one theme the week shows as a trend or weak signal), each story linked to
     its entry on this site."""
-    views = {story.key: story for stories in by_week.values() for story in stories}
     out: dict[str, list[SignalCard]] = {}
     for record in sorted(records, key=lambda r: (r.week, -float(r.reason.get("z", 0.0)), r.label)):
         cards = out.setdefault(record.week, [])
-        stories = sorted(
+        refs = sorted(
             (views[key] for key in dict.fromkeys(record.story_keys) if key in views),
             key=lambda s: (-s.n_sources, s.key),
         )
+        stories = ctx.views(refs) if len(cards) < SIGNALS_PER_WEEK else ()
         if len(cards) >= SIGNALS_PER_WEEK or not stories:
             continue
         shown = {

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from veille.core import i18n
 from veille.core.digest import OTHER_FORMAT
@@ -30,7 +33,9 @@ from veille.core.site.common import (
     _LANG,
     CHART_MAX_WEEKS,
     HOME_TRENDS,
+    LIST_RECENT_WEEKS,
     RECENT_WEEKS,
+    StoryRef,
     _by_format_groups,
     _by_week_groups,
     _Context,
@@ -39,13 +44,13 @@ from veille.core.site.common import (
     _plural,
     _signal_cards,
     _sorted_recent,
-    _story_view,
     _theme_label,
     _week_cards,
     archive_href,
     kept_formats,
     period,
     slug,
+    story_ref,
     story_week,
     text,
     web_url,
@@ -60,7 +65,7 @@ from veille.core.site.records import (
     FeedEventRecord,
     FeedRecord,
     SiteRecords,
-    SiteStory,
+    SiteSignal,
     SiteTheme,
     ThemeWeekRecord,
 )
@@ -71,6 +76,7 @@ from veille.core.site.views import (
     ArchivePage,
     ArchiveRow,
     BriefView,
+    Deferred,
     EventView,
     FormatPage,
     FormatRow,
@@ -79,15 +85,17 @@ from veille.core.site.views import (
     HomePage,
     KeywordRow,
     Link,
+    ListArchivePage,
     Page,
     RadarRow,
+    SearchEntry,
+    SearchPiece,
     SignalCard,
     SiteView,
     SourcePage,
     SourceRow,
     SourcesPage,
     StoryGroup,
-    StoryView,
     ThemeCard,
     ThemePage,
     ThemeRow,
@@ -137,18 +145,18 @@ def build_site_view(
     starts = ([iso_week(records.watch_start)] if records.watch_start else []) + sorted(digests)[:1]
     ctx.watch_week = min(starts) if starts else None
 
-    # one view per story, shared by every page that lists it
-    stories: list[StoryView] = []
-    by_week: dict[str, list[StoryView]] = defaultdict(list)
-    records_by_key: dict[str, SiteStory] = {}
+    # one reference per story; its view is built once, when a page that shows it is rendered
+    stories: list[StoryRef] = []
+    by_week: dict[str, list[StoryRef]] = defaultdict(list)
     for record in sorted(records.stories, key=lambda s: (s.first_at, s.key)):
         week = story_week(record)
         if week > current:
             continue
-        view = _story_view(record, week, ctx)
-        stories.append(view)
-        by_week[week].append(view)
-        records_by_key[record.key] = record
+        ref = story_ref(record, week)
+        stories.append(ref)
+        by_week[week].append(ref)
+    refs = {ref.key: ref for ref in stories}
+    context = _context_inputs(ctx, records)
 
     weeks = sorted(
         set(by_week) | {w.week for th in records.themes for w in th.weeks if w.week <= current} | set(digests)
@@ -167,18 +175,18 @@ def build_site_view(
     for record in records.stories:
         for copy in record.copies:
             week_feeds[iso_week(copy.published_at)].add(copy.feed_id)
-    theme_stories: dict[int, list[StoryView]] = defaultdict(list)
-    format_stories: dict[str, list[StoryView]] = defaultdict(list)
-    source_stories: dict[int, list[StoryView]] = defaultdict(list)
-    for view in stories:
-        record = records_by_key[view.key]
+    theme_stories: dict[int, list[StoryRef]] = defaultdict(list)
+    format_stories: dict[str, list[StoryRef]] = defaultdict(list)
+    source_stories: dict[int, list[StoryRef]] = defaultdict(list)
+    for ref in stories:
+        record = ref.record
         for theme_id in dict.fromkeys(theme_id for _, theme_id in record.themes):
             if theme_id in themes:
-                theme_stories[theme_id].append(view)
+                theme_stories[theme_id].append(ref)
         for fmt in kept_formats(tuple(fmt for fmt, _ in record.formats)):
-            format_stories[fmt].append(view)
+            format_stories[fmt].append(ref)
         for feed_id in dict.fromkeys(copy.feed_id for copy in record.copies):
-            source_stories[feed_id].append(view)
+            source_stories[feed_id].append(ref)
 
     week_rows = {
         week: WeekRow(
@@ -206,11 +214,12 @@ def build_site_view(
         return Link(week_label(all_weeks[index], d), week_href(all_weeks[index]))
 
     # weeks
-    story_themes = {story.key: dict(story.themes) for story in records.stories}
-    emerging = _signal_cards(records.term_signals, by_week, story_themes, theme_weeks, ctx)
+    signals: dict[str, list[SiteSignal]] = defaultdict(list)
+    for signal in records.term_signals:
+        signals[signal.week].append(signal)
     for index, week in enumerate(all_weeks):
         pages.append(
-            _week_page(
+            _deferred_week_page(
                 week,
                 by_week.get(week, []),
                 theme_weeks.get(week, []),
@@ -221,7 +230,9 @@ def build_site_view(
                 previous=week_link(index - 1),
                 following=week_link(index + 1),
                 ctx=ctx,
-                emerging=emerging.get(week, ()),
+                signals=signals.get(week, []),
+                refs=refs,
+                context=context,
             )
         )
     pages.append(
@@ -241,7 +252,14 @@ def build_site_view(
     # themes
     theme_rows: list[tuple[str, ThemeRow]] = []
     for theme in records.themes:
-        page = _theme_page(theme, theme_stories.get(theme.id, []), all_weeks, ctx)
+        page = _deferred(
+            f"themes/{theme.id}.html",
+            "site/theme.html",
+            ctx.theme_labels[theme.id],
+            "themes",
+            partial(_theme_view, theme, theme_stories.get(theme.id, []), all_weeks, ctx),
+            (context, theme, _story_inputs(theme_stories.get(theme.id, [])), all_weeks[-1:]),
+        )
         pages.append(page)
         latest = theme.weeks[-1] if theme.weeks else None
         theme_rows.append(
@@ -270,10 +288,20 @@ def build_site_view(
     tracks = {track.format: track for track in radar.formats}
     format_rows = []
     for key in (k for k in format_keys if format_stories.get(k)):
-        page = _format_page(
-            key, ctx.format_paths[key], format_stories[key], all_weeks, ctx, tracks.get(key), radar, records_by_key
-        )
+        label = ctx.format_name(key)
+        recent, archives = _yearly_archives(ctx.format_paths[key], label, "formats", format_stories[key], all_weeks,
+                                            ctx, context)  # fmt: skip
+        page = _deferred(
+            ctx.format_paths[key],
+            "site/format.html",
+            label,
+            "formats",
+            partial(_format_view, key, format_stories[key], recent, archives, all_weeks, ctx, tracks.get(key), radar),
+            (context, key, _story_inputs(format_stories[key]), all_weeks[-CHART_MAX_WEEKS:], tracks.get(key),
+             radar.weeks, [page.path for page in archives]),
+        )  # fmt: skip
         pages.append(page)
+        pages.extend(archives)
         format_rows.append(
             FormatRow(
                 Link(ctx.format_name(key), page.path),
@@ -296,8 +324,18 @@ def build_site_view(
     # sources
     source_rows = []
     for feed in sorted(records.feeds, key=lambda f: ctx.feed_name(f.id).lower()):
-        page = _source_page(feed, source_stories.get(feed.id, []), ctx)
+        path, own = f"sources/{feed.id}.html", source_stories.get(feed.id, [])
+        recent, archives = _yearly_archives(path, ctx.feed_name(feed.id), "sources", own, all_weeks, ctx, context)
+        page = _deferred(
+            path,
+            "site/source.html",
+            ctx.feed_name(feed.id),
+            "sources",
+            partial(_source_view, feed, own, recent, archives, ctx),
+            (context, feed, _story_inputs(own), [page.path for page in archives]),
+        )
         pages.append(page)
+        pages.extend(archives)
         state = _feed_state(feed)
         source_rows.append(
             SourceRow(
@@ -312,7 +350,7 @@ def build_site_view(
     pages.append(Page("sources/index.html", "site/sources.html", t.sources, "sources", SourcesPage(tuple(source_rows))))
 
     # watches (radar mode): a page each, when feeds.yaml has some
-    watch_list, watch_nav = watch_pages(watches, {view.key: view for view in stories}, ctx)
+    watch_list, watch_nav = watch_pages(watches, refs, ctx)
     pages.extend(watch_list)
 
     # home and search
@@ -320,7 +358,7 @@ def build_site_view(
                                source_rows, ctx))  # fmt: skip
     pages.append(Page("search.html", "site/search.html", t.search, "search", None))
 
-    search = tuple(_search_entry(view, records_by_key[view.key], ctx) for view in stories)
+    search = _search_pieces(stories, ctx, context)
     return SiteView(
         language=lang,
         title=site_title,
@@ -345,7 +383,7 @@ def _watch_began(records: SiteRecords, all_weeks: Sequence[str], now: datetime) 
 
 def _archive_pages(
     weeks: Sequence[str],
-    by_week: Mapping[str, Sequence[StoryView]],
+    by_week: Mapping[str, Sequence[StoryRef]],
     records: SiteRecords,
     first_week: str | None,
     ctx: _Context,
@@ -365,7 +403,7 @@ def _archive_pages(
             StoryGroup(
                 f"{week_label(week, ctx.d)} ({period(week, lang)})",
                 None,
-                tuple(_sorted_recent(by_week[week])),
+                ctx.views(_sorted_recent(by_week[week])),
             )
             for week in reversed(years[year])
         )
@@ -397,6 +435,189 @@ def _archive_pages(
     return pages, rows
 
 
+def _inputs(parts: object) -> str:
+    """What a page is computed from, in 32 hex digits (``repr`` of plain records, digests and strings)."""
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _context_inputs(ctx: _Context, records: SiteRecords) -> str:
+    """What every story's view reads besides its record: the sources' names, the themes' labels, the
+    formats' names and pages, where the watch began (and the language, title and strings, which the
+    renderer adds to every page's fingerprint)."""
+    return _inputs(
+        (
+            ctx.language,
+            [(feed.id, ctx.feed_name(feed.id)) for feed in records.feeds],
+            sorted(ctx.theme_labels.items()),
+            sorted(ctx.format_paths.items()),
+            sorted((ctx.format_labels or {}).items()),
+            ctx.watch_week,
+        )
+    )
+
+
+def _story_inputs(stories: Sequence[StoryRef]) -> bytes:
+    return b"".join([story.digest for story in stories])
+
+
+def _deferred(path: str, template: str, title: str, section: str, build: Callable[[], object], inputs: object) -> Page:
+    """A page whose view is computed only if it has to be rendered again (its ``inputs`` changed)."""
+    return Page(path, template, title, section, Deferred(build), inputs=_inputs((path, inputs)))
+
+
+def _yearly_archives(
+    path: str,
+    title: str,
+    section: str,
+    stories: Sequence[StoryRef],
+    all_weeks: Sequence[str],
+    ctx: _Context,
+    context: str,
+) -> tuple[list[StoryRef] | None, list[Page]]:
+    """A format's or source's page lists the stories of the last ``LIST_RECENT_WEEKS`` weeks; the older
+    ones go to one page per year (``formats/video-archive-2025.html``), newest year first, linked from it.
+    A page that size stays readable, and a new day leaves the past years' pages as they were.
+    Returns the stories its own page lists (None: all of them, no archive) and the archive pages."""
+    if len(all_weeks) < LIST_RECENT_WEEKS:
+        return None, []
+    cutoff = all_weeks[-LIST_RECENT_WEEKS]
+    years: dict[str, list[StoryRef]] = defaultdict(list)
+    for story in stories:
+        if story.week < cutoff:
+            years[story.week[:4]].append(story)
+    if not years:
+        return None, []
+    base = path.removesuffix(".html")
+    links = tuple(Link(year, f"{base}-archive-{year}.html") for year in sorted(years, reverse=True))
+    parent = Link(title, path)
+    pages = []
+    for link in links:
+        years_row = tuple(other if other is not link else Link(link.label, "") for other in links)
+        pages.append(
+            _deferred(
+                link.href,
+                "site/list_archive.html",
+                f"{title} · {link.label}",
+                section,
+                partial(_list_archive_view, f"{title} · {link.label}", parent, years_row, years[link.label], ctx),
+                (context, parent, years_row, _story_inputs(years[link.label])),
+            )
+        )
+    return [story for story in stories if story.week >= cutoff], pages
+
+
+def _list_archive_view(
+    label: str, parent: Link, years: tuple[Link, ...], stories: Sequence[StoryRef], ctx: _Context
+) -> ListArchivePage:
+    return ListArchivePage(
+        label=label,
+        parent=parent,
+        total=ctx.stories_label(len(stories)),
+        years=years,
+        story_weeks=_by_week_groups(stories, ctx),
+    )
+
+
+def _with_recent(
+    view: FormatPage | SourcePage, recent: Sequence[StoryRef] | None, archives: Sequence[Page], ctx: _Context
+) -> FormatPage | SourcePage:
+    """The page's view saying it lists its recent weeks' stories, and linking its yearly archive pages."""
+    if recent is None:
+        return view
+    return replace(
+        view,
+        recent_intro=ctx.t.recent_intro.format(n=LIST_RECENT_WEEKS),
+        archives=tuple(Link(page.path.removesuffix(".html")[-4:], page.path) for page in archives),
+    )
+
+
+def _theme_view(theme: SiteTheme, stories: Sequence[StoryRef], all_weeks: Sequence[str], ctx: _Context) -> object:
+    return _theme_page(theme, stories, all_weeks, ctx).view
+
+
+def _format_view(
+    key: str,
+    stories: Sequence[StoryRef],
+    recent: Sequence[StoryRef] | None,
+    archives: Sequence[Page],
+    all_weeks: Sequence[str],
+    ctx: _Context,
+    track: FormatTrack | None,
+    radar: Radar,
+) -> object:
+    view = _format_page(key, ctx.format_paths[key], stories if recent is None else recent, stories, all_weeks, ctx,
+                        track, radar).view  # fmt: skip
+    assert isinstance(view, FormatPage)
+    return _with_recent(view, recent, archives, ctx)
+
+
+def _source_view(
+    feed: FeedRecord,
+    stories: Sequence[StoryRef],
+    recent: Sequence[StoryRef] | None,
+    archives: Sequence[Page],
+    ctx: _Context,
+) -> object:
+    view = _source_page(feed, stories if recent is None else recent, stories, ctx).view
+    assert isinstance(view, SourcePage)
+    return _with_recent(view, recent, archives, ctx)
+
+
+def _search_pieces(stories: Sequence[StoryRef], ctx: _Context, context: str) -> tuple[SearchPiece, ...]:
+    """The search index's pieces, one per page holding stories (a week, a year of the archive), newest
+    first, each piece's entries newest first and computed only when the piece is written again."""
+    pieces: dict[str, list[StoryRef]] = {}
+    names: dict[str, str] = {}  # week -> its page's name
+    for story in reversed(stories):
+        name = names.get(story.week)
+        if name is None:
+            name = names[story.week] = ctx.week_href(story.week).rsplit("/", 1)[-1].removesuffix(".html")
+        pieces.setdefault(name, []).append(story)
+    return tuple(
+        SearchPiece(name, _inputs((context, name, _story_inputs(members))), partial(_search_entries, members, ctx))
+        for name, members in pieces.items()
+    )
+
+
+def _search_entries(stories: Sequence[StoryRef], ctx: _Context) -> tuple[SearchEntry, ...]:
+    return tuple(_search_entry(ctx.view(story), story.record, ctx) for story in stories)
+
+
+def _deferred_week_page(
+    week: str,
+    stories: Sequence[StoryRef],
+    rows: Sequence[tuple[SiteTheme, ThemeWeekRecord]],
+    digest: DigestRecord | None,
+    theme_stories: Mapping[int, Sequence[StoryRef]],
+    feeds: Sequence[FeedRecord],
+    sources: int,
+    *,
+    previous: Link | None,
+    following: Link | None,
+    ctx: _Context,
+    signals: Sequence[SiteSignal],
+    refs: Mapping[str, StoryRef],
+    context: str,
+) -> Page:
+    """A week's page, computed only when what it shows changed: its stories, its themes' rows, its digest,
+    the feeds' troubles during the week, its neighbours, its emerging signals and their stories."""
+    start, end = week_bounds(week)
+    events = [(feed.id, event) for feed in feeds for event in feed.events if start <= event.at < end]
+    signal_stories = [(key, refs[key].digest if key in refs else None) for sg in signals for key in sg.story_keys]
+    story_themes = {key: dict(refs[key].record.themes) for key, known in signal_stories if known is not None}
+
+    def build() -> object:
+        emerging = _signal_cards(signals, refs, story_themes, {week: rows}, ctx).get(week, ())
+        page = _week_page(week, stories, rows, digest, theme_stories, feeds, sources, previous=previous,
+                          following=following, ctx=ctx, emerging=emerging)  # fmt: skip
+        return page.view
+
+    label = f"{week_label(week, ctx.d)} ({period(week, ctx.language)})"
+    inputs = (context, week, _story_inputs(stories), [(theme.id, row) for theme, row in rows], digest, events,
+              sources, previous, following, signals, signal_stories)  # fmt: skip
+    return _deferred(week_href(week), "site/week.html", label, "weeks", build, inputs)
+
+
 def _format_paths(keys: Sequence[str]) -> dict[str, str]:
     """A distinct file name per format key, even when two keys give the same slug."""
     used: set[str] = set()
@@ -412,10 +633,10 @@ def _format_paths(keys: Sequence[str]) -> dict[str, str]:
 
 def _week_page(
     week: str,
-    stories: Sequence[StoryView],
+    stories: Sequence[StoryRef],
     rows: Sequence[tuple[SiteTheme, ThemeWeekRecord]],
     digest: DigestRecord | None,
-    theme_stories: Mapping[int, Sequence[StoryView]],
+    theme_stories: Mapping[int, Sequence[StoryRef]],
     feeds: Sequence[FeedRecord],
     sources: int,
     *,
@@ -461,7 +682,7 @@ def _week_page(
     return Page(week_href(week), "site/week.html", f"{week_label(week, d)} ({period(week, lang)})", "weeks", view)
 
 
-def _theme_page(theme: SiteTheme, stories: Sequence[StoryView], all_weeks: Sequence[str], ctx: _Context) -> Page:
+def _theme_page(theme: SiteTheme, stories: Sequence[StoryRef], all_weeks: Sequence[str], ctx: _Context) -> Page:
     d = ctx.d
     rows = sorted(theme.weeks, key=lambda r: r.week)
     last = all_weeks[-1] if all_weeks else theme.last_week
@@ -506,13 +727,14 @@ def _theme_page(theme: SiteTheme, stories: Sequence[StoryView], all_weeks: Seque
 def _format_page(
     key: str,
     path: str,
-    stories: Sequence[StoryView],
+    shown: Sequence[StoryRef],
+    stories: Sequence[StoryRef],
     all_weeks: Sequence[str],
     ctx: _Context,
     track: FormatTrack | None,
     radar: Radar,
-    records: Mapping[str, SiteStory],
 ) -> Page:
+    """A format's page: ``stories`` all of them (its counts), ``shown`` those it lists."""
     counts: dict[str, int] = defaultdict(int)
     for story in stories:
         counts[story.week] += 1
@@ -526,10 +748,10 @@ def _format_page(
             marks[row.week] = row.status
         previous = row.status
     carried: dict[int, int] = defaultdict(int)
-    shown = set(radar.weeks)
+    radar_weeks = set(radar.weeks)
     for story in stories:
-        if story.week in shown:
-            for theme_id in dict.fromkeys(theme_id for _, theme_id in records[story.key].themes):
+        if story.week in radar_weeks:
+            for theme_id in dict.fromkeys(theme_id for _, theme_id in story.record.themes):
                 if theme_id in ctx.theme_labels:
                     carried[theme_id] += 1
     top = sorted(carried.items(), key=lambda pair: (-pair[1], ctx.theme_labels[pair[0]].lower(), pair[0]))[:8]
@@ -538,7 +760,7 @@ def _format_page(
         label=label,
         total=ctx.stories_label(len(stories)),
         chart=_chart(f"chart-format-{slug(key)}", _chart_bars(counts, span, marks, ctx), ctx.t.timeline, ctx),
-        story_weeks=_by_week_groups(stories, ctx),
+        story_weeks=_by_week_groups(shown, ctx),
         status=track.status.status if track else "steady",
         status_label=ctx.status_label(track.status.status if track else "steady"),
         reason=explain_format(track.status, ctx.language) if track else "",
@@ -643,7 +865,8 @@ def _event_view(event: FeedEventRecord, ctx: _Context) -> EventView:
     )
 
 
-def _source_page(feed: FeedRecord, stories: Sequence[StoryView], ctx: _Context) -> Page:
+def _source_page(feed: FeedRecord, shown: Sequence[StoryRef], stories: Sequence[StoryRef], ctx: _Context) -> Page:
+    """A source's page: ``stories`` all of them (its count), ``shown`` those it lists."""
     t = ctx.t
     state = _feed_state(feed)
     facts = [
@@ -675,7 +898,7 @@ def _source_page(feed: FeedRecord, stories: Sequence[StoryView], ctx: _Context) 
         counts=counts,
         events=tuple(_event_view(e, ctx) for e in feed.events),
         total=ctx.stories_label(len(stories)),
-        story_weeks=_by_week_groups(stories, ctx),
+        story_weeks=_by_week_groups(shown, ctx),
     )
     return Page(f"sources/{feed.id}.html", "site/source.html", name, "sources", view)
 
@@ -685,7 +908,7 @@ def _home_page(
     week_rows: Mapping[str, WeekRow],
     digests: Mapping[str, DigestRecord],
     theme_weeks: Mapping[str, Sequence[tuple[SiteTheme, ThemeWeekRecord]]],
-    theme_stories: Mapping[int, Sequence[StoryView]],
+    theme_stories: Mapping[int, Sequence[StoryRef]],
     records: SiteRecords,
     format_rows: Sequence[FormatRow],
     source_rows: Sequence[SourceRow],

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from veille.core import i18n
@@ -273,6 +274,8 @@ class FormatPage:
     themes: tuple[tuple[Link, str], ...] = ()  # the themes carrying it over the radar's weeks, with "4 sujets"
     themes_intro: str = ""
     r: RadarStrings | None = None
+    recent_intro: str = ""  # said when older stories are on yearly pages (``archives``)
+    archives: tuple[Link, ...] = ()  # its stories before the recent weeks: one page per year, newest first
 
 
 @dataclass(frozen=True)
@@ -334,6 +337,19 @@ class SourcePage:
     events: tuple[EventView, ...]
     total: str
     story_weeks: tuple[StoryGroup, ...]
+    recent_intro: str = ""
+    archives: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListArchivePage:
+    """One year of a format's or a source's stories older than the weeks its own page lists."""
+
+    label: str
+    parent: Link  # the format's or source's page
+    total: str
+    years: tuple[Link, ...]  # every year of its archive, newest first (this one without a link)
+    story_weeks: tuple[StoryGroup, ...]
 
 
 @dataclass(frozen=True)
@@ -369,6 +385,24 @@ class SearchEntry:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """A view computed only when its page is rendered: a page whose ``inputs`` did not change since it was
+    written is kept as it is, and its view (and its stories' views) never computed."""
+
+    build: Callable[[], object]
+
+
+@dataclass(frozen=True)
+class SearchPiece:
+    """One piece of the search index (a week, a year of the archive): its stories' entries, newest first,
+    computed only when the piece is written again (``inputs`` changed)."""
+
+    name: str  # "2026-W48", "archive-2019"
+    inputs: str
+    entries: Callable[[], tuple[SearchEntry, ...]]
+
+
+@dataclass(frozen=True)
 class AtomEntry:
     id: str
     title: str
@@ -393,7 +427,8 @@ class Page:
     template: str  # "site/theme.html"
     title: str
     section: str  # nav entry marked current: home | weeks | themes | formats | sources | search
-    view: object
+    view: object  # a view model, or ``Deferred`` when ``inputs`` says what it is computed from
+    inputs: str | None = None  # a digest of everything the view is computed from, beside the site's context
 
     @property
     def root(self) -> str:
@@ -408,7 +443,7 @@ class SiteView:
     t: SiteStrings
     d: i18n.Strings
     pages: tuple[Page, ...]
-    search: tuple[SearchEntry, ...]
+    search: tuple[SearchPiece, ...]  # newest first
     atom: AtomFeed
     digest_weeks: tuple[str, ...]  # archived digests the site copies as digests/<week>.html
     watch_nav: str = ""  # the navigation's link to watches/index.html ("" when feeds.yaml has no watch)

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from veille.core.site.charts import _chart, _chart_bars
-from veille.core.site.common import CHART_MAX_WEEKS, _by_week_groups, _Context, week_label
-from veille.core.site.views import Chart, Link, Page, StoryGroup, StoryView
+from veille.core.site.common import CHART_MAX_WEEKS, StoryRef, _by_week_groups, _Context, week_label
+from veille.core.site.views import Chart, Link, Page, StoryGroup
 from veille.core.trends import explain
 from veille.core.watches import WatchReport, reason, words
 from veille.core.weeks import shift_week
@@ -54,7 +54,7 @@ class WatchesPage:
 
 
 def watch_pages(
-    reports: Sequence[WatchReport], stories: Mapping[str, StoryView], ctx: _Context
+    reports: Sequence[WatchReport], stories: Mapping[str, StoryRef], ctx: _Context
 ) -> tuple[list[Page], str]:
     """The pages, and the navigation's label for them ("" when feeds.yaml has no watch: no page, no link)."""
     if not reports:
