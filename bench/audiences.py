@@ -176,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="at most N items per half (smoke runs)")
     parser.add_argument("--cache", type=Path, help="cache embeddings here")
     parser.add_argument("--calibrate", action="store_true", help="grid-search the knobs on the calibration half")
+    parser.add_argument("--errors", action="store_true", help="list the calibration parts' misses (never held out)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -252,6 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sims = {k: float(desc[(k, lang)] @ v) for k in AUDIENCES if k != GENERAL and (k, lang) in desc}
         best_key = max(sims, key=lambda k: sims[k])
         anchor.append(best_key if score >= relevance.threshold and sims[best_key] >= 0.2 else GENERAL)
+    if args.errors:
+        for row, guess in zip(rows, predicted, strict=True):
+            if row["split"] == "calibration" and guess != row["audience"]:
+                print(f"{row['set']:<10} {row['lang']} {row['audience']:>9} -> {guess:<9} {row['text'][:110]}")
     halves = ("calibration", "heldout")
     report = {
         name: {

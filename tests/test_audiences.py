@@ -139,9 +139,9 @@ def test_process_stores_each_items_audience_from_feed_tags_or_text(tmp_path: Pat
 # than the margin: the news set (real feeds, AG News, SIB-200) and the real edtech posts and releases
 HELDOUT_MACRO_F1 = {
     ("news", "fr"): (1.000, 0.03),
-    ("news", "en"): (0.593, 0.03),
-    ("real-items", "fr"): (0.702, 0.05),
-    ("real-items", "en"): (0.655, 0.05),
+    ("news", "en"): (0.629, 0.03),
+    ("real-items", "fr"): (0.734, 0.05),
+    ("real-items", "en"): (0.669, 0.05),
 }
 
 
