@@ -1,18 +1,24 @@
 """Audience classification on real items: macro-F1 per language on a held-out half no tuning saw.
 
-    python bench/audiences.py [--limit N] [--cache DIR] [--calibrate] [--json]
+    python bench/audiences.py [--set all|news|real-items] [--limit N] [--cache DIR] [--calibrate] [--json]
 
-The labelled set is ``tests/data/audiences_real.jsonl`` (see ``tests/data/audiences_real.md``): real
-items of ../shared/feeds/real (read with veille's own parser and normaliser, as ``veille fetch`` reads
-them), AG News rows and SIB-200 sentences of ../shared/eval, each labelled corporate / higher-ed /
-school / general by reading it, and split into a calibration half and a held-out half (a SIB-200
-sentence and its translation in the same half). The rows hold references, not the texts.
+Two labelled sets, scored in the same run (``--set`` keeps one).
+
+- ``news``: ``tests/data/audiences_real.jsonl`` (see ``tests/data/audiences_real.md``): real items of
+  ../shared/feeds/real (read with veille's own parser and normaliser, as ``veille fetch`` reads them),
+  AG News rows and SIB-200 sentences of ../shared/eval, each labelled corporate / higher-ed / school /
+  general by reading it, and split into a calibration half and a held-out half (a SIB-200 sentence and
+  its translation in the same half). The rows hold references, not the texts.
+- ``real-items``: the 438 real edtech and education blog posts and press releases of
+  ``tests/data/formats_real.jsonl`` (title and first sentence, see ``tests/data/formats_real.md``), each
+  with an ``audience`` label, split into calibration and held-out parts by source.
 
 Every item is decided as ``veille process`` decides an item of an untagged feed: the relevance gate of
 the learning formats first (off-topic: ``general``), then ``core.audiences``. The knobs of
-``veille/data/audiences.yaml`` were chosen with ``--calibrate`` on the calibration half only; the
-held-out half is scored with them. An anchor in the same run: nearest description (one description
-per audience in the item's language, best cosine; ``general`` below 0.2).
+``veille/data/audiences.yaml`` are chosen with ``--calibrate`` on the calibration parts only (mean
+macro-F1 over set and language); the held-out parts are scored with them. An anchor in the same run:
+nearest description (one description per audience in the item's language, best cosine; ``general``
+below 0.2).
 """
 
 from __future__ import annotations
@@ -53,13 +59,46 @@ from veille.jobs.process import embedding_text  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 LABELS = ROOT / "tests" / "data" / "audiences_real.jsonl"
+REAL_ITEMS = ROOT / "tests" / "data" / "formats_real.jsonl"
+SETS = ("news", "real-items")
 AGNEWS = SHARED / "eval" / "agnews-8000" / "agnews_8000.tsv"
 SIB200 = SHARED / "eval" / "sib200-train"
 MODEL = "all-MiniLM-L6-v2"
 
 
+def thin(rows: list[dict], limit: int | None) -> list[dict]:
+    """At most ``limit`` rows per split, spread over the set (smoke runs)."""
+    if limit is None:
+        return rows
+    thinned = []
+    for split in ("calibration", "heldout"):
+        part = [r for r in rows if r["split"] == split]
+        step = max(1, len(part) // limit)
+        thinned += part[::step][:limit]
+    return thinned
+
+
+def load_real_items(limit: int | None = None) -> list[dict]:
+    """The real edtech posts of ``formats_real.jsonl`` with their audience label."""
+    rows = []
+    for line in REAL_ITEMS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            rows.append(
+                {
+                    "text": row["text"],
+                    "embed": row["text"],
+                    "lang": row["lang"],
+                    "audience": row["audience"],
+                    "split": row["split"],
+                    "set": "real-items",
+                }
+            )
+    return thin(rows, limit)
+
+
 def load_rows(limit: int | None = None) -> list[dict]:
-    """The labelled rows with their text: ``{"text", "embed", "lang", "audience", "split", "source"}``."""
+    """The labelled rows with their text: ``{"text", "embed", "lang", "audience", "split", "set"}``."""
     labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
     now = datetime(2026, 12, 1, tzinfo=UTC)
     feeds: dict[str, dict[int, tuple[str, str]]] = {}
@@ -94,16 +133,10 @@ def load_rows(limit: int | None = None) -> list[dict]:
                 "lang": label["lang"],
                 "audience": label["audience"],
                 "split": label["split"],
+                "set": "news",
             }
         )
-    if limit is not None:
-        thinned = []
-        for split in ("calibration", "heldout"):
-            part = [r for r in rows if r["split"] == split]
-            step = max(1, len(part) // limit)
-            thinned += part[::step][:limit]
-        rows = thinned
-    return rows
+    return thin(rows, limit)
 
 
 def embed_cached(texts: Sequence[str], cache: Path | None, embedder: SentenceTransformerEmbedder) -> np.ndarray:
@@ -118,11 +151,15 @@ def embed_cached(texts: Sequence[str], cache: Path | None, embedder: SentenceTra
     return vectors
 
 
-def per_language(rows: list[dict], predicted: list[str], split: str) -> dict[str, dict]:
-    """Macro-F1 (single label) per language on ``split``, with per-audience figures."""
+def per_language(rows: list[dict], predicted: list[str], split: str, subset: str | None = None) -> dict[str, dict]:
+    """Macro-F1 (single label) per language on ``split`` (of one set, or all), with per-audience figures."""
     out = {}
     for lang in ("fr", "en"):
-        idx = [i for i, r in enumerate(rows) if r["split"] == split and r["lang"] == lang]
+        idx = [
+            i
+            for i, r in enumerate(rows)
+            if r["split"] == split and r["lang"] == lang and (subset is None or r["set"] == subset)
+        ]
         if not idx:
             continue
         truth = [[rows[i]["audience"]] for i in idx]
@@ -135,13 +172,18 @@ def per_language(rows: list[dict], predicted: list[str], split: str) -> dict[str
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", choices=("all", *SETS), default="all", help="which labelled set(s) to score")
     parser.add_argument("--limit", type=int, help="at most N items per half (smoke runs)")
     parser.add_argument("--cache", type=Path, help="cache embeddings here")
     parser.add_argument("--calibrate", action="store_true", help="grid-search the knobs on the calibration half")
+    parser.add_argument("--errors", action="store_true", help="list the calibration parts' misses (never held out)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    rows = load_rows(args.limit)
+    sets = SETS if args.set == "all" else (args.set,)
+    rows = (load_rows(args.limit) if "news" in sets else []) + (
+        load_real_items(args.limit) if "real-items" in sets else []
+    )
     embedder = SentenceTransformerEmbedder(MODEL)
     vectors = embed_cached([r["embed"] for r in rows], args.cache, embedder)
     texts, langs = [r["text"] for r in rows], [r["lang"] for r in rows]
@@ -186,8 +228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 threshold=th,
                 min_relevance=mr,
             )
-            scores = per_language(rows, predict(trial), "calibration")
-            mean = float(np.mean([v["macro_f1"] for v in scores.values()]))
+            guesses = predict(trial)
+            mean = float(
+                np.mean(
+                    [v["macro_f1"] for name in sets for v in per_language(rows, guesses, "calibration", name).values()]
+                )
+            )
             if best is None or mean > best[0] + 1e-9:
                 best = (mean, trial)
         assert best is not None
@@ -207,25 +253,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         sims = {k: float(desc[(k, lang)] @ v) for k in AUDIENCES if k != GENERAL and (k, lang) in desc}
         best_key = max(sims, key=lambda k: sims[k])
         anchor.append(best_key if score >= relevance.threshold and sims[best_key] >= 0.2 else GENERAL)
+    if args.errors:
+        for row, guess in zip(rows, predicted, strict=True):
+            if row["split"] == "calibration" and guess != row["audience"]:
+                print(f"{row['set']:<10} {row['lang']} {row['audience']:>9} -> {guess:<9} {row['text'][:110]}")
+    halves = ("calibration", "heldout")
     report = {
-        "items": {s: sum(1 for r in rows if r["split"] == s) for s in ("calibration", "heldout")},
-        "veille": {s: per_language(rows, predicted, s) for s in ("calibration", "heldout")},
-        "anchor": {s: per_language(rows, anchor, s) for s in ("calibration", "heldout")},
+        name: {
+            "items": {s: sum(1 for r in rows if r["split"] == s and r["set"] == name) for s in halves},
+            "veille": {s: per_language(rows, predicted, s, name) for s in halves},
+            "anchor": {s: per_language(rows, anchor, s, name) for s in halves},
+        }
+        for name in sets
     }
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
         return 0
     print("Audiences, macro-F1 over corporate / higher-ed / school / general (labels present), per language")
-    print(f"{'half':<12} {'lang':<5} {'items':>5} {'veille':>7} {'accuracy':>9} {'anchor':>7}")
-    for split in ("calibration", "heldout"):
-        for lang, figures in report["veille"][split].items():
-            print(
-                f"{split:<12} {lang:<5} {figures['items']:>5} {figures['macro_f1']:>7.3f} {figures['accuracy']:>9.3f}"
-                f" {report['anchor'][split][lang]['macro_f1']:>7.3f}"
-            )
-    for lang, figures in report["veille"]["heldout"].items():
-        per = ", ".join(f"{k} {v['f1']:.2f} ({int(v['support'])})" for k, v in figures["per_audience"].items())
-        print(f"held-out {lang} per audience (F1, items): {per}")
+    print(f"{'set':<11} {'half':<12} {'lang':<5} {'items':>5} {'veille':>7} {'accuracy':>9} {'anchor':>7}")
+    for name in sets:
+        for split in halves:
+            for lang, figures in report[name]["veille"][split].items():
+                print(
+                    f"{name:<11} {split:<12} {lang:<5} {figures['items']:>5} {figures['macro_f1']:>7.3f}"
+                    f" {figures['accuracy']:>9.3f} {report[name]['anchor'][split][lang]['macro_f1']:>7.3f}"
+                )
+    for name in sets:
+        for lang, figures in report[name]["veille"]["heldout"].items():
+            per = ", ".join(f"{k} {v['f1']:.2f} ({int(v['support'])})" for k, v in figures["per_audience"].items())
+            print(f"{name} held-out {lang} per audience (F1, items): {per}")
     return 0
 
 

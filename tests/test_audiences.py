@@ -135,9 +135,14 @@ def test_process_stores_each_items_audience_from_feed_tags_or_text(tmp_path: Pat
         assert conn.execute("SELECT * FROM item_audiences ORDER BY item_id").fetchall() == before
 
 
-# measured with bench/audiences.py on the held-out half (see README); the test fails on a drop
-HELDOUT_MACRO_F1 = {"fr": 1.000, "en": 0.593}
-MARGIN = 0.03
+# measured with bench/audiences.py on the held-out parts (see README); the test fails on a drop of more
+# than the margin: the news set (real feeds, AG News, SIB-200) and the real edtech posts and releases
+HELDOUT_MACRO_F1 = {
+    ("news", "fr"): (1.000, 0.03),
+    ("news", "en"): (0.629, 0.03),
+    ("real-items", "fr"): (0.734, 0.05),
+    ("real-items", "en"): (0.669, 0.05),
+}
 
 
 @pytest.mark.slow
@@ -153,5 +158,6 @@ def test_held_out_macro_f1_does_not_drop(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
-    for lang, floor in HELDOUT_MACRO_F1.items():
-        assert report["veille"]["heldout"][lang]["macro_f1"] >= floor - MARGIN, (lang, report["veille"]["heldout"])
+    for (name, lang), (floor, margin) in HELDOUT_MACRO_F1.items():
+        figures = report[name]["veille"]["heldout"]
+        assert figures[lang]["macro_f1"] >= floor - margin, (name, lang, figures)
