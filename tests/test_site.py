@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import pytest
 
-from tests.test_site_browser import BROKEN_WORDS, OVERLAPS, browser, no_horizontal_scroll, open_page  # noqa: F401
+from tests.test_site_browser import browser, reads_well  # noqa: F401 (browser: the fixture)
 from tests.test_site_support import HOSTILE, NOW, make_settings, populate
 from veille.adapters.render import make_environment
 from veille.adapters.site import MANIFEST
@@ -505,10 +505,6 @@ def test_a_format_s_yearly_page_reads_well_on_a_phone_and_a_desktop(
         populate(store, tmp_path)
         site = build_site(make_app(settings, now=NOW, store=store)).out_dir
     for path in ("formats/mooc.html", "formats/mooc-archive-2026.html", "sources/1-archive-2026.html"):
-        page, problems = open_page(browser, (site / path).as_uri(), width=width)
-        assert problems == [], path
-        no_horizontal_scroll(page)
-        assert page.evaluate(BROKEN_WORDS) == [], f"{path} at {width}px: words broken across lines"
-        assert page.evaluate(OVERLAPS) == [], f"{path} at {width}px: text overlaps"
+        page = reads_well(browser, site, path, width)
         assert page.locator("h1").count() == 1
         page.close()

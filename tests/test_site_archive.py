@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from tests.feedserver import FeedServer
 from tests.test_site import pages, parse
-from tests.test_site_browser import BROKEN_WORDS, OVERLAPS, browser, no_horizontal_scroll, open_page  # noqa: F401
+from tests.test_site_browser import browser, reads_well  # noqa: F401 (browser: the fixture)
 from veille.adapters import site_store
 from veille.adapters.store import Store
 from veille.cli import cli
@@ -188,10 +188,6 @@ def test_archive_pages_read_well_on_a_phone_and_a_desktop(
     width: int,
 ) -> None:
     for path in ("weeks/archive-2012.html", "weeks/index.html"):
-        page, problems = open_page(browser, (site / path).as_uri(), width=width)
-        assert problems == [], path
-        no_horizontal_scroll(page)
-        assert page.evaluate(BROKEN_WORDS) == [], f"{path} at {width}px: words broken across lines"
-        assert page.evaluate(OVERLAPS) == [], f"{path} at {width}px: text overlaps"
+        page = reads_well(browser, site, path, width)
         assert page.locator("h1").count() == 1
         page.close()

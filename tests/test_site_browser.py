@@ -116,6 +116,18 @@ OVERLAPS = """() => {
 }"""
 
 
+def reads_well(browser: Any, site: Path, path: str, width: int) -> Any:
+    """The page ``path`` of the site opened from file:// at ``width`` pixels, checked as a reader would:
+    no console error or failed load, no horizontal scroll, no word broken across lines, no text overlapping
+    its neighbour. Returns the open page (the caller closes it)."""
+    page, problems = open_page(browser, (site / path).as_uri(), width=width)
+    assert problems == [], path
+    no_horizontal_scroll(page)
+    assert page.evaluate(BROKEN_WORDS) == [], f"{path} at {width}px: words broken across lines"
+    assert page.evaluate(OVERLAPS) == [], f"{path} at {width}px: text overlaps"
+    return page
+
+
 @pytest.mark.slow
 def test_home_theme_format_and_search_load_from_file_without_errors(site: SiteResult, browser: Any) -> None:
     root = site.out_dir
@@ -271,11 +283,7 @@ def test_words_stay_whole_and_no_text_overlaps_on_a_phone_and_a_desktop(
         "sources/index.html",
         "sources/3.html",
     ):
-        page, problems = open_page(browser, (site.out_dir / path).as_uri(), width=width)
-        assert problems == [], path
-        no_horizontal_scroll(page)
-        assert page.evaluate(BROKEN_WORDS) == [], f"{path} at {width}px: words broken across lines"
-        assert page.evaluate(OVERLAPS) == [], f"{path} at {width}px: text overlaps"
+        page = reads_well(browser, site.out_dir, path, width)
         name = path.replace("/", "-").removesuffix(".html")
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
         page.close()

@@ -48,6 +48,13 @@ def new_day(conn: object) -> None:
     )
 
 
+def one_feed_in_a_new_week(conn: object) -> None:
+    """One source publishes in a week the site had no story in: every source's and format's page lists
+    the weeks up to it, although no other source changed."""
+    add_story(conn, 93, "Video feedback for trainers", "https://ex.org/93", "Filmed.", [1], at("2026-W49", 1),
+              formats=(("video", 0.7),))  # fmt: skip
+
+
 def corrected_title(conn: object) -> None:
     conn.execute("UPDATE items SET title = 'MOOC completion: corrected' WHERE id = 1040")  # type: ignore[attr-defined]
     conn.execute(  # type: ignore[attr-defined]
@@ -141,7 +148,9 @@ def test_a_new_day_then_the_next_week_is_still_the_site_built_from_scratch(site:
     assert tree(updated.out_dir) == tree(scratch.out_dir)
 
 
-@pytest.mark.parametrize("change", [new_day, corrected_title, into_old_digest, renamed_feed, retagged_old_item])
+@pytest.mark.parametrize(
+    "change", [new_day, one_feed_in_a_new_week, corrected_title, into_old_digest, renamed_feed, retagged_old_item]
+)
 def test_with_yearly_archive_pages_an_updated_site_is_still_the_site_built_from_scratch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[object], None]
 ) -> None:
@@ -176,13 +185,31 @@ def test_a_story_view_s_fingerprint_reads_every_field_it_has() -> None:
 
 def test_a_story_record_s_digest_reads_every_field_it_has() -> None:
     """Pages kept as written when their stories' records did not change: a record field the digest missed
-    would leave them stale."""
+    would leave them stale. Each field of a record and of its copies, changed alone, changes the digest."""
     from dataclasses import fields
+    from datetime import timedelta
 
-    from veille.core.site.common import RECORD_FIELDS
-    from veille.core.site.records import SiteStory
+    from veille.core.site.common import record_digest
+    from veille.core.site.records import CopyRecord, SiteStory
 
-    assert tuple(f.name for f in fields(SiteStory)) == RECORD_FIELDS
+    copy = CopyRecord(1, "Badges", "https://ex.org/1", NOW)
+    story = SiteStory("s1", "Badges", "https://ex.org/1", "A summary.", "en", NOW, NOW, (copy,), (("video", 0.7),),
+                      (("2026-W49", 3),), None, ())  # fmt: skip
+    changed_copy = {"feed_id": 2, "title": "Badges!", "url": None, "published_at": NOW + timedelta(hours=1)}
+    changed = {
+        "key": "s2", "title": "Badges!", "url": None, "summary": "Another.", "lang": "fr",
+        "first_at": NOW - timedelta(days=1), "last_at": NOW + timedelta(days=1),
+        "copies": (replace(copy, feed_id=3),), "formats": (("video", 0.8),), "themes": (("2026-W49", 4),),
+        "digest_week": "2026-W49", "audiences": ("school",),
+    }  # fmt: skip
+    assert set(changed) == {f.name for f in fields(SiteStory)}
+    assert set(changed_copy) == {f.name for f in fields(CopyRecord)}
+    before = record_digest(story, "2026-W49")
+    assert record_digest(story, "2026-W48") != before
+    for name, value in changed.items():
+        assert record_digest(replace(story, **{name: value}), "2026-W49") != before, name
+    for name, value in changed_copy.items():
+        assert record_digest(replace(story, copies=(replace(copy, **{name: value}),)), "2026-W49") != before, name
 
 
 def test_a_new_day_renders_only_the_pages_it_changes(site: tuple[Store, Path]) -> None:

@@ -161,7 +161,8 @@ def _watch_start(conn: Connection) -> datetime | None:
 
 def _feeds(conn: Connection) -> tuple[FeedRecord, ...]:
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for feed_id, kind, count in conn.execute("SELECT feed_id, kind, COUNT(*) FROM feed_events GROUP BY feed_id, kind"):
+    rows = conn.execute("SELECT feed_id, kind, COUNT(*) FROM feed_events GROUP BY feed_id, kind ORDER BY feed_id, kind")
+    for feed_id, kind, count in rows:
         counts[feed_id][kind] = count
     events: dict[int, list[FeedEventRecord]] = defaultdict(list)
     marks = ",".join("?" * len(_PROBLEMS))
@@ -239,7 +240,8 @@ def _stories(conn: Connection) -> tuple[SiteStory, ...]:
         formats[key].append((fmt, float(score)))
 
     themes: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for story_id, week, theme_id in conn.execute("SELECT story_id, week, theme_id FROM story_themes ORDER BY week"):
+    rows = conn.execute("SELECT story_id, week, theme_id FROM story_themes ORDER BY week, theme_id")
+    for story_id, week, theme_id in rows:
         themes[f"s{story_id}"].append((week, theme_id))
     digest_week = {f"s{row[0]}": row[1] for row in conn.execute("SELECT story_id, week FROM digest_stories")}
     audiences: dict[str, set[str]] = defaultdict(set)
@@ -294,7 +296,7 @@ def _story(
         lang=lang,
         first_at=_moment(first_at),
         last_at=_moment(last_at),
-        copies=tuple(copies.get(key, {}).values()),
+        copies=tuple(copy for _, copy in sorted(copies.get(key, {}).items())),  # one order: pages' digests
         formats=tuple(sorted(formats.get(key, ()))),
         themes=tuple(themes.get(key, ())),
         digest_week=digest_week.get(key),

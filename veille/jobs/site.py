@@ -147,9 +147,10 @@ def _essentials_in_site_language(app: App, records: SiteRecords, format_labels: 
     """The home page opens with the latest digest's essentials. Sent in another language than the site's
     (the language was switched since), they are chosen again from the same stories in the site's."""
     language = app.settings.digest.language
-    if not records.digests or records.digests[-1].language in ("", language):
+    shown = [digest for digest in records.digests if digest.week <= iso_week(app.now)]  # as the home page picks
+    if not shown or shown[-1].language in ("", language):
         return records
-    latest = records.digests[-1]
+    latest = shown[-1]
     store, feeds = app.store, [feed.url for feed in app.settings.feeds]
     week = store.digests.load_week(
         latest.week, only_story_ids=store.digests.story_ids(latest.week), configured_feeds=feeds
@@ -158,7 +159,8 @@ def _essentials_in_site_language(app: App, records: SiteRecords, format_labels: 
         BriefRecord(line.kind, line.key, line.kind_label, line.label, line.sentence, line.reason, line.url)
         for line in essentials(week, language, format_labels)
     )
-    return replace(records, digests=(*records.digests[:-1], replace(latest, brief=brief, language=language)))
+    said = replace(latest, brief=brief, language=language)
+    return replace(records, digests=tuple(said if digest is latest else digest for digest in records.digests))
 
 
 @contextmanager

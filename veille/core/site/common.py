@@ -252,14 +252,10 @@ def story_ref(record: SiteStory, week: str) -> StoryRef:
     return StoryRef(key=record.key, week=week, record=record, digest=record_digest(record, week))
 
 
-# what ``record_digest`` reads of a story's record: a field added to it must be added there
-RECORD_FIELDS = ("key", "title", "url", "summary", "lang", "first_at", "last_at", "copies", "formats", "themes",
-                 "digest_week", "audiences")  # fmt: skip
-
-
 def record_digest(r: SiteStory, week: str) -> bytes:
     """A story's record and page week in 16 bytes: equal digests, equal views (the rest of what a view reads
-    is the site's context, ``_Context``, which every page's inputs carry).
+    is the site's context, ``_Context``, which every page's inputs carry). A field added to ``SiteStory`` or
+    ``CopyRecord`` must be added here: a test changes each field alone and expects another digest.
 
     Written with ``marshal`` version 0 (no references between objects, no interning: the same values give
     the same bytes in every process), each date as its instant and its offset: twice as fast as ``repr``

@@ -297,8 +297,8 @@ def build_site_view(
             label,
             "formats",
             partial(_format_view, key, format_stories[key], recent, archives, all_weeks, ctx, tracks.get(key), radar),
-            (context, key, _story_inputs(format_stories[key]), all_weeks[-CHART_MAX_WEEKS:], tracks.get(key),
-             radar.weeks, [page.path for page in archives]),
+            (context, key, _story_inputs(format_stories[key]), all_weeks[-CHART_MAX_WEEKS:],
+             all_weeks[-LIST_RECENT_WEEKS:], tracks.get(key), radar.weeks, [page.path for page in archives]),
         )  # fmt: skip
         pages.append(page)
         pages.extend(archives)
@@ -332,7 +332,8 @@ def build_site_view(
             ctx.feed_name(feed.id),
             "sources",
             partial(_source_view, feed, own, recent, archives, ctx),
-            (context, feed, _story_inputs(own), [page.path for page in archives]),
+            # the weeks its page lists: when they move on, its oldest stories go to the year's page
+            (context, feed, _story_inputs(own), all_weeks[-LIST_RECENT_WEEKS:], [page.path for page in archives]),
         )
         pages.append(page)
         pages.extend(archives)
