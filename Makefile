@@ -66,7 +66,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/fulltext.py
 	$(BIN)/python bench/audiences.py
-	$(BIN)/python bench/backfill.py --budget 7200
+	$(BIN)/python bench/backfill.py --per-week 5000 --budget 7200
 
 # After editing the shipped taxonomy or its corpus: re-embed its texts with the default model.
 taxonomy-vectors: $(STAMP)
