@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from tests.test_site_support import NOW, add_story, at, make_settings, populate
 from veille.adapters.site import MANIFEST
 from veille.adapters.store import Store
 from veille.app import make_app
-from veille.jobs.site import build_site
+from veille.jobs.site import SiteResult, build_site, kept_stories
+from veille.models import Settings
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -110,6 +112,77 @@ def retagged_old_item(conn: object) -> None:
     )
 
 
+def old_story(conn: object) -> tuple[int, int]:
+    """An old story (not of the current week) and its lead item."""
+    return conn.execute(  # type: ignore[attr-defined, no-any-return]
+        "SELECT id, lead_item_id FROM stories WHERE first_at < ? ORDER BY id LIMIT 1", (at("2026-W47", 0),)
+    ).fetchone()
+
+
+def new_copy_of_old_item(conn: object) -> None:
+    """A second source carries an old story's item: the story counts one more source."""
+    _, item = old_story(conn)
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO sightings (feed_id, entry_key, item_id, seen_at, published_at) VALUES (4, 'late', ?, ?, ?)",
+        (item, NOW.isoformat(), at("2026-W46", 2)),
+    )
+
+
+def moved_link(conn: object) -> None:
+    """A feed gives an old item a new link (its text unchanged), in a fetch (which records its event)."""
+    _, item = old_story(conn)
+    conn.execute("UPDATE items SET url = 'https://moved.example/a' WHERE id = ?", (item,))  # type: ignore[attr-defined]
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO feed_events (feed_id, at, kind, status) VALUES (1, ?, 'ok', 200)", (NOW.isoformat(),)
+    )
+
+
+def audience_of_old_item(conn: object) -> None:
+    _, item = old_story(conn)
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO item_audiences (item_id, audience, source, signature) VALUES (?, 'school', 'text', 's')", (item,)
+    )
+
+
+def item_joins_old_story(conn: object) -> None:
+    """An item of a new source is grouped into an old story, which now ends later."""
+    story, _ = old_story(conn)
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT INTO items (id, canonical_url, content_hash, url, title, summary, html, categories, published_at,"
+        " first_seen_at, lang, feed_id) VALUES (996, 'https://ex.org/996', 'h996', 'https://ex.org/996',"
+        " 'The same story, elsewhere', 'Again.', '', '[]', ?, ?, 'en', 5)",
+        (at("2026-W46", 3), NOW.isoformat()),
+    )
+    conn.execute("INSERT INTO story_items (item_id, story_id) VALUES (996, ?)", (story,))  # type: ignore[attr-defined]
+    conn.execute("UPDATE stories SET last_at = ? WHERE id = ?", (at("2026-W46", 3), story))  # type: ignore[attr-defined]
+
+
+def merged_old_stories(conn: object) -> None:
+    """Grouping again merges two old stories: one is gone, the other holds both's items."""
+    a, b = (row[0] for row in conn.execute("SELECT id FROM stories ORDER BY id LIMIT 2"))  # type: ignore[attr-defined]
+    conn.execute("UPDATE story_items SET story_id = ? WHERE story_id = ?", (a, b))  # type: ignore[attr-defined]
+    conn.execute("DELETE FROM digest_stories WHERE story_id = ?", (b,))  # type: ignore[attr-defined]
+    conn.execute("DELETE FROM stories WHERE id = ?", (b,))  # type: ignore[attr-defined]
+
+
+def old_story_changes_theme(conn: object) -> None:
+    """``veille process`` run again on an old week puts one of its stories in another theme."""
+    story, week, theme = conn.execute(  # type: ignore[attr-defined]
+        "SELECT story_id, week, theme_id FROM story_themes ORDER BY week, story_id LIMIT 1"
+    ).fetchone()
+    other = conn.execute("SELECT MIN(id) FROM themes WHERE id != ?", (theme,)).fetchone()[0]  # type: ignore[attr-defined]
+    conn.execute("UPDATE story_themes SET theme_id = ? WHERE story_id = ?", (other, story))  # type: ignore[attr-defined]
+    conn.execute(  # type: ignore[attr-defined]
+        "INSERT OR REPLACE INTO processed_weeks (week, signature, at) VALUES (?, 'again', ?)", (week, NOW.isoformat())
+    )
+
+
+def scratch_build(store: Store, settings: Settings, out_dir: Path, now: datetime = NOW) -> SiteResult:
+    """The site built from scratch: every story read again (no references kept), into a new folder."""
+    kept_stories(settings).unlink(missing_ok=True)
+    return build_site(make_app(settings, now=now, store=store), out_dir=out_dir)
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[Store, Path]]:
     settings = make_settings(tmp_path)
@@ -121,8 +194,10 @@ def site(tmp_path: Path) -> Iterator[tuple[Store, Path]]:
 
 @pytest.mark.parametrize(
     "change",
-    [new_day, corrected_title, renamed_theme, into_old_digest, renamed_feed, signal_in_old_week, retagged_old_item],
-)
+    [new_day, corrected_title, renamed_theme, into_old_digest, renamed_feed, signal_in_old_week, retagged_old_item,
+     new_copy_of_old_item, moved_link, audience_of_old_item, item_joins_old_story, merged_old_stories,
+     old_story_changes_theme],
+)  # fmt: skip
 def test_an_updated_site_is_byte_for_byte_the_site_built_from_scratch(
     site: tuple[Store, Path], change: Callable[[object], None]
 ) -> None:
@@ -132,7 +207,7 @@ def test_an_updated_site_is_byte_for_byte_the_site_built_from_scratch(
         change(conn)
     updated = build_site(make_app(settings, now=NOW, store=store))
     assert updated.written > 0
-    scratch = build_site(make_app(settings, now=NOW, store=store), out_dir=tmp_path / "scratch")
+    scratch = scratch_build(store, settings, tmp_path / "scratch")
     assert tree(updated.out_dir) == tree(scratch.out_dir)
 
 
@@ -144,7 +219,7 @@ def test_a_new_day_then_the_next_week_is_still_the_site_built_from_scratch(site:
     build_site(make_app(settings, now=NOW, store=store))
     later = NOW.replace(day=9)  # a week later: the week in progress becomes complete, the radar moves on
     updated = build_site(make_app(settings, now=later, store=store))
-    scratch = build_site(make_app(settings, now=later, store=store), out_dir=tmp_path / "scratch")
+    scratch = scratch_build(store, settings, tmp_path / "scratch", later)
     assert tree(updated.out_dir) == tree(scratch.out_dir)
 
 
@@ -168,7 +243,7 @@ def test_with_yearly_archive_pages_an_updated_site_is_still_the_site_built_from_
             change(conn)
         for now in (NOW, NOW.replace(day=9)):
             updated = build_site(make_app(settings, now=now, store=store))
-            scratch = build_site(make_app(settings, now=now, store=store), out_dir=tmp_path / f"scratch{now.day}")
+            scratch = scratch_build(store, settings, tmp_path / f"scratch{now.day}", now)
             assert tree(updated.out_dir) == tree(scratch.out_dir)
 
 
@@ -241,4 +316,74 @@ def test_on_postgresql_an_updated_site_is_the_site_built_from_scratch(tmp_path: 
         updated = build_site(make_app(settings, now=NOW, store=store))
         assert 0 < updated.rendered < updated.pages
         scratch = build_site(make_app(settings, now=NOW, store=store), out_dir=tmp_path / "scratch")
+    assert tree(updated.out_dir) == tree(scratch.out_dir)
+
+
+def test_a_new_day_reads_again_only_the_stories_of_the_days_it_changed(site: tuple[Store, Path]) -> None:
+    """The site keeps its stories' references from one build to the next: a new day reads the records of
+    its own days' stories, not the whole history (the other records are read when a page shown again asks)."""
+    from veille.jobs.site import _code_stamp
+
+    store, tmp_path = site
+    settings = make_settings(tmp_path)
+    history = {story.key for story in store.site.load_site().stories}
+    with store.transaction() as conn:
+        new_day(conn)
+    records = store.site.load_site(kept=kept_stories(settings), stamp=_code_stamp())
+    assert records.index is not None and not records.stories
+    assert {ref.key for ref in records.index.refs} == history | {"s90", "s91", "i995"}
+    read = set(records.index.records(()))  # what loading read: the buckets whose token changed
+    assert {"s90", "s91", "i995"} <= read
+    assert len(read) < len(history) / 4
+    older = sorted(history - read)[0]
+    assert set(records.index.records([older])) == read | {older}  # an older one, read when asked for
+
+
+@pytest.mark.parametrize("kept", [b"", b"not what veille writes", None])
+def test_kept_references_unreadable_or_of_another_veille_are_read_again(
+    site: tuple[Store, Path], kept: bytes | None
+) -> None:
+    store, tmp_path = site
+    settings = make_settings(tmp_path)
+    path = kept_stories(settings)
+    assert path.is_file()
+    if kept is None:  # written by another version of veille's code
+        monkeypatch = pytest.MonkeyPatch()
+        monkeypatch.setattr("veille.jobs.site._code_stamp", lambda: "another veille")
+    else:
+        path.write_bytes(kept)
+    with store.transaction() as conn:
+        new_day(conn)
+    try:
+        updated = build_site(make_app(settings, now=NOW, store=store))
+    finally:
+        if kept is None:
+            monkeypatch.undo()
+    scratch = scratch_build(store, settings, tmp_path / "scratch")
+    assert tree(updated.out_dir) == tree(scratch.out_dir)
+
+
+def test_a_watch_stored_before_the_site_kept_its_stories_gets_its_buckets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database of an older veille: the migration gives every day of its stories a token, and the site
+    built on it, then updated after a new day, is the site built from scratch."""
+    from veille.adapters import schema
+    from veille.adapters.storage import sqlite
+
+    settings = make_settings(tmp_path)
+    before = schema.MIGRATIONS.index(schema.SITE_CHANGES)
+    monkeypatch.setattr(sqlite, "MIGRATIONS", schema.MIGRATIONS[:before])
+    with Store.open(settings.database) as store:
+        populate(store, tmp_path)
+        assert not store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'site_changes'").fetchall()
+    monkeypatch.undo()
+    with Store.open(settings.database) as store:
+        days = store.conn.execute("SELECT COUNT(DISTINCT substr(first_at, 1, 10)) FROM stories").fetchone()[0]
+        assert store.conn.execute("SELECT COUNT(*) FROM site_changes WHERE bucket LIKE 's%'").fetchone()[0] == days
+        build_site(make_app(settings, now=NOW, store=store))
+        with store.transaction() as conn:
+            new_day(conn)
+        updated = build_site(make_app(settings, now=NOW, store=store))
+        scratch = scratch_build(store, settings, tmp_path / "scratch")
     assert tree(updated.out_dir) == tree(scratch.out_dir)

@@ -6,6 +6,87 @@ single transaction each. Times are ISO-8601 UTC strings (``2026-11-28T06:00:00+0
 
 from __future__ import annotations
 
+
+# Which stories the static site must read again (``adapters.site_store``): the stories are cut into buckets,
+# one per day of their first appearance (``s2026-11-23``) and, for items not grouped yet, of their date
+# (``i2026-11-23``); every write that changes what the site shows of a story gives its bucket a new random
+# token. The site keeps each bucket's stories as it last read them, with the token it read: an equal token,
+# the same stories. Named so that PostgreSQL, whose site reads everything, can put a table without
+# triggers in its place (adapters.storage.postgres).
+def _site_trigger(table: str, event: str, buckets: str) -> str:
+    name = f"site_changes_{table}_{event.split()[0].lower()}"
+    return f"""
+    CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN
+        INSERT INTO site_changes (bucket, token)
+            SELECT bucket, randomblob(8) FROM ({buckets}) WHERE bucket IS NOT NULL
+            ON CONFLICT (bucket) DO UPDATE SET token = excluded.token;
+    END;"""
+
+
+def _story_bucket(row: str) -> str:
+    return f"SELECT 's' || substr(first_at, 1, 10) AS bucket FROM stories WHERE id = {row}.story_id"
+
+
+def _item_buckets(row: str, column: str = "item_id") -> str:
+    """The item's story's bucket, and its own (where it sits while not grouped)."""
+    return (
+        "SELECT 's' || substr(s.first_at, 1, 10) AS bucket FROM story_items si JOIN stories s ON s.id = si.story_id"
+        f" WHERE si.item_id = {row}.{column}"
+        f" UNION SELECT 'i' || substr(published_at, 1, 10) FROM items WHERE id = {row}.{column}"
+    )
+
+
+def _each_change(table: str, buckets, columns: str = "") -> str:
+    """Triggers on every insert, update (of ``columns``, else any) and delete of ``table``'s rows."""
+    update = f"UPDATE OF {columns}" if columns else "UPDATE"
+    return (
+        _site_trigger(table, "INSERT", buckets("new"))
+        + _site_trigger(table, update, f"{buckets('old')} UNION {buckets('new')}")
+        + _site_trigger(table, "DELETE", buckets("old"))
+    )
+
+
+SITE_CHANGES = (
+    """
+    CREATE TABLE site_changes (
+        bucket TEXT PRIMARY KEY,                     -- 's' or 'i' and a day: see schema._site_trigger
+        token  BLOB NOT NULL                         -- random, new at each change of the bucket's stories
+    );"""
+    + _site_trigger("stories", "INSERT", "SELECT 's' || substr(new.first_at, 1, 10) AS bucket")
+    + _site_trigger(
+        "stories",
+        "UPDATE OF first_at, last_at, lead_item_id",
+        "SELECT 's' || substr(old.first_at, 1, 10) AS bucket UNION SELECT 's' || substr(new.first_at, 1, 10)",
+    )
+    + _site_trigger("stories", "DELETE", "SELECT 's' || substr(old.first_at, 1, 10) AS bucket")
+    # an item grouped leaves its own bucket for its story's
+    + _each_change(
+        "story_items",
+        lambda row: (
+            f"{_story_bucket(row)} UNION SELECT 'i' || substr(published_at, 1, 10) FROM items WHERE id = {row}.item_id"
+        ),
+    )
+    + _site_trigger("items", "INSERT", "SELECT 'i' || substr(new.published_at, 1, 10) AS bucket")
+    + _site_trigger(
+        "items",
+        "UPDATE OF url, title, summary, lang, published_at, feed_id",
+        f"SELECT 'i' || substr(old.published_at, 1, 10) AS bucket UNION {_item_buckets('new', 'id')}",
+    )
+    + _site_trigger("items", "DELETE", "SELECT 'i' || substr(old.published_at, 1, 10) AS bucket")
+    + _each_change("sightings", _item_buckets, "feed_id, item_id, published_at")
+    + _each_change("item_formats", _item_buckets, "item_id, format, score")
+    + _each_change("item_audiences", _item_buckets, "item_id, audience")
+    + _each_change("story_themes", _story_bucket)
+    + _each_change("digest_stories", _story_bucket)
+    + """
+    -- the stories already stored: every bucket gets its first token
+    INSERT INTO site_changes (bucket, token)
+        SELECT bucket, randomblob(8) FROM (
+            SELECT DISTINCT 's' || substr(first_at, 1, 10) AS bucket FROM stories
+            UNION SELECT DISTINCT 'i' || substr(published_at, 1, 10) FROM items);
+    """
+)
+
 # The full-text migration, named so that PostgreSQL can put its own DDL in its place whatever its number
 # (adapters.storage.postgres.PG_SEARCH_INDEX).
 SEARCH_INDEX = """
@@ -395,4 +476,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS items_feed ON items(feed_id);
     CREATE INDEX IF NOT EXISTS digest_stories_week ON digest_stories(week);
     """,
+    # ---------------------------------------------------------------------------------------- site
+    # the stories the site must read again
+    SITE_CHANGES,
 ]

@@ -8,9 +8,15 @@ so the site is useful right after the first ``veille fetch``.
 from __future__ import annotations
 
 import hashlib
+import json
+import marshal
+import os
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from veille.adapters.article_store import feed_article_counts
 from veille.adapters.digest_store import stored_numbers
@@ -30,19 +36,97 @@ from veille.core.site import (
     SiteTheme,
     ThemeWeekRecord,
 )
+from veille.core.site.common import StoryRef, story_ref
 from veille.errors import StorageError
 
 EVENTS_PER_FEED = 50  # problems listed on a source's page, newest first
 _PROBLEMS = ("error", "moved", "gone", "stale")
 
 
-def load_site(store: Store, *, archived: frozenset[str] = frozenset(), radar_week: str | None = None) -> SiteRecords:
+def load_site(
+    store: Store,
+    *,
+    archived: frozenset[str] = frozenset(),
+    radar_week: str | None = None,
+    kept: Path | None = None,
+    stamp: str = "",
+) -> SiteRecords:
     """What ``core.site.build_site_view`` needs. ``archived``: weeks whose digest HTML the caller found
     on disk (the database only knows the path). ``radar_week``: the week the formats page's radar scores;
-    only the weeks it reads are loaded for it (``core.radar.radar_span``; None: every week)."""
-    records = _load(store.conn, archived)
+    only the weeks it reads are loaded for it (``core.radar.radar_span``; None: every week).
+
+    ``kept``: a file where the stories' references (``core.site.StoryRef``) are kept from one build to the
+    next, bucket by bucket, with the token each bucket had (``schema.SITE_CHANGES``; SQLite only). Only the
+    buckets whose token changed are read again; the records of the others are read when a page computed
+    again asks for them. ``stamp``: veille's code, which the references are computed by."""
+    sqlite = kept is not None and store.backend == "sqlite"
+    records = _load(store.conn, archived, stories=not sqlite)
+    if sqlite and kept is not None:
+        records = replace(records, index=_kept_index(store.conn, kept, stamp))
     radar = load_radar(store, *radar_span(radar_week)) if radar_week else load_radar(store)
     return replace(records, radar=radar.stories, first_week=radar.first_week)
+
+
+_KEPT_FORMAT = "veille-site-stories-2"
+
+
+class KeptStories:
+    """``core.site.StoryIndex`` of a SQLite store: every story's reference, the records read so far (those
+    of the buckets read again), and the others' read when a page asks for them (a page's at once)."""
+
+    def __init__(self, conn: Connection, refs: Sequence[StoryRef], records: Iterable[SiteStory]) -> None:
+        self._conn = conn
+        self.refs = refs
+        self._known = frozenset(ref.key for ref in refs)
+        self._records = {record.key: record for record in records}
+
+    def records(self, keys: Iterable[str]) -> Mapping[str, SiteStory]:
+        missing = [key for key in keys if key not in self._records and key in self._known]
+        if missing:
+            read, _ = _read_stories(self._conn, _Only.keys(self._conn, missing))
+            self._records.update((record.key, record) for record in read)
+        return self._records
+
+
+def _kept_index(conn: Connection, path: Path, stamp: str) -> KeptStories:
+    tokens = {bucket: bytes(token) for bucket, token in conn.execute("SELECT bucket, token FROM site_changes")}
+    kept = _read_kept(path, stamp)
+    clean = {bucket: rows for bucket, (token, rows) in kept.items() if tokens.get(bucket) == token}
+    dirty = set(tokens) - set(clean)
+    records, buckets = _read_stories(conn, None if not clean else _Only.buckets(conn, dirty)) if dirty else ([], {})
+    fresh: dict[str, list[StoryRef]] = {bucket: [] for bucket in dirty}
+    for record in records:
+        fresh.setdefault(buckets[record.key], []).append(story_ref(record))
+    written = {bucket: marshal.dumps([tuple(ref) for ref in refs]) for bucket, refs in fresh.items()}
+    if dirty and set(fresh) <= set(tokens):  # a bucket without a token (no trigger wrote it): not kept
+        _write_kept(path, stamp, {bucket: (tokens[bucket], rows) for bucket, rows in {**clean, **written}.items()})
+    refs = [ref for bucket_refs in fresh.values() for ref in bucket_refs]
+    make = tuple.__new__  # the rows as they were written, each a StoryRef again
+    refs.extend(make(StoryRef, row) for rows in clean.values() for row in marshal.loads(rows))
+    return KeptStories(conn, refs, records)
+
+
+def _read_kept(path: Path, stamp: str) -> dict[str, tuple[bytes, bytes]]:
+    """What the last build kept, ``{bucket: (token, its references marshalled)}``: {} when nothing was
+    kept, or by another veille."""
+    try:
+        content = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(content, tuple) or len(content) != 3 or content[:2] != (_KEPT_FORMAT, stamp):
+        return {}
+    return content[2]
+
+
+def _write_kept(path: Path, stamp: str, buckets: Mapping[str, tuple[bytes, bytes]]) -> None:
+    """Written whole, atomically; a folder that cannot be written only costs the next build its speed."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(marshal.dumps((_KEPT_FORMAT, stamp, dict(buckets))))
+        partial.replace(path)
+    except OSError:
+        partial.unlink(missing_ok=True)
 
 
 # What the change marker reads: every table the site shows, each by a cheap aggregate (counts and largest
@@ -103,10 +187,10 @@ def digest_paths(store: Store) -> dict[str, str]:
     return {row[0]: row[1] for row in store.conn.execute("SELECT week, html_path FROM digests")}
 
 
-def _load(conn: Connection, archived: frozenset[str]) -> SiteRecords:
+def _load(conn: Connection, archived: frozenset[str], *, stories: bool = True) -> SiteRecords:
     return SiteRecords(
         feeds=_feeds(conn),
-        stories=_stories(conn),
+        stories=_stories(conn) if stories else (),
         themes=_themes(conn),
         digests=_digests(conn, archived),
         watch_start=_watch_start(conn),
@@ -211,68 +295,139 @@ def _feeds(conn: Connection) -> tuple[FeedRecord, ...]:
     return tuple(feeds)
 
 
-def _stories(conn: Connection) -> tuple[SiteStory, ...]:
-    # The key of a story is "s<id>"; an item outside every story is its own story "i<id>".
+def _stories(conn: Connection, only: _Only | None = None) -> tuple[SiteStory, ...]:
+    """Every story's record, or with ``only`` those of some buckets (see ``_Only``)."""
+    return tuple(_read_stories(conn, only)[0])
+
+
+class _Only:
+    """Some stories ("s12") and items not grouped yet ("i34"), by id: each query then reads their rows only
+    (SQLite's ``json_each`` holds the ids)."""
+
+    def __init__(self, conn: Connection, story_ids: Sequence[int], item_ids: Sequence[int]) -> None:
+        self.stories = json.dumps(list(story_ids))
+        self.items = json.dumps(
+            [row[0] for row in conn.execute(
+                """SELECT item_id FROM story_items WHERE story_id IN (SELECT value FROM json_each(?))
+                   UNION ALL
+                   SELECT id FROM items WHERE id IN (SELECT value FROM json_each(?))
+                   AND NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = items.id)""",
+                (self.stories, json.dumps(list(item_ids))),
+            )]
+        )  # fmt: skip
+
+    @classmethod
+    def keys(cls, conn: Connection, keys: Iterable[str]) -> _Only:
+        ids: dict[str, list[int]] = {"s": [], "i": []}
+        for key in keys:
+            ids[key[:1]].append(int(key[1:]))
+        return cls(conn, ids["s"], ids["i"])
+
+    @classmethod
+    def buckets(cls, conn: Connection, buckets: Iterable[str]) -> _Only:
+        """The stories of some buckets (``schema.SITE_CHANGES``)."""
+        days: dict[str, list[str]] = {"s": [], "i": []}
+        for bucket in buckets:
+            days[bucket[:1]].append(bucket[1:])
+        stories = conn.execute(
+            "SELECT id FROM stories WHERE substr(first_at, 1, 10) IN (SELECT value FROM json_each(?))",
+            (json.dumps(days["s"]),),
+        )
+        items = conn.execute(
+            "SELECT id FROM items WHERE substr(published_at, 1, 10) IN (SELECT value FROM json_each(?))",
+            (json.dumps(days["i"]),),
+        )
+        return cls(conn, [row[0] for row in stories], [row[0] for row in items])
+
+
+def _where(only: _Only | None, column: str, *, ids: str = "items", glue: str = "AND") -> tuple[str, tuple[str, ...]]:
+    """The SQL that keeps ``only``'s rows (by ``column``, an item or story id), and its parameter."""
+    if only is None:
+        return "", ()
+    return f" {glue} {column} IN (SELECT value FROM json_each(?))", (only.items if ids == "items" else only.stories,)
+
+
+def _read_stories(conn: Connection, only: _Only | None) -> tuple[list[SiteStory], dict[str, str]]:
+    """The records, and each one's bucket (``schema.SITE_CHANGES``). The key of a story is "s<id>"; an item
+    outside every story is its own story "i<id>"."""
     copies: dict[str, dict[tuple[int, int], CopyRecord]] = defaultdict(dict)
+    first, first_args = _where(only, "i.id", glue="WHERE")
+    second, second_args = _where(only, "i.id")
     for story_id, item_id, feed_id, title, url, published in conn.execute(
-        """
+        f"""
         SELECT si.story_id, i.id, sg.feed_id, i.title, i.url, sg.published_at
         FROM sightings sg JOIN items i ON i.id = sg.item_id
-        LEFT JOIN story_items si ON si.item_id = i.id
+        LEFT JOIN story_items si ON si.item_id = i.id{first}
         UNION ALL
         SELECT si.story_id, i.id, i.feed_id, i.title, i.url, i.published_at
         FROM items i LEFT JOIN story_items si ON si.item_id = i.id
-        WHERE NOT EXISTS (SELECT 1 FROM sightings sg WHERE sg.item_id = i.id AND sg.feed_id = i.feed_id)
-        """
+        WHERE NOT EXISTS (SELECT 1 FROM sightings sg WHERE sg.item_id = i.id AND sg.feed_id = i.feed_id){second}
+        """,
+        (*first_args, *second_args),
     ):
         key = f"s{story_id}" if story_id is not None else f"i{item_id}"
         copies[key].setdefault((feed_id, item_id), CopyRecord(feed_id, title, url, _moment(published)))
 
     formats: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    where, args = _where(only, "f.item_id", glue="WHERE")
     for story_id, item_id, fmt, score in conn.execute(
-        """
+        f"""
         SELECT MIN(si.story_id), MIN(f.item_id), f.format, MAX(f.score)
-        FROM item_formats f LEFT JOIN story_items si ON si.item_id = f.item_id
+        FROM item_formats f LEFT JOIN story_items si ON si.item_id = f.item_id{where}
         GROUP BY COALESCE(si.story_id, -f.item_id), f.format
-        """
+        """,
+        args,
     ):
         key = f"s{story_id}" if story_id is not None else f"i{item_id}"
         formats[key].append((fmt, float(score)))
 
     themes: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    rows = conn.execute("SELECT story_id, week, theme_id FROM story_themes ORDER BY week, theme_id")
+    where, args = _where(only, "story_id", ids="stories", glue="WHERE")
+    rows = conn.execute(f"SELECT story_id, week, theme_id FROM story_themes{where} ORDER BY week, theme_id", args)
     for story_id, week, theme_id in rows:
         themes[f"s{story_id}"].append((week, theme_id))
-    digest_week = {f"s{row[0]}": row[1] for row in conn.execute("SELECT story_id, week FROM digest_stories")}
+    where, args = _where(only, "story_id", ids="stories", glue="WHERE")
+    digest_week = {
+        f"s{row[0]}": row[1] for row in conn.execute(f"SELECT story_id, week FROM digest_stories{where}", args)
+    }
     audiences: dict[str, set[str]] = defaultdict(set)
+    where, args = _where(only, "a.item_id")
     for story_id, item_id, audience in conn.execute(
-        """SELECT si.story_id, a.item_id, a.audience FROM item_audiences a
-           LEFT JOIN story_items si ON si.item_id = a.item_id WHERE a.audience != 'general'"""
+        f"""SELECT si.story_id, a.item_id, a.audience FROM item_audiences a
+           LEFT JOIN story_items si ON si.item_id = a.item_id WHERE a.audience != 'general'{where}""",
+        args,
     ):
         audiences[f"s{story_id}" if story_id is not None else f"i{item_id}"].add(audience)
 
-    stories = []
+    stories, buckets = [], {}
+    where, args = _where(only, "s.id", ids="stories", glue="WHERE")
     for story_id, first_at, last_at, title, url, summary, lang in conn.execute(
-        """
+        f"""
         SELECT s.id, s.first_at, s.last_at, i.title, i.url, i.summary, i.lang
         FROM stories s JOIN items i ON i.id = COALESCE(
-            s.lead_item_id, (SELECT MIN(si.item_id) FROM story_items si WHERE si.story_id = s.id))
-        """
+            s.lead_item_id, (SELECT MIN(si.item_id) FROM story_items si WHERE si.story_id = s.id)){where}
+        """,
+        args,
     ):
         key = f"s{story_id}"
+        buckets[key] = f"s{first_at[:10]}"
         stories.append(_story(key, title, url, summary, lang, first_at, last_at, copies, formats, themes, digest_week))
+    where, args = _where(only, "i.id")
     for item_id, published, title, url, summary, lang in conn.execute(
-        """
+        f"""
         SELECT i.id, i.published_at, i.title, i.url, i.summary, i.lang FROM items i
-        WHERE NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = i.id)
-        """
+        WHERE NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = i.id){where}
+        """,
+        args,
     ):
         key = f"i{item_id}"
+        buckets[key] = f"i{published[:10]}"
         stories.append(_story(key, title, url, summary, lang, published, published, copies, formats, themes, {}))
-    return tuple(
+    stories = [
         replace(story, audiences=tuple(sorted(audiences[story.key]))) if story.key in audiences else story
         for story in stories
-    )
+    ]
+    return stories, buckets
 
 
 def _story(
@@ -344,11 +499,31 @@ class SiteReader:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def load_site(self, *, archived: frozenset[str] = frozenset(), radar_week: str | None = None) -> SiteRecords:
-        return load_site(self.store, archived=archived, radar_week=radar_week)
+    def load_site(
+        self,
+        *,
+        archived: frozenset[str] = frozenset(),
+        radar_week: str | None = None,
+        kept: Path | None = None,
+        stamp: str = "",
+    ) -> SiteRecords:
+        return load_site(self.store, archived=archived, radar_week=radar_week, kept=kept, stamp=stamp)
 
     def digest_paths(self) -> dict[str, str]:
         return digest_paths(self.store)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One moment of the database for a whole build: with SQLite, a read transaction (writers go on), so
+        the records a page reads late are those of the moment the references were read."""
+        if self.store.backend != "sqlite":
+            yield
+            return
+        self.store.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.store.conn.execute("COMMIT")
 
     def change_marker(self) -> str:
         return change_marker(self.store)

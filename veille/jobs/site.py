@@ -22,6 +22,7 @@ indexes), and writes only its week's piece of the search index.
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -59,6 +60,19 @@ class SiteResult:
     rendered: int = 0  # pages rendered: the others were kept as written, their inputs unchanged
 
 
+def kept_stories(settings: Settings) -> Path:
+    """Where the site keeps its stories' references from one build to the next (``adapters.site_store``):
+    beside the database, one file per database."""
+    key = hashlib.sha256(str(settings.database.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return settings.data_dir / "site-stories" / f"{key}.marshal"
+
+
+@lru_cache(maxsize=1)
+def _code_stamp() -> str:
+    """veille's own code, by its files' stats: another veille computes its references again."""
+    return inputs_fingerprint((__version__,), [_PACKAGE])
+
+
 def site_folder(settings: Settings, out_dir: Path | None = None) -> Path:
     return out_dir or settings.site.out_dir or settings.data_dir / "site"
 
@@ -90,7 +104,7 @@ def build_site(
         return SiteResult(
             resolved, resolved / "index.html", 0, len(current), 0, sum(1 for n in current if n.endswith(".html"))
         )
-    with _collector_paused():
+    with _collector_paused(), store.site.reading():
         return _build(app, folder, paths, salt, inputs, templates, format_labels)
 
 
@@ -111,7 +125,12 @@ def _build(
         except OSError:
             continue  # the archive was moved or deleted: the week page then links to nothing
     # the radar scores the last complete week: only the weeks it reads are loaded for it
-    records = store.site.load_site(archived=frozenset(archives), radar_week=shift_week(iso_week(app.now), -1))
+    records = store.site.load_site(
+        archived=frozenset(archives),
+        radar_week=shift_week(iso_week(app.now), -1),
+        kept=kept_stories(settings),
+        stamp=_code_stamp(),
+    )
     records = _essentials_in_site_language(app, records, format_labels)
     view = build_site_view(
         records,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -230,8 +231,19 @@ class DigestRepository(Protocol):
 class SiteReader(Protocol):
     """What the static site and the format radar read (everything, in a handful of set queries)."""
 
-    def load_site(self, *, archived: frozenset[str] = frozenset(), radar_week: str | None = None) -> SiteRecords: ...
+    def load_site(
+        self,
+        *,
+        archived: frozenset[str] = frozenset(),
+        radar_week: str | None = None,
+        kept: Path | None = None,
+        stamp: str = "",
+    ) -> SiteRecords: ...
     def digest_paths(self) -> dict[str, str]: ...
+    def reading(self) -> AbstractContextManager[None]:
+        """One moment of the database for a whole site build (records read late included)."""
+        ...
+
     def change_marker(self) -> str:
         """A fingerprint of everything the site shows, cheap to read (no history loaded): unchanged
         while nothing the site shows was written, so a rebuild can stop at once."""

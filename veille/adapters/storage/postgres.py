@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import psycopg.errors
 
-from veille.adapters.schema import MIGRATIONS, SEARCH_INDEX
+from veille.adapters.schema import MIGRATIONS, SEARCH_INDEX, SITE_CHANGES
 from veille.adapters.storage.base import DatabaseUnavailable, Params, TranslatedCursor
 from veille.adapters.store import Store, _statements
 from veille.errors import StorageError
@@ -91,8 +91,14 @@ def _pg_migration(number: int, sql: str) -> str:
         return _MIGRATION_3
     if sql is SEARCH_INDEX:
         return PG_SEARCH_INDEX
+    if sql is SITE_CHANGES:
+        return PG_SITE_CHANGES
     return pg_ddl(sql)
 
+
+# The site's buckets (``schema.SITE_CHANGES``) are SQLite's only: the site of a PostgreSQL store reads every
+# story at each build (``adapters.site_store.load_site``), and a watch copied there leaves them behind.
+PG_SITE_CHANGES = "-- nothing: see schema.SITE_CHANGES"
 
 PG_MIGRATIONS: list[str] = [_pg_migration(number, sql) for number, sql in enumerate(MIGRATIONS, 1)]
 

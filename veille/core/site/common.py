@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 from veille.core import i18n, titles
 from veille.core import signals as term_signals
@@ -145,6 +146,7 @@ class _Context:
     theme_labels: dict[int, str]
     format_paths: dict[str, str]
     watch_week: str | None = None  # weeks before it have no page of their own: see ``week_href``
+    index: StoryIndex = field(default_factory=lambda: MemoryStories(()))  # the stories' records, on demand
 
     memo: dict[object, str] = field(default_factory=dict)
     story_views: dict[str, StoryView] = field(default_factory=dict)  # built when a page needs them
@@ -153,11 +155,21 @@ class _Context:
         """The story's one view, built the first time a page shows it (a page kept as written needs none)."""
         view = self.story_views.get(story.key)
         if view is None:
-            view = self.story_views[story.key] = _story_view(story.record, story.week, self)
+            view = self.story_views[story.key] = _story_view(self.record(story), story.week, self)
         return view
 
     def views(self, stories: Iterable[StoryRef]) -> tuple[StoryView, ...]:
+        stories = self.prefetch(stories)
         return tuple(self.view(story) for story in stories)
+
+    def prefetch(self, stories: Iterable[StoryRef]) -> tuple[StoryRef, ...]:
+        """Asks for the records of the stories a page is about to show at once (one read, not one a story)."""
+        stories = tuple(stories)
+        self.index.records([story.key for story in stories if story.key not in self.story_views])
+        return stories
+
+    def record(self, story: StoryRef) -> SiteStory:
+        return self.index.records((story.key,))[story.key]
 
     def week_href(self, week: str) -> str:
         """A week's page, or for a week before the watch began, its year's archive page."""
@@ -223,33 +235,65 @@ def _feed_state(feed: FeedRecord) -> str:
     return "stale" if feed.stale else "active"
 
 
-@dataclass(frozen=True, slots=True)
-class StoryRef:
-    """A story as the pages sort and group it, without its view (``_Context.view`` builds that when a page
-    shows it): what ``StoryView`` says of its week, sources, main format and digest, read off the record
-    when a page computed again asks (a page kept as written never does)."""
+class StoryRef(NamedTuple):
+    """A story as the pages sort, group and fingerprint it, without its text: its page's week, when it first
+    appeared, the digest of its record (``record_digest``) and what decides the pages that list it (its
+    formats, themes and sources). Plain values only, so ``adapters.site_store`` keeps them from one build
+    to the next (a tuple: made again from what is kept at little cost); the record itself
+    (``_Context.record``) is read only for a page computed again."""
 
     key: str
-    week: str
-    record: SiteStory
+    week: str  # the week whose page holds it (``story_week``)
+    first_at: float  # its first appearance (a timestamp): stories are listed in that order
     digest: bytes  # ``record_digest``: what a page's inputs say of this story
+    formats: tuple[str, ...]  # the formats whose pages list it (``kept_formats``)
+    primary_format: str  # its best format, as its view shows it first
+    themes: tuple[tuple[str, int], ...]  # (week, theme id), as its record has them
+    feeds: tuple[int, ...]  # the feeds of its copies, in their order
+    sightings: tuple[tuple[str, int], ...]  # (week, feed id) of each copy: the sources of a week
+    in_digest: bool  # shown by the digest of its page's week
 
     @property
     def n_sources(self) -> int:
-        return len({copy.feed_id for copy in self.record.copies})
+        return len(self.feeds)
+
+
+def story_ref(record: SiteStory) -> StoryRef:
+    week = story_week(record)
+    ranked = _ranked_formats(record)
+    return StoryRef(
+        key=record.key,
+        week=week,
+        first_at=record.first_at.timestamp(),
+        digest=record_digest(record, week),
+        formats=kept_formats(tuple(fmt for fmt, _ in record.formats)),
+        primary_format=ranked[0] if ranked else OTHER_FORMAT,
+        themes=record.themes,
+        feeds=tuple(dict.fromkeys(copy.feed_id for copy in record.copies)),
+        sightings=tuple(dict.fromkeys((iso_week(copy.published_at), copy.feed_id) for copy in record.copies)),
+        in_digest=record.digest_week is not None and record.digest_week == week,
+    )
+
+
+class StoryIndex(Protocol):
+    """Every story's ``StoryRef``, and their records on demand: all in memory (``MemoryStories``), or read
+    from the database week by week as the pages computed again ask (``adapters.site_store``)."""
 
     @property
-    def primary_format(self) -> str:
-        ranked = _ranked_formats(self.record)
-        return ranked[0] if ranked else OTHER_FORMAT
+    def refs(self) -> Sequence[StoryRef]: ...
 
-    @property
-    def in_digest(self) -> bool:
-        return self.record.digest_week is not None and self.record.digest_week == self.week
+    def records(self, keys: Iterable[str]) -> Mapping[str, SiteStory]: ...
 
 
-def story_ref(record: SiteStory, week: str) -> StoryRef:
-    return StoryRef(key=record.key, week=week, record=record, digest=record_digest(record, week))
+class MemoryStories:
+    """A ``StoryIndex`` over records already in memory."""
+
+    def __init__(self, records: Iterable[SiteStory]) -> None:
+        self._records = {record.key: record for record in records}
+        self.refs = tuple(story_ref(record) for record in self._records.values())
+
+    def records(self, keys: Iterable[str]) -> Mapping[str, SiteStory]:
+        return self._records
 
 
 def record_digest(r: SiteStory, week: str) -> bytes:
@@ -325,7 +369,7 @@ def _sorted_recent(stories: Iterable[StoryRef]) -> list[StoryRef]:
 def _by_week_groups(stories: Sequence[StoryRef], ctx: _Context) -> tuple[StoryGroup, ...]:
     """Stories grouped by week, newest week first, most covered first inside a week."""
     groups: dict[str, list[StoryRef]] = defaultdict(list)
-    for story in stories:
+    for story in ctx.prefetch(stories):
         groups[story.week].append(story)
     return tuple(
         StoryGroup(week_label(week, ctx.d), ctx.week_href(week), ctx.views(_sorted_recent(groups[week])))
@@ -335,7 +379,7 @@ def _by_week_groups(stories: Sequence[StoryRef], ctx: _Context) -> tuple[StoryGr
 
 def _by_format_groups(stories: Sequence[StoryRef], ctx: _Context) -> tuple[StoryGroup, ...]:
     groups: dict[str, list[StoryRef]] = defaultdict(list)
-    for story in stories:
+    for story in ctx.prefetch(stories):
         groups[story.primary_format].append(story)
     order = sorted(groups, key=lambda k: (k == OTHER_FORMAT, -len(groups[k]), k))
     return tuple(StoryGroup(ctx.format_name(k), None, ctx.views(_sorted_recent(groups[k]))) for k in order)

@@ -35,6 +35,7 @@ from veille.core.site.common import (
     HOME_TRENDS,
     LIST_RECENT_WEEKS,
     RECENT_WEEKS,
+    MemoryStories,
     StoryRef,
     _by_format_groups,
     _by_week_groups,
@@ -47,11 +48,8 @@ from veille.core.site.common import (
     _theme_label,
     _week_cards,
     archive_href,
-    kept_formats,
     period,
     slug,
-    story_ref,
-    story_week,
     text,
     web_url,
     week_href,
@@ -125,9 +123,10 @@ def build_site_view(
     t, d = site_strings(lang), i18n.strings(lang)
     site_title = text(title) or d.default_title
     themes = {theme.id: theme for theme in records.themes}
+    known = records.index if records.index is not None else MemoryStories(records.stories)
     format_counts: dict[str, int] = defaultdict(int)
-    for record in records.stories:
-        for fmt in kept_formats(tuple(fmt for fmt, _ in record.formats)):
+    for ref in known.refs:
+        for fmt in ref.formats:
             format_counts[fmt] += 1
     format_keys = sorted(format_counts, key=lambda k: (k == OTHER_FORMAT, -format_counts[k], k))
     ctx = _Context(
@@ -138,6 +137,7 @@ def build_site_view(
         feeds={feed.id: feed for feed in records.feeds},
         theme_labels={th.id: _theme_label(th, lang) for th in records.themes},
         format_paths=_format_paths(format_keys),
+        index=known,
     )
     current = iso_week(now)
     digests = {dg.week: dg for dg in records.digests if dg.week <= current}
@@ -148,13 +148,11 @@ def build_site_view(
     # one reference per story; its view is built once, when a page that shows it is rendered
     stories: list[StoryRef] = []
     by_week: dict[str, list[StoryRef]] = defaultdict(list)
-    for record in sorted(records.stories, key=lambda s: (s.first_at, s.key)):
-        week = story_week(record)
-        if week > current:
+    for ref in sorted(known.refs, key=lambda s: (s.first_at, s.key)):
+        if ref.week > current:
             continue
-        ref = story_ref(record, week)
         stories.append(ref)
-        by_week[week].append(ref)
+        by_week[ref.week].append(ref)
     refs = {ref.key: ref for ref in stories}
     context = _context_inputs(ctx, records)
 
@@ -172,20 +170,19 @@ def build_site_view(
             theme_weeks[row.week].append((theme, row))
     # The sources of a week, as the digest counts them: the feeds that published during the week.
     week_feeds: dict[str, set[int]] = defaultdict(set)
-    for record in records.stories:
-        for copy in record.copies:
-            week_feeds[iso_week(copy.published_at)].add(copy.feed_id)
+    for ref in known.refs:
+        for week, feed_id in ref.sightings:
+            week_feeds[week].add(feed_id)
     theme_stories: dict[int, list[StoryRef]] = defaultdict(list)
     format_stories: dict[str, list[StoryRef]] = defaultdict(list)
     source_stories: dict[int, list[StoryRef]] = defaultdict(list)
     for ref in stories:
-        record = ref.record
-        for theme_id in dict.fromkeys(theme_id for _, theme_id in record.themes):
+        for theme_id in dict.fromkeys(theme_id for _, theme_id in ref.themes):
             if theme_id in themes:
                 theme_stories[theme_id].append(ref)
-        for fmt in kept_formats(tuple(fmt for fmt, _ in record.formats)):
+        for fmt in ref.formats:
             format_stories[fmt].append(ref)
-        for feed_id in dict.fromkeys(copy.feed_id for copy in record.copies):
+        for feed_id in ref.feeds:
             source_stories[feed_id].append(ref)
 
     week_rows = {
@@ -396,6 +393,7 @@ def _archive_pages(
     years: dict[str, list[str]] = defaultdict(list)
     for week in weeks:  # a year whose weeks only have theme rows still gets its page: theme pages link there
         years[week[:4]].extend([week] if by_week.get(week) else [])
+    ctx.prefetch(story for week in weeks for story in by_week.get(week, ()))
     order = sorted(years)
     started = ctx.date(records.watch_start)
     pages, rows = [], []
@@ -581,7 +579,8 @@ def _search_pieces(stories: Sequence[StoryRef], ctx: _Context, context: str) -> 
 
 
 def _search_entries(stories: Sequence[StoryRef], ctx: _Context) -> tuple[SearchEntry, ...]:
-    return tuple(_search_entry(ctx.view(story), story.record, ctx) for story in stories)
+    views = ctx.views(stories)
+    return tuple(_search_entry(view, ctx.record(story), ctx) for view, story in zip(views, stories, strict=True))
 
 
 def _deferred_week_page(
@@ -605,7 +604,7 @@ def _deferred_week_page(
     start, end = week_bounds(week)
     events = [(feed.id, event) for feed in feeds for event in feed.events if start <= event.at < end]
     signal_stories = [(key, refs[key].digest if key in refs else None) for sg in signals for key in sg.story_keys]
-    story_themes = {key: dict(refs[key].record.themes) for key, known in signal_stories if known is not None}
+    story_themes = {key: dict(refs[key].themes) for key, known in signal_stories if known is not None}
 
     def build() -> object:
         emerging = _signal_cards(signals, refs, story_themes, {week: rows}, ctx).get(week, ())
@@ -752,7 +751,7 @@ def _format_page(
     radar_weeks = set(radar.weeks)
     for story in stories:
         if story.week in radar_weeks:
-            for theme_id in dict.fromkeys(theme_id for _, theme_id in story.record.themes):
+            for theme_id in dict.fromkeys(theme_id for _, theme_id in story.themes):
                 if theme_id in ctx.theme_labels:
                     carried[theme_id] += 1
     top = sorted(carried.items(), key=lambda pair: (-pair[1], ctx.theme_labels[pair[0]].lower(), pair[0]))[:8]
@@ -949,7 +948,7 @@ def _brief_views(
         return ()
     themes = {str(theme.id) for theme in records.themes}
     formats = {row.link.href for row in format_rows}
-    stories = {story.key: story for story in records.stories}
+    weeks = {story.key: story.week for story in ctx.index.refs}
     lines = []
     for line in digest.brief:
         href = None
@@ -957,8 +956,8 @@ def _brief_views(
             href = f"themes/{line.ref}.html"
         elif line.kind == "format" and ctx.format_paths.get(line.ref) in formats:
             href = ctx.format_paths[line.ref]
-        elif line.kind == "story" and (story := stories.get(f"s{line.ref}")) is not None:
-            href = f"{week_href(story_week(story))}#s{line.ref}"
+        elif line.kind == "story" and (week := weeks.get(f"s{line.ref}")) is not None:
+            href = f"{week_href(week)}#s{line.ref}"
         lines.append(
             BriefView(
                 kind_label=text(line.kind_label),

@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from veille.core.fulltext import ArticleCounts
 from veille.core.radar import (
     RadarStory,
 )
+
+if TYPE_CHECKING:
+    from veille.core.site.common import StoryIndex
 
 # --------------------------------------------------------------------------------------------------
 # What the database gives
@@ -142,3 +146,6 @@ class SiteRecords:
     radar: tuple[RadarStory, ...] = ()  # the radar's weeks' stories as it counts them (adapters.radar_store)
     first_week: str | None = None  # the week of the watch's first story
     term_signals: tuple[SiteSignal, ...] = ()  # every week's emerging signals
+    # the stories' references and records on demand (``common.StoryIndex``), instead of ``stories`` all
+    # read: ``adapters.site_store`` reads again only what changed since the last build
+    index: StoryIndex | None = None
