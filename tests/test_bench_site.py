@@ -27,4 +27,5 @@ def test_the_site_benchmark_runs_small() -> None:
     assert re.search(r"no-change rebuild\s+[\d.]+\s+[\d.]+\s+[\d.]+%\s+0\n", out), out  # writes nothing
     assert re.search(r"one-day-change rebuild\s+[\d.]+\s+[\d.]+\s+[\d.]+%\s+[1-9]\d*\n", out), out
     assert re.search(r"ratios: no-change / full = [\d.]+, one-day / full = [\d.]+\n", out), out
+    assert re.search(r"peak resident memory during the builds: [1-9]\d* MiB", out), out
     assert re.search(r"first search reads \d+ kB .* index in 3 pieces", out), out

@@ -4,19 +4,20 @@
         the database's change marker, the week, the settings, the templates, the archives' file stats
             -> the same fingerprint as the site on disk was built from?  -> done, nothing read or computed
         digests' HTML archives on disk?  -> copied into the site as digests/<week>.html
-        load everything (adapters.site_store; the radar only its weeks)
+        load (adapters.site_store): feeds, themes, digests whole; the radar only its weeks; the stories by
+           their references, kept from the last build (SQLite: only the days whose token changed are read)
         the last digest sent in another language than the site's?  -> its essentials chosen again in the
            site's language from its stories (core.digest.essentials)
         -> every page with the digest of its inputs, its view deferred (core.site)
-        -> render (adapters.site) the pages whose inputs changed, computing their views then; the others
-           are kept as written
+        -> render (adapters.site) the pages whose inputs changed, computing their views then (reading the
+           records they show); the others are kept as written
         -> app.site_writer (adapters.site.write_site): only the files whose content changed, in a
            temporary folder swapped in at once
 
-A rebuild with nothing new reads no history and rewrites no file; a new day still reads the history (each
-story's record goes into the digests of its pages' inputs) but computes the views of, and renders, only
-the pages it changes (its week, the themes, formats and sources it touches, the home page and the
-indexes), and writes only its week's piece of the search index.
+A rebuild with nothing new reads no history and rewrites no file; a new day reads the records of the days
+it changed, and of the stories the pages it changes show (its week, the themes, formats and sources it
+touches, the home page and the indexes), and writes only its week's piece of the search index. One read
+snapshot of the database holds for the whole build.
 """
 
 from __future__ import annotations

@@ -11,7 +11,11 @@ The pages computed from stories (weeks, themes, formats, sources, their yearly p
 index's pieces say what they are computed from (``Page.inputs``: the digests of their stories' records,
 ``common.record_digest``, their rows, and what every story's view reads of the site) and defer their view
 (``Deferred``): the renderer computes it only when the page's inputs changed since it was written, so a
-new day computes the views of the pages it changes, not of the whole history.
+new day computes the views of the pages it changes, not of the whole history. Pages are decided from each
+story's ``StoryRef`` (its week, formats, themes, sources and record digest); its record is asked of the
+``StoryIndex`` only when a page that shows it is computed (``SiteRecords.index``: ``adapters.site_store``
+keeps the references between builds and reads a record when asked; without one, every record is in
+``SiteRecords.stories``).
 
 Stories live on their week's page, one full block each under the anchor ``#s<id>`` (``#i<id>`` for an
 item not yet grouped into a story), with all the sources that carried them; every other page links
