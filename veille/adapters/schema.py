@@ -79,6 +79,8 @@ SITE_CHANGES = (
     + _each_change("story_themes", _story_bucket)
     + _each_change("digest_stories", _story_bucket)
     + """
+    -- a bucket's stories, found by the day they first appeared
+    CREATE INDEX IF NOT EXISTS stories_first_at ON stories(first_at);
     -- the stories already stored: every bucket gets its first token
     INSERT INTO site_changes (bucket, token)
         SELECT bucket, randomblob(8) FROM (

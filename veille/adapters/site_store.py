@@ -295,9 +295,9 @@ def _feeds(conn: Connection) -> tuple[FeedRecord, ...]:
     return tuple(feeds)
 
 
-def _stories(conn: Connection, only: _Only | None = None) -> tuple[SiteStory, ...]:
-    """Every story's record, or with ``only`` those of some buckets (see ``_Only``)."""
-    return tuple(_read_stories(conn, only)[0])
+def _stories(conn: Connection) -> tuple[SiteStory, ...]:
+    """Every story's record."""
+    return tuple(_read_stories(conn, None)[0])
 
 
 class _Only:
@@ -329,12 +329,16 @@ class _Only:
         days: dict[str, list[str]] = {"s": [], "i": []}
         for bucket in buckets:
             days[bucket[:1]].append(bucket[1:])
+        # a day's times sort between "2026-11-23" and "2026-11-23U" (after the "T"): each day is a range
+        # of the dates' index
         stories = conn.execute(
-            "SELECT id FROM stories WHERE substr(first_at, 1, 10) IN (SELECT value FROM json_each(?))",
+            "SELECT s.id FROM json_each(?) AS d JOIN stories s"
+            " ON s.first_at >= d.value AND s.first_at < d.value || 'U'",
             (json.dumps(days["s"]),),
         )
         items = conn.execute(
-            "SELECT id FROM items WHERE substr(published_at, 1, 10) IN (SELECT value FROM json_each(?))",
+            "SELECT i.id FROM json_each(?) AS d JOIN items i"
+            " ON i.published_at >= d.value AND i.published_at < d.value || 'U'",
             (json.dumps(days["i"]),),
         )
         return cls(conn, [row[0] for row in stories], [row[0] for row in items])
