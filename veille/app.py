@@ -45,7 +45,10 @@ PageFetcher = Callable[[str, FetchSettings], "Page"]
 ArticleFetcher = Callable[..., "list[ArticlePage]"]  # (requests, settings, *, user_agent, on_page)
 Extractor = Callable[[bytes, str], str]  # (page bytes, url) -> main text
 MailerFactory = Callable[[MailSettings], "Mailer"]
-SiteWriter = Callable[[Mapping[str, bytes], Path, str | None, Mapping[str, str] | None], "WriteReport"]
+# (files, folder, inputs, pages' fingerprints, SHA-256 already known of files kept as written)
+SiteWriter = Callable[
+    [Mapping[str, bytes], Path, str | None, Mapping[str, str] | None, Mapping[str, str] | None], "WriteReport"
+]
 TaggerFitter = Callable[["Embedder", "Taxonomy", str, Path], "FittedTagger"]
 
 
@@ -95,11 +98,15 @@ def _mailer(settings: MailSettings) -> Mailer:
 
 
 def _write_site(
-    files: Mapping[str, bytes], out_dir: Path, inputs: str | None = None, pages: Mapping[str, str] | None = None
+    files: Mapping[str, bytes],
+    out_dir: Path,
+    inputs: str | None = None,
+    pages: Mapping[str, str] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> WriteReport:
     from veille.adapters.site import write_site
 
-    return write_site(files, out_dir, inputs=inputs, pages=pages)
+    return write_site(files, out_dir, inputs=inputs, pages=pages, known=known)
 
 
 def _fit_tagger(embedder: Embedder, taxonomy: Taxonomy, model_key: str, cache_dir: Path) -> FittedTagger:

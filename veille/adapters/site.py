@@ -30,7 +30,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import NoneType
@@ -101,7 +101,7 @@ def render_site(
     for name in STATIC_FILES:
         files[name] = _static(env, f"site/{name}").encode("utf-8")
     common.clear()  # the row cache and the templates' globals refer to each other
-    return RenderedSite(files, pages, rendered)
+    return RenderedSite(files, pages, rendered, dict(previous.checked) if previous is not None else {})
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,7 @@ class RenderedSite:
     files: dict[str, bytes]
     pages: dict[str, str]  # page path -> fingerprint of what it was rendered from
     rendered: int  # pages rendered (the others were kept from the site on disk)
+    known: dict[str, str] = field(default_factory=dict)  # the kept files' SHA-256, checked as they were read
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class PreviousSite:
     out_dir: Path
     hashes: Mapping[str, str]
     pages: Mapping[str, str]
+    checked: dict[str, str] = field(default_factory=dict)  # files read back intact: their SHA-256
 
     def kept(self, path: str, fingerprint: str) -> bytes | None:
         """The page's file as written, when it was rendered from the same fingerprint and is intact."""
@@ -127,7 +129,10 @@ class PreviousSite:
             content = (self.out_dir / path).read_bytes()
         except OSError:
             return None
-        return content if hashlib.sha256(content).hexdigest() == self.hashes[path] else None
+        if hashlib.sha256(content).hexdigest() != self.hashes[path]:
+            return None
+        self.checked[path] = self.hashes[path]
+        return content
 
 
 def previous_site(out_dir: Path) -> PreviousSite | None:
@@ -344,15 +349,19 @@ def write_site(
     *,
     inputs: str | None = None,
     pages: Mapping[str, str] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> WriteReport:
     """Make ``out_dir`` hold exactly ``files``, rewriting only what changed, swapped in atomically;
     ``inputs`` (``inputs_fingerprint``) is recorded in the manifest for the next ``up_to_date``, and
-    ``pages`` (each page's fingerprint, ``render_site``) for the next ``previous_site``."""
+    ``pages`` (each page's fingerprint, ``render_site``) for the next ``previous_site``. ``known``: the
+    SHA-256 of files whose content was just read back and checked (``RenderedSite.known``), not hashed
+    again."""
     out_dir = out_dir.resolve()
     try:
         _recover(out_dir)
         old = _read_manifest(out_dir)
-        hashes = {path: hashlib.sha256(content).hexdigest() for path, content in files.items()}
+        known = known or {}
+        hashes = {path: known.get(path) or hashlib.sha256(content).hexdigest() for path, content in files.items()}
         changed = [p for p in sorted(files) if not _same(out_dir, p, hashes[p], len(files[p]), old)]
         removed = sorted(set(old) - set(files))
         unchanged = tuple(p for p in sorted(files) if p not in set(changed))

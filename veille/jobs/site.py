@@ -150,7 +150,7 @@ def _build(
     files = rendered.files
     for week in view.digest_weeks:
         files[f"digests/{week}.html"] = archives[week]
-    report = app.site_writer(files, folder, inputs, rendered.pages)
+    report = app.site_writer(files, folder, inputs, rendered.pages, rendered.known)
     resolved = folder.resolve()
     return SiteResult(
         out_dir=resolved,
