@@ -58,6 +58,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/embed.py
 	$(BIN)/python bench/digest.py --process-step
 	$(BIN)/python bench/site.py --items 100000 --weeks 104
+	$(BIN)/python bench/site.py --items 1000000 --weeks 520 --rounds 1 --budget 600
 	$(BIN)/python bench/radar.py
 	$(BIN)/python bench/titles.py
 	$(BIN)/python bench/stories.py

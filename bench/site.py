@@ -198,7 +198,7 @@ def add_day(store: Store, end: datetime, next_id: int, count: int, rng: random.R
         sid = conn.execute("SELECT MAX(id) FROM stories").fetchone()[0]
         for k in range(count):
             item_id, sid = next_id + k, sid + 1
-            when = iso(day + timedelta(minutes=k * 5))
+            when = iso(day + timedelta(seconds=k * 86_000 // count))  # all within the day
             url = f"https://feeds1.example/new/{item_id}"
             conn.execute(
                 "INSERT INTO items (id, canonical_url, content_hash, url, title, summary, html, published_at,"
@@ -280,7 +280,7 @@ def main() -> None:
     for stage, label in (("full", "full build"), ("nothing", "no-change rebuild"), ("day", "one-day-change rebuild")):
         seconds = median[stage]
         print(
-            f"{label:<28}{seconds:>10.2f}{seconds / median['full']:>10.2f}{seconds / BUDGET:>11.1%}{written[stage]:>16}"
+            f"{label:<28}{seconds:>10.2f}{seconds / median['full']:>10.2f}{seconds / args.budget:>11.1%}{written[stage]:>16}"
         )
     print(f"ratios: no-change / full = {median['nothing'] / median['full']:.3f}, "
           f"one-day / full = {median['day'] / median['full']:.2f}")  # fmt: skip
