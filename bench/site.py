@@ -279,9 +279,8 @@ def main() -> None:
     print(f"{'build':<28}{'seconds':>10}{'of full':>10}{'of budget':>12}{'files written':>16}")
     for stage, label in (("full", "full build"), ("nothing", "no-change rebuild"), ("day", "one-day-change rebuild")):
         seconds = median[stage]
-        print(
-            f"{label:<28}{seconds:>10.2f}{seconds / median['full']:>10.2f}{seconds / args.budget:>11.1%}{written[stage]:>16}"
-        )
+        share = seconds / args.budget
+        print(f"{label:<28}{seconds:>10.2f}{seconds / median['full']:>10.2f}{share:>11.1%}{written[stage]:>16}")
     print(f"ratios: no-change / full = {median['nothing'] / median['full']:.3f}, "
           f"one-day / full = {median['day'] / median['full']:.2f}")  # fmt: skip
     print(f"peak resident memory during the builds: {_memory('VmHWM') / 1024:.0f} MiB "

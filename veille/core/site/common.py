@@ -277,7 +277,7 @@ def story_ref(record: SiteStory) -> StoryRef:
 
 class StoryIndex(Protocol):
     """Every story's ``StoryRef``, and their records on demand: all in memory (``MemoryStories``), or read
-    from the database week by week as the pages computed again ask (``adapters.site_store``)."""
+    from the database as the pages computed again ask for them (``adapters.site_store.KeptStories``)."""
 
     @property
     def refs(self) -> Sequence[StoryRef]: ...
