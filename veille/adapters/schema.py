@@ -11,12 +11,13 @@ from __future__ import annotations
 # one per day of their first appearance (``s2026-11-23``) and, for items not grouped yet, of their date
 # (``i2026-11-23``); every write that changes what the site shows of a story gives its bucket a new random
 # token. The site keeps each bucket's stories as it last read them, with the token it read: an equal token,
-# the same stories. Named so that PostgreSQL, whose site reads everything, can put a table without
-# triggers in its place (adapters.storage.postgres).
+# the same stories. Named so that PostgreSQL, whose site reads everything, can put nothing in its place
+# (adapters.storage.postgres). Written to be applied again over itself, as a test that replays older
+# migrations does.
 def _site_trigger(table: str, event: str, buckets: str) -> str:
     name = f"site_changes_{table}_{event.split()[0].lower()}"
     return f"""
-    CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN
+    CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} BEGIN
         INSERT INTO site_changes (bucket, token)
             SELECT bucket, randomblob(8) FROM ({buckets}) WHERE bucket IS NOT NULL
             ON CONFLICT (bucket) DO UPDATE SET token = excluded.token;
@@ -48,7 +49,7 @@ def _each_change(table: str, buckets, columns: str = "") -> str:
 
 SITE_CHANGES = (
     """
-    CREATE TABLE site_changes (
+    CREATE TABLE IF NOT EXISTS site_changes (
         bucket TEXT PRIMARY KEY,                     -- 's' or 'i' and a day: see schema._site_trigger
         token  BLOB NOT NULL                         -- random, new at each change of the bucket's stories
     );"""
@@ -85,7 +86,8 @@ SITE_CHANGES = (
     INSERT INTO site_changes (bucket, token)
         SELECT bucket, randomblob(8) FROM (
             SELECT DISTINCT 's' || substr(first_at, 1, 10) AS bucket FROM stories
-            UNION SELECT DISTINCT 'i' || substr(published_at, 1, 10) FROM items);
+            UNION SELECT DISTINCT 'i' || substr(published_at, 1, 10) FROM items) WHERE true
+        ON CONFLICT (bucket) DO NOTHING;
     """
 )
 
