@@ -183,9 +183,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.server.owner._status(path, status)
         if body and not head and status != 304:
-            self.wfile.write(body)
+            # counted before it is written: the client may have read it all before this thread goes on
             if path != "/_stats":
                 self.server.owner._sent(path, len(body))
+            self.wfile.write(body)
 
     # ---------------------------------------------------------------------------------- routes
     def _route(self, path: str, *, head: bool) -> None:
@@ -265,8 +266,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.server.owner._status(path, 200)
-        self.wfile.write(body)
         self.server.owner._sent(path, len(body))
+        self.wfile.write(body)
         self.wfile.flush()
         self.close_connection = True
 
