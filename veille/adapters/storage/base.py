@@ -229,7 +229,8 @@ class DigestRepository(Protocol):
 
 
 class SiteReader(Protocol):
-    """What the static site and the format radar read (everything, in a handful of set queries)."""
+    """What the static site and the format radar read, in a handful of set queries (with SQLite and a
+    ``kept`` file, only the stories whose day changed since the last build; see ``adapters.site_store``)."""
 
     def load_site(
         self,
