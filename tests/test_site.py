@@ -23,7 +23,7 @@ from veille.adapters.store import Store
 from veille.app import make_app
 from veille.core.site import ChartBar
 from veille.core.site.charts import bar_chart
-from veille.errors import SiteError
+from veille.errors import RenderError, SiteError
 from veille.jobs.site import SiteResult, build_site
 
 
@@ -368,6 +368,23 @@ def test_a_build_killed_between_the_two_renames_is_repaired(built: tuple[Store, 
     assert again.written == 0  # the old site was restored, and it was up to date
     assert sorted(p.name for p in site.parent.iterdir() if p.name.startswith(".site")) == []
     assert (site / "index.html").is_file()
+
+
+def test_a_page_that_fails_to_render_midway_leaves_the_site_as_it_was(
+    built: tuple[Store, SiteResult, Path],
+) -> None:
+    """Files go into the new folder as they are rendered: a template that breaks on a late page (the
+    sources come after the weeks, themes and formats) leaves the published site untouched and nothing
+    half-written beside it."""
+    store, result, tmp_path = built
+    before = snapshot(result.out_dir)
+    user = tmp_path / "templates" / "site"
+    user.mkdir(parents=True)
+    (user / "source.html").write_text("{{ view.name.no_such_thing.again }}", encoding="utf-8")
+    with pytest.raises(RenderError, match="source.html"):
+        build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
+    assert snapshot(result.out_dir) == before
+    assert [p.name for p in result.out_dir.parent.iterdir() if p.name.startswith(".site.")] == []
 
 
 def test_a_folder_veille_did_not_write_is_never_replaced(tmp_path: Path) -> None:

@@ -211,6 +211,29 @@ def test_an_updated_site_is_byte_for_byte_the_site_built_from_scratch(
     assert tree(updated.out_dir) == tree(scratch.out_dir)
 
 
+def test_a_build_that_holds_few_stories_at_once_makes_the_same_site(
+    site: tuple[Store, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large site's build keeps only the last few thousand stories' records, views and rows, and reads its
+    references a few weeks at a time: here room for three stories and one day per read, the same bytes."""
+    store, tmp_path = site
+    settings = make_settings(tmp_path)
+    with store.transaction() as conn:
+        new_day(conn)
+    roomy = scratch_build(store, settings, tmp_path / "roomy")
+    for module in ("veille.core.site.common", "veille.adapters.site_store", "veille.adapters.site"):
+        monkeypatch.setattr(f"{module}.KEPT_STORIES", 3)
+    monkeypatch.setattr("veille.adapters.site_store.DAYS_PER_READ", 1)
+    tight = scratch_build(store, settings, tmp_path / "tight")
+    assert tree(tight.out_dir) == tree(roomy.out_dir)
+    with store.transaction() as conn:
+        corrected_title(conn)
+    updated = build_site(make_app(settings, now=NOW, store=store), out_dir=tmp_path / "tight")
+    assert updated.written > 0
+    monkeypatch.undo()
+    assert tree(updated.out_dir) == tree(scratch_build(store, settings, tmp_path / "roomy").out_dir)
+
+
 def test_a_new_day_then_the_next_week_is_still_the_site_built_from_scratch(site: tuple[Store, Path]) -> None:
     store, tmp_path = site
     settings = make_settings(tmp_path)
@@ -319,9 +342,12 @@ def test_on_postgresql_an_updated_site_is_the_site_built_from_scratch(tmp_path: 
     assert tree(updated.out_dir) == tree(scratch.out_dir)
 
 
-def test_a_new_day_reads_again_only_the_stories_of_the_days_it_changed(site: tuple[Store, Path]) -> None:
+def test_a_new_day_reads_again_only_the_stories_of_the_days_it_changed(
+    site: tuple[Store, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The site keeps its stories' references from one build to the next: a new day reads the records of
     its own days' stories, not the whole history (the other records are read when a page shown again asks)."""
+    from veille.adapters import site_store
     from veille.jobs.site import _code_stamp
 
     store, tmp_path = site
@@ -329,14 +355,26 @@ def test_a_new_day_reads_again_only_the_stories_of_the_days_it_changed(site: tup
     history = {story.key for story in store.site.load_site().stories}
     with store.transaction() as conn:
         new_day(conn)
+    read: list[str] = []
+    reader = site_store._read_stories
+
+    def counted(*args: Any) -> Any:
+        stories, buckets = reader(*args)
+        read.extend(story.key for story in stories)
+        return stories, buckets
+
+    monkeypatch.setattr(site_store, "_read_stories", counted)
     records = store.site.load_site(kept=kept_stories(settings), stamp=_code_stamp())
     assert records.index is not None and not records.stories
     assert {ref.key for ref in records.index.refs} == history | {"s90", "s91", "i995"}
-    read = set(records.index.records(()))  # what loading read: the buckets whose token changed
-    assert {"s90", "s91", "i995"} <= read
+    assert {"s90", "s91", "i995"} <= set(read)  # what loading read: the buckets whose token changed
     assert len(read) < len(history) / 4
-    older = sorted(history - read)[0]
-    assert set(records.index.records([older])) == read | {older}  # an older one, read when asked for
+    older = sorted(history - set(read))[0]
+    loaded = len(read)
+    assert set(records.index.records([older])) == {older}  # an older one, read when asked for
+    assert read[loaded:] == [older]
+    assert set(records.index.records(["s90", older])) == {"s90", older}  # held since: nothing read again
+    assert read[loaded:] == [older]
 
 
 @pytest.mark.parametrize("kept", [b"", b"not what veille writes", None])

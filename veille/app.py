@@ -19,7 +19,7 @@ and the clock are read again, the database is reopened, the model and the fitted
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from veille.adapters.embed import Embedder
     from veille.adapters.http import Page
     from veille.adapters.mail import Mailer
-    from veille.adapters.site import WriteReport
+    from veille.adapters.site import SiteFile, WriteReport
     from veille.adapters.tagger import FittedTagger
     from veille.core.formats import Taxonomy
     from veille.models import FetchResult
@@ -45,10 +45,8 @@ PageFetcher = Callable[[str, FetchSettings], "Page"]
 ArticleFetcher = Callable[..., "list[ArticlePage]"]  # (requests, settings, *, user_agent, on_page)
 Extractor = Callable[[bytes, str], str]  # (page bytes, url) -> main text
 MailerFactory = Callable[[MailSettings], "Mailer"]
-# (files, folder, inputs, pages' fingerprints, SHA-256 already known of files kept as written)
-SiteWriter = Callable[
-    [Mapping[str, bytes], Path, str | None, Mapping[str, str] | None, Mapping[str, str] | None], "WriteReport"
-]
+# (files as they are rendered, folder, inputs, pages' fingerprints: read once every file was given)
+SiteWriter = Callable[[Iterable["SiteFile"], Path, str | None, Mapping[str, str] | None], "WriteReport"]
 TaggerFitter = Callable[["Embedder", "Taxonomy", str, Path], "FittedTagger"]
 
 
@@ -98,15 +96,11 @@ def _mailer(settings: MailSettings) -> Mailer:
 
 
 def _write_site(
-    files: Mapping[str, bytes],
-    out_dir: Path,
-    inputs: str | None = None,
-    pages: Mapping[str, str] | None = None,
-    known: Mapping[str, str] | None = None,
+    files: Iterable[SiteFile], out_dir: Path, inputs: str | None = None, pages: Mapping[str, str] | None = None
 ) -> WriteReport:
     from veille.adapters.site import write_site
 
-    return write_site(files, out_dir, inputs=inputs, pages=pages, known=known)
+    return write_site(files, out_dir, inputs=inputs, pages=pages)
 
 
 def _fit_tagger(embedder: Embedder, taxonomy: Taxonomy, model_key: str, cache_dir: Path) -> FittedTagger:

@@ -14,7 +14,7 @@ from datetime import datetime
 from veille.adapters.process_store import from_blob
 from veille.adapters.radar_store import load_radar
 from veille.adapters.storage.base import Connection, Row
-from veille.adapters.store import Store, iso, json_list, stored_datetime
+from veille.adapters.store import ACTIVE_STORIES, Store, iso, json_list, stored_datetime, story_reach
 from veille.core.brief import Sentence
 from veille.core.digest import (
     HISTORY_WEEKS,
@@ -52,7 +52,7 @@ def load_week(
 ) -> WeekRecords:
     """Everything ``core.digest.build_view`` needs about ``week``.
 
-    Candidate stories are those active during the week (``first_at < end`` and ``last_at >= start``)
+    Candidate stories are those active during the week (``adapters.store.ACTIVE_STORIES``)
     that no other week's digest has shown. With ``only_story_ids`` (a digest already recorded), exactly
     those stories are loaded, so a rebuilt archive shows what was decided the first time.
 
@@ -80,13 +80,13 @@ def _load_week(
         conn.executemany("INSERT OR IGNORE INTO digest_candidates VALUES (?)", ((i,) for i in only))
     else:
         conn.execute(
-            """
+            f"""
             INSERT INTO digest_candidates
             SELECT s.id FROM stories s
-            WHERE s.first_at < :end AND s.last_at >= :start
+            WHERE {ACTIVE_STORIES}
               AND NOT EXISTS (SELECT 1 FROM digest_stories d WHERE d.story_id = s.id AND d.week <> :week)
             """,
-            {"start": start, "end": end, "week": week},
+            {"start": start, "end": end, "week": week, "reach": story_reach(start)},
         )
 
     feed_names = {

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from veille.adapters.store import Store, iso, stored_datetime
+from veille.adapters.store import ACTIVE_STORIES, Store, iso, stored_datetime, story_reach
 from veille.core.weeks import iso_week, shift_week, week_bounds
 
 
@@ -865,13 +865,13 @@ class SentenceStore:
     def _story_sources(self, start: str, end: str) -> dict[int, int]:
         """Distinct feeds of every story active during the week (as the digest counts a story's sources)."""
         rows = self.conn.execute(
-            """SELECT story_id, COUNT(DISTINCT feed_id) FROM (
+            f"""SELECT story_id, COUNT(DISTINCT feed_id) FROM (
                    SELECT si.story_id, sg.feed_id FROM stories s JOIN story_items si ON si.story_id = s.id
-                   JOIN sightings sg ON sg.item_id = si.item_id WHERE s.first_at < :end AND s.last_at >= :start
+                   JOIN sightings sg ON sg.item_id = si.item_id WHERE {ACTIVE_STORIES}
                    UNION SELECT si.story_id, i.feed_id FROM stories s JOIN story_items si ON si.story_id = s.id
-                   JOIN items i ON i.id = si.item_id WHERE s.first_at < :end AND s.last_at >= :start) AS story_feeds
+                   JOIN items i ON i.id = si.item_id WHERE {ACTIVE_STORIES}) AS story_feeds
                GROUP BY story_id""",
-            {"start": start, "end": end},
+            {"start": start, "end": end, "reach": story_reach(start)},
         )
         return {int(row[0]): int(row[1]) for row in rows}
 

@@ -12,10 +12,11 @@ Writing (``write_site``):
    search piece's own fingerprint (what its template reads: its view, or for a page whose view is
    deferred, the digest of its inputs ``core.site`` gives): ``render_site`` keeps, without rendering it
    or computing its view, a page whose fingerprint is the one it was written with.
-2. If no file's content changed and none disappeared, nothing is touched at all; if the inputs did not
-   change either, nothing is even computed (``up_to_date``).
-3. Otherwise the new site is assembled in a temporary folder beside the target: unchanged files are
-   hard-linked from the current site (same inode, same mtime: not rewritten), changed ones written.
+2. If the inputs did not change, nothing is even computed (``up_to_date``).
+3. Otherwise the new site is assembled in a temporary folder beside the target as the files are rendered,
+   one at a time: unchanged files are hard-linked from the current site (same inode, same mtime: not
+   rewritten), changed ones written. If in the end no file's content changed and none disappeared, the
+   temporary folder is dropped and the site is not touched (its manifest only, when the inputs moved).
 4. Swap: the current folder is renamed away, the new one renamed in, the old one deleted. A reader
    never sees a half-written site; a crash between the two renames is repaired by the next build.
 
@@ -24,13 +25,14 @@ A folder that holds files but no manifest is not ours, and is never replaced.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import NoneType
@@ -40,7 +42,8 @@ import jinja2
 from markupsafe import Markup
 
 from veille.adapters.render import render_template
-from veille.core.site import Deferred, Page, SearchEntry, SiteView, StoryView
+from veille.core.site import Deferred, Page, SearchEntry, SearchPiece, SiteView, StoryView
+from veille.core.site.common import KEPT_STORIES, Recent
 from veille.errors import RenderError, SiteError
 
 MANIFEST = ".veille-site.json"
@@ -56,6 +59,11 @@ class WriteReport:
     removed: tuple[str, ...]  # files of the previous build the new one no longer has
 
 
+#: One file of the site as the renderer gives it: its path, its content, and its SHA-256 when already known
+#: (a kept file, checked as it was read back).
+SiteFile = tuple[str, bytes, str | None]
+
+
 def render_site(
     view: SiteView,
     env: jinja2.Environment,
@@ -63,53 +71,81 @@ def render_site(
     salt: str = "",
     previous: PreviousSite | None = None,
 ) -> RenderedSite:
-    """Every file of the site (pages, search index, Atom feed, CSS and JS), keyed by relative path, and
-    each page's fingerprint (``page_fingerprint``).
+    """Every file of the site (pages, search index, Atom feed, CSS and JS), rendered one at a time as the
+    writer asks for them (``write_site``), so the site is never whole in memory; each page's fingerprint
+    (``page_fingerprint``) is in ``RenderedSite.pages`` once every file was given.
 
     ``previous``: the site on disk (``previous_site``). A page whose fingerprint is the one it was written
     with is not rendered again: its file is read back (and checked against the manifest's hash), so a new
     day renders its week, the pages listing its stories and the indexes, not the hundreds of others.
     ``salt``: what else decides every page (templates, veille's code, settings: ``inputs_fingerprint``
     without the database's change marker)."""
-    files: dict[str, bytes] = {}
-    pages: dict[str, str] = {}
-    # what every template reads of the site (its language, title, strings, navigation), without its pages:
-    # Jinja's contexts and macros refer to each other, so whatever they hold waits for the cyclic collector
-    common: dict[str, object] = {"site": replace(view, pages=(), search=()), "t": view.t, "d": view.d}
-    common["row"] = _RowCache(env, common)
-    fingerprint = _Fingerprints(view, salt)
-    rendered = 0
-    for page in view.pages:
-        pages[page.path] = key = fingerprint(page)
-        kept = previous.kept(page.path, key) if previous is not None else None
+    return RenderedSite(view, env, salt, previous)
+
+
+class RenderedSite:
+    """The site's files (``SiteFile``), rendered as they are iterated (once)."""
+
+    def __init__(self, view: SiteView, env: jinja2.Environment, salt: str, previous: PreviousSite | None) -> None:
+        self._view, self._env, self._salt, self._previous = view, env, salt, previous
+        self.pages: dict[str, str] = {}  # page path -> fingerprint of what it was rendered from
+        self.rendered = 0  # pages rendered (the others were kept from the site on disk)
+
+    def _kept(self, path: str, key: str) -> tuple[bytes, str] | None:
+        self.pages[path] = key
+        return self._previous.kept(path, key) if self._previous is not None else None
+
+    def __iter__(self) -> Iterator[SiteFile]:
+        view, env = self._view, self._env
+        # what every template reads of the site (its language, title, strings, navigation), without its
+        # pages: Jinja's contexts and macros refer to each other, so whatever they hold waits for the cyclic
+        # collector
+        common: dict[str, object] = {"site": replace(view, pages=(), search=()), "t": view.t, "d": view.d}
+        common["row"] = _RowCache(env, common)
+        fingerprint = _Fingerprints(view, self._salt)
+        # the pages and search pieces of a week or year first, period by period, oldest first: a story's
+        # view is then still kept (``KEPT_STORIES``) when its week's, formats', sources' pages need it
+        dated = sorted(
+            [(page.period, 0, n, page) for n, page in enumerate(view.pages) if page.period]
+            + [(piece.period, 1, n, piece) for n, piece in enumerate(view.search)],
+            key=lambda row: row[:3],
+        )
+        try:
+            for *_, item in dated:
+                yield self._page(item, fingerprint, common) if isinstance(item, Page) else self._piece(item)
+            for page in view.pages:
+                if not page.period:
+                    yield self._page(page, fingerprint, common)
+            yield "atom.xml", render_template(env, "site/atom.xml", feed=view.atom, **common).encode("utf-8"), None
+            parts = [piece.name for piece in view.search]
+            yield SEARCH_INDEX, _script(f"window.{SEARCH_GLOBAL}", {"parts": parts}).encode("utf-8"), None
+            for name in STATIC_FILES:
+                yield name, _static(env, f"site/{name}").encode("utf-8"), None
+        finally:
+            common.clear()  # the row cache and the templates' globals refer to each other
+
+    def _page(self, page: Page, fingerprint: _Fingerprints, common: dict[str, object]) -> SiteFile:
+        kept = self._kept(page.path, fingerprint(page))
         if kept is not None:
-            files[page.path] = kept
-            continue
+            return page.path, *kept
         if isinstance(page.view, Deferred):  # computed only now that it has to be rendered
             page = replace(page, view=page.view.build())
-        html = render_template(env, page.template, page=page, view=page.view, root=page.root, **common)
-        files[page.path] = html.encode("utf-8")
-        rendered += 1
-    files["atom.xml"] = render_template(env, "site/atom.xml", feed=view.atom, **common).encode("utf-8")
-    parts = [piece.name for piece in view.search]
-    files[SEARCH_INDEX] = _script(f"window.{SEARCH_GLOBAL}", {"parts": parts}).encode("utf-8")
-    for piece in view.search:  # a piece whose stories did not change is kept, its entries never computed
+        html = render_template(self._env, page.template, page=page, view=page.view, root=page.root, **common)
+        path = page.path
+        del page
+        # Jinja's context and macros for the page refer to each other: the young objects' collection frees
+        # them, and the story views they hold, now (the build pauses the automatic collector)
+        gc.collect(0)
+        self.rendered += 1
+        return path, html.encode("utf-8"), None
+
+    def _piece(self, piece: SearchPiece) -> SiteFile:
+        """A piece of the search index; one whose stories did not change is kept, its entries never computed."""
         path = f"search/{piece.name}.js"
-        pages[path] = key = _piece_fingerprint(salt, piece.name, piece.inputs)
-        kept = previous.kept(path, key) if previous is not None else None
-        files[path] = kept if kept is not None else _piece_script(piece.name, piece.entries()).encode("utf-8")
-    for name in STATIC_FILES:
-        files[name] = _static(env, f"site/{name}").encode("utf-8")
-    common.clear()  # the row cache and the templates' globals refer to each other
-    return RenderedSite(files, pages, rendered, dict(previous.checked) if previous is not None else {})
-
-
-@dataclass(frozen=True)
-class RenderedSite:
-    files: dict[str, bytes]
-    pages: dict[str, str]  # page path -> fingerprint of what it was rendered from
-    rendered: int  # pages rendered (the others were kept from the site on disk)
-    known: dict[str, str] = field(default_factory=dict)  # the kept files' SHA-256, checked as they were read
+        kept = self._kept(path, _piece_fingerprint(self._salt, piece.name, piece.inputs))
+        if kept is not None:
+            return path, *kept
+        return path, _piece_script(piece.name, piece.entries()).encode("utf-8"), None
 
 
 @dataclass(frozen=True)
@@ -119,10 +155,10 @@ class PreviousSite:
     out_dir: Path
     hashes: Mapping[str, str]
     pages: Mapping[str, str]
-    checked: dict[str, str] = field(default_factory=dict)  # files read back intact: their SHA-256
 
-    def kept(self, path: str, fingerprint: str) -> bytes | None:
-        """The page's file as written, when it was rendered from the same fingerprint and is intact."""
+    def kept(self, path: str, fingerprint: str) -> tuple[bytes, str] | None:
+        """The page's file as written and its SHA-256, when it was rendered from the same fingerprint and
+        is intact."""
         if self.pages.get(path) != fingerprint or path not in self.hashes:
             return None
         try:
@@ -131,8 +167,7 @@ class PreviousSite:
             return None
         if hashlib.sha256(content).hexdigest() != self.hashes[path]:
             return None
-        self.checked[path] = self.hashes[path]
-        return content
+        return content, self.hashes[path]
 
 
 def previous_site(out_dir: Path) -> PreviousSite | None:
@@ -153,10 +188,11 @@ class _Fingerprints:
     """A page's fingerprint: a SHA-256 of everything its template can read (the page and its view, the
     site's language, title, strings and navigation) and of ``salt``. Equal fingerprints, equal HTML.
 
-    A story's view is walked once per build, however many pages list it (each story is on four pages)."""
+    A story's view is walked once, however many pages list it (each story is on four pages), while it is
+    among the ``KEPT_STORIES`` last walked (a story has one view: its key says which)."""
 
     def __init__(self, view: SiteView, salt: str) -> None:
-        self.stories: dict[int, bytes] = {}
+        self.stories: Recent[str, bytes] = Recent(KEPT_STORIES)
         head = hashlib.sha256(salt.encode("utf-8", "surrogatepass"))
         for value in (view.language, view.title, view.t, view.d, view.watch_nav):
             head.update(self._bytes(value))
@@ -181,9 +217,9 @@ class _Fingerprints:
         if kind in _SCALARS:
             return value
         if isinstance(value, StoryView):
-            known = self.stories.get(id(value))
+            known = self.stories.get(value.key)
             if known is None:
-                known = self.stories[id(value)] = _story_digest(value)
+                known = self.stories[value.key] = _story_digest(value)
             return known
         if isinstance(value, tuple | list):
             return tuple([self._plain(item) for item in value])
@@ -227,13 +263,14 @@ class _RowCache:
     """A story's one-line link (``site/story_row.html``), rendered once per story and folder depth.
 
     The same story is listed on its theme's, formats' and sources' pages: rendering its row once instead
-    of four times is a third of the site's rendering time at 50,000 items.
+    of four times is a third of the site's rendering time at 50,000 items. The rows of the last
+    ``KEPT_STORIES`` stories shown are kept.
     """
 
     def __init__(self, env: jinja2.Environment, common: Mapping[str, object]) -> None:
         self.template = _template(env, "site/story_row.html")
         self.common = common
-        self.rows: dict[tuple[str, str], Markup] = {}
+        self.rows: Recent[tuple[str, str], Markup] = Recent(KEPT_STORIES)
 
     def __call__(self, story: StoryView, root: str) -> Markup:
         key = (story.key, root)
@@ -344,36 +381,48 @@ def up_to_date(out_dir: Path, inputs: str) -> tuple[str, ...] | None:
 
 
 def write_site(
-    files: Mapping[str, bytes],
+    files: Iterable[SiteFile],
     out_dir: Path,
     *,
     inputs: str | None = None,
     pages: Mapping[str, str] | None = None,
-    known: Mapping[str, str] | None = None,
 ) -> WriteReport:
-    """Make ``out_dir`` hold exactly ``files``, rewriting only what changed, swapped in atomically;
-    ``inputs`` (``inputs_fingerprint``) is recorded in the manifest for the next ``up_to_date``, and
-    ``pages`` (each page's fingerprint, ``render_site``) for the next ``previous_site``. ``known``: the
-    SHA-256 of files whose content was just read back and checked (``RenderedSite.known``), not hashed
-    again."""
+    """Make ``out_dir`` hold exactly ``files``, rewriting only what changed, swapped in atomically.
+
+    The files are taken one at a time (``render_site`` renders them as they are asked for): each goes into
+    the new folder at once, hard-linked from the current site when its content is the one it has, so
+    neither the new site nor the old one is ever whole in memory. ``inputs`` (``inputs_fingerprint``) is
+    recorded in the manifest for the next ``up_to_date``, and ``pages`` (each page's fingerprint, filled by
+    ``render_site`` as it goes: read once every file was given) for the next ``previous_site``."""
     out_dir = out_dir.resolve()
     try:
         _recover(out_dir)
         old = _read_manifest(out_dir)
-        known = known or {}
-        hashes = {path: known.get(path) or hashlib.sha256(content).hexdigest() for path, content in files.items()}
-        changed = [p for p in sorted(files) if not _same(out_dir, p, hashes[p], len(files[p]), old)]
-        removed = sorted(set(old) - set(files))
-        unchanged = tuple(p for p in sorted(files) if p not in set(changed))
-        if not changed and not removed and (out_dir / MANIFEST).is_file():
-            current = _manifest(out_dir)
-            if (inputs is not None and current.get("inputs") != inputs) or current.get("pages") != (pages or None):
-                _write_manifest(out_dir, hashes, inputs, pages)  # same files, new inputs: only the manifest changes
-            return WriteReport(written=(), unchanged=unchanged, removed=())
-        _swap_in(out_dir, files, hashes, set(changed), inputs, pages)
+        staging = _Staging(out_dir)
+        try:
+            hashes: dict[str, str] = {}
+            changed: list[str] = []
+            for path, content, digest in files:
+                hashes[path] = digest = digest or hashlib.sha256(content).hexdigest()
+                same = _same(out_dir, path, digest, len(content), old)
+                staging.add(path, content, out_dir / path if same else None)
+                if not same:
+                    changed.append(path)
+            removed = sorted(set(old) - set(hashes))
+            unchanged = tuple(sorted(set(hashes) - set(changed)))
+            if not changed and not removed and (out_dir / MANIFEST).is_file():
+                staging.drop()
+                current = _manifest(out_dir)
+                if (inputs is not None and current.get("inputs") != inputs) or current.get("pages") != (pages or None):
+                    _write_manifest(out_dir, hashes, inputs, pages)  # same files, new inputs: the manifest alone
+                return WriteReport(written=(), unchanged=unchanged, removed=())
+            staging.swap_in(_manifest_text(hashes, inputs, pages))
+        except BaseException:
+            staging.drop()
+            raise
     except OSError as exc:
         raise SiteError(f"cannot write the site to {out_dir}: {exc.strerror or exc}") from exc
-    return WriteReport(written=tuple(changed), unchanged=unchanged, removed=tuple(removed))
+    return WriteReport(written=tuple(sorted(changed)), unchanged=unchanged, removed=tuple(removed))
 
 
 def _same(out_dir: Path, path: str, digest: str, size: int, old: Mapping[str, str]) -> bool:
@@ -430,40 +479,40 @@ def _write_manifest(
     os.replace(temporary, out_dir / MANIFEST)
 
 
-def _swap_in(
-    out_dir: Path,
-    files: Mapping[str, bytes],
-    hashes: Mapping[str, str],
-    changed: set[str],
-    inputs: str | None,
-    pages: Mapping[str, str] | None,
-) -> None:
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
-    try:
-        folders: set[Path] = set()
-        for path, content in files.items():
-            target = staging / path
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
-            if path not in changed and _link(out_dir / path, target):
-                continue
+class _Staging:
+    """The new site's folder, beside the target: filled file by file, then swapped in (or dropped)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+        self.folders: set[Path] = set()
+
+    def add(self, path: str, content: bytes, same: Path | None) -> None:
+        """``same``: the current site's file, already holding ``content`` (hard-linked, not rewritten)."""
+        target = self.folder / path
+        if target.parent not in self.folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
+        if same is None or not _link(same, target):
             target.write_bytes(content)
-        (staging / MANIFEST).write_text(_manifest_text(hashes, inputs, pages), encoding="utf-8")
-        os.chmod(staging, 0o755)  # mkdtemp makes it private; a site is meant to be read
+
+    def swap_in(self, manifest: str) -> None:
+        """Swap: the current folder is renamed away, the new one renamed in, the old one deleted."""
+        (self.folder / MANIFEST).write_text(manifest, encoding="utf-8")
+        os.chmod(self.folder, 0o755)  # mkdtemp makes it private; a site is meant to be read
+        out_dir = self.out_dir
         if out_dir.exists():
-            away = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+            away = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
             away.rmdir()
             os.rename(out_dir, away)
-            os.rename(staging, out_dir)
+            os.rename(self.folder, out_dir)
             shutil.rmtree(away, ignore_errors=True)
         else:
-            os.rename(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            os.rename(self.folder, out_dir)
+
+    def drop(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _link(source: Path, target: Path) -> bool:

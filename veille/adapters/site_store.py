@@ -36,7 +36,7 @@ from veille.core.site import (
     SiteTheme,
     ThemeWeekRecord,
 )
-from veille.core.site.common import StoryRef, story_ref
+from veille.core.site.common import KEPT_STORIES, Recent, StoryRef, story_ref
 from veille.errors import StorageError
 
 EVENTS_PER_FEED = 50  # problems listed on a source's page, newest first
@@ -71,39 +71,77 @@ _KEPT_FORMAT = "veille-site-stories-2"
 
 
 class KeptStories:
-    """``core.site.StoryIndex`` of a SQLite store: every story's reference, the records read so far (those
-    of the buckets read again), and the others' read when a page asks for them (a page's at once)."""
+    """``core.site.StoryIndex`` of a SQLite store: every story's reference, and the records read when a page
+    asks for them (a page's at once), the last ``KEPT_STORIES`` of them kept."""
 
-    def __init__(self, conn: Connection, refs: Sequence[StoryRef], records: Iterable[SiteStory]) -> None:
+    def __init__(self, conn: Connection, refs: Sequence[StoryRef], records: Iterable[SiteStory] = ()) -> None:
         self._conn = conn
         self.refs = refs
         self._known = frozenset(ref.key for ref in refs)
-        self._records = {record.key: record for record in records}
+        self._records: Recent[str, SiteStory] = Recent(KEPT_STORIES)
+        for record in records:
+            self._records[record.key] = record
 
     def records(self, keys: Iterable[str]) -> Mapping[str, SiteStory]:
-        missing = [key for key in keys if key not in self._records and key in self._known]
+        found: dict[str, SiteStory] = {}
+        missing = []
+        for key in keys:
+            record = self._records.get(key)
+            if record is not None:
+                found[key] = record
+            elif key in self._known:
+                missing.append(key)
         if missing:
             read, _ = _read_stories(self._conn, _Only.keys(self._conn, missing))
-            self._records.update((record.key, record) for record in read)
-        return self._records
+            for record in read:
+                found[record.key] = self._records[record.key] = record
+        return found
+
+
+#: Days read at once when the references are computed again: a build's memory follows this, not the history.
+DAYS_PER_READ = 28
 
 
 def _kept_index(conn: Connection, path: Path, stamp: str) -> KeptStories:
+    """Every story's reference: those of the buckets whose token did not change as kept, the others
+    computed again from their records, read ``DAYS_PER_READ`` days at a time, oldest first (the newest
+    records stay in the index for the pages that ask for them)."""
     tokens = {bucket: bytes(token) for bucket, token in conn.execute("SELECT bucket, token FROM site_changes")}
     kept = _read_kept(path, stamp)
     clean = {bucket: rows for bucket, (token, rows) in kept.items() if tokens.get(bucket) == token}
     dirty = set(tokens) - set(clean)
-    records, buckets = _read_stories(conn, None if not clean else _Only.buckets(conn, dirty)) if dirty else ([], {})
-    fresh: dict[str, list[StoryRef]] = {bucket: [] for bucket in dirty}
-    for record in records:
-        fresh.setdefault(buckets[record.key], []).append(story_ref(record))
-    written = {bucket: marshal.dumps([tuple(ref) for ref in refs]) for bucket, refs in fresh.items()}
-    if dirty and set(fresh) <= set(tokens):  # a bucket without a token (no trigger wrote it): not kept
+    if not clean:  # nothing kept: every day with stories, a day no trigger gave a token too (then not kept)
+        dirty |= _days(conn)
+    refs: list[StoryRef] = []
+    written: dict[str, bytes] = {}
+    last: Recent[str, SiteStory] = Recent(KEPT_STORIES)
+    order = sorted(dirty, key=lambda bucket: (bucket[1:], bucket))
+    for begin in range(0, len(order), DAYS_PER_READ):
+        part = order[begin : begin + DAYS_PER_READ]
+        records, buckets = _read_stories(conn, _Only.buckets(conn, part))
+        fresh: dict[str, list[StoryRef]] = {bucket: [] for bucket in part}
+        for record in records:
+            ref = story_ref(record)
+            refs.append(ref)
+            fresh.setdefault(buckets[record.key], []).append(ref)
+            last[record.key] = record
+        written.update((bucket, marshal.dumps([tuple(ref) for ref in refs_of])) for bucket, refs_of in fresh.items())
+    if dirty and set(written) <= set(tokens):  # a bucket without a token (no trigger wrote it): not kept
         _write_kept(path, stamp, {bucket: (tokens[bucket], rows) for bucket, rows in {**clean, **written}.items()})
-    refs = [ref for bucket_refs in fresh.values() for ref in bucket_refs]
+    del written
     make = tuple.__new__  # the rows as they were written, each a StoryRef again
     refs.extend(make(StoryRef, row) for rows in clean.values() for row in marshal.loads(rows))
-    return KeptStories(conn, refs, records)
+    return KeptStories(conn, refs, last.values())
+
+
+def _days(conn: Connection) -> set[str]:
+    """The bucket of every day that has stories or items not grouped yet (``schema.SITE_CHANGES``)."""
+    stories = conn.execute("SELECT DISTINCT 's' || substr(first_at, 1, 10) FROM stories")
+    items = conn.execute(
+        "SELECT DISTINCT 'i' || substr(published_at, 1, 10) FROM items"
+        " WHERE NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = items.id)"
+    )
+    return {row[0] for row in stories} | {row[0] for row in items}
 
 
 def _read_kept(path: Path, stamp: str) -> dict[str, tuple[bytes, bytes]]:

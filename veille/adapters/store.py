@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -42,6 +42,24 @@ def from_iso(text: str | None) -> datetime | None:
     if text is None:
         return None
     return _from_iso(text)
+
+
+#: How long before a span a story active in it can have begun: a story spans at most
+#: ``core.clustering.STORY_WINDOW_DAYS`` (14) from its first item to its last; four times that leaves room
+#: for dates a feed corrected after grouping (a number here: this module does not load the clustering's).
+#: Bounding ``first_at`` from below keeps the query for a week's active stories a range of the
+#: ``stories_first_at`` index: without it, it read every earlier story (in a daily run) or every later one
+#: (in a backfill), so each week cost more as the history grew.
+STORY_REACH = timedelta(days=56)
+
+#: SQL: the stories ``s`` active during [:start, :end), given ``:reach`` (``story_reach(start)``).
+ACTIVE_STORIES = "s.first_at >= :reach AND s.first_at < :end AND s.last_at >= :start"
+
+
+def story_reach(start: str) -> str:
+    """``:reach`` of ``ACTIVE_STORIES`` for a span starting at ``start`` (stored text; "" for no bound)."""
+    begun = from_iso(start) if start else None
+    return iso(begun - STORY_REACH) or "" if begun is not None else ""
 
 
 @lru_cache(maxsize=1 << 16)

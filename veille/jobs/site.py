@@ -11,8 +11,8 @@
         -> every page with the digest of its inputs, its view deferred (core.site)
         -> render (adapters.site) the pages whose inputs changed, computing their views then (reading the
            records they show); the others are kept as written
-        -> app.site_writer (adapters.site.write_site): only the files whose content changed, in a
-           temporary folder swapped in at once
+        -> app.site_writer (adapters.site.write_site): each file as it is rendered, into a temporary
+           folder swapped in at once (unchanged ones hard-linked); never the whole site in memory
 
 A rebuild with nothing new reads no history and rewrites no file; a new day reads the records of the days
 it changed, and of the stories the pages it changes show (its week, the themes, formats and sources it
@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import jinja2
@@ -147,10 +148,8 @@ def _build(
         salt=salt,
         previous=previous_site(folder),  # pages whose fingerprint did not change are kept as they are
     )
-    files = rendered.files
-    for week in view.digest_weeks:
-        files[f"digests/{week}.html"] = archives[week]
-    report = app.site_writer(files, folder, inputs, rendered.pages, rendered.known)
+    digests = ((f"digests/{week}.html", archives[week], None) for week in view.digest_weeks)
+    report = app.site_writer(chain(rendered, digests), folder, inputs, rendered.pages)
     resolved = folder.resolve()
     return SiteResult(
         out_dir=resolved,
@@ -158,7 +157,7 @@ def _build(
         written=len(report.written),
         unchanged=len(report.unchanged),
         removed=len(report.removed),
-        pages=sum(1 for name in files if name.endswith(".html")),
+        pages=sum(1 for name in (*report.written, *report.unchanged) if name.endswith(".html")),
         rendered=rendered.rendered,
     )
 

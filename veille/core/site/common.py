@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 import marshal
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple, Protocol
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from veille.core import i18n, titles
 from veille.core import signals as term_signals
@@ -50,6 +50,10 @@ LIST_RECENT_WEEKS = 12  # a format's or source's page lists these weeks' stories
 ATOM_ENTRIES = 52
 TREND_STATUSES = ("rising", "new")
 STATUS_ORDER = ("new", "rising", "steady", "fading")
+#: Story views (and records, and rendered rows) a build keeps at once: a page's stories are read together,
+#: so this is more than the largest page lists; beyond it the least recently used go, and a large site's
+#: memory stops growing with its history (a story is on four pages: one dropped is built again if needed).
+KEPT_STORIES = 100_000
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _SLUG = re.compile(r"[^a-z0-9_-]+")
 
@@ -136,6 +140,39 @@ def week_range(first: str, last: str) -> list[str]:
 # Building the site
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """A mapping of at most ``size`` entries: adding one more drops the least recently used."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def values(self) -> Iterable[V]:
+        return self._entries.values()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass
 class _Context:
     language: str
@@ -149,27 +186,31 @@ class _Context:
     index: StoryIndex = field(default_factory=lambda: MemoryStories(()))  # the stories' records, on demand
 
     memo: dict[object, str] = field(default_factory=dict)
-    story_views: dict[str, StoryView] = field(default_factory=dict)  # built when a page needs them
-
-    def view(self, story: StoryRef) -> StoryView:
-        """The story's one view, built the first time a page shows it (a page kept as written needs none)."""
-        view = self.story_views.get(story.key)
-        if view is None:
-            view = self.story_views[story.key] = _story_view(self.record(story), story.week, self)
-        return view
+    # built when a page needs them (a page kept as written needs none), the last ``KEPT_STORIES`` kept
+    story_views: Recent[str, StoryView] = field(default_factory=lambda: Recent(KEPT_STORIES))
 
     def views(self, stories: Iterable[StoryRef]) -> tuple[StoryView, ...]:
-        stories = self.prefetch(stories)
-        return tuple(self.view(story) for story in stories)
+        """Each story's view; the records of those not built yet are read at once (one read, not one a story)."""
+        stories = tuple(stories)
+        missing = [story.key for story in stories if story.key not in self.story_views]
+        records = self.index.records(missing) if missing else {}
+        views = []
+        for story in stories:
+            view = self.story_views.get(story.key)
+            if view is None:  # (or built, then dropped while this page's others were built)
+                record = records.get(story.key) or self.index.records((story.key,))[story.key]
+                view = self.story_views[story.key] = _story_view(record, story.week, self)
+            views.append(view)
+        return tuple(views)
 
     def prefetch(self, stories: Iterable[StoryRef]) -> tuple[StoryRef, ...]:
-        """Asks for the records of the stories a page is about to show at once (one read, not one a story)."""
+        """Asks for the records of the stories a page is about to show at once, when they are few enough to
+        be kept together (``KEPT_STORIES``); more are read group by group as the page asks (``views``)."""
         stories = tuple(stories)
-        self.index.records([story.key for story in stories if story.key not in self.story_views])
+        missing = [story.key for story in stories if story.key not in self.story_views]
+        if len(missing) <= KEPT_STORIES:
+            self.index.records(missing)
         return stories
-
-    def record(self, story: StoryRef) -> SiteStory:
-        return self.index.records((story.key,))[story.key]
 
     def week_href(self, week: str) -> str:
         """A week's page, or for a week before the watch began, its year's archive page."""

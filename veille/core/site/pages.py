@@ -256,6 +256,7 @@ def build_site_view(
             "themes",
             partial(_theme_view, theme, theme_stories.get(theme.id, []), all_weeks, ctx),
             (context, theme, _story_inputs(theme_stories.get(theme.id, [])), all_weeks[-1:]),
+            period=theme.first_week,
         )
         pages.append(page)
         latest = theme.weeks[-1] if theme.weeks else None
@@ -429,7 +430,7 @@ def _archive_pages(
                 else None
             ),
         )
-        pages.append(Page(archive_href(year), "site/archive.html", label, "weeks", view))
+        pages.append(Page(archive_href(year), "site/archive.html", label, "weeks", view, period=year))
         rows.append(ArchiveRow(year, label, archive_href(year), len(stories), ctx.stories_label(len(stories))))
     return pages, rows
 
@@ -459,9 +460,18 @@ def _story_inputs(stories: Sequence[StoryRef]) -> bytes:
     return b"".join([story.digest for story in stories])
 
 
-def _deferred(path: str, template: str, title: str, section: str, build: Callable[[], object], inputs: object) -> Page:
+def _deferred(
+    path: str,
+    template: str,
+    title: str,
+    section: str,
+    build: Callable[[], object],
+    inputs: object,
+    *,
+    period: str = "",
+) -> Page:
     """A page whose view is computed only if it has to be rendered again (its ``inputs`` changed)."""
-    return Page(path, template, title, section, Deferred(build), inputs=_inputs((path, inputs)))
+    return Page(path, template, title, section, Deferred(build), inputs=_inputs((path, inputs)), period=period)
 
 
 def _yearly_archives(
@@ -500,6 +510,7 @@ def _yearly_archives(
                 section,
                 partial(_list_archive_view, f"{title} · {link.label}", parent, years_row, years[link.label], ctx),
                 (context, parent, years_row, _story_inputs(years[link.label])),
+                period=link.label,
             )
         )
     return [story for story in stories if story.week >= cutoff], pages
@@ -573,14 +584,19 @@ def _search_pieces(stories: Sequence[StoryRef], ctx: _Context, context: str) -> 
             name = names[story.week] = ctx.week_href(story.week).rsplit("/", 1)[-1].removesuffix(".html")
         pieces.setdefault(name, []).append(story)
     return tuple(
-        SearchPiece(name, _inputs((context, name, _story_inputs(members))), partial(_search_entries, members, ctx))
+        SearchPiece(
+            name,
+            _inputs((context, name, _story_inputs(members))),
+            partial(_search_entries, members, ctx),
+            period=name.removeprefix("archive-"),
+        )
         for name, members in pieces.items()
     )
 
 
 def _search_entries(stories: Sequence[StoryRef], ctx: _Context) -> tuple[SearchEntry, ...]:
     views = ctx.views(stories)
-    return tuple(_search_entry(view, ctx.record(story), ctx) for view, story in zip(views, stories, strict=True))
+    return tuple(_search_entry(view, story.themes, ctx) for view, story in zip(views, stories, strict=True))
 
 
 def _deferred_week_page(
@@ -615,7 +631,7 @@ def _deferred_week_page(
     label = f"{week_label(week, ctx.d)} ({period(week, ctx.language)})"
     inputs = (context, week, _story_inputs(stories), [(theme.id, row) for theme, row in rows], digest, events,
               sources, previous, following, signals, signal_stories)  # fmt: skip
-    return _deferred(week_href(week), "site/week.html", label, "weeks", build, inputs)
+    return _deferred(week_href(week), "site/week.html", label, "weeks", build, inputs, period=week)
 
 
 def _format_paths(keys: Sequence[str]) -> dict[str, str]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from veille.core.sanitize import truncate_text
 from veille.core.site.common import (
     SEARCH_SUMMARY_CHARS,
     _Context,
     week_short,
-)
-from veille.core.site.records import (
-    SiteStory,
 )
 from veille.core.site.views import (
     SearchEntry,
@@ -17,8 +16,9 @@ from veille.core.site.views import (
 )
 
 
-def _search_entry(view: StoryView, record: SiteStory, ctx: _Context) -> SearchEntry:
-    keywords = [ctx.theme_labels[theme_id] for _, theme_id in record.themes if theme_id in ctx.theme_labels]
+def _search_entry(view: StoryView, themes: Sequence[tuple[str, int]], ctx: _Context) -> SearchEntry:
+    """``themes``: the story's (week, theme id), as its record and reference have them."""
+    keywords = [ctx.theme_labels[theme_id] for _, theme_id in themes if theme_id in ctx.theme_labels]
     return SearchEntry(
         title=view.title,
         href=view.href,

@@ -400,6 +400,7 @@ class SearchPiece:
     name: str  # "2026-W48", "archive-2019"
     inputs: str
     entries: Callable[[], tuple[SearchEntry, ...]]
+    period: str = ""  # the week or year of its stories, as ``Page.period``
 
 
 @dataclass(frozen=True)
@@ -429,6 +430,9 @@ class Page:
     section: str  # nav entry marked current: home | weeks | themes | formats | sources | search
     view: object  # a view model, or ``Deferred`` when ``inputs`` says what it is computed from
     inputs: str | None = None  # a digest of everything the view is computed from, beside the site's context
+    # the week or year whose stories it lists ("" for a page of the whole site): the renderer computes the
+    # pages of one period together, so a story's view is built once for its week, themes, formats, sources
+    period: str = ""
 
     @property
     def root(self) -> str:
