@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from veille.adapters.article_store import feed_article_counts
 from veille.adapters.digest_store import stored_numbers
@@ -115,13 +116,13 @@ def _kept_index(conn: Connection, path: Path, stamp: str) -> KeptStories:
     refs: list[StoryRef] = []
     written: dict[str, bytes] = {}
     last: Recent[str, SiteStory] = Recent(KEPT_STORIES)
+    pool: dict[Any, Any] = {}
     order = sorted(dirty, key=lambda bucket: (bucket[1:], bucket))
     for begin in range(0, len(order), DAYS_PER_READ):
         part = order[begin : begin + DAYS_PER_READ]
         records, buckets = _read_stories(conn, _Only.buckets(conn, part))
         fresh: dict[str, list[StoryRef]] = {bucket: [] for bucket in part}
-        for record in records:
-            ref = story_ref(record)
+        for ref, record in zip(_shared([story_ref(record) for record in records], pool), records, strict=True):
             refs.append(ref)
             fresh.setdefault(buckets[record.key], []).append(ref)
             last[record.key] = record
@@ -129,9 +130,21 @@ def _kept_index(conn: Connection, path: Path, stamp: str) -> KeptStories:
     if dirty and set(written) <= set(tokens):  # a bucket without a token (no trigger wrote it): not kept
         _write_kept(path, stamp, {bucket: (tokens[bucket], rows) for bucket, rows in {**clean, **written}.items()})
     del written
-    make = tuple.__new__  # the rows as they were written, each a StoryRef again
-    refs.extend(make(StoryRef, row) for rows in clean.values() for row in marshal.loads(rows))
+    refs.extend(_shared((row for rows in clean.values() for row in marshal.loads(rows)), pool))
     return KeptStories(conn, refs, last.values())
+
+
+def _shared(rows: Iterable[Sequence[Any]], pool: dict[Any, Any]) -> Iterator[StoryRef]:
+    """Each row (a reference, or its fields as they were kept) a ``StoryRef`` again, its parts shared with
+    the others' where equal (weeks, formats, themes, feeds, sightings: stories of a week and a theme
+    repeat them): about 600 bytes a reference instead of 1,050, for a few percent more time."""
+    one, make = pool.setdefault, tuple.__new__
+    for key, week, first_at, digest, formats, primary, themes, feeds, sightings, in_digest in rows:
+        yield make(
+            StoryRef,
+            (key, one(week, week), first_at, digest, one(formats, formats), one(primary, primary),
+             one(themes, themes), one(feeds, feeds), one(sightings, sightings), in_digest),
+        )  # fmt: skip
 
 
 def _days(conn: Connection) -> set[str]:
