@@ -381,7 +381,7 @@ def test_a_page_that_fails_to_render_midway_leaves_the_site_as_it_was(
     user = tmp_path / "templates" / "site"
     user.mkdir(parents=True)
     (user / "source.html").write_text("{{ view.name.no_such_thing.again }}", encoding="utf-8")
-    with pytest.raises(RenderError, match="source.html"):
+    with pytest.raises(RenderError, match=r"source\.html"):
         build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
     assert snapshot(result.out_dir) == before
     assert [p.name for p in result.out_dir.parent.iterdir() if p.name.startswith(".site.")] == []
