@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -385,6 +387,26 @@ def test_a_page_that_fails_to_render_midway_leaves_the_site_as_it_was(
         build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
     assert snapshot(result.out_dir) == before
     assert [p.name for p in result.out_dir.parent.iterdir() if p.name.startswith(".site.")] == []
+
+
+def test_another_build_in_progress_keeps_its_folder_and_a_dead_one_s_is_tidied(
+    built: tuple[Store, SiteResult, Path],
+) -> None:
+    """A large site takes minutes to fill its new folder: a build started beside it (``veille site`` while
+    ``veille run`` builds) must not delete it; a folder left by a build that was killed is removed."""
+    store, result, tmp_path = built
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    live = result.out_dir.parent / f".site.new-{os.getppid()}-abc"
+    dead = result.out_dir.parent / f".site.new-{int(done.stdout)}-def"
+    for folder in (live, dead):
+        folder.mkdir()
+        (folder / "index.html").write_text("half written", encoding="utf-8")
+    with store.transaction() as conn:
+        conn.execute("UPDATE items SET title = 'Changed' WHERE id = 1010")
+        conn.execute("INSERT INTO feed_events (feed_id, at, kind, status) VALUES (1, ?, 'ok', 200)", (NOW.isoformat(),))
+    build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
+    assert (live / "index.html").read_text(encoding="utf-8") == "half written"
+    assert not dead.exists()
 
 
 def test_a_folder_veille_did_not_write_is_never_replaced(tmp_path: Path) -> None:

@@ -223,7 +223,7 @@ def test_a_build_that_holds_few_stories_at_once_makes_the_same_site(
     roomy = scratch_build(store, settings, tmp_path / "roomy")
     for module in ("veille.core.site.common", "veille.adapters.site_store", "veille.adapters.site"):
         monkeypatch.setattr(f"{module}.KEPT_STORIES", 3)
-    monkeypatch.setattr("veille.adapters.site_store.DAYS_PER_READ", 1)
+    monkeypatch.setattr("veille.adapters.site_store.BUCKETS_PER_READ", 1)
     tight = scratch_build(store, settings, tmp_path / "tight")
     assert tree(tight.out_dir) == tree(roomy.out_dir)
     with store.transaction() as conn:

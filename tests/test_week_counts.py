@@ -97,18 +97,18 @@ def test_a_week_reads_its_active_stories_from_a_bounded_range_of_dates(tmp_path:
     """The stories active in a week (the digest's candidates, the radar's, the essentials' sources) are one
     range of the first-appearance index: a week costs the same after ten years of history as after one.
     A story spans at most the grouping window, so reaching back four windows loses none."""
-    from veille.adapters.store import ACTIVE_STORIES, STORY_REACH, story_reach
+    from veille.adapters.store import ACTIVE_STORIES, STORY_REACH, active_span
     from veille.core.clustering import STORY_WINDOW_DAYS
 
     assert STORY_REACH.days >= 2 * STORY_WINDOW_DAYS
     start, end = "2026-11-23T00:00:00+00:00", "2026-11-30T00:00:00+00:00"
-    assert story_reach(start) == "2026-09-28T00:00:00+00:00"
+    assert active_span(start, end)["reach"] == "2026-09-28T00:00:00+00:00"
     with Store.open(tmp_path / "veille.db") as store:
         plan = " | ".join(
             str(row[-1])
             for row in store.conn.execute(
                 f"EXPLAIN QUERY PLAN SELECT s.id FROM stories s WHERE {ACTIVE_STORIES}",
-                {"start": start, "end": end, "reach": story_reach(start)},
+                active_span(start, end),
             )
         )
     assert "first_at>? AND first_at<?" in plan, plan

@@ -14,7 +14,7 @@ from datetime import datetime
 from veille.adapters.process_store import from_blob
 from veille.adapters.radar_store import load_radar
 from veille.adapters.storage.base import Connection, Row
-from veille.adapters.store import ACTIVE_STORIES, Store, iso, json_list, stored_datetime, story_reach
+from veille.adapters.store import ACTIVE_STORIES, Store, active_span, iso, json_list, stored_datetime
 from veille.core.brief import Sentence
 from veille.core.digest import (
     HISTORY_WEEKS,
@@ -86,7 +86,7 @@ def _load_week(
             WHERE {ACTIVE_STORIES}
               AND NOT EXISTS (SELECT 1 FROM digest_stories d WHERE d.story_id = s.id AND d.week <> :week)
             """,
-            {"start": start, "end": end, "week": week, "reach": story_reach(start)},
+            {**active_span(start, end), "week": week},
         )
 
     feed_names = {

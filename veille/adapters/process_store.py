@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from veille.adapters.store import ACTIVE_STORIES, Store, iso, stored_datetime, story_reach
+from veille.adapters.store import ACTIVE_STORIES, Store, active_span, iso, stored_datetime
 from veille.core.weeks import iso_week, shift_week, week_bounds
 
 
@@ -871,7 +871,7 @@ class SentenceStore:
                    UNION SELECT si.story_id, i.feed_id FROM stories s JOIN story_items si ON si.story_id = s.id
                    JOIN items i ON i.id = si.item_id WHERE {ACTIVE_STORIES}) AS story_feeds
                GROUP BY story_id""",
-            {"start": start, "end": end, "reach": story_reach(start)},
+            active_span(start, end),
         )
         return {int(row[0]): int(row[1]) for row in rows}
 

@@ -6,7 +6,7 @@ to the week of the digest that showed it, else the week it first appeared; an it
 has not grouped yet is a story of its own (key ``i<id>``), in the week it was published. A digest only
 claims stories active during its week, so a story's week lies between the weeks of its first and last
 items: the span is read as ``adapters.store.ACTIVE_STORIES`` (``first_at < end``, ``last_at >= start``, and
-``first_at`` at most a story's longest span before ``start``) and then filtered.
+``first_at`` at most four grouping windows before ``start``) and then filtered.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from veille.adapters.storage.base import Connection
-from veille.adapters.store import ACTIVE_STORIES, Store, iso, stored_datetime, story_reach
+from veille.adapters.store import ACTIVE_STORIES, Store, active_span, iso, stored_datetime
 from veille.core.radar import RadarStory, story_formats
 from veille.core.weeks import iso_week, week_bounds
 
@@ -34,7 +34,7 @@ def load_radar(store: Store, first: str | None = None, last: str | None = None) 
 
 
 def _load(conn: Connection, start: str, end: str, first: str | None, last: str | None) -> RadarRecords:
-    span = {"start": start, "end": end, "reach": story_reach(start)}
+    span = active_span(start, end)
     candidates = f"SELECT s.id FROM stories s WHERE {ACTIVE_STORIES}"
     loose = """SELECT id FROM items i WHERE published_at >= :start AND published_at < :end
                AND NOT EXISTS (SELECT 1 FROM story_items si WHERE si.item_id = i.id)"""

@@ -103,8 +103,9 @@ class RenderedSite:
         common: dict[str, object] = {"site": replace(view, pages=(), search=()), "t": view.t, "d": view.d}
         common["row"] = _RowCache(env, common)
         fingerprint = _Fingerprints(view, self._salt)
-        # the pages and search pieces of a week or year first, period by period, oldest first: a story's
-        # view is then still kept (``KEPT_STORIES``) when its week's, formats', sources' pages need it
+        # the pages and search pieces of a week or year first, period by period, oldest first (a year's
+        # archives of formats and sources, then its weeks, their themes and search pieces): a story's view
+        # is then mostly still kept (``KEPT_STORIES``) when another page of its period lists it
         dated = sorted(
             [(page.period, 0, n, page) for n, page in enumerate(view.pages) if page.period]
             + [(piece.period, 1, n, piece) for n, piece in enumerate(view.search)],
@@ -263,8 +264,8 @@ class _RowCache:
     """A story's one-line link (``site/story_row.html``), rendered once per story and folder depth.
 
     The same story is listed on its theme's, formats' and sources' pages: rendering its row once instead
-    of four times is a third of the site's rendering time at 50,000 items. The rows of the last
-    ``KEPT_STORIES`` stories shown are kept.
+    of four times is a third of the site's rendering time at 50,000 items. The last ``KEPT_STORIES`` rows
+    rendered are kept.
     """
 
     def __init__(self, env: jinja2.Environment, common: Mapping[str, object]) -> None:
@@ -403,6 +404,8 @@ def write_site(
             hashes: dict[str, str] = {}
             changed: list[str] = []
             for path, content, digest in files:
+                if path in hashes:  # the staging folder would hard-link it to the live site's file
+                    raise SiteError(f"two files of the site are both {path}: the site is left as it was")
                 hashes[path] = digest = digest or hashlib.sha256(content).hexdigest()
                 same = _same(out_dir, path, digest, len(content), old)
                 staging.add(path, content, out_dir / path if same else None)
@@ -485,7 +488,8 @@ class _Staging:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.folder = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+        # named after this process: another build running beside it leaves the folder alone (``_recover``)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-{os.getpid()}-", dir=out_dir.parent))
         self.folders: set[Path] = set()
 
     def add(self, path: str, content: bytes, same: Path | None) -> None:
@@ -534,5 +538,21 @@ def _recover(out_dir: Path) -> None:
     olds = sorted(parent.glob(f".{out_dir.name}.old-*"))
     if olds and not out_dir.exists():
         os.rename(olds.pop(), out_dir)
-    for leftover in [*olds, *parent.glob(f".{out_dir.name}.new-*")]:
+    staging = [p for p in parent.glob(f".{out_dir.name}.new-*") if not _building(p.name.split(".new-", 1)[1])]
+    for leftover in [*olds, *staging]:
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _building(suffix: str) -> bool:
+    """Whether the staging folder ``.<site>.new-<suffix>`` is another live process's build in progress (a
+    site is filled file by file as it is rendered: minutes on a large one)."""
+    pid = suffix.split("-", 1)[0]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # alive, another user's
+    return True

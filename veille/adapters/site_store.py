@@ -99,13 +99,14 @@ class KeptStories:
         return found
 
 
-#: Days read at once when the references are computed again: a build's memory follows this, not the history.
-DAYS_PER_READ = 28
+#: Buckets read at once when the references are computed again (a day has two: its stories, its items not
+#: grouped yet): two to four weeks. A build's memory follows this, not the history.
+BUCKETS_PER_READ = 28
 
 
 def _kept_index(conn: Connection, path: Path, stamp: str) -> KeptStories:
     """Every story's reference: those of the buckets whose token did not change as kept, the others
-    computed again from their records, read ``DAYS_PER_READ`` days at a time, oldest first (the newest
+    computed again from their records, read ``BUCKETS_PER_READ`` buckets at a time, oldest first (the newest
     records stay in the index for the pages that ask for them)."""
     tokens = {bucket: bytes(token) for bucket, token in conn.execute("SELECT bucket, token FROM site_changes")}
     kept = _read_kept(path, stamp)
@@ -118,8 +119,8 @@ def _kept_index(conn: Connection, path: Path, stamp: str) -> KeptStories:
     last: Recent[str, SiteStory] = Recent(KEPT_STORIES)
     pool: dict[Any, Any] = {}
     order = sorted(dirty, key=lambda bucket: (bucket[1:], bucket))
-    for begin in range(0, len(order), DAYS_PER_READ):
-        part = order[begin : begin + DAYS_PER_READ]
+    for begin in range(0, len(order), BUCKETS_PER_READ):
+        part = order[begin : begin + BUCKETS_PER_READ]
         records, buckets = _read_stories(conn, _Only.buckets(conn, part))
         fresh: dict[str, list[StoryRef]] = {bucket: [] for bucket in part}
         for ref, record in zip(_shared([story_ref(record) for record in records], pool), records, strict=True):

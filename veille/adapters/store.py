@@ -52,14 +52,15 @@ def from_iso(text: str | None) -> datetime | None:
 #: (in a backfill), so each week cost more as the history grew.
 STORY_REACH = timedelta(days=56)
 
-#: SQL: the stories ``s`` active during [:start, :end), given ``:reach`` (``story_reach(start)``).
+#: SQL: the stories ``s`` active during [:start, :end), with the parameters ``active_span`` gives.
 ACTIVE_STORIES = "s.first_at >= :reach AND s.first_at < :end AND s.last_at >= :start"
 
 
-def story_reach(start: str) -> str:
-    """``:reach`` of ``ACTIVE_STORIES`` for a span starting at ``start`` (stored text; "" for no bound)."""
+def active_span(start: str, end: str) -> dict[str, str]:
+    """The parameters of ``ACTIVE_STORIES`` for [start, end) (stored text; "" starts at the beginning):
+    ``:reach`` is ``STORY_REACH`` before ``start``."""
     begun = from_iso(start) if start else None
-    return iso(begun - STORY_REACH) or "" if begun is not None else ""
+    return {"start": start, "end": end, "reach": (iso(begun - STORY_REACH) or "") if begun is not None else ""}
 
 
 @lru_cache(maxsize=1 << 16)

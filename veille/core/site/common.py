@@ -50,9 +50,9 @@ LIST_RECENT_WEEKS = 12  # a format's or source's page lists these weeks' stories
 ATOM_ENTRIES = 52
 TREND_STATUSES = ("rising", "new")
 STATUS_ORDER = ("new", "rising", "steady", "fading")
-#: Story views (and records, and rendered rows) a build keeps at once: a page's stories are read together,
-#: so this is more than the largest page lists; beyond it the least recently used go, and a large site's
-#: memory stops growing with its history (a story is on four pages: one dropped is built again if needed).
+#: Stories whose records, views and rendered rows a build keeps at once (the least recently used go
+#: first): a large site's memory then stops growing with its history. A story is on four pages or more;
+#: one dropped is read and built again when another page lists it.
 KEPT_STORIES = 100_000
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _SLUG = re.compile(r"[^a-z0-9_-]+")
@@ -190,18 +190,15 @@ class _Context:
     story_views: Recent[str, StoryView] = field(default_factory=lambda: Recent(KEPT_STORIES))
 
     def views(self, stories: Iterable[StoryRef]) -> tuple[StoryView, ...]:
-        """Each story's view; the records of those not built yet are read at once (one read, not one a story)."""
+        """Each story's view; the records of those not built yet (or dropped since) are read at once."""
         stories = tuple(stories)
-        missing = [story.key for story in stories if story.key not in self.story_views]
+        views = {story.key: view for story in stories if (view := self.story_views.get(story.key)) is not None}
+        missing = [story.key for story in stories if story.key not in views]
         records = self.index.records(missing) if missing else {}
-        views = []
         for story in stories:
-            view = self.story_views.get(story.key)
-            if view is None:  # (or built, then dropped while this page's others were built)
-                record = records.get(story.key) or self.index.records((story.key,))[story.key]
-                view = self.story_views[story.key] = _story_view(record, story.week, self)
-            views.append(view)
-        return tuple(views)
+            if story.key not in views:
+                views[story.key] = self.story_views[story.key] = _story_view(records[story.key], story.week, self)
+        return tuple(views[story.key] for story in stories)
 
     def prefetch(self, stories: Iterable[StoryRef]) -> tuple[StoryRef, ...]:
         """Asks for the records of the stories a page is about to show at once, when they are few enough to
@@ -280,8 +277,8 @@ class StoryRef(NamedTuple):
     """A story as the pages sort, group and fingerprint it, without its text: its page's week, when it first
     appeared, the digest of its record (``record_digest``) and what decides the pages that list it (its
     formats, themes and sources). Plain values only, so ``adapters.site_store`` keeps them from one build
-    to the next (a tuple: made again from what is kept at little cost); the record itself
-    (``_Context.record``) is read only for a page computed again."""
+    to the next (a tuple: made again from what is kept at little cost); the record itself is read only for
+    a page computed again (``_Context.views``)."""
 
     key: str
     week: str  # the week whose page holds it (``story_week``)

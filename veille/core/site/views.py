@@ -431,7 +431,7 @@ class Page:
     view: object  # a view model, or ``Deferred`` when ``inputs`` says what it is computed from
     inputs: str | None = None  # a digest of everything the view is computed from, beside the site's context
     # the week or year whose stories it lists ("" for a page of the whole site): the renderer computes the
-    # pages of one period together, so a story's view is built once for its week, themes, formats, sources
+    # pages of one period together, so a story's view is mostly built once for the pages of its period
     period: str = ""
 
     @property
