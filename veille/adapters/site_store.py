@@ -75,7 +75,7 @@ class KeptStories:
     """``core.site.StoryIndex`` of a SQLite store: every story's reference, and the records read when a page
     asks for them (a page's at once), the last ``KEPT_STORIES`` of them kept."""
 
-    def __init__(self, conn: Connection, refs: Sequence[StoryRef], records: Iterable[SiteStory] = ()) -> None:
+    def __init__(self, conn: Connection, refs: Sequence[StoryRef], records: Iterable[SiteStory]) -> None:
         self._conn = conn
         self.refs = refs
         self._known = frozenset(ref.key for ref in refs)

@@ -169,9 +169,6 @@ class Recent(Generic[K, V]):
     def values(self) -> Iterable[V]:
         return self._entries.values()
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 @dataclass
 class _Context:
