@@ -43,6 +43,7 @@ from veille.core.clustering import (  # noqa: E402
     cluster_themes,
     group_stories,
 )
+from veille.jobs.evaluate import group  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CACHE = Path(tempfile.gettempdir()) / "veille-bench-cache"
@@ -171,6 +172,9 @@ def themes(skip_bertopic: bool) -> dict[str, np.ndarray]:
         with one_blas_thread():  # as veille process runs it
             ours = cluster_themes(vectors).labels
         row(name, "veille (no k)", truth, ours, time.perf_counter() - start, is_sib)
+        start = time.perf_counter()  # as `veille process` and `veille eval --level theme` run: stories first
+        staged = np.array(group(embed(texts), langs, level="theme", titles=texts))
+        row(name, "veille, stories first", truth, staged, time.perf_counter() - start, is_sib)
         k = len(set(labels))
         start = time.perf_counter()
         km = KMeans(k, n_init=10, random_state=0).fit_predict(vectors)

@@ -21,14 +21,18 @@ active from the weeks before.
 Per set: veille's ``group_stories`` with the shipped settings, and the anchor of issue 11 (plain
 average-link at cosine distance 0.6 on the same aligned vectors, no time window): B-cubed P/R/F1, ARI,
 NMI, number of stories against true stories, and the share of French items sharing a story with an
-English item of their true story ("FR joined"). ``--sweep`` also prints the join threshold sweep.
+English item of their true story ("FR joined"). ``--sweep`` also prints the join threshold sweep. Last,
+the time to find the titles that read like translations in a busy bilingual week (5,000 new titles
+against 10,000 stored ones).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import statistics
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -144,6 +148,7 @@ def veille_labels(data: StorySet, vectors: np.ndarray, **options: float) -> np.n
                 first_at=s["first"],
                 names=frozenset(s["names"]),
                 langs=frozenset(s["langs"]),
+                titles=tuple(s["titles"]),
             )
             for sid, s in enumerate(kept)
             if s["last"] >= min(times) - window
@@ -154,6 +159,7 @@ def veille_labels(data: StorySet, vectors: np.ndarray, **options: float) -> np.n
             existing=active,
             names=[names[i] for i in idx],
             langs=[data.langs[i] for i in idx],
+            titles=[data.titles[i] for i in idx],
             **options,  # type: ignore[arg-type]
         )
         for story in grouping.stories:
@@ -161,7 +167,14 @@ def veille_labels(data: StorySet, vectors: np.ndarray, **options: float) -> np.n
             if story.existing_id is None:
                 sid = len(kept)
                 kept.append(
-                    {"size": 0, "first": data.times[members[0]], "last": story.last_at, "names": set(), "langs": set()}
+                    {
+                        "size": 0,
+                        "first": data.times[members[0]],
+                        "last": story.last_at,
+                        "names": set(),
+                        "langs": set(),
+                        "titles": [],
+                    }
                 )
             else:
                 sid = story.existing_id
@@ -170,6 +183,7 @@ def veille_labels(data: StorySet, vectors: np.ndarray, **options: float) -> np.n
             record["first"] = min([record["first"], *(data.times[m] for m in members)])
             for m in members:
                 record["names"] |= names[m]
+                record["titles"].append(data.titles[m])
                 record["langs"].add(clustering.language_key(data.langs[m]))
                 labels[m] = sid
     return labels
@@ -237,6 +251,30 @@ def main() -> None:
             for threshold in (0.35, 0.4, 0.45, 0.5, 0.55):
                 row = scores(data, veille_labels(data, vectors, threshold=threshold))
                 line(name, f"  join {threshold}", row)
+    link_timing(args.limit)
+
+
+def link_timing(limit: int | None, rounds: int = 3) -> None:
+    """Seconds to find the titles that read like translations (``clustering.translation_links``) for a
+    busy week: 5,000 new titles, half French and half English, against 10,000 stored English stories'
+    titles (SIB-200 and AG News texts cut to a headline's length), median of ``rounds``."""
+    sib = load_sib(None)
+    with (SHARED / "eval" / "agnews-8000" / "agnews_8000.tsv").open(encoding="utf-8") as handle:
+        news = [line.split("\t", 1)[1][:100] for line in handle if "\t" in line]
+    new, stored = (250, 500) if limit else (5000, 10000)
+    titles = [text[:120] for text in sib.texts]
+    items = [titles[k % len(titles)] for k in range(new // 2)] + [news[k % len(news)] for k in range(new // 2)]
+    langs = [sib.langs[k % len(titles)] for k in range(new // 2)] + ["en"] * (new // 2)
+    kept = [[news[-1 - k % len(news)]] for k in range(stored)]
+    seconds = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        clustering.translation_links(items, langs, kept, [{"en"}] * stored)
+        seconds.append(time.perf_counter() - start)
+    print(
+        f"\n## Translation links: {new:,} new titles (FR and EN) against {stored:,} stored titles: "
+        f"{statistics.median(seconds):.2f} s (median of {rounds})"
+    )
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from veille.core.clustering import (
     group_stories,
     language_means,
     story_names,
+    title_stems,
+    translation_links,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -207,6 +209,53 @@ def test_a_translation_sharing_a_rare_name_joins_its_original_across_languages()
     assert later.stories[0].existing_id == 9
 
 
+def test_a_title_that_reads_like_a_translation_joins_its_original_across_languages() -> None:
+    """No capitalised name in common, but the words survive translation ("université"/"university",
+    "numérique"/"numeric", the figures): the French item joins the English story the model places
+    below the bar. An unrelated French title, the same title in one language, or a week between them do
+    not."""
+    vectors = _pair(CROSS_THRESHOLD + 0.05)
+    times = [NOW, NOW + timedelta(hours=20)]
+    english = "University opens a numeric campus for 12,000 students in 2027"
+    french = "L'université ouvre un campus numérique pour 12 000 étudiants en 2027"
+    assert len(group_stories(vectors, times, langs=["en", "fr"], titles=[english, french]).stories) == 1
+    unrelated = "Le conseil régional vote son budget des transports"
+    assert len(group_stories(vectors, times, langs=["en", "fr"], titles=[english, unrelated]).stories) == 2
+    assert len(group_stories(vectors, times, langs=["en", "en"], titles=[english, french]).stories) == 2
+    week_later = [NOW, NOW + timedelta(days=CROSS_DAYS + 1)]
+    assert len(group_stories(vectors, week_later, langs=["en", "fr"], titles=[english, french]).stories) == 2
+    # the daily job's path: a stored English story, its titles read, is joined by the French version
+    stored = ActiveStory(id=4, centroid=vectors[0], size=1, last_at=NOW, langs=frozenset({"en"}), titles=(english,))
+    later = group_stories(vectors[1:], times[1:], langs=["fr"], titles=[french], existing=[stored])
+    assert later.stories[0].existing_id == 4
+    # a stored story that already has a French item is not joined on this evidence
+    bilingual = ActiveStory(
+        id=5, centroid=vectors[0], size=2, last_at=NOW, langs=frozenset({"en", "fr"}), titles=(english, unrelated)
+    )
+    assert (
+        group_stories(vectors[1:], times[1:], langs=["fr"], titles=[french], existing=[bilingual])
+        .stories[0]
+        .existing_id
+        is None
+    )
+
+
+def test_translation_links_compare_word_stems_across_languages_only() -> None:
+    english, french = "Universities adopt digital badges", "Les universités adoptent les badges numériques"
+    assert title_stems(french) == ["les", "unive", "adopt", "les", "badge", "numer"]
+    to_stories, to_items = translation_links(
+        [french, english, "Budget transports"],
+        ["fr", "en", "fr"],
+        [[english], ["Universités et badges"]],
+        [{"en"}, {"fr"}],
+    )
+    assert to_stories == [{0}, {1}, set()]  # each story is offered to the items of the language it lacks
+    assert to_items == [{1}, {0}, set()]
+    # a story out of reach (``linkable``) is not linked; one language throughout: nothing computed
+    assert translation_links([french], ["fr"], [[english]], [{"en"}], linkable=[False]) == ([set()], [set()])
+    assert translation_links([english], ["en"], [[english]], [{"en"}]) == ([set()], [set()])
+
+
 def test_a_shared_name_does_not_merge_two_stories_of_one_language() -> None:
     """Two English articles about one company ("OpenCourseHub ends free certificates", "OpenCourseHub
     lays off 15% of staff") are two stories: within a language the name earns no bonus."""
@@ -301,15 +350,15 @@ def _story_dev() -> tuple[list[str], list[str], list[datetime], list[str]]:
 
 @pytest.mark.slow
 def test_real_headlines_group_into_their_stories_across_languages(embedder) -> None:  # type: ignore[no-untyped-def]
-    """The calibration set of the story thresholds, through the production path (titles' names, item
-    languages): precision first (issue 11: distinct stories merged), French items joining their English
+    """The calibration set of the story thresholds, through the production path (titles' names and stems,
+    item languages): precision first (issue 11: distinct stories merged), French items joining their English
     story across the model's language gap."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     texts, labels, times, langs = _story_dev()
     aligned, _ = align_languages(embedder.embed(texts), langs)
     names = [story_names(text, STOPS) for text in texts]
-    grouping = group_stories(aligned, times, names=names, langs=langs)
+    grouping = group_stories(aligned, times, names=names, langs=langs, titles=texts)
     pred, truth = grouping.labels, np.array(labels)
     precision = np.mean(
         [((pred == pred[i]) & (truth == truth[i])).sum() / (pred == pred[i]).sum() for i in range(len(pred))]
@@ -319,7 +368,7 @@ def test_real_headlines_group_into_their_stories_across_languages(embedder) -> N
     assert normalized_mutual_info_score(truth, pred) >= 0.93
     french = np.flatnonzero(np.array(langs) == "fr")
     joined = np.mean([((pred == pred[i]) & (truth == truth[i]) & (np.array(langs) != "fr")).any() for i in french])
-    assert joined >= 0.8, f"only {joined:.0%} of French items joined their English story"
+    assert joined >= 0.9, f"only {joined:.0%} of French items joined their English story"
     assert len(grouping.stories) <= 1.5 * len(set(labels))
     # the thresholds shipped are the ones measured here
     assert pytest.approx(0.4) == STORY_THRESHOLD

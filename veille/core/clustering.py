@@ -1,7 +1,7 @@
 """Embeddings → stories and themes, and the cross-lingual alignment both need.
 
-Pure functions of matrices (numpy only): the pipeline embeds, stores and passes vectors in; nothing here
-reads texts, files or the clock.
+Pure functions of matrices and titles: the pipeline embeds, stores and passes vectors (and the titles the
+story grouping reads for names and cognates) in; nothing here reads files or the clock.
 
 Three steps, in the order the pipeline calls them:
 
@@ -16,8 +16,9 @@ Three steps, in the order the pipeline calls them:
    assignment of items, in time order, to the most similar active story by average link (mean cosine to
    its items), with a bar that rises with the days between them, as in Miranda et al. 2018
    ("Multilingual Clustering of Streaming News"), then a re-merge of the stories touched by the batch.
-   Across languages, where the model is blind, a shared rare name and dates a few days apart allow a
-   lower bar. Incremental: stories stored earlier are passed in and can gain items.
+   Across languages, where the model is blind, a shared rare name or titles whose word stems overlap
+   (names, numbers, cognates: ``translation_links``) and dates a few days apart allow a lower bar.
+   Incremental: stories stored earlier are passed in and can gain items.
 3. ``cluster_themes`` — a week's stories → themes without a fixed k: spherical k-means into small
    micro-clusters, then centroid-linkage merging while two themes' centroids are closer than a cosine
    threshold; themes smaller than ``min_size`` are dissolved and their stories stay unclustered (-1).
@@ -62,6 +63,12 @@ STORY_DECAY_PER_DAY = 0.06
 CROSS_THRESHOLD = 0.25
 #: Days between an item and the nearest item of a story in another language for the cross-language join.
 CROSS_DAYS = 3
+#: Titles of two languages read like translations of each other when the cosine of their word stems'
+#: TF-IDF vectors is at least this (``translation_links``): evidence for the cross-language join, as a
+#: shared rare name is.
+LEXICAL_THRESHOLD = 0.1
+#: Title words are cut to this many letters before two titles' overlap is measured (``title_stems``).
+COGNATE_PREFIX = 5
 #: A name is rare when at most this many stories and new items of the window carry it.
 NAME_MAX_SHARE = 4
 #: A language mean is shrunk toward the pooled mean as if the pooled mean counted this many items, so a
@@ -353,6 +360,7 @@ class ActiveStory:
     first_at: datetime | None = None  # its earliest item (``last_at`` when unknown)
     names: frozenset[str] = frozenset()  # ``story_names`` of its items' titles
     langs: frozenset[str] = frozenset()  # ``language_key`` of its items' languages
+    titles: tuple[str, ...] = ()  # its items' titles (read for ``translation_links``)
 
 
 @dataclass(frozen=True)
@@ -379,6 +387,14 @@ _ELIDED = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNOREC
 _POSSESSIVE = re.compile(r"['’]s?$", re.IGNORECASE)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _fold(text: str) -> str:
+    """Accents dropped, lower case: "Université" → "universite"."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
 def story_names(title: str, stop: frozenset[str]) -> frozenset[str]:
     """The capitalised words of a title, folded ("Brightline", "OpenCourseHub" → "opencoursehub"), stop
     words, French elisions and English possessives left out ("L'Orvane", "Orvane's" → "orvane"): proper
@@ -389,10 +405,71 @@ def story_names(title: str, stop: frozenset[str]) -> frozenset[str]:
         word = _POSSESSIVE.sub("", _ELIDED.sub("", word).rstrip(".-'’"))
         if len(word) < 3 or not any(c.isupper() for c in word):
             continue
-        folded = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
+        folded = _fold(word)
         if folded and folded not in stop:
             out.add(folded)
     return frozenset(out)
+
+
+def title_stems(title: str) -> list[str]:
+    """A title's words as ``translation_links`` compares them across languages: folded (``_fold``) and cut
+    to their first ``COGNATE_PREFIX`` letters, so cognates meet ("université"/"university" → "unive",
+    "technologie"/"technology" → "techn"); words under 3 letters are left out unless they are numbers."""
+    return [word[:COGNATE_PREFIX] for word in _WORD.findall(_fold(title)) if len(word) >= 3 or word.isdigit()]
+
+
+def translation_links(
+    item_titles: Sequence[str],
+    item_langs: Sequence[str],
+    story_titles: Sequence[Sequence[str]],
+    story_langs: Sequence[Iterable[str]],
+    *,
+    linkable: Sequence[bool] | None = None,
+    threshold: float = LEXICAL_THRESHOLD,
+) -> tuple[list[set[int]], list[set[int]]]:
+    """Which titles in another language read like a translation of each new item's title: the cosine of
+    their TF-IDF vectors of ``title_stems`` is at least ``threshold``. Names, numbers and cognates survive
+    translation where an English-centric model does not see it.
+
+    ``item_langs`` are ``language_key``s. Returns, per item, the stories (indices into ``story_titles``;
+    only stories with no item in the item's language, and only the ``linkable`` ones when given: every
+    story's titles weigh the words, the nearer ones are linked) and the other new items (indices; only of
+    another known language) it is linked to. Nothing is computed when the items and stories share one
+    language."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    n = len(item_titles)
+    to_stories: list[set[int]] = [set() for _ in range(n)]
+    to_items: list[set[int]] = [set() for _ in range(n)]
+    langs = sorted({lang for lang in item_langs if lang != POOLED})
+    stored_langs = [frozenset(langs_of) for langs_of in story_langs]
+    if not langs or {*langs, *(lang for group in stored_langs for lang in group)} <= {langs[0], POOLED}:
+        return to_stories, to_items
+    owners = np.array([s for s, titles in enumerate(story_titles) for _ in titles], dtype=np.int64)
+    docs = [*item_titles, *(title for titles in story_titles for title in titles)]
+    try:
+        matrix = TfidfVectorizer(analyzer=title_stems, sublinear_tf=True, dtype=np.float32).fit_transform(docs)
+    except ValueError:  # no title has a word
+        return to_stories, to_items
+    items, stored = matrix[:n], matrix[n:]
+    keys = np.array(item_langs)
+    reach = np.array(linkable if linkable is not None else [True] * len(stored_langs), dtype=bool)
+    for lang in langs:
+        cols = np.flatnonzero(keys == lang)
+        lacking = reach & np.array([bool(group) and lang not in group for group in stored_langs], dtype=bool)
+        stored_rows = np.flatnonzero(lacking[owners])
+        other_items = np.flatnonzero((keys != lang) & (keys != POOLED))
+        for rows, owner_of, out in (
+            (stored[stored_rows], owners[stored_rows], to_stories),
+            (items[other_items], other_items, to_items),
+        ):
+            if rows.shape[0] == 0:
+                continue
+            sims = (rows @ items[cols].T).tocoo()
+            keep = sims.data >= threshold
+            for r, c in zip(owner_of[sims.row[keep]].tolist(), cols[sims.col[keep]].tolist(), strict=True):
+                out[c].add(r)
+    return to_stories, to_items
 
 
 @dataclass
@@ -406,6 +483,7 @@ class _Story:
     stored_id: int | None = None
     langs: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
+    links: set[int] = field(default_factory=set)  # stories with a title that reads like a translation of one of its
 
 
 def group_stories(
@@ -420,6 +498,7 @@ def group_stories(
     langs: Sequence[str | None] | None = None,
     cross_threshold: float = CROSS_THRESHOLD,
     cross_days: float = CROSS_DAYS,
+    titles: Sequence[str] | None = None,
 ) -> StoryGrouping:
     """Group new items (aligned unit vectors + publication times) into stories.
 
@@ -435,11 +514,13 @@ def group_stories(
     stored centroid (its items' cohesion is not stored), as before.
 
     Across languages (``langs``: each item's language) the bar is ``cross_threshold`` instead, with no
-    decay, for a story that has no item in the item's language, shares a rare name with it (``names``:
-    each item's ``story_names``; rare: carried by at most ``NAME_MAX_SHARE`` stories and items of the
-    window) and has an item at most ``cross_days`` from it: the evidence that a French article retells
-    an English one, which an English-centric model misses. Within one language a shared name earns
-    nothing: the model reads the name itself, and two stories about one company are still two stories.
+    decay, for a story that has no item in the item's language, has an item at most ``cross_days`` from
+    it and shares a rare name with it (``names``: each item's ``story_names``; rare: carried by at most
+    ``NAME_MAX_SHARE`` stories and items of the window) or has a title that reads like a translation of
+    the item's (``titles``: each item's title, ``ActiveStory.titles`` for stored stories; see
+    ``translation_links``): the evidence that a French article retells an English one, which an
+    English-centric model misses. Within one language a shared name earns nothing: the model reads the
+    name itself, and two stories about one company are still two stories.
     """
     x = _normalise(np.asarray(vectors, dtype=np.float32))
     n = len(x)
@@ -460,6 +541,19 @@ def group_stories(
         for name in group:
             share[name] = share.get(name, 0) + 1
     rare = [frozenset(name for name in group if share[name] <= NAME_MAX_SHARE) for group in item_names]
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"{len(titles)} titles for {n} vectors")
+    linked_stories: list[set[int]] = [set() for _ in range(n)]  # stored stories (indices) read as translated
+    linked_items: list[set[int]] = [set() for _ in range(n)]  # new items of other languages read as translated
+    if titles is not None:
+        earliest = min(times) - cross_window
+        linked_stories, linked_items = translation_links(
+            titles,
+            item_langs,
+            [story.titles for story in existing],
+            [story.langs for story in existing],
+            linkable=[story.last_at >= earliest for story in existing],
+        )
 
     stories: list[_Story] = []
     for active in existing:
@@ -486,14 +580,13 @@ def group_stories(
         for name in known.names:
             holders.setdefault(name, set()).add(s)
 
-    def crosses(story: _Story, lang: str, rare_names: Iterable[str], first: datetime, last: datetime) -> bool:
-        """Whether items of ``lang`` dated ``first``..``last`` carrying ``rare_names`` may join ``story``
-        on the cross-language bar."""
+    def crosses(story: _Story, lang: str, first: datetime, last: datetime) -> bool:
+        """Whether items of ``lang`` dated ``first``..``last`` may join ``story`` on the cross-language bar
+        (given the evidence: a shared rare name or a title that reads like a translation)."""
         return (
             lang != POOLED
             and bool(story.langs)
             and lang not in story.langs
-            and not story.names.isdisjoint(rare_names)
             and first - story.last <= cross_window
             and story.first - last <= cross_window
         )
@@ -537,11 +630,13 @@ def group_stories(
                 span = np.maximum(last_c, seconds) - np.minimum(first_c, seconds)
                 margin[span > window_seconds] = -np.inf
                 slot[candidates] = np.arange(len(candidates))
-                for other in {held for name in rare[i] for held in holders.get(name, ())}:
+                evidence = {held for name in rare[i] for held in holders.get(name, ())}
+                evidence |= _story_links(linked_stories[i], linked_items[i], labels)
+                for other in evidence:
                     p = int(slot[other])
                     if p < 0 or p >= len(candidates) or candidates[p] != other:
                         continue  # beyond the horizon: no bar it could pass
-                    if np.isfinite(margin[p]) and crosses(stories[other], item_langs[i], rare[i], times[i], times[i]):
+                    if np.isfinite(margin[p]) and crosses(stories[other], item_langs[i], times[i], times[i]):
                         margin[p] = max(margin[p], sims[p] - cross_threshold)
                 cand = int(np.argmax(margin))
                 if margin[cand] >= 0:
@@ -552,20 +647,27 @@ def group_stories(
 
     # re-merge: stories touched by this batch whose average link now reaches their bar
     parent = {int(s): int(s) for s in set(labels.tolist())}
+    for i in range(n):
+        story = int(labels[i])
+        for end in _story_links(linked_stories[i], linked_items[i], labels):
+            stories[story].links.add(end)
+            stories[end].links.add(story)
 
     def find(s: int) -> int:
-        while parent[s] != s:
+        while parent.get(s, s) != s:
             s = parent[s]
         return s
 
-    def merge_bar(a: _Story, b: _Story) -> float:
+    def merge_bar(a_root: int, b_root: int) -> float:
         """The average link two stories need to merge: the cross-language bar when each is in languages
         the other lacks and the evidence is there, else the threshold raised by the days between them."""
+        a, b = stories[a_root], stories[b_root]
         if (
             a.langs
             and b.langs
             and a.langs.isdisjoint(b.langs)
-            and any(crosses(a, lang, b.names, b.first, b.last) for lang in b.langs)
+            and (not a.names.isdisjoint(b.names) or any(find(s) == b_root for s in a.links))
+            and any(crosses(a, lang, b.first, b.last) for lang in b.langs)
         ):
             return min(threshold, cross_threshold)
         gap = max(a.first - b.last, b.first - a.last, timedelta(0))
@@ -590,7 +692,7 @@ def group_stories(
             sa, sb = stories[a], stories[b]
             if max(sa.last, sb.last) - min(sa.first, sb.first) > window:
                 continue
-            if float(mean[a] @ mean[b]) < merge_bar(sa, sb):
+            if float(mean[a] @ mean[b]) < merge_bar(a, b):
                 continue
             keep, gone = (a, b) if sb.stored_id is None else (b, a)
             kept, merged = stories[keep], stories[gone]
@@ -599,6 +701,7 @@ def group_stories(
             kept.first, kept.last = min(kept.first, merged.first), max(kept.last, merged.last)
             kept.langs |= merged.langs
             kept.names |= merged.names
+            kept.links |= merged.links
             mean[keep] = kept.total / kept.size
             parent[gone] = keep
             parent.setdefault(keep, keep)
@@ -624,6 +727,12 @@ def group_stories(
         for r, p in position.items()
     )
     return StoryGrouping(out_labels, grouped)
+
+
+def _story_links(to_stories: set[int], to_items: set[int], labels: IntArray) -> set[int]:
+    """The stories an item's title reads like a translation of: stored ones, and those of the new items
+    already placed (``labels``)."""
+    return to_stories | {int(labels[j]) for j in to_items if labels[j] >= 0}
 
 
 _STORY_BLOCK = 256  # items whose similarities to the stories are computed in one matrix product

@@ -56,8 +56,8 @@ def evaluate(app: App, path: Path, *, level: str = "story", with_formats: bool =
             for tag in item_tags:
                 if tag.format != OTHER:
                     profiles[row, keys.index(tag.format)] = tag.score
-    names = [story_names(split_title(text)[0], stop_words()) for text in texts]
-    assignments = group(vectors, langs, level=level, profiles=profiles, names=names)
+    titles = [split_title(text)[0] for text in texts]
+    assignments = group(vectors, langs, level=level, profiles=profiles, titles=titles)
     scores: dict[str, Any] = {"level": level}
     if rows and all(row.label is not None for row in rows):
         scores.update(grouping_scores([row.label for row in rows], assignments))
@@ -76,15 +76,16 @@ def group(
     *,
     level: str,
     profiles: np.ndarray | None = None,
-    names: list[frozenset[str]] | None = None,
+    titles: list[str] | None = None,
 ) -> list[int]:
     """Cluster ids per text (-1: unclustered) through the production functions and thresholds.
     ``profiles``: each text's learning-format scores (theme level), averaged per story as in production;
-    ``names``: each text's ``clustering.story_names`` (of its title), as ``veille process`` gives them."""
+    ``titles``: each text's title, read for the cross-language evidence as ``veille process`` reads it."""
     if len(vectors) == 0:
         return []
     aligned, _ = clustering.align_languages(vectors, langs)
-    stories = clustering.group_stories(aligned, [EVAL_TIME] * len(aligned), names=names, langs=langs)
+    names = [story_names(title, stop_words()) for title in titles] if titles is not None else None
+    stories = clustering.group_stories(aligned, [EVAL_TIME] * len(aligned), names=names, langs=langs, titles=titles)
     story_labels = [int(label) for label in stories.labels]
     if level == "story":
         return story_labels

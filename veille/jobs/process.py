@@ -243,12 +243,15 @@ def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[in
                 first_at=first,
                 names=_names(*titles.get(sid, [])),
                 langs=frozenset(clustering.language_key(lang) for lang in languages.get(sid, ())),
+                titles=tuple(titles.get(sid, ())),
             )
             for sid, centroid, size, last, first in stored
         ]
         names = [_names(item.title) for item in items]
         langs = [item.lang for item in items]
-        grouping = clustering.group_stories(vectors, times, existing=active, names=names, langs=langs)
+        grouping = clustering.group_stories(
+            vectors, times, existing=active, names=names, langs=langs, titles=[item.title for item in items]
+        )
         with app.store.transaction():
             for story in grouping.stories:
                 members = [items[int(i)] for i in story.members]
