@@ -81,14 +81,17 @@ class CorePool:
             )
 
     async def run(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        if self._pool is not None:
+        pool = self._pool
+        if pool is not None:
             try:
                 loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._pool, _call, function, args, kwargs)
+                return await loop.run_in_executor(pool, _call, function, args, kwargs)
             except BrokenProcessPool:
-                log.warning("a worker process died; the remaining work runs in this process")
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+                # every task awaiting the pool gets here: the first one says it and lets the pool go
+                if self._pool is pool:
+                    log.warning("a worker process died; the remaining work runs in this process")
+                    self._pool = None
+                    pool.shutdown(wait=False, cancel_futures=True)
         return function(*args, **kwargs)
 
     def __enter__(self) -> CorePool:
