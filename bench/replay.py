@@ -218,7 +218,9 @@ def scenarios(names: Sequence[str], weeks: int, rng: random.Random) -> list[Scen
         "bilingual": Scenario(
             "bilingual",
             [
-                *background("sib:travel", "sib:politics", "sib:science/technology", mean=7.0),
+                *background(
+                    "sib:travel", "sib:politics", "sib:science/technology", mean=7.0, feeds=(*EN_FEEDS, *FR_FEEDS)
+                ),
                 Stream("ramp", "sib:health", _ramp(weeks, start), (*EN_FEEDS[:2], *FR_FEEDS[:2])),
             ],
             ramp_start=start,
