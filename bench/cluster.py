@@ -43,6 +43,7 @@ from veille.core.clustering import (  # noqa: E402
     cluster_themes,
     group_stories,
 )
+from veille.core.formats import split_title  # noqa: E402
 from veille.jobs.evaluate import group  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -173,7 +174,8 @@ def themes(skip_bertopic: bool) -> dict[str, np.ndarray]:
             ours = cluster_themes(vectors).labels
         row(name, "veille (no k)", truth, ours, time.perf_counter() - start, is_sib)
         start = time.perf_counter()  # as `veille process` and `veille eval --level theme` run: stories first
-        staged = np.array(group(embed(texts), langs, level="theme", titles=texts))
+        titles = [split_title(text)[0] for text in texts]  # as `veille eval` reads them
+        staged = np.array(group(embed(texts), langs, level="theme", titles=titles))
         row(name, "veille, stories first", truth, staged, time.perf_counter() - start, is_sib)
         k = len(set(labels))
         start = time.perf_counter()

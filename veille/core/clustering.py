@@ -69,6 +69,9 @@ CROSS_DAYS = 3
 LEXICAL_THRESHOLD = 0.1
 #: Title words are cut to this many letters before two titles' overlap is measured (``title_stems``).
 COGNATE_PREFIX = 5
+#: ... and two titles need at least this many stems in common: one shared stem is often a false friend
+#: ("contre"/"control", "former" the verb/"former", "formation"/"format").
+MIN_SHARED_STEMS = 2
 #: A name is rare when at most this many stories and new items of the window carry it.
 NAME_MAX_SHARE = 4
 #: A language mean is shrunk toward the pooled mean as if the pooled mean counted this many items, so a
@@ -427,9 +430,10 @@ def translation_links(
     linkable: Sequence[bool] | None = None,
     threshold: float = LEXICAL_THRESHOLD,
 ) -> tuple[list[set[int]], list[set[int]]]:
-    """Which titles in another language read like a translation of each new item's title: the cosine of
-    their TF-IDF vectors of ``title_stems`` is at least ``threshold``. Names, numbers and cognates survive
-    translation where an English-centric model does not see it.
+    """Which titles in another language read like a translation of each new item's title: they have at
+    least ``MIN_SHARED_STEMS`` ``title_stems`` in common and the cosine of their TF-IDF vectors of stems
+    is at least ``threshold``. Names, numbers and cognates survive translation where an English-centric
+    model does not see it.
 
     ``item_langs`` are ``language_key``s. Returns, per item, the stories (indices into ``story_titles``;
     only stories with no item in the item's language, and only the ``linkable`` ones when given: every
@@ -443,6 +447,8 @@ def translation_links(
     to_items: list[set[int]] = [set() for _ in range(n)]
     langs = sorted({lang for lang in item_langs if lang != POOLED})
     stored_langs = [frozenset(langs_of) for langs_of in story_langs]
+    if len(stored_langs) != len(story_titles) or (linkable is not None and len(linkable) != len(story_titles)):
+        raise ValueError(f"{len(story_titles)} stories' titles, {len(stored_langs)} languages, linkable {linkable}")
     if not langs or {*langs, *(lang for group in stored_langs for lang in group)} <= {langs[0], POOLED}:
         return to_stories, to_items
     owners = np.array([s for s, titles in enumerate(story_titles) for _ in titles], dtype=np.int64)
@@ -465,7 +471,9 @@ def translation_links(
         ):
             if rows.shape[0] == 0:
                 continue
-            sims = (rows @ items[cols].T).tocoo()
+            sims = (rows @ items[cols].T).tocsr()
+            shared = (rows > 0).astype(np.float32) @ (items[cols] > 0).astype(np.float32).T  # stems in common
+            sims = sims.multiply(shared >= MIN_SHARED_STEMS).tocoo()
             keep = sims.data >= threshold
             for r, c in zip(owner_of[sims.row[keep]].tolist(), cols[sims.col[keep]].tolist(), strict=True):
                 out[c].add(r)
@@ -666,8 +674,8 @@ def group_stories(
             a.langs
             and b.langs
             and a.langs.isdisjoint(b.langs)
-            and (not a.names.isdisjoint(b.names) or any(find(s) == b_root for s in a.links))
             and any(crosses(a, lang, b.first, b.last) for lang in b.langs)
+            and (not a.names.isdisjoint(b.names) or any(find(s) == b_root for s in a.links))
         ):
             return min(threshold, cross_threshold)
         gap = max(a.first - b.last, b.first - a.last, timedelta(0))
