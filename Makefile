@@ -56,6 +56,10 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/fetch.py
 	$(BIN)/python bench/process.py
 	$(BIN)/python bench/embed.py
+	$(BIN)/python bench/cluster.py
+	$(BIN)/python bench/formats.py --set summary
+	$(BIN)/python bench/formats.py --set real
+	$(BIN)/python bench/trends.py
 	$(BIN)/python bench/digest.py --process-step
 	$(BIN)/python bench/site.py --items 100000 --weeks 104
 	$(BIN)/python bench/site.py --items 1000000 --weeks 520 --rounds 1 --budget 600

@@ -64,3 +64,11 @@ def test_benchmark_runs_at_smoke_size(script: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert expected in result.stdout, result.stdout[-3000:]
     assert "Traceback" not in result.stderr
+
+
+def test_make_bench_runs_every_benchmark() -> None:
+    """The README's figures are what ``make bench`` prints: every bench/ script is in its recipe."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nbench:", 1)[1].split("\n\n", 1)[0]
+    scripts = {path.name for path in (ROOT / "bench").glob("*.py") if not path.name.startswith("_")}
+    assert {name for name in scripts if f"bench/{name}" not in recipe} == set()
