@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -265,6 +266,19 @@ def child(folder: Path, pool_path: Path, profile: Path | None = None) -> None:
                 steps[_name] = steps.get(_name, 0.0) + time.perf_counter() - began
 
         setattr(job, name, timed)
+    # each week's cost, in order: bounded by the week window when it stays flat as the history grows
+    weekly: dict[str, list[float]] = {"themes": [], "sentences": []}
+    for name, key in (("_cluster_week", "themes"), ("store_week_sentences", "sentences")):
+        original = getattr(job, name)
+
+        def per_week(*args: object, _original: object = original, _key: str = key, **kwargs: object) -> object:
+            began = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)  # type: ignore[operator]
+            finally:
+                weekly[_key].append(time.perf_counter() - began)
+
+        setattr(job, name, per_week)
     before = _memory("VmRSS")
     profiler = None
     if profile is not None:
@@ -294,6 +308,7 @@ def child(folder: Path, pool_path: Path, profile: Path | None = None) -> None:
                 "stories": report.stories_new,
                 "weeks": len(report.weeks_clustered),
                 "steps": steps,
+                "weekly": weekly,
                 "rss_before_mib": before,
                 "peak_rss_mib": peak,
             }
@@ -348,6 +363,18 @@ def run_size(
         return out
 
 
+STEPS = ["embed_new", "classify_new", "decide_audiences", "group_new_items", "cluster_weeks", "choose_sentences"]
+NAMES = ["embed*", "formats", "audiences", "stories", "themes", "sentences"]
+
+
+def _quarters(values: Sequence[float]) -> list[float]:
+    """The median of each quarter of ``values``, in order."""
+    if not values:
+        return []
+    bounds = [round(len(values) * q / 4) for q in range(5)]
+    return [float(np.median(values[a:b])) for a, b in itertools.pairwise(bounds) if b > a]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100000,300000,1000000", help="item counts, comma-separated")
@@ -397,17 +424,25 @@ def main() -> None:
         r = results[-1]
         rate, peak = items / r["seconds"], r["peak_rss_mib"]
         print(f"  {items:,} items: {r['seconds']:.1f} s, {rate:.0f} items/s, peak RSS {peak:.0f} MiB", flush=True)
+        # each size's details as soon as it is done: a run cut short keeps what it measured
+        print("    " + ", ".join(f"{n} {r['steps'].get(s, 0.0):.1f} s" for s, n in zip(STEPS, NAMES, strict=True)))
+        for key in ("themes", "sentences"):
+            print(f"    {key} s/week by quarter: " + "  ".join(f"{q:.2f}" for q in _quarters(r["weekly"][key])))
+        sys.stdout.flush()
     load = os.getloadavg()
     print(f"\nveille process on a backfill ({args.per_week:,} items a week; load average at the end "
           f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f})\n")  # fmt: skip
-    steps = ["embed_new", "classify_new", "decide_audiences", "group_new_items", "cluster_weeks", "choose_sentences"]
-    names = ["embed*", "formats", "audiences", "stories", "themes", "sentences"]
     print(f"{'items':>9} {'weeks':>5} {'seconds':>8} {'items/s':>8} {'RSS before':>10} {'peak RSS':>9}  "
-          + " ".join(f"{n:>9}" for n in names))  # fmt: skip
+          + " ".join(f"{n:>9}" for n in NAMES))  # fmt: skip
     for r in results:
         print(f"{r['items']:>9,} {r['weeks']:>5} {r['seconds']:>8.1f} {r['items'] / r['seconds']:>8.0f} "
               f"{r['rss_before_mib']:>7.0f} MiB {r['peak_rss_mib']:>5.0f} MiB  "
-              + " ".join(f"{r['steps'].get(s, 0.0):>8.1f}s" for s in steps))  # fmt: skip
+              + " ".join(f"{r['steps'].get(s, 0.0):>8.1f}s" for s in STEPS))  # fmt: skip
+    print("\nseconds a week, median of each quarter of the weeks in order (flat once the history is longer than")
+    print("the windows the steps read: themes and trends 8 weeks, signals 10, the format radar 19)")
+    for r in results:
+        for key in ("themes", "sentences"):
+            print(f"{r['items']:>9,} {key:>9}: " + "  ".join(f"{q:.2f}" for q in _quarters(r["weekly"][key])))
     for items in skipped:
         print(f"{items:>9,} skipped: it would not finish within --budget {args.budget:.0f} s")
     print("\n* embedding with recombined real vectors: the model's time is not counted (bench/embed.py measures it)")

@@ -6,16 +6,20 @@ week then 1, then none (fading); AI learning absent for five weeks, then 5 and 4
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.test_digest_support import NOW, WEEK, make_settings, populate
+from tests.test_digest_support import NOW, WEEK, make_settings, populate, story
+from veille.adapters.radar_store import load_radar
 from veille.adapters.store import Store
 from veille.app import make_app
 from veille.core.digest import WeekRecords, build_view
-from veille.core.radar import RadarStory
+from veille.core.radar import RadarStory, build_radar, radar_span
+from veille.core.weeks import shift_week
 from veille.jobs.digest import build_digest
+from veille.jobs.process import rising_formats
 
 HEADINGS = {
     "fr": ("Tendances", "Formats en mouvement", "Par format d'apprentissage"),
@@ -98,3 +102,31 @@ def test_a_young_watch_says_it_is_too_early_and_moves_nothing() -> None:
 def test_no_story_in_the_radar_weeks_means_no_section() -> None:
     view = build_view(WeekRecords(week=WEEK, items=0, sources=0, new_themes=0), language="en")
     assert (view.moving, view.steady_line) == ((), "")
+
+
+def test_process_finds_the_same_rising_formats_as_the_radar_shows(store: Store) -> None:
+    """`veille process` picks the essentials' formats on the move from each week's trailing window only;
+    the digest's radar reads its 12 weeks: both say the same formats rise, every week."""
+    first = load_radar(store).first_week
+    for week in [shift_week(WEEK, -ago) for ago in range(8)]:
+        shown = build_radar(load_radar(store, *radar_span(week)).stories, week, first_week=first)
+        assert rising_formats(store, week) == [t.format for t in shown.moving if t.status.status == "rising"]
+    assert rising_formats(store, WEEK) == ["ai-learning"]
+
+
+def test_a_format_back_after_quiet_weeks_is_not_young_for_process(store: Store) -> None:
+    """Video: 2 stories ten weeks ago, none since, then 1 and 4. The radar knows video from before its
+    trend window, so video is not a young format growing every week: not rising. Scoring the week on its
+    trailing window alone would call it rising."""
+    story_id = 900
+    with store.transaction() as conn:
+        for ago, count in ((10, 2), (1, 1), (0, 4)):
+            monday = datetime.fromisocalendar(*map(int, shift_week(WEEK, -ago).split("-W")), 1)
+            for k in range(count):
+                story_id += 1
+                published = (monday + timedelta(days=k, hours=10)).replace(tzinfo=UTC).isoformat()
+                story(conn, story_id, f"Video {ago} {k}", f"https://video.example/{story_id}", "Video.", [1 + k],
+                      published, formats=(("video", 0.8),))  # fmt: skip
+    shown = build_radar(load_radar(store, *radar_span(WEEK)).stories, WEEK, first_week=load_radar(store).first_week)
+    assert "video" not in [t.format for t in shown.moving if t.status.status == "rising"]
+    assert rising_formats(store, WEEK) == ["ai-learning"]

@@ -26,42 +26,56 @@ from numpy.typing import NDArray
 
 #: Letters (any script, accents included), with inner hyphens: "e-learning", "présentiel".
 _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
-#: Tokens touching a digit ("2024", "covid19", "4.1") are dropped whole.
-_TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 _PUNCTUATION = re.compile(r'[.,;:!?()\[\]{}«»"|/–—]')
 _DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
 
 
-def tokens(text: str, stops: frozenset[str]) -> list[str | None]:
-    """Lower-case word tokens; ``None`` marks a break (stop word, number, punctuation) bigrams skip.
+#: A token or one punctuation mark (the marks become breaks); tokens touching a digit ("2024", "covid19",
+#: "4.1") are dropped whole.
+_PIECE = re.compile(r"[\w'’-]+|" + _PUNCTUATION.pattern)
+_FORMS: dict[frozenset[str], dict[str, str | None]] = {}
+_FORMS_MAX = 200_000  # pieces remembered per stop list (about 16 MB), then forgotten at once
 
-    Elisions are split off (``l'école`` → ``école``) and possessive ``'s`` dropped.
+
+def tokens(text: str, stops: frozenset[str]) -> list[str | None]:
+    """Word tokens in their surface form; ``None`` marks a break (stop word, number, punctuation) bigrams skip.
+
+    Elisions are split off (``l'école`` → ``école``) and possessive ``'s`` dropped. Each distinct piece
+    of text is read once and its form remembered: the themes and signals of every week read the same
+    stories' texts again.
     """
+    forms = _FORMS.get(stops)
+    if forms is None or len(forms) > _FORMS_MAX:
+        if forms is None and len(_FORMS) >= 4:
+            _FORMS.clear()  # one stop list in a run; tests make more
+        forms = _FORMS[stops] = {}
     out: list[str | None] = []
-    position = 0
-    for match in _TOKEN.finditer(text):
-        between = text[position : match.start()]
-        position = match.end()
-        if between != " " and _PUNCTUATION.search(between):
-            out.append(None)  # punctuation: no bigram across it
-        raw = match.group().replace("’", "'")
-        if _DIGIT_OR_UNDERSCORE.search(raw):
-            out.append(None)
-            continue
-        raw = _ELISION.sub("", raw)
-        if raw.lower().endswith("'s"):
-            raw = raw[:-2]
-        raw = raw.strip("'-")
-        if not _WORD.fullmatch(raw):
-            out.append(None)
-            continue
-        word = raw.lower()
-        if len(word) < 2 or word in stops:
-            out.append(None)
-            continue
-        out.append(raw)
+    for piece in _PIECE.findall(text):
+        try:
+            out.append(forms[piece])
+        except KeyError:
+            out.append(forms.setdefault(piece, _form(piece, stops)))
     return out
+
+
+def _form(piece: str, stops: frozenset[str]) -> str | None:
+    """The token one piece of text gives (its surface form), or ``None`` for a break."""
+    if _PUNCTUATION.fullmatch(piece):
+        return None  # punctuation: no bigram across it
+    raw = piece.replace("’", "'")
+    if _DIGIT_OR_UNDERSCORE.search(raw):
+        return None
+    raw = _ELISION.sub("", raw)
+    if raw.lower().endswith("'s"):
+        raw = raw[:-2]
+    raw = raw.strip("'-")
+    if not _WORD.fullmatch(raw):
+        return None
+    word = raw.lower()
+    if len(word) < 2 or word in stops:
+        return None
+    return raw
 
 
 def _terms(text: str, stops: frozenset[str], bigrams: bool) -> list[str]:

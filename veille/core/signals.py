@@ -125,14 +125,16 @@ def detect(
     counts: dict[str, dict[str, int]] = {}
     current: dict[str, list[StoryTerms]] = {}
     for story in stories:
+        if story.week == week:
+            for term in story.terms:
+                current.setdefault(term, []).append(story)
+    for story in stories:
         if story.week not in totals:
             continue
         totals[story.week] += 1
-        for term in story.terms:
+        for term in story.terms & current.keys():  # only this week's terms can be signals
             per_week = counts.setdefault(term, {})
             per_week[story.week] = per_week.get(story.week, 0) + 1
-            if story.week == week:
-                current.setdefault(term, []).append(story)
     total = totals[week]
     if total == 0:
         return []

@@ -286,9 +286,10 @@ def cluster_weeks(app: App) -> list[str]:
         return []
     todo = sorted(week for week in current if week >= changed[0])
     embed = _phrase_embedder(app.embedder)
+    known: dict[int, tuple[str, frozenset[str]]] = {}  # the signals' stories' terms, from week to week
     for week in todo:
         with app.store.transaction():
-            _cluster_week(themes, week, current[week], app.now, embed)
+            _cluster_week(themes, week, current[week], app.now, embed, known)
     return todo
 
 
@@ -315,14 +316,22 @@ def _phrase_embedder(embedder: Embedder) -> titles.Embed:
     return embed
 
 
-def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime, embed: titles.Embed) -> None:
+def _cluster_week(
+    themes: ThemeStore,
+    week: str,
+    signature: str,
+    now: datetime,
+    embed: titles.Embed,
+    known: dict[int, tuple[str, frozenset[str]]] | None = None,
+) -> None:
     """Cluster the stories of the window of weeks ending at ``week`` into themes, link them to the themes
     of the previous weeks, and score each theme's trend in ``week``; the decisions are
     ``core.themes``'s, this loads, calls and stores.
 
     Clustering a window of ``THEME_WINDOW_WEEKS`` weeks rather than one week gives themes enough stories
     to exist, and the same clustering gives each theme's story counts for every week of the window, so
-    its trend is read off one consistent grouping; older weeks come from the stored history."""
+    its trend is read off one consistent grouping; older weeks come from the stored history. ``known``
+    carries the signals' story terms from the week before to this one (see ``_save_signals``)."""
     window = [*previous_weeks(week, THEME_WINDOW_WEEKS - 1), week]
     themes.clear_week(week)
     stories = themes.window_stories(week_bounds(window[0])[0], week_bounds(week)[1])
@@ -380,22 +389,30 @@ def _cluster_week(themes: ThemeStore, week: str, signature: str, now: datetime, 
             centroid=None,
             titles=kept_titles.get(theme_id),
         )
-    _save_signals(themes, week)
+    _save_signals(themes, week, {} if known is None else known)
     themes.mark_processed(week, signature, now)
 
 
-def _save_signals(themes: ThemeStore, week: str) -> None:
-    """Find the key phrases whose story counts burst this week (``core.signals``) and store them."""
+def _save_signals(themes: ThemeStore, week: str, known: dict[int, tuple[str, frozenset[str]]]) -> None:
+    """Find the key phrases whose story counts burst this week (``core.signals``) and store them.
+
+    ``known`` holds the terms of the stories read the week before (story id -> text, terms): consecutive
+    weeks read mostly the same stories. It is left holding this week's, so it never outgrows the window."""
     rules = signals.DEFAULT_SIGNAL_RULES
     weeks = [*previous_weeks(week, rules.baseline_weeks + rules.max_span - 1), week]
     rows = themes.story_texts(week_bounds(weeks[0])[0], week_bounds(week)[1])
     stops = stop_words()
-    found = signals.detect(
-        [signals.StoryTerms(sid, w, feeds, signals.story_terms(text, stops)) for sid, w, feeds, text in rows],
-        week,
-        weeks,
-        generic=signal_generic_words(),
-    )
+    read: dict[int, tuple[str, frozenset[str]]] = {}
+    stories = []
+    for sid, w, feeds, text in rows:
+        seen = read.get(sid) or known.get(sid)
+        if seen is None or seen[0] != text:
+            seen = (text, signals.story_terms(text, stops))
+        read[sid] = seen
+        stories.append(signals.StoryTerms(sid, w, feeds, seen[1]))
+    known.clear()
+    known.update(read)
+    found = signals.detect(stories, week, weeks, generic=signal_generic_words())
     themes.save_signals(week, [(s.label, s.stories, s.sources, dict(s.reason)) for s in found])
 
 
@@ -522,9 +539,11 @@ def choose_sentences(app: App) -> list[str]:
 
 
 def rising_formats(store: Store, week: str) -> list[str]:
-    """The formats the format radar finds rising in ``week``: the essentials' formats on the move."""
+    """The formats the format radar finds rising in ``week``: the essentials' formats on the move. Only
+    ``week`` is scored, on the same stories as the radar's (a status reads how long ago a format was
+    first seen: a shorter span would make an old format young)."""
     loaded = load_radar(store, *radar_span(week))
-    radar = build_radar(loaded.stories, week, first_week=loaded.first_week)
+    radar = build_radar(loaded.stories, week, first_week=loaded.first_week, weeks=1)
     return [track.format for track in radar.moving if track.status.status == "rising"]
 
 
