@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -248,37 +248,12 @@ def child(folder: Path, pool_path: Path, profile: Path | None = None) -> None:
     settings = load(folder / "feeds.yaml")
     app = make_app(settings, now=END + timedelta(hours=6), embedder_factory=lambda _settings: embedder)
     steps: dict[str, float] = {}
-    for name in (
-        "embed_new",
-        "classify_new",
-        "decide_audiences",
-        "group_new_items",
-        "cluster_weeks",
-        "choose_sentences",
-    ):
-        original = getattr(job, name)
-
-        def timed(*args: object, _original: object = original, _name: str = name, **kwargs: object) -> object:
-            began = time.perf_counter()
-            try:
-                return _original(*args, **kwargs)  # type: ignore[operator]
-            finally:
-                steps[_name] = steps.get(_name, 0.0) + time.perf_counter() - began
-
-        setattr(job, name, timed)
+    for name in STEPS:
+        _time_calls(job, name, lambda seconds, _name=name: steps.__setitem__(_name, steps.get(_name, 0.0) + seconds))
     # each week's cost, in order: bounded by the week window when it stays flat as the history grows
     weekly: dict[str, list[float]] = {"themes": [], "sentences": []}
-    for name, key in (("_cluster_week", "themes"), ("store_week_sentences", "sentences")):
-        original = getattr(job, name)
-
-        def per_week(*args: object, _original: object = original, _key: str = key, **kwargs: object) -> object:
-            began = time.perf_counter()
-            try:
-                return _original(*args, **kwargs)  # type: ignore[operator]
-            finally:
-                weekly[_key].append(time.perf_counter() - began)
-
-        setattr(job, name, per_week)
+    _time_calls(job, "_cluster_week", weekly["themes"].append)
+    _time_calls(job, "store_week_sentences", weekly["sentences"].append)
     before = _memory("VmRSS")
     profiler = None
     if profile is not None:
@@ -314,6 +289,20 @@ def child(folder: Path, pool_path: Path, profile: Path | None = None) -> None:
             }
         )
     )
+
+
+def _time_calls(module: object, name: str, record: Callable[[float], object]) -> None:
+    """Replace ``module.name`` by a wrapper that gives ``record`` the seconds of each call."""
+    original = getattr(module, name)
+
+    def timed(*args: object, **kwargs: object) -> object:
+        began = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            record(time.perf_counter() - began)
+
+    setattr(module, name, timed)
 
 
 def _memory(field: str) -> float:
