@@ -238,7 +238,8 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"## Stories (shipped: join {clustering.STORY_THRESHOLD} + {clustering.STORY_DECAY_PER_DAY}/day, "
-        f"across languages {clustering.CROSS_THRESHOLD} within {clustering.CROSS_DAYS} days)"
+        f"across languages {clustering.CROSS_THRESHOLD} within {clustering.CROSS_DAYS} days, "
+        f"{clustering.STRONG_CROSS_THRESHOLD} when the titles share {clustering.STRONG_SHARED_STEMS}+ stems)"
     )
     header = ("set", "method", "B3 P", "B3 R", "B3 F1", "ARI", "NMI", "stories", "true", "FR joined")
     print("{:10s} {:26s} {:>6s} {:>6s} {:>6s} {:>6s} {:>6s} {:>7s} {:>5s} {:>9s}".format(*header))

@@ -23,6 +23,7 @@ from veille.core.clustering import (
     CROSS_DAYS,
     CROSS_THRESHOLD,
     STORY_THRESHOLD,
+    STRONG_CROSS_THRESHOLD,
     ActiveStory,
     align_languages,
     cluster_themes,
@@ -240,6 +241,23 @@ def test_a_title_that_reads_like_a_translation_joins_its_original_across_languag
     )
 
 
+def test_titles_sharing_many_stems_join_further_below_the_cross_language_bar() -> None:
+    """The demo's "Thirty European universities pilot a shared wallet for micro-credentials" and its French
+    version share three stems (europ, unive, micro) and sit at cosine 0.21 in the model: a join. Two
+    stems in common at that cosine stay apart, as does anything below the strong bar."""
+    english = "Thirty European universities pilot a shared wallet for micro-credentials"
+    french = "Microcertifications : un portefeuille numérique européen testé par trente universités"
+    times = [NOW, NOW + timedelta(hours=20)]
+    between = (STRONG_CROSS_THRESHOLD + CROSS_THRESHOLD) / 2
+    close = _pair(between)
+    assert len(group_stories(close, times, langs=["en", "fr"], titles=[english, french]).stories) == 1
+    two_stems = "Les universités européennes votent leur budget"
+    assert translation_links([two_stems], ["fr"], [[english]], [{"en"}])[0] == [{0: 2}]  # europ, unive: evidence
+    assert len(group_stories(close, times, langs=["en", "fr"], titles=[english, two_stems]).stories) == 2
+    far = _pair(STRONG_CROSS_THRESHOLD - 0.05)
+    assert len(group_stories(far, times, langs=["en", "fr"], titles=[english, french]).stories) == 2
+
+
 def test_translation_links_compare_word_stems_across_languages_only() -> None:
     english, french = "Universities adopt digital badges", "Les universités adoptent les badges numériques"
     assert title_stems(french) == ["les", "unive", "adopt", "les", "badge", "numer"]
@@ -249,14 +267,15 @@ def test_translation_links_compare_word_stems_across_languages_only() -> None:
         [[english], ["Universités et badges"]],
         [{"en"}, {"fr"}],
     )
-    assert to_stories == [{0}, {1}, set()]  # each story is offered to the items of the language it lacks
-    assert to_items == [{1}, {0}, set()]
+    # each story is offered to the items of the language it lacks, with the stems the titles share
+    assert to_stories == [{0: 3}, {1: 2}, {}]
+    assert to_items == [{1: 3}, {0: 3}, {}]
     # a story out of reach (``linkable``) is not linked; one language throughout: nothing computed
-    assert translation_links([french], ["fr"], [[english]], [{"en"}], linkable=[False]) == ([set()], [set()])
+    assert translation_links([french], ["fr"], [[english]], [{"en"}], linkable=[False]) == ([{}], [{}])
     # one stem in common is no evidence: a French word and an English one often share their first letters
     assert translation_links(["Manifestation contre la réforme"], ["fr"], [["Control of the Senate"]], [{"en"}]) == (
-        [set()],
-        [set()],
+        [{}],
+        [{}],
     )
 
 

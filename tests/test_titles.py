@@ -93,6 +93,23 @@ def test_the_french_title_comes_from_the_french_items_even_when_most_items_are_e
     assert only_english[0]["fr"].text == only_english[0]["en"].text
 
 
+def test_one_stray_french_item_does_not_title_an_english_theme() -> None:
+    """A French item that the clustering put among many English ones on another subject (a general feed's
+    restaurant review in a tech theme) gives the French reader nonsense ("Sueur du tofu"): the theme's
+    French title is then its English one. Two French items speak for the theme."""
+    stray = Doc("Sueur du tofu au marché", "Le tofu du marché, une recette de saison.", "fr")
+    more = [
+        Doc("AI tutors in the library", "The university library lends AI tutors to students.", "en"),
+        Doc("Do AI tutors help weak students?", "A study of AI tutors at two universities.", "en"),
+    ]
+    docs = [*TUTORS_EN, *more, stray]  # one French story in seven
+    vectors = bag_of_words([f"{d.title}. {d.summary}" for d in docs])
+    made = theme_titles(docs, vectors, [list(range(len(docs)))], bag_of_words, stops=stop_words())
+    assert made[0]["fr"].text == made[0]["en"].text and "tutor" in made[0]["fr"].text.lower(), made[0]
+    docs = [*TUTORS_EN, *TUTORS_FR]
+    assert "tuteur" in titles_of([docs])[0]["fr"].lower()
+
+
 def test_no_two_themes_of_a_week_share_a_title() -> None:
     other_tutors = [
         Doc("AI tutors in schools too", "Schools test AI tutors for homework help.", "en"),

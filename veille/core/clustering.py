@@ -72,6 +72,12 @@ COGNATE_PREFIX = 5
 #: ... and two titles need at least this many stems in common: one shared stem is often a false friend
 #: ("contre"/"control", "former" the verb/"former", "formation"/"format").
 MIN_SHARED_STEMS = 2
+#: Titles with at least this many stems in common are strong evidence ("Thirty European universities pilot
+#: a shared wallet for micro-credentials" / "Microcertifications : un portefeuille numérique européen
+#: testé par trente universités": "europ", "unive", "micro"): the join then asks only this mean cosine.
+#: Chosen on ``demo-early`` (0.15, 0.1 and 0 gave the same stories there; the highest was kept).
+STRONG_SHARED_STEMS = 3
+STRONG_CROSS_THRESHOLD = 0.15
 #: A name is rare when at most this many stories and new items of the window carry it.
 NAME_MAX_SHARE = 4
 #: A language mean is shrunk toward the pooled mean as if the pooled mean counted this many items, so a
@@ -429,7 +435,7 @@ def translation_links(
     *,
     linkable: Sequence[bool] | None = None,
     threshold: float = LEXICAL_THRESHOLD,
-) -> tuple[list[set[int]], list[set[int]]]:
+) -> tuple[list[dict[int, int]], list[dict[int, int]]]:
     """Which titles in another language read like a translation of each new item's title: they have at
     least ``MIN_SHARED_STEMS`` ``title_stems`` in common and the cosine of their TF-IDF vectors of stems
     is at least ``threshold``. Names, numbers and cognates survive translation where an English-centric
@@ -438,13 +444,13 @@ def translation_links(
     ``item_langs`` are ``language_key``s. Returns, per item, the stories (indices into ``story_titles``;
     only stories with no item in the item's language, and only the ``linkable`` ones when given: every
     story's titles weigh the words, the nearer ones are linked) and the other new items (indices; only of
-    another known language) it is linked to. Nothing is computed when the items and stories share one
-    language."""
+    another known language) it is linked to, each with the most stems a linked title has in common with
+    the item's. Nothing is computed when the items and stories share one language."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     n = len(item_titles)
-    to_stories: list[set[int]] = [set() for _ in range(n)]
-    to_items: list[set[int]] = [set() for _ in range(n)]
+    to_stories: list[dict[int, int]] = [{} for _ in range(n)]
+    to_items: list[dict[int, int]] = [{} for _ in range(n)]
     langs = sorted({lang for lang in item_langs if lang != POOLED})
     stored_langs = [frozenset(langs_of) for langs_of in story_langs]
     if len(stored_langs) != len(story_titles) or (linkable is not None and len(linkable) != len(story_titles)):
@@ -475,8 +481,12 @@ def translation_links(
             shared = (rows > 0).astype(np.float32) @ (items[cols] > 0).astype(np.float32).T  # stems in common
             sims = sims.multiply(shared >= MIN_SHARED_STEMS).tocoo()
             keep = sims.data >= threshold
-            for r, c in zip(owner_of[sims.row[keep]].tolist(), cols[sims.col[keep]].tolist(), strict=True):
-                out[c].add(r)
+            picked = shared.tocsr()[sims.row[keep], sims.col[keep]]
+            stems = np.asarray(picked.toarray() if hasattr(picked, "toarray") else picked).ravel().astype(np.int64)
+            for r, c, k in zip(
+                owner_of[sims.row[keep]].tolist(), cols[sims.col[keep]].tolist(), stems.tolist(), strict=True
+            ):
+                out[c][r] = max(out[c].get(r, 0), k)
     return to_stories, to_items
 
 
@@ -507,6 +517,7 @@ def group_stories(
     cross_threshold: float = CROSS_THRESHOLD,
     cross_days: float = CROSS_DAYS,
     titles: Sequence[str] | None = None,
+    strong_threshold: float = STRONG_CROSS_THRESHOLD,
 ) -> StoryGrouping:
     """Group new items (aligned unit vectors + publication times) into stories.
 
@@ -527,7 +538,8 @@ def group_stories(
     ``NAME_MAX_SHARE`` stories and items of the window) or has a title that reads like a translation of
     the item's (``titles``: each item's title, ``ActiveStory.titles`` for stored stories; see
     ``translation_links``): the evidence that a French article retells an English one, which an
-    English-centric model misses. Within one language a shared name earns nothing: the model reads the
+    English-centric model misses. Titles sharing ``STRONG_SHARED_STEMS`` stems or more ask only
+    ``strong_threshold``. Within one language a shared name earns nothing: the model reads the
     name itself, and two stories about one company are still two stories.
     """
     x = _normalise(np.asarray(vectors, dtype=np.float32))
@@ -551,8 +563,10 @@ def group_stories(
     rare = [frozenset(name for name in group if share[name] <= NAME_MAX_SHARE) for group in item_names]
     if titles is not None and len(titles) != n:
         raise ValueError(f"{len(titles)} titles for {n} vectors")
-    linked_stories: list[set[int]] = [set() for _ in range(n)]  # stored stories (indices) read as translated
-    linked_items: list[set[int]] = [set() for _ in range(n)]  # new items of other languages read as translated
+    # stored stories (indices) and new items of other languages whose titles read as translated, with the
+    # stems they share
+    linked_stories: list[dict[int, int]] = [{} for _ in range(n)]
+    linked_items: list[dict[int, int]] = [{} for _ in range(n)]
     if titles is not None:
         earliest = min(times) - cross_window
         linked_stories, linked_items = translation_links(
@@ -638,14 +652,18 @@ def group_stories(
                 span = np.maximum(last_c, seconds) - np.minimum(first_c, seconds)
                 margin[span > window_seconds] = -np.inf
                 slot[candidates] = np.arange(len(candidates))
-                evidence = {held for name in rare[i] for held in holders.get(name, ())}
-                evidence |= _story_links(linked_stories[i], linked_items[i], labels)
-                for other in evidence:
+                # the cross-language bar each story with evidence offers: a shared rare name or a title
+                # read as translated, lower when the titles share many stems
+                bars = {held: cross_threshold for name in rare[i] for held in holders.get(name, ())}
+                for other, stems in _story_links(linked_stories[i], linked_items[i], labels).items():
+                    bar = strong_threshold if stems >= STRONG_SHARED_STEMS else cross_threshold
+                    bars[other] = min(bars.get(other, bar), bar)
+                for other, bar in bars.items():
                     p = int(slot[other])
                     if p < 0 or p >= len(candidates) or candidates[p] != other:
                         continue  # beyond the horizon: no bar it could pass
                     if np.isfinite(margin[p]) and crosses(stories[other], item_langs[i], times[i], times[i]):
-                        margin[p] = max(margin[p], sims[p] - cross_threshold)
+                        margin[p] = max(margin[p], sims[p] - bar)
                 cand = int(np.argmax(margin))
                 if margin[cand] >= 0:
                     best = int(candidates[cand])
@@ -737,10 +755,14 @@ def group_stories(
     return StoryGrouping(out_labels, grouped)
 
 
-def _story_links(to_stories: set[int], to_items: set[int], labels: IntArray) -> set[int]:
-    """The stories an item's title reads like a translation of: stored ones, and those of the new items
-    already placed (``labels``)."""
-    return to_stories | {int(labels[j]) for j in to_items if labels[j] >= 0}
+def _story_links(to_stories: dict[int, int], to_items: dict[int, int], labels: IntArray) -> dict[int, int]:
+    """The stories an item's title reads like a translation of, with the most stems a title of each shares
+    with the item's: stored ones, and those of the new items already placed (``labels``)."""
+    links = dict(to_stories)
+    for j, stems in to_items.items():
+        if labels[j] >= 0:
+            links[int(labels[j])] = max(links.get(int(labels[j]), 0), stems)
+    return links
 
 
 _STORY_BLOCK = 256  # items whose similarities to the stories are computed in one matrix product

@@ -705,6 +705,7 @@ def theme_titles(
     p = params or TitleParams()
     x = np.asarray(vectors, dtype=np.float64)
     full_groups = groups
+    voices = [_voices(docs, members) for members in groups]
     groups = [_central(members, x, docs, p.max_docs) for members in groups]
     used = {i for members in groups for i in members}
     stats = _Stats()
@@ -728,9 +729,9 @@ def theme_titles(
         per_group: list[Counter[tuple[str, ...]]] = []
         forms: dict[tuple[str, ...], Counter[str]] = {}
         sizes: list[int] = []
-        for members in groups:
+        for g, members in enumerate(groups):
             df: Counter[tuple[str, ...]] = Counter()
-            mine = [i for i in members if _lang(docs[i].lang) == lang]
+            mine = [i for i in members if _lang(docs[i].lang) == lang] if lang in voices[g] else []
             units: dict[object, set[tuple[str, ...]]] = {}
             for i in mine:
                 seen = units.setdefault(("unit", docs[i].unit) if docs[i].unit is not None else ("doc", i), set())
@@ -795,9 +796,21 @@ def theme_titles(
                 for i in picks
             ]
             results[g][lang] = _paired(ranked, [cand[i] for i in picks], p)
-        _placed_headlines(docs, x, groups, results, centres, lang, embed, p, stops)
+        _placed_headlines(docs, x, groups, results, centres, lang, embed, p, stops, voices)
 
-    return _assign(docs, x, full_groups, results, languages, p, stops)
+    return _assign(docs, x, full_groups, results, languages, p, stops, voices)
+
+
+def _voices(docs: Sequence[Doc], members: Sequence[int]) -> set[str]:
+    """The languages a theme's own words are taken from: those of at least two of its stories, or of a
+    fifth of them. One French item among twenty English ones is a stray: its phrases and its headline
+    ("Sueur du tofu") would title a theme it does not describe, so a French reader gets the English title."""
+    units: dict[str, set[object]] = {}
+    for i in members:
+        doc = docs[int(i)]
+        units.setdefault(_lang(doc.lang), set()).add(("unit", doc.unit) if doc.unit is not None else ("doc", int(i)))
+    total = sum(len(u) for u in units.values())
+    return {lang for lang, u in units.items() if len(u) >= 2 or 5 * len(u) >= total}
 
 
 def _centres(
@@ -832,13 +845,16 @@ def _placed_headlines(
     embed: Embed,
     p: TitleParams,
     stops: frozenset[str],
+    voices: Sequence[set[str]],
 ) -> None:
     """A theme whose best phrase is misplaced (nearer another theme, or none at all) is titled by its most
     central headline in ``lang``, shortened, when that headline is placed right itself."""
     need = [
         g
         for g in range(len(groups))
-        if len(groups) > 1 and (not results[g].get(lang) or (results[g][lang][0].margin or 0.0) <= 0)
+        if len(groups) > 1
+        and lang in voices[g]
+        and (not results[g].get(lang) or (results[g][lang][0].margin or 0.0) <= 0)
     ]
     found = [(g, _central_headline(docs, x, groups[g], lang, p, stops)) for g in need]
     found = [(g, text) for g, text in found if text]
@@ -969,25 +985,27 @@ def _assign(
     languages: Sequence[str],
     p: TitleParams,
     stops: frozenset[str],
+    voices: Sequence[set[str]],
 ) -> list[dict[str, Title]]:
     """Each group's title per language: its best phrase in that language not taken by an earlier group,
-    else a headline in that language short enough to be a title uncut, else its best phrase in another
-    language, else its most central headline, shortened (an English reader gets "HyFlex fatigue" rather
-    than "Classe virtuelle")."""
+    else a headline in that language short enough to be a title uncut (when the language speaks for the
+    group: ``_voices``), else its best phrase in another language, else its most central headline,
+    shortened (an English reader gets "HyFlex fatigue" rather than "Classe virtuelle")."""
     out: list[dict[str, Title]] = [{} for _ in groups]
     for lang in languages:
         taken: set[str] = set()
         for g, members in enumerate(groups):
             choice = next((t for t in results[g].get(lang, []) if _norm(t.text) not in taken), None)
-            if choice is None:
+            if choice is None and lang in voices[g]:
                 choice = _headline(docs, x, members, lang, taken, p, stops, only_lang=True)
             if choice is None:
                 others = [  # the other language's phrases (its headline is no better than this one's)
                     t for other in languages if other != lang for t in results[g].get(other, []) if t.kind == "phrase"
                 ]
                 choice = next((t for t in others if _norm(t.text) not in taken), None)
-            if choice is None:
-                choice = _headline(docs, x, members, lang, taken, p, stops)
+            if choice is None:  # a headline of a language that speaks for the group, this one first
+                prefer = lang if lang in voices[g] else min(voices[g], default=lang)
+                choice = _headline(docs, x, members, prefer, taken, p, stops)
             if choice is not None:
                 taken.add(_norm(choice.text))
                 out[g][lang] = Title(
