@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -75,9 +76,10 @@ def make_config(tmp_path: Path) -> Path:
     return config
 
 
-def store_items(config: Path, *, background: bool = True) -> None:
+def store_items(config: Path, *, background: bool = True, until: datetime | None = None) -> None:
     """The test items, and (by default) the demo corpus as the rest of a realistic watch: the language
-    means that align French with English are learnt from the whole store, as in production."""
+    means that align French with English are learnt from the whole store, as in production. ``until``:
+    only the items published before it."""
     rows = [
         (feed, lang, title, summary, START + timedelta(hours=index))
         for index, (feed, lang, title, summary) in enumerate(ITEMS)
@@ -87,6 +89,8 @@ def store_items(config: Path, *, background: bool = True) -> None:
             (3 + index % 3, item.lang, item.title, html_to_text(item.summary), item.published)
             for index, item in enumerate(load_corpus().items)
         ]
+    if until is not None:
+        rows = [row for row in rows if row[-1] < until]
     with Store.open(config.parent / ".veille" / "veille.db") as store:
         feeds = FeedStore(store)
         feeds.sync_feeds([FeedConfig(url=f"https://source{i}.example/feed.xml") for i in range(6)], START)
@@ -159,6 +163,38 @@ def test_process_groups_tags_and_clusters_and_a_rerun_changes_nothing(tmp_path: 
     with sqlite3.connect(database) as conn:
         after = {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in before}
     assert after == before
+
+
+def test_a_week_in_progress_fades_nothing_until_it_is_over(tmp_path: Path) -> None:
+    """On Tuesday evening a week holds a few stories of a few themes: the others are quiet so far, not
+    fading. The first run after the week's end clusters it again, complete, with no new item, and what
+    is quiet then fades."""
+    config = make_config(tmp_path)
+    tuesday = datetime(2026, 11, 24, 18, tzinfo=UTC)  # 2026-W48
+    store_items(config, until=tuesday)
+
+    def statuses(now: datetime) -> tuple[str, Counter[str]]:
+        result = CliRunner().invoke(cli, ["--config", str(config), "--now", now.isoformat(), "process"])
+        assert result.exit_code == 0, result.output + repr(result.exception)
+        with sqlite3.connect(config.parent / ".veille" / "veille.db") as conn:
+            rows = conn.execute("SELECT status, reason FROM theme_weeks WHERE week = '2026-W48'").fetchall()
+        assert rows
+        return result.stdout, Counter(status for status, _ in rows)
+
+    monday = datetime(2026, 11, 30, 6, tzinfo=UTC)
+
+    def preview() -> str:
+        result = CliRunner().invoke(cli, ["--config", str(config), "--now", monday.isoformat(), "digest"])
+        return result.output
+
+    _, during = statuses(tuesday)
+    assert during["fading"] == 0, during
+    # once the week is over, its digest waits for the week's complete clustering
+    assert "run `veille process` first" in preview()
+    out, after = statuses(monday)
+    assert "0 article vectorisé" in out and "2026-W48" in out  # nothing new, the week clustered again
+    assert after["fading"] >= 1, after
+    assert "digest-2026-W48.html" in preview()
 
 
 def test_changing_the_model_re_embeds(tmp_path: Path) -> None:

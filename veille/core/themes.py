@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from veille.core import trends
-from veille.core.weeks import shift_week
+from veille.core.weeks import shift_week, week_bounds
 
 LINK_WEEKS = 12  # a theme unseen for longer than this is over: a similar cluster starts a new theme
 THEME_WINDOW_WEEKS = 4  # weeks of stories clustered together to find a week's themes
@@ -259,17 +260,21 @@ def score_groups(
     priors: Sequence[Sequence[trends.WeekPoint]],
     week: str,
     earlier: Sequence[NDArray[np.floating]] | NDArray[np.floating],
+    *,
+    in_progress: bool = False,
 ) -> list[Decision | None]:
     """Each followed group's status in ``week`` (``trends.score_theme``; novelty against ``earlier``
     themes' centroids; ``priors``: the estimated counts before a young theme's first story). None for a
-    group quiet this week that is not fading: nothing to report about it."""
+    group quiet this week that is not fading: nothing to report about it. While ``week`` is
+    ``in_progress`` nothing fades (``settle``)."""
     decisions: list[Decision | None] = []
     for item, prior in zip(followed, priors, strict=True):
         group, points = item.group, list(item.points)
         current = points[-1]
         novelty = trends.novelty(group.centroid, list(earlier)) if len(earlier) else 1.0
-        status = trends.score_theme(
-            points, week, novelty=novelty, recorded_before=group.theme_id is not None, prior=prior
+        status = settle(
+            trends.score_theme(points, week, novelty=novelty, recorded_before=group.theme_id is not None, prior=prior),
+            in_progress,
         )
         if current.stories == 0 and status.status != "fading":
             decisions.append(None)
@@ -279,15 +284,39 @@ def score_groups(
     return decisions
 
 
+OPEN_MARK = "+open"  # a clustered week's signature ends so while the week is in progress
+
+
+def week_signatures(signatures: Mapping[str, str], now: datetime) -> dict[str, str]:
+    """What each week's clustering must have been made from (``signatures``: its stories'), a week still
+    in progress at ``now`` marked so: once it is over it is clustered again, complete, and its themes may
+    fade (``settle``)."""
+    return {week: f"{sig}{OPEN_MARK}" if week_bounds(week)[1] > now else sig for week, sig in signatures.items()}
+
+
+def settle(status: trends.TrendStatus, in_progress: bool) -> trends.TrendStatus:
+    """A theme's status in a week still in progress: its counts so far are partial (a Monday morning
+    holds a few stories of each theme), so it cannot be fading yet; ``steady`` until the week is over,
+    with ``week_in_progress`` in its reason. New and rising stand: partial counts only understate them."""
+    if not in_progress or status.status != "fading":
+        return status
+    return trends.TrendStatus("steady", False, {**status.reason, "week_in_progress": 1})
+
+
 def fading_themes(
     gone: Iterable[int],
     stored: Mapping[int, Sequence[HistoryRow]],
     stored_recent: Mapping[int, Sequence[HistoryRow]],
     week: str,
+    *,
+    in_progress: bool = False,
 ) -> list[tuple[int, trends.TrendStatus]]:
     """The gone themes (seen last week, continued by no cluster) to report this week: those fading, scored
-    on their stored weeks (``stored``: before the window, ``stored_recent``: in it) and a quiet ``week``."""
+    on their stored weeks (``stored``: before the window, ``stored_recent``: in it) and a quiet ``week``.
+    None while ``week`` is in progress: on a Monday morning every theme is quiet so far."""
     out: list[tuple[int, trends.TrendStatus]] = []
+    if in_progress:
+        return out
     for theme_id in gone:
         points = [*history_points(stored.get(theme_id, [])), *history_points(stored_recent.get(theme_id, []))]
         points.append(trends.WeekPoint(week, 0, 0, 0, 0))

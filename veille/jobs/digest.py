@@ -48,6 +48,7 @@ from veille.adapters.taxonomy import format_names
 from veille.app import App
 from veille.core import audiences
 from veille.core.digest import DigestView, build_view, plain_text, safe_link, shorten
+from veille.core.themes import week_signatures
 from veille.core.watches import digest_section
 from veille.errors import DigestError, MailError, MailSetupError, StorageError
 from veille.models import MailList, Settings
@@ -97,14 +98,14 @@ def preview_folder(settings: Settings, week: str) -> Path:
     return settings.data_dir / "previews" / week
 
 
-def check_processed(store: Store, week: str) -> None:
+def check_processed(store: Store, week: str, now: datetime) -> None:
     """DigestError when ``veille process`` has not caught up with ``week``: some of its items are not
     grouped into stories yet, or the themes of the week (or of a week before it, which the week's trends
     build on) were not clustered from the stories as they are now. A digest built then would show
     nothing ("0 in this digest", "quiet week") for a busy week."""
     loose = store.digests.ungrouped_items(week)
     themes = store.themes
-    current, done = themes.story_weeks(), themes.processed_weeks()
+    current, done = week_signatures(themes.story_weeks(), now), themes.processed_weeks()
     stale = sorted(w for w, signature in current.items() if w <= week and done.get(w) != signature)
     if not loose and not stale:
         return
@@ -237,7 +238,7 @@ def _compose(
         )
         language, msg_id, built_at = existing.language, existing.message_id, existing.built_at
     else:
-        check_processed(store, week)
+        check_processed(store, week, now)
         records = store.digests.load_week(week, configured_feeds=_configured(settings))
         language, msg_id, built_at = settings.digest.language, "", now
 

@@ -48,6 +48,7 @@ from veille.core import audiences, brief, clustering, fulltext, i18n, labels, si
 from veille.core.radar import build_radar, radar_span
 from veille.core.themes import (
     LINK_WEEKS,
+    OPEN_MARK,
     THEME_WINDOW_WEEKS,
     Story,
     ThemeGroup,
@@ -56,6 +57,7 @@ from veille.core.themes import (
     gone_themes,
     score_groups,
     theme_groups,
+    week_signatures,
 )
 from veille.core.weeks import iso_week, previous_weeks, shift_week, week_bounds
 
@@ -279,7 +281,7 @@ def cluster_weeks(app: App) -> list[str]:
     """Cluster every week whose stories changed since it was last clustered, and every week after it
     (their trend history changed), in order. Returns the weeks clustered."""
     themes = app.store.themes
-    current = themes.story_weeks()
+    current = week_signatures(themes.story_weeks(), app.now)
     done = themes.processed_weeks()
     changed = sorted(week for week, signature in current.items() if done.get(week) != signature)
     if not changed:
@@ -351,8 +353,9 @@ def _cluster_week(
     # titles for the groups followed as themes only: a dropped grouping must not take a theme's title
     named = _group_titles(themes, stories, [f.group for f in followed], window[0], week, embed) if followed else []
     priors = _priors(themes, stories, [(f.group.centroid, f.stories, f.points) for f in followed], week, window[0])
+    in_progress = signature.endswith(OPEN_MARK)
     for item, group_titles, decision in zip(
-        followed, named, score_groups(followed, priors, week, earlier), strict=True
+        followed, named, score_groups(followed, priors, week, earlier, in_progress=in_progress), strict=True
     ):
         if decision is None:
             continue  # quiet this week, and nothing to report about it
@@ -374,7 +377,7 @@ def _cluster_week(
             centroid=group.centroid,
             titles=group_titles,
         )
-    for theme_id, status in fading_themes(gone, stored, stored_recent, week):  # reported only when it fades
+    for theme_id, status in fading_themes(gone, stored, stored_recent, week, in_progress=in_progress):
         themes.save_theme_week(
             theme_id,
             week,
