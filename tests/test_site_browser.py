@@ -178,6 +178,37 @@ def test_typing_a_query_shows_the_expected_story_and_leads_to_it(site: SiteResul
 
 
 @pytest.mark.slow
+def test_the_site_search_reads_the_query_language_of_veille_search(site: SiteResult, browser: Any) -> None:
+    """Whole words ("ia" is not found inside "social"), prefixes, phrases, OR and words left out, as
+    `veille search` reads them; a query being typed (a phrase not closed yet) shows results, no error."""
+    page, problems = open_page(browser, (site.out_dir / "search.html").as_uri())
+    box = page.get_by_label("Rechercher dans la veille")
+    status = page.locator("#search-status")
+
+    def results(query: str) -> list[str]:
+        status.evaluate("el => { el.textContent = ''; }")
+        box.fill(query)
+        page.wait_for_function("() => document.querySelector('#search-status').textContent !== ''", timeout=5000)
+        return [text.lower() for text in page.locator("#search-results li").all_inner_texts()]
+
+    badges = results("badges")
+    assert badges and all("badges" in text for text in badges)
+    assert results("badge") == [] or len(results("badge")) < len(results("badge*"))
+    assert len(results("badge*")) >= len(badges)
+    european = "open badges 3.0 adopted by a european network"
+    assert any(european in text for text in results('"open badges"'))
+    assert not any(european in text for text in results("badges -european"))
+    assert len(results("badges -european")) == len(badges) - sum(european in text for text in badges)
+    either = results("chatbots OR podcast")
+    assert len(either) >= max(len(results("chatbots")), len(results("podcast"))) > 0
+    for text in results("ia"):  # the word, never a part of another one ("social", "média")
+        assert " ia " in f" {' '.join(''.join(c if c.isalnum() else ' ' for c in text).split())} ", text
+    assert results('"open bad') != []  # being typed
+    assert problems == []
+    page.close()
+
+
+@pytest.mark.slow
 def test_a_query_in_the_address_fills_the_search_from_file(site: SiteResult, browser: Any) -> None:
     page, problems = open_page(browser, (site.out_dir / "search.html").as_uri() + "?q=chatbots")
     page.locator("#search-results a", has_text="Chatbots for onboarding: a field report").wait_for(timeout=5000)

@@ -3,8 +3,12 @@
    year of the archive). The first search loads them one by one, newest first, and stops once more stories
    match than it shows, so a large site reads a few weeks, not its whole history; a later search goes on
    from there only when it needs to.
-   Every word of the query must appear in a story's title, summary, keywords, formats or sources;
-   accents and case do not matter. Results are built with textContent only: nothing is parsed as HTML. */
+   The query language is `veille search`'s (core/query.py): words (whole words: "ia" is not found in
+   "social"), "phrases" (« » too), OR (binds tighter than the space), -word / NOT word, prefix*,
+   (groups); matched on a story's title, summary, keywords, formats and sources, case and accents
+   ignored, a word in the title counting more. While the query is typed it is read leniently: a phrase
+   not closed yet runs to the end (its last word read as a prefix), a dangling OR or NOT is ignored.
+   Results are built with textContent only: nothing is parsed as HTML. */
 (function () {
   "use strict";
   var index = window.VEILLE_SEARCH || { parts: [] };
@@ -20,7 +24,126 @@
   var current = 0;  // the search under way: a newer one makes an older one stop
 
   function fold(text) {
-    return String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    return String(text).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  var WORD = /[\p{L}\p{N}\p{Co}]+/gu;  // letters and digits; everything else separates words
+
+  function words(text) {
+    return fold(text).match(WORD) || [];
+  }
+
+  function lex(query) {
+    var out = [], i = 0, n = query.length;
+    while (i < n) {
+      var c = query[i];
+      if (/\s/.test(c)) { i++; continue; }
+      if (c === "(" || c === ")") { out.push({ kind: c }); i++; continue; }
+      var negated = false;
+      if (c === "-" && i + 1 < n && !/\s/.test(query[i + 1])) {
+        negated = true;
+        c = query[++i];
+        if (c === "(") { out.push({ kind: "(", negated: true }); i++; continue; }
+      }
+      if ("\"«“”»".indexOf(c) !== -1) {
+        var closing = c === "«" ? "»" : c === "“" ? "”" : c;
+        var end = query.indexOf(closing, i + 1);
+        if (end < 0 && c === "“") { end = query.indexOf("\"", i + 1); }
+        var open = end < 0;  // being typed: the phrase runs to the end, its last word a prefix
+        if (open) { end = n; }
+        var star = open || query[end + 1] === "*";
+        out.push({ kind: "term", text: query.slice(i + 1, end), prefix: star, negated: negated });
+        i = end + 1 + (star ? 1 : 0);
+        continue;
+      }
+      var start = i;
+      while (i < n && !/\s/.test(query[i]) && "()\"".indexOf(query[i]) === -1) { i++; }
+      var text = query.slice(start, i);
+      if (!negated && (text === "OR" || text === "NOT" || text === "AND")) { out.push({ kind: text }); continue; }
+      out.push({ kind: "term", text: text.replace(/\*$/, ""), prefix: /\*$/.test(text), negated: negated });
+    }
+    return out;
+  }
+
+  /* The tree: {words, prefix} | {any: [nodes]} | {all: [nodes], none: [nodes]}; null: nothing to look for. */
+  function parse(query) {
+    var tokens = lex(query), pos = 0;
+    function peek() { return tokens[pos]; }
+    function ends(token) { return !token || /^(\)|OR|AND|NOT)$/.test(token.kind); }
+    function primary() {
+      var token = tokens[pos++];
+      if (token.kind === "(") {
+        var inner = allOf();
+        if (peek()) { pos++; }  // its ")"
+        return inner;
+      }
+      if (token.kind !== "term") { return null; }
+      var ws = words(token.text);
+      if (!ws.length || (token.prefix && ws[ws.length - 1].length < 2)) { return null; }
+      return { words: ws, prefix: token.prefix };
+    }
+    function anyOf() {
+      var options = [], first = primary();
+      if (first) { options.push(first); }
+      while (peek() && peek().kind === "OR") {
+        pos++;
+        if (ends(peek())) { break; }
+        var option = primary();
+        if (option) { options.push(option); }
+      }
+      return options.length > 1 ? { any: options } : options[0] || null;
+    }
+    function allOf() {
+      var wanted = [], excluded = [];
+      while (peek() && peek().kind !== ")") {
+        var token = peek(), negated = !!token.negated;
+        if (token.kind === "AND" || token.kind === "OR") { pos++; continue; }
+        if (token.kind === "NOT") {
+          pos++;
+          if (ends(peek())) { continue; }
+          negated = true;
+        }
+        var node = anyOf();
+        if (node) { (negated ? excluded : wanted).push(node); }
+      }
+      if (!wanted.length) { return null; }
+      return wanted.length === 1 && !excluded.length ? wanted[0] : { all: wanted, none: excluded };
+    }
+    var node = null;
+    while (pos < tokens.length && !node) {  // a stray ")" ends a group that was never opened: read on
+      node = allOf();
+      if (!node) { pos++; }
+    }
+    return node;
+  }
+
+  function has(ws, term) {
+    var n = term.words.length;
+    for (var i = 0; i + n <= ws.length; i++) {
+      for (var j = 0; j < n; j++) {
+        var w = ws[i + j], t = term.words[j];
+        if (w !== t && !(term.prefix && j === n - 1 && w.lastIndexOf(t, 0) === 0)) { break; }
+      }
+      if (j === n) { return true; }
+    }
+    return false;
+  }
+
+  /* 0: the story does not match; else higher when more of it is in the title. */
+  function score(node, story) {
+    if (node.words) { return has(story.titleWords, node) ? 3 : has(story.restWords, node) ? 1 : 0; }
+    var i, best = 0;
+    if (node.any) {
+      for (i = 0; i < node.any.length; i++) { best = Math.max(best, score(node.any[i], story)); }
+      return best;
+    }
+    for (i = 0; i < node.none.length; i++) { if (score(node.none[i], story)) { return 0; } }
+    for (i = 0; i < node.all.length; i++) {
+      var value = score(node.all[i], story);
+      if (!value) { return 0; }
+      best += value;
+    }
+    return best;
   }
 
   function add(piece) {
@@ -31,7 +154,7 @@
       stories.push({
         title: s[0], href: s[1], summary: s[2], week: s[3], formats: formats, sources: sources,
         audience: s[7] || "general",
-        hayTitle: fold(s[0]), hayRest: fold([s[2], s[6], formats.join(" "), sources.join(" ")].join(" "))
+        titleWords: words(s[0]), restWords: words([s[2], s[6], formats.join(" "), sources.join(" ")].join(" "))
       });
     });
   }
@@ -54,15 +177,10 @@
     document.head.appendChild(script);
   }
 
-  function match(words, from, hits) {
+  function match(tree, from, hits) {
     for (var i = from; i < stories.length; i++) {
-      var h = stories[i], score = 0, ok = true;
-      for (var w = 0; w < words.length; w++) {
-        var inTitle = h.hayTitle.indexOf(words[w]) !== -1;
-        if (!inTitle && h.hayRest.indexOf(words[w]) === -1) { ok = false; break; }
-        score += inTitle ? 3 : 1;
-      }
-      if (ok) { hits.push([score, i]); }
+      var value = score(tree, stories[i]);
+      if (value) { hits.push([value, i]); }
     }
   }
 
@@ -98,13 +216,13 @@
 
   function show(query) {
     var search = ++current;
-    var words = fold(query).split(/\s+/).filter(Boolean);
-    if (!words.length) { list.textContent = ""; status.textContent = ""; return; }
+    var tree = parse(query);
+    if (!tree) { list.textContent = ""; status.textContent = ""; return; }
     var hits = [];
     var done = 0;  // stories already matched
     (function step() {
       if (search !== current) { return; }  // the query changed meanwhile
-      match(words, done, hits);
+      match(tree, done, hits);
       done = stories.length;
       if (hits.length > LIMIT || loaded >= index.parts.length) {
         render(hits, loaded >= index.parts.length);

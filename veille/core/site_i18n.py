@@ -122,7 +122,10 @@ def _site_strings(lang: Language) -> SiteStrings:
         search=_("Search"),
         search_label=_("Search the watch"),
         search_button=lang.pgettext("button", "Search"),
-        search_hint=_("Titles, summaries, keywords, formats and sources; several words: all must match."),
+        search_hint=_(
+            "Titles, summaries, keywords, formats and sources; every word must match, whole: "
+            '"a phrase", a OR b, -word, prefix*.'
+        ),
         search_none=_("No story matches."),
         search_one=_("1 story found."),
         search_many=_("{n} stories found."),
