@@ -289,12 +289,12 @@ def test_themes_defaults_to_the_last_complete_week_like_digest_in_the_configured
     english = config_file(tmp_path / "en", "feeds: []\ndigest:\n  language: en\n")
     code, out, _ = invoke("--config", str(english), "--now", wednesday, "themes")
     assert code == 0
-    assert out == "2026-W48: no themes (run `veille process` after `veille fetch`)\n"
+    assert out == "2026-W48: no story that week, so no theme\n"  # not "run veille process": there is nothing
     code, out, _ = invoke("--config", str(english), "--now", wednesday, "themes", "--json")
     assert out.startswith('{"week": "2026-W48"')
     french = config_file(tmp_path / "fr", "feeds: []\ndigest:\n  language: fr\n")
     code, out, _ = invoke("--config", str(french), "--now", wednesday, "themes")
-    assert out == "2026-W48 : aucun thème (lancez `veille process` après `veille fetch`)\n"
+    assert out == "2026-W48 : aucun sujet cette semaine-là, donc aucun thème\n"
 
 
 def test_stats_and_the_run_summary_speak_the_configured_language_and_english_without_one(tmp_path: Path) -> None:

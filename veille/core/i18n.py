@@ -362,6 +362,8 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "weeks": mark.gettext("weeks"),
     "weak_signal": mark.gettext(" (weak signal)"),
     "themes_none": mark.gettext("{week}: no themes (run `veille process` after `veille fetch`)"),
+    "themes_no_story": mark.gettext("{week}: no story that week, so no theme"),
+    "themes_too_few": mark.gettext("{week}: no theme (too few stories that week to make one)"),
     "process_weeks": mark.gettext("weeks clustered: {weeks}"),
     "no_weeks": mark.pgettext("weeks", "none"),
     "week_range": mark.gettext("{first} to {last} ({count})"),
