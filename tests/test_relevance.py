@@ -196,3 +196,4 @@ def test_veille_process_leaves_off_topic_items_without_any_format(tmp_path: Path
     assert all(tagged[title] for _, title, _ in items[len(OFF_TOPIC) :])
     stats = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", "stats", "--json"])
     assert sum(json.loads(stats.stdout)["formats"].values()) == sum(tagged.values())
+    assert json.loads(stats.stdout)["off_topic"] == len(OFF_TOPIC)  # classified, and told apart

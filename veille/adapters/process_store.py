@@ -255,6 +255,15 @@ class ProcessStore:
     def count_classified(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM classified").fetchone()[0])
 
+    def count_off_topic(self) -> int:
+        """Classified items that got no format at all: the relevance gate found them not about learning."""
+        return int(
+            self.conn.execute(
+                """SELECT COUNT(*) FROM classified c
+                   WHERE NOT EXISTS (SELECT 1 FROM item_formats f WHERE f.item_id = c.item_id)"""
+            ).fetchone()[0]
+        )
+
     # ------------------------------------------------------------------------------------- stories
 
     def first_ungrouped(self, since: datetime | None = None) -> datetime | None:

@@ -383,6 +383,7 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "stats_stories": mark.gettext("stories"),
     "stats_embedded": mark.gettext("embedded"),
     "stats_classified": mark.gettext("classified"),
+    "stats_off_topic": mark.gettext("of which not about learning (no format)"),
     "stats_themes": mark.gettext("themes"),
     "stats_formats": mark.gettext("formats"),
     "stats_audiences": mark.gettext("audiences"),

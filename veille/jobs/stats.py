@@ -15,6 +15,7 @@ def collect(app: App) -> dict[str, Any]:
     understanding = app.store.items
     numbers["embedded"] = understanding.count_embedded(app.settings.model.key)
     numbers["classified"] = understanding.count_classified()
+    numbers["off_topic"] = understanding.count_off_topic()  # of those, not about learning: no format
     numbers["themes"] = understanding.count_themes()
     numbers["formats"] = understanding.format_counts()
     # every audience, in their order, none left out: an item not processed yet has none
