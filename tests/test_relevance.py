@@ -87,6 +87,30 @@ def test_a_learning_term_tips_a_doubtful_item_into_learning() -> None:
     assert scores is not None and scores[0] < rules.threshold <= scores[1]
 
 
+def test_an_item_with_no_format_needs_the_higher_bar_to_count_as_learning_news() -> None:
+    """Just past the gate with no format found, an item would show as "other formats" learning news: it
+    needs ``other_threshold``. One with a format found keeps it at the gate's own bar."""
+    from dataclasses import replace
+
+    taxonomy, rules, tax, rel = _toy()
+    item = np.zeros((1, 16), np.float32)
+    item[0, 0], item[0, 1] = 0.6, 0.5  # a little nearer the learning sentence: past the gate, barely
+    texts = ["A talk on Tuesday. Details."]
+    for bar, expected in ((0.0, [OTHER]), (0.9, [])):
+        tagger = FormatClassifier.fit(
+            taxonomy, tax, relevance=replace(rules, other_threshold=bar), relevance_vectors=rel
+        )
+        score = tagger.relevance(texts, item, ["en"])
+        assert score is not None and rules.threshold <= score[0] < 0.9
+        assert [t.format for t in tagger.classify(texts, item, ["en"])[0]] == expected
+    assert RelevanceRules(rules.learning, rules.elsewhere, rules.terms, other_threshold=0.5).signature() != (
+        RelevanceRules(rules.learning, rules.elsewhere, rules.terms).signature()
+    )
+    strict = FormatClassifier.fit(taxonomy, tax, relevance=replace(rules, other_threshold=0.9), relevance_vectors=rel)
+    webinar = strict.classify(["Webinar: a virtual classroom session. Join online."], item, ["en"])[0]
+    assert webinar and webinar[0].format != OTHER  # a format found: the gate's own bar
+
+
 def test_without_rules_every_item_is_taken_to_be_about_learning() -> None:
     taxonomy, _, tax, _ = _toy()
     tagger = FormatClassifier.fit(taxonomy, tax)

@@ -65,6 +65,7 @@ def load_relevance(path: Path = SHIPPED_RELEVANCE) -> RelevanceRules:
         neighbours = int(rules.get("neighbours", RelevanceRules.neighbours))
         term_weight = float(rules.get("term_weight", RelevanceRules.term_weight))
         threshold = float(rules.get("threshold", RelevanceRules.threshold))
+        other_threshold = float(rules.get("other_threshold", RelevanceRules.other_threshold))
     except (TypeError, KeyError, AttributeError, ValueError) as exc:
         raise ConfigError(
             f"expected 'learning', 'elsewhere' and 'terms' as language -> list of text, and numeric 'rules' ({exc})",
@@ -72,7 +73,9 @@ def load_relevance(path: Path = SHIPPED_RELEVANCE) -> RelevanceRules:
         ) from exc
     if not any(sides["learning"].values()) or not any(sides["elsewhere"].values()):
         raise ConfigError("give learning and elsewhere sentences", path=where)
-    return RelevanceRules(sides["learning"], sides["elsewhere"], sides["terms"], neighbours, term_weight, threshold)
+    return RelevanceRules(
+        sides["learning"], sides["elsewhere"], sides["terms"], neighbours, term_weight, threshold, other_threshold
+    )
 
 
 def format_names(user_file: Path | None, language: str) -> dict[str, str]:

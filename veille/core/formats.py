@@ -289,6 +289,10 @@ class RelevanceRules:
     neighbours: int = 1  # how many best similarities are averaged on each side
     term_weight: float = 0.1  # added per distinct learning term found (at most ``MAX_TERMS``)
     threshold: float = 0.071  # minimum score of a relevant item
+    # minimum score of a relevant item given no format but ``other``: a format found is evidence of its
+    # own; an item with none has only this score, and general news just past ``threshold`` filled the
+    # digest's "other formats" (Trump's golf club, Windows patches)
+    other_threshold: float = 0.1
 
     MAX_TERMS = 2
 
@@ -307,7 +311,7 @@ class RelevanceRules:
             [
                 [[side, lang, text] for side, lang, text in self.texts()],
                 {k: list(v) for k, v in sorted(self.terms.items())},
-                [self.neighbours, self.term_weight, self.threshold],
+                [self.neighbours, self.term_weight, self.threshold, self.other_threshold],
             ],
             ensure_ascii=False,
         ).encode()
@@ -587,7 +591,8 @@ class FormatClassifier:
         gate_texts: Sequence[str] | None = None,
     ) -> list[list[FormatTag]]:
         """Zero or more formats per item, best first; ``[other]`` when no format is confident; ``[]`` (no
-        format at all) when the relevance gate finds the item is not about learning. ``gate_texts``, when
+        format at all) when the relevance gate finds the item is not about learning, or finds no format
+        and scores it below ``RelevanceRules.other_threshold``. ``gate_texts``, when
         given, are the texts whose learning terms the gate counts instead of ``texts`` (an item's title and
         excerpt when ``texts`` go on with its article page: a long page names learning words in passing,
         measured in bench/fulltext.py)."""
@@ -595,6 +600,7 @@ class FormatClassifier:
             return []
         relevance = self.relevance(texts if gate_texts is None else gate_texts, vectors, langs)
         gate_threshold = self.gate.rules.threshold if self.gate is not None else 0.0
+        other_threshold = max(gate_threshold, self.gate.rules.other_threshold) if self.gate is not None else 0.0
         probs, terms, in_title = self.scores(texts, vectors, langs)
         keys = self.taxonomy.keys
         other_index = keys.index(OTHER) if OTHER in keys else -1
@@ -617,6 +623,9 @@ class FormatClassifier:
                 )
                 for k in chosen
             ]
+            if not tags and relevance is not None and relevance[i] < other_threshold:
+                result.append([])  # no format found, and not clearly about learning: off-topic
+                continue
             if not tags:
                 other_score = float(probs[i, other_index]) if other_index >= 0 else 1.0 - float(probs[i].max())
                 tags = [
