@@ -229,6 +229,7 @@ def test_the_article_text_feeds_tagging_and_the_digest_shows_the_excerpt(tmp_pat
     assert "mooc" not in (tags[MOOC_TITLE + " (copy)"] or "")
 
     out_dir = tmp_path / "preview"
+    assert run(config, "process", now=DIGEST_TIME)[0] == 0  # the week is over: its complete clustering
     code, _, err = run(config, "digest", "--week", "2026-W48", "--out", str(out_dir), now=DIGEST_TIME)
     assert code == 0, err
     text = next(out_dir.rglob("*.txt")).read_text(encoding="utf-8")
