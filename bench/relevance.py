@@ -120,6 +120,11 @@ def given_a_format(predicted: Sequence[Sequence[str]]) -> float:
     return float(np.mean([any(f != OTHER for f in p) for p in predicted])) if predicted else 0.0
 
 
+def shown(predicted: Sequence[Sequence[str]]) -> float:
+    """Share of items with any format, ``other`` included: what the digest shows as learning news."""
+    return float(np.mean([bool(p) for p in predicted])) if predicted else 0.0
+
+
 def measure(
     gated: FormatClassifier, plain: FormatClassifier, data: dict[str, list[dict]], vectors: dict[str, np.ndarray]
 ) -> dict:
@@ -137,7 +142,7 @@ def measure(
                 "items": len(idx),
                 "before": given_a_format([before[i] for i in idx]),
                 "after": given_a_format([after[i] for i in idx]),
-                "after_any": float(np.mean([bool(after[i]) for i in idx])) if idx else 0.0,
+                "after_any": shown([after[i] for i in idx]),
             }
     for split, names in (("calibration", CALIBRATION_SETS), ("heldout", HELDOUT_SETS)):
         kept = total = 0
@@ -187,15 +192,15 @@ def other_sweep(
         kept = formats_of(
             tagger.classify([r["text"] for r in learning], learning_vectors, [r["lang"] for r in learning])
         )
-        shown = []
+        off_topic = []
         for source in ("real", "agnews"):
             rows = data[source]
             idx = [i for i, r in enumerate(rows) if r["split"] == "calibration" and r["about"] is False]
             tags = formats_of(
                 tagger.classify([rows[i]["text"] for i in idx], vectors[source][idx], [rows[i]["lang"] for i in idx])
             )
-            shown.append(float(np.mean([bool(t) for t in tags])) if tags else 0.0)
-        out.append((bar, float(np.mean([not t for t in kept])), float(np.mean(shown))))
+            off_topic.append(shown(tags))
+        out.append((bar, 1.0 - shown(kept), float(np.mean(off_topic))))
     return out
 
 

@@ -187,15 +187,16 @@ def test_a_week_in_progress_fades_nothing_until_it_is_over(tmp_path: Path) -> No
         result = CliRunner().invoke(cli, ["--config", str(config), "--now", monday.isoformat(), "digest"])
         return result.output
 
+    def themes(now: datetime, *week: str) -> str:
+        return CliRunner().invoke(cli, ["--config", str(config), "--now", now.isoformat(), "themes", *week]).output
+
+    # fetched, not processed: `themes` says to run process (not "no story that week")
+    assert "lancez `veille process`" in themes(tuesday, "--week", "2026-W47")
     _, during = statuses(tuesday)
     assert during["fading"] == 0, during
-    # before the week is processed again, `themes` says why it has none; a week with no story says so
-    themes = CliRunner().invoke(cli, ["--config", str(config), "--now", monday.isoformat(), "themes"])
-    assert themes.output.startswith("2026-W48 :") and "aucun" not in themes.output
-    empty = CliRunner().invoke(
-        cli, ["--config", str(config), "--now", monday.isoformat(), "themes", "--week", "2026-W49"]
-    )
-    assert empty.output == "2026-W49 : aucun sujet cette semaine-là, donc aucun thème\n"
+    # once the week is over, `themes` lists what its clustering in progress found until process runs again
+    assert themes(monday).startswith("2026-W48 :") and "aucun" not in themes(monday)
+    assert themes(monday, "--week", "2026-W49") == "2026-W49 : aucun sujet cette semaine-là, donc aucun thème\n"
     # once the week is over, its digest waits for the week's complete clustering
     assert "run `veille process` first" in preview()
     out, after = statuses(monday)

@@ -201,9 +201,15 @@ def test_the_site_search_reads_the_query_language_of_veille_search(site: SiteRes
     assert len(results("badges -european")) == len(badges) - sum(european in text for text in badges)
     either = results("chatbots OR podcast")
     assert len(either) >= max(len(results("chatbots")), len(results("podcast"))) > 0
-    for text in results("ia"):  # the word, never a part of another one ("social", "média")
+    ia = results("ia")
+    assert ia  # the word, never a part of another one ("social", "média")
+    for text in ia:
         assert " ia " in f" {' '.join(''.join(c if c.isalnum() else ' ' for c in text).split())} ", text
     assert results('"open bad') != []  # being typed
+    # a word left out is no side of an OR: still left out; a stray ")" does not end the query
+    assert not any(european in text for text in results("badges OR -european"))
+    assert results("badges ) -european") == results("badges -european")
+    assert results("-badges") == [] and "Ajoutez un mot" in status.inner_text()
     assert problems == []
     page.close()
 

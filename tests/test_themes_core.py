@@ -179,3 +179,22 @@ def test_a_theme_growing_from_a_handful_of_stories_keeps_its_id_as_its_centroid_
 
 def unit(v: NDArray[np.float32]) -> NDArray[np.float32]:
     return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+def test_a_week_is_in_progress_until_the_next_monday_at_midnight_utc_and_fades_nothing_meanwhile() -> None:
+    from datetime import UTC, datetime
+
+    from veille.core.trends import TrendStatus
+
+    signatures = {"2026-W47": "a", "2026-W48": "b"}
+    sunday_night = datetime(2026, 11, 29, 23, 59, tzinfo=UTC)
+    monday = datetime(2026, 11, 30, tzinfo=UTC)
+    assert themes.week_signatures(signatures, sunday_night) == {"2026-W47": "a", "2026-W48": "b" + themes.OPEN_MARK}
+    assert themes.week_signatures(signatures, monday) == signatures
+    fading = TrendStatus("fading", False, {"stories": 1})
+    assert themes.settle(fading, in_progress=True).status == "steady"
+    assert themes.settle(fading, in_progress=True).reason["week_in_progress"] == 1
+    assert themes.settle(fading, in_progress=False) is fading
+    rising = TrendStatus("rising", False, {})
+    assert themes.settle(rising, in_progress=True) is rising
+    assert themes.fading_themes([1], {1: [("2026-W47", 9, 9, 3, 3)]}, {}, "2026-W48", in_progress=True) == []

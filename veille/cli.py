@@ -621,17 +621,18 @@ def themes(context: Context, week: str | None, as_json: bool) -> None:
     complete week, the one the digest covers)."""
     from veille.core import titles
     from veille.core.site_i18n import site_strings
-    from veille.core.themes import week_signatures
     from veille.core.trends import TrendStatus, explain
+    from veille.jobs.digest import pending
 
     app = context.app()
     try:
         target = _resolve_week(week, app.now)
         rows = app.store.themes.week_themes(target)
-        expected, processed = None, False
-        if not rows:  # why: no story that week, too few to make a theme, or not processed yet
-            expected = week_signatures(app.store.themes.story_weeks(), app.now).get(target)
-            processed = expected is not None and app.store.themes.processed_weeks().get(target) == expected
+        empty = ""
+        if not rows:  # why: not processed yet, no story that week, or too few stories to make a theme
+            loose, stale, has_stories = pending(app.store, target, app.now)
+            not_yet = bool(loose) or target in stale
+            empty = "themes_none" if not_yet else "themes_too_few" if has_stories else "themes_no_story"
     finally:
         app.close()
     lang = i18n.language(app.settings.digest.language).code  # the digest's language, as the digest
@@ -647,8 +648,7 @@ def themes(context: Context, week: str | None, as_json: bool) -> None:
     lang = i18n.cli_language(context.language)
     text = context.text
     if not rows:
-        reason = "themes_no_story" if expected is None else "themes_too_few" if processed else "themes_none"
-        click.echo(text(reason, week=target))
+        click.echo(text(empty, week=target))
         return
     statuses = dict(site_strings(lang).status_labels)
     click.echo(f"{target}{text('colon').rstrip()} {i18n.plural(len(rows), text('theme'), text('themes'), lang)}")

@@ -65,7 +65,8 @@
     return out;
   }
 
-  /* The tree: {words, prefix} | {any: [nodes]} | {all: [nodes], none: [nodes]}; null: nothing to look for. */
+  /* The tree: {words, prefix} | {any: [nodes]} | {all: [nodes], none: [nodes]}; null: nothing to look for;
+     {onlyExcluded: true}: words to leave out and none to look for. */
   function parse(query) {
     var tokens = lex(query), pos = 0;
     function peek() { return tokens[pos]; }
@@ -73,7 +74,7 @@
     function primary() {
       var token = tokens[pos++];
       if (token.kind === "(") {
-        var inner = allOf();
+        var inner = allOf(true);
         if (peek()) { pos++; }  // its ")"
         return inner;
       }
@@ -82,39 +83,40 @@
       if (!ws.length || (token.prefix && ws[ws.length - 1].length < 2)) { return null; }
       return { words: ws, prefix: token.prefix };
     }
-    function anyOf() {
+    function anyOf(negatedFirst) {
       var options = [], first = primary();
       if (first) { options.push(first); }
-      while (peek() && peek().kind === "OR") {
+      // a word left out is no side of an OR (`a OR -b`, `-a OR b`): the OR is dropped, each word kept as written
+      while (!negatedFirst && peek() && peek().kind === "OR") {
         pos++;
-        if (ends(peek())) { break; }
+        if (ends(peek()) || peek().negated) { break; }
         var option = primary();
         if (option) { options.push(option); }
       }
       return options.length > 1 ? { any: options } : options[0] || null;
     }
-    function allOf() {
+    function allOf(closing) {
       var wanted = [], excluded = [];
-      while (peek() && peek().kind !== ")") {
+      while (peek()) {
         var token = peek(), negated = !!token.negated;
+        if (token.kind === ")") {
+          if (closing) { break; }
+          pos++;  // a ")" that closes nothing: read on
+          continue;
+        }
         if (token.kind === "AND" || token.kind === "OR") { pos++; continue; }
         if (token.kind === "NOT") {
           pos++;
           if (ends(peek())) { continue; }
           negated = true;
         }
-        var node = anyOf();
-        if (node) { (negated ? excluded : wanted).push(node); }
+        var node = anyOf(negated);
+        if (node && !node.onlyExcluded) { (negated ? excluded : wanted).push(node); }
       }
-      if (!wanted.length) { return null; }
+      if (!wanted.length) { return excluded.length ? { onlyExcluded: true } : null; }
       return wanted.length === 1 && !excluded.length ? wanted[0] : { all: wanted, none: excluded };
     }
-    var node = null;
-    while (pos < tokens.length && !node) {  // a stray ")" ends a group that was never opened: read on
-      node = allOf();
-      if (!node) { pos++; }
-    }
-    return node;
+    return allOf(false);
   }
 
   function has(ws, term) {
@@ -217,7 +219,11 @@
   function show(query) {
     var search = ++current;
     var tree = parse(query);
-    if (!tree) { list.textContent = ""; status.textContent = ""; return; }
+    if (!tree || tree.onlyExcluded) {
+      list.textContent = "";
+      status.textContent = tree ? status.dataset.excluded : "";
+      return;
+    }
     var hits = [];
     var done = 0;  // stories already matched
     (function step() {

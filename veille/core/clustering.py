@@ -501,7 +501,8 @@ class _Story:
     stored_id: int | None = None
     langs: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
-    links: set[int] = field(default_factory=set)  # stories with a title that reads like a translation of one of its
+    # stories with a title that reads like a translation of one of its titles -> the most stems they share
+    links: dict[int, int] = field(default_factory=dict)
 
 
 def group_stories(
@@ -555,6 +556,7 @@ def group_stories(
     if len(item_langs) != n:
         raise ValueError(f"{len(item_langs)} languages for {n} vectors")
     window = timedelta(days=window_days)
+    strong_bar = min(strong_threshold, cross_threshold)  # more evidence never asks more
     cross_window = timedelta(days=cross_days)
     share: dict[str, int] = {}
     for group in [*(story.names for story in existing), *item_names]:
@@ -656,7 +658,7 @@ def group_stories(
                 # read as translated, lower when the titles share many stems
                 bars = {held: cross_threshold for name in rare[i] for held in holders.get(name, ())}
                 for other, stems in _story_links(linked_stories[i], linked_items[i], labels).items():
-                    bar = strong_threshold if stems >= STRONG_SHARED_STEMS else cross_threshold
+                    bar = strong_bar if stems >= STRONG_SHARED_STEMS else cross_threshold
                     bars[other] = min(bars.get(other, bar), bar)
                 for other, bar in bars.items():
                     p = int(slot[other])
@@ -675,9 +677,9 @@ def group_stories(
     parent = {int(s): int(s) for s in set(labels.tolist())}
     for i in range(n):
         story = int(labels[i])
-        for end in _story_links(linked_stories[i], linked_items[i], labels):
-            stories[story].links.add(end)
-            stories[end].links.add(story)
+        for end, stems in _story_links(linked_stories[i], linked_items[i], labels).items():
+            for one, other in ((story, end), (end, story)):
+                stories[one].links[other] = max(stories[one].links.get(other, 0), stems)
 
     def find(s: int) -> int:
         while parent.get(s, s) != s:
@@ -693,13 +695,16 @@ def group_stories(
             and b.langs
             and a.langs.isdisjoint(b.langs)
             and any(crosses(a, lang, b.first, b.last) for lang in b.langs)
-            and (not a.names.isdisjoint(b.names) or any(find(s) == b_root for s in a.links))
         ):
-            return min(threshold, cross_threshold)
+            stems = max((k for s, k in a.links.items() if find(s) == b_root), default=0)
+            if stems >= STRONG_SHARED_STEMS:
+                return min(threshold, strong_bar)
+            if stems or not a.names.isdisjoint(b.names):
+                return min(threshold, cross_threshold)
         gap = max(a.first - b.last, b.first - a.last, timedelta(0))
         return threshold + decay_per_day * gap.total_seconds() / 86400
 
-    floor = min(threshold, cross_threshold)
+    floor = min(threshold, cross_threshold, strong_bar)
     while True:
         roots = sorted({find(s) for s in parent})
         if len(roots) < 2:
@@ -727,7 +732,8 @@ def group_stories(
             kept.first, kept.last = min(kept.first, merged.first), max(kept.last, merged.last)
             kept.langs |= merged.langs
             kept.names |= merged.names
-            kept.links |= merged.links
+            for other, stems in merged.links.items():
+                kept.links[other] = max(kept.links.get(other, 0), stems)
             mean[keep] = kept.total / kept.size
             parent[gone] = keep
             parent.setdefault(keep, keep)

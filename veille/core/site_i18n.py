@@ -29,6 +29,7 @@ class SiteStrings:
     search_label: str
     search_button: str
     search_hint: str
+    search_only_excluded: str
     search_none: str
     search_one: str
     search_many: str  # "{n} résultats" — {n} is filled in by search.js
@@ -127,6 +128,7 @@ def _site_strings(lang: Language) -> SiteStrings:
             '"a phrase", a OR b, -word, prefix*.'
         ),
         search_none=_("No story matches."),
+        search_only_excluded=_("Add a word to look for: words after - or NOT are only left out."),
         search_one=_("1 story found."),
         search_many=_("{n} stories found."),
         search_more=_("The {n} most recent are shown."),

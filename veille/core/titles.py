@@ -734,7 +734,7 @@ def theme_titles(
             mine = [i for i in members if _lang(docs[i].lang) == lang] if lang in voices[g] else []
             units: dict[object, set[tuple[str, ...]]] = {}
             for i in mine:
-                seen = units.setdefault(("unit", docs[i].unit) if docs[i].unit is not None else ("doc", i), set())
+                seen = units.setdefault(_unit_of(docs[i], i), set())
                 for key, words in _phrases(toks[i], stats, lang):
                     forms.setdefault(key, Counter())[_surface(words, stats)] += 1
                     seen.add(key)
@@ -801,16 +801,22 @@ def theme_titles(
     return _assign(docs, x, full_groups, results, languages, p, stops, voices)
 
 
-def _voices(docs: Sequence[Doc], members: Sequence[int]) -> set[str]:
+def _unit_of(doc: Doc, i: int) -> tuple[str, int | None]:
+    """What a phrase or a language is counted once for: the doc's story, else the doc itself."""
+    return ("unit", doc.unit) if doc.unit is not None else ("doc", i)
+
+
+def _voices(docs: Sequence[Doc], members: Sequence[int]) -> dict[str, int]:
     """The languages a theme's own words are taken from: those of at least two of its stories, or of a
     fifth of them. One French item among twenty English ones is a stray: its phrases and its headline
-    ("Sueur du tofu") would title a theme it does not describe, so a French reader gets the English title."""
+    ("Sueur du tofu") would title a theme it does not describe, so a French reader gets the English title.
+    Each with its number of stories."""
     units: dict[str, set[object]] = {}
     for i in members:
         doc = docs[int(i)]
-        units.setdefault(_lang(doc.lang), set()).add(("unit", doc.unit) if doc.unit is not None else ("doc", int(i)))
+        units.setdefault(_lang(doc.lang), set()).add(_unit_of(doc, int(i)))
     total = sum(len(u) for u in units.values())
-    return {lang for lang, u in units.items() if len(u) >= 2 or 5 * len(u) >= total}
+    return {lang: len(u) for lang, u in units.items() if len(u) >= 2 or 5 * len(u) >= total}
 
 
 def _centres(
@@ -845,7 +851,7 @@ def _placed_headlines(
     embed: Embed,
     p: TitleParams,
     stops: frozenset[str],
-    voices: Sequence[set[str]],
+    voices: Sequence[Mapping[str, int]],
 ) -> None:
     """A theme whose best phrase is misplaced (nearer another theme, or none at all) is titled by its most
     central headline in ``lang``, shortened, when that headline is placed right itself."""
@@ -985,7 +991,7 @@ def _assign(
     languages: Sequence[str],
     p: TitleParams,
     stops: frozenset[str],
-    voices: Sequence[set[str]],
+    voices: Sequence[Mapping[str, int]],
 ) -> list[dict[str, Title]]:
     """Each group's title per language: its best phrase in that language not taken by an earlier group,
     else a headline in that language short enough to be a title uncut (when the language speaks for the
@@ -1004,7 +1010,8 @@ def _assign(
                 ]
                 choice = next((t for t in others if _norm(t.text) not in taken), None)
             if choice is None:  # a headline of a language that speaks for the group, this one first
-                prefer = lang if lang in voices[g] else min(voices[g], default=lang)
+                spoken = {k: n for k, n in voices[g].items() if k}  # the language most of its stories are in
+                prefer = lang if lang in voices[g] else max(sorted(spoken), key=spoken.__getitem__, default=lang)
                 choice = _headline(docs, x, members, prefer, taken, p, stops)
             if choice is not None:
                 taken.add(_norm(choice.text))

@@ -98,15 +98,20 @@ def preview_folder(settings: Settings, week: str) -> Path:
     return settings.data_dir / "previews" / week
 
 
-def check_processed(store: Store, week: str, now: datetime) -> None:
-    """DigestError when ``veille process`` has not caught up with ``week``: some of its items are not
-    grouped into stories yet, or the themes of the week (or of a week before it, which the week's trends
-    build on) were not clustered from the stories as they are now. A digest built then would show
-    nothing ("0 in this digest", "quiet week") for a busy week."""
-    loose = store.digests.ungrouped_items(week)
+def pending(store: Store, week: str, now: datetime) -> tuple[int, list[str], bool]:
+    """What ``veille process`` has left to do for ``week``: how many of its items are not grouped into
+    stories yet, the weeks up to it whose themes were not clustered from their stories as they are now
+    (a week's trends build on the weeks before it), and whether ``week`` has any story at all."""
     themes = store.themes
     current, done = week_signatures(themes.story_weeks(), now), themes.processed_weeks()
     stale = sorted(w for w, signature in current.items() if w <= week and done.get(w) != signature)
+    return store.digests.ungrouped_items(week), stale, week in current
+
+
+def check_processed(store: Store, week: str, now: datetime) -> None:
+    """DigestError when ``veille process`` has not caught up with ``week`` (``pending``). A digest built
+    then would show nothing ("0 in this digest", "quiet week") for a busy week."""
+    loose, stale, _ = pending(store, week, now)
     if not loose and not stale:
         return
     what = (
