@@ -68,6 +68,7 @@ class StorySet:
     langs: list[str]
     times: list[datetime]
     labels: list[str]
+    feeds: list[int] | None = None  # each item's source, when the set knows it (the demo corpus)
 
 
 def load_dev(limit: int | None = None) -> StorySet:
@@ -89,6 +90,7 @@ def load_demo(
     limit: int | None = None, weeks: tuple[str, str] = ("", "9999"), name: str = "demo", role: str = "held out"
 ) -> StorySet:
     items = [item for item in load_corpus().items if weeks[0] <= iso_week(item.published) <= weeks[1]]
+    sources: dict[str, int] = {}
     keep = _limit(len(items), limit)
     items = [items[i] for i in keep]
     return StorySet(
@@ -99,6 +101,7 @@ def load_demo(
         [item.lang for item in items],
         [item.published for item in items],
         [item.story for item in items],
+        [sources.setdefault(item.source, len(sources)) for item in items],
     )
 
 
@@ -149,6 +152,7 @@ def veille_labels(data: StorySet, vectors: np.ndarray, **options: float) -> np.n
                 names=frozenset(s["names"]),
                 langs=frozenset(s["langs"]),
                 titles=tuple(s["titles"]),
+                feeds=frozenset(s["feeds"]),
             )
             for sid, s in enumerate(kept)
             if s["last"] >= min(times) - window
@@ -160,6 +164,7 @@ def veille_labels(data: StorySet, vectors: np.ndarray, **options: float) -> np.n
             names=[names[i] for i in idx],
             langs=[data.langs[i] for i in idx],
             titles=[data.titles[i] for i in idx],
+            feeds=[data.feeds[i] for i in idx] if data.feeds is not None else None,
             **options,  # type: ignore[arg-type]
         )
         for story in grouping.stories:
@@ -174,6 +179,7 @@ def veille_labels(data: StorySet, vectors: np.ndarray, **options: float) -> np.n
                         "names": set(),
                         "langs": set(),
                         "titles": [],
+                        "feeds": set(),
                     }
                 )
             else:
@@ -184,6 +190,8 @@ def veille_labels(data: StorySet, vectors: np.ndarray, **options: float) -> np.n
             for m in members:
                 record["names"] |= names[m]
                 record["titles"].append(data.titles[m])
+                if data.feeds is not None:
+                    record["feeds"].add(data.feeds[m])
                 record["langs"].add(clustering.language_key(data.langs[m]))
                 labels[m] = sid
     return labels
@@ -239,7 +247,8 @@ def main() -> None:
     print(
         f"## Stories (shipped: join {clustering.STORY_THRESHOLD} + {clustering.STORY_DECAY_PER_DAY}/day, "
         f"across languages {clustering.CROSS_THRESHOLD} within {clustering.CROSS_DAYS} days, "
-        f"{clustering.STRONG_CROSS_THRESHOLD} when the titles share {clustering.STRONG_SHARED_STEMS}+ stems)"
+        f"{clustering.STRONG_CROSS_THRESHOLD} when the titles share {clustering.STRONG_SHARED_STEMS}+ stems; "
+        f"{clustering.SAME_FEED_THRESHOLD} within one feed where the set knows its feeds)"
     )
     header = ("set", "method", "B3 P", "B3 R", "B3 F1", "ARI", "NMI", "stories", "true", "FR joined")
     print("{:10s} {:26s} {:>6s} {:>6s} {:>6s} {:>6s} {:>6s} {:>7s} {:>5s} {:>9s}".format(*header))
@@ -252,7 +261,61 @@ def main() -> None:
             for threshold in (0.35, 0.4, 0.45, 0.5, 0.55):
                 row = scores(data, veille_labels(data, vectors, threshold=threshold))
                 line(name, f"  join {threshold}", row)
+    one_feed_merges(args.limit)
     link_timing(args.limit)
+
+
+def load_real_feeds(limit: int | None = None) -> StorySet:
+    """Every entry of the real feeds of ../shared/feeds/real, parsed and normalised as ``veille fetch``
+    does, with its feed and date (no story labels: a few of these feeds cover the same news)."""
+    from veille.adapters.langid import classify
+    from veille.adapters.parse import parse_feed
+    from veille.core.normalize import normalize_item
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    rows = []
+    files = sorted(path for path in (SHARED / "feeds" / "real").iterdir() if path.suffix != ".md")
+    for number, path in enumerate(files):
+        url = f"https://feeds.example/{path.name}"
+        feed = parse_feed(path.read_bytes(), url, {})
+        for parsed in feed.items:
+            item = normalize_item(parsed, feed_url=url, feed_lang=feed.lang, now=now, classify=classify)
+            if item is not None:
+                text = embedding_text(item.title, item.summary)
+                rows.append((item.published_at, number, item.title, text, item.lang))
+    rows.sort()
+    keep = _limit(len(rows), limit)
+    rows = [rows[i] for i in keep]
+    return StorySet(
+        "real feeds",
+        "no labels",
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [r[4] or "en" for r in rows],
+        [r[0] for r in rows],
+        [str(i) for i in range(len(rows))],
+        [r[1] for r in rows],
+    )
+
+
+def one_feed_merges(limit: int | None) -> None:
+    """How many stories of two or more items hold two items of one feed, without and with the same-feed
+    bar (``clustering.SAME_FEED_THRESHOLD``), on the real feeds: a feed does not publish one piece of
+    news twice, so such a story is mostly a feed's next article on a topic."""
+    data = load_real_feeds(limit)
+    vectors = embed(data.texts)
+    print(f"\n## One feed's articles: {len(data.texts):,} entries of {len(set(data.feeds or []))} real feeds")
+    for label, feeds in (("without the same-feed bar", None), ("with it (shipped)", data.feeds)):
+        labels = veille_labels(StorySet(**{**data.__dict__, "feeds": feeds}), vectors)
+        members: dict[int, list[int]] = {}
+        for i, story in enumerate(labels.tolist()):
+            members.setdefault(story, []).append(i)
+        multi = [m for m in members.values() if len(m) > 1]
+        repeated = sum(len({data.feeds[i] for i in m}) < len(m) for m in multi) if data.feeds else 0
+        print(
+            f"{label:28s} stories {len(members):5d}  of two items or more {len(multi):4d}  "
+            f"holding two items of one feed {repeated:4d}"
+        )
 
 
 def link_timing(limit: int | None, rounds: int = 3) -> None:

@@ -296,6 +296,25 @@ def test_stories_whose_titles_read_like_translations_merge_after_they_grew() -> 
     assert group_stories(vectors, times, langs=langs).labels.tolist() == [0, 1, 0]
 
 
+def test_a_feed_s_next_article_on_a_topic_is_another_story_unless_it_reads_nearly_alike() -> None:
+    """Seven pieces of one paper on one speech, a quotes site's entries, a blog's series: one feed's
+    articles that read alike (cosine 0.6) hours apart are separate stories; the same two from two feeds
+    are one; a repost of one feed (0.9) or its other-language version stays with its story."""
+    times = [NOW, NOW + timedelta(hours=5)]
+    alike = _pair(0.6)
+    assert len(group_stories(alike, times, feeds=[7, 7], langs=["en", "en"]).stories) == 2
+    assert len(group_stories(alike, times, feeds=[7, 8], langs=["en", "en"]).stories) == 1
+    assert len(group_stories(_pair(0.9), times, feeds=[7, 7], langs=["en", "en"]).stories) == 1
+    titles = ["University opens a numeric campus for 12,000 students", "L'université ouvre un campus numérique"]
+    bilingual = group_stories(_pair(0.3), times, feeds=[7, 7], langs=["en", "fr"], titles=titles)
+    assert len(bilingual.stories) == 1
+    # a stored story of that feed is not joined by its next article either
+    stored = ActiveStory(id=3, centroid=alike[0], size=1, last_at=NOW, langs=frozenset({"en"}), feeds=frozenset({7}))
+    later = group_stories(alike[1:], times[1:], feeds=[7], langs=["en"], existing=[stored])
+    assert later.stories[0].existing_id is None
+    assert group_stories(alike[1:], times[1:], feeds=[8], langs=["en"], existing=[stored]).stories[0].existing_id == 3
+
+
 def test_a_shared_name_does_not_merge_two_stories_of_one_language() -> None:
     """Two English articles about one company ("OpenCourseHub ends free certificates", "OpenCourseHub
     lays off 15% of staff") are two stories: within a language the name earns no bonus."""

@@ -394,6 +394,29 @@ class ThemeStore:
                 out.setdefault(int(story_id), []).append(str(title or ""))
         return out
 
+    def story_feeds(self, story_ids: Sequence[int]) -> dict[int, set[int]]:
+        """The feeds of each story's items (the feed each item was first stored from)."""
+        out: dict[int, set[int]] = {}
+        for chunk in _chunks(list(story_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"""SELECT DISTINCT si.story_id, i.feed_id FROM story_items si JOIN items i ON i.id = si.item_id
+                    WHERE si.story_id IN ({marks})""",
+                chunk,
+            )
+            for story_id, feed_id in rows:
+                out.setdefault(int(story_id), set()).add(int(feed_id))
+        return out
+
+    def item_feeds(self, item_ids: Sequence[int]) -> dict[int, int]:
+        """The feed each item was first stored from."""
+        out: dict[int, int] = {}
+        for chunk in _chunks(list(item_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for item_id, feed_id in self.conn.execute(f"SELECT id, feed_id FROM items WHERE id IN ({marks})", chunk):
+                out[int(item_id)] = int(feed_id)
+        return out
+
     def story_languages(self, story_ids: Sequence[int]) -> dict[int, set[str]]:
         """The languages of each story's items (as stored: None when unknown)."""
         out: dict[int, set[str]] = {}

@@ -236,6 +236,8 @@ def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[in
         stored = themes.active_stories(min(times) - window)
         titles = themes.story_titles([row[0] for row in stored])
         languages = themes.story_languages([row[0] for row in stored])
+        story_feeds = themes.story_feeds([row[0] for row in stored])
+        item_feeds = themes.item_feeds([item.id for item in items])
         active = [
             clustering.ActiveStory(
                 id=sid,
@@ -246,13 +248,20 @@ def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[in
                 names=_names(*titles.get(sid, [])),
                 langs=frozenset(clustering.language_key(lang) for lang in languages.get(sid, ())),
                 titles=tuple(titles.get(sid, ())),
+                feeds=frozenset(story_feeds.get(sid, ())),
             )
             for sid, centroid, size, last, first in stored
         ]
         names = [_names(item.title) for item in items]
         langs = [item.lang for item in items]
         grouping = clustering.group_stories(
-            vectors, times, existing=active, names=names, langs=langs, titles=[item.title for item in items]
+            vectors,
+            times,
+            existing=active,
+            names=names,
+            langs=langs,
+            titles=[item.title for item in items],
+            feeds=[item_feeds.get(item.id) for item in items],
         )
         with app.store.transaction():
             for story in grouping.stories:
