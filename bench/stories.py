@@ -21,7 +21,9 @@ active from the weeks before.
 Per set: veille's ``group_stories`` with the shipped settings, and the anchor of issue 11 (plain
 average-link at cosine distance 0.6 on the same aligned vectors, no time window): B-cubed P/R/F1, ARI,
 NMI, number of stories against true stories, and the share of French items sharing a story with an
-English item of their true story ("FR joined"). ``--sweep`` also prints the join threshold sweep. Last,
+English item of their true story ("FR joined"). ``--sweep`` also prints the join threshold sweep. Then,
+on every entry of the real feeds of ../shared/feeds/real (no labels), the stories of two items or more
+and those holding two items of one feed, without and with the same-feed bar. Last,
 the time to find the titles that read like translations in a busy bilingual week (5,000 new titles
 against 10,000 stored ones).
 """
