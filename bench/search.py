@@ -6,7 +6,7 @@ items and the French and English FLORES sentences of the shared evaluation sets,
 from one text's first words, a summary of one or two texts), with learning-news phrases in about 3 % of
 them so that a DLM's queries find what they would find. 40 feeds, one sighting per item, stories of 1 to
 3 items, one learning format per item, dates spread over two years. Items are inserted in bulk, then the
-full-text index is built once (``'rebuild'``), as the schema's migration does for items stored before it.
+full-text index is built once at the end, as the schema's migration does for items stored before it.
 
 Then, in one run, rounds of the same realistic queries (words, a phrase, OR, NOT, prefixes, with and
 without ``--since`` and ``--format`` filters) through the real path of ``veille search``
@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from veille.adapters.schema import fts_text
 from veille.adapters.storage.sqlite import SqliteStore
 from veille.core.query import parse
 from veille.core.weeks import iso_week, shift_week, week_bounds
@@ -160,7 +161,8 @@ def build(path: Path, items: int, seed: int = 7) -> float:
             flush()
     flush()
     conn.execute("COMMIT")
-    conn.execute("INSERT INTO items_fts (items_fts) VALUES ('rebuild')")
+    columns = f"{fts_text('title')}, {fts_text('summary')}"
+    conn.execute(f"INSERT INTO items_fts (rowid, title, summary) SELECT id, {columns} FROM items")
     conn.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
     conn.execute(
         "CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN"

@@ -61,11 +61,11 @@ def run(config: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def fetched(tmp_path: Path, url: str | None, extra: str = "") -> Path:
-    """feeds.yaml with two feeds, fetched once (the items of POSTS; the first one also from a second feed)."""
+def fetched(tmp_path: Path, url: str | None, extra: str = "", posts: list[tuple[str, str, int]] = POSTS) -> Path:
+    """feeds.yaml with two feeds, fetched once (the items of ``posts``; the first one also from a second feed)."""
     with FeedServer({}) as server:
-        server.register("/a.xml", feed(POSTS, "alpha"))
-        server.register("/b.xml", feed(POSTS[:1], "beta"))
+        server.register("/a.xml", feed(posts, "alpha"))
+        server.register("/b.xml", feed(posts[:1], "beta"))
         config = tmp_path / "feeds.yaml"
         config.write_text(
             f"feeds:\n  - url: {server.url('/a.xml')}\n    name: Alpha\n  - url: {server.url('/b.xml')}\n"
@@ -88,6 +88,7 @@ def test_the_query_language_reads_words_phrases_or_not_and_prefixes() -> None:
     assert describe(parse("apprenti* e-learning")) == '(apprenti* "e learning")'
     assert describe(parse("tuteur -(crypto OR blockchain)")) == "(tuteur -(crypto OR blockchain))"
     assert words("L’élève d'aujourd'hui") == ["l", "eleve", "d", "aujourd", "hui"]
+    assert words("J'ai vu, je n’ai pas ; j'aime l'AI") == ["jai", "vu", "je", "nai", "pas", "j", "aime", "l", "ai"]
     # what each engine receives: every word quoted, so no engine syntax leaks in
     node = parse('"réalité virtuelle" OR vr* -crypto')
     assert fts5_match(node) == '(("realite virtuelle" OR "vr" *) NOT "crypto")'
@@ -173,6 +174,44 @@ def test_items_stored_before_the_index_existed_are_found(
         assert store.version == len(schema.MIGRATIONS)
         assert titles(store, "réalité virtuelle") == [POSTS[0][0]]
         assert len(store.search.matches(parse("la OR the OR des"))) == len(POSTS)
+    finally:
+        store.close()
+
+
+FRENCH_HAVE = [
+    ("J'ai testé un tuteur IA avec mes étudiants", "Je n’ai rien regretté : l'IA relit les brouillons.", 10),
+    ("AI tutors reach the classroom", "Schools try an AI tutor for homework.", 11),
+    ("Ce que j’ai appris au barcamp", "J'aime les ateliers courts.", 12),
+]
+
+
+def test_ai_finds_ai_not_the_french_j_ai_also_in_items_stored_before(
+    tmp_path: Path, backend: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.adapters.storage import postgres, sqlite
+
+    before = schema.MIGRATIONS.index(schema.FTS_TEXT)
+    monkeypatch.setattr(sqlite, "MIGRATIONS", schema.MIGRATIONS[:before])
+    monkeypatch.setattr(postgres, "PG_MIGRATIONS", postgres.PG_MIGRATIONS[:before])
+    config = fetched(tmp_path, backend, posts=FRENCH_HAVE)  # stored by a veille that split "j'ai"
+    store = open_storage(load(config))
+    try:
+        assert len(titles(store, "ai")) == 3  # what a watch for AI found: every French first person
+    finally:
+        store.close()
+    monkeypatch.undo()
+    store = open_storage(load(config))
+    try:
+        assert titles(store, "ai") == [FRENCH_HAVE[1][0]]
+        assert titles(store, "ia") == [FRENCH_HAVE[0][0]]
+        assert set(titles(store, "j'ai")) == {FRENCH_HAVE[0][0], FRENCH_HAVE[2][0]}  # either apostrophe
+        assert titles(store, '"n\'ai rien"') == [FRENCH_HAVE[0][0]]
+        assert titles(store, "aime") == [FRENCH_HAVE[2][0]]  # only "j'ai" and "n'ai" are joined
+        (hit,) = store.search.search(parse("barcamp"))
+        with store.transaction() as conn:  # the triggers write what the migration wrote
+            conn.execute("UPDATE items SET title = ? WHERE id = ?", ("AI: j'ai changé d'avis", hit.item_id))
+        assert set(titles(store, "ai")) == {FRENCH_HAVE[1][0], "AI: j'ai changé d'avis"}
+        assert titles(store, "barcamp OR avis") == ["AI: j'ai changé d'avis"]
     finally:
         store.close()
 

@@ -205,6 +205,10 @@ def test_the_site_search_reads_the_query_language_of_veille_search(site: SiteRes
     assert ia  # the word, never a part of another one ("social", "média")
     for text in ia:
         assert " ia " in f" {' '.join(''.join(c if c.isalnum() else ' ' for c in text).split())} ", text
+    # the French "j'ai" is one word: "ai" finds AI, not every French first person
+    learned = "ce que j'ai appris"
+    assert not any(learned in text for text in results('"ai appris"'))
+    assert any(learned in text for text in results('"j’ai appris"'))
     assert results('"open bad') != []  # being typed
     # a word left out is no side of an OR: still left out; a stray ")" does not end the query
     assert not any(european in text for text in results("badges OR -european"))

@@ -125,7 +125,7 @@ AI_TITLES = [
     "Tuteurs IA : ce que change l'évaluation formative",
     "Chatbots for onboarding: a field report",
     "An AI teaching assistant answers 10,000 questions",
-    "Assistants IA en formation professionnelle : premiers bilans",
+    "Assistants IA en formation professionnelle : ce que j'ai appris",
 ]
 
 

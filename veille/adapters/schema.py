@@ -113,6 +113,46 @@ SEARCH_INDEX = """
     INSERT INTO items_fts (items_fts) VALUES ('rebuild');
    """
 
+
+def fts_text(column: str) -> str:
+    """SQL: ``column`` as the full-text index reads it, "j'ai" and "n'ai" before a space written as one
+    word ("jai", "nai"), as ``core.query.words`` reads them (lower case: FTS5 folds it anyway)."""
+    expression = f"lower({column}) || ' '"
+    for elided in ("j''ai ", "n''ai ", "j\u2019ai ", "n\u2019ai "):
+        expression = f"replace({expression}, '{elided}', '{elided[0]}ai ')"
+    return expression
+
+
+def _fts_trigger(event: str, body: str) -> str:
+    name = f"items_fts_{event.split()[0].lower()}"
+    return f"""
+    DROP TRIGGER IF EXISTS {name};
+    CREATE TRIGGER {name} AFTER {event} ON items BEGIN
+        {body}
+    END;"""
+
+
+_FTS_DELETE = "INSERT INTO items_fts (items_fts, rowid, title, summary) VALUES ('delete', old.id, {}, {});".format(
+    fts_text("old.title"), fts_text("old.summary")
+)
+_FTS_INSERT = "INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, {}, {});".format(
+    fts_text("new.title"), fts_text("new.summary")
+)
+
+# The full-text index reads "j'ai" and "n'ai" as one word (else the watch "ai" finds every French first
+# person). The index then holds other text than the items table: never run FTS5's 'rebuild' on it, which
+# would read the raw columns; the triggers and this migration write it. Named so that PostgreSQL can put
+# its own DDL in its place (adapters.storage.postgres.PG_FTS_TEXT).
+FTS_TEXT = (
+    _fts_trigger("INSERT", _FTS_INSERT)
+    + _fts_trigger("DELETE", _FTS_DELETE)
+    + _fts_trigger("UPDATE OF title, summary", _FTS_DELETE + "\n        " + _FTS_INSERT)
+    + f"""
+    INSERT INTO items_fts (items_fts) VALUES ('delete-all');
+    INSERT INTO items_fts (rowid, title, summary) SELECT id, {fts_text("title")}, {fts_text("summary")} FROM items;
+    """
+)
+
 MIGRATIONS: list[str] = [
     # ---------------------------------------------------------------------------------------- v1
     """
@@ -483,4 +523,6 @@ MIGRATIONS: list[str] = [
     # ---------------------------------------------------------------------------------------- site
     # the stories the site must read again
     SITE_CHANGES,
+    # ---------------------------------------------------------------------------------------- j'ai
+    FTS_TEXT,
 ]

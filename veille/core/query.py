@@ -8,13 +8,15 @@
     (a OR b) c             parentheses group
 
 Matching ignores case and accents ("elearning", "E-learning" and "é-learning" are read the same way
-as the item's text is indexed: letters and digits, everything else separates words). The tree is
+as the item's text is indexed: letters and digits, everything else separates words; French "j'ai" and
+"n'ai" are the words "jai" and "nai", so that "ai" finds AI and not every French first person). The tree is
 translated by the storage adapters (SQLite FTS5 ``MATCH``, PostgreSQL ``tsquery``): see
 ``adapters.search_store``. A query that cannot be read raises ``QueryError`` with the reason.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -56,15 +58,27 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+# "j'ai", "n'ai" (French "I have", "I have not") before a space or the end: one word, "jai", "nai". The
+# same rule everywhere text is indexed: the SQLite triggers (``schema.FTS_TEXT``), PostgreSQL's
+# ``veille_words`` (``adapters.storage.postgres``) and the site's ``search.js``.
+_FRENCH_HAVE = re.compile(r"(?<!\w)([jn])['’](ai)(?=\s|$)", re.IGNORECASE)
+
+
+def join_french_have(text: str) -> str:
+    """``text`` with "j'ai" and "n'ai" written as one word: "J'ai testé" -> "Jai testé"."""
+    return _FRENCH_HAVE.sub(r"\1\2", text)
+
+
 def _is_word_char(char: str) -> bool:
     return unicodedata.category(char)[0] in "LN" or unicodedata.category(char) == "Co"
 
 
 def words(text: str) -> list[str]:
-    """The indexed words of ``text``: folded, split on everything that is not a letter or a digit."""
+    """The indexed words of ``text``: folded, split on everything that is not a letter or a digit
+    ("j'ai" and "n'ai" kept whole)."""
     out: list[str] = []
     current: list[str] = []
-    for char in fold(text):
+    for char in fold(join_french_have(text)):
         if _is_word_char(char):
             current.append(char)
         elif current:

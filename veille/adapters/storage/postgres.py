@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import psycopg.errors
 
-from veille.adapters.schema import MIGRATIONS, SEARCH_INDEX, SITE_CHANGES
+from veille.adapters.schema import FTS_TEXT, MIGRATIONS, SEARCH_INDEX, SITE_CHANGES
 from veille.adapters.storage.base import DatabaseUnavailable, Params, TranslatedCursor
 from veille.adapters.store import Store, _statements
 from veille.errors import StorageError
@@ -61,15 +61,28 @@ def pg_ddl(sql: str) -> str:
 # folded by ``veille_fold``: ``unaccent`` when the server has the extension, else a fixed table of
 # accented Latin letters (``PostgresStore.migrate`` writes the function, knowing which one the server has).
 _SEPARATORS = "[[:punct:]\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a\u2013\u2014\u2026\u00b7\u2022]"
-PG_SEARCH_INDEX = f"""
-CREATE OR REPLACE FUNCTION veille_words(text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-    'SELECT to_tsvector(''simple''::regconfig,
-        veille_fold(regexp_replace(coalesce($1, ''''), ''{_SEPARATORS}'', '' '', ''g'')))';
+_SEARCH_COLUMN = """
 ALTER TABLE items ADD COLUMN search tsvector GENERATED ALWAYS AS (
     setweight(veille_words(title), 'A') || setweight(veille_words(summary), 'B')
 ) STORED;
 CREATE INDEX items_search ON items USING GIN (search);
 """
+PG_SEARCH_INDEX = f"""
+CREATE OR REPLACE FUNCTION veille_words(text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+    'SELECT to_tsvector(''simple''::regconfig,
+        veille_fold(regexp_replace(coalesce($1, ''''), ''{_SEPARATORS}'', '' '', ''g'')))';
+{_SEARCH_COLUMN}"""
+
+# ``schema.FTS_TEXT``: "j'ai" and "n'ai" before a space or the end are one word ("jai", "nai"), as
+# ``core.query.words`` reads them; the column is computed again with the new function.
+_FRENCH_HAVE = "\\m([jn])[''''\u2019]ai(\\s|$)"  # quotes doubled twice: a literal in the function's body
+PG_FTS_TEXT = f"""
+ALTER TABLE items DROP COLUMN search;
+CREATE OR REPLACE FUNCTION veille_words(text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+    'SELECT to_tsvector(''simple''::regconfig, veille_fold(regexp_replace(
+        regexp_replace(coalesce($1, ''''), ''{_FRENCH_HAVE}'', ''\\1ai\\2'', ''gi''),
+        ''{_SEPARATORS}'', '' '', ''g'')))';
+{_SEARCH_COLUMN}"""
 
 _ACCENTED = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ"
 _PLAIN = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy"
@@ -93,6 +106,8 @@ def _pg_migration(number: int, sql: str) -> str:
         return PG_SEARCH_INDEX
     if sql is SITE_CHANGES:
         return PG_SITE_CHANGES
+    if sql is FTS_TEXT:
+        return PG_FTS_TEXT
     return pg_ddl(sql)
 
 
