@@ -184,13 +184,14 @@ def test_broken_selectors_missing_pages_and_empty_matches_are_one_clear_line_eac
     assert "Traceback" not in err
     assert "6 flux interrogés : 13 nouveaux articles, 3 en échec" in out
     lines = err.splitlines()
-    assert [line for line in lines if no_match in line] == [f"{no_match}: no item matched selector 'article.post'"]
+    assert [line for line in lines if no_match in line] == [f"{no_match} : no item matched selector 'article.post'"]
     assert len([line for line in lines if missing in line]) == 1 and "404" in err
     assert [line for line in lines if no_title in line] == [
-        f"{no_title}: 15 item(s) matched selector 'li.xshort article' but none had both a"
+        f"{no_title} : 15 item(s) matched selector 'li.xshort article' but none had both a"
         " title ('h2.nothing') and an http(s) link ('a[href]')"
     ]
-    assert f"{empty_feed}: 0 new item(s)" in err  # a feed with no entries is quiet, not failing
+    # a feed with no entries is quiet, not failing; each feed's line in the commands' language
+    assert f"{empty_feed} : 0 nouvel article" in err
     rows = health(config)
     assert rows[no_match]["last_error"] == "no item matched selector 'article.post'"
     assert rows[no_match]["consecutive_failures"] == 1 and rows[empty_feed]["consecutive_failures"] == 0

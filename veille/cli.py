@@ -60,8 +60,7 @@ class Context:
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         """The catalog's form of a CLI sentence for ``count`` in this run's language (French: 0 and 1 take
         the singular), its fields not filled in yet."""
-        lang = i18n.language(i18n.cli_language(self.language), default=i18n.CLI_DEFAULT)
-        return lang.ngettext(singular, plural, count)
+        return i18n.cli(self.language).ngettext(singular, plural, count)
 
     def app(self) -> Any:
         from veille.app import make_app

@@ -392,6 +392,9 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "init_wrote": mark.gettext("wrote {path}"),
     "init_next": mark.gettext("next: veille --config {path} fetch"),
     "feed_added": mark.gettext("added {url} to {path}"),
+    "fetch_moved": mark.gettext("{url}: moved permanently to {target} (feed URL updated)"),
+    "fetch_gone": mark.gettext("{url}: gone (HTTP 410), retired: it will not be fetched again"),
+    "fetch_stale": mark.gettext(" (stale: nothing new for a long time)"),
     "discover_unreachable": mark.gettext(
         "{url}: not reachable now ({reason}); added as given (`veille feeds check` tells whether it works)"
     ),
@@ -457,12 +460,14 @@ def cli_language(language: str | None) -> str:
 def cli_text(key: str, language: str | None, **fields: object) -> str:
     """The CLI sentence ``key`` in ``language`` (see ``CLI_TEXT``), its fields filled in."""
     context, message = CLI_TEXT[key]
-    lang = _cli(language)
+    lang = cli(language)
     text = lang.pgettext(context, message) if context else lang.gettext(message)
     return text.format(**fields) if fields else text
 
 
-def _cli(code: str | None) -> Language:
+def cli(code: str | None) -> Language:
+    """The command line's language for ``digest.language`` ``code`` (``cli(code).ngettext(...)``: a CLI
+    sentence for a count, French 0 and 1 taking the singular)."""
     return language(cli_language(code), default=CLI_DEFAULT)
 
 

@@ -16,7 +16,7 @@ from veille.adapters.html_source import parse_html_source
 from veille.adapters.parse import parse_feed
 from veille.adapters.workers import CorePool
 from veille.app import App
-from veille.core import schedule
+from veille.core import i18n, schedule
 from veille.core.normalize import normalize_item
 from veille.errors import ParseError
 from veille.models import FeedConfig, FeedState, FetchResult, FetchSettings, HtmlSelectors, NewItem, ParsedFeed
@@ -110,7 +110,7 @@ def fetch(
             read_result, result, config.lang if config else None, now, config.selectors if config else None
         )
         outcome = _store_result(app, state, fetch_settings, config, result, reading)
-        log_outcome(outcome)
+        log_outcome(outcome, settings.digest.language)
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
@@ -204,15 +204,18 @@ def _store_result(
     )
 
 
-def log_outcome(outcome: FeedOutcome) -> None:
-    """One line per feed."""
+def log_outcome(outcome: FeedOutcome, language: str | None = None) -> None:
+    """One line per feed, in the commands' language (``digest.language``; a feed's error stays as the
+    adapters word it)."""
     if outcome.moved_to:
-        log.warning("%s: moved permanently to %s (feed URL updated)", outcome.url, outcome.moved_to)
+        log.warning(i18n.cli_text("fetch_moved", language, url=outcome.url, target=outcome.moved_to))
     if outcome.status == "gone":
-        log.warning("%s: gone (HTTP 410), retired: it will not be fetched again", outcome.url)
+        log.warning(i18n.cli_text("fetch_gone", language, url=outcome.url))
     elif outcome.status == "error":
-        log.warning("%s: %s", outcome.url, outcome.error)
+        log.warning("%s%s%s", outcome.url, i18n.cli_text("colon", language), outcome.error)
     elif outcome.status == "not_modified":
         log.debug("%s: not modified", outcome.url)
     else:
-        log.info("%s: %d new item(s)%s", outcome.url, outcome.new_items, " (stale)" if outcome.stale else "")
+        new = i18n.cli(language).ngettext("{url}: {count} new item", "{url}: {count} new items", outcome.new_items)
+        stale = i18n.cli_text("fetch_stale", language) if outcome.stale else ""
+        log.info("%s%s", new.format(url=outcome.url, count=outcome.new_items), stale)
