@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from veille.adapters.schema import fts_text
+from veille.adapters.schema import FTS_INSERT, fts_text
 from veille.adapters.storage.sqlite import SqliteStore
 from veille.core.query import parse
 from veille.core.weeks import iso_week, shift_week, week_bounds
@@ -164,10 +164,7 @@ def build(path: Path, items: int, seed: int = 7) -> float:
     columns = f"{fts_text('title')}, {fts_text('summary')}"
     conn.execute(f"INSERT INTO items_fts (rowid, title, summary) SELECT id, {columns} FROM items")
     conn.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
-    conn.execute(
-        "CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN"
-        " INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary); END"
-    )
+    conn.execute(f"CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN {FTS_INSERT} END")
     conn.execute("ANALYZE")
     conn.close()
     partial.rename(path)

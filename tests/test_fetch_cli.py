@@ -385,3 +385,50 @@ def test_invisible_characters_are_stripped_and_items_stored_before_are_not_store
     )
     assert fresh[1][:2] == ("حلقة about blended learning", "Short note: learning analytics.")
     assert not any(mark in text for row in fresh for text in row[:2] for mark in INVISIBLE)
+
+
+def test_each_feeds_line_speaks_the_commands_language() -> None:
+    """`veille fetch` writes a line per feed in `digest.language` (a source's own error text as it is)."""
+    import logging
+
+    from veille.jobs.fetch import FeedOutcome, log_outcome
+
+    url = "https://example.org/feed%20{x}"  # % and braces in a URL are printed as they are
+    outcomes = [
+        FeedOutcome(url, None, "ok", new_items=1),
+        FeedOutcome(url, None, "ok", new_items=3, stale=True),
+        FeedOutcome(url, None, "ok", moved_to="https://example.org/rss"),
+        FeedOutcome(url, None, "gone"),
+        FeedOutcome(url, None, "not_modified"),
+        FeedOutcome(url, None, "error", error="server error (HTTP 503)"),
+    ]
+    lines: list[str] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("veille")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        for language in ("fr", "en"):
+            for outcome in outcomes:
+                log_outcome(outcome, language)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert lines == [
+        f"{url} : 1 nouvel article",
+        f"{url} : 3 nouveaux articles (inactif : rien de neuf depuis longtemps)",
+        f"{url} : déplacé définitivement vers https://example.org/rss (adresse du flux mise à jour)",
+        f"{url} : 0 nouvel article",
+        f"{url} : disparu (HTTP 410), retiré : il ne sera plus interrogé",
+        f"{url} : pas de changement",
+        f"{url} : server error (HTTP 503)",
+        f"{url}: 1 new item",
+        f"{url}: 3 new items (stale: nothing new for a long time)",
+        f"{url}: moved permanently to https://example.org/rss (feed URL updated)",
+        f"{url}: 0 new items",
+        f"{url}: gone (HTTP 410), retired: it will not be fetched again",
+        f"{url}: not modified",
+        f"{url}: server error (HTTP 503)",
+    ]

@@ -182,6 +182,9 @@ FRENCH_HAVE = [
     ("J'ai testé un tuteur IA avec mes étudiants", "Je n’ai rien regretté : l'IA relit les brouillons.", 10),
     ("AI tutors reach the classroom", "Schools try an AI tutor for homework.", 11),
     ("Ce que j’ai appris au barcamp", "J'aime les ateliers courts.", 12),
+    ("Learn'AI ouvre une académie", "Une plateforme de formation.", 13),  # a brand, not "I have"
+    ("Je l'ai testé pour vous", "Un casque de VR en classe.", 14),  # "l'ai" stays two words ("l'AI Act")
+    ("«J'ai» : le podcast des formateurs", "Épisode 12.", 15),  # not between spaces: two words
 ]
 
 
@@ -196,22 +199,24 @@ def test_ai_finds_ai_not_the_french_j_ai_also_in_items_stored_before(
     config = fetched(tmp_path, backend, posts=FRENCH_HAVE)  # stored by a veille that split "j'ai"
     store = open_storage(load(config))
     try:
-        assert len(titles(store, "ai")) == 3  # what a watch for AI found: every French first person
+        assert len(titles(store, "ai")) == 6  # what a watch for AI found: every French first person
     finally:
         store.close()
     monkeypatch.undo()
     store = open_storage(load(config))
     try:
-        assert titles(store, "ai") == [FRENCH_HAVE[1][0]]
+        # the index reads words as the query does (core.query.words), on either engine
+        found = {title for title, text, _ in FRENCH_HAVE if "ai" in words(f"{title} {text}")}
+        assert set(titles(store, "ai")) == found == {post[0] for post in FRENCH_HAVE[1:]} - {FRENCH_HAVE[2][0]}
         assert titles(store, "ia") == [FRENCH_HAVE[0][0]]
         assert set(titles(store, "j'ai")) == {FRENCH_HAVE[0][0], FRENCH_HAVE[2][0]}  # either apostrophe
         assert titles(store, '"n\'ai rien"') == [FRENCH_HAVE[0][0]]
         assert titles(store, "aime") == [FRENCH_HAVE[2][0]]  # only "j'ai" and "n'ai" are joined
         (hit,) = store.search.search(parse("barcamp"))
-        with store.transaction() as conn:  # the triggers write what the migration wrote
-            conn.execute("UPDATE items SET title = ? WHERE id = ?", ("AI: j'ai changé d'avis", hit.item_id))
-        assert set(titles(store, "ai")) == {FRENCH_HAVE[1][0], "AI: j'ai changé d'avis"}
-        assert titles(store, "barcamp OR avis") == ["AI: j'ai changé d'avis"]
+        with store.transaction() as conn:  # the triggers take out what the migration wrote
+            conn.execute("UPDATE items SET title = ? WHERE id = ?", ("AI : un barcamp de plus", hit.item_id))
+        assert titles(store, "j'ai") == [FRENCH_HAVE[0][0]]
+        assert titles(store, "barcamp ai") == ["AI : un barcamp de plus"]
     finally:
         store.close()
 

@@ -28,11 +28,11 @@
   }
 
   var WORD = /[\p{L}\p{N}\p{Co}]+/gu;  // letters and digits; everything else separates words
-  // French "j'ai", "n'ai" before a space: one word, "jai", "nai" (core/query.py): "ai" finds AI only
-  var FRENCH_HAVE = /(^|[^\p{L}\p{N}])([jn])['\u2019]ai(?=\s|$)/gu;
+  // French "j'ai", "n'ai" between spaces: one word, "jai", "nai" (core/query.py): "ai" finds AI only
+  var FRENCH_HAVE = /(?<!\S)([jn])['\u2019]ai(?=\s|$)/gu;
 
   function words(text) {
-    return fold(text).replace(FRENCH_HAVE, "$1$2ai").match(WORD) || [];
+    return fold(text).replace(FRENCH_HAVE, "$1ai").match(WORD) || [];
   }
 
   function lex(query) {

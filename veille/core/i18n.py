@@ -395,6 +395,7 @@ CLI_TEXT: dict[str, tuple[str | None, str]] = {
     "fetch_moved": mark.gettext("{url}: moved permanently to {target} (feed URL updated)"),
     "fetch_gone": mark.gettext("{url}: gone (HTTP 410), retired: it will not be fetched again"),
     "fetch_stale": mark.gettext(" (stale: nothing new for a long time)"),
+    "fetch_not_modified": mark.gettext("{url}: not modified"),
     "discover_unreachable": mark.gettext(
         "{url}: not reachable now ({reason}); added as given (`veille feeds check` tells whether it works)"
     ),

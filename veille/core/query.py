@@ -58,10 +58,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-# "j'ai", "n'ai" (French "I have", "I have not") before a space or the end: one word, "jai", "nai". The
-# same rule everywhere text is indexed: the SQLite triggers (``schema.FTS_TEXT``), PostgreSQL's
-# ``veille_words`` (``adapters.storage.postgres``) and the site's ``search.js``.
-_FRENCH_HAVE = re.compile(r"(?<!\w)([jn])['’](ai)(?=\s|$)", re.IGNORECASE)
+# "j'ai", "n'ai" (French "I have", "I have not") between spaces or the ends: one word, "jai", "nai" (not
+# "l'ai": "l'AI Act" must stay findable). The same rule everywhere text is indexed: the SQLite triggers
+# (``schema.FTS_TEXT``), PostgreSQL's ``veille_words`` (``adapters.storage.postgres``), the site's
+# ``search.js``.
+_FRENCH_HAVE = re.compile(r"(?<!\S)([jn])['’](ai)(?=\s|$)", re.IGNORECASE)
 
 
 def join_french_have(text: str) -> str:

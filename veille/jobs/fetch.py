@@ -214,7 +214,7 @@ def log_outcome(outcome: FeedOutcome, language: str | None = None) -> None:
     elif outcome.status == "error":
         log.warning("%s%s%s", outcome.url, i18n.cli_text("colon", language), outcome.error)
     elif outcome.status == "not_modified":
-        log.debug("%s: not modified", outcome.url)
+        log.debug(i18n.cli_text("fetch_not_modified", language, url=outcome.url))
     else:
         new = i18n.cli(language).ngettext("{url}: {count} new item", "{url}: {count} new items", outcome.new_items)
         stale = i18n.cli_text("fetch_stale", language) if outcome.stale else ""

@@ -73,14 +73,14 @@ CREATE OR REPLACE FUNCTION veille_words(text) RETURNS tsvector LANGUAGE sql IMMU
         veille_fold(regexp_replace(coalesce($1, ''''), ''{_SEPARATORS}'', '' '', ''g'')))';
 {_SEARCH_COLUMN}"""
 
-# ``schema.FTS_TEXT``: "j'ai" and "n'ai" before a space or the end are one word ("jai", "nai"), as
+# ``schema.FTS_TEXT``: "j'ai" and "n'ai" between spaces or the ends are one word ("jai", "nai"), as
 # ``core.query.words`` reads them; the column is computed again with the new function.
-_FRENCH_HAVE = "\\m([jn])[''''\u2019]ai(\\s|$)"  # quotes doubled twice: a literal in the function's body
+_FRENCH_HAVE = "(?<!\\S)([jn])[''''\u2019]ai(?=\\s|$)"  # quotes doubled twice: a literal in the function's body
 PG_FTS_TEXT = f"""
 ALTER TABLE items DROP COLUMN search;
 CREATE OR REPLACE FUNCTION veille_words(text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
     'SELECT to_tsvector(''simple''::regconfig, veille_fold(regexp_replace(
-        regexp_replace(coalesce($1, ''''), ''{_FRENCH_HAVE}'', ''\\1ai\\2'', ''gi''),
+        regexp_replace(coalesce($1, ''''), ''{_FRENCH_HAVE}'', ''\\1ai'', ''gi''),
         ''{_SEPARATORS}'', '' '', ''g'')))';
 {_SEARCH_COLUMN}"""
 
