@@ -140,11 +140,11 @@ FTS_INSERT = "INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, {}, 
     fts_text("new.title"), fts_text("new.summary")
 )
 
-# The full-text index reads "j'ai" and "n'ai" as one word (else the watch "ai" finds every French first
-# person). The index then holds other text than the items table: never run FTS5's 'rebuild' on it, which
-# would read the raw columns (nor trust 'integrity-check' with rank 1, which compares with them and
-# reports a healthy index as malformed); the triggers and this migration write it. Named so that PostgreSQL can put
-# its own DDL in its place (adapters.storage.postgres.PG_FTS_TEXT).
+# The full-text index reads "j'ai" and "n'ai" as one word (else the watch "ai" finds every French "j'ai").
+# The index then holds other text than the items table: never run FTS5's 'rebuild' on it, which would
+# read the raw columns (nor trust 'integrity-check' with rank 1, which compares with them and reports a
+# healthy index as malformed); the triggers and this migration write it. Named so that PostgreSQL can
+# put its own DDL in its place (adapters.storage.postgres.PG_FTS_TEXT).
 FTS_TEXT = (
     _fts_trigger("INSERT", FTS_INSERT)
     + _fts_trigger("DELETE", _FTS_DELETE)

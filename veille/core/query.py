@@ -9,7 +9,7 @@
 
 Matching ignores case and accents ("elearning", "E-learning" and "é-learning" are read the same way
 as the item's text is indexed: letters and digits, everything else separates words; French "j'ai" and
-"n'ai" are the words "jai" and "nai", so that "ai" finds AI and not every French first person). The tree is
+"n'ai" between spaces are the words "jai" and "nai", so that "ai" finds AI, not "j'ai"). The tree is
 translated by the storage adapters (SQLite FTS5 ``MATCH``, PostgreSQL ``tsquery``): see
 ``adapters.search_store``. A query that cannot be read raises ``QueryError`` with the reason.
 """
@@ -65,7 +65,7 @@ def fold(text: str) -> str:
 _FRENCH_HAVE = re.compile(r"(?<!\S)([jn])['’](ai)(?=\s|$)", re.IGNORECASE)
 
 
-def join_french_have(text: str) -> str:
+def _join_french_have(text: str) -> str:
     """``text`` with "j'ai" and "n'ai" written as one word: "J'ai testé" -> "Jai testé"."""
     return _FRENCH_HAVE.sub(r"\1\2", text)
 
@@ -79,7 +79,7 @@ def words(text: str) -> list[str]:
     ("j'ai" and "n'ai" kept whole)."""
     out: list[str] = []
     current: list[str] = []
-    for char in fold(join_french_have(text)):
+    for char in fold(_join_french_have(text)):
         if _is_word_char(char):
             current.append(char)
         elif current:
