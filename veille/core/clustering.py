@@ -613,14 +613,11 @@ def group_stories(
     first_seconds = np.full(capacity, np.inf)
     last_seconds = np.full(capacity, -np.inf)
     holders: dict[str, set[int]] = {}  # rare name -> stories carrying it
-    feed_holders: dict[int, set[int]] = {}  # feed -> stories holding one of its items
     for s, known in enumerate(stories):
         mean[s] = known.total / known.size
         first_seconds[s], last_seconds[s] = known.first.timestamp(), known.last.timestamp()
         for name in known.names:
             holders.setdefault(name, set()).add(s)
-        for feed in known.feeds:
-            feed_holders.setdefault(feed, set()).add(s)
 
     def crosses(story: _Story, lang: str, first: datetime, last: datetime) -> bool:
         """Whether items of ``lang`` dated ``first``..``last`` may join ``story`` on the cross-language bar
@@ -686,11 +683,12 @@ def group_stories(
                     if np.isfinite(margin[p]) and crosses(stories[other], item_langs[i], times[i], times[i]):
                         margin[p] = max(margin[p], sims[p] - bar)
                 # a story already holding an item of this feed in this language: its next article, unless
-                # nearly alike (one feed's French and English versions of a piece are one story)
-                for other in feed_holders.get(own, ()) if own is not None else ():
-                    p = int(slot[other])
-                    if 0 <= p < len(candidates) and candidates[p] == other and item_langs[i] in stories[other].langs:
-                        margin[p] = min(margin[p], sims[p] - same_feed_threshold)
+                # nearly alike (one feed's French and English versions of a piece are one story). Only the
+                # stories the item could join are read: lowering a margin already below 0 changes nothing.
+                for q in np.flatnonzero(margin >= 0).tolist() if own is not None else ():
+                    held = stories[int(candidates[q])]
+                    if own in held.feeds and item_langs[i] in held.langs:
+                        margin[q] = min(margin[q], sims[q] - same_feed_threshold)
                 cand = int(np.argmax(margin))
                 if margin[cand] >= 0:
                     best = int(candidates[cand])
@@ -699,7 +697,6 @@ def group_stories(
             labels[i] = _join(stories, best, i, x, times, item_langs, rare, holders, mean, first_seconds, last_seconds)
             if own is not None:
                 stories[int(labels[i])].feeds.add(own)
-                feed_holders.setdefault(own, set()).add(int(labels[i]))
 
     # re-merge: stories touched by this batch whose average link now reaches their bar
     parent = {int(s): int(s) for s in set(labels.tolist())}
