@@ -380,32 +380,19 @@ class ThemeStore:
             for row in rows
         ]
 
-    def story_titles(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
-        """The titles of each story's items."""
-        out: dict[int, list[str]] = {}
+    def story_members(self, story_ids: Sequence[int]) -> dict[int, list[tuple[str, str | None, int]]]:
+        """Each story's items as (title, language as stored: None when unknown, the feed it was first
+        stored from): what grouping new items against the story reads of it, in one query."""
+        out: dict[int, list[tuple[str, str | None, int]]] = {}
         for chunk in _chunks(list(story_ids), 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"""SELECT si.story_id, i.title FROM story_items si JOIN items i ON i.id = si.item_id
+                f"""SELECT si.story_id, i.title, i.lang, i.feed_id FROM story_items si JOIN items i ON i.id = si.item_id
                     WHERE si.story_id IN ({marks})""",
                 chunk,
             )
-            for story_id, title in rows:
-                out.setdefault(int(story_id), []).append(str(title or ""))
-        return out
-
-    def story_feeds(self, story_ids: Sequence[int]) -> dict[int, set[int]]:
-        """The feeds of each story's items (the feed each item was first stored from)."""
-        out: dict[int, set[int]] = {}
-        for chunk in _chunks(list(story_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"""SELECT DISTINCT si.story_id, i.feed_id FROM story_items si JOIN items i ON i.id = si.item_id
-                    WHERE si.story_id IN ({marks})""",
-                chunk,
-            )
-            for story_id, feed_id in rows:
-                out.setdefault(int(story_id), set()).add(int(feed_id))
+            for story_id, title, lang, feed_id in rows:
+                out.setdefault(int(story_id), []).append((str(title or ""), lang, int(feed_id)))
         return out
 
     def item_feeds(self, item_ids: Sequence[int]) -> dict[int, int]:
@@ -415,20 +402,6 @@ class ThemeStore:
             marks = ",".join("?" * len(chunk))
             for item_id, feed_id in self.conn.execute(f"SELECT id, feed_id FROM items WHERE id IN ({marks})", chunk):
                 out[int(item_id)] = int(feed_id)
-        return out
-
-    def story_languages(self, story_ids: Sequence[int]) -> dict[int, set[str]]:
-        """The languages of each story's items (as stored: None when unknown)."""
-        out: dict[int, set[str]] = {}
-        for chunk in _chunks(list(story_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"""SELECT DISTINCT si.story_id, i.lang FROM story_items si JOIN items i ON i.id = si.item_id
-                    WHERE si.story_id IN ({marks}) AND i.lang IS NOT NULL""",
-                chunk,
-            )
-            for story_id, lang in rows:
-                out.setdefault(int(story_id), set()).add(str(lang))
         return out
 
     def add_to_story(

@@ -217,6 +217,29 @@ def language_means(app: App) -> dict[str, NDArray[np.float32]]:
     return clustering.means_from_sums(app.store.themes.language_sums(app.settings.model.key))
 
 
+def _active_story(
+    sid: int,
+    centroid: NDArray[np.float32],
+    size: int,
+    last: datetime,
+    first: datetime,
+    members: list[tuple[str, str | None, int]],
+) -> clustering.ActiveStory:
+    """A stored story as grouping reads it, from its items' (title, language, feed)."""
+    titles = tuple(title for title, _, _ in members)
+    return clustering.ActiveStory(
+        id=sid,
+        centroid=centroid,
+        size=size,
+        last_at=last,
+        first_at=first,
+        names=_names(*titles),
+        langs=frozenset(clustering.language_key(lang) for _, lang, _ in members if lang is not None),
+        titles=titles,
+        feeds=frozenset(feed for _, _, feed in members),
+    )
+
+
 def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[int, int]:
     """Group the items not yet in a story, a week at a time, against the stories still active: only one
     week's items are read at once, so a backfill of years takes the memory of its busiest week.
@@ -234,22 +257,10 @@ def group_new_items(app: App, means: dict[str, NDArray[np.float32]]) -> tuple[in
         )
         times = [item.published_at for item in items]
         stored = themes.active_stories(min(times) - window)
-        titles = themes.story_titles([row[0] for row in stored])
-        languages = themes.story_languages([row[0] for row in stored])
-        story_feeds = themes.story_feeds([row[0] for row in stored])
+        stored_items = themes.story_members([row[0] for row in stored])
         item_feeds = themes.item_feeds([item.id for item in items])
         active = [
-            clustering.ActiveStory(
-                id=sid,
-                centroid=centroid,
-                size=size,
-                last_at=last,
-                first_at=first,
-                names=_names(*titles.get(sid, [])),
-                langs=frozenset(clustering.language_key(lang) for lang in languages.get(sid, ())),
-                titles=tuple(titles.get(sid, ())),
-                feeds=frozenset(story_feeds.get(sid, ())),
-            )
+            _active_story(sid, centroid, size, last, first, stored_items.get(sid, []))
             for sid, centroid, size, last, first in stored
         ]
         names = [_names(item.title) for item in items]
