@@ -152,6 +152,8 @@ FTS_TEXT = (
     + f"""
     INSERT INTO items_fts (items_fts) VALUES ('delete-all');
     INSERT INTO items_fts (rowid, title, summary) SELECT id, {fts_text("title")}, {fts_text("summary")} FROM items;
+    -- merged into one segment, as 'rebuild' leaves it: else a common word's query reads hundreds of them
+    INSERT INTO items_fts (items_fts) VALUES ('optimize');
     """
 )
 
