@@ -23,6 +23,8 @@ from tests.postgres_server import storage_yaml
 from veille.adapters import schema
 from veille.adapters.search_store import fts5_match, pg_tsquery, watch_reports
 from veille.adapters.storage import open_storage
+from veille.adapters.storage.base import Connection
+from veille.adapters.store import Store
 from veille.cli import cli
 from veille.config import load
 from veille.core.query import describe, parse, words
@@ -390,36 +392,48 @@ def test_stats_name_formats_and_audiences_in_the_configured_language_and_json_ke
         assert numbers["formats"] == {"immersive": 1} and numbers["audiences"]["corporate"] == 1
 
 
+def add_word_items(conn: Connection, first: int, last: int) -> None:
+    """Items ``first``..``last`` of random words, some with "alpha" and "beta" in their title or text."""
+    import random
+
+    rng = random.Random(3 + first)
+    for item_id in range(first, last + 1):
+        words = ["learning", "news"] + [f"w{rng.randrange(300)}" for _ in range(rng.randint(4, 30))]
+        title, summary = " ".join(words[:6]), " ".join(words)
+        kind = item_id % 10
+        if kind == 0:  # a few items with both words in their title
+            title = f"alpha beta {title}"
+        elif kind in (1, 2, 3):
+            summary += " alpha" * rng.randint(1, 3)
+        elif kind in (4, 5, 6):
+            summary = "beta " + summary
+        day = f"2026-{1 + item_id % 11:02d}-{1 + item_id % 27:02d}T08:00:00+00:00"
+        conn.execute(
+            "INSERT INTO items (id, content_hash, url, title, summary, html, published_at, first_seen_at,"
+            " lang, feed_id) VALUES (?, ?, ?, ?, ?, '', ?, ?, 'en', 1)",
+            (item_id, f"h{item_id}", f"https://x.example/{item_id}", title, summary, day, day),
+        )
+
+
+def word_store(path: Path) -> Store:
+    """A SQLite store of 1,200 items of random words (``add_word_items``) from one feed."""
+    store = Store.open(path)
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO feeds (id, config_url, url, name, added_at) VALUES (1, 'f', 'f', 'F', '2026-01-01')")
+        add_word_items(conn, 1, 1200)
+    return store
+
+
+def ranked(store: Store, query: str, limit: int = 20) -> list[tuple[int, float]]:
+    return [(hit.item_id, round(hit.score, 9)) for hit in store.search.search(parse(query), limit=limit)]
+
+
 def test_a_broad_or_query_ranked_from_the_items_having_every_word_gives_the_same_hits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import random
-
     from veille.adapters import search_store
-    from veille.adapters.store import Store
 
-    rng = random.Random(3)
-    with Store.open(tmp_path / "veille.db") as store:
-        with store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO feeds (id, config_url, url, name, added_at) VALUES (1, 'f', 'f', 'F', '2026-01-01')"
-            )
-            for item_id in range(1, 1201):
-                words = ["learning", "news"] + [f"w{rng.randrange(300)}" for _ in range(rng.randint(4, 30))]
-                title, summary = " ".join(words[:6]), " ".join(words)
-                kind = item_id % 10
-                if kind == 0:  # a few items with both words in their title
-                    title = f"alpha beta {title}"
-                elif kind in (1, 2, 3):
-                    summary += " alpha" * rng.randint(1, 3)
-                elif kind in (4, 5, 6):
-                    summary = "beta " + summary
-                day = f"2026-{1 + item_id % 11:02d}-{1 + item_id % 27:02d}T08:00:00+00:00"
-                conn.execute(
-                    "INSERT INTO items (id, content_hash, url, title, summary, html, published_at, first_seen_at,"
-                    " lang, feed_id) VALUES (?, ?, ?, ?, ?, '', ?, ?, 'en', 1)",
-                    (item_id, f"h{item_id}", f"https://x.example/{item_id}", title, summary, day, day),
-                )
+    with word_store(tmp_path / "veille.db") as store:
         answered: list[bool] = []
         pruning = search_store.SearchStore._best_of_all_options
 
@@ -429,14 +443,41 @@ def test_a_broad_or_query_ranked_from_the_items_having_every_word_gives_the_same
             return rows
 
         monkeypatch.setattr(search_store.SearchStore, "_best_of_all_options", spy)
-
-        def ranked(query: str, limit: int) -> list[tuple[int, float]]:
-            return [(hit.item_id, round(hit.score, 9)) for hit in store.search.search(parse(query), limit=limit)]
-
         queries = [(query, limit) for query in ("alpha OR beta", "beta OR alpha") for limit in (20, 40)]
-        fast = {(query, limit): ranked(query, limit) for query, limit in queries}
+        fast = {(query, limit): ranked(store, query, limit) for query, limit in queries}
         assert answered == [True, False, True, False]  # 160 best (limit 40): more than the 120 having both words
         monkeypatch.setattr(search_store, "MAX_PRUNED_OPTIONS", 1)  # every OR ranked the plain way
         for (query, limit), hits in fast.items():
-            assert ranked(query, limit) == hits, query
+            assert ranked(store, query, limit) == hits, query
         assert {item_id % 10 for item_id, _ in fast[("alpha OR beta", 20)]} == {0}
+
+
+def test_a_large_store_ranks_in_rowid_ranges_side_by_side_with_the_same_hits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.adapters import search_store
+    from veille.adapters.storage.sqlite import SqliteStore
+
+    queries = ["alpha", "beta", "learning", "alpha OR beta", "w7 OR w8 OR w9", '"learning news"', "w1*"]
+    with word_store(tmp_path / "veille.db") as store:
+        whole = {query: ranked(store, query) for query in queries}  # 1,200 items: one read of every rowid
+        assert all(whole.values())
+        parts: list[int] = []
+        reading = SqliteStore.read_parts
+
+        def spy(self: SqliteStore, sql: str, param_sets: list[dict[str, object]]) -> object:
+            parts.append(len(param_sets))
+            return reading(self, sql, param_sets)
+
+        monkeypatch.setattr(SqliteStore, "read_parts", spy)
+        monkeypatch.setattr(SqliteStore, "read_width", property(lambda self: 3))
+        monkeypatch.setattr(search_store, "PARALLEL_FROM_ITEMS", 1)  # as a store of a million items does
+        for query in queries:
+            assert ranked(store, query) == whole[query], query
+        assert parts and set(parts) == {3}
+        assert len(store._readers) == 3  # three read-only connections read the ranges side by side
+        # inside a write batch the batch's connection reads: the item it has not committed yet is found
+        with store.transaction() as conn:
+            conn.execute("UPDATE items SET title = 'alpha alpha alpha' WHERE id = 7")
+            assert ranked(store, "alpha")[0][0] == 7
+        assert ranked(store, "alpha")[0][0] == 7

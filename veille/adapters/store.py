@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from veille.adapters.process_store import ProcessStore, SentenceStore, ThemeStore
     from veille.adapters.search_store import SearchStore
     from veille.adapters.site_store import SiteReader
-    from veille.adapters.storage.base import Connection, Row
+    from veille.adapters.storage.base import Connection, Params, Row
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -153,6 +153,16 @@ class Store:
     def transaction(self) -> AbstractContextManager[Connection]:
         """One atomic write batch: committed at the end of the ``with`` block, rolled back on any error."""
         return self.conn.transaction()
+
+    @property
+    def read_width(self) -> int:
+        """How many parts ``read_parts`` reads at once."""
+        return 1
+
+    def read_parts(self, sql: str, param_sets: Sequence[Params]) -> list[list[Row]]:
+        """``sql`` read once per parameter set, the results in the order of the sets: one after the other
+        here; SQLite reads them side by side, one core each (``storage.sqlite``)."""
+        return [list(self.conn.execute(sql, params).fetchall()) for params in param_sets]
 
     def lock_feed(self, feed_id: int) -> bool:
         """Claim a feed for this run's fetch (SQLite: one machine, and ``veille run``'s lock file)."""

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from veille.adapters.schema import MIGRATIONS
-from veille.adapters.storage.base import DatabaseUnavailable, Params, TranslatedCursor
+from veille.adapters.storage.base import DatabaseUnavailable, Params, Row, TranslatedCursor
 from veille.adapters.store import Store, _statements, unwritable_data_dir
 from veille.errors import StorageError
 
 DEFAULT_TIMEOUT = 30.0  # seconds to wait for another process's write lock
+MAX_READERS = 4  # read-only connections reading side by side (``SqliteStore.read_parts``), one core each
 
 
 def translate(exc: sqlite3.Error, location: str, timeout: float) -> StorageError:
@@ -87,6 +89,8 @@ class SqliteStore(Store):
         super().__init__(conn, str(path))
         self.path: Path = path
         self.sqlite = conn
+        self._readers: list[SqliteConnection] = []  # opened on the first read in parts, kept until close
+        self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def open(cls, path: Path, *, timeout: float = DEFAULT_TIMEOUT) -> SqliteStore:
@@ -147,5 +151,50 @@ class SqliteStore(Store):
             finally:
                 self.conn.execute("PRAGMA foreign_keys = ON")
 
+    @property
+    def read_width(self) -> int:
+        return min(os.cpu_count() or 1, MAX_READERS)
+
+    def read_parts(self, sql: str, param_sets: Sequence[Params]) -> list[list[Row]]:
+        """``sql`` read once per parameter set, side by side: each part on its own read-only connection in
+        its own thread (the sqlite3 module lets go of the GIL while SQLite works), so one query split into
+        rowid ranges uses every core. Inside a write batch the batch's own connection reads them all, one
+        after the other: the other connections would not see what it has not committed yet."""
+        workers = min(len(param_sets), self.read_width)
+        if workers <= 1 or self.sqlite.raw.in_transaction:
+            return super().read_parts(sql, param_sets)
+        while len(self._readers) < workers:
+            self._readers.append(self._reader())
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(MAX_READERS, thread_name_prefix="veille-read")
+
+        def read(reader: SqliteConnection, sets: Sequence[Params]) -> list[list[Row]]:
+            return [list(reader.execute(sql, params).fetchall()) for params in sets]
+
+        # each connection reads its share of the sets in turn: one thread at a time on a connection
+        shares = [self._pool.submit(read, self._readers[w], param_sets[w::workers]) for w in range(workers)]
+        results: list[list[Row]] = [[] for _ in param_sets]
+        for w, share in enumerate(shares):
+            results[w::workers] = share.result()
+        return results
+
+    def _reader(self) -> SqliteConnection:
+        """One more read-only connection to the database file, usable from any thread."""
+        location = f"{self.path.resolve().as_uri()}?mode=ro"
+        try:
+            raw = sqlite3.connect(
+                location, uri=True, timeout=self.sqlite.timeout, isolation_level=None, check_same_thread=False
+            )
+            raw.row_factory = sqlite3.Row
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {self.path} to read it: {exc}") from exc
+        return SqliteConnection(raw, str(self.path), self.sqlite.timeout)
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        for reader in self._readers:
+            reader.close()
+        self._readers.clear()
         self.sqlite.close()
