@@ -8,6 +8,7 @@ Real parts: a SQLite file, a PostgreSQL server (tests/postgres_server.py), a loo
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import UTC, datetime
@@ -459,22 +460,36 @@ def test_a_large_store_ranks_in_rowid_ranges_side_by_side_with_the_same_hits(
     from veille.adapters.storage.sqlite import SqliteStore
 
     queries = ["alpha", "beta", "learning", "alpha OR beta", "w7 OR w8 OR w9", '"learning news"', "w1*"]
+    # 20 stories, and 300 (every match ranked: an item a range leaves out shows)
+    asked = [(query, limit) for query in queries for limit in (20, 300)]
     with word_store(tmp_path / "veille.db") as store:
-        whole = {query: ranked(store, query) for query in queries}  # 1,200 items: one read of every rowid
+        whole = {(q, limit): ranked(store, q, limit) for q, limit in asked}  # 1,200 items: one read of all rowids
         assert all(whole.values())
-        parts: list[int] = []
+        ranges: list[list[tuple[int, int]]] = []
         reading = SqliteStore.read_parts
 
-        def spy(self: SqliteStore, sql: str, param_sets: list[dict[str, object]]) -> object:
-            parts.append(len(param_sets))
+        def spy(self: SqliteStore, sql: str, param_sets: list[dict[str, int]]) -> object:
+            ranges.append([(sets["low"], sets["high"]) for sets in param_sets])
             return reading(self, sql, param_sets)
 
+        answered: list[bool] = []
+        pruning = search_store.SearchStore._best_of_all_options
+
+        def pruned(self: search_store.SearchStore, *args: object) -> object:
+            rows = pruning(self, *args)  # type: ignore[arg-type]
+            answered.append(rows is not None)
+            return rows
+
         monkeypatch.setattr(SqliteStore, "read_parts", spy)
+        monkeypatch.setattr(search_store.SearchStore, "_best_of_all_options", pruned)
         monkeypatch.setattr(SqliteStore, "read_width", property(lambda self: 3))
         monkeypatch.setattr(search_store, "PARALLEL_FROM_ITEMS", 1)  # as a store of a million items does
-        for query in queries:
-            assert ranked(store, query) == whole[query], query
-        assert parts and set(parts) == {3}
+        for query, limit in asked:
+            assert ranked(store, query, limit) == whole[(query, limit)], (query, limit)
+        assert True in answered  # "alpha OR beta" (20): ranked in parts from the items having both words
+        for parts in ranges:  # three ranges from the first rowid to the last, no gap, no overlap
+            assert len(parts) == 3 and parts[0][0] <= 1 and parts[-1][1] >= 1200
+            assert all(high + 1 == low for (_, high), (low, _) in itertools.pairwise(parts))
         assert len(store._readers) == 3  # three read-only connections read the ranges side by side
         # inside a write batch the batch's connection reads: the item it has not committed yet is found
         with store.transaction() as conn:

@@ -196,9 +196,10 @@ class SearchStore:
         """``sql``'s ``n`` best rows (ranked in the index, rowids in [:low, :high]). On a large store the
         rowids are split into as many ranges as the store reads at once (``Store.read_parts``: one core
         each), each range gives its ``n`` best and they are merged: the same rows in the same order as one
-        read of every rowid (bm25's idf and mean length are the whole table's, whatever the range), in 0.7 to
-        0.8 of the time on two cores for a query of 25,000 matches or more at 1,000,000 items (threads of
-        one process do not run SQLite fully side by side; bench/search.py)."""
+        read of every rowid (bm25's idf and mean length are the whole table's, whatever the range), in 0.65
+        to 0.83 of the time on two cores for a query of 25,000 matches or more at 1,000,000 items
+        (bench/search.py). The items are those stored when the search began; each range reads its own
+        snapshot, so a run committing meanwhile can move a score by its share of the statistics."""
         last = int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM items").fetchone()[0])
         parts = self.store.read_width if last >= PARALLEL_FROM_ITEMS else 1
         step = last // parts + 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -153,7 +153,9 @@ class SqliteStore(Store):
 
     @property
     def read_width(self) -> int:
-        return min(os.cpu_count() or 1, MAX_READERS)
+        """The cores this process may use (a container's share, not the host's), at most ``MAX_READERS``."""
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return max(1, min(cores or 1, MAX_READERS))
 
     def read_parts(self, sql: str, param_sets: Sequence[Params]) -> list[list[Row]]:
         """``sql`` read once per parameter set, side by side: each part on its own read-only connection in
@@ -173,6 +175,7 @@ class SqliteStore(Store):
 
         # each connection reads its share of the sets in turn: one thread at a time on a connection
         shares = [self._pool.submit(read, self._readers[w], param_sets[w::workers]) for w in range(workers)]
+        wait(shares)  # every connection is free again before an error is raised
         results: list[list[Row]] = [[] for _ in param_sets]
         for w, share in enumerate(shares):
             results[w::workers] = share.result()
@@ -180,13 +183,13 @@ class SqliteStore(Store):
 
     def _reader(self) -> SqliteConnection:
         """One more read-only connection to the database file, usable from any thread."""
-        location = f"{self.path.resolve().as_uri()}?mode=ro"
         try:
+            location = f"{self.path.resolve().as_uri()}?mode=ro"
             raw = sqlite3.connect(
                 location, uri=True, timeout=self.sqlite.timeout, isolation_level=None, check_same_thread=False
             )
             raw.row_factory = sqlite3.Row
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop
             raise StorageError(f"cannot open database {self.path} to read it: {exc}") from exc
         return SqliteConnection(raw, str(self.path), self.sqlite.timeout)
 
