@@ -429,21 +429,29 @@ def ranked(store: Store, query: str, limit: int = 20) -> list[tuple[int, float]]
     return [(hit.item_id, round(hit.score, 9)) for hit in store.search.search(parse(query), limit=limit)]
 
 
+def watch_the_or_shortcut(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each search's OR shortcut (``_best_of_all_options``) gave the answer, in order."""
+    from veille.adapters import search_store
+
+    answered: list[bool] = []
+    pruning = search_store.SearchStore._best_of_all_options
+
+    def spy(self: search_store.SearchStore, *args: object) -> object:
+        rows = pruning(self, *args)  # type: ignore[arg-type]
+        answered.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(search_store.SearchStore, "_best_of_all_options", spy)
+    return answered
+
+
 def test_a_broad_or_query_ranked_from_the_items_having_every_word_gives_the_same_hits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from veille.adapters import search_store
 
     with word_store(tmp_path / "veille.db") as store:
-        answered: list[bool] = []
-        pruning = search_store.SearchStore._best_of_all_options
-
-        def spy(self: search_store.SearchStore, *args: object) -> object:
-            rows = pruning(self, *args)  # type: ignore[arg-type]
-            answered.append(rows is not None)
-            return rows
-
-        monkeypatch.setattr(search_store.SearchStore, "_best_of_all_options", spy)
+        answered = watch_the_or_shortcut(monkeypatch)
         queries = [(query, limit) for query in ("alpha OR beta", "beta OR alpha") for limit in (20, 40)]
         fast = {(query, limit): ranked(store, query, limit) for query, limit in queries}
         assert answered == [True, False, True, False]  # 160 best (limit 40): more than the 120 having both words
@@ -472,16 +480,8 @@ def test_a_large_store_ranks_in_rowid_ranges_side_by_side_with_the_same_hits(
             ranges.append([(sets["low"], sets["high"]) for sets in param_sets])
             return reading(self, sql, param_sets)
 
-        answered: list[bool] = []
-        pruning = search_store.SearchStore._best_of_all_options
-
-        def pruned(self: search_store.SearchStore, *args: object) -> object:
-            rows = pruning(self, *args)  # type: ignore[arg-type]
-            answered.append(rows is not None)
-            return rows
-
+        answered = watch_the_or_shortcut(monkeypatch)
         monkeypatch.setattr(SqliteStore, "read_parts", spy)
-        monkeypatch.setattr(search_store.SearchStore, "_best_of_all_options", pruned)
         monkeypatch.setattr(SqliteStore, "read_width", property(lambda self: 3))
         monkeypatch.setattr(search_store, "PARALLEL_FROM_ITEMS", 1)  # as a store of a million items does
         for query, limit in asked:
