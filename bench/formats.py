@@ -61,7 +61,10 @@ from veille.core.formats import (  # noqa: E402
     OTHER,
     ClassifierParams,
     FormatClassifier,
+    RelevanceRules,
     Taxonomy,
+    feed_medians,
+    item_feed_relevance,
     macro_f1,
 )
 
@@ -127,6 +130,33 @@ def load_set(name: str) -> list[dict]:
                 }
             )
     return out
+
+
+def feed_relevance(tagger: FormatClassifier, rows: list[dict], vectors: np.ndarray) -> list[float | None]:
+    """Per row, its feed's median gate score over the feed's first ``FEED_ITEMS`` rows, as ``veille
+    process`` judges a feed by its latest items (None for rows without a feed)."""
+    scores = tagger.relevance([r["text"] for r in rows], vectors, [r["lang"] for r in rows])
+    by_feed: dict[str, list[float]] = {}
+    if scores is not None:
+        for row, score in zip(rows, scores, strict=True):
+            if (feed := row.get("feed") or row.get("source")) and len(
+                by_feed.setdefault(feed, [])
+            ) < RelevanceRules.FEED_ITEMS:
+                by_feed[feed].append(float(score))
+    keys = {feed: n for n, feed in enumerate(by_feed)}
+    medians = feed_medians({keys[feed]: values for feed, values in by_feed.items()})
+    return item_feed_relevance(
+        [[keys[f]] if (f := r.get("feed") or r.get("source")) in keys else [] for r in rows], medians
+    )
+
+
+def tag(tagger: FormatClassifier, rows: list[dict], vectors: np.ndarray) -> list[list[str]]:
+    """The formats ``tagger`` gives ``rows``, each judged with its feed as ``veille process`` does."""
+    feeds = feed_relevance(tagger, rows, vectors) if tagger.gate is not None else None
+    return [
+        [t.format for t in item]
+        for item in tagger.classify([r["text"] for r in rows], vectors, [r["lang"] for r in rows], feed_relevance=feeds)
+    ]
 
 
 def embed_cached(texts: Sequence[str], cache: Path | None, model: str) -> np.ndarray:
@@ -285,8 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "naive": evaluate(rows, naive_pred, labels),
         }
         if gated is not None and name == args.which:
-            tags = gated.classify([r["text"] for r in rows], vectors[name], langs)
-            kept = [[t.format for t in item] for item in tags]
+            kept = tag(gated, rows, vectors[name])
             results[name]["gate_kept"] = sum(bool(k) for k in kept) / len(rows)
             results[name]["veille_gated"] = evaluate(rows, [k or [OTHER] for k in kept], labels)
         if tfidf is not None and name == args.which:

@@ -22,6 +22,11 @@ without the gate, on the same embeddings in one run:
   macro-F1                   of the format tagger per language on every labelled set, with and without
                              the gate (the gate must not cost formats)
 
+An item the tagger finds no format for (``other``) also needs its feed to be about learning: the median
+gate score of the feed's latest items (``RelevanceRules.feed_threshold``). Here a real entry's feed is
+its feed file, a real edtech post's its source, and AG News comes as feeds of 50 rows in file order (a
+general news feed); the written sets have no feed, so only the item is judged.
+
 The gate's knobs were chosen on the calibration rows only (``--calibrate`` prints the grid's best);
 the held-out rows were scored after that.
 """
@@ -41,7 +46,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.formats import SETS, embed_cached, load_set  # noqa: E402
+from bench.formats import SETS, embed_cached, feed_relevance, load_set, tag  # noqa: E402
 from veille.adapters.embed import SentenceTransformerEmbedder  # noqa: E402
 from veille.adapters.langid import classify  # noqa: E402
 from veille.adapters.parse import parse_feed  # noqa: E402
@@ -85,6 +90,7 @@ def load_real(limit: int | None) -> list[dict]:
                 "lang": lang,
                 "about": label["about_learning"],
                 "split": label["split"],
+                "feed": label["file"],
             }
         )
     return _thin(rows, limit)
@@ -95,7 +101,16 @@ def load_agnews(limit: int | None) -> list[dict]:
     for index, line in enumerate(AGNEWS.read_text(encoding="utf-8").splitlines()):
         _, text = line.split("\t", 1)
         split = "calibration" if index % 2 == 0 else "heldout"
-        rows.append({"text": text, "embed": text, "lang": "en", "about": False, "split": split})
+        rows.append(
+            {
+                "text": text,
+                "embed": text,
+                "lang": "en",
+                "about": False,
+                "split": split,
+                "feed": f"agnews-{index // 100}",
+            }
+        )
     return _thin(rows, limit)
 
 
@@ -132,8 +147,7 @@ def measure(
     out: dict = {"off_topic": {}, "kept": {}, "macro_f1": {}}
     predictions: dict[str, tuple[list[list[str]], list[list[str]]]] = {}
     for name, rows in data.items():
-        args = ([r["text"] for r in rows], vectors[name], [r["lang"] for r in rows])
-        predictions[name] = (formats_of(plain.classify(*args)), formats_of(gated.classify(*args)))
+        predictions[name] = (tag(plain, rows, vectors[name]), tag(gated, rows, vectors[name]))
     for source in ("real", "agnews"):
         for split in ("calibration", "heldout"):
             idx = [i for i, r in enumerate(data[source]) if r["split"] == split and r["about"] is False]
@@ -174,33 +188,31 @@ def measure(
     return out
 
 
-def other_sweep(
+def sweep(
     gated: FormatClassifier,
     data: dict[str, list[dict]],
     vectors: dict[str, np.ndarray],
     learning: list[dict],
     learning_vectors: np.ndarray,
+    knob: str,
+    values: Sequence[float],
 ) -> list[tuple[float, float, float]]:
-    """For each ``other_threshold`` tried: the share of real learning items (``learning``) left with no
-    format, and the share of off-topic items shown with a format (``other`` included; real feeds and AG
-    News averaged), on the calibration rows: the bar is the one with the smallest sum."""
+    """For each value of the gate's ``knob`` (``other_threshold`` or ``feed_threshold``): the share of real
+    learning items (``learning``) left with no format, and the share of off-topic items shown with a
+    format (``other`` included; real feeds and AG News averaged), on the calibration rows: the value with
+    the smallest sum is the one to ship."""
     assert gated.gate is not None
     out = []
-    for bar in (gated.gate.rules.threshold, 0.1, 0.13, 0.16, 0.2):
-        rules = replace(gated.gate.rules, other_threshold=bar)
-        tagger = replace(gated, gate=replace(gated.gate, rules=rules))
-        kept = formats_of(
-            tagger.classify([r["text"] for r in learning], learning_vectors, [r["lang"] for r in learning])
-        )
+    for value in values:
+        tagger = replace(gated, gate=replace(gated.gate, rules=replace(gated.gate.rules, **{knob: value})))
+        kept = tag(tagger, learning, learning_vectors)
         off_topic = []
         for source in ("real", "agnews"):
             rows = data[source]
+            tags = tag(tagger, rows, vectors[source])
             idx = [i for i, r in enumerate(rows) if r["split"] == "calibration" and r["about"] is False]
-            tags = formats_of(
-                tagger.classify([rows[i]["text"] for i in idx], vectors[source][idx], [rows[i]["lang"] for i in idx])
-            )
-            off_topic.append(shown(tags))
-        out.append((bar, 1.0 - shown(kept), float(np.mean(off_topic))))
+            off_topic.append(shown([tags[i] for i in idx]))
+        out.append((value, 1.0 - shown(kept), float(np.mean(off_topic))))
     return out
 
 
@@ -290,14 +302,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"off-topic given a format {rate:.4f}  neighbours {tried.neighbours:>2}  "
                 f"term_weight {tried.term_weight:.2f}  threshold {tried.threshold:+.3f}"
             )
-        print("\nother_threshold (an item with no format but `other`), calibration rows only:")
         real_cal = load_set("real-cal")  # real edtech posts, all about learning, many labelled `other`
         cal_vectors = embed_cached([r["embed"] for r in real_cal], args.cache, args.model)
-        for bar, missed, off_topic in other_sweep(gated, data, vectors, real_cal, cal_vectors):
-            print(
-                f"other_threshold {bar:.3f}  off-topic shown (real, AG News) {off_topic:.4f}  "
-                f"real learning items dropped {missed:.4f}  sum {missed + off_topic:.4f}"
-            )
+        cal = [i for i, r in enumerate(data["real"]) if r["split"] == "calibration"]
+        general = feed_relevance(gated, [data["real"][i] for i in cal], vectors["real"][cal])
+        edtech = feed_relevance(gated, real_cal, cal_vectors)
+        highest = max(m for m in general if m is not None)
+        lowest = min(m for m in edtech if m is not None)
+        print(
+            f"\nfeed medians, calibration rows: real feeds at most {highest:.3f}, "
+            f"real edtech sources at least {lowest:.3f}"
+        )
+        for knob, values in (
+            ("other_threshold", (rules.threshold, 0.1, 0.13, 0.16, 0.2)),
+            ("feed_threshold", (-1.0, 0.05, 0.1, 0.15, 0.18, 0.2, 0.25, 0.3)),
+        ):
+            print(f"\n{knob} (an item with no format but `other`), calibration rows only:")
+            for value, missed, off_topic in sweep(gated, data, vectors, real_cal, cal_vectors, knob, values):
+                print(
+                    f"{knob} {value:+.3f}  off-topic shown (real, AG News) {off_topic:.4f}  "
+                    f"real learning items dropped {missed:.4f}  sum {missed + off_topic:.4f}"
+                )
         return 0
 
     report = measure(gated, plain, data, vectors)
@@ -307,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Relevance gate before format tagging, model {args.model}")
     print(
         f"knobs (veille/data/relevance.yaml): neighbours {rules.neighbours}, term_weight {rules.term_weight}, "
-        f"threshold {rules.threshold}, other_threshold {rules.other_threshold}"
+        f"threshold {rules.threshold}, other_threshold {rules.other_threshold}, feed_threshold {rules.feed_threshold}"
     )
     print("\nNot about learning, share given a learning format (lower is better); last column: any format,")
     print("`other` included (shown in the digest as learning news)")

@@ -134,7 +134,9 @@ def test_formats_and_audiences_are_decided_in_batches_that_read_on(app: App, mon
 
     monkeypatch.setattr(type(items), "items", spy)
     assert process_job.classify_new(app) == 8
-    assert read == [3, 3, 2]  # three batches, each read on from the last id of the one before
+    # three batches, each read on from the last id of the one before; the feed's latest items (all 8
+    # here), whose median says whether it is a learning feed, are read once for the run
+    assert read == [3, 8, 3, 2]
     assert items.count_classified() == 8 and sum(items.format_counts().values()) >= 8
     read.clear()
     assert process_job.decide_audiences(app) == 8

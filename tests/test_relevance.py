@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,15 @@ from tests.conftest import ROOT
 from veille.adapters.embed import SentenceTransformerEmbedder
 from veille.adapters.tagger import taxonomy_vectors
 from veille.adapters.taxonomy import load_relevance, load_taxonomy
-from veille.core.formats import OTHER, FormatClassifier, RelevanceRules, Taxonomy, split_title
+from veille.core.formats import (
+    OTHER,
+    FormatClassifier,
+    RelevanceRules,
+    Taxonomy,
+    feed_medians,
+    item_feed_relevance,
+    split_title,
+)
 from veille.errors import ConfigError
 
 # --------------------------------------------------------------------------------------- the rules file
@@ -109,6 +118,41 @@ def test_an_item_with_no_format_needs_the_higher_bar_to_count_as_learning_news()
     strict = FormatClassifier.fit(taxonomy, tax, relevance=replace(rules, other_threshold=0.9), relevance_vectors=rel)
     webinar = strict.classify(["Webinar: a virtual classroom session. Join online."], item, ["en"])[0]
     assert webinar and webinar[0].format != OTHER  # a format found: the gate's own bar
+
+
+def test_in_a_general_feed_an_item_with_no_format_is_off_topic_and_one_with_a_format_keeps_it() -> None:
+    """A general news feed (the median of its latest items' scores below ``feed_threshold``) carries
+    items that read a little like learning news and none of them a format: there they get no format at
+    all. The same item in a learning feed, or in a feed too small to judge (None), is ``other``."""
+    taxonomy, rules, tax, rel = _toy()
+    tagger = FormatClassifier.fit(taxonomy, tax, relevance=rules, relevance_vectors=rel)
+    item = np.zeros((1, 16), np.float32)
+    item[0, 0], item[0, 1] = 0.6, 0.5  # past the gate, no format found
+    texts = ["A talk on Tuesday. Details."]
+    shown = {
+        feed: [t.format for t in tagger.classify(texts, item, ["en"], feed_relevance=[feed])[0]]
+        for feed in (rules.feed_threshold - 0.01, rules.feed_threshold, None)
+    }
+    assert shown == {rules.feed_threshold - 0.01: [], rules.feed_threshold: [OTHER], None: [OTHER]}
+    webinar = tagger.classify(
+        ["Webinar: a virtual classroom session. Join online."], item, ["en"], feed_relevance=[-1.0]
+    )[0]
+    assert webinar and webinar[0].format != OTHER  # a format found is evidence of its own
+    with pytest.raises(ValueError, match="feed_relevance"):
+        tagger.classify(texts, item, ["en"], feed_relevance=[0.5, 0.5])
+    assert replace(rules, feed_threshold=0.3).signature() != rules.signature()  # a new bar re-tags
+
+
+def test_a_feed_is_judged_on_enough_items_and_an_item_by_its_most_learning_feed() -> None:
+    few = [0.9] * (RelevanceRules.MIN_FEED_ITEMS - 1)
+    medians = feed_medians({1: [0.0, 0.1, 0.5, 0.6, 0.05], 2: [0.3] * RelevanceRules.MIN_FEED_ITEMS, 3: few})
+    assert medians == {1: pytest.approx(0.1), 2: pytest.approx(0.3)}  # feed 3 is too small to judge
+    assert item_feed_relevance([[1], [1, 2], [3], []], medians) == [
+        pytest.approx(0.1),
+        pytest.approx(0.3),
+        None,
+        None,
+    ]
 
 
 def test_without_rules_every_item_is_taken_to_be_about_learning() -> None:
@@ -221,3 +265,68 @@ def test_veille_process_leaves_off_topic_items_without_any_format(tmp_path: Path
     stats = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", "stats", "--json"])
     assert sum(json.loads(stats.stdout)["formats"].values()) == sum(tagged.values())
     assert json.loads(stats.stdout)["off_topic"] == len(OFF_TOPIC)  # classified, and told apart
+
+
+LEADERS = (
+    "Three traits that separate the best leaders from average ones. A survey of managers finds a mix of qualities."
+)
+
+
+@pytest.mark.slow
+def test_veille_process_shows_a_general_feeds_item_without_format_only_from_a_learning_feed(tmp_path: Path) -> None:
+    """Through the real command, two feeds carry the same management piece (no learning format found):
+    from the general news feed it is off-topic, from the learning blog it is learning news (``other``)."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    from click.testing import CliRunner
+
+    from veille.adapters.store import FeedStore, Store
+    from veille.cli import cli
+    from veille.core.normalize import content_hash
+    from veille.models import FeedConfig, NewItem
+
+    start = datetime(2026, 11, 16, 8, tzinfo=UTC)
+    general, learning = "https://news.example/feed.xml", "https://ld-blog.example/feed.xml"
+    extra = "Onboarding in the first week. Our training team pairs every new hire with a mentor and short courses."
+    carried = {
+        general: [*OFF_TOPIC, ("en", LEADERS)],
+        learning: [(lang, text) for lang, text, _ in LEARNING] + [("en", extra), ("en", LEADERS)],
+    }
+    config = tmp_path / "feeds.yaml"
+    config.write_text(f"feeds:\n  - url: {general}\n  - url: {learning}\n", encoding="utf-8")
+    with Store.open(tmp_path / ".veille" / "veille.db") as store:
+        feeds = FeedStore(store)
+        feeds.sync_feeds([FeedConfig(url=general), FeedConfig(url=learning)], start)
+        states = {state.url: state for state in feeds.feed_states()}
+        with store.transaction():
+            for feed, texts in carried.items():
+                for index, (lang, text) in enumerate(texts):
+                    title, summary = split_title(text)
+                    url = f"{feed.removesuffix('feed.xml')}{index}"
+                    published = start + timedelta(hours=index)
+                    item = NewItem(
+                        url,
+                        url,
+                        url,
+                        title,
+                        summary,
+                        summary,
+                        None,
+                        (),
+                        published,
+                        lang,
+                        content_hash(title, summary, url),
+                    )
+                    feeds._store_items(states[feed].id, [item], published)
+    result = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", "process"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    with sqlite3.connect(tmp_path / ".veille" / "veille.db") as conn:
+        leaders = dict(
+            conn.execute(
+                "SELECT f.url, GROUP_CONCAT(t.format) FROM items i JOIN feeds f ON f.id = i.feed_id "
+                "LEFT JOIN item_formats t ON t.item_id = i.id WHERE i.title = ? GROUP BY i.id",
+                (split_title(LEADERS)[0],),
+            )
+        )
+    assert leaders == {general: None, learning: OTHER}

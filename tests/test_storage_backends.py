@@ -107,6 +107,10 @@ def test_every_repository_round_trips_its_data_on_each_backend(tmp_path: Path, b
         assert store.items.count_to_embed("m") == 0
         ids = [item.id for item in items]
         assert np.array_equal(store.items.vectors(ids[::-1]), vectors[::-1])  # bytes kept exactly, any order
+        feed = store.themes.item_feeds(ids)[ids[0]]
+        assert store.items.item_feed_ids(ids) == {item_id: [feed] for item_id in ids}
+        assert store.items.latest_of_feeds([feed], "m", 3) == {feed: ids[:3]}  # newest first (post 4, 3, 2)
+        assert store.items.latest_of_feeds([feed], "another model", 3) == {feed: []}
         count, total = store.themes.language_sums("m")["en"]
         assert count == 4 and np.allclose(total, vectors.astype(np.float64).sum(axis=0))
 

@@ -216,6 +216,34 @@ class ProcessStore:
                 out[item_id] += json.loads(tags or "[]")
         return out
 
+    def item_feed_ids(self, item_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Every feed that carried each item: the one it was first stored from, then its sightings."""
+        out: dict[int, list[int]] = {item_id: [] for item_id in item_ids}
+        for chunk in _chunks(list(item_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for item_id, feed_id in self.conn.execute(
+                f"""SELECT id, feed_id FROM items WHERE id IN ({marks})
+                    UNION SELECT item_id, feed_id FROM sightings WHERE item_id IN ({marks})""",
+                [*chunk, *chunk],
+            ):
+                if feed_id not in out[item_id]:
+                    out[item_id].append(int(feed_id))
+        return out
+
+    def latest_of_feeds(self, feed_ids: Sequence[int], model: str, limit: int) -> dict[int, list[int]]:
+        """Per feed, the ids of its ``limit`` latest items embedded with ``model``, newest first."""
+        return {
+            feed_id: [
+                row[0]
+                for row in self.conn.execute(
+                    """SELECT i.id FROM items i JOIN embeddings e ON e.item_id = i.id AND e.model = ?
+                       WHERE i.feed_id = ? ORDER BY i.published_at DESC, i.id DESC LIMIT ?""",
+                    (model, feed_id, limit),
+                )
+            ]
+            for feed_id in feed_ids
+        }
+
     def save_audiences(
         self, signature: str, decisions: Iterable[tuple[ItemText, str, str, float, Sequence[str]]]
     ) -> None:

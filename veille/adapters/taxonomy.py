@@ -66,6 +66,7 @@ def load_relevance(path: Path = SHIPPED_RELEVANCE) -> RelevanceRules:
         term_weight = float(rules.get("term_weight", RelevanceRules.term_weight))
         threshold = float(rules.get("threshold", RelevanceRules.threshold))
         other_threshold = float(rules.get("other_threshold", RelevanceRules.other_threshold))
+        feed_threshold = float(rules.get("feed_threshold", RelevanceRules.feed_threshold))
     except (TypeError, KeyError, AttributeError, ValueError) as exc:
         raise ConfigError(
             f"expected 'learning', 'elsewhere' and 'terms' as language -> list of text, and numeric 'rules' ({exc})",
@@ -74,7 +75,14 @@ def load_relevance(path: Path = SHIPPED_RELEVANCE) -> RelevanceRules:
     if not any(sides["learning"].values()) or not any(sides["elsewhere"].values()):
         raise ConfigError("give learning and elsewhere sentences", path=where)
     return RelevanceRules(
-        sides["learning"], sides["elsewhere"], sides["terms"], neighbours, term_weight, threshold, other_threshold
+        sides["learning"],
+        sides["elsewhere"],
+        sides["terms"],
+        neighbours,
+        term_weight,
+        threshold,
+        other_threshold,
+        feed_threshold,
     )
 
 

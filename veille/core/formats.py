@@ -32,7 +32,9 @@ How an item is tagged, and why:
    ``tests/data/formats_heldout2.jsonl`` was scored once, after that.
 5. **Relevance first.** With relevance rules (``veille/data/relevance.yaml``), an item is first asked
    whether it is about learning at all (``RelevanceGate``); one that is not gets no format, not even
-   ``other`` (calibrated with ``bench/relevance.py``).
+   ``other`` (calibrated with ``bench/relevance.py``). An item with no format found (``other``) needs
+   more: a higher score, and a feed that is about learning (``feed_relevance``): general news feeds
+   carry many items that read a little like learning news and none of them a format.
 """
 
 from __future__ import annotations
@@ -293,8 +295,14 @@ class RelevanceRules:
     # own; an item with none has only this score, and general news just past ``threshold`` filled the
     # digest's "other formats" (Trump's golf club, Windows patches)
     other_threshold: float = 0.1
+    # minimum median score of a feed's recent items for its items with no format to be learning news: a
+    # general feed's ``other`` items were off-topic items that read a little like learning (a tech blog's
+    # "productivity tips", a football club's "training ground"); a learning feed's are its own news
+    feed_threshold: float = 0.18
 
     MAX_TERMS = 2
+    FEED_ITEMS = 50  # how many of a feed's latest items its median is taken over
+    MIN_FEED_ITEMS = 5  # a feed with fewer scored items is not judged (its items are judged alone)
 
     def texts(self) -> list[tuple[str, str, str]]:
         """Every sentence as (side, language, text), learning first: the rows ``RelevanceGate.fit``
@@ -311,7 +319,7 @@ class RelevanceRules:
             [
                 [[side, lang, text] for side, lang, text in self.texts()],
                 {k: list(v) for k, v in sorted(self.terms.items())},
-                [self.neighbours, self.term_weight, self.threshold, self.other_threshold],
+                [self.neighbours, self.term_weight, self.threshold, self.other_threshold, self.feed_threshold],
             ],
             ensure_ascii=False,
         ).encode()
@@ -346,6 +354,26 @@ class RelevanceGate:
     def terms(self, text: str) -> list[str]:
         """The learning terms found in ``text``."""
         return self.matcher.match(text)[0]
+
+
+def feed_medians(scores: Mapping[int, Sequence[float]]) -> dict[int, float]:
+    """Each feed's median relevance score over its latest items (``scores``: feed -> the gate's scores of
+    up to ``RelevanceRules.FEED_ITEMS`` of them); a feed with fewer than ``MIN_FEED_ITEMS`` is left out."""
+    return {
+        feed: float(np.median(values))
+        for feed, values in scores.items()
+        if len(values) >= RelevanceRules.MIN_FEED_ITEMS
+    }
+
+
+def item_feed_relevance(feeds: Sequence[Sequence[int]], medians: Mapping[int, float]) -> list[float | None]:
+    """Per item, the best median of the feeds that carried it (an item one learning feed carries is
+    learning news there); None when none of its feeds is judged."""
+    out: list[float | None] = []
+    for item_feeds in feeds:
+        known = [medians[feed] for feed in item_feeds if feed in medians]
+        out.append(max(known) if known else None)
+    return out
 
 
 def _mean_best(similarities: NDArray[np.float32], k: int) -> NDArray[np.float32]:
@@ -557,6 +585,19 @@ class FormatClassifier:
             raise ValueError("texts, vectors and langs must have the same length")
         return self.gate.scores(texts, self._centred(vectors, langs))
 
+    def _off_topic_other(
+        self,
+        relevance: NDArray[np.float32] | None,
+        feed_relevance: Sequence[float | None] | None,
+        i: int,
+        other_threshold: float,
+    ) -> bool:
+        """Whether item ``i``, given no format, is off-topic rather than ``other`` learning news."""
+        if relevance is None or self.gate is None:
+            return False
+        feed = feed_relevance[i] if feed_relevance is not None else None
+        return bool(relevance[i] < other_threshold) or (feed is not None and feed < self.gate.rules.feed_threshold)
+
     def scores(
         self, texts: Sequence[str], vectors: NDArray[np.floating], langs: Sequence[str | None]
     ) -> tuple[NDArray[np.float32], list[list[list[str]]], NDArray[np.bool_]]:
@@ -589,15 +630,20 @@ class FormatClassifier:
         langs: Sequence[str | None],
         *,
         gate_texts: Sequence[str] | None = None,
+        feed_relevance: Sequence[float | None] | None = None,
     ) -> list[list[FormatTag]]:
         """Zero or more formats per item, best first; ``[other]`` when no format is confident; ``[]`` (no
         format at all) when the relevance gate finds the item is not about learning, or finds no format
-        and scores it below ``RelevanceRules.other_threshold``. ``gate_texts``, when
+        and scores it below ``RelevanceRules.other_threshold``, or finds no format and its feeds'
+        ``feed_relevance`` (``item_feed_relevance``; None: not judged) is below
+        ``RelevanceRules.feed_threshold``: a general feed. ``gate_texts``, when
         given, are the texts whose learning terms the gate counts instead of ``texts`` (an item's title and
         excerpt when ``texts`` go on with its article page: a long page names learning words in passing,
         measured in bench/fulltext.py)."""
         if len(texts) == 0:
             return []
+        if feed_relevance is not None and len(feed_relevance) != len(texts):
+            raise ValueError("texts and feed_relevance must have the same length")
         relevance = self.relevance(texts if gate_texts is None else gate_texts, vectors, langs)
         gate_threshold = self.gate.rules.threshold if self.gate is not None else 0.0
         other_threshold = max(gate_threshold, self.gate.rules.other_threshold) if self.gate is not None else 0.0
@@ -623,7 +669,7 @@ class FormatClassifier:
                 )
                 for k in chosen
             ]
-            if not tags and relevance is not None and relevance[i] < other_threshold:
+            if not tags and self._off_topic_other(relevance, feed_relevance, i, other_threshold):
                 result.append([])  # no format found, and not clearly about learning: off-topic
                 continue
             if not tags:

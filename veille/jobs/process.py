@@ -44,7 +44,7 @@ from veille.adapters.store import Store
 from veille.adapters.taxonomy import signal_generic_words
 from veille.adapters.threads import one_blas_thread
 from veille.app import App
-from veille.core import audiences, brief, clustering, fulltext, i18n, labels, signals, titles, trends
+from veille.core import audiences, brief, clustering, formats, fulltext, i18n, labels, signals, titles, trends
 from veille.core.radar import build_radar, radar_span
 from veille.core.themes import (
     LINK_WEEKS,
@@ -158,13 +158,18 @@ def classify_new(app: App) -> int:
     fitted = app.tagger()
     tagger, signature = fitted.tagger, fitted.signature
     done = after = 0
+    medians: dict[int, float | None] = {}  # per feed, read once a run
     while ids := store.items_to_classify(signature, app.settings.model.key, after=after, limit=CLASSIFY_BATCH):
         after = ids[-1]
         items = store.items(ids)
         vectors = store.vectors(ids)
         texts = [tagger_text(item) for item in items]
         tags = tagger.classify(
-            texts, vectors, [item.lang for item in items], gate_texts=[gate_text(item) for item in items]
+            texts,
+            vectors,
+            [item.lang for item in items],
+            gate_texts=[gate_text(item) for item in items],
+            feed_relevance=feeds_relevance(app, tagger, ids, medians),
         )
         store.save_formats(
             signature,
@@ -175,6 +180,31 @@ def classify_new(app: App) -> int:
         )
         done += len(ids)
     return done
+
+
+def feeds_relevance(
+    app: App, tagger: formats.FormatClassifier, item_ids: Sequence[int], medians: dict[int, float | None]
+) -> list[float | None] | None:
+    """Per item, how much the feeds that carry it are about learning (``core.formats.item_feed_relevance``):
+    each feed is judged by the relevance gate's median over its latest items, read once into ``medians``.
+    None without a gate."""
+    if tagger.gate is None:
+        return None
+    store = app.store.items
+    feeds = store.item_feed_ids(item_ids)
+    todo = sorted({feed for carried in feeds.values() for feed in carried} - medians.keys())
+    if todo:
+        latest = store.latest_of_feeds(todo, app.settings.model.key, formats.RelevanceRules.FEED_ITEMS)
+        ids = [item_id for feed in todo for item_id in latest[feed]]
+        by_id: dict[int, float] = {}
+        if ids:
+            items = store.items(ids)
+            scores = tagger.relevance([gate_text(i) for i in items], store.vectors(ids), [i.lang for i in items])
+            by_id = dict(zip(ids, map(float, scores if scores is not None else []), strict=True))
+        found = formats.feed_medians({feed: [by_id[i] for i in latest[feed]] for feed in todo})
+        medians.update({feed: found.get(feed) for feed in todo})
+    known = {feed: median for feed, median in medians.items() if median is not None}
+    return formats.item_feed_relevance([feeds[item_id] for item_id in item_ids], known)
 
 
 # ------------------------------------------------------------------------------------------- audiences
