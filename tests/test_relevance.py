@@ -217,12 +217,12 @@ def test_learning_news_keeps_its_format_in_both_languages(gated, embedder) -> No
     assert [[t.format for t in item][:1] for item in tags] == [[key] for _, _, key in LEARNING]
 
 
-@pytest.mark.slow
-def test_veille_process_leaves_off_topic_items_without_any_format(tmp_path: Path) -> None:
-    """Through the real command: the football match and the game ranking are classified (not re-tagged on
-    every run) but carry no format row, so neither the formats nor the radar count them."""
-    import json
-    import sqlite3
+NOW = "2026-11-20T06:00:00Z"
+
+
+def process_feeds(folder: Path, carried: dict[str, list[tuple[str, str]]]) -> tuple[Path, Path]:
+    """Feeds (url -> their items as (language, "title. summary"), an hour apart) stored as ``veille fetch``
+    stores them, then ``veille process`` through the real command: (config, database)."""
     from datetime import UTC, datetime, timedelta
 
     from click.testing import CliRunner
@@ -233,25 +233,41 @@ def test_veille_process_leaves_off_topic_items_without_any_format(tmp_path: Path
     from veille.models import FeedConfig, NewItem
 
     start = datetime(2026, 11, 16, 8, tzinfo=UTC)
-    texts = [(lang, text) for lang, text in OFF_TOPIC] + [(lang, text) for lang, text, _ in LEARNING]
-    items = [(lang, *split_title(text)) for lang, text in texts]
-    config = tmp_path / "feeds.yaml"
-    config.write_text("feeds:\n  - url: https://source.example/feed.xml\n", encoding="utf-8")
-    with Store.open(tmp_path / ".veille" / "veille.db") as store:
+    config, database = folder / "feeds.yaml", folder / ".veille" / "veille.db"
+    config.write_text("feeds:\n" + "".join(f"  - url: {url}\n" for url in carried), encoding="utf-8")
+    with Store.open(database) as store:
         feeds = FeedStore(store)
-        feeds.sync_feeds([FeedConfig(url="https://source.example/feed.xml")], start)
-        state = feeds.feed_states()[0]
+        feeds.sync_feeds([FeedConfig(url=url) for url in carried], start)
+        states = {state.url: state for state in feeds.feed_states()}
         with store.transaction():
-            for index, (lang, title, summary) in enumerate(items):
-                url = f"https://source.example/{index}"
-                published = start + timedelta(hours=index)
-                item = NewItem(
-                    url, url, url, title, summary, summary, None, (), published, lang, content_hash(title, summary, url)
-                )
-                feeds._store_items(state.id, [item], published)
-    result = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", "process"])
+            for feed, texts in carried.items():
+                for index, (lang, text) in enumerate(texts):
+                    title, summary = split_title(text)
+                    url = f"{feed.removesuffix('feed.xml')}{index}"
+                    published = start + timedelta(hours=index)
+                    hashed = content_hash(title, summary, url)
+                    item = NewItem(url, url, url, title, summary, summary, None, (), published, lang, hashed)
+                    feeds._store_items(states[feed].id, [item], published)
+    result = CliRunner().invoke(cli, ["--config", str(config), "--now", NOW, "process"])
     assert result.exit_code == 0, result.output + repr(result.exception)
-    with sqlite3.connect(tmp_path / ".veille" / "veille.db") as conn:
+    return config, database
+
+
+@pytest.mark.slow
+def test_veille_process_leaves_off_topic_items_without_any_format(tmp_path: Path) -> None:
+    """Through the real command: the football match and the game ranking are classified (not re-tagged on
+    every run) but carry no format row, so neither the formats nor the radar count them."""
+    import json
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from veille.cli import cli
+
+    texts = [(lang, text) for lang, text in OFF_TOPIC] + [(lang, text) for lang, text, _ in LEARNING]
+    titles = [split_title(text)[0] for _, text in texts]
+    config, database = process_feeds(tmp_path, {"https://source.example/feed.xml": texts})
+    with sqlite3.connect(database) as conn:
         tagged = dict(
             conn.execute(
                 "SELECT i.title, COUNT(f.format) FROM items i "
@@ -259,10 +275,10 @@ def test_veille_process_leaves_off_topic_items_without_any_format(tmp_path: Path
             )
         )
         classified = conn.execute("SELECT COUNT(*) FROM classified").fetchone()[0]
-    assert classified == len(items)
-    assert [title for _, title, _ in items[: len(OFF_TOPIC)] if tagged[title]] == []
-    assert all(tagged[title] for _, title, _ in items[len(OFF_TOPIC) :])
-    stats = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", "stats", "--json"])
+    assert classified == len(texts)
+    assert [title for title in titles[: len(OFF_TOPIC)] if tagged[title]] == []
+    assert all(tagged[title] for title in titles[len(OFF_TOPIC) :])
+    stats = CliRunner().invoke(cli, ["--config", str(config), "--now", NOW, "stats", "--json"])
     assert sum(json.loads(stats.stdout)["formats"].values()) == sum(tagged.values())
     assert json.loads(stats.stdout)["off_topic"] == len(OFF_TOPIC)  # classified, and told apart
 
@@ -277,51 +293,17 @@ def test_veille_process_shows_a_general_feeds_item_without_format_only_from_a_le
     """Through the real command, two feeds carry the same management piece (no learning format found):
     from the general news feed it is off-topic, from the learning blog it is learning news (``other``)."""
     import sqlite3
-    from datetime import UTC, datetime, timedelta
 
-    from click.testing import CliRunner
-
-    from veille.adapters.store import FeedStore, Store
-    from veille.cli import cli
-    from veille.core.normalize import content_hash
-    from veille.models import FeedConfig, NewItem
-
-    start = datetime(2026, 11, 16, 8, tzinfo=UTC)
     general, learning = "https://news.example/feed.xml", "https://ld-blog.example/feed.xml"
     extra = "Onboarding in the first week. Our training team pairs every new hire with a mentor and short courses."
-    carried = {
-        general: [*OFF_TOPIC, ("en", LEADERS)],
-        learning: [(lang, text) for lang, text, _ in LEARNING] + [("en", extra), ("en", LEADERS)],
-    }
-    config = tmp_path / "feeds.yaml"
-    config.write_text(f"feeds:\n  - url: {general}\n  - url: {learning}\n", encoding="utf-8")
-    with Store.open(tmp_path / ".veille" / "veille.db") as store:
-        feeds = FeedStore(store)
-        feeds.sync_feeds([FeedConfig(url=general), FeedConfig(url=learning)], start)
-        states = {state.url: state for state in feeds.feed_states()}
-        with store.transaction():
-            for feed, texts in carried.items():
-                for index, (lang, text) in enumerate(texts):
-                    title, summary = split_title(text)
-                    url = f"{feed.removesuffix('feed.xml')}{index}"
-                    published = start + timedelta(hours=index)
-                    item = NewItem(
-                        url,
-                        url,
-                        url,
-                        title,
-                        summary,
-                        summary,
-                        None,
-                        (),
-                        published,
-                        lang,
-                        content_hash(title, summary, url),
-                    )
-                    feeds._store_items(states[feed].id, [item], published)
-    result = CliRunner().invoke(cli, ["--config", str(config), "--now", "2026-11-20T06:00:00Z", "process"])
-    assert result.exit_code == 0, result.output + repr(result.exception)
-    with sqlite3.connect(tmp_path / ".veille" / "veille.db") as conn:
+    _, database = process_feeds(
+        tmp_path,
+        {
+            general: [*OFF_TOPIC, ("en", LEADERS)],
+            learning: [(lang, text) for lang, text, _ in LEARNING] + [("en", extra), ("en", LEADERS)],
+        },
+    )
+    with sqlite3.connect(database) as conn:
         leaders = dict(
             conn.execute(
                 "SELECT f.url, GROUP_CONCAT(t.format) FROM items i JOIN feeds f ON f.id = i.feed_id "
