@@ -108,7 +108,7 @@ def load_agnews(limit: int | None) -> list[dict]:
                 "lang": "en",
                 "about": False,
                 "split": split,
-                "feed": f"agnews-{index // 100}",
+                "feed": f"agnews-{split}-{index // 100}",
             }
         )
     return _thin(rows, limit)

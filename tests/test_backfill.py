@@ -227,3 +227,57 @@ def test_a_busy_week_of_items_is_grouped_against_thousands_of_active_stories() -
     continued = [story for story in grouping.stories if story.existing_id is not None]
     assert continued and all(story.size > 2 for story in continued)
     assert 3000 < len(grouping.stories) < 5000
+
+
+class GateStub:
+    """A tagger whose relevance gate scores an item by its number: ``SCORES[n]`` for "… (n)"."""
+
+    gate = object()  # not None: there is a gate
+
+    def __init__(self, scores: dict[int, float]) -> None:
+        self.scores = scores
+
+    def relevance(self, texts: Sequence[str], vectors: object, langs: object) -> NDArray[np.float32]:
+        return np.array([self.scores[int(text.split("(")[1].split(")")[0])] for text in texts], dtype=np.float32)
+
+
+def test_each_feed_is_judged_once_a_run_by_its_latest_items_and_an_item_by_its_most_learning_feed(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    general, small, learning = app.store.feeds.feed_states()
+    numbers = {general.id: range(0, 6), small.id: range(10, 14), learning.id: range(20, 26)}
+    with app.store.transaction():
+        for feed, indexes in numbers.items():
+            for index in indexes:
+                published = START + timedelta(hours=index)
+                app.store.feeds._store_items(feed, [new_item(index, published)], published)
+        # the general feed's item 0 is carried by the learning feed too: a sighting, not a new item
+        app.store.feeds._store_items(learning.id, [new_item(0, START)], START)
+    process_job.embed_new(app)
+    ids = {
+        int(title.split("(")[1][:-1]): item_id
+        for item_id, title in app.store.conn.execute("SELECT id, title FROM items")
+    }
+    assert len(ids) == 16
+    stub = GateStub(
+        {n: 0.0 for n in numbers[general.id]}
+        | {n: 0.9 for n in numbers[small.id]}
+        | {n: 0.5 for n in numbers[learning.id]}
+    )
+    read: list[list[int]] = []
+    original = type(app.store.items).latest_of_feeds
+
+    def spy(self: object, feed_ids: Sequence[int], model: str, limit: int) -> object:
+        read.append(sorted(feed_ids))
+        return original(self, feed_ids, model, limit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(app.store.items), "latest_of_feeds", spy)
+    medians: dict[int, float | None] = {}
+    # a general feed (median 0.0) and one of 4 items, too few to judge
+    assert process_job.feeds_relevance(app, stub, [ids[1], ids[10]], medians) == [0.0, None]  # type: ignore[arg-type]
+    # the next batch reads only the feed not seen yet; item 0 counts with its most learning feed
+    assert process_job.feeds_relevance(app, stub, [ids[0], ids[20]], medians) == [0.5, 0.5]  # type: ignore[arg-type]
+    assert read == [sorted([general.id, small.id]), [learning.id]]
+    assert medians == {general.id: 0.0, small.id: None, learning.id: 0.5}
+    stub.gate = None  # type: ignore[assignment]
+    assert process_job.feeds_relevance(app, stub, [ids[0]], {}) is None  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from tests.postgres_server import storage_yaml
 from tests.storage_support import rss
 from tests.test_digest_support import FEEDS, mark_processed, populate
 from veille.adapters import schema
+from veille.adapters.process_store import LATEST_OF_FEED
 from veille.adapters.storage import open_storage
 from veille.adapters.storage.copy import TABLES, row_counts
 from veille.adapters.storage.postgres import PostgresStore
@@ -143,7 +144,9 @@ def test_a_watch_made_before_the_scale_indexes_gets_them_and_keeps_its_rows(
     store = open_storage(load(config))
     try:
         assert store.version == len(schema.MIGRATIONS)
-        assert {"stories_last_at", "items_feed", "digest_stories_week"} <= index_names(store)
+        assert {"stories_last_at", "items_feed", "digest_stories_week", "sightings_feed_published"} <= index_names(
+            store
+        )
         assert [row[0] for row in store.themes.active_stories(now)] == [story]  # the rows are all there
         if backend is None:  # the stories still active are found through the index, not a full scan
             plan = " ".join(
@@ -153,6 +156,12 @@ def test_a_watch_made_before_the_scale_indexes_gets_them_and_keeps_its_rows(
                 ).fetchall()
             )
             assert "stories_last_at" in plan
+            # a feed's latest items are read backwards along its sightings' index, not sorted from its history
+            latest = " ".join(
+                str(row[-1])
+                for row in store.conn.execute(f"EXPLAIN QUERY PLAN {LATEST_OF_FEED}", ("m", feed.id, 50)).fetchall()
+            )
+            assert "sightings_feed_published" in latest and "TEMP B-TREE" not in latest
     finally:
         store.close()
 

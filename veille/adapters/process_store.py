@@ -44,6 +44,14 @@ _ARTICLE = """COALESCE((SELECT a.text FROM item_articles ia JOIN articles a ON a
                          WHERE ia.item_id = i.id), '')"""
 
 
+# a feed's latest items carried, embedded for their current content (``ProcessStore.latest_of_feeds``);
+# read backwards along ``sightings_feed_published``
+LATEST_OF_FEED = """SELECT s.item_id FROM sightings s
+    JOIN items i ON i.id = s.item_id
+    JOIN embeddings e ON e.item_id = s.item_id AND e.model = ? AND e.content_hash = i.content_hash
+    WHERE s.feed_id = ? ORDER BY s.published_at DESC, s.item_id DESC LIMIT ?"""
+
+
 @dataclass(frozen=True)
 class StoryRow:
     id: int
@@ -217,7 +225,7 @@ class ProcessStore:
         return out
 
     def item_feed_ids(self, item_ids: Sequence[int]) -> dict[int, list[int]]:
-        """Every feed that carried each item: the one it was first stored from, then its sightings."""
+        """Every feed that carried each item (the one it was first stored from and every sighting)."""
         out: dict[int, list[int]] = {item_id: [] for item_id in item_ids}
         for chunk in _chunks(list(item_ids), 900):
             marks = ",".join("?" * len(chunk))
@@ -231,18 +239,13 @@ class ProcessStore:
         return out
 
     def latest_of_feeds(self, feed_ids: Sequence[int], model: str, limit: int) -> dict[int, list[int]]:
-        """Per feed, the ids of its ``limit`` latest items embedded with ``model``, newest first."""
-        return {
-            feed_id: [
-                row[0]
-                for row in self.conn.execute(
-                    """SELECT i.id FROM items i JOIN embeddings e ON e.item_id = i.id AND e.model = ?
-                       WHERE i.feed_id = ? ORDER BY i.published_at DESC, i.id DESC LIMIT ?""",
-                    (model, feed_id, limit),
-                )
-            ]
-            for feed_id in feed_ids
-        }
+        """Per feed, the ids of the ``limit`` latest items it carried (its sightings, by date) that are
+        embedded with ``model`` for their current content, newest first."""
+        out: dict[int, list[int]] = {}
+        for feed_id in feed_ids:
+            rows = self.conn.execute(LATEST_OF_FEED, (model, feed_id, limit)).fetchall()
+            out[feed_id] = list(dict.fromkeys(int(row[0]) for row in rows))  # two entries, one item: once
+        return out
 
     def save_audiences(
         self, signature: str, decisions: Iterable[tuple[ItemText, str, str, float, Sequence[str]]]

@@ -529,4 +529,11 @@ MIGRATIONS: list[str] = [
     SITE_CHANGES,
     # ---------------------------------------------------------------------------------------- j'ai
     FTS_TEXT,
+    # ---------------------------------------------------------------------------------------- feed relevance
+    # a feed's latest items
+    """
+    -- A feed's latest items, as it carries them (its sightings): `veille process` judges each feed by
+    -- its 50 latest (is it about learning?). Read backwards along the index, the item ids in it.
+    CREATE INDEX IF NOT EXISTS sightings_feed_published ON sightings(feed_id, published_at, item_id);
+    """,
 ]

@@ -294,7 +294,7 @@ class RelevanceRules:
     # minimum score of a relevant item given no format but ``other``: a format found is evidence of its
     # own; an item with none has only this score, and general news just past ``threshold`` filled the
     # digest's "other formats" (Trump's golf club, Windows patches)
-    other_threshold: float = 0.1
+    other_threshold: float = 0.071
     # minimum median score of a feed's recent items for its items with no format to be learning news: a
     # general feed's ``other`` items were off-topic items that read a little like learning (a tech blog's
     # "productivity tips", a football club's "training ground"); a learning feed's are its own news
@@ -320,6 +320,7 @@ class RelevanceRules:
                 [[side, lang, text] for side, lang, text in self.texts()],
                 {k: list(v) for k, v in sorted(self.terms.items())},
                 [self.neighbours, self.term_weight, self.threshold, self.other_threshold, self.feed_threshold],
+                [self.FEED_ITEMS, self.MIN_FEED_ITEMS],
             ],
             ensure_ascii=False,
         ).encode()
@@ -585,7 +586,7 @@ class FormatClassifier:
             raise ValueError("texts, vectors and langs must have the same length")
         return self.gate.scores(texts, self._centred(vectors, langs))
 
-    def _off_topic_other(
+    def _other_is_off_topic(
         self,
         relevance: NDArray[np.float32] | None,
         feed_relevance: Sequence[float | None] | None,
@@ -669,7 +670,7 @@ class FormatClassifier:
                 )
                 for k in chosen
             ]
-            if not tags and self._off_topic_other(relevance, feed_relevance, i, other_threshold):
+            if not tags and self._other_is_off_topic(relevance, feed_relevance, i, other_threshold):
                 result.append([])  # no format found, and not clearly about learning: off-topic
                 continue
             if not tags:

@@ -200,7 +200,8 @@ def feeds_relevance(
         if ids:
             items = store.items(ids)
             scores = tagger.relevance([gate_text(i) for i in items], store.vectors(ids), [i.lang for i in items])
-            by_id = dict(zip(ids, map(float, scores if scores is not None else []), strict=True))
+            assert scores is not None  # a gate, checked above
+            by_id = dict(zip(ids, map(float, scores), strict=True))
         found = formats.feed_medians({feed: [by_id[i] for i in latest[feed]] for feed in todo})
         medians.update({feed: found.get(feed) for feed in todo})
     known = {feed: median for feed, median in medians.items() if median is not None}
