@@ -15,7 +15,7 @@ import feedparser
 import pytest
 
 from tests.conftest import need_shared
-from tests.test_digest_support import NOW, WEEK, make_settings, mark_processed, populate, story
+from tests.test_digest_support import NOW, WEEK, make_settings, mark_processed, populate, story, theme
 from veille.adapters import digest_store
 from veille.adapters.render import render_digest
 from veille.adapters.store import Store
@@ -83,6 +83,32 @@ def test_digest_shows_trends_formats_signals_and_health_in_order(week_store: Sto
     assert "(2 fois)" in health and "last week: not reported" not in health
     # the summary in numbers
     assert "- 12 articles lus, venant de 7 sources" in text and "- 2 nouveaux thèmes" in text
+
+
+def test_news_about_something_else_stays_out_of_the_digest_and_the_radar(week_store: Store, tmp_path: Path) -> None:
+    """Two stories of general feeds that veille process classified and found about something else (no
+    format), and the new theme they make: neither is listed, not even under "Autres formats", nor counted
+    by the format radar. A story never classified still shows under "Autres formats", as before."""
+    from veille.adapters.radar_store import load_radar
+    from veille.core.radar import radar_span, week_points
+
+    elsewhere = {900: "Koike's party wins the Tokyo assembly vote", 901: "Tokyo hotels lure guests with tradition"}
+    with week_store.transaction() as conn:
+        theme(conn, 950, "Tokyo, assemblée, hôtels", ["tokyo", "assemblée"], {WEEK: (2, 3, "new")})
+        for story_id, title in elsewhere.items():
+            story(conn, story_id, title, f"https://news.example/{story_id}", "Japan news.", [1, 3, 4],
+                  "2026-11-25T09:00:00+00:00", theme=(950, WEEK))  # fmt: skip
+            conn.execute("INSERT INTO classified (item_id, signature) VALUES (?, 'sig')", (story_id * 10,))
+    mark_processed(week_store)
+    text = text_of(build_digest(make_app(make_settings(tmp_path), now=NOW, store=week_store), WEEK).text_path)
+    assert not [title for title in elsewhere.values() if title in text]
+    assert "Tokyo, assemblée" not in text and "Japan news" not in text
+    assert "Autres formats" in text and "Budgets for learning and development in 2027." in text  # never classified
+    radar = load_radar(week_store, *radar_span(WEEK))
+    assert {s.key: s.formats for s in radar.stories if s.key in ("s900", "s901")} == {"s900": (), "s901": ()}
+    points, totals = week_points(radar.stories)
+    assert totals[WEEK] == sum(1 for s in radar.stories if s.week == WEEK and s.formats)  # counted nowhere
+    assert points["other"][WEEK].stories == sum(1 for s in radar.stories if s.week == WEEK and s.formats == ("other",))
 
 
 def test_a_bilingual_story_appears_once_with_all_its_sources_and_languages(week_store: Store, tmp_path: Path) -> None:

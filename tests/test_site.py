@@ -18,7 +18,7 @@ import feedparser
 import pytest
 
 from tests.test_site_browser import browser, reads_well  # noqa: F401 (browser: the fixture)
-from tests.test_site_support import HOSTILE, NOW, make_settings, populate
+from tests.test_site_support import HOSTILE, NOW, add_story, at, make_settings, populate
 from veille.adapters.render import make_environment
 from veille.adapters.site import MANIFEST
 from veille.adapters.store import Store
@@ -94,6 +94,25 @@ def test_every_week_theme_format_and_source_has_its_page(built: tuple[Store, Sit
         assert (site / name).is_file(), name
     assert result.pages == len(pages(site))
     assert result.written == len([p for p in site.rglob("*") if p.is_file() and p.name != MANIFEST])
+
+
+def test_news_about_something_else_is_on_its_week_page_apart_and_on_no_format_page(
+    built: tuple[Store, SiteResult, Path],
+) -> None:
+    """A general feed's story that veille process classified and found about something else: its week page
+    lists it last, under "Hors apprentissage", and the "Autres formats" page does not (the digest leaves it
+    out, the radar counts it nowhere)."""
+    store, _, tmp_path = built
+    title = "Koike's party wins the Tokyo assembly vote"
+    with store.transaction() as conn:
+        add_story(conn, 970, title, "https://news.example/970", "Japan news.", [1], at("2026-W48", 2))
+        conn.execute("INSERT INTO classified (item_id, signature) VALUES (9700, 'sig')")
+    site = build_site(make_app(make_settings(tmp_path), now=NOW, store=store)).out_dir
+    week = (site / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
+    assert "Hors apprentissage" in week and week.index("Autres formats") < week.index("Hors apprentissage")
+    assert week.index("Hors apprentissage") < week.index("Koike")
+    assert "Koike" not in (site / "formats" / "other.html").read_text(encoding="utf-8")
+    assert not (site / "formats" / "off-topic.html").exists()
 
 
 def test_every_internal_link_and_anchor_resolves(built: tuple[Store, SiteResult, Path]) -> None:

@@ -298,7 +298,7 @@ def test_a_story_record_s_digest_reads_every_field_it_has() -> None:
         "key": "s2", "title": "Badges!", "url": None, "summary": "Another.", "lang": "fr",
         "first_at": NOW - timedelta(days=1), "last_at": NOW + timedelta(days=1),
         "copies": (replace(copy, feed_id=3),), "formats": (("video", 0.8),), "themes": (("2026-W49", 4),),
-        "digest_week": "2026-W49", "audiences": ("school",),
+        "digest_week": "2026-W49", "audiences": ("school",), "classified": True,
     }  # fmt: skip
     assert set(changed) == {f.name for f in fields(SiteStory)}
     assert set(changed_copy) == {f.name for f in fields(CopyRecord)}

@@ -30,6 +30,16 @@ from veille.core.weeks import previous_weeks, week_bounds
 
 _HEALTH_KINDS = ("gone", "moved", "error", "stale")
 
+# per theme, its stories of a week about something else: items classified, none with a learning format
+OFF_TOPIC_BY_THEME = """
+    SELECT st.theme_id, COUNT(*) FROM story_themes st
+    WHERE st.week = ?
+      AND EXISTS (SELECT 1 FROM story_items si JOIN classified cl ON cl.item_id = si.item_id
+                  WHERE si.story_id = st.story_id)
+      AND NOT EXISTS (SELECT 1 FROM story_items si JOIN item_formats f ON f.item_id = si.item_id
+                      WHERE si.story_id = st.story_id)
+    GROUP BY st.theme_id"""
+
 
 @dataclass(frozen=True)
 class DigestRow:
@@ -116,6 +126,15 @@ def _load_week(
         """
     ):
         formats.setdefault(story_id, []).append((fmt, float(score)))
+    # stories about something else (``StoryRecord.off_topic``); a recorded digest keeps what it showed
+    classified = {
+        row[0]
+        for row in conn.execute(
+            """SELECT DISTINCT si.story_id FROM digest_candidates c JOIN story_items si ON si.story_id = c.story_id
+               JOIN classified cl ON cl.item_id = si.item_id"""
+        )
+    }
+    off_topic = classified - formats.keys() if only is None else set()
     languages: dict[int, list[str]] = {}
     for story_id, lang in conn.execute(
         """
@@ -161,6 +180,7 @@ def _load_week(
                 formats=tuple(sorted(formats.get(row[0], ()))),
                 theme_id=story_theme.get(row[0]),
                 languages=tuple(languages.get(row[0], ())),
+                off_topic=row[0] in off_topic,
             )
         )
     stories.sort(key=lambda story: story.id)
@@ -176,6 +196,7 @@ def _load_week(
         (weeks[0], week, week),
     ):
         history.setdefault(theme_id, {})[other_week] = count
+    off_topic_stories = dict(conn.execute(OFF_TOPIC_BY_THEME, (week,)).fetchall())
     themes = [
         ThemeRecord(
             id=row[0],
@@ -189,6 +210,7 @@ def _load_week(
             history=tuple(history.get(row[0], {}).get(w, 0) for w in weeks),
             reason=stored_numbers(row[8]),
             titles={"fr": row[9], "en": row[10]},
+            off_topic=int(off_topic_stories.get(row[0], 0)),
         )
         for row in conn.execute(
             """

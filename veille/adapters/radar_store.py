@@ -49,6 +49,19 @@ def _load(conn: Connection, start: str, end: str, first: str | None, last: str |
         f"WITH c AS ({loose}) SELECT f.item_id, f.format FROM c JOIN item_formats f ON f.item_id = c.id", span
     ):
         formats[f"i{item_id}"].add(fmt)
+    # what veille process has classified: a story or item without a format among them is about something
+    # else (the relevance gate), counted in no format
+    classified = {
+        f"s{row[0]}"
+        for row in conn.execute(
+            f"""WITH c AS ({candidates}) SELECT DISTINCT si.story_id FROM c
+                JOIN story_items si ON si.story_id = c.id JOIN classified cl ON cl.item_id = si.item_id""",
+            span,
+        )
+    } | {
+        f"i{row[0]}"
+        for row in conn.execute(f"WITH c AS ({loose}) SELECT c.id FROM c JOIN classified cl ON cl.item_id = c.id", span)
+    }
     feeds: dict[str, set[int]] = defaultdict(set)
     items: dict[str, set[int]] = defaultdict(set)
     for story_id, item_id, feed_id in conn.execute(
@@ -86,7 +99,7 @@ def _load(conn: Connection, start: str, end: str, first: str | None, last: str |
         RadarStory(
             key=key,
             week=week,
-            formats=story_formats(formats.get(key, ())),
+            formats=story_formats(formats.get(key, ()), classified=key in classified),
             items=len(items.get(key, ())) or 1,
             feeds=frozenset(feeds.get(key, ())),
         )

@@ -437,6 +437,15 @@ def _read_stories(conn: Connection, only: _Only | None) -> tuple[list[SiteStory]
         key = f"s{story_id}" if story_id is not None else f"i{item_id}"
         formats[key].append((fmt, float(score)))
 
+    classified: set[str] = set()
+    where, args = _where(only, "c.item_id", glue="WHERE")
+    for story_id, item_id in conn.execute(
+        f"""SELECT DISTINCT si.story_id, c.item_id FROM classified c
+            LEFT JOIN story_items si ON si.item_id = c.item_id{where}""",
+        args,
+    ):
+        classified.add(f"s{story_id}" if story_id is not None else f"i{item_id}")
+
     themes: dict[str, list[tuple[str, int]]] = defaultdict(list)
     where, args = _where(only, "story_id", ids="stories", glue="WHERE")
     rows = conn.execute(f"SELECT story_id, week, theme_id FROM story_themes{where} ORDER BY week, theme_id", args)
@@ -480,7 +489,13 @@ def _read_stories(conn: Connection, only: _Only | None) -> tuple[list[SiteStory]
         buckets[key] = f"i{published[:10]}"
         stories.append(_story(key, title, url, summary, lang, published, published, copies, formats, themes, {}))
     stories = [
-        replace(story, audiences=tuple(sorted(audiences[story.key]))) if story.key in audiences else story
+        replace(
+            story,
+            audiences=tuple(sorted(audiences.get(story.key, ()))),
+            classified=story.key in classified,
+        )
+        if story.key in audiences or story.key in classified
+        else story
         for story in stories
     ]
     return stories, buckets

@@ -31,7 +31,7 @@ then only has to autoescape.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import cast
 
@@ -58,6 +58,7 @@ SPARK = "▁▂▃▄▅▆▇█"
 TREND_STATUSES = ("rising", "new")
 
 OTHER_FORMAT = "other"
+OFF_TOPIC_FORMAT = "off-topic"  # not a format: where the site's week pages list news about something else
 
 
 # --------------------------------------------------------------------------------------------------
@@ -78,6 +79,7 @@ class StoryRecord:
     formats: tuple[tuple[str, float], ...] = ()  # (format, best score over its items)
     theme_id: int | None = None  # its theme this week
     languages: tuple[str, ...] = ()  # the languages of its items ("en", "fr"), the lead item's first
+    off_topic: bool = False  # every item classified, none about learning (the relevance gate's "no format")
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class ThemeRecord:
     history: tuple[int, ...] = ()  # stories per week, oldest first, HISTORY_WEEKS long, this week last
     reason: Mapping[str, int | float] = field(default_factory=dict)  # the numbers trend scoring stored
     titles: Mapping[str, str] = field(default_factory=dict)  # the theme's title this week: {"fr": …, "en": …}
+    off_topic: int = 0  # of its stories this week, those about something else (``StoryRecord.off_topic``)
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,8 @@ def format_label(fmt: str, language: str, labels: Mapping[str, str] | None = Non
     """The format's name from the taxonomy (``labels``); a key the taxonomy no longer has is humanised."""
     if fmt == OTHER_FORMAT:
         return i18n.strings(language).other_format
+    if fmt == OFF_TOPIC_FORMAT:
+        return i18n.strings(language).off_topic_format
     if labels and fmt in labels:
         return labels[fmt]
     return fmt.replace("_", " ").replace("-", " ").strip().capitalize() or fmt
@@ -339,6 +344,18 @@ def primary_format(story: StoryRecord) -> str:
     return min(story.formats, key=lambda pair: (-pair[1], pair[0]))[0]
 
 
+def learning_news(records: WeekRecords) -> WeekRecords:
+    """The week as a digest tells it: learning news only. Stories about something else (a general feed's
+    politics, sport, gadgets: every item classified, none about learning) are left out, and so are the
+    themes made mostly of them (half their stories or more): a watch that follows general feeds beside
+    edtech ones otherwise reads "New theme: Japan" and sees them counted as "other formats"."""
+    return replace(
+        records,
+        story_records=tuple(s for s in records.story_records if not s.off_topic),
+        themes=tuple(th for th in records.themes if th.off_topic * 2 < max(th.stories, 1)),
+    )
+
+
 def build_view(
     records: WeekRecords,
     *,
@@ -349,6 +366,7 @@ def build_view(
     format_labels: Mapping[str, str] | None = None,
 ) -> DigestView:
     """The digest of ``records.week``: pure, so the same records always give the same digest."""
+    records = learning_news(records)
     lang = i18n.language(language).code
     t = i18n.strings(lang)
     title = plain_text(title) or t.default_title
@@ -538,6 +556,7 @@ def week_brief(
     A theme speaks with the reason trend scoring stored and a format on the move is one the format radar
     (``radar``: its moving tracks) finds rising, with the radar's reason: the essentials never give
     another reason than the sections below them."""
+    records = learning_news(records)
     lang = i18n.language(language).code
     t = i18n.strings(lang)
     candidates: list[brief_lines.Candidate] = []

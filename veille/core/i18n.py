@@ -184,6 +184,7 @@ class Strings:
     empty_body: str
     footer: str
     other_format: str
+    off_topic_format: str
     health_kinds: tuple[tuple[str, str], ...]  # (kind, label)
     # the week's essentials
     brief: str
@@ -243,6 +244,7 @@ def _digest_strings(lang: Language) -> Strings:
         empty_body=_("No new story was published in your sources this week."),
         footer=_("Digest built by veille from your feeds. Links lead to the original articles."),
         other_format=_("Other formats"),
+        off_topic_format=_("Not about learning"),
         health_kinds=(("gone", _("gone (410)")), ("moved", _("moved")), ("error", _("failing")), ("stale", _("stale"))),
         brief=_("This week in brief"),
         brief_rising_theme=_("Rising theme"),

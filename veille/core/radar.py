@@ -108,12 +108,15 @@ class Radar:
         return tuple(f for f in self.formats if f.status.status == "steady")
 
 
-def story_formats(formats: Iterable[str]) -> tuple[str, ...]:
+def story_formats(formats: Iterable[str], *, classified: bool = False) -> tuple[str, ...]:
     """A story's formats from its items' formats: their union, sorted, without ``other`` when a real
-    format is present; ``("other",)`` when there is none."""
+    format is present; ``("other",)`` when there is none; none at all when there is none and its items
+    were ``classified``: the relevance gate found them about something else, and no format counts them."""
     found = set(formats)
     real = sorted(found - {OTHER})
-    return tuple(real) if real else (OTHER,)
+    if real:
+        return tuple(real)
+    return (OTHER,) if found or not classified else ()
 
 
 def radar_span(week: str, *, weeks: int = RADAR_WEEKS, rules: TrendRules = DEFAULT_RULES) -> tuple[str, str]:
@@ -161,6 +164,8 @@ def week_points(stories: Iterable[RadarStory]) -> tuple[dict[str, dict[str, Week
     volume: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     totals: Counter[str] = Counter()
     for story in stories:
+        if not story.formats:
+            continue  # about something else: not learning news, in no format and not in the week's total
         totals[story.week] += 1
         for fmt in dict.fromkeys(story.formats):
             pair = volume[(fmt, story.week)]

@@ -15,7 +15,7 @@ from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from veille.core import i18n, titles
 from veille.core import signals as term_signals
-from veille.core.digest import OTHER_FORMAT, format_label
+from veille.core.digest import OFF_TOPIC_FORMAT, OTHER_FORMAT, format_label
 from veille.core.radar import (
     story_formats,
 )
@@ -242,9 +242,17 @@ class _Context:
 
 
 @lru_cache(maxsize=4096)
-def kept_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
+def kept_formats(formats: tuple[str, ...], classified: bool = False) -> tuple[str, ...]:
     """``core.radar.story_formats``, remembered: a site's stories share a few hundred combinations."""
-    return story_formats(formats)
+    return story_formats(formats, classified=classified)
+
+
+def primary_format(record: SiteStory, ranked: Sequence[str]) -> str:
+    """The format a story is shown under first: its best one; ``other`` without one; ``OFF_TOPIC_FORMAT``
+    when its items were classified and found about something else (no format page lists it)."""
+    if ranked:
+        return ranked[0]
+    return OFF_TOPIC_FORMAT if record.classified and not record.formats else OTHER_FORMAT
 
 
 def story_week(story: SiteStory) -> str:
@@ -301,8 +309,8 @@ def story_ref(record: SiteStory) -> StoryRef:
         week=week,
         first_at=record.first_at.timestamp(),
         digest=record_digest(record, week),
-        formats=kept_formats(tuple(fmt for fmt, _ in record.formats)),
-        primary_format=ranked[0] if ranked else OTHER_FORMAT,
+        formats=kept_formats(tuple(fmt for fmt, _ in record.formats), record.classified),
+        primary_format=primary_format(record, ranked),
         themes=record.themes,
         feeds=tuple(dict.fromkeys(copy.feed_id for copy in record.copies)),
         sightings=tuple(dict.fromkeys((iso_week(copy.published_at), copy.feed_id) for copy in record.copies)),
@@ -342,7 +350,7 @@ def record_digest(r: SiteStory, week: str) -> bytes:
     copies = tuple((c.feed_id, c.title, c.url, c.published_at.timestamp(), _offset(c.published_at)) for c in r.copies)
     plain = (r.key, r.title, r.url, r.summary, r.lang, r.first_at.timestamp(), _offset(r.first_at),
              r.last_at.timestamp(), _offset(r.last_at), copies, r.formats, r.themes, r.digest_week, r.audiences,
-             week)  # fmt: skip
+             r.classified, week)  # fmt: skip
     return hashlib.sha256(marshal.dumps(plain, 0)).digest()[:16]
 
 
@@ -353,7 +361,7 @@ def _offset(moment: datetime) -> float:
 
 def _ranked_formats(record: SiteStory) -> list[str]:
     """The story's formats, best score first, "other" only alone (as on the format pages)."""
-    kept = kept_formats(tuple(fmt for fmt, _ in record.formats))
+    kept = kept_formats(tuple(fmt for fmt, _ in record.formats), record.classified)
     return [fmt for fmt, _ in sorted(record.formats, key=lambda pair: (-pair[1], pair[0])) if fmt in kept]
 
 
@@ -390,7 +398,7 @@ def _story_view(record: SiteStory, week: str, ctx: _Context) -> StoryView:
         copies=copies,
         formats=formats,
         themes=tuple(Link(ctx.theme_labels[i], f"themes/{i}.html") for i in theme_ids),
-        primary_format=ranked[0] if ranked else OTHER_FORMAT,
+        primary_format=primary_format(record, ranked),
         in_digest=record.digest_week is not None and record.digest_week == week,
         audience=" ".join(record.audiences) or "general",
         audience_label=", ".join(dict(ctx.t.audience_labels).get(a, a) for a in record.audiences),
@@ -416,7 +424,7 @@ def _by_format_groups(stories: Sequence[StoryRef], ctx: _Context) -> tuple[Story
     groups: dict[str, list[StoryRef]] = defaultdict(list)
     for story in ctx.prefetch(stories):
         groups[story.primary_format].append(story)
-    order = sorted(groups, key=lambda k: (k == OTHER_FORMAT, -len(groups[k]), k))
+    order = sorted(groups, key=lambda k: (k == OFF_TOPIC_FORMAT, k == OTHER_FORMAT, -len(groups[k]), k))
     return tuple(StoryGroup(ctx.format_name(k), None, ctx.views(_sorted_recent(groups[k]))) for k in order)
 
 

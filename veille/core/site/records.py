@@ -50,6 +50,7 @@ class SiteStory:
     themes: tuple[tuple[str, int], ...] = ()  # (week, theme id)
     digest_week: str | None = None  # the digest that showed it
     audiences: tuple[str, ...] = ()  # its items' audiences but general (core.audiences); () : for everyone
+    classified: bool = False  # veille process classified its items: without a format, it is about something else
 
 
 @dataclass(frozen=True)
