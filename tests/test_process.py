@@ -197,8 +197,8 @@ def test_a_week_in_progress_fades_nothing_until_it_is_over(tmp_path: Path) -> No
     # once the week is over, `themes` lists what its clustering in progress found until process runs again
     assert themes(monday).startswith("2026-W48 :") and "aucun" not in themes(monday)
     assert themes(monday, "--week", "2026-W49") == "2026-W49 : aucun sujet cette semaine-là, donc aucun thème\n"
-    # once the week is over, its digest waits for the week's complete clustering
-    assert "run `veille process` first" in preview()
+    # once the week is over, its digest waits for the week's complete clustering, and says why
+    assert "themes were clustered while the week was still in progress): run `veille process` first" in preview()
     out, after = statuses(monday)
     assert "0 article vectorisé" in out and "2026-W48" in out  # nothing new, the week clustered again
     assert after["fading"] >= 1, after

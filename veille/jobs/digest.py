@@ -48,7 +48,7 @@ from veille.adapters.taxonomy import format_names
 from veille.app import App
 from veille.core import audiences
 from veille.core.digest import DigestView, build_view, plain_text, safe_link, shorten
-from veille.core.themes import week_signatures
+from veille.core.themes import OPEN_MARK, week_signatures
 from veille.core.watches import digest_section
 from veille.errors import DigestError, MailError, MailSetupError, StorageError
 from veille.models import MailList, Settings
@@ -114,11 +114,13 @@ def check_processed(store: Store, week: str, now: datetime) -> None:
     loose, stale, _ = pending(store, week, now)
     if not loose and not stale:
         return
-    what = (
-        f"{loose} of its items {'is' if loose == 1 else 'are'} not grouped into stories"
-        if loose
-        else f"the themes of {stale[-1] if stale[-1] == week else ', '.join(stale[-3:])} are not clustered"
-    )
+    if loose:
+        what = f"{loose} of its items {'is' if loose == 1 else 'are'} not grouped into stories"
+    elif stale[-1] == week and store.themes.processed_weeks().get(week, "").endswith(OPEN_MARK):
+        # processed before the week was over (a Sunday): clustered again, complete, by the next process
+        what = "its themes were clustered while the week was still in progress"
+    else:
+        what = f"the themes of {stale[-1] if stale[-1] == week else ', '.join(stale[-3:])} are not clustered"
     raise DigestError(f"week {week} is not processed yet ({what}): run `veille process` first")
 
 
