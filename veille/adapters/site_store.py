@@ -437,11 +437,13 @@ def _read_stories(conn: Connection, only: _Only | None) -> tuple[list[SiteStory]
         key = f"s{story_id}" if story_id is not None else f"i{item_id}"
         formats[key].append((fmt, float(score)))
 
+    # what veille process classified and found about something else (no format): only those items are
+    # read, a story of them with a format from another item keeps its formats (``story_formats``)
     classified: set[str] = set()
-    where, args = _where(only, "c.item_id", glue="WHERE")
+    where, args = _where(only, "c.item_id")
     for story_id, item_id in conn.execute(
-        f"""SELECT DISTINCT si.story_id, c.item_id FROM classified c
-            LEFT JOIN story_items si ON si.item_id = c.item_id{where}""",
+        f"""SELECT si.story_id, c.item_id FROM classified c LEFT JOIN story_items si ON si.item_id = c.item_id
+            WHERE NOT EXISTS (SELECT 1 FROM item_formats f WHERE f.item_id = c.item_id){where}""",
         args,
     ):
         classified.add(f"s{story_id}" if story_id is not None else f"i{item_id}")
