@@ -104,11 +104,35 @@ def test_news_about_something_else_stays_out_of_the_digest_and_the_radar(week_st
     assert not [title for title in elsewhere.values() if title in text]
     assert "Tokyo, assemblée" not in text and "Japan news" not in text
     assert "Autres formats" in text and "Budgets for learning and development in 2027." in text  # never classified
+    assert "- 2 nouveaux thèmes" in text  # the hidden one is not counted
     radar = load_radar(week_store, *radar_span(WEEK))
     assert {s.key: s.formats for s in radar.stories if s.key in ("s900", "s901")} == {"s900": (), "s901": ()}
     points, totals = week_points(radar.stories)
     assert totals[WEEK] == sum(1 for s in radar.stories if s.week == WEEK and s.formats)  # counted nowhere
     assert points["other"][WEEK].stories == sum(1 for s in radar.stories if s.week == WEEK and s.formats == ("other",))
+
+
+def test_a_recorded_digest_is_rewritten_as_it_was_sent_whatever_was_classified_since(
+    week_store: Store, tmp_path: Path
+) -> None:
+    """A digest recorded with a theme is shown with it and its stories again (a lost archive, a mail list),
+    though they were classified about something else since: what was sent stays in the archive."""
+    with week_store.transaction() as conn:
+        theme(conn, 950, "Tokyo, assemblée, hôtels", ["tokyo", "assemblée"], {WEEK: (2, 3, "new")})
+        for story_id in (900, 901):
+            story(conn, story_id, f"Tokyo news {story_id}", f"https://news.example/{story_id}", "Japan news.",
+                  [1, 3, 4], "2026-11-25T09:00:00+00:00", theme=(950, WEEK))  # fmt: skip
+    mark_processed(week_store)
+    app = make_app(make_settings(tmp_path), now=NOW, store=week_store)
+    first = build_digest(app, WEEK)
+    sent = text_of(first.text_path)
+    assert "Tokyo, assemblée, hôtels [nouveau]" in sent and "Tokyo news 900" in sent  # a trend
+    with week_store.transaction() as conn:
+        for story_id in (900, 901):
+            conn.execute("INSERT INTO classified (item_id, signature) VALUES (?, 'sig')", (story_id * 10,))
+    first.text_path.unlink()
+    again = text_of(build_digest(app, WEEK).text_path)
+    assert "Tokyo, assemblée, hôtels [nouveau]" in again and "Tokyo news 900" in again and "Tokyo news 901" in again
 
 
 def test_a_bilingual_story_appears_once_with_all_its_sources_and_languages(week_store: Store, tmp_path: Path) -> None:

@@ -106,8 +106,13 @@ def test_news_about_something_else_is_on_its_week_page_apart_and_on_no_format_pa
     title = "Koike's party wins the Tokyo assembly vote"
     with store.transaction() as conn:
         add_story(conn, 970, title, "https://news.example/970", "Japan news.", [1], at("2026-W48", 2))
-        conn.execute("INSERT INTO classified (item_id, signature) VALUES (9700, 'sig')")
     site = build_site(make_app(make_settings(tmp_path), now=NOW, store=store)).out_dir
+    week = (site / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
+    assert "Koike" in week and "Hors apprentissage" not in week  # not classified yet: "other", as before
+    with store.transaction() as conn:  # veille process classifies it (no format): its pages are built again
+        conn.execute("INSERT INTO classified (item_id, signature) VALUES (9700, 'sig')")
+    result = build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
+    assert result.written > 0
     week = (site / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
     assert "Hors apprentissage" in week and week.index("Autres formats") < week.index("Hors apprentissage")
     assert week.index("Hors apprentissage") < week.index("Koike")

@@ -31,9 +31,11 @@ from veille.core.weeks import previous_weeks, week_bounds
 _HEALTH_KINDS = ("gone", "moved", "error", "stale")
 
 # per theme, its stories of a week about something else: items classified, none with a learning format
+# (from the week's themes: story_themes is indexed by theme and week)
 OFF_TOPIC_BY_THEME = """
-    SELECT st.theme_id, COUNT(*) FROM story_themes st
-    WHERE st.week = ?
+    SELECT st.theme_id, COUNT(*) FROM theme_weeks tw
+    JOIN story_themes st ON st.theme_id = tw.theme_id AND st.week = tw.week
+    WHERE tw.week = ?
       AND EXISTS (SELECT 1 FROM story_items si JOIN classified cl ON cl.item_id = si.item_id
                   WHERE si.story_id = st.story_id)
       AND NOT EXISTS (SELECT 1 FROM story_items si JOIN item_formats f ON f.item_id = si.item_id
@@ -196,7 +198,8 @@ def _load_week(
         (weeks[0], week, week),
     ):
         history.setdefault(theme_id, {})[other_week] = count
-    off_topic_stories = dict(conn.execute(OFF_TOPIC_BY_THEME, (week,)).fetchall())
+    # a recorded digest is shown as it was sent: its themes too
+    off_topic_stories = dict(conn.execute(OFF_TOPIC_BY_THEME, (week,)).fetchall()) if only is None else {}
     themes = [
         ThemeRecord(
             id=row[0],

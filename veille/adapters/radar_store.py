@@ -49,18 +49,22 @@ def _load(conn: Connection, start: str, end: str, first: str | None, last: str |
         f"WITH c AS ({loose}) SELECT f.item_id, f.format FROM c JOIN item_formats f ON f.item_id = c.id", span
     ):
         formats[f"i{item_id}"].add(fmt)
-    # what veille process has classified: a story or item without a format among them is about something
-    # else (the relevance gate), counted in no format
+    # what veille process classified and found about something else (no format): a story or item of those
+    # only is counted in no format (one with a format from another item keeps it: ``story_formats``)
+    no_format = "NOT EXISTS (SELECT 1 FROM item_formats f WHERE f.item_id = cl.item_id)"
     classified = {
         f"s{row[0]}"
         for row in conn.execute(
             f"""WITH c AS ({candidates}) SELECT DISTINCT si.story_id FROM c
-                JOIN story_items si ON si.story_id = c.id JOIN classified cl ON cl.item_id = si.item_id""",
+                JOIN story_items si ON si.story_id = c.id JOIN classified cl ON cl.item_id = si.item_id
+                WHERE {no_format}""",
             span,
         )
     } | {
         f"i{row[0]}"
-        for row in conn.execute(f"WITH c AS ({loose}) SELECT c.id FROM c JOIN classified cl ON cl.item_id = c.id", span)
+        for row in conn.execute(
+            f"WITH c AS ({loose}) SELECT c.id FROM c JOIN classified cl ON cl.item_id = c.id WHERE {no_format}", span
+        )
     }
     feeds: dict[str, set[int]] = defaultdict(set)
     items: dict[str, set[int]] = defaultdict(set)

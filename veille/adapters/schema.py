@@ -93,6 +93,9 @@ SITE_CHANGES = (
 
 # The full-text migration, named so that PostgreSQL can put its own DDL in its place whatever its number
 # (adapters.storage.postgres.PG_SEARCH_INDEX).
+# the site's buckets (``SITE_CHANGES``) of an item classified again; SQLite's only, as they are
+SITE_CLASSIFIED = _each_change("classified", _item_buckets, "item_id")
+
 SEARCH_INDEX = """
     -- Full-text index of every item (title, clean text) for `veille search` and the watches: an FTS5
     -- table on the items table's content, case and accents folded, kept in step by triggers and filled
@@ -536,4 +539,7 @@ MIGRATIONS: list[str] = [
     -- its 50 latest (is it about learning?). Read backwards along the index, the item ids in it.
     CREATE INDEX IF NOT EXISTS sightings_feed_published ON sightings(feed_id, published_at, item_id);
     """,
+    # ---------------------------------------------------------------------------------------- site
+    # an item classified: about learning or not, its pages change (its story may move to "not about learning")
+    SITE_CLASSIFIED,
 ]

@@ -79,7 +79,7 @@ class StoryRecord:
     formats: tuple[tuple[str, float], ...] = ()  # (format, best score over its items)
     theme_id: int | None = None  # its theme this week
     languages: tuple[str, ...] = ()  # the languages of its items ("en", "fr"), the lead item's first
-    off_topic: bool = False  # every item classified, none about learning (the relevance gate's "no format")
+    off_topic: bool = False  # classified, and none of its items about learning (the relevance gate's "no format")
 
 
 @dataclass(frozen=True)
@@ -346,13 +346,25 @@ def primary_format(story: StoryRecord) -> str:
 
 def learning_news(records: WeekRecords) -> WeekRecords:
     """The week as a digest tells it: learning news only. Stories about something else (a general feed's
-    politics, sport, gadgets: every item classified, none about learning) are left out, and so are the
-    themes made mostly of them (half their stories or more): a watch that follows general feeds beside
-    edtech ones otherwise reads "New theme: Japan" and sees them counted as "other formats"."""
+    politics, sport, gadgets: classified by ``veille process``, none of their items about learning) are
+    left out, with the sentences quoting them, and so are the themes made mostly of them (half their
+    stories or more), which the count of new themes then leaves out too: a watch that follows general
+    feeds beside edtech ones otherwise reads "New theme: Japan" and sees them counted as "other
+    formats"."""
+    elsewhere = {s.id for s in records.story_records if s.off_topic}
+    themes = tuple(th for th in records.themes if th.off_topic * 2 < max(th.stories, 1))
+    hidden_new = sum(1 for th in records.themes if th.status == "new" and th not in themes)
+    if not elsewhere and not hidden_new and len(themes) == len(records.themes):
+        return records
     return replace(
         records,
-        story_records=tuple(s for s in records.story_records if not s.off_topic),
-        themes=tuple(th for th in records.themes if th.off_topic * 2 < max(th.stories, 1)),
+        story_records=tuple(s for s in records.story_records if s.id not in elsewhere),
+        themes=themes,
+        new_themes=max(0, records.new_themes - hidden_new),
+        sentences={
+            key: tuple(line for line in lines if line.story_id not in elsewhere)
+            for key, lines in records.sentences.items()
+        },
     )
 
 

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import psycopg.errors
 
-from veille.adapters.schema import FTS_TEXT, MIGRATIONS, SEARCH_INDEX, SITE_CHANGES
+from veille.adapters.schema import FTS_TEXT, MIGRATIONS, SEARCH_INDEX, SITE_CHANGES, SITE_CLASSIFIED
 from veille.adapters.storage.base import DatabaseUnavailable, Params, TranslatedCursor
 from veille.adapters.store import Store, _statements
 from veille.errors import StorageError
@@ -104,7 +104,7 @@ def _pg_migration(number: int, sql: str) -> str:
         return _MIGRATION_3
     if sql is SEARCH_INDEX:
         return PG_SEARCH_INDEX
-    if sql is SITE_CHANGES:
+    if sql is SITE_CHANGES or sql is SITE_CLASSIFIED:
         return PG_SITE_CHANGES
     if sql is FTS_TEXT:
         return PG_FTS_TEXT
