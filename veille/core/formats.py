@@ -32,9 +32,10 @@ How an item is tagged, and why:
    ``tests/data/formats_heldout2.jsonl`` was scored once, after that.
 5. **Relevance first.** With relevance rules (``veille/data/relevance.yaml``), an item is first asked
    whether it is about learning at all (``RelevanceGate``); one that is not gets no format, not even
-   ``other`` (calibrated with ``bench/relevance.py``). An item with no format found (``other``) needs
-   more: a higher score, and a feed that is about learning (``feed_relevance``): general news feeds
-   carry many items that read a little like learning news and none of them a format.
+   ``other`` (calibrated with ``bench/relevance.py``). An item with no format found (``other``) also
+   needs a feed that is about learning (``feed_relevance``), and the rules' ``other_threshold`` (now the
+   gate's own): general news feeds carry many items that read a little like learning news and none of
+   them a format.
 """
 
 from __future__ import annotations
@@ -291,9 +292,8 @@ class RelevanceRules:
     neighbours: int = 1  # how many best similarities are averaged on each side
     term_weight: float = 0.1  # added per distinct learning term found (at most ``MAX_TERMS``)
     threshold: float = 0.071  # minimum score of a relevant item
-    # minimum score of a relevant item given no format but ``other``: a format found is evidence of its
-    # own; an item with none has only this score, and general news just past ``threshold`` filled the
-    # digest's "other formats" (Trump's golf club, Windows patches)
+    # minimum score of a relevant item given no format but ``other`` (a format found is evidence of its
+    # own); once above the gate's, it no longer paid when ``feed_threshold`` came (bench/relevance.py)
     other_threshold: float = 0.071
     # minimum median score of a feed's recent items for its items with no format to be learning news: a
     # general feed's ``other`` items were off-topic items that read a little like learning (a tech blog's
