@@ -18,7 +18,7 @@ import feedparser
 import pytest
 
 from tests.test_site_browser import browser, reads_well  # noqa: F401 (browser: the fixture)
-from tests.test_site_support import HOSTILE, NOW, add_story, at, make_settings, populate
+from tests.test_site_support import HOSTILE, NOW, add_story, add_theme, at, make_settings, populate
 from veille.adapters.render import make_environment
 from veille.adapters.site import MANIFEST
 from veille.adapters.store import Store
@@ -101,14 +101,19 @@ def test_news_about_something_else_is_on_its_week_page_apart_and_on_no_format_pa
 ) -> None:
     """A general feed's story that veille process classified and found about something else: its week page
     lists it last, under "Hors apprentissage", and the "Autres formats" page does not (the digest leaves it
-    out, the radar counts it nowhere)."""
+    out, the radar counts it nowhere); its theme is shown as no trend. Classifying it is enough for the
+    next build to write its pages again."""
     store, _, tmp_path = built
     title = "Koike's party wins the Tokyo assembly vote"
     with store.transaction() as conn:
-        add_story(conn, 970, title, "https://news.example/970", "Japan news.", [1], at("2026-W48", 2))
+        add_theme(conn, 980, "Tokyo, assemblée", {"2026-W48": (1, 2, "new", ["tokyo", "assemblée"])})
+        add_story(conn, 970, title, "https://news.example/970", "Japan news.", [1], at("2026-W48", 2),
+                  theme=(980, "2026-W48"))  # fmt: skip
     site = build_site(make_app(make_settings(tmp_path), now=NOW, store=store)).out_dir
     week = (site / "weeks" / "2026-W48.html").read_text(encoding="utf-8")
     assert "Koike" in week and "Hors apprentissage" not in week  # not classified yet: "other", as before
+    card = 'Tokyo, assemblée</a> <span class="badge'  # the theme's card or row, with its status
+    assert card in week
     with store.transaction() as conn:  # veille process classifies it (no format): its pages are built again
         conn.execute("INSERT INTO classified (item_id, signature) VALUES (9700, 'sig')")
     result = build_site(make_app(make_settings(tmp_path), now=NOW, store=store))
@@ -117,6 +122,9 @@ def test_news_about_something_else_is_on_its_week_page_apart_and_on_no_format_pa
     assert "Hors apprentissage" in week and week.index("Autres formats") < week.index("Hors apprentissage")
     assert week.index("Hors apprentissage") < week.index("Koike")
     assert "Koike" not in (site / "formats" / "other.html").read_text(encoding="utf-8")
+    # its theme, made of it alone, is no trend of the watch: not on the week page, not on the home page
+    assert card not in week  # (its story still links it)
+    assert "Tokyo, assemblée" not in (site / "index.html").read_text(encoding="utf-8")
     assert not (site / "formats" / "off-topic.html").exists()
 
 

@@ -344,6 +344,12 @@ def primary_format(story: StoryRecord) -> str:
     return min(story.formats, key=lambda pair: (-pair[1], pair[0]))[0]
 
 
+def mostly_elsewhere(off_topic: int, stories: int) -> bool:
+    """Whether a theme's week of ``stories`` is made mostly of news about something else (``off_topic`` of
+    them, half or more): the digest and the site do not show it as a theme of the watch."""
+    return off_topic * 2 >= max(stories, 1)
+
+
 def learning_news(records: WeekRecords) -> WeekRecords:
     """The week as a digest tells it: learning news only. Stories about something else (a general feed's
     politics, sport, gadgets: classified by ``veille process``, none of their items about learning) are
@@ -352,7 +358,7 @@ def learning_news(records: WeekRecords) -> WeekRecords:
     feeds beside edtech ones otherwise reads "New theme: Japan" and sees them counted as "other
     formats"."""
     elsewhere = {s.id for s in records.story_records if s.off_topic}
-    themes = tuple(th for th in records.themes if th.off_topic * 2 < max(th.stories, 1))
+    themes = tuple(th for th in records.themes if not mostly_elsewhere(th.off_topic, th.stories))
     hidden_new = sum(1 for th in records.themes if th.status == "new" and th not in themes)
     if not elsewhere and not hidden_new and len(themes) == len(records.themes):
         return records

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
 from veille.core import i18n
-from veille.core.digest import OTHER_FORMAT
+from veille.core.digest import OTHER_FORMAT, mostly_elsewhere
 from veille.core.radar import (
     MIN_WATCH_WEEKS,
     FormatTrack,
@@ -176,6 +176,7 @@ def build_site_view(
     theme_stories: dict[int, list[StoryRef]] = defaultdict(list)
     format_stories: dict[str, list[StoryRef]] = defaultdict(list)
     source_stories: dict[int, list[StoryRef]] = defaultdict(list)
+    elsewhere: Counter[tuple[str, int]] = Counter()  # (week, theme): its stories about something else
     for ref in stories:
         for theme_id in dict.fromkeys(theme_id for _, theme_id in ref.themes):
             if theme_id in themes:
@@ -184,6 +185,11 @@ def build_site_view(
             format_stories[fmt].append(ref)
         for feed_id in ref.feeds:
             source_stories[feed_id].append(ref)
+        if not ref.formats:  # classified, about something else (``core.radar.story_formats``)
+            elsewhere.update(ref.themes)
+    # a theme's week made mostly of them is not a trend of the watch, as in the digest
+    for week, rows in theme_weeks.items():
+        rows[:] = [(th, row) for th, row in rows if not mostly_elsewhere(elsewhere[(week, th.id)], row.stories)]
 
     week_rows = {
         week: WeekRow(
@@ -940,7 +946,12 @@ def _home_page(
     if week is not None:
         trends, signals, _ = _week_cards(theme_weeks.get(week, ()), theme_stories, ctx, with_stories=True)
     digest = digests.get(week) if week else None
-    themes = sorted(records.themes, key=lambda th: (th.last_week, len(theme_stories.get(th.id, ()))), reverse=True)
+    shown = {theme.id for rows in theme_weeks.values() for theme, _ in rows}  # not those about something else
+    themes = sorted(
+        (th for th in records.themes if th.id in shown),
+        key=lambda th: (th.last_week, len(theme_stories.get(th.id, ()))),
+        reverse=True,
+    )
     view = HomePage(
         week=week_rows.get(week) if week else None,
         digest_href=f"digests/{week}.html" if digest and digest.archived else None,
