@@ -7,8 +7,10 @@ What counts, and why:
 
 * **A story's formats** are the union of its items' formats, ``other`` left out as soon as one of its
   items has a real format: a MOOC story whose French copy the tagger found no format for is a MOOC
-  story, not also an "other formats" story. A story none of whose items has a format is ``other``.
-  (:func:`story_formats`; the site's format pages list stories the same way.)
+  story, not also an "other formats" story. A story none of whose items has a format is ``other``,
+  unless ``veille process`` classified its items and found them about something else (the relevance
+  gate): then it counts in no format and not in the week's total (:func:`story_formats`; the site's
+  format pages list stories the same way).
 * **A story's week** is the one the site and the digest give it: the week of the digest that showed
   it, else the week it first appeared. So a format's stories of a week are a part of the week's
   stories the week page counts, and **its share** is its stories over the week's stories (a story with
